@@ -1,0 +1,3 @@
+"""Latent Atlas: look inside autoencoders."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,89 @@
+"""The `latent-atlas` command. No subcommand opens the window; subcommands run headless.
+
+Each command group lives in its own module with `register(subparsers)`; a command's
+handler takes the parsed args and returns an exit code. Any `UserError` (bad input, bad
+file, bad data) becomes one readable line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .common import EXIT_USAGE, UserError, user_errors
+
+# Command modules, in the order their commands appear in --help.
+_COMMAND_MODULES = ("train", "data", "map")
+
+
+_GUI_USAGE = """\
+Without a command, opens the window:
+  latent-atlas [FILE.safetensors ...] [--compare] [--screenshot OUT.png]
+    FILE          model files to open (default: the bundled digits AE and VAE)
+    --compare     open the AE-vs-VAE compare view
+    --screenshot  render the window offscreen, save a PNG, print timings, exit
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # exit 2 with one line, as argparse does, but no usage dump
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from explorer import __version__
+
+    parser = _Parser(
+        prog="latent-atlas",
+        description="Latent Atlas: look inside autoencoders.",
+        epilog=_GUI_USAGE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"latent-atlas {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in _COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{name}":
+                continue
+            raise
+        mod.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Opening the window must not pay for building every subcommand parser.
+    if not argv or not any(a in _known_commands() for a in argv if not a.startswith("-")):
+        if not any(a in ("-h", "--help", "--version") for a in argv):
+            return _run_gui(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return _run_gui(argv)
+    with user_errors() as status:
+        return args.handler(args)
+    return status.code
+
+
+def _known_commands() -> set[str]:
+    return {"train", "info", "data", "project", "decode", "interpolate", "compare"}
+
+
+def _run_gui(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="latent-atlas")
+    parser.add_argument("files", nargs="*")
+    parser.add_argument("--compare", action="store_true")
+    parser.add_argument("--screenshot")
+    args = parser.parse_args(argv)
+    try:
+        from explorer.qt.app import run_app
+    except ImportError as exc:
+        print(f"latent-atlas: error: the window cannot start: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return run_app(files=args.files, compare=args.compare, screenshot=args.screenshot)
+
+
+__all__ = ["main", "build_parser", "UserError"]

@@ -1,0 +1,148 @@
+"""`latent-atlas train` and `latent-atlas info`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from pathlib import Path
+
+from .common import UserError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train an AE or VAE on a data source and save it")
+    p.add_argument("--data", default="digits", help="data spec, e.g. digits, shapes, mnist:DIR")
+    p.add_argument("--model", default="vae", choices=["ae", "vae"], help="model kind")
+    p.add_argument("--arch", default="conv", choices=["mlp", "conv"])
+    p.add_argument("--latent-dim", type=int, default=8)
+    p.add_argument("--hidden", default=None,
+                   help="comma-separated widths (mlp) or conv channels, e.g. 32,64")
+    p.add_argument("--upsample", default="transpose", choices=["transpose", "nearest", "bilinear"])
+    p.add_argument("--recon-loss", default="bce", choices=["bce", "mse"])
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--beta", type=float, default=1.0)
+    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    p.add_argument("--limit", type=int, default=None, help="use at most N images")
+    p.add_argument("--out", required=True, help="output model file (.safetensors)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=run_train)
+
+    p = sub.add_parser("info", help="print a model file's config, data and training summary")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="print the metadata as JSON")
+    p.set_defaults(handler=run_info)
+
+
+def parse_hidden(text: str | None) -> tuple[int, ...] | None:
+    if not text:
+        return None
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise UserError(f"--hidden must be comma-separated whole numbers, not '{text}'") from None
+    if not values or min(values) < 1:
+        raise UserError(f"--hidden must list positive sizes, not '{text}'")
+    return values
+
+
+def config_from_args(args: argparse.Namespace, input_shape: tuple[int, int, int]):
+    from models.config import ModelConfig, default_hidden
+
+    hidden = parse_hidden(args.hidden) or default_hidden(args.arch, input_shape)
+    return ModelConfig(
+        kind=args.model, arch=args.arch, input_shape=input_shape, latent_dim=args.latent_dim,
+        hidden=hidden, upsample=args.upsample, recon_loss=args.recon_loss, beta=args.beta,
+        weight_decay=args.weight_decay, lr=args.lr, batch_size=args.batch_size,
+        epochs=args.epochs, seed=args.seed,
+    )
+
+
+def run_train(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.suffix != ".safetensors":
+        raise UserError(f"--out must end in .safetensors, not '{out.name}'")
+    if not out.parent.exists():
+        raise UserError(f"the folder {out.parent} does not exist")
+    from explorer.core.data import load_data
+
+    data = load_data(args.data, limit=args.limit)
+    cfg = config_from_args(args, data.shape)
+
+    from tqdm import tqdm
+
+    from models.checkpoint import save_model
+    from models.device import resolve_device
+    from models.networks import build_model
+    from models.trainer import train
+
+    device = resolve_device(args.device)
+    model = build_model(cfg)
+    print(f"Training {cfg.kind.upper()} ({cfg.arch}, latent {cfg.latent_dim}) on {data.spec}: "
+          f"{len(data)} images {data.shape}, {cfg.epochs} epochs, device {device}", file=sys.stderr)
+    cancel = threading.Event()
+    gen = train(model, data.images, labels=data.labels, device=str(device), cancel=cancel)
+    bar = tqdm(total=cfg.epochs, unit="epoch", disable=args.quiet, file=sys.stderr,
+               dynamic_ncols=True)
+    result = None
+    while result is None:
+        try:
+            event = next(gen)
+        except StopIteration as stop:
+            result = stop.value
+            break
+        except KeyboardInterrupt:
+            # Ctrl-C: ask the trainer to stop at the next batch and keep the last epoch.
+            cancel.set()
+            continue
+        if event.kind == "epoch":
+            bar.update(1)
+            post = {k: f"{v:.2f}" for k, v in event.losses.items()}
+            if event.val:
+                post["val"] = f"{event.val['total']:.2f}"
+            post["img/s"] = f"{event.images_per_s:.0f}"
+            bar.set_postfix(post)
+    bar.close()
+    save_model(out, result.model, data_spec=data.spec, label_names=data.label_names,
+               history=result.history)
+    print(f"{result.message} Saved {out} ({result.epochs_completed} epoch(s) trained).",
+          file=sys.stderr)
+    if result.status == "diverged":
+        return 1
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    from models.modelfile import read_metadata
+
+    meta = read_metadata(args.file)
+    if args.json:
+        print(json.dumps(meta, indent=2))
+        return 0
+    cfg = meta.get("config", {})
+    history = meta.get("history", [])
+    print(f"file:        {args.file}")
+    print(f"model:       {cfg.get('kind', '?')} ({cfg.get('arch', '?')}), latent size "
+          f"{cfg.get('latent_dim', '?')}, input {tuple(cfg.get('input_shape', ()))}")
+    print(f"data:        {meta.get('data_spec') or '(unknown)'}")
+    names = meta.get("label_names") or []
+    if names:
+        print(f"labels:      {', '.join(names)}")
+    print(f"epochs:      {len(history)}")
+    if history:
+        last = history[-1]
+        train_l = ", ".join(f"{k} {v:.3f}" for k, v in last.get("train", {}).items())
+        print(f"final train: {train_l}")
+        if last.get("val"):
+            val_l = ", ".join(f"{k} {v:.3f}" for k, v in last["val"].items())
+            print(f"final val:   {val_l}")
+    m = meta.get("map")
+    print(f"map:         {m.get('method') + ' (' + str(m.get('n_points', '?')) + ' points)' if m else 'none'}")
+    print("config:      " + ", ".join(f"{k}={v}" for k, v in cfg.items()))
+    print(f"app version: {meta.get('app_version', '?')}, file format {meta.get('format_version')}")
+    return 0

@@ -1,0 +1,1 @@
+"""Headless core of Latent Atlas: data sources, latent maps, metrics. Never imports Qt."""

@@ -1,0 +1,159 @@
+"""The ImageSet every source returns, the spec grammar, and the source registry."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode
+
+import numpy as np
+
+
+class DataError(ValueError):
+    """Bad or missing data; the message is one readable line for the user."""
+
+
+@dataclass
+class ImageSet:
+    """Images as uint8 N x C x H x W, with optional labels and per-image factor columns."""
+
+    images: np.ndarray
+    labels: np.ndarray | None = None
+    label_names: list[str] = field(default_factory=list)
+    factors: dict[str, np.ndarray] = field(default_factory=dict)
+    spec: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.images.dtype != np.uint8 or self.images.ndim != 4:
+            raise DataError(f"an image set must be uint8 N x C x H x W, got {self.images.dtype} "
+                            f"{self.images.shape}")
+        n = len(self.images)
+        if self.labels is not None and len(self.labels) != n:
+            raise DataError(f"{n} images but {len(self.labels)} labels")
+        for name, col in self.factors.items():
+            if len(col) != n:
+                raise DataError(f"factor {name} has {len(col)} values for {n} images")
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(C, H, W) of one image."""
+        return tuple(self.images.shape[1:])  # type: ignore[return-value]
+
+    @property
+    def nbytes(self) -> int:
+        extra = sum(c.nbytes for c in self.factors.values())
+        return self.images.nbytes + (self.labels.nbytes if self.labels is not None else 0) + extra
+
+    def label_name(self, label: int) -> str:
+        if 0 <= label < len(self.label_names):
+            return self.label_names[label]
+        return str(label)
+
+    def subset(self, idx: np.ndarray) -> ImageSet:
+        return ImageSet(
+            images=self.images[idx],
+            labels=None if self.labels is None else self.labels[idx],
+            label_names=list(self.label_names),
+            factors={k: v[idx] for k, v in self.factors.items()},
+            spec=self.spec,
+            notes=list(self.notes),
+        )
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """A parsed spec: `name[:arg][?key=value&...]`."""
+
+    name: str
+    arg: str = ""
+    options: tuple[tuple[str, str], ...] = ()
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        return dict(self.options).get(key, default)
+
+    def __str__(self) -> str:
+        s = self.name + (f":{self.arg}" if self.arg else "")
+        if self.options:
+            s += "?" + urlencode(sorted(self.options))
+        return s
+
+
+Loader = Callable[[DataSpec], ImageSet]
+_SOURCES: dict[str, Loader] = {}
+# Modules that define sources; imported lazily so `import explorer.core.data` stays cheap.
+_SOURCE_MODULES = ("digits",)
+
+
+def source(*names: str) -> Callable[[Loader], Loader]:
+    """Register a loader under one or more spec names."""
+
+    def register(fn: Loader) -> Loader:
+        for n in names:
+            _SOURCES[n] = fn
+        return fn
+
+    return register
+
+
+def _ensure_sources() -> None:
+    for mod in _SOURCE_MODULES:
+        importlib.import_module(f"{__package__}.{mod}")
+
+
+def source_names() -> list[str]:
+    _ensure_sources()
+    return sorted(_SOURCES)
+
+
+def parse_spec(spec: str, **overrides: object) -> DataSpec:
+    """Parse `name[:arg][?k=v&...]`; keyword overrides (e.g. CLI flags) win over the string."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise DataError("no data source given; try 'digits'")
+    text = spec.strip()
+    query = ""
+    if "?" in text:
+        text, query = text.split("?", 1)
+    name, _, arg = text.partition(":")
+    opts = dict(parse_qsl(query, keep_blank_values=True))
+    for k, v in overrides.items():
+        if v is not None:
+            opts[k] = str(v)
+    return DataSpec(name=name.strip().lower(), arg=arg.strip(), options=tuple(sorted(opts.items())))
+
+
+def load_data(spec: str, **overrides: object) -> ImageSet:
+    """Load the image set named by `spec`; raise DataError with a readable line otherwise."""
+    parsed = parse_spec(spec, **overrides)
+    _ensure_sources()
+    loader = _SOURCES.get(parsed.name)
+    if loader is None:
+        raise DataError(f"unknown data source '{parsed.name}'; known: {', '.join(sorted(_SOURCES))}")
+    result = loader(parsed)
+    result.spec = str(parsed)  # the canonical spec reproduces exactly this set
+    return result
+
+
+def int_option(spec: DataSpec, key: str, default: int | None, minimum: int = 0) -> int | None:
+    raw = spec.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise DataError(f"option {key} must be a whole number, not '{raw}'") from None
+    if value < minimum:
+        raise DataError(f"option {key} must be at least {minimum}, not {value}")
+    return value
+
+
+def apply_limit(images: ImageSet, spec: DataSpec) -> ImageSet:
+    """Honour the common `limit` option (first N after any shuffling the source did)."""
+    limit = int_option(spec, "limit", None, minimum=1)
+    if limit is not None and limit < len(images):
+        return images.subset(np.arange(limit))
+    return images

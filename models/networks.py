@@ -1,0 +1,163 @@
+"""The shared backbone of every autoencoder and the AE / VAE heads on top of it.
+
+An AE and a VAE built from the same config have identical encoder trunks and decoders;
+the VAE only adds a log-variance head. That is what makes a side-by-side comparison fair.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .config import ModelConfig
+
+
+def _conv_sizes(size: int, blocks: int) -> list[int]:
+    """Spatial size after each stride-2 block (kernel 3, padding 1): ceil(s / 2)."""
+    sizes = [size]
+    for _ in range(blocks):
+        sizes.append(math.ceil(sizes[-1] / 2))
+    return sizes
+
+
+class ConvEncoder(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        c, h, w = cfg.input_shape
+        layers: list[nn.Module] = []
+        prev = c
+        for ch in cfg.hidden:
+            layers += [nn.Conv2d(prev, ch, 3, stride=2, padding=1), nn.LeakyReLU(0.2)]
+            prev = ch
+        self.net = nn.Sequential(*layers, nn.Flatten())
+        self.hs = _conv_sizes(h, len(cfg.hidden))
+        self.ws = _conv_sizes(w, len(cfg.hidden))
+        self.out_features = prev * self.hs[-1] * self.ws[-1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class _UpBlock(nn.Module):
+    """Doubles (or nearly doubles) the spatial size to exactly `size`."""
+
+    def __init__(self, cin: int, cout: int, size_in: tuple[int, int], size: tuple[int, int], mode: str):
+        super().__init__()
+        if mode == "transpose":
+            pad = (size[0] - (2 * size_in[0] - 1), size[1] - (2 * size_in[1] - 1))
+            self.up = nn.ConvTranspose2d(cin, cout, 3, stride=2, padding=1, output_padding=pad)
+            self.conv = nn.Identity()
+        else:
+            align = False if mode == "bilinear" else None
+            self.up = nn.Upsample(size=size, mode=mode, align_corners=align)
+            self.conv = nn.Conv2d(cin, cout, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(self.up(x))
+
+
+class ConvDecoder(nn.Module):
+    def __init__(self, cfg: ModelConfig, in_features: int):
+        super().__init__()
+        c, h, w = cfg.input_shape
+        chans = list(reversed(cfg.hidden))
+        hs = list(reversed(_conv_sizes(h, len(cfg.hidden))))
+        ws = list(reversed(_conv_sizes(w, len(cfg.hidden))))
+        self.start = (chans[0], hs[0], ws[0])
+        self.fc = nn.Sequential(nn.Linear(in_features, chans[0] * hs[0] * ws[0]), nn.LeakyReLU(0.2))
+        blocks: list[nn.Module] = []
+        outs = chans[1:] + [chans[-1]]
+        for i, (cin, cout) in enumerate(zip(chans, outs, strict=True)):
+            blocks += [_UpBlock(cin, cout, (hs[i], ws[i]), (hs[i + 1], ws[i + 1]), cfg.upsample),
+                       nn.LeakyReLU(0.2)]
+        blocks.append(nn.Conv2d(outs[-1], c, 3, padding=1))
+        self.net = nn.Sequential(*blocks)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(self.fc(z).view(-1, *self.start))
+
+
+class MLPEncoder(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        prev = math.prod(cfg.input_shape)
+        layers: list[nn.Module] = [nn.Flatten()]
+        for width in cfg.hidden:
+            layers += [nn.Linear(prev, width), nn.LeakyReLU(0.2)]
+            prev = width
+        self.net = nn.Sequential(*layers)
+        self.out_features = prev
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class MLPDecoder(nn.Module):
+    def __init__(self, cfg: ModelConfig, in_features: int):
+        super().__init__()
+        self.shape = cfg.input_shape
+        layers: list[nn.Module] = []
+        prev = in_features
+        for width in reversed(cfg.hidden):
+            layers += [nn.Linear(prev, width), nn.LeakyReLU(0.2)]
+            prev = width
+        layers.append(nn.Linear(prev, math.prod(cfg.input_shape)))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z).view(-1, *self.shape)
+
+
+class Autoencoder(nn.Module):
+    """AE or VAE on the shared backbone.
+
+    `encode(x) -> (mu, logvar | None)`; `decode_logits(z)` gives pre-sigmoid images and
+    `decode(z)` images in [0, 1]. `forward` returns a dict used by `models.losses`.
+    """
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.config = cfg
+        if cfg.arch == "conv":
+            self.encoder = ConvEncoder(cfg)
+            self.decoder = ConvDecoder(cfg, cfg.latent_dim)
+        else:
+            self.encoder = MLPEncoder(cfg)
+            self.decoder = MLPDecoder(cfg, cfg.latent_dim)
+        feats = self.encoder.out_features
+        self.mu_head = nn.Linear(feats, cfg.latent_dim)
+        self.logvar_head = nn.Linear(feats, cfg.latent_dim) if cfg.is_variational else None
+
+    @property
+    def latent_dim(self) -> int:
+        return self.config.latent_dim
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        h = self.encoder(x)
+        mu = self.mu_head(h)
+        logvar = self.logvar_head(h) if self.logvar_head is not None else None
+        return mu, logvar
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.decode_logits(z))
+
+    def reparameterize(self, mu: torch.Tensor, logvar: torch.Tensor | None) -> torch.Tensor:
+        if logvar is None or not self.training:
+            return mu
+        return mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor | None]:
+        mu, logvar = self.encode(x)
+        z = self.reparameterize(mu, logvar)
+        return {"mu": mu, "logvar": logvar, "z": z, "logits": self.decode_logits(z)}
+
+
+def build_model(cfg: ModelConfig) -> Autoencoder:
+    """Build a freshly initialised model; `cfg.seed` fixes the initial weights."""
+    torch.manual_seed(cfg.seed)
+    return Autoencoder(cfg)

@@ -1,0 +1,53 @@
+"""The layering rule of DESIGN.md, checked on the source and on a live import."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QT_MODULES = {"PySide6", "pyqtgraph", "superqt", "qtpy", "PyQt5", "PyQt6", "shiboken6"}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_models_import_neither_qt_nor_explorer():
+    files = list((ROOT / "models").rglob("*.py"))
+    assert files
+    for f in files:
+        bad = _imports(f) & (QT_MODULES | {"explorer"})
+        assert not bad, f"{f.relative_to(ROOT)} imports {bad}"
+
+
+def test_core_never_imports_qt():
+    files = list((ROOT / "explorer" / "core").rglob("*.py"))
+    assert files
+    for f in files:
+        bad = _imports(f) & QT_MODULES
+        assert not bad, f"{f.relative_to(ROOT)} imports {bad}"
+
+
+def test_importing_core_loads_no_qt_at_runtime():
+    code = (
+        "import sys, importlib, pkgutil, explorer.core, models\n"
+        "for pkg in (explorer.core, models):\n"
+        "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
+        "        importlib.import_module(m.name)\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in %r]\n"
+        "print(','.join(bad))\n" % (sorted(QT_MODULES),)
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "", f"Qt modules loaded by core: {out.stdout}"
