@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -89,24 +90,13 @@ def run_train(args: argparse.Namespace) -> int:
     gen = train(model, data.images, labels=data.labels, device=str(device), cancel=cancel)
     bar = tqdm(total=cfg.epochs, unit="epoch", disable=args.quiet, file=sys.stderr,
                dynamic_ncols=True)
-    result = None
-    while result is None:
-        try:
-            event = next(gen)
-        except StopIteration as stop:
-            result = stop.value
-            break
-        except KeyboardInterrupt:
-            # Ctrl-C: ask the trainer to stop at the next batch and keep the last epoch.
-            cancel.set()
-            continue
-        if event.kind == "epoch":
-            bar.update(1)
-            post = {k: f"{v:.2f}" for k, v in event.losses.items()}
-            if event.val:
-                post["val"] = f"{event.val['total']:.2f}"
-            post["img/s"] = f"{event.images_per_s:.0f}"
-            bar.set_postfix(post)
+    # Ctrl-C asks the trainer to stop before its next batch (keeping the last complete
+    # epoch) instead of raising KeyboardInterrupt inside the generator, which would lose it.
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
+    try:
+        result = _drain(gen, bar)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     bar.close()
     save_model(out, result.model, data_spec=data.spec, label_names=data.label_names,
                history=result.history)
@@ -115,6 +105,21 @@ def run_train(args: argparse.Namespace) -> int:
     if result.status == "diverged":
         return 1
     return 0
+
+
+def _drain(gen, bar):
+    while True:
+        try:
+            event = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        if event.kind == "epoch":
+            bar.update(1)
+            post = {k: f"{v:.2f}" for k, v in event.losses.items()}
+            if event.val:
+                post["val"] = f"{event.val['total']:.2f}"
+            post["img/s"] = f"{event.images_per_s:.0f}"
+            bar.set_postfix(post)
 
 
 def run_info(args: argparse.Namespace) -> int:

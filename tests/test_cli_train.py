@@ -1,0 +1,83 @@
+import subprocess
+import sys
+
+import pytest
+
+from explorer.cli import main
+from models.checkpoint import load_model
+
+
+def test_train_then_info(tmp_path, capsys):
+    out = tmp_path / "v.safetensors"
+    code = main(["train", "--data", "digits", "--model", "vae", "--arch", "conv", "--latent-dim", "4",
+                 "--epochs", "2", "--limit", "300", "--quiet", "--out", str(out)])
+    assert code == 0
+    loaded = load_model(out)
+    assert loaded.config.kind == "vae" and loaded.config.latent_dim == 4
+    assert loaded.meta["data_spec"] == "digits?limit=300"
+    assert len(loaded.meta["history"]) == 2
+    capsys.readouterr()
+    assert main(["info", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "vae (conv), latent size 4" in text
+    assert "epochs:      2" in text
+    assert "final val:" in text
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["train", "--data", "nosuchsource", "--out", "{tmp}/a.safetensors"], "unknown data source"),
+    (["train", "--data", "digits", "--out", "{tmp}/a.txt"], "must end in .safetensors"),
+    (["train", "--data", "digits", "--out", "{tmp}/missing/a.safetensors"], "does not exist"),
+    (["train", "--data", "digits", "--latent-dim", "0", "--out", "{tmp}/a.safetensors"], "latent_dim"),
+    (["train", "--data", "digits", "--hidden", "a,b", "--out", "{tmp}/a.safetensors"], "--hidden"),
+    (["train", "--model", "gan", "--out", "{tmp}/a.safetensors"], "invalid choice"),
+    (["train", "--epochs", "x", "--out", "{tmp}/a.safetensors"], "invalid int"),
+    (["info", "{tmp}/none.safetensors"], "does not exist"),
+])
+def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, argv, needle):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    with pytest.raises(SystemExit) if needle.startswith("invalid") else _nothing() as exc:
+        code = main(argv)
+    if exc is not None and hasattr(exc, "value"):
+        code = exc.value.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert needle in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *a):
+        return False
+
+
+def test_ctrl_c_saves_last_complete_epoch(tmp_path):
+    """SIGINT during training: the trainer stops within a batch and the file holds whole epochs."""
+    import signal
+    import time
+
+    out = tmp_path / "c.safetensors"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "explorer.cli", "train", "--data", "digits", "--model", "ae",
+         "--epochs", "500", "--out", str(out)],
+        stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    buf = ""
+    while time.time() < deadline:  # wait for the first completed epoch in the progress bar
+        ch = proc.stderr.read(1)
+        if not ch:
+            break
+        buf += ch
+        if "img/s" in buf:
+            break
+    proc.send_signal(signal.SIGINT)
+    rest = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 0, buf + rest
+    assert "cancelled" in rest
+    loaded = load_model(out)
+    n = len(loaded.meta["history"])
+    assert 1 <= n < 500
