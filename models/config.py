@@ -7,7 +7,19 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["ae", "vae"]
+Kind = Literal["ae", "vae", "dae", "sae", "cae", "beta-vae", "cvae", "aae"]
+Noise = Literal["gaussian", "masking"]
+VARIATIONAL_KINDS = ("vae", "beta-vae", "cvae")
+KIND_NAMES = {
+    "ae": "autoencoder",
+    "vae": "variational autoencoder",
+    "dae": "denoising autoencoder",
+    "sae": "sparse autoencoder",
+    "cae": "contractive autoencoder",
+    "beta-vae": "beta-VAE",
+    "cvae": "conditional VAE",
+    "aae": "adversarial autoencoder",
+}
 Arch = Literal["mlp", "conv"]
 Upsample = Literal["transpose", "nearest", "bilinear"]
 ReconLoss = Literal["bce", "mse"]
@@ -38,6 +50,16 @@ class ModelConfig:
     batch_size: int = 128
     epochs: int = 10
     seed: int = 0
+    # Variant options (ignored by kinds that do not use them). Optional in files, so
+    # models saved before a variant option existed still load.
+    noise: Noise = "gaussian"  # dae: corruption type
+    noise_level: float = 0.3  # dae: Gaussian sigma, or the fraction of pixels zeroed
+    sparsity_weight: float = 1e-3  # sae: lambda
+    sparsity_target: float = 0.0  # sae: 0 = L1 penalty, else the KL-to-rho target rho
+    contractive_weight: float = 1e-2  # cae: lambda
+    n_classes: int = 0  # cvae: number of labels the model is conditioned on
+    adversarial_weight: float = 1.0  # aae: weight of the generator (regularisation) phase
+    pretrain_epochs: int = 0  # mlp only: > 0 = stacked AE, greedy layer-wise pretraining
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -70,10 +92,27 @@ class ModelConfig:
             raise ConfigError("batch_size must be >= 1 and epochs >= 0")
         if not (self.lr > 0) or self.beta < 0 or self.weight_decay < 0:
             raise ConfigError("lr must be > 0, beta and weight_decay >= 0")
+        if self.kind == "dae" and not (0 < self.noise_level < (1 if self.noise == "masking" else 10)):
+            raise ConfigError(f"noise_level {self.noise_level} is out of range for {self.noise} noise")
+        if self.kind == "sae" and not (0 <= self.sparsity_target < 1 and self.sparsity_weight >= 0):
+            raise ConfigError("sparsity_target must be in [0, 1) and sparsity_weight >= 0")
+        if self.kind == "cae" and self.contractive_weight < 0:
+            raise ConfigError("contractive_weight must be >= 0")
+        if self.kind == "cvae" and self.n_classes < 2:
+            raise ConfigError("a conditional VAE needs labelled data with at least 2 classes")
+        if self.pretrain_epochs < 0:
+            raise ConfigError("pretrain_epochs must be >= 0")
+        if self.pretrain_epochs and (self.arch != "mlp" or self.kind in ("cvae", "aae")):
+            raise ConfigError("layer-wise pretraining (stacked AE) needs arch mlp and a plain, "
+                              "denoising, sparse, contractive or variational kind")
 
     @property
     def is_variational(self) -> bool:
-        return self.kind == "vae"
+        return self.kind in VARIATIONAL_KINDS
+
+    @property
+    def is_conditional(self) -> bool:
+        return self.kind == "cvae"
 
     def replace(self, **changes: Any) -> ModelConfig:
         return dataclasses.replace(self, **changes)
@@ -90,7 +129,7 @@ class ModelConfig:
         if not isinstance(d, dict):
             raise ConfigError(f"a model config must be a mapping, not {type(d).__name__}")
         names = {f.name for f in dataclasses.fields(cls)}
-        required = names - {"extra"}
+        required = set(CORE_FIELDS)
         unknown = sorted(set(d) - names)
         if unknown:
             raise ConfigError(f"unknown config key(s): {', '.join(unknown)}")
@@ -103,6 +142,10 @@ class ModelConfig:
             if isinstance(exc, ConfigError):
                 raise
             raise ConfigError(f"invalid config value: {exc}") from exc
+
+
+CORE_FIELDS = ("kind", "arch", "input_shape", "latent_dim", "hidden", "upsample", "recon_loss",
+               "beta", "weight_decay", "lr", "batch_size", "epochs", "seed")
 
 
 def _literal_choices(hint: Any) -> tuple[Any, ...]:

@@ -110,51 +110,88 @@ class MLPDecoder(nn.Module):
         return self.net(z).view(-1, *self.shape)
 
 
+class LatentDiscriminator(nn.Module):
+    """Tells codes drawn from the prior N(0, I) from encoded codes (adversarial AE)."""
+
+    def __init__(self, latent_dim: int, width: int = 64):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(latent_dim, width), nn.LeakyReLU(0.2),
+                                 nn.Linear(width, width), nn.LeakyReLU(0.2), nn.Linear(width, 1))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z).squeeze(-1)
+
+
 class Autoencoder(nn.Module):
-    """AE or VAE on the shared backbone.
+    """Every member of the family on the shared backbone.
 
     `encode(x) -> (mu, logvar | None)`; `decode_logits(z)` gives pre-sigmoid images and
     `decode(z)` images in [0, 1]. `forward` returns a dict used by `models.losses`.
+    A conditional VAE also takes labels `y` (a one-hot vector joins the encoder features
+    and the code, as in Sohn et al. 2015); without `y` it uses `default_label`.
     """
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.config = cfg
+        self.n_cond = cfg.n_classes if cfg.is_conditional else 0
+        self.default_label = 0
+        dec_in = cfg.latent_dim + self.n_cond
         if cfg.arch == "conv":
             self.encoder = ConvEncoder(cfg)
-            self.decoder = ConvDecoder(cfg, cfg.latent_dim)
+            self.decoder = ConvDecoder(cfg, dec_in)
         else:
             self.encoder = MLPEncoder(cfg)
-            self.decoder = MLPDecoder(cfg, cfg.latent_dim)
-        feats = self.encoder.out_features
+            self.decoder = MLPDecoder(cfg, dec_in)
+        feats = self.encoder.out_features + self.n_cond
         self.mu_head = nn.Linear(feats, cfg.latent_dim)
         self.logvar_head = nn.Linear(feats, cfg.latent_dim) if cfg.is_variational else None
+        self.discriminator = LatentDiscriminator(cfg.latent_dim) if cfg.kind == "aae" else None
 
     @property
     def latent_dim(self) -> int:
         return self.config.latent_dim
 
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def _onehot(self, y: torch.Tensor | int | None, n: int, device) -> torch.Tensor:
+        if y is None:
+            y = self.default_label
+        y = torch.as_tensor(y, device=device, dtype=torch.long)
+        if y.ndim == 0:
+            y = y.expand(n)
+        if int(y.min()) < 0 or int(y.max()) >= self.n_cond:
+            raise ValueError(f"labels must be in 0..{self.n_cond - 1} for this conditional model")
+        return torch.nn.functional.one_hot(y, self.n_cond).float()
+
+    def encode(self, x: torch.Tensor, y=None) -> tuple[torch.Tensor, torch.Tensor | None]:
         h = self.encoder(x)
+        if self.n_cond:
+            h = torch.cat([h, self._onehot(y, len(x), x.device)], dim=1)
         mu = self.mu_head(h)
         logvar = self.logvar_head(h) if self.logvar_head is not None else None
         return mu, logvar
 
-    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+    def decode_logits(self, z: torch.Tensor, y=None) -> torch.Tensor:
+        if self.n_cond:
+            z = torch.cat([z, self._onehot(y, len(z), z.device)], dim=1)
         return self.decoder(z)
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.decode_logits(z))
+    def decode(self, z: torch.Tensor, y=None) -> torch.Tensor:
+        return torch.sigmoid(self.decode_logits(z, y))
 
     def reparameterize(self, mu: torch.Tensor, logvar: torch.Tensor | None) -> torch.Tensor:
         if logvar is None or not self.training:
             return mu
         return mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor | None]:
-        mu, logvar = self.encode(x)
+    def forward(self, x: torch.Tensor, y=None) -> dict[str, torch.Tensor | None]:
+        mu, logvar = self.encode(x, y)
         z = self.reparameterize(mu, logvar)
-        return {"mu": mu, "logvar": logvar, "z": z, "logits": self.decode_logits(z)}
+        return {"mu": mu, "logvar": logvar, "z": z, "logits": self.decode_logits(z, y)}
+
+    def autoencoder_parameters(self) -> list[nn.Parameter]:
+        """Encoder, heads and decoder: everything but an adversarial discriminator."""
+        skip = set(map(id, self.discriminator.parameters())) if self.discriminator else set()
+        return [p for p in self.parameters() if id(p) not in skip]
 
 
 def build_model(cfg: ModelConfig) -> Autoencoder:

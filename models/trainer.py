@@ -22,13 +22,16 @@ import torch
 from .device import resolve_device
 from .losses import loss_terms
 from .networks import Autoencoder
+from .objectives import NonFiniteLoss, make_step
+from .stacked import pretrain_layerwise
 
 Status = Literal["completed", "cancelled", "diverged"]
 
 
 @dataclass
 class TrainProgress:
-    """One progress report. `kind` is "batch" or "epoch"; `val` is set on epoch reports."""
+    """One progress report. `kind` is "pretrain", "batch" or "epoch"; `val` is set on
+    epoch reports."""
 
     kind: str
     epoch: int  # 1-based epoch being trained (or just finished)
@@ -39,6 +42,7 @@ class TrainProgress:
     val: dict[str, float] | None = None
     images_per_s: float = 0.0
     eta_s: float = 0.0
+    message: str = ""
 
     @property
     def fraction(self) -> float:
@@ -111,8 +115,20 @@ def train(
     x_val = data[torch.as_tensor(val_idx)].to(dev) if len(val_idx) else None
     history = list(history or [])
 
+    y_all = None
+    if cfg.is_conditional:
+        if labels is None:
+            raise ValueError("a conditional VAE needs labelled data; this data set has no labels")
+        y_all = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+        if len(y_all) != len(data):
+            raise ValueError(f"{len(data)} images but {len(y_all)} labels")
+        if int(y_all.min()) < 0 or int(y_all.max()) >= cfg.n_classes:
+            raise ValueError(f"labels must be in 0..{cfg.n_classes - 1} for this conditional model")
+    y_train = y_all[torch.as_tensor(train_idx)].to(dev) if y_all is not None else None
+    y_val = y_all[torch.as_tensor(val_idx)].to(dev) if y_all is not None and len(val_idx) else None
+
     model.to(dev)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    step_fn = make_step(model)
     torch.manual_seed(cfg.seed + 1)  # reparameterisation noise
     shuffle = torch.Generator().manual_seed(cfg.seed + 2)
     good_state = copy.deepcopy(model.state_dict())
@@ -122,6 +138,21 @@ def train(
     result = TrainResult(model=model, history=history)
     t_start = time.perf_counter()
     seen = 0
+
+    if cfg.pretrain_epochs and not history:
+        model.train()
+        done = yield from pretrain_layerwise(
+            model, x_train, epochs=cfg.pretrain_epochs, cancel_check=lambda: _is_cancelled(cancel),
+            progress=lambda stage, stages, ep, st, sts, loss: TrainProgress(
+                "pretrain", 1, epochs, 0, steps, {f"layer{stage}": loss},
+                message=f"pretraining layer {stage}/{stages}, epoch {ep}"))
+        if not done:
+            model.load_state_dict(good_state)
+            model.eval()
+            result.status = "cancelled"
+            result.message = "Training cancelled during layer-wise pretraining; nothing was kept."
+            return result
+        good_state = copy.deepcopy(model.state_dict())
 
     for epoch in range(1, epochs + 1):
         model.train()
@@ -138,23 +169,19 @@ def train(
                 )
                 model.eval()
                 return result
-            batch = to_float(x_train[order[(step - 1) * bs : step * bs]])
-            terms = loss_terms(cfg, model(batch), batch)
-            total = terms["total"]
-            if not torch.isfinite(total):
+            idx = order[(step - 1) * bs : step * bs]
+            batch = to_float(x_train[idx])
+            try:
+                values = step_fn(batch, y_train[idx] if y_train is not None else None)
+            except NonFiniteLoss as exc:
                 model.load_state_dict(good_state)
                 model.eval()
                 result.status = "diverged"
                 result.message = (
-                    f"Training stopped at epoch {epoch}, batch {step}: the loss became "
-                    f"{total.item()} (not a finite number). The last good weights were kept; "
-                    "try a smaller learning rate."
+                    f"Training stopped at epoch {epoch}, batch {step}: {exc} (not a finite "
+                    "number). The last good weights were kept; try a smaller learning rate."
                 )
                 return result
-            opt.zero_grad(set_to_none=True)
-            total.backward()
-            opt.step()
-            values = {k: float(v.detach()) for k, v in terms.items()}
             for k, v in values.items():
                 sums[k] = sums.get(k, 0.0) + v * len(batch)
             seen += len(batch)
@@ -164,7 +191,7 @@ def train(
             yield TrainProgress("batch", epoch, epochs, step, steps, values,
                                 images_per_s=rate, eta_s=remaining / rate if rate else 0.0)
         train_means = {k: v / n for k, v in sums.items()}
-        val = evaluate(model, x_val) if x_val is not None else None
+        val = evaluate(model, x_val, labels=y_val) if x_val is not None else None
         good_state = copy.deepcopy(model.state_dict())
         result.epochs_completed = epoch
         record = {"epoch": len(history) + 1, "train": train_means, "val": val,
@@ -180,14 +207,20 @@ def train(
 
 
 @torch.inference_mode()
-def evaluate(model: Autoencoder, images: torch.Tensor, batch_size: int = 512) -> dict[str, float]:
-    """Mean loss terms over uint8 images, with the posterior mean (no sampling)."""
+def evaluate(model: Autoencoder, images: torch.Tensor, batch_size: int = 512,
+             labels: torch.Tensor | None = None) -> dict[str, float]:
+    """Mean loss terms over clean uint8 images, with the posterior mean (no sampling).
+
+    Gradient-based terms (the contractive penalty) and the adversarial phases are left
+    out: validation measures how well held-out images are reconstructed.
+    """
     was_training = model.training
     model.eval()
     sums: dict[str, float] = {}
     for i in range(0, len(images), batch_size):
         batch = to_float(images[i : i + batch_size])
-        for k, v in loss_terms(model.config, model(batch), batch).items():
+        y = labels[i : i + batch_size] if labels is not None else None
+        for k, v in loss_terms(model.config, model(batch, y), batch).items():
             sums[k] = sums.get(k, 0.0) + float(v) * len(batch)
     model.train(was_training)
     return {k: v / max(1, len(images)) for k, v in sums.items()}

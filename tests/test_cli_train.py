@@ -81,3 +81,27 @@ def test_ctrl_c_saves_last_complete_epoch(tmp_path):
     loaded = load_model(out)
     n = len(loaded.meta["history"])
     assert 1 <= n < 500
+
+
+def test_cli_kinds_match_the_model_family():
+    from explorer.cli.train import KIND_CHOICES
+    from models.config import KIND_NAMES
+
+    assert set(KIND_CHOICES) == set(KIND_NAMES)
+
+
+@pytest.mark.parametrize("kind, extra", [
+    ("dae", ["--noise", "masking", "--noise-level", "0.4"]), ("sae", []), ("cae", []),
+    ("beta-vae", []), ("cvae", []), ("aae", []),
+    ("ae", ["--arch", "mlp", "--pretrain-epochs", "1"]),
+])
+def test_every_variant_trains_from_the_cli(kind, extra, tmp_path):
+    out = tmp_path / f"{kind}.safetensors"
+    assert main(["train", "--data", "digits", "--model", kind, "--epochs", "1", "--limit", "300",
+                 "--latent-dim", "4", "--quiet", "--out", str(out), *extra]) == 0
+    cfg = load_model(out).config
+    assert cfg.kind == kind
+    if kind == "beta-vae":
+        assert cfg.beta == 4.0
+    if kind == "cvae":
+        assert cfg.n_classes == 10

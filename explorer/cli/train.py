@@ -11,11 +11,19 @@ from pathlib import Path
 
 from .common import UserError
 
+# Kept here (not imported from models) so `--help` does not import torch.
+KIND_CHOICES = {
+    "ae": "autoencoder", "vae": "variational AE", "dae": "denoising AE", "sae": "sparse AE",
+    "cae": "contractive AE", "beta-vae": "beta-VAE", "cvae": "conditional VAE",
+    "aae": "adversarial AE",
+}
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train an AE or VAE on a data source and save it")
     p.add_argument("--data", default="digits", help="data spec, e.g. digits, shapes, mnist:DIR")
-    p.add_argument("--model", default="vae", choices=["ae", "vae"], help="model kind")
+    p.add_argument("--model", default="vae", choices=list(KIND_CHOICES),
+                   help="model kind: " + ", ".join(f"{k} ({v})" for k, v in KIND_CHOICES.items()))
     p.add_argument("--arch", default="conv", choices=["mlp", "conv"])
     p.add_argument("--latent-dim", type=int, default=8)
     p.add_argument("--hidden", default=None,
@@ -25,11 +33,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--beta", type=float, default=1.0)
+    p.add_argument("--beta", type=float, default=None,
+                   help="weight of the KL term (default 1; 4 for beta-vae)")
     p.add_argument("--weight-decay", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.add_argument("--limit", type=int, default=None, help="use at most N images")
+    v = p.add_argument_group("variant options")
+    v.add_argument("--noise", default="gaussian", choices=["gaussian", "masking"], help="dae corruption")
+    v.add_argument("--noise-level", type=float, default=0.3,
+                   help="dae: Gaussian sigma or masked fraction")
+    v.add_argument("--sparsity-weight", type=float, default=1e-3, help="sae: lambda")
+    v.add_argument("--sparsity-target", type=float, default=0.0,
+                   help="sae: 0 for an L1 penalty, else the KL target rho")
+    v.add_argument("--contractive-weight", type=float, default=1e-2, help="cae: lambda")
+    v.add_argument("--adversarial-weight", type=float, default=1.0, help="aae: regularisation weight")
+    v.add_argument("--pretrain-epochs", type=int, default=0,
+                   help="mlp only: stacked AE, greedy layer-wise pretraining epochs per layer")
     p.add_argument("--out", required=True, help="output model file (.safetensors)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_train)
@@ -52,15 +72,25 @@ def parse_hidden(text: str | None) -> tuple[int, ...] | None:
     return values
 
 
-def config_from_args(args: argparse.Namespace, input_shape: tuple[int, int, int]):
+def config_from_args(args: argparse.Namespace, data):
     from models.config import ModelConfig, default_hidden
 
+    input_shape = data.shape
     hidden = parse_hidden(args.hidden) or default_hidden(args.arch, input_shape)
+    beta = args.beta if args.beta is not None else (4.0 if args.model == "beta-vae" else 1.0)
+    n_classes = 0
+    if args.model == "cvae":
+        if data.labels is None:
+            raise UserError(f"a conditional VAE needs labels, and {data.spec} has none")
+        n_classes = max(len(data.label_names), int(data.labels.max()) + 1)
     return ModelConfig(
         kind=args.model, arch=args.arch, input_shape=input_shape, latent_dim=args.latent_dim,
-        hidden=hidden, upsample=args.upsample, recon_loss=args.recon_loss, beta=args.beta,
+        hidden=hidden, upsample=args.upsample, recon_loss=args.recon_loss, beta=beta,
         weight_decay=args.weight_decay, lr=args.lr, batch_size=args.batch_size,
-        epochs=args.epochs, seed=args.seed,
+        epochs=args.epochs, seed=args.seed, noise=args.noise, noise_level=args.noise_level,
+        sparsity_weight=args.sparsity_weight, sparsity_target=args.sparsity_target,
+        contractive_weight=args.contractive_weight, n_classes=n_classes,
+        adversarial_weight=args.adversarial_weight, pretrain_epochs=args.pretrain_epochs,
     )
 
 
@@ -73,7 +103,7 @@ def run_train(args: argparse.Namespace) -> int:
     from explorer.core.data import load_data
 
     data = load_data(args.data, limit=args.limit)
-    cfg = config_from_args(args, data.shape)
+    cfg = config_from_args(args, data)
 
     from tqdm import tqdm
 
@@ -108,12 +138,17 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def _drain(gen, bar):
+    stage = ""
     while True:
         try:
             event = next(gen)
         except StopIteration as stop:
             return stop.value
+        if event.kind == "pretrain" and event.message != stage:
+            stage = event.message
+            bar.set_description(stage)
         if event.kind == "epoch":
+            bar.set_description("")
             bar.update(1)
             post = {k: f"{v:.2f}" for k, v in event.losses.items()}
             if event.val:

@@ -1,0 +1,104 @@
+"""One optimisation step per model kind. The trainer calls `step(batch, labels)`.
+
+Each step returns the batch's loss terms as floats, and raises `NonFiniteLoss` *before*
+updating any weight when a term is NaN or infinite, so the last good weights survive.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from .losses import corrupt, loss_terms, reconstruction_loss
+from .networks import Autoencoder
+
+
+class NonFiniteLoss(ArithmeticError):
+    def __init__(self, name: str, value: float):
+        super().__init__(f"the {name} loss became {value}")
+        self.name, self.value = name, value
+
+
+def _floats(terms: dict[str, torch.Tensor]) -> dict[str, float]:
+    # One host transfer for all terms; it doubles as the NaN/Inf check.
+    values = dict(zip(terms, torch.stack([v.detach() for v in terms.values()]).tolist(), strict=True))
+    for name, v in values.items():
+        if not math.isfinite(v):
+            raise NonFiniteLoss(name, v)
+    return values
+
+
+class GradientStep:
+    """AE, VAE, beta-VAE, CVAE, denoising, sparse and contractive AEs: one loss, one step."""
+
+    def __init__(self, model: Autoencoder):
+        cfg = model.config
+        self.model, self.cfg = model, cfg
+        self.opt = torch.optim.Adam(model.autoencoder_parameters(), lr=cfg.lr,
+                                    weight_decay=cfg.weight_decay)
+
+    def __call__(self, batch: torch.Tensor, labels: torch.Tensor | None) -> dict[str, float]:
+        cfg = self.cfg
+        inputs = corrupt(batch, cfg) if cfg.kind == "dae" else batch
+        if cfg.kind == "cae":
+            inputs = inputs.clone().requires_grad_(True)
+        terms = loss_terms(cfg, self.model(inputs, labels), batch, inputs=inputs)
+        values = _floats(terms)
+        self.opt.zero_grad(set_to_none=True)
+        terms["total"].backward()
+        self.opt.step()
+        return values
+
+
+class AdversarialStep:
+    """Adversarial autoencoder: reconstruction phase, then regularisation phase.
+
+    Makhzani et al., "Adversarial Autoencoders", 2015, section 2: the discriminator learns
+    to tell prior samples N(0, I) from codes, then the encoder (the generator) learns to
+    fool it, which pushes the aggregate posterior q(z) towards the prior.
+    """
+
+    def __init__(self, model: Autoencoder):
+        cfg = model.config
+        self.model, self.cfg = model, cfg
+        self.opt_ae = torch.optim.Adam(model.autoencoder_parameters(), lr=cfg.lr,
+                                       weight_decay=cfg.weight_decay)
+        self.opt_disc = torch.optim.Adam(model.discriminator.parameters(), lr=cfg.lr)
+        enc = list(model.encoder.parameters()) + list(model.mu_head.parameters())
+        self.opt_gen = torch.optim.Adam(enc, lr=cfg.lr)
+
+    def __call__(self, batch: torch.Tensor, labels: torch.Tensor | None) -> dict[str, float]:
+        model, cfg = self.model, self.cfg
+        # Phase 1: reconstruction.
+        out = model(batch)
+        recon = reconstruction_loss(out["logits"], batch, cfg.recon_loss)
+        _floats({"recon": recon})
+        self.opt_ae.zero_grad(set_to_none=True)
+        recon.backward()
+        self.opt_ae.step()
+        # Phase 2a: discriminator, prior samples are "real" (1), codes "fake" (0).
+        z_fake = model.encode(batch)[0].detach()
+        z_real = torch.randn_like(z_fake)
+        d_real, d_fake = model.discriminator(z_real), model.discriminator(z_fake)
+        disc = (F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real))
+                + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake)))
+        acc = ((d_real > 0).float().mean() + (d_fake <= 0).float().mean()) / 2
+        _floats({"disc": disc})
+        self.opt_disc.zero_grad(set_to_none=True)
+        disc.backward()
+        self.opt_disc.step()
+        # Phase 2b: the encoder tries to make its codes look like prior samples.
+        d_gen = model.discriminator(model.encode(batch)[0])
+        gen = cfg.adversarial_weight * F.binary_cross_entropy_with_logits(d_gen, torch.ones_like(d_gen))
+        values = _floats({"recon": recon, "disc": disc, "gen": gen, "disc_acc": acc,
+                          "total": recon + gen})
+        self.opt_gen.zero_grad(set_to_none=True)
+        gen.backward()
+        self.opt_gen.step()
+        return values
+
+
+def make_step(model: Autoencoder):
+    return AdversarialStep(model) if model.config.kind == "aae" else GradientStep(model)
