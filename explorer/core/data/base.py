@@ -86,7 +86,7 @@ class DataSpec:
 Loader = Callable[[DataSpec], ImageSet]
 _SOURCES: dict[str, Loader] = {}
 # Modules that define sources; imported lazily so `import explorer.core.data` stays cheap.
-_SOURCE_MODULES = ("digits",)
+_SOURCE_MODULES = ("digits", "shapes", "mnist", "idx", "folder", "arrays")
 
 
 def source(*names: str) -> Callable[[Loader], Loader]:
@@ -134,7 +134,9 @@ def load_data(spec: str, **overrides: object) -> ImageSet:
     if loader is None:
         raise DataError(f"unknown data source '{parsed.name}'; known: {', '.join(sorted(_SOURCES))}")
     result = loader(parsed)
-    result.spec = str(parsed)  # the canonical spec reproduces exactly this set
+    # The canonical spec reproduces exactly this set; a loader may set a normalised one
+    # (absolute path, resolved split, defaults dropped), otherwise the parsed spec is used.
+    result.spec = result.spec or str(parsed)
     return result
 
 

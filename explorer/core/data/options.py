@@ -1,0 +1,121 @@
+"""Option parsing shared by the sources, the canonical spec, and the common finishing step.
+
+Common options (where a source makes sense of them):
+    split     train | test | all
+    limit     keep at most N images (alias: max)
+    seed      shuffle with this seed before `limit` (shapes: the generation seed)
+    size      square side in pixels
+    channels  1 (gray) or 3 (RGB)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from .base import DataError, DataSpec, ImageSet, int_option
+
+SPLITS = ("train", "test", "all")
+_ALIASES = {"max": "limit"}
+_CHANNEL_WORDS = {"1": 1, "gray": 1, "grey": 1, "grayscale": 1, "greyscale": 1, "l": 1,
+                  "3": 3, "rgb": 3, "color": 3, "colour": 3}
+
+
+def normalise_options(spec: DataSpec, allowed: Iterable[str]) -> DataSpec:
+    """Apply option aliases and refuse options the source does not take."""
+    allowed = tuple(allowed)
+    opts: dict[str, str] = {}
+    for key, value in spec.options:
+        key = _ALIASES.get(key, key)
+        if key not in allowed:
+            takes = ", ".join(allowed) if allowed else "no options"
+            raise DataError(f"{spec.name} does not take the option '{key}'; it takes {takes}")
+        opts[key] = value
+    return DataSpec(spec.name, spec.arg, tuple(sorted(opts.items())))
+
+
+def split_option(spec: DataSpec, default: str = "all") -> str:
+    raw = (spec.get("split") or default).strip().lower()
+    if raw == "t10k":
+        raw = "test"
+    if raw not in SPLITS:
+        raise DataError(f"option split must be train, test or all, not '{raw}'")
+    return raw
+
+
+def channels_option(spec: DataSpec, default: int | None) -> int | None:
+    raw = spec.get("channels")
+    if raw is None or raw == "":
+        return default
+    value = _CHANNEL_WORDS.get(raw.strip().lower())
+    if value is None:
+        raise DataError(f"option channels must be 1 (gray) or 3 (RGB), not '{raw}'")
+    return value
+
+
+def size_option(spec: DataSpec, default: int | None, lo: int = 4, hi: int = 512) -> int | None:
+    value = int_option(spec, "size", default, minimum=lo)
+    if value is not None and value > hi:
+        raise DataError(f"option size must be at most {hi} pixels, not {value}")
+    return value
+
+
+def seed_option(spec: DataSpec, default: int | None = None) -> int | None:
+    return int_option(spec, "seed", default, minimum=0)
+
+
+def limit_option(spec: DataSpec) -> int | None:
+    return int_option(spec, "limit", None, minimum=1)
+
+
+def canonical(spec: DataSpec, arg: str, values: dict[str, object],
+              defaults: dict[str, object] | None = None) -> str:
+    """The spec string that reproduces a set: options at their default are left out."""
+    defaults = defaults or {}
+    opts = tuple(sorted((k, str(v)) for k, v in values.items()
+                        if v is not None and v != defaults.get(k)))
+    return str(DataSpec(spec.name, arg, opts))
+
+
+def existing_path(arg: str, what: str, source: str) -> Path:
+    """Absolute path for a spec argument; DataError if it is missing or unreadable."""
+    if not arg:
+        raise DataError(f"{source} needs a path: {source}:{what.upper()}")
+    path = Path(os.path.abspath(os.path.expanduser(arg)))
+    if not path.exists():
+        kind = "folder" if what == "dir" else "file"
+        raise DataError(f"no such {kind}: {path}")
+    if not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
+        raise DataError(f"cannot read {path}: permission denied")
+    return path
+
+
+def order(n: int, seed: int | None, limit: int | None) -> np.ndarray | None:
+    """Indices to keep: shuffled by `seed`, then cut to `limit`; None means all, in order."""
+    if seed is None and (limit is None or limit >= n):
+        return None
+    idx = np.random.default_rng(seed).permutation(n) if seed is not None else np.arange(n)
+    return idx[:limit] if limit is not None else idx
+
+
+def finish(images: ImageSet, *, seed: int | None = None, limit: int | None = None,
+           channels: int | None = None, size: int | None = None) -> ImageSet:
+    """The common tail: shuffle, limit, then convert channels and size (cheapest first)."""
+    from .transform import fit_images, to_channels
+
+    idx = order(len(images), seed, limit)
+    if idx is not None:
+        images = images.subset(idx)
+    if channels is not None and channels != images.shape[0]:
+        images.images = to_channels(images.images, channels)
+    if size is not None and images.shape[1:] != (size, size):
+        images.images = fit_images(images.images, size)
+    return images
+
+
+def effective_limit(limit: int | None, n: int) -> int | None:
+    """A limit only belongs in the canonical spec when it actually cut the set."""
+    return limit if limit is not None and limit < n else None
