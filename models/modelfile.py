@@ -28,6 +28,16 @@ META_KEY = "latent_atlas"
 _MAX_HEADER = 64 * 1024 * 1024
 
 
+def _read_umask() -> int:
+    # Read once at import: os.umask can only be read by setting it, which is not thread-safe.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 class ModelFileError(ValueError):
     """A model file that cannot be used; the message is meant for the user."""
 
@@ -162,6 +172,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
+        # mkstemp creates 0600; give the file the permissions a plain open() would.
+        os.chmod(tmp, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

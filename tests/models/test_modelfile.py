@@ -157,3 +157,10 @@ def test_crash_mid_save_leaves_previous_file_intact(saved, monkeypatch):
     assert path.read_bytes() == before
     assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
     assert json.loads(json.dumps(read_metadata(path)))["data_spec"] == "digits"
+
+
+def test_saved_files_get_normal_permissions(saved):
+    path, _ = saved
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask  # as open() would, not mkstemp's 0600
