@@ -14,7 +14,7 @@ import sys
 from .common import EXIT_USAGE, UserError, user_errors
 
 # Command modules, in the order their commands appear in --help.
-_COMMAND_MODULES = ("train", "data", "map")
+_COMMAND_MODULES = ("train", "data", "map", "apps")
 
 
 _GUI_USAGE = """\
@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _known_commands() -> set[str]:
-    return {"train", "info", "data", "project", "decode", "interpolate", "compare"}
+    return {"train", "info", "data", "project", "decode", "interpolate", "compare",
+            "traverse", "denoise", "inpaint", "anomalies", "retrieve"}
 
 
 def _run_gui(argv: list[str]) -> int:
