@@ -14,7 +14,7 @@ import sys
 from .common import EXIT_USAGE, UserError, user_errors
 
 # Command modules, in the order their commands appear in --help.
-_COMMAND_MODULES = ("train", "data", "map", "apps")
+_COMMAND_MODULES = ("train", "data", "map", "apps", "compare")
 
 
 _GUI_USAGE = """\
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _known_commands() -> set[str]:
-    return {"train", "info", "data", "project", "decode", "interpolate", "compare",
+    return {"train", "info", "data", "project", "decode", "interpolate", "compare", "train-pair",
             "traverse", "denoise", "inpaint", "anomalies", "retrieve"}
 
 

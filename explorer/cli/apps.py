@@ -1,0 +1,329 @@
+"""`latent-atlas traverse | denoise | inpaint | anomalies | retrieve`: the application views
+headless. Each prints its numbers and (optionally) writes the picture the panel shows."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .common import UserError
+
+NOISE_CHOICES = ["gaussian", "masking", "salt-and-pepper"]
+
+
+def _common(p: argparse.ArgumentParser, out_required: bool) -> None:
+    p.add_argument("file", help="model file (.safetensors)")
+    p.add_argument("--data", default=None, help="data spec (default: the data the model was trained on)")
+    p.add_argument("--out", required=out_required, default=None, help="output PNG")
+    p.add_argument("--scale", type=int, default=4, help="enlarge pixels N times (default 4)")
+
+
+def _source(p: argparse.ArgumentParser, *, xy: bool = False, image: bool = True) -> None:
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--index", type=int, metavar="I", help="a sample of the data set")
+    if image:
+        g.add_argument("--image", metavar="PATH", help="your own picture (PNG, JPEG, ...)")
+    if xy:
+        g.add_argument("--xy", metavar="X,Y", help="a point of the model's stored map")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("traverse", help="sweep each latent dimension of a code -3..+3 sigma to a PNG grid")
+    _common(p, True)
+    _source(p, xy=True)
+    p.add_argument("--dims", default=None, help="dimensions to show, e.g. 0,2,5 (default: all)")
+    p.add_argument("--steps", type=int, default=7, help="images per row (default 7)")
+    p.add_argument("--span", type=float, default=3.0, help="sweep +-SPAN sigma (default 3)")
+    p.add_argument("--unit", default="auto", choices=["auto", "prior", "data"],
+                   help="sigma: prior (1, VAEs) or the data codes' spread (AEs); auto picks")
+    p.add_argument("--sort", default="auto", choices=["auto", "kl", "index"],
+                   help="row order; auto sorts a VAE's rows by KL, largest first")
+    p.add_argument("--label", type=int, default=None, help="conditional VAE: decode under this class")
+    p.set_defaults(handler=run_traverse)
+
+    p = sub.add_parser("denoise", help="corrupt a sample, reconstruct it, print the error numbers")
+    _common(p, True)
+    _source(p)
+    p.add_argument("--noise", default="gaussian", choices=NOISE_CHOICES)
+    p.add_argument("--level", type=float, required=True,
+                   help="Gaussian sigma (0..1 pixel scale) or fraction of pixels hit")
+    p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    p.add_argument("--label", type=int, default=None, help="conditional VAE: class of --image")
+    p.set_defaults(handler=run_denoise)
+
+    p = sub.add_parser("inpaint", help="erase a rectangle (or a mask picture) and let the model fill it")
+    _common(p, True)
+    _source(p)
+    m = p.add_mutually_exclusive_group(required=True)
+    m.add_argument("--rect", metavar="TOP,LEFT,HEIGHT,WIDTH", help="rectangle to fill, in pixels")
+    m.add_argument("--mask", metavar="PATH", help="picture whose bright pixels are to be filled")
+    p.add_argument("--steps", type=int, default=10, help="encode-decode iterations (default 10)")
+    p.add_argument("--label", type=int, default=None, help="conditional VAE: class of --image")
+    p.set_defaults(handler=run_inpaint)
+
+    p = sub.add_parser("anomalies", help="rank samples by reconstruction error, worst first")
+    _common(p, False)
+    p.add_argument("--top", type=int, default=20, help="how many to list (default 20)")
+    p.add_argument("--metric", default="mse", choices=["mse", "bce"])
+    p.add_argument("--limit", type=int, default=None, help="rank at most N images")
+    p.set_defaults(handler=run_anomalies)
+
+    p = sub.add_parser("retrieve", help="the k samples nearest in latent space to a sample or picture")
+    _common(p, False)
+    _source(p, xy=True)
+    p.add_argument("--k", type=int, default=8, help="how many neighbours (default 8)")
+    p.add_argument("--metric", default="euclidean", choices=["euclidean", "cosine"])
+    p.add_argument("--label", type=int, default=None, help="conditional VAE: class of --image")
+    p.set_defaults(handler=run_retrieve)
+
+
+# --- shared steps --------------------------------------------------------------------
+
+def _check_out(args: argparse.Namespace) -> Path | None:
+    if not 1 <= args.scale <= 32:
+        raise UserError(f"--scale must be between 1 and 32, not {args.scale}")
+    if args.out is None:
+        return None
+    out = Path(args.out)
+    if out.suffix.lower() != ".png":
+        raise UserError(f"--out must end in .png, not '{out.name}'")
+    if not out.parent.exists():
+        raise UserError(f"the folder {out.parent} does not exist")
+    return out
+
+
+def _load(args: argparse.Namespace, **data_options):
+    """Model and data set; the data defaults to what the model was trained on."""
+    from explorer.core.data import load_data
+    from models.checkpoint import load_model
+
+    loaded = load_model(args.file)
+    spec = args.data or loaded.meta.get("data_spec")
+    if not spec:
+        raise UserError(f"{Path(args.file).name} does not say which data it was trained on; give --data")
+    data = load_data(spec, **data_options)
+    if tuple(data.shape) != tuple(loaded.config.input_shape):
+        c, h, w = loaded.config.input_shape
+        raise UserError(f"{data.spec} has {data.shape[1]}x{data.shape[2]} images with {data.shape[0]} "
+                        f"channel(s) but the model expects {h}x{w} with {c}")
+    return loaded, data
+
+
+def _labels(loaded, data):
+    """The data's labels when the model is conditional (it must be given them)."""
+    if not loaded.config.is_conditional:
+        return None
+    if data.labels is None:
+        raise UserError("this conditional VAE needs labelled data; the data set has no labels")
+    return data.labels
+
+
+def _query_image(args: argparse.Namespace, loaded, data):
+    """(image C x H x W, its label or None, a description) from --index or --image."""
+    if getattr(args, "index", None) is not None:
+        n = len(data)
+        if not 0 <= args.index < n:
+            raise UserError(f"--index {args.index} is out of range: {data.spec} has {n} images (0..{n - 1})")
+        y = _labels(loaded, data)
+        return data.images[args.index], (None if y is None else int(y[args.index])), \
+            f"sample {args.index}"
+    from explorer.core.imageio import dataset_background, load_model_input
+
+    img = load_model_input(args.image, loaded.config.input_shape,
+                           background=dataset_background(data.images))
+    return img, args.label, Path(args.image).name
+
+
+def _write(out: Path | None, rows, scale: int) -> None:
+    if out is None:
+        return
+    from explorer.core.exports import export_strip_png
+
+    export_strip_png(out, rows, scale=scale)
+    print(f"Wrote {out}", file=sys.stderr)
+
+
+def _parse_ints(text: str, flag: str, count: int | None = None) -> list[int]:
+    try:
+        values = [int(v) for v in text.replace(" ", "").split(",") if v != ""]
+    except ValueError:
+        raise UserError(f"{flag} must be whole numbers separated by commas, not '{text}'") from None
+    if not values or (count is not None and len(values) != count):
+        raise UserError(f"{flag} needs {count or 'at least one'} whole number(s), not '{text}'")
+    return values
+
+
+def _map_code(args: argparse.Namespace):
+    from explorer.core.latent_map import load_map
+    from models.modelfile import read_model_file
+
+    parts = args.xy.split(",")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        xy = (float(parts[0]), float(parts[1]))
+    except ValueError:
+        raise UserError(f"--xy must be two numbers like 1.5,-2, not '{args.xy}'") from None
+    latent_map = load_map(read_model_file(args.file))
+    if latent_map is None:
+        raise UserError(f"{Path(args.file).name} has no map yet; run `latent-atlas project {args.file}` first")
+    return latent_map, xy
+
+
+# --- commands -----------------------------------------------------------------------
+
+def run_traverse(args: argparse.Namespace) -> int:
+    out = _check_out(args)
+    import numpy as np
+
+    from explorer.core.applications import traversal_for
+    from explorer.core.applications.common import check_label, encode_float, to_unit
+
+    loaded, data = _load(args)
+    model, cfg = loaded.model, loaded.config
+    check_label(model, args.label)  # a readable error before any work
+    if args.xy is not None:
+        latent_map, xy = _map_code(args)
+        if latent_map.dim != cfg.latent_dim:
+            raise UserError("the stored map does not match the model; run `latent-atlas project` again")
+        code, where = latent_map.inverse(np.asarray(xy)), f"map point {xy[0]:g},{xy[1]:g}"
+    else:
+        img, y, where = _query_image(args, loaded, data)
+        label = args.label if args.label is not None else y
+        ylab = None if label is None or not cfg.is_conditional else np.array([label])
+        code = encode_float(model, to_unit(img[None]), ylab)[0][0]
+    dims = None if args.dims is None else np.array(_parse_ints(args.dims, "--dims"))
+    order = args.sort if args.sort != "auto" else ("kl" if cfg.is_variational else "index")
+    label = args.label if args.label is not None else (y if args.xy is None else None)
+    t = traversal_for(model, code, data.images, _labels(loaded, data), scale=args.unit, dims=dims,
+                      steps=args.steps, span=args.span, order=order, label=label)
+    print(f"Traversal of {where} with {Path(args.file).name} ({cfg.kind}): +-{args.span:g} sigma, "
+          f"sigma = {'prior (1)' if t.scale == 'prior' else 'std of the data codes'}"
+          + (f", decoded as class {data.label_name(t.label)}" if t.label is not None else ""))
+    for row, dim in enumerate(t.dims):
+        kl = f"  KL {t.kl[dim]:.3f}" if t.kl is not None else ""
+        print(f"  row {row}: z{dim}  sigma {t.sigma[dim]:.3f}{kl}")
+    _write(out, t.rows, args.scale)
+    return 0
+
+
+def run_denoise(args: argparse.Namespace) -> int:
+    out = _check_out(args)
+    from explorer.core.applications import denoise
+
+    loaded, data = _load(args)
+    img, y, where = _query_image(args, loaded, data)
+    r = denoise(loaded.model, img, args.noise, args.level, seed=args.seed,
+                labels=None if y is None else [y])
+    s = r.summary()
+    print(f"Denoising {where} ({args.noise} noise, level {args.level:g}, seed {args.seed}) "
+          f"with {Path(args.file).name} ({loaded.config.kind}):")
+    print(f"  noisy vs clean:          MSE {s['noisy_mse']:.5f}  PSNR {s['noisy_psnr']:.2f} dB")
+    print(f"  reconstruction vs clean: MSE {s['recon_mse']:.5f}  PSNR {s['recon_psnr']:.2f} dB")
+    _write(out, r.display_rows(), args.scale)
+    return 0
+
+
+def _mask_from_picture(path: str, shape) -> object:
+    import numpy as np
+    from PIL import Image
+
+    from explorer.core.imageio import read_image
+
+    _, h, w = shape
+    pic = read_image(path).convert("L").resize((w, h), Image.Resampling.NEAREST)
+    return np.asarray(pic) > 127
+
+
+def run_inpaint(args: argparse.Namespace) -> int:
+    out = _check_out(args)
+    from explorer.core.applications import inpaint, masked_mse, mean_fill, rectangle_mask
+
+    loaded, data = _load(args)
+    img, y, where = _query_image(args, loaded, data)
+    shape = loaded.config.input_shape
+    if args.rect is not None:
+        mask = rectangle_mask(shape, *_parse_ints(args.rect, "--rect", 4))
+    else:
+        mask = _mask_from_picture(args.mask, shape)
+    r = inpaint(loaded.model, img, mask, steps=args.steps, labels=None if y is None else [y])
+    model_err = float(masked_mse(r.filled_float, img, mask)[0])
+    base_err = float(masked_mse(mean_fill(img, mask), img, mask)[0])
+    print(f"Inpainting {int(mask.sum())} pixel(s) of {where} with {Path(args.file).name} "
+          f"({loaded.config.kind}), {r.iterations} iteration(s):")
+    print("  change per iteration: " + " ".join(f"{c:.4f}" for c in r.changes))
+    print(f"  masked-region MSE: model {model_err:.5f}, mean fill {base_err:.5f}")
+    _write(out, r.display_rows(), args.scale)
+    return 0
+
+
+def run_anomalies(args: argparse.Namespace) -> int:
+    out = _check_out(args)
+    if args.top < 1:
+        raise UserError(f"--top must be at least 1, not {args.top}")
+    if args.limit is not None and args.limit < 1:
+        raise UserError(f"--limit must be at least 1, not {args.limit}")
+    import numpy as np
+
+    from explorer.core.applications import rank_anomalies, reconstruction_errors
+    from explorer.core.applications.common import decode_float, encode_float, to_unit
+    from explorer.core.decoding import to_display
+
+    loaded, data = _load(args, limit=args.limit)
+    y = _labels(loaded, data)
+    ranking = rank_anomalies(reconstruction_errors(loaded.model, data.images, labels=y,
+                                                   metric=args.metric), top=args.top)
+    print(f"Worst {len(ranking.top)} of {len(data)} images of {data.spec} by reconstruction "
+          f"{args.metric} ({Path(args.file).name}, {loaded.config.kind}); median "
+          f"{float(np.median(ranking.errors)):.5f}")
+    has_labels = data.labels is not None
+    for rank, i in enumerate(ranking.top, 1):
+        label = f"  label {data.label_name(int(data.labels[i]))}" if has_labels else ""
+        print(f"  {rank:3d}. sample {i:6d}  error {ranking.errors[i]:.5f}  "
+              f"(z {ranking.zscore[i]:+.1f}){label}")
+    if out is not None:
+        top = data.images[ranking.top]
+        yt = None if y is None else y[ranking.top]
+        recon = decode_float(loaded.model, encode_float(loaded.model, to_unit(top), yt)[0], yt)
+        _write(out, [to_display(to_unit(top)), to_display(recon)], args.scale)
+    return 0
+
+
+def run_retrieve(args: argparse.Namespace) -> int:
+    out = _check_out(args)
+    import numpy as np
+
+    from explorer.core.applications import nearest_codes
+    from explorer.core.applications.common import check_label, decode_float, encode_float, to_unit
+    from explorer.core.decoding import to_display
+
+    loaded, data = _load(args)
+    model = loaded.model
+    y = _labels(loaded, data)
+    codes, _ = encode_float(model, to_unit(data.images), y)
+    exclude = None
+    if args.xy is not None:
+        latent_map, xy = _map_code(args)
+        if latent_map.dim != loaded.config.latent_dim:
+            raise UserError("the stored map does not match the model; run `latent-atlas project` again")
+        query = latent_map.inverse(np.asarray(xy))
+        lab = check_label(model, args.label)
+        lab = None if lab is None else np.array([lab])
+        query_img = to_display(decode_float(model, query[None], lab))
+        where = f"map point {xy[0]:g},{xy[1]:g}"
+    else:
+        img, label, where = _query_image(args, loaded, data)
+        lab = check_label(model, label)
+        lab = None if lab is None else np.array([lab])
+        query = encode_float(model, to_unit(img[None]), lab)[0][0]
+        query_img = to_display(to_unit(img[None]))
+        exclude = [args.index] if args.index is not None else None
+    hits = nearest_codes(codes, query, args.k, metric=args.metric, exclude=exclude)
+    print(f"{len(hits)} nearest samples of {data.spec} to {where} ({args.metric} latent distance, "
+          f"{Path(args.file).name}):")
+    for rank, (i, dist) in enumerate(zip(hits.indices, hits.distances, strict=True), 1):
+        label = f"  label {data.label_name(int(data.labels[i]))}" if data.labels is not None else ""
+        print(f"  {rank:3d}. sample {i:6d}  distance {dist:.4f}{label}")
+    _write(out, [query_img, to_display(to_unit(data.images[hits.indices]))], args.scale)
+    return 0

@@ -1,0 +1,36 @@
+"""Application views of an autoencoder, headless: traversal, denoising, inpainting,
+anomaly ranking and retrieval. The GUI panels and `latent-atlas` commands call these.
+
+Every function takes a `models.networks.Autoencoder` and uint8 images N x C x H x W (as
+the data sources give them), validates its input and raises `ApplicationError` (a
+ValueError) with one readable line. Torch loads only when a function runs.
+"""
+
+from .anomaly import (
+    AnomalyRanking,
+    rank_anomalies,
+    reconstruction_error_iter,
+    reconstruction_errors,
+    worst_k,
+)
+from .common import ApplicationError
+from .denoise import NOISE_KINDS, DenoiseResult, add_noise, denoise, mse, psnr
+from .inpaint import InpaintResult, inpaint, masked_mse, mean_fill, rectangle_mask
+from .retrieval import Neighbours, nearest_codes, retrieve_at_point, retrieve_image, retrieve_sample
+from .traversal import (
+    Traversal,
+    dims_by_kl,
+    kl_per_dim,
+    latent_traversal,
+    traversal_for,
+    traversal_scale,
+)
+
+__all__ = [
+    "AnomalyRanking", "ApplicationError", "DenoiseResult", "InpaintResult", "NOISE_KINDS",
+    "Neighbours", "Traversal", "add_noise", "denoise", "dims_by_kl", "inpaint", "kl_per_dim",
+    "latent_traversal", "masked_mse", "mean_fill", "mse", "nearest_codes", "psnr",
+    "rank_anomalies", "reconstruction_error_iter", "reconstruction_errors", "rectangle_mask",
+    "retrieve_at_point", "retrieve_image", "retrieve_sample", "traversal_for", "traversal_scale",
+    "worst_k",
+]
