@@ -1,0 +1,175 @@
+"""Start-up and responsiveness of the explorer window.
+
+    python benchmarks/bench_startup.py [MODEL.safetensors ...] [--runs 3]
+
+Prints, measured from process start in fresh subprocesses (`latent-atlas --screenshot`):
+  first_paint_s  window shown with the stored map painted   (target <= 1.5 s)
+  ready_s        models loaded, clicks decode               (target <= 3 s)
+and, in one more subprocess, the event loop's longest gap (10 ms timer) while a model
+trains on digits and UMAP then fits its codes (target: no gap over 100 ms), plus the
+time one click-decode takes on the GUI thread. Without model files the bundled digits
+models are used, or small ones are made in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def make_models(folder: Path) -> list[str]:
+    """Two small digits models with stored PCA maps (only when no bundled ones exist)."""
+    from explorer.core.data import load_data
+    from explorer.core.encode import encode_all
+    from explorer.core.latent_map import quick_map
+    from explorer.core.saving import save_explorable
+    from models.config import ModelConfig
+    from models.networks import build_model
+    from models.trainer import run_training
+
+    data = load_data("digits")
+    paths = []
+    for kind in ("ae", "vae"):
+        cfg = ModelConfig(kind=kind, input_shape=data.shape, latent_dim=8, epochs=5)
+        model = run_training(build_model(cfg), data.images, device="cpu").model
+        path = folder / f"digits_{kind}.safetensors"
+        save_explorable(path, model, latent_map=quick_map(encode_all(model, data.images)),
+                        data_spec="digits", label_names=data.label_names, labels=data.labels)
+        paths.append(str(path))
+    return paths
+
+
+def startup_runs(models: list[str], runs: int, folder: Path) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    fps, rds = [], []
+    for i in range(runs):
+        out = folder / f"shot{i}.png"
+        proc = subprocess.run([sys.executable, "-m", "explorer.cli", "--screenshot", str(out),
+                               *models], capture_output=True, text=True, env=env, cwd=ROOT,
+                              timeout=600)
+        m = re.search(r"first_paint_s=([\d.]+) ready_s=([\d.]+)", proc.stdout)
+        if proc.returncode != 0 or not m:
+            print(f"run {i}: failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}")
+            continue
+        fps.append(float(m.group(1)))
+        rds.append(float(m.group(2)))
+        print(f"run {i}: first_paint_s={fps[-1]:.3f} ready_s={rds[-1]:.3f}")
+    if fps:
+        print(f"first_paint_s median={statistics.median(fps):.3f} min={min(fps):.3f} (target 1.5)")
+        print(f"ready_s       median={statistics.median(rds):.3f} min={min(rds):.3f} (target 3.0)")
+
+
+def gap_child(models: list[str], epochs: int) -> None:
+    """Runs in its own process: window + training + UMAP under a 10 ms timer."""
+    import numpy as np
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.qt.app import close_window, configure_pyqtgraph
+
+    configure_pyqtgraph()
+    from explorer.qt import file_actions
+    from explorer.qt.main_window import MainWindow
+    from explorer.qt.tasks import TrainRequest
+
+    file_actions.HEADLESS = True
+    app = QApplication([])
+    from explorer.qt.gc_guard import GuiThreadCollector
+
+    collector = GuiThreadCollector().start()  # as run_app does
+    win = MainWindow()
+    win.open_paths(models)
+    win.show()
+    deadline = time.monotonic() + 120
+    while not win.is_ready() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    # one click-decode on the GUI thread, as the map does it
+    e = win.state.active
+    t0 = time.perf_counter()
+    for xy in e.latent_map.positions[:200]:
+        win.state.request_decode(xy + 0.01)
+        win.state.flush_decode()
+    decode_ms = (time.perf_counter() - t0) / 200 * 1000
+
+    clock = QElapsedTimer()
+    clock.start()
+    gaps: list[int] = []
+    last = [clock.elapsed()]
+    phase = {"name": "training"}
+    per_phase: dict[str, list[int]] = {"training": [], "map": []}
+
+    def tick():
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        per_phase[phase["name"]].append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(10)
+    n = len(win.state.entries)
+    win.start_training(TrainRequest(data_spec="digits", epochs=epochs, latent_dim=8, device="cpu"))
+    t_start = time.monotonic()
+    while len(win.state.entries) == n and time.monotonic() - t_start < 600:
+        app.processEvents()
+        time.sleep(0.001)
+    t_trained = time.monotonic()
+    phase["name"] = "map"
+    rng = np.random.default_rng(0)
+    while win.jobs.running("map") and time.monotonic() - t_start < 900:
+        # a user dragging around while UMAP fits
+        pos = win.state.active.latent_map.positions
+        win.state.request_decode(pos[rng.integers(len(pos))])
+        app.processEvents()
+        time.sleep(0.005)
+    timer.stop()
+    method = win.state.active.latent_map.method
+    for name, g in per_phase.items():
+        if g:
+            print(f"event loop during {name}: max gap {max(g)} ms, p99 {np.percentile(g, 99):.0f} ms,"
+                  f" {len(g)} ticks")
+    print(f"event_loop_max_gap_ms={max(gaps)} (target <= 100); training {t_trained - t_start:.1f} s,"
+          f" map ({method}) {time.monotonic() - t_trained:.1f} s")
+    print(f"click_decode_ms={decode_ms:.2f} (inverse + decode + display on the GUI thread)")
+    close_window(win, app)
+    collector.stop()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("models", nargs="*")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--skip-gap", action="store_true")
+    ap.add_argument("--gap-child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.gap_child:
+        gap_child(args.models, args.epochs)
+        return 0
+    from explorer.qt.app import default_model_paths
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        models = args.models or default_model_paths() or make_models(folder)
+        print(f"models: {', '.join(Path(m).name for m in models)}")
+        startup_runs(models, args.runs, folder)
+        if not args.skip_gap:
+            env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+            subprocess.run([sys.executable, __file__, "--gap-child", "--epochs", str(args.epochs),
+                            *models], env=env, cwd=ROOT, timeout=1800)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""`latent-atlas compare` (continuity metrics of two models) and `latent-atlas train-pair`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from .common import UserError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("compare",
+                       help="measure two models (e.g. an AE and a VAE) on the same data: "
+                            "reconstruction, hole fraction, interpolation, path length")
+    p.add_argument("first", metavar="AE_FILE", help="first model file (.safetensors)")
+    p.add_argument("second", metavar="VAE_FILE", help="second model file (.safetensors)")
+    p.add_argument("--data", default=None,
+                   help="data spec (default: the data the first model was trained on)")
+    p.add_argument("--limit", type=int, default=None,
+                   help="use the first N images (only if the models were trained that way)")
+    p.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
+    p.add_argument("--samples", type=int, default=2000, help="prior samples (default 2000)")
+    p.add_argument("--pairs", type=int, default=100,
+                   help="held-out pairs to interpolate (default 100)")
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    p.add_argument("--markdown", action="store_true", help="print the table as markdown")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=run_compare)
+
+    p = sub.add_parser("train-pair",
+                       help="train an AE and a VAE with identical settings (for `compare`)")
+    p.add_argument("--data", default="digits", help="data spec, e.g. digits, shapes, mnist:DIR")
+    p.add_argument("--kinds", default="ae,vae",
+                   help="the two kinds to train, comma-separated (default ae,vae)")
+    p.add_argument("--arch", default="conv", choices=["mlp", "conv"])
+    p.add_argument("--latent-dim", type=int, default=8)
+    p.add_argument("--hidden", default=None,
+                   help="comma-separated widths (mlp) or conv channels, e.g. 32,64")
+    p.add_argument("--upsample", default="transpose", choices=["transpose", "nearest", "bilinear"])
+    p.add_argument("--recon-loss", default="bce", choices=["bce", "mse"])
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--beta", type=float, default=1.0, help="weight of the KL term (default 1)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    p.add_argument("--limit", type=int, default=None, help="use at most N images")
+    p.add_argument("--out", required=True, metavar="PREFIX",
+                   help="output prefix: writes PREFIX_ae.safetensors and PREFIX_vae.safetensors")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=run_train_pair, weight_decay=0.0, noise="gaussian", noise_level=0.3,
+                   sparsity_weight=1e-3, sparsity_target=0.0, contractive_weight=1e-2,
+                   adversarial_weight=1.0, pretrain_epochs=0)
+
+
+def _positive(flag: str, value: int | None) -> None:
+    if value is not None and value < 1:
+        raise UserError(f"{flag} must be at least 1, not {value}")
+
+
+def _json_safe(value):
+    """NaN and infinity are not JSON: write them as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _name(path: str, kind: str, taken: set[str]) -> str:
+    name = kind.upper()
+    if name in taken:
+        name = f"{name} ({Path(path).stem})"
+    taken.add(name)
+    return name
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    for flag, v in (("--limit", args.limit), ("--samples", args.samples), ("--pairs", args.pairs)):
+        _positive(flag, v)
+    if args.seed < 0:
+        raise UserError(f"--seed must be >= 0, not {args.seed}")
+    from models.modelfile import read_metadata
+
+    meta = read_metadata(args.first)
+    spec = args.data or meta.get("data_spec")
+    if not spec:
+        raise UserError(f"{Path(args.first).name} does not say which data it was trained on; "
+                        "give --data")
+    from explorer.core.data import load_data
+
+    data = load_data(spec, limit=args.limit)
+    from explorer.core.metrics import MetricSettings, compare_models, format_table
+    from models.checkpoint import load_model
+
+    models, taken = {}, set()
+    for path in (args.first, args.second):
+        loaded = load_model(path)
+        models[_name(path, loaded.config.kind, taken)] = loaded.model
+        trained_on = loaded.meta.get("data_spec")
+        if trained_on and trained_on != data.spec and not args.quiet:
+            print(f"note: {Path(path).name} was trained on {trained_on}, measured on {data.spec}; "
+                  "its held-out images may include training images", file=sys.stderr)
+    settings = MetricSettings(seed=args.seed, n_prior=args.samples, n_pairs=args.pairs)
+    if not args.quiet:
+        print(f"Measuring {' and '.join(models)} on {len(data)} images of {data.spec} "
+              f"(seed {args.seed})", file=sys.stderr)
+    result = _drain(compare_models(models, data, settings), args.quiet)
+    if args.json:
+        doc = result.to_dict()
+        doc["files"] = {name: str(path) for name, path in zip(models, (args.first, args.second),
+                                                               strict=True)}
+        print(json.dumps(_json_safe(doc), indent=2))
+    else:
+        print(format_table(result, markdown=args.markdown))
+    return 0
+
+
+def _drain(gen, quiet: bool):
+    from tqdm import tqdm
+
+    bar = tqdm(total=1.0, disable=quiet, file=sys.stderr, dynamic_ncols=True,
+               bar_format="{percentage:3.0f}%|{bar}| {elapsed} {postfix}")
+    try:
+        while True:
+            try:
+                event = next(gen)
+            except StopIteration as stop:
+                return stop.value
+            bar.n = round(event.fraction, 3)
+            bar.set_postfix_str(event.message, refresh=False)
+            bar.refresh()
+    finally:
+        bar.close()
+
+
+def run_train_pair(args: argparse.Namespace) -> int:
+    kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
+    from .train import KIND_CHOICES, config_from_args
+
+    if len(kinds) != 2 or kinds[0] == kinds[1] or not set(kinds) <= set(KIND_CHOICES):
+        raise UserError(f"--kinds must name two different kinds from "
+                        f"{', '.join(KIND_CHOICES)}, not '{args.kinds}'")
+    if "cvae" in kinds:
+        raise UserError("train-pair does not train conditional models; use `latent-atlas train`")
+    _positive("--limit", args.limit)
+    prefix = Path(args.out)
+    if prefix.suffix == ".safetensors":
+        prefix = prefix.with_suffix("")
+    if not prefix.parent.exists():
+        raise UserError(f"the folder {prefix.parent} does not exist")
+    outs = {k: prefix.with_name(f"{prefix.name}_{k}.safetensors") for k in kinds}
+    from explorer.core.data import load_data
+
+    data = load_data(args.data, limit=args.limit)
+    args.model = kinds[0]
+    cfg = config_from_args(args, data)
+    from tqdm import tqdm
+
+    from explorer.core.train_pair import train_pair
+    from models.checkpoint import save_model
+
+    print(f"Training the pair {' / '.join(k.upper() for k in kinds)} ({cfg.arch}, latent "
+          f"{cfg.latent_dim}, {cfg.epochs} epochs, seed {cfg.seed}) on {data.spec}: "
+          f"{len(data)} images", file=sys.stderr)
+    cancel = threading.Event()
+    gen = train_pair(cfg, data.images, kinds=kinds, device=args.device, cancel=cancel)
+    bar = tqdm(total=2 * cfg.epochs, unit="epoch", disable=args.quiet, file=sys.stderr,
+               dynamic_ncols=True)
+    # Ctrl-C stops the current model before its next batch, keeping its last epoch.
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
+    try:
+        while True:
+            try:
+                event = next(gen)
+            except StopIteration as stop:
+                result = stop.value
+                break
+            if event.event.kind == "epoch":
+                bar.update(1)
+                bar.set_description(event.kind.upper())
+                bar.set_postfix({k: f"{v:.2f}" for k, v in event.event.losses.items()})
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        bar.close()
+    for kind, trained in result.results.items():
+        save_model(outs[kind], trained.model, data_spec=data.spec, label_names=data.label_names,
+                   history=trained.history)
+        print(f"Saved {outs[kind]} ({trained.epochs_completed} epoch(s))", file=sys.stderr)
+    print(result.message, file=sys.stderr)
+    return 0 if result.status == "completed" else 1

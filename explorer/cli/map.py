@@ -1,0 +1,233 @@
+"""`latent-atlas project`, `decode` and `interpolate`: headless twins of the map gestures."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import threading
+from pathlib import Path
+
+from .common import UserError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("project", help="encode a data set and store its 2-D map in the model file")
+    p.add_argument("file", help="model file (.safetensors); the map is stored inside it")
+    p.add_argument("--data", default=None,
+                   help="data spec (default: the data the model was trained on)")
+    p.add_argument("--method", default="auto", choices=["auto", "umap", "pca", "identity"],
+                   help="auto: identity for a 2-D latent, else umap")
+    p.add_argument("--seed", type=int, default=None,
+                   help="fix UMAP's seed (implies --reproducible)")
+    p.add_argument("--reproducible", action="store_true",
+                   help="same map on every run (UMAP runs single-threaded: slower)")
+    p.add_argument("--limit", type=int, default=None, help="map at most N images")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=run_project)
+
+    p = sub.add_parser("decode", help="decode map positions of a model's stored map to a PNG")
+    p.add_argument("file", help="model file with a map (see `latent-atlas project`)")
+    p.add_argument("--xy", action="append", required=True, metavar="X,Y",
+                   help="a map position, e.g. --xy -1.5,2; repeat for several images")
+    p.add_argument("--out", required=True, help="output PNG (images side by side)")
+    p.add_argument("--scale", type=int, default=1, help="enlarge pixels N times (default 1)")
+    p.set_defaults(handler=run_decode)
+    # argparse reads "-1.5,2" as an unknown option; positions are often negative, so treat
+    # anything starting with "-<digit>" as a value (this parser has no such options).
+    p._negative_number_matcher = re.compile(r"^-\.?\d")
+
+    p = sub.add_parser("interpolate",
+                       help="decode the latent path between two samples to a PNG strip")
+    p.add_argument("file", help="model file (.safetensors)")
+    p.add_argument("--data", default=None,
+                   help="data spec (default: the data the model was trained on)")
+    p.add_argument("--from", dest="start", type=int, required=True, metavar="I",
+                   help="index of the first sample")
+    p.add_argument("--to", dest="end", type=int, required=True, metavar="J",
+                   help="index of the last sample")
+    p.add_argument("--steps", type=int, default=7, help="images in the strip (default 7)")
+    p.add_argument("--mode", default="lerp", choices=["lerp", "slerp"])
+    p.add_argument("--out", required=True, help="output PNG")
+    p.add_argument("--scale", type=int, default=1, help="enlarge pixels N times (default 1)")
+    p.set_defaults(handler=run_interpolate)
+
+
+def _check_out(path: str) -> Path:
+    out = Path(path)
+    if out.suffix.lower() != ".png":
+        raise UserError(f"--out must end in .png, not '{out.name}'")
+    if not out.parent.exists():
+        raise UserError(f"the folder {out.parent} does not exist")
+    return out
+
+
+def _check_scale(scale: int) -> int:
+    if not 1 <= scale <= 32:
+        raise UserError(f"--scale must be between 1 and 32, not {scale}")
+    return scale
+
+
+def write_png(path: Path, images, scale: int = 1) -> None:
+    """Save display images (N x H x W or N x H x W x 3 uint8) side by side as one PNG."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from explorer.core.decoding import image_strip
+    from models.modelfile import atomic_write_bytes
+
+    strip = image_strip(images)
+    if scale > 1:
+        strip = np.repeat(np.repeat(strip, scale, axis=0), scale, axis=1)
+    buf = io.BytesIO()
+    Image.fromarray(strip).save(buf, format="PNG")
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def _data_spec(args: argparse.Namespace, meta: dict) -> str:
+    spec = args.data or meta.get("data_spec")
+    if not spec:
+        raise UserError(f"{Path(args.file).name} does not say which data it was trained on; "
+                        "give --data")
+    return spec
+
+
+def _parse_xy(text: str) -> tuple[float, float]:
+    parts = text.split(",")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        x, y = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise UserError(f"--xy must be two numbers like 1.5,-2, not '{text}'") from None
+    if not all(map(lambda v: v == v and abs(v) != float("inf"), (x, y))):
+        raise UserError(f"--xy must be finite numbers, not '{text}'")
+    return x, y
+
+
+def _drain_with_bar(gen, total: float, desc: str, quiet: bool, cancel: threading.Event,
+                    progress_of):
+    """Run a progress generator with a tqdm bar; Ctrl-C sets `cancel` and keeps draining."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=desc, disable=quiet, file=sys.stderr, dynamic_ncols=True,
+               bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed} {postfix}")
+    try:
+        while True:
+            try:
+                event = next(gen)
+            except StopIteration as stop:
+                bar.n = total
+                bar.refresh()
+                return stop.value
+            except KeyboardInterrupt:
+                cancel.set()
+                if gen.gi_frame is None:  # the interrupt landed inside the generator: it is over
+                    from explorer.core.progress import Cancelled
+
+                    raise Cancelled("interrupted") from None
+                continue
+            value, note = progress_of(event)
+            bar.n = value
+            if note:
+                bar.set_postfix_str(note, refresh=False)
+            bar.refresh()
+    finally:
+        bar.close()
+
+
+def run_project(args: argparse.Namespace) -> int:
+    from models.modelfile import read_metadata
+
+    meta = read_metadata(args.file)
+    spec = _data_spec(args, meta)
+    if args.limit is not None and args.limit < 1:
+        raise UserError(f"--limit must be at least 1, not {args.limit}")
+    from explorer.core.data import load_data
+
+    data = load_data(spec, limit=args.limit)
+    from explorer.core.encode import encode_images
+    from explorer.core.latent_map import build_map, save_map
+    from explorer.core.progress import Cancelled
+    from models.checkpoint import load_model
+
+    loaded = load_model(args.file)
+    cancel = threading.Event()
+    reproducible = args.reproducible or args.seed is not None
+    seed = 0 if args.seed is None else args.seed
+    print(f"Mapping {len(data)} images of {data.spec} with {Path(args.file).name} "
+          f"(latent {loaded.config.latent_dim}, method {args.method})", file=sys.stderr)
+    try:
+        codes = _drain_with_bar(
+            encode_images(loaded.model, data.images, cancel=cancel), len(data), "encode",
+            args.quiet, cancel, lambda e: (e.done, ""))
+        latent_map = _drain_with_bar(
+            build_map(codes, args.method, seed=seed, reproducible=reproducible, cancel=cancel),
+            1.0, "map", args.quiet, cancel, lambda e: (round(e.fraction, 3), e.message))
+    except Cancelled:
+        print("latent-atlas: cancelled; the model file was not changed", file=sys.stderr)
+        return 130
+    latent_map.params["data_spec"] = data.spec
+    save_map(args.file, latent_map)
+    x0, x1, y0, y1 = latent_map.bounds()
+    print(f"Stored a {latent_map.method} map of {latent_map.n_points} codes in {args.file} "
+          f"(x {x0:.2f}..{x1:.2f}, y {y0:.2f}..{y1:.2f}; fit "
+          f"{latent_map.params.get('fit_seconds', 0):.1f} s)", file=sys.stderr)
+    return 0
+
+
+def run_decode(args: argparse.Namespace) -> int:
+    out = _check_out(args.out)
+    scale = _check_scale(args.scale)
+    points = [_parse_xy(t) for t in args.xy]
+    from explorer.core.latent_map import load_map
+    from models.modelfile import read_model_file
+
+    mf = read_model_file(args.file)
+    latent_map = load_map(mf)
+    if latent_map is None:
+        raise UserError(f"{Path(args.file).name} has no map yet; run "
+                        f"`latent-atlas project {args.file}` first")
+    import numpy as np
+
+    from explorer.core.decoding import Decoder
+    from models.checkpoint import model_from_file
+
+    decoder = Decoder(model_from_file(mf))
+    if latent_map.dim != decoder.latent_dim:
+        raise UserError(f"the stored map has {latent_map.dim}-D codes but the model's latent is "
+                        f"{decoder.latent_dim}-D; run `latent-atlas project` again")
+    images = decoder.decode_at(latent_map, np.asarray(points, dtype=np.float64))
+    write_png(out, images, scale)
+    print(f"Wrote {len(points)} decoded image(s) to {out}", file=sys.stderr)
+    return 0
+
+
+def run_interpolate(args: argparse.Namespace) -> int:
+    out = _check_out(args.out)
+    scale = _check_scale(args.scale)
+    if args.steps < 2 or args.steps > 1000:
+        raise UserError(f"--steps must be between 2 and 1000, not {args.steps}")
+    from models.checkpoint import load_model
+
+    loaded = load_model(args.file)
+    spec = _data_spec(args, loaded.meta)
+    from explorer.core.data import load_data
+
+    data = load_data(spec)
+    n = len(data)
+    for flag, i in (("--from", args.start), ("--to", args.end)):
+        if not 0 <= i < n:
+            raise UserError(f"{flag} {i} is out of range: {data.spec} has {n} images (0..{n - 1})")
+    from explorer.core.decoding import Decoder
+    from explorer.core.paths import interpolate
+
+    decoder = Decoder(loaded.model)
+    z = decoder.encode(data.images[[args.start, args.end]])
+    path = interpolate(z[0], z[1], steps=args.steps, mode=args.mode)
+    write_png(out, decoder.decode(path), scale)
+    print(f"Wrote {args.steps} {args.mode} steps from sample {args.start} to {args.end} "
+          f"to {out}", file=sys.stderr)
+    return 0

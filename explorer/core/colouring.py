@@ -1,0 +1,128 @@
+"""What the map's colours mean: label, factor column, reconstruction error, latent norm.
+
+The view only turns small integer indices into a few shared brushes; everything that
+decides those indices (which column, which bins, what the legend says) is here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Continuous values are cut into this many bins: enough to read a gradient, few enough
+# that the scatter shares a handful of brushes.
+CONTINUOUS_BINS = 16
+MAX_CATEGORIES = 24
+
+
+@dataclass
+class Colouring:
+    """Per-point colour index plus what each index means.
+
+    `kind` is "categorical" (one index per category, `names` are the categories) or
+    "continuous" (`bins` equal-width bins between `vmin` and `vmax`; `names` label them).
+    """
+
+    key: str
+    title: str
+    kind: str
+    index: np.ndarray
+    names: list[str] = field(default_factory=list)
+    vmin: float = 0.0
+    vmax: float = 0.0
+
+    @property
+    def n_colours(self) -> int:
+        return len(self.names)
+
+
+def colour_choices(*, has_labels: bool, factor_names: list[str] | tuple[str, ...] = (),
+                   has_recon_error: bool = False, has_codes: bool = True) -> list[tuple[str, str]]:
+    """(key, title) of every colouring available for this data, in menu order."""
+    out: list[tuple[str, str]] = []
+    if has_labels:
+        out.append(("label", "Label"))
+    out += [(f"factor:{n}", f"Factor: {n}") for n in factor_names]
+    if has_recon_error:
+        out.append(("recon_error", "Reconstruction error"))
+    if has_codes:
+        out.append(("latent_norm", "Latent norm"))
+    out.append(("none", "Single colour"))
+    return out
+
+
+def categorical(key: str, title: str, values: np.ndarray, names: list[str] | None = None) -> Colouring:
+    """Colour by category; integer labels index `names` when given (real label names)."""
+    values = np.asarray(values)
+    cats, inverse = np.unique(values, return_inverse=True)
+    if len(cats) > MAX_CATEGORIES:
+        return continuous(key, title, values.astype(np.float64))
+    labels = []
+    for c in cats.tolist():
+        if names and isinstance(c, int) and 0 <= c < len(names):
+            labels.append(str(names[c]))
+        else:
+            labels.append(str(c))
+    return Colouring(key, title, "categorical", inverse.astype(np.int32).ravel(), labels)
+
+
+def continuous(key: str, title: str, values: np.ndarray, bins: int = CONTINUOUS_BINS) -> Colouring:
+    """Colour by value: robust range (1st to 99th percentile) cut into equal bins."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    finite = np.isfinite(v)
+    if not finite.any():
+        return Colouring(key, title, "continuous", np.zeros(len(v), np.int32), ["n/a"], 0.0, 0.0)
+    lo, hi = np.percentile(v[finite], [1.0, 99.0])
+    if not hi > lo:
+        lo, hi = float(v[finite].min()), float(v[finite].max())
+    if not hi > lo:
+        hi = lo + 1.0
+    t = np.clip((np.where(finite, v, lo) - lo) / (hi - lo), 0.0, 1.0)
+    index = np.minimum((t * bins).astype(np.int32), bins - 1)
+    edges = np.linspace(lo, hi, bins + 1)
+    names = [f"{edges[i]:.3g} - {edges[i + 1]:.3g}" for i in range(bins)]
+    return Colouring(key, title, "continuous", index, names, float(lo), float(hi))
+
+
+def latent_norm(codes: np.ndarray) -> np.ndarray:
+    """Euclidean norm of each code (how far from the prior's centre)."""
+    return np.linalg.norm(np.asarray(codes, dtype=np.float32), axis=1)
+
+
+def reconstruction_error(originals: np.ndarray, reconstructions: np.ndarray) -> np.ndarray:
+    """Mean squared pixel error per image on a 0..1 scale.
+
+    `originals` are uint8 N x C x H x W dataset images, `reconstructions` uint8 display
+    images (N x H x W for one channel, N x H x W x 3 for colour).
+    """
+    orig = np.asarray(originals)
+    rec = np.asarray(reconstructions)
+    if orig.ndim == 4:
+        orig = orig[:, 0] if orig.shape[1] == 1 else np.transpose(orig, (0, 2, 3, 1))
+    if orig.shape != rec.shape:
+        raise ValueError(f"originals {orig.shape} and reconstructions {rec.shape} differ in shape")
+    diff = (orig.astype(np.float32) - rec.astype(np.float32)) / 255.0
+    return np.mean(diff.reshape(len(diff), -1) ** 2, axis=1)
+
+
+def colouring_for(key: str, *, labels: np.ndarray | None = None, label_names: list[str] | None = None,
+                  factors: dict[str, np.ndarray] | None = None, codes: np.ndarray | None = None,
+                  recon_error: np.ndarray | None = None, n: int | None = None) -> Colouring:
+    """The colouring named by `key` (see `colour_choices`); falls back to a single colour
+    when the data for it is not available (yet)."""
+    if n is None:
+        n = len(codes) if codes is not None else (len(labels) if labels is not None else 0)
+    if key == "label" and labels is not None:
+        return categorical(key, "Label", labels, label_names)
+    if key.startswith("factor:") and factors and key[7:] in factors:
+        col = np.asarray(factors[key[7:]])
+        title = f"Factor: {key[7:]}"
+        if col.dtype.kind in "iub" or col.dtype.kind in "OUS":
+            return categorical(key, title, col)
+        return continuous(key, title, col)
+    if key == "recon_error" and recon_error is not None:
+        return continuous(key, "Reconstruction error", recon_error)
+    if key == "latent_norm" and codes is not None:
+        return continuous(key, "Latent norm", latent_norm(codes))
+    return Colouring("none", "Single colour", "categorical", np.zeros(n, np.int32), ["all samples"])

@@ -1,0 +1,106 @@
+"""Run a progress generator in a child process and relay its events.
+
+Why: importing umap / numba and compiling its kernels holds Python's GIL for hundreds of
+milliseconds at a time (measured: `import umap` in a thread stalls the GUI thread for
+~600 ms). In a child process none of that touches the window's interpreter; the parent
+thread just waits on a pipe. Cancelling terminates the child at once.
+
+    latent_map = yield from fit_map_isolated(codes, "umap", cancel=event)
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing as mp
+import traceback
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+
+from .progress import Cancelled, is_cancelled
+
+POLL_S = 0.05
+
+
+class IsolatedError(ValueError):
+    """The child process failed; the message is the child's own error message."""
+
+
+def _child(conn, module: str, func: str, args: tuple, kwargs: dict) -> None:
+    try:
+        gen = getattr(importlib.import_module(module), func)(*args, **kwargs)
+        while True:
+            try:
+                event = next(gen)
+            except StopIteration as stop:
+                conn.send(("result", stop.value))
+                return
+            conn.send(("progress", event))
+    except Cancelled:
+        conn.send(("cancelled", None))
+    except BaseException as exc:  # reported to the parent, which raises it as one line
+        conn.send(("error", (type(exc).__name__, str(exc), traceback.format_exc())))
+    finally:
+        conn.close()
+
+
+def run_isolated(module: str, func: str, *args: Any, cancel: Any = None,
+                 **kwargs: Any) -> Generator[Any, None, Any]:
+    """Iterate generator `module.func(*args, **kwargs)` in a fresh process.
+
+    Yields its progress events, returns its return value (which must pickle). Raises
+    `Cancelled` when `cancel` is set (the child is terminated) and `IsolatedError` with
+    the child's message when it fails.
+    """
+    ctx = mp.get_context("spawn")  # never fork a process that has Qt and torch threads
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, module, func, args, kwargs), daemon=True,
+                       name=f"latent-atlas-{func}")
+    proc.start()
+    child.close()
+    try:
+        while True:
+            if is_cancelled(cancel):
+                raise Cancelled(f"{func} cancelled")
+            if not parent.poll(POLL_S):
+                if not proc.is_alive() and not parent.poll(0):
+                    raise IsolatedError(f"the {func} process stopped unexpectedly "
+                                        f"(exit code {proc.exitcode})")
+                continue
+            try:
+                kind, payload = parent.recv()
+            except EOFError:
+                raise IsolatedError(f"the {func} process stopped unexpectedly") from None
+            if kind == "progress":
+                yield payload
+            elif kind == "result":
+                return payload
+            elif kind == "cancelled":
+                raise Cancelled(f"{func} cancelled")
+            else:
+                name, message, _tb = payload
+                raise IsolatedError(message or name)
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join(5)
+        parent.close()
+
+
+def map_parts(codes: np.ndarray, method: str = "auto", **kwargs: Any):
+    """Child side of `fit_map_isolated`: fit, then return the map as plain file parts
+    (a LatentMap holds a lock and lazy indexes that must not cross processes)."""
+    from .latent_map import build_map
+
+    latent_map = yield from build_map(codes, method, **kwargs)
+    return latent_map.to_file_parts()
+
+
+def fit_map_isolated(codes: np.ndarray, method: str = "auto", *, cancel: Any = None, **kwargs):
+    """`build_map` in a child process; returns a prepared LatentMap in this process."""
+    from .latent_map import LatentMap
+
+    meta, arrays = yield from run_isolated(__name__, "map_parts", np.asarray(codes, np.float32),
+                                           method, cancel=cancel, **kwargs)
+    return LatentMap.from_file_parts(meta, arrays).prepare()

@@ -1,0 +1,261 @@
+"""The latent map: 2-D positions of the codes plus both directions between plane and latent.
+
+    gen = build_map(codes)                     # generator of MapProgress, returns LatentMap
+    m = drain(gen)
+    z = m.inverse((x, y))                      # any point of the plane -> code (< 1 ms)
+    xy = m.place(z_new)                        # a code not in the data -> map position
+    save_map("model.safetensors", m); m = load_map("model.safetensors")
+
+This module imports numpy only; scipy (the triangulation) loads on the first inverse and
+neither torch nor umap is ever imported here, so a stored map paints before torch loads.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .progress import check_cancel
+from .projection import UMAP_MIN_POINTS, MapProgress, check_codes, make_projection
+
+MAP_FORMAT = 1
+METHODS = ("identity", "pca", "umap")
+
+__all__ = ["LatentMap", "MapProgress", "build_map", "quick_map", "save_map", "load_map"]
+
+
+@dataclass
+class LatentMap:
+    """A fitted map: `codes` (N x d) at `positions` (N x 2), made by `method` with `params`.
+
+    `extra` holds method-specific arrays (PCA mean and components), stored with the map.
+    The inverse and the placement index are built lazily on first use (or by `prepare`).
+    """
+
+    method: str
+    codes: np.ndarray
+    positions: np.ndarray
+    params: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+    _inverse: Any = field(default=None, init=False, repr=False, compare=False)
+    _placer: Any = field(default=None, init=False, repr=False, compare=False)
+    _lock: Any = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"unknown map method '{self.method}'")
+        self.codes = check_codes(self.codes)
+        pos = np.asarray(self.positions)
+        if pos.shape != (len(self.codes), 2):
+            raise ValueError(f"positions must be {len(self.codes)} x 2 for {len(self.codes)} "
+                             f"codes, not {pos.shape}")
+        self.positions = np.ascontiguousarray(pos, dtype=np.float32)
+        if not np.isfinite(self.positions).all():
+            raise ValueError("map positions contain NaN or infinite values")
+        if self.method == "identity" and self.dim != 2:
+            raise ValueError(f"an identity map needs 2-D codes, not {self.dim}-D")
+        if self.method == "pca":
+            mean = np.asarray(self.extra.get("pca_mean", ()), dtype=np.float64)
+            comps = np.asarray(self.extra.get("pca_components", ()), dtype=np.float64)
+            if mean.shape != (self.dim,) or comps.shape != (2, self.dim):
+                raise ValueError("a PCA map needs its mean and two components")
+            self.extra = {"pca_mean": mean, "pca_components": comps}
+
+    @property
+    def n_points(self) -> int:
+        return len(self.codes)
+
+    @property
+    def dim(self) -> int:
+        return self.codes.shape[1]
+
+    # --- plane -> latent -------------------------------------------------------------
+    def prepare(self) -> LatentMap:
+        """Build the inverse and the placement index now (they are otherwise built lazily)."""
+        self._get_inverse()
+        self._get_placer()
+        return self
+
+    def _get_inverse(self):
+        with self._lock:
+            if self._inverse is None and self.method != "identity":
+                from .inverse import TriangulationInverse
+
+                self._inverse = TriangulationInverse(self.positions, self.codes)
+            return self._inverse
+
+    def inverse(self, xy: np.ndarray) -> np.ndarray:
+        """Code(s) at map position(s): (2,) -> (d,), (M, 2) -> (M, d), float32.
+
+        Exact at the data points, continuous, defined on the whole plane (outside the data
+        it takes the code of the nearest point of the data's convex hull). For a 2-D latent
+        shown as itself ("identity") the inverse is the identity.
+        """
+        if self.method == "identity":
+            from .inverse import _as_points
+
+            p, single = _as_points(xy)
+            p = p.astype(np.float32)
+            return p[0] if single else p
+        return self._get_inverse()(xy)
+
+    # --- latent -> plane -------------------------------------------------------------
+    def _get_placer(self):
+        with self._lock:
+            if self._placer is None and self.method == "umap":
+                from .placement import NeighbourPlacer
+
+                self._placer = NeighbourPlacer(self.codes, self.positions)
+            return self._placer
+
+    def place(self, z: np.ndarray) -> np.ndarray:
+        """Map position(s) of code(s): (d,) -> (2,), (M, d) -> (M, 2), float32.
+
+        Identity and PCA maps apply their exact (linear) projection. A UMAP map places a
+        code at the inverse-distance-weighted positions of its nearest data codes; umap
+        itself is never called (no numba compilation at click time).
+        """
+        from .placement import _as_codes
+
+        q, single = _as_codes(z, self.dim)
+        if self.method == "identity":
+            xy = q.astype(np.float32)
+        elif self.method == "pca":
+            xy = ((q - self.extra["pca_mean"]) @ self.extra["pca_components"].T).astype(np.float32)
+        else:
+            xy = self._get_placer()(q)
+        return xy[0] if single else xy
+
+    # --- the map itself --------------------------------------------------------------
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(xmin, xmax, ymin, ymax) of the positions."""
+        lo = self.positions.min(axis=0)
+        hi = self.positions.max(axis=0)
+        return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
+
+    def nearest_sample(self, xy: np.ndarray):
+        """Index of the sample nearest to a map position and its distance in map units.
+
+        (2,) -> (int, float); (M, 2) -> (indices M, distances M).
+        """
+        from .inverse import _as_points
+
+        p, single = _as_points(xy)
+        pos = self.positions.astype(np.float64)
+        idx = np.empty(len(p), dtype=np.int64)
+        dist = np.empty(len(p), dtype=np.float64)
+        for start in range(0, len(p), 256):
+            q = p[start:start + 256]
+            d2 = ((pos[None, :, :] - q[:, None, :]) ** 2).sum(axis=2)
+            best = np.argmin(d2, axis=1)
+            idx[start:start + len(q)] = best
+            dist[start:start + len(q)] = np.sqrt(d2[np.arange(len(q)), best])
+        if single:
+            return int(idx[0]), float(dist[0])
+        return idx, dist
+
+    # --- persistence -----------------------------------------------------------------
+    def to_file_parts(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """Metadata (JSON-able) and arrays named `map.*`, as stored in the model file."""
+        meta = {"format": MAP_FORMAT, "method": self.method, "n_points": self.n_points,
+                "dim": self.dim, "params": dict(self.params)}
+        arrays = {"map.codes": self.codes, "map.positions": self.positions}
+        for name, arr in self.extra.items():
+            arrays[f"map.{name}"] = np.asarray(arr)
+        return meta, arrays
+
+    @classmethod
+    def from_file_parts(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> LatentMap:
+        """Rebuild from `to_file_parts` output (array names with or without `map.`)."""
+        arrs = {k[4:] if k.startswith("map.") else k: v for k, v in arrays.items()}
+        if not isinstance(meta, dict) or "method" not in meta:
+            raise ValueError("the stored map has no method")
+        if int(meta.get("format", 1)) > MAP_FORMAT:
+            raise ValueError("the stored map was written by a newer Latent Atlas; refit it")
+        if "codes" not in arrs or "positions" not in arrs:
+            raise ValueError("the stored map is missing its codes or positions")
+        extra = {k: v for k, v in arrs.items() if k not in ("codes", "positions")}
+        return cls(method=meta["method"], codes=arrs["codes"], positions=arrs["positions"],
+                   params=dict(meta.get("params") or {}), extra=extra)
+
+
+def _resolve_method(method: str, codes: np.ndarray) -> str:
+    if method == "auto":
+        if codes.shape[1] == 2:
+            return "identity"
+        return "umap" if len(codes) >= UMAP_MIN_POINTS else "pca"
+    if method not in METHODS:
+        raise ValueError(f"unknown map method '{method}'; use auto, umap, pca or identity")
+    return method
+
+
+def build_map(codes: np.ndarray, method: str = "auto", *, seed: int = 0,
+              reproducible: bool = False, cancel: Any = None
+              ) -> Generator[MapProgress, None, LatentMap]:
+    """Fit a map of `codes`, yielding `MapProgress`; returns a ready `LatentMap`.
+
+    "auto" is identity for a 2-D latent, else UMAP (PCA below 10 codes). `seed` applies
+    when `reproducible` is True; reproducible UMAP runs single-threaded and is slower.
+    `cancel` (Event-like or callable) raises `Cancelled` at the next check.
+    """
+    codes = check_codes(codes)
+    method = _resolve_method(method, codes)
+    t0 = time.perf_counter()
+    proj = make_projection(method, seed=seed, reproducible=reproducible)
+    gen = proj.fit_iter(codes, cancel=cancel)
+    while True:
+        try:
+            event = next(gen)
+        except StopIteration:
+            break
+        if event.stage != "done":
+            yield event
+    check_cancel(cancel, "map fitting")
+    params = {**proj.params(), "fit_seconds": round(time.perf_counter() - t0, 3)}
+    extra = {}
+    if method == "pca":
+        extra = {"pca_mean": proj.mean_, "pca_components": proj.components_}
+    yield MapProgress("inverse", 0.97, "preparing the map for live decoding")
+    latent_map = LatentMap(method=method, codes=codes, positions=proj.embedding_,
+                           params=params, extra=extra).prepare()
+    yield MapProgress("done", 1.0, f"{method} map of {len(codes)} codes ready")
+    return latent_map
+
+
+def quick_map(codes: np.ndarray) -> LatentMap:
+    """An instant PCA map (what the GUI shows while UMAP is still fitting)."""
+    from .progress import drain
+
+    return drain(build_map(codes, "pca"))
+
+
+def save_map(path, latent_map: LatentMap) -> None:
+    """Store the map in an existing model file (meta "map", arrays "map.*"), atomically."""
+    from models.modelfile import update_model_file
+
+    meta, arrays = latent_map.to_file_parts()
+    update_model_file(path, {"map": meta}, arrays, drop_prefix="map")
+
+
+def load_map(source) -> LatentMap | None:
+    """The map stored in a model file (path or `ModelFile`), or None when it has none.
+
+    numpy only: never imports torch or umap. A damaged map raises `ModelFileError`.
+    """
+    from models.modelfile import ModelFile, ModelFileError, read_model_file
+
+    mf = source if isinstance(source, ModelFile) else read_model_file(source)
+    meta = mf.meta.get("map")
+    if not meta:
+        return None
+    try:
+        return LatentMap.from_file_parts(meta, mf.group("map"))
+    except (ValueError, TypeError) as exc:
+        name = mf.path.name if mf.path else "the model file"
+        raise ModelFileError(f"{name} holds a damaged map ({exc}); run "
+                             "`latent-atlas project` again") from None

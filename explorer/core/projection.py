@@ -1,0 +1,455 @@
+"""Projections of latent codes to the 2-D map, behind one estimator-style interface.
+
+Every projection has `fit(codes)`, `transform(codes)` (2-D positions) and `inverse(xy)`
+(codes); `fit_iter(codes, cancel=None)` is the generator form that yields `MapProgress`.
+
+- `IdentityProjection`: the latent is already 2-D.
+- `PCAProjection`: numpy SVD, instant; what the GUI shows while UMAP fits.
+- `UMAPProjection`: umap-learn, imported lazily (it is slow to import and compiles numba
+  code on first use).
+
+UMAP speed, measured on 2 cores for 10,000 16-D codes (see benchmarks/bench_map.py):
+naive `fit_transform` in a fresh process takes ~40 s, nearly all of it numba compiling.
+We (1) point numba's cache at a user cache folder before umap is imported, so
+pynndescent's cached kernels are reused by later processes (`import umap` drops from
+~13 s to ~1 s), and switch caching on for umap's own graph and layout kernels, which
+umap-learn compiles afresh in every process (`enable_umap_kernel_cache`, ~3-5 s saved);
+(2) pass an exact k-NN graph (scikit-learn, ~0.2 s), which skips pynndescent's index
+build and its compilation (`low_memory` only affects that index, so it no longer
+matters); (3) run 200 layout epochs, what umap-learn itself uses above 10,000 points,
+instead of 500 (2.5x less layout time, visually the same map); (4) leave `random_state`
+unset so the layout runs on all cores (umap forces one thread when it is set).
+`reproducible=True` fixes `random_state`: the same seed gives the same map, but the fit
+is single-threaded and ~1.7x slower once warm, and its layout kernel is not cached.
+Initialisation is "pca", not umap's default "spectral": on 10,000 MNIST codes both keep
+the same share of code-space neighbours, but PCA keeps the layout of the classes better
+(correlation of class-centre distances 0.87 vs 0.74) and is faster; and spectral runs one
+eigensolver per connected component of the pruned graph, which took minutes on 60,000
+codes with a few hundred small components (see Kobak & Linderman 2021, "Initialization is
+critical for preserving global data structure in both t-SNE and UMAP").
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .progress import Cancelled, check_cancel, drain, is_cancelled
+
+UMAP_MIN_POINTS = 10
+_FIT_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class MapProgress:
+    """One step of building a map: `stage` name, overall `fraction` 0..1, readable message."""
+
+    stage: str
+    fraction: float
+    message: str
+
+
+def check_codes(codes: np.ndarray) -> np.ndarray:
+    """Validate N x d codes and return them as C-contiguous float32."""
+    arr = np.asarray(codes)
+    if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise ValueError(f"codes must be an N x d array with N, d >= 1, not shape {arr.shape}")
+    if not np.issubdtype(arr.dtype, np.number):
+        raise ValueError(f"codes must be numbers, not {arr.dtype}")
+    arr = np.ascontiguousarray(arr, dtype=np.float32)
+    if not np.isfinite(arr).all():
+        raise ValueError("the codes contain NaN or infinite values (did training diverge?)")
+    return arr
+
+
+def configure_numba_cache() -> str | None:
+    """Point numba's on-disk cache at a writable user cache folder (before umap imports).
+
+    Keeps an explicit NUMBA_CACHE_DIR. Returns the folder in use, or None when no
+    writable folder could be made (numba then compiles in memory every time).
+    """
+    folder = os.environ.get("NUMBA_CACHE_DIR")
+    if not folder:
+        try:
+            from platformdirs import user_cache_dir
+
+            folder = os.path.join(user_cache_dir("latent-atlas", appauthor=False), "numba")
+            os.makedirs(folder, exist_ok=True)
+        except OSError:
+            return None
+        os.environ["NUMBA_CACHE_DIR"] = folder
+    if "numba" in sys.modules:  # numba read its config already: tell it directly
+        try:
+            from numba.core import config
+
+            if not config.CACHE_DIR:
+                config.CACHE_DIR = folder
+        except (ImportError, AttributeError):
+            pass
+    return folder
+
+
+def enable_umap_kernel_cache() -> int:
+    """Let numba cache umap's own kernels on disk too (umap-learn does not ask for it).
+
+    Saves ~3-5 s of compiling in every fresh process. Numba's cache key ignores compile
+    options, so when one Python function is compiled twice (umap's serial and parallel
+    layout epoch) only the parallel one is cached; the other keeps compiling in memory.
+    Returns how many kernels were switched to caching; 0 if numba's internals differ.
+    """
+    try:
+        import umap.layouts
+        import umap.umap_
+        from numba.core.caching import NullCache
+        from numba.core.dispatcher import Dispatcher
+    except ImportError:
+        return 0
+    by_func: dict[Any, list[Any]] = {}
+    for mod in (umap.umap_, umap.layouts):
+        for obj in vars(mod).values():
+            if isinstance(obj, Dispatcher):
+                by_func.setdefault(obj.py_func, []).append(obj)
+    count = 0
+    for dispatchers in by_func.values():
+        unique = list({id(d): d for d in dispatchers}.values())
+        if len(unique) > 1:
+            unique = [d for d in unique if d.targetoptions.get("parallel")][:1]
+        for d in unique:
+            try:
+                if isinstance(d._cache, NullCache):
+                    d.enable_caching()
+                    count += 1
+            except Exception:  # a numba version without these internals: just compile
+                pass
+    return count
+
+
+def exact_knn(codes: np.ndarray, k: int, *, cancel: Any = None, block: int = 2048
+              ) -> Generator[float, None, tuple[np.ndarray, np.ndarray]]:
+    """Exact k nearest neighbours of every code (itself included), yielding the fraction done.
+
+    Returns (indices N x k int64, distances N x k float32), the form umap's
+    `precomputed_knn` takes.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    n = len(codes)
+    # Measured on MNIST codes: a k-d tree wins up to ~8 dimensions, brute force (BLAS)
+    # beyond (sklearn's "auto" keeps the tree up to 15, 5-7x slower at 12-16 dims).
+    algorithm = "kd_tree" if codes.shape[1] <= 8 else "brute"
+    nn = NearestNeighbors(n_neighbors=k, algorithm=algorithm).fit(codes)
+    idx = np.empty((n, k), dtype=np.int64)
+    dist = np.empty((n, k), dtype=np.float32)
+    for start in range(0, n, block):
+        check_cancel(cancel, "map fitting")
+        d, i = nn.kneighbors(codes[start:start + block])
+        idx[start:start + len(i)] = i
+        dist[start:start + len(i)] = d
+        yield min(1.0, (start + block) / n)
+    return idx, dist
+
+
+class Projection:
+    """Base class: parameters in `__init__`, then `fit`, `transform`, `inverse`."""
+
+    method = "base"
+
+    def fit_iter(self, codes: np.ndarray, cancel: Any = None
+                 ) -> Generator[MapProgress, None, Projection]:
+        raise NotImplementedError
+
+    def fit(self, codes: np.ndarray) -> Projection:
+        """Fit on N x d codes; returns self (positions in `embedding_`)."""
+        return drain(self.fit_iter(codes))
+
+    def transform(self, codes: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def inverse(self, xy: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def params(self) -> dict[str, Any]:
+        """JSON-able parameters, stored with the map."""
+        return {}
+
+
+class IdentityProjection(Projection):
+    """The map is the latent space itself (2-D latents only)."""
+
+    method = "identity"
+
+    def fit_iter(self, codes, cancel=None):
+        codes = check_codes(codes)
+        if codes.shape[1] != 2:
+            raise ValueError(f"the identity map needs a 2-D latent; this one has "
+                             f"{codes.shape[1]} dimensions (use pca or umap)")
+        self.embedding_ = codes.copy()
+        yield MapProgress("done", 1.0, "using the 2-D latent as the map")
+        return self
+
+    def transform(self, codes):
+        return check_codes(np.atleast_2d(codes)).copy()
+
+    def inverse(self, xy):
+        return np.asarray(xy, dtype=np.float32).copy()
+
+
+class PCAProjection(Projection):
+    """The first two principal components (numpy SVD; no scikit-learn import)."""
+
+    method = "pca"
+
+    def fit_iter(self, codes, cancel=None):
+        codes = check_codes(codes)
+        x = codes.astype(np.float64)
+        self.mean_ = x.mean(axis=0)
+        from .threads import single_threaded_blas
+
+        with single_threaded_blas():  # a thin SVD: threads stall more than they help
+            _, s, vt = np.linalg.svd(x - self.mean_, full_matrices=False)
+        comps = np.zeros((2, x.shape[1]))
+        n = min(2, len(vt))
+        comps[:n] = vt[:n]
+        # SVD signs are arbitrary; fix them so refits of the same codes look the same.
+        for row in comps:
+            j = np.argmax(np.abs(row))
+            if row[j] < 0:
+                row *= -1
+        self.components_ = comps
+        total = float((s ** 2).sum())
+        self.explained_ = [float(v) / total if total > 0 else 0.0 for v in (s[:2] ** 2)]
+        self.embedding_ = self.transform(codes)
+        yield MapProgress("done", 1.0, "PCA map ready")
+        return self
+
+    def transform(self, codes):
+        x = np.asarray(codes, dtype=np.float64)
+        return ((x - self.mean_) @ self.components_.T).astype(np.float32)
+
+    def inverse(self, xy):
+        """Linear back-projection onto the PCA plane (not exact at data points)."""
+        return (np.asarray(xy, dtype=np.float64) @ self.components_ + self.mean_).astype(np.float32)
+
+    def params(self):
+        return {"explained_variance_ratio": self.explained_}
+
+
+class _EpochSink:
+    """File-like target of umap's tqdm bar: records the epoch, raises to stop the fit.
+
+    umap-learn reports layout epochs only through tqdm; a one-number `bar_format` written
+    to this object is the least intrusive way to observe (and interrupt) the epoch loop.
+    """
+
+    class Stop(Exception):
+        pass
+
+    def __init__(self) -> None:
+        self.epoch = 0
+        self.total = 0
+        self.stop = False
+        self._raised = False
+
+    def write(self, text: str) -> None:
+        if self.stop:
+            if not self._raised:  # once: tqdm writes again while closing
+                self._raised = True
+                raise self.Stop()
+            return
+        last = text.strip().rsplit("\r", 1)[-1].strip()
+        done, _, total = last.partition("/")
+        if done.isdigit() and total.isdigit():
+            self.epoch, self.total = int(done), int(total)
+
+    def flush(self) -> None:
+        pass
+
+
+def _release_leaked_tqdm_lock() -> None:
+    """Undo the lock tqdm leaks when our sink raises inside `tqdm.refresh`.
+
+    `refresh` acquires tqdm's global write lock and releases it without try/finally, so
+    the stop exception leaves it held by this (about to end) thread and every later
+    progress bar in the process would wait forever. Once the exception has left tqdm,
+    anything this thread still holds is such a leak, so release it here.
+    """
+    try:
+        from tqdm.std import TqdmDefaultWriteLock
+
+        th_lock = TqdmDefaultWriteLock.th_lock
+        for _ in range(8):
+            if not th_lock._is_owned():
+                break
+            TqdmDefaultWriteLock().release()  # the thread lock and the process lock
+    except Exception:  # another tqdm version: nothing we can safely do
+        pass
+
+
+class UMAPProjection(Projection):
+    """UMAP (umap-learn) on an exact k-NN graph; see the module docstring for the speed-ups."""
+
+    method = "umap"
+
+    def __init__(self, n_neighbors: int = 15, min_dist: float = 0.1, n_epochs: int = 200,
+                 seed: int = 0, reproducible: bool = False, init: str = "pca") -> None:
+        self.n_neighbors = int(n_neighbors)
+        self.min_dist = float(min_dist)
+        self.n_epochs = int(n_epochs)
+        self.seed = int(seed)
+        self.reproducible = bool(reproducible)
+        self.init = init
+        self.umap_ = None
+        self._inverse = None
+        self._placer = None
+
+    def params(self):
+        return {"n_neighbors": self.n_neighbors, "min_dist": self.min_dist,
+                "n_epochs": self.n_epochs, "init": self.init, "seed": self.seed,
+                "reproducible": self.reproducible}
+
+    def fit_iter(self, codes, cancel=None):
+        codes = check_codes(codes)
+        n = len(codes)
+        if n < UMAP_MIN_POINTS:
+            raise ValueError(f"UMAP needs at least {UMAP_MIN_POINTS} codes, got {n}; use pca")
+        k = min(self.n_neighbors, n - 1)
+        yield MapProgress("neighbours", 0.0, f"finding the {k} nearest neighbours of {n} codes")
+        knn = exact_knn(codes, k, cancel=cancel)
+        while True:
+            try:
+                frac = next(knn)
+            except StopIteration as stop:
+                knn_idx, knn_dist = stop.value
+                break
+            yield MapProgress("neighbours", 0.1 * frac, "finding nearest neighbours")
+
+        sink = _EpochSink()
+        state: dict[str, Any] = {}
+        done = threading.Event()
+        kwargs = dict(
+            n_neighbors=k, min_dist=self.min_dist, n_epochs=self.n_epochs, init=self.init,
+            precomputed_knn=(knn_idx, knn_dist), verbose=False,
+            random_state=self.seed if self.reproducible else None,
+            n_jobs=1 if self.reproducible else -1,
+            tqdm_kwds={"disable": False, "file": sink, "mininterval": 0, "miniters": 1,
+                       "bar_format": "{n}/{total}", "desc": ""},
+        )
+        # Without a pynndescent index umap warns that transform() is unavailable; we never
+        # call it (placement has its own k-NN), so the warning is noise.
+        warnings.filterwarnings("ignore", message="precomputed_knn", category=UserWarning)
+        # umap announces at import that ParametricUMAP (TensorFlow) is unavailable; unused.
+        warnings.filterwarnings("ignore", message="Tensorflow not installed",
+                                category=ImportWarning)
+
+        def work() -> None:
+            try:
+                state["stage"] = "queued"
+                # One fit at a time (e.g. the AE and VAE maps of the compare view): numba's
+                # fallback "workqueue" threading layer aborts the process on concurrent
+                # parallel launches, and two fits on two cores gain nothing anyway.
+                with _FIT_LOCK:
+                    if sink.stop:
+                        raise _EpochSink.Stop()
+                    state["stage"] = "import"
+                    cached = configure_numba_cache()
+                    import umap
+
+                    if cached:
+                        enable_umap_kernel_cache()
+                    state["stage"] = "graph"
+                    model = umap.UMAP(**kwargs)
+                    state["embedding"] = model.fit_transform(codes)
+                    state["model"] = model
+            except _EpochSink.Stop:
+                _release_leaked_tqdm_lock()
+                state["cancelled"] = True
+            except BaseException as exc:  # handed to the generator's thread
+                state["error"] = exc
+            finally:
+                done.set()
+
+        worker = threading.Thread(target=work, name="umap-fit", daemon=True)
+        t0 = time.perf_counter()
+        worker.start()
+        try:
+            while not done.wait(0.1):
+                if is_cancelled(cancel):
+                    raise Cancelled("map fitting cancelled")
+                yield self._progress(state, sink, time.perf_counter() - t0)
+        finally:
+            if not done.is_set():  # cancelled or closed: the fit stops at its next epoch
+                sink.stop = True
+        if "error" in state:
+            raise state["error"]
+        if state.get("cancelled"):
+            raise Cancelled("map fitting cancelled")
+        emb = np.asarray(state["embedding"], dtype=np.float32)
+        self.umap_ = state["model"]
+        self.codes_ = codes
+        self.fit_seconds_ = time.perf_counter() - t0
+        self.embedding_ = _fill_missing(emb, codes)
+        return self
+
+    @staticmethod
+    def _progress(state: dict, sink: _EpochSink, elapsed: float) -> MapProgress:
+        stage = state.get("stage", "queued")
+        if stage == "queued":
+            return MapProgress("queued", 0.1, "waiting for another map fit to finish")
+        if sink.total:
+            frac = 0.35 + 0.6 * sink.epoch / sink.total
+            return MapProgress("layout", frac, f"UMAP layout: epoch {sink.epoch} of {sink.total}")
+        if stage == "import":
+            return MapProgress("import", 0.1, "loading UMAP")
+        # Graph building has no progress of its own (and includes numba compiling on the
+        # first fit of each session): creep towards the layout stage so the bar moves.
+        frac = 0.1 + 0.25 * (1.0 - np.exp(-elapsed / 4.0))
+        return MapProgress("graph", float(frac), "UMAP: building the neighbour graph "
+                           "(the first fit compiles code; later fits are faster)")
+
+    def transform(self, codes):
+        """Positions for codes: the fitted ones for the training codes, else k-NN placement."""
+        from .placement import NeighbourPlacer
+
+        if self._placer is None:
+            self._placer = NeighbourPlacer(self.codes_, self.embedding_)
+        return self._placer(codes)
+
+    def inverse(self, xy):
+        from .inverse import TriangulationInverse
+
+        if self._inverse is None:
+            self._inverse = TriangulationInverse(self.embedding_, self.codes_)
+        return self._inverse(xy)
+
+
+def _fill_missing(emb: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """umap sets fully disconnected points to NaN; place them by their code neighbours."""
+    bad = ~np.isfinite(emb).all(axis=1)
+    if not bad.any():
+        return emb
+    if bad.all():
+        raise ValueError("UMAP could not place any code; try pca")
+    from .placement import NeighbourPlacer
+
+    emb = emb.copy()
+    emb[bad] = NeighbourPlacer(codes[~bad], emb[~bad])(codes[bad])
+    return emb
+
+
+def make_projection(method: str, *, seed: int = 0, reproducible: bool = False) -> Projection:
+    """A projection by name: identity, pca or umap."""
+    if method == "identity":
+        return IdentityProjection()
+    if method == "pca":
+        return PCAProjection()
+    if method == "umap":
+        return UMAPProjection(seed=seed, reproducible=reproducible)
+    raise ValueError(f"unknown map method '{method}'; use auto, umap, pca or identity")

@@ -1,0 +1,163 @@
+"""Application entry: build the QApplication, paint the stored maps, then load the rest.
+
+The order matters for the start-up target (map painted within 1.5 s of process start):
+only PySide6, pyqtgraph and numpy are imported before the first paint; torch, the data
+sets and scikit-learn load afterwards in a worker thread (see MainWindow.start_loading).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from explorer.core.proctime import seconds_since_start
+
+RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
+DEFAULT_MODELS = ("digits_ae.safetensors", "digits_vae.safetensors")
+SCREENSHOT_TIMEOUT_S = 300.0
+
+
+def default_model_paths() -> list[str]:
+    """The bundled digits AE and VAE that open when no file is given (those that exist)."""
+    return [str(RESOURCES / "models" / n) for n in DEFAULT_MODELS
+            if (RESOURCES / "models" / n).exists()]
+
+
+def configure_pyqtgraph() -> None:
+    import pyqtgraph as pg
+
+    # Row-major images match numpy's H x W layout; antialiasing costs frames on big scatters.
+    # pyqtgraph's mouse rate limit *drops* moves (it would leave the decoded image behind the
+    # resting mouse); Qt already compresses moves and the state decodes only the newest.
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, exitCleanup=False,
+                        mouseRateLimit=-1)
+
+
+def demo_scene(window) -> None:
+    """For screenshots: decode one point, hover a sample and draw one arrow between two
+    class centres, so the picture shows every part of the window in use."""
+    state = window.state
+    e = state.active
+    if e is None or e.latent_map is None or e.n_points < 2:
+        return
+    pos = e.latent_map.positions
+    if e.labels is not None and len(np.unique(e.labels)) >= 2:
+        classes = np.unique(e.labels)
+        centres = [pos[e.labels == c].mean(axis=0) for c in classes[:2]]
+    else:
+        centres = [pos[0], pos[-1]]
+    a = int(e.latent_map.nearest_sample(centres[0])[0])
+    b = int(e.latent_map.nearest_sample(centres[1])[0])
+    state.add_arrow(pos[a], pos[b], tolerance=1e-6)
+    mid = (pos[a] + pos[b]) / 2.0
+    state.request_decode(mid + np.array([0.0, 0.15 * (pos[:, 1].max() - pos[:, 1].min())]))
+    state.flush_decode()
+    state.set_hover(a)
+
+
+def run_app(files: list[str], compare: bool = False, screenshot: str | None = None) -> int:
+    """Open the explorer window; with `screenshot`, render offscreen, save, print timings."""
+    if screenshot and not os.environ.get("QT_QPA_PLATFORM"):  # set it (e.g. xcb) for Xvfb
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    configure_pyqtgraph()
+    from . import file_actions
+    from .main_window import MainWindow
+
+    file_actions.HEADLESS = bool(screenshot)
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "latent-atlas"])
+    app.setApplicationName("Latent Atlas")
+    app.setOrganizationName("LatentAtlas")
+    from .gc_guard import GuiThreadCollector
+
+    collector = GuiThreadCollector().start()
+    if compare:
+        from .compare.launch import run_compare
+
+        code = run_compare(app, files, screenshot, default_model_paths)
+        collector.stop()
+        del collector
+        return code
+    times: dict[str, float] = {}
+    window = MainWindow()
+    paths = list(files) or default_model_paths()
+    window.open_paths(paths, load=False)
+    if not window.state.entries:
+        window.state.message.emit("No model open: File ▸ Open model… or Model ▸ Train… "
+                                  "(the bundled digits models were not found)")
+
+    class FirstPaint(QObject):
+        """Starts the background loading right after the map's first paint."""
+
+        def eventFilter(self, obj, ev):  # noqa: N802 - Qt naming
+            if ev.type() == QEvent.Type.Paint and "first_paint_s" not in times:
+                times["first_paint_s"] = seconds_since_start()
+                QTimer.singleShot(0, window.start_loading)
+            return False
+
+    watcher = FirstPaint()
+    window.map_view.plot.viewport().installEventFilter(watcher)
+
+    def note_ready() -> None:
+        if "ready_s" not in times and window.state.entries and all(
+                e.decoder is not None for e in window.state.entries):
+            times["ready_s"] = seconds_since_start()
+
+    window.state.decoderChanged.connect(note_ready)
+    window.show()
+    exit_code = {"code": 0}
+
+    if screenshot:
+        deadline = seconds_since_start() + SCREENSHOT_TIMEOUT_S
+
+        def poll() -> None:
+            note_ready()
+            if not window.is_ready() and window.state.entries:
+                if seconds_since_start() > deadline:
+                    print("latent-atlas: error: the window did not get ready in time",
+                          file=sys.stderr)
+                    exit_code["code"] = 1
+                    app.quit()
+                    return
+                QTimer.singleShot(50, poll)
+                return
+            demo_scene(window)
+            app.processEvents()
+            ok = window.grab().save(screenshot, "PNG")
+            if not ok:
+                print(f"latent-atlas: error: cannot write {screenshot}", file=sys.stderr)
+                exit_code["code"] = 2
+            fp = times.get("first_paint_s", float("nan"))
+            rd = times.get("ready_s", float("nan"))
+            print(f"first_paint_s={fp:.3f} ready_s={rd:.3f}", flush=True)
+            app.quit()
+
+        QTimer.singleShot(0, poll)
+    rc = app.exec()
+    close_window(window, app)
+    collector.stop()
+    del watcher, collector
+    return exit_code["code"] if screenshot else int(rc)
+
+
+def close_window(window, app) -> None:
+    """Stop threads and destroy Qt objects while the QApplication still exists.
+
+    PySide6 6.12 + pyqtgraph can abort at interpreter exit ("none_dealloc") when Qt objects
+    outlive the application; deleting them here, then collecting, avoids that.
+    """
+    window.shutdown()
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+    app.sendPostedEvents(None, 0)
+    app.processEvents()
+    del window
+    gc.collect()

@@ -1,0 +1,92 @@
+"""Side panel: the image decoded at the cursor, the hovered sample and the user's picture."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QVBoxLayout, QWidget
+
+from .image_box import ImageBox
+from .state import AtlasState
+
+
+class ImagePanel(QWidget):
+    def __init__(self, state: AtlasState, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.state = state
+        self.decoded = ImageBox("", min_size=200)
+        self.hover_original = ImageBox("original", min_size=72)
+        self.hover_recon = ImageBox("reconstruction", min_size=72)
+        self.own_original = ImageBox("your image", min_size=72)
+        self.own_recon = ImageBox("reconstruction", min_size=72)
+
+        decoded_box = QGroupBox("Decoded at the cursor")
+        QVBoxLayout(decoded_box).addWidget(self.decoded)
+        self.hover_group = QGroupBox("Hovered sample")
+        row = QHBoxLayout(self.hover_group)
+        row.addWidget(self.hover_original)
+        row.addWidget(self.hover_recon)
+        self.own_group = QGroupBox("Your image")
+        row = QHBoxLayout(self.own_group)
+        row.addWidget(self.own_original)
+        row.addWidget(self.own_recon)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(decoded_box, 3)
+        layout.addWidget(self.hover_group, 2)
+        layout.addWidget(self.own_group, 2)
+
+        state.cursorChanged.connect(self._update_decoded)
+        state.decoderChanged.connect(self._update_decoded)
+        state.hoverChanged.connect(self._update_hover)
+        state.dataChanged.connect(self._update_hover)
+        state.placedChanged.connect(self._update_placed)
+        state.activeChanged.connect(self._update_placed)
+        self._update_decoded()
+        self._update_hover()
+        self._update_placed()
+
+    def _update_decoded(self) -> None:
+        s = self.state
+        if s.cursor_xy is None:
+            self.decoded.set_image(None, "Click or drag on the map to decode any point.")
+        elif s.cursor_image is None:
+            self.decoded.set_image(None, "Loading the model…")
+        else:
+            x, y = (float(v) for v in s.cursor_xy)
+            self.decoded.set_image(s.cursor_image, f"map point ({x:.2f}, {y:.2f})")
+
+    def _update_hover(self) -> None:
+        e, i = self.state.active, self.state.hover_index
+        if e is None or i is None:
+            self.hover_original.set_image(None, "")
+            self.hover_recon.set_image(None, "")
+            self.hover_group.setTitle("Hovered sample")
+            return
+        label = ""
+        if e.labels is not None and i < len(e.labels):
+            lab = int(e.labels[i])
+            label = ", label " + (e.label_names[lab] if 0 <= lab < len(e.label_names) else str(lab))
+        self.hover_group.setTitle(f"Hovered sample #{i}{label}")
+        if e.data_matches_map():
+            original = e.images[i]
+            display = original[0] if original.shape[0] == 1 else np.transpose(original, (1, 2, 0))
+            self.hover_original.set_image(display, "")
+            recon = e.reconstructions[i] if e.reconstructions is not None else None
+            err = f"error {e.recon_error[i]:.4f}" if e.recon_error is not None else ""
+            self.hover_recon.set_image(recon, err)
+        else:
+            self.hover_original.set_image(None, "data loading…")
+            self.hover_recon.set_image(None, "")
+
+    def _update_placed(self) -> None:
+        e = self.state.active
+        p = e.placed if e is not None else None
+        if p is None:
+            self.own_original.set_image(None, "File ▸ Open image…")
+            self.own_recon.set_image(None, "or drop a picture")
+            self.own_group.setTitle("Your image")
+        else:
+            self.own_group.setTitle(f"Your image: {p.name}")
+            self.own_original.set_image(p.display, "as the model sees it")
+            self.own_recon.set_image(p.reconstruction, "★ on the map")

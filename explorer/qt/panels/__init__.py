@@ -1,0 +1,88 @@
+"""The application views as dock panels: latent traversal, denoising, inpainting, anomaly
+ranking and retrieval. Each is a thin widget over `explorer.core.applications`.
+
+`add_application_panels(window, state)` docks them (tabified on the right, hidden at
+start so the window opens as before) and adds a Views menu that shows each one. A
+hidden panel does no work. For screenshots and demos the environment variable
+`LATENT_ATLAS_SHOW_PANEL` (a panel key, e.g. `denoise`) shows one panel at start.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QMainWindow
+
+from ..state import AtlasState
+from ..workers import JobManager
+from .anomaly import AnomalyPanel
+from .denoise import DenoisePanel
+from .inpaint import InpaintPanel
+from .retrieval import RetrievalPanel
+from .traversal import TraversalPanel
+
+PANELS = (
+    ("traversal", "Latent traversal", TraversalPanel, "Ctrl+1"),
+    ("denoise", "Denoising", DenoisePanel, "Ctrl+2"),
+    ("inpaint", "Inpainting", InpaintPanel, "Ctrl+3"),
+    ("anomaly", "Anomaly ranking", AnomalyPanel, "Ctrl+4"),
+    ("retrieval", "Retrieval", RetrievalPanel, "Ctrl+5"),
+)
+SHOW_ENV = "LATENT_ATLAS_SHOW_PANEL"
+DOCK_WIDTH = 460
+MIN_WIDTH = 340
+
+__all__ = ["PANELS", "AnomalyPanel", "DenoisePanel", "InpaintPanel", "RetrievalPanel",
+           "TraversalPanel", "add_application_panels"]
+
+
+def add_application_panels(window: QMainWindow, state: AtlasState) -> dict[str, QDockWidget]:
+    """Create every application panel in its own dock on `window`; returns key -> dock.
+
+    The panels share the window's `jobs` (so closing the window stops their work too).
+    """
+    jobs = getattr(window, "jobs", None)
+    if jobs is None:
+        jobs = JobManager(window)
+    docks: dict[str, QDockWidget] = {}
+    first = None
+    menu = window.menuBar().addMenu("&Views")
+    for key, title, cls, shortcut in PANELS:
+        panel = cls(state, jobs)
+        panel.setMinimumWidth(MIN_WIDTH)
+        dock = QDockWidget(title, window)
+        dock.setObjectName(f"panel-{key}")
+        dock.setWidget(panel)
+        dock.setAllowedAreas(Qt.DockWidgetArea.AllDockWidgetAreas)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        if first is None:
+            first = dock
+        else:
+            window.tabifyDockWidget(first, dock)
+        dock.hide()
+        panel.set_live(False)
+        dock.visibilityChanged.connect(panel.set_live)
+        action = dock.toggleViewAction()
+        action.setShortcut(shortcut)
+        action.setStatusTip(f"Show or hide the {title.lower()} panel")
+        action.triggered.connect(lambda checked, d=dock: _raise(window, d) if checked else None)
+        menu.addAction(action)
+        docks[key] = dock
+    wanted = os.environ.get(SHOW_ENV, "").strip().lower()
+    if wanted in docks:
+        show_panel(window, docks[wanted])
+    return docks
+
+
+def show_panel(window: QMainWindow, dock: QDockWidget) -> None:
+    """Show a panel's dock, bring its tab to the front and give it a usable width."""
+    dock.show()
+    _raise(window, dock)
+    # A window that is not on screen yet ignores resizeDocks: ask again once it is.
+    QTimer.singleShot(0, window, lambda: _raise(window, dock))
+
+
+def _raise(window: QMainWindow, dock: QDockWidget) -> None:
+    dock.raise_()
+    window.resizeDocks([dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)

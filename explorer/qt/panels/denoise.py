@@ -1,0 +1,164 @@
+"""Denoising panel: corrupt a sample (or your image) with a chosen noise and level, and
+show clean, noisy and every open model's reconstruction side by side with MSE / PSNR.
+
+All numbers come from `explorer.core.applications.denoise`; one image per model is a
+millisecond of work, so it runs on the GUI thread as the slider moves (coalesced).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.core.applications import NOISE_KINDS, ApplicationError, denoise
+from explorer.core.panel_helpers import error_caption, sample_display
+
+from ..image_box import ImageBox
+from ..state import AtlasState
+from ..workers import JobManager
+from .common import PanelBase, SamplePicker, hint_label
+
+NOISE_TITLES = {"gaussian": "Gaussian", "masking": "masking (pixels zeroed)",
+                "salt-and-pepper": "salt and pepper"}
+MAX_COLUMNS = 4  # images per row of the result grid, at most
+BOX_PX = 96
+MAX_BOX_HEIGHT = 240  # title + image + two caption lines; the rest goes below
+
+
+def level_text(kind: str, level: float) -> str:
+    """What the level slider means for this noise: a sigma or a share of the pixels."""
+    return f"σ = {level:.2f}" if kind == "gaussian" else f"{100 * level:.0f} % of pixels"
+
+
+def _two_lines(caption: str) -> str:
+    return caption.replace(" · ", "\n")
+
+
+class DenoisePanel(PanelBase):
+    def __init__(self, state: AtlasState, jobs: JobManager | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(state, jobs, parent)
+        self.picker = SamplePicker(state)
+        self.noise = QComboBox()
+        for kind in NOISE_KINDS:
+            self.noise.addItem(NOISE_TITLES.get(kind, kind), kind)
+        self.level = QSlider(Qt.Orientation.Horizontal)
+        self.level.setRange(0, 100)
+        self.level.setValue(30)
+        self.level_label = QLabel()
+        self.level_label.setMinimumWidth(90)
+        self.reseed = QPushButton("New noise")
+        self.reseed.setToolTip("Draw another random noise pattern at the same level")
+        self.seed = 0
+        self.clean = ImageBox("clean", min_size=BOX_PX)
+        self.noisy = ImageBox("noisy", min_size=BOX_PX)
+        for box in (self.clean, self.noisy):
+            box.setMaximumHeight(MAX_BOX_HEIGHT)
+        self.recon_boxes: list[ImageBox] = []
+        self.grid = QGridLayout()
+        self.grid.addWidget(self.clean, 0, 0)
+        self.grid.addWidget(self.noisy, 0, 1)
+        self.hint = hint_label()
+        self.results: dict[str, object] = {}  # model name -> DenoiseResult (tests read it)
+
+        noise_row = QHBoxLayout()
+        noise_row.addWidget(QLabel("Noise"))
+        noise_row.addWidget(self.noise)
+        noise_row.addWidget(self.reseed)
+        level_row = QHBoxLayout()
+        level_row.addWidget(QLabel("Level"))
+        level_row.addWidget(self.level, 1)
+        level_row.addWidget(self.level_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.picker)
+        layout.addLayout(noise_row)
+        layout.addLayout(level_row)
+        layout.addLayout(self.grid)
+        layout.addStretch(1)  # keep the images near square; spare height goes below them
+        layout.addWidget(self.hint)
+
+        self.picker.changed.connect(self.schedule)
+        self.noise.currentIndexChanged.connect(self.schedule)
+        self.level.valueChanged.connect(self.schedule)
+        self.reseed.clicked.connect(self._new_seed)
+        for sig in (state.entriesChanged, state.decoderChanged):
+            sig.connect(self.schedule)
+
+    def noise_level(self) -> tuple[str, float]:
+        """The noise kind and level the controls show (slider 0..100 -> 0..1)."""
+        return self.noise.currentData(), self.level.value() / 100.0
+
+    def _new_seed(self) -> None:
+        self.seed += 1
+        self.schedule()
+
+    def _models(self, shape) -> list:
+        """Every open model that can take this image: the active one first."""
+        entries = [self.state.active] + [e for e in self.state.entries if e is not self.state.active]
+        return [e for e in entries if e is not None and e.model is not None
+                and tuple(e.input_shape) == tuple(shape)]
+
+    def _set_recon_boxes(self, n: int) -> None:
+        while len(self.recon_boxes) > n:
+            box = self.recon_boxes.pop()
+            self.grid.removeWidget(box)
+            box.deleteLater()
+        while len(self.recon_boxes) < n:
+            box = ImageBox("model", min_size=BOX_PX)  # a title, or it is never laid out
+            box.setMaximumHeight(MAX_BOX_HEIGHT)
+            self.recon_boxes.append(box)
+        # Flow the boxes into as many columns as the panel's width takes.
+        columns = max(2, min(MAX_COLUMNS, self.width() // (BOX_PX + 16)))
+        for k, box in enumerate([self.clean, self.noisy, *self.recon_boxes]):
+            self.grid.addWidget(box, k // columns, k % columns)
+            box.show()  # a layout shows new children only after a queued event
+
+    def refresh(self) -> None:
+        kind, level = self.noise_level()
+        self.level_label.setText(level_text(kind, level))
+        picked, why = self.picker.picked()
+        models = self._models(picked.image.shape) if picked is not None else []
+        if picked is None or not models:
+            self.results = {}
+            for box in (self.clean, self.noisy):
+                box.set_image(None, "")
+            self._set_recon_boxes(0)
+            self.hint.setText(why or "Waiting for the model to load…")
+            return
+        self._set_recon_boxes(len(models))
+        self.results = {}
+        first = None
+        for e, box in zip(models, self.recon_boxes, strict=True):
+            box.title.setText(f"{e.name} ({e.kind.upper()})")
+            try:
+                r = denoise(e.model, picked.image, kind, level, seed=self.seed,
+                            labels=picked.label)
+            except ApplicationError as exc:
+                box.set_image(None, str(exc))
+                continue
+            self.results[e.name] = r
+            s = r.summary()
+            box.set_image(sample_display(r.reconstruction, [0])[0],
+                          _two_lines(error_caption(s["recon_mse"], s["recon_psnr"])))
+            first = first or r
+        if first is None:
+            self.hint.setText("No open model could denoise this image.")
+            return
+        s = first.summary()
+        self.clean.set_image(sample_display(first.clean, [0])[0], picked.title)
+        self.noisy.set_image(sample_display(first.noisy, [0])[0],
+                             _two_lines(error_caption(s["noisy_mse"], s["noisy_psnr"])))
+        skipped = len([e for e in self.state.entries if e.model is not None]) - len(models)
+        note = f" ({skipped} open model(s) take a different image size)" if skipped else ""
+        self.hint.setText("Errors against the clean image; higher PSNR is better. Each model "
+                          f"sees the same noisy image{note}.")

@@ -1,0 +1,223 @@
+"""The Train dialog: every training option, then live loss curves, progress, ETA, Cancel.
+
+The dialog only collects a TrainRequest and displays progress; the window runs the job
+(tasks.train_task in a worker thread) and feeds events back through `show_progress`.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .image_box import BACKGROUND
+from .tasks import Stage, TrainRequest
+
+DATA_PRESETS = ("digits", "shapes", "mnist", "fashion-mnist", "kmnist", "idx:", "folder:", "npz:")
+TERM_COLOURS = {"total": "#e8eaed", "recon": "#4e79a7", "kl": "#f28e2b"}
+
+
+def format_eta(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    m, s = divmod(seconds, 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class TrainDialog(QDialog):
+    """Non-modal: the map stays usable while a model trains."""
+
+    trainRequested = Signal(object)  # TrainRequest
+    cancelRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None, default_spec: str = "digits"):
+        super().__init__(parent)
+        self.setWindowTitle("Train a model")
+        self.data_spec = QComboBox()
+        self.data_spec.setEditable(True)
+        self.data_spec.addItems(DATA_PRESETS)
+        self.data_spec.setCurrentText(default_spec)
+        self.data_spec.setToolTip("A data spec: digits, shapes, mnist[:DIR], fashion-mnist[:DIR], "
+                                  "kmnist[:DIR], idx:DIR, folder:DIR, npz:FILE; options after ?, "
+                                  "e.g. mnist?limit=5000")
+        self.folder_button = QPushButton("Folder…")
+        self.kind = QComboBox()
+        self.kind.addItem("VAE (variational)", "vae")
+        self.kind.addItem("AE (plain autoencoder)", "ae")
+        self.arch = QComboBox()
+        self.arch.addItem("convolutional", "conv")
+        self.arch.addItem("fully connected (MLP)", "mlp")
+        self.latent = _spin(1, 512, 8)
+        self.epochs = _spin(1, 10_000, 10)
+        self.batch = _spin(1, 65_536, 128)
+        self.lr = QDoubleSpinBox()
+        self.lr.setDecimals(6)
+        self.lr.setRange(1e-6, 1.0)
+        self.lr.setSingleStep(1e-4)
+        self.lr.setValue(1e-3)
+        self.beta = QDoubleSpinBox()
+        self.beta.setDecimals(3)
+        self.beta.setRange(0.0, 1000.0)
+        self.beta.setValue(1.0)
+        self.seed = _spin(0, 2**31 - 1, 0)
+        self.device = QComboBox()
+        self.device.addItems(["auto", "cpu", "cuda", "mps"])
+
+        data_row = QHBoxLayout()
+        data_row.addWidget(self.data_spec, 1)
+        data_row.addWidget(self.folder_button)
+        form = QFormLayout()
+        form.addRow("Data", data_row)
+        form.addRow("Model", self.kind)
+        form.addRow("Architecture", self.arch)
+        form.addRow("Latent size", self.latent)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Batch size", self.batch)
+        form.addRow("Learning rate", self.lr)
+        form.addRow("Beta (KL weight)", self.beta)
+        form.addRow("Seed", self.seed)
+        form.addRow("Device", self.device)
+        self.form_widget = QWidget()
+        self.form_widget.setLayout(form)
+
+        self.plot = pg.PlotWidget(background=BACKGROUND)
+        self.plot.setLabel("bottom", "epoch")
+        self.plot.setLabel("left", "loss")
+        self.plot.addLegend(offset=(-8, 8), labelTextColor="w")
+        self.plot.setMinimumSize(360, 200)
+        # Curves are made once, here: building plot items mid-training costs a visible
+        # stall of the event loop when the first epoch reports.
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        for split in ("train", "val"):
+            for term in ("total", "recon", "kl"):
+                self._make_curve(term, split)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.status = QLabel("Choose the options and press Train.")
+        self.status.setWordWrap(True)
+        self.train_button = QPushButton("Train")
+        self.train_button.setDefault(True)
+        self.cancel_button = QPushButton("Cancel training")
+        self.cancel_button.setEnabled(False)
+        self.close_button = QPushButton("Close")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        for b in (self.train_button, self.cancel_button, self.close_button):
+            buttons.addWidget(b)
+
+        top = QHBoxLayout()
+        top.addWidget(self.form_widget)
+        top.addWidget(self.plot, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top, 1)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+
+        self.folder_button.clicked.connect(self._pick_folder)
+        self.train_button.clicked.connect(self._on_train)
+        self.cancel_button.clicked.connect(self._on_cancel)
+        self.close_button.clicked.connect(self.close)
+        self._history: dict[str, tuple[list[float], list[float]]] = {}
+        self.running = False
+
+    # ---- input ---------------------------------------------------------------------------
+    def request(self) -> TrainRequest:
+        return TrainRequest(
+            data_spec=self.data_spec.currentText().strip(), kind=self.kind.currentData(),
+            arch=self.arch.currentData(), latent_dim=self.latent.value(),
+            epochs=self.epochs.value(), batch_size=self.batch.value(), lr=self.lr.value(),
+            beta=self.beta.value(), seed=self.seed.value(), device=self.device.currentText())
+
+    def _pick_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of images (one subfolder per class)")
+        if folder:
+            self.data_spec.setCurrentText(f"folder:{folder}")
+
+    def _on_train(self) -> None:
+        self.trainRequested.emit(self.request())
+
+    def _on_cancel(self) -> None:
+        self.status.setText("Cancelling… (the last complete epoch is kept)")
+        self.cancel_button.setEnabled(False)
+        self.cancelRequested.emit()
+
+    # ---- progress (called by the window) ----------------------------------------------------
+    def started(self) -> None:
+        self.running = True
+        self._history = {}
+        for c in self.curves.values():
+            c.setData([], [])
+        self.progress.setValue(0)
+        self.form_widget.setEnabled(False)
+        self.train_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.status.setText("Starting…")
+
+    def show_progress(self, event) -> None:
+        if isinstance(event, Stage):
+            self.status.setText(event.message)
+            return
+        kind = getattr(event, "kind", "")
+        if kind in ("batch", "epoch"):
+            self.progress.setValue(int(1000 * event.fraction))
+            rate = f"{event.images_per_s:,.0f} images/s" if event.images_per_s else ""
+            self.status.setText(f"epoch {event.epoch}/{event.epochs}, batch {event.step}/{event.steps}"
+                                f" · {rate} · ETA {format_eta(event.eta_s)}")
+        if kind == "epoch":
+            self._add_point("train", event.epoch, event.losses)
+            if event.val:
+                self._add_point("val", event.epoch, event.val)
+        elif hasattr(event, "done") and hasattr(event, "total"):  # EncodeProgress
+            self.status.setText(f"encoding {event.done:,}/{event.total:,} images…")
+
+    def _add_point(self, split: str, epoch: int, losses: dict[str, float]) -> None:
+        for term, value in losses.items():
+            key = f"{term} ({split})"
+            xs, ys = self._history.setdefault(key, ([], []))
+            xs.append(epoch)
+            ys.append(value)
+            if key not in self.curves:
+                self._make_curve(term, split)
+            self.curves[key].setData(xs, ys)
+
+    def _make_curve(self, term: str, split: str) -> None:
+        colour = TERM_COLOURS.get(term, "#59a14f")
+        style = Qt.PenStyle.SolidLine if split == "train" else Qt.PenStyle.DashLine
+        self.curves[f"{term} ({split})"] = self.plot.plot(
+            [], [], name=f"{term} ({split})", symbol="o", symbolSize=5, symbolBrush=colour,
+            symbolPen=None, pen=pg.mkPen(colour, width=2, style=style))
+
+    def finished(self, message: str) -> None:
+        self.running = False
+        self.form_widget.setEnabled(True)
+        self.train_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.status.setText(message)
+
+    def closeEvent(self, ev):  # noqa: N802 - Qt naming
+        if self.running:
+            self.hide()  # training goes on; reopen with Model ▸ Train…
+            ev.ignore()
+            return
+        super().closeEvent(ev)
+
+
+def _spin(lo: int, hi: int, value: int) -> QSpinBox:
+    s = QSpinBox()
+    s.setRange(lo, hi)
+    s.setValue(value)
+    return s

@@ -1,0 +1,108 @@
+"""Training from the dialog: live progress, cancel, and the map of the new model."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+
+
+def _fill(dlg, epochs: int, spec: str = "digits") -> None:
+    dlg.data_spec.setCurrentText(spec)
+    dlg.epochs.setValue(epochs)
+    dlg.latent.setValue(4)
+    dlg.batch.setValue(256)
+    dlg.device.setCurrentText("cpu")
+
+
+def _stop_map_jobs(window) -> None:
+    for job in window.jobs.running("map"):
+        job.cancel()
+
+
+def test_one_epoch_from_the_dialog_adds_an_explorable_map(window, qtbot, boxes):
+    dlg = window.show_train_dialog()
+    _fill(dlg, epochs=1)
+    n_before = len(window.state.entries)
+    qtbot.mouseClick(dlg.train_button, Qt.MouseButton.LeftButton)
+    assert dlg.running and not dlg.train_button.isEnabled()
+    qtbot.waitUntil(lambda: len(window.state.entries) == n_before + 1, timeout=120_000)
+    e = window.state.active
+    assert e.dirty and e.decoder is not None and e.n_points == 1797
+    assert e.latent_map.method == "pca"  # at once; UMAP refines in the background
+    assert len(window.map_view.scatter.data) == 1797
+    assert len(e.meta["history"]) == 1
+    assert len(dlg._history["total (train)"][0]) == 1 and len(dlg._history["total (val)"][0]) == 1
+    assert dlg.progress.value() == 1000 and not dlg.running
+    assert window.jobs.running("map") or e.latent_map.method == "umap"
+    window.state.request_decode(e.latent_map.positions[0])
+    window.state.flush_decode()
+    assert window.state.cursor_image.shape == (8, 8)
+    _stop_map_jobs(window)
+    assert boxes.calls == []
+
+
+def test_cancel_keeps_the_last_complete_epoch(window, qtbot):
+    dlg = window.show_train_dialog()
+    _fill(dlg, epochs=500)
+    n_before = len(window.state.entries)
+    qtbot.mouseClick(dlg.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(dlg._history.get("total (train)", ([], []))[0]) >= 1,
+                    timeout=120_000)
+    qtbot.mouseClick(dlg.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dlg.running, timeout=60_000)
+    assert "cancelled" in dlg.status.text().lower()
+    assert len(window.state.entries) == n_before + 1
+    e = window.state.active
+    assert 1 <= len(e.meta["history"]) < 500
+    _stop_map_jobs(window)
+
+
+def test_bad_data_spec_is_a_readable_error(window, qtbot, boxes, tmp_path):
+    dlg = window.show_train_dialog()
+    _fill(dlg, epochs=1, spec=f"folder:{tmp_path / 'nowhere'}")
+    n_before = len(window.state.entries)
+    qtbot.mouseClick(dlg.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dlg.running, timeout=60_000)
+    assert boxes.calls and boxes.calls[0][0] == "Training failed"
+    assert "Unexpected" not in boxes.calls[0][1]
+    assert len(window.state.entries) == n_before
+    assert dlg.train_button.isEnabled()
+
+
+@pytest.mark.slow
+def test_event_loop_never_stalls_during_training_and_umap(window, qtbot):
+    """A 10 ms timer measures the event loop while a model trains and UMAP fits."""
+    gaps: list[float] = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.elapsed()]
+
+    def tick():
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    dlg = window.show_train_dialog()
+    _fill(dlg, epochs=3)
+    qtbot.wait(50)
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(10)
+    last[0] = clock.elapsed()
+    n_before = len(window.state.entries)
+    qtbot.mouseClick(dlg.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.state.entries) == n_before + 1, timeout=180_000)
+    e = window.state.active
+    # Keep the GUI thread busy like a user would (decoding) while UMAP fits.
+    t0 = time.monotonic()
+    while window.jobs.running("map") and time.monotonic() - t0 < 600:
+        window.state.request_decode(e.latent_map.positions[np.random.randint(e.n_points)])
+        qtbot.wait(20)
+    timer.stop()
+    assert e.latent_map.method == "umap"
+    print(f"event-loop ticks {len(gaps)}, max gap {max(gaps)} ms, "
+          f"p99 {np.percentile(gaps, 99):.0f} ms")
+    assert max(gaps) <= 100, f"the event loop stalled for {max(gaps)} ms"
