@@ -8,6 +8,8 @@ import sys
 import threading
 from pathlib import Path
 
+import numpy as np
+
 from .common import UserError
 
 
@@ -161,7 +163,8 @@ def run_project(args: argparse.Namespace) -> int:
           f"(latent {loaded.config.latent_dim}, method {args.method})", file=sys.stderr)
     try:
         codes = _drain_with_bar(
-            encode_images(loaded.model, data.images, cancel=cancel), len(data), "encode",
+            encode_images(loaded.model, data.images, cancel=cancel, labels=data.labels),
+            len(data), "encode",
             args.quiet, cancel, lambda e: (e.done, ""))
         latent_map = _drain_with_bar(
             build_map(codes, args.method, seed=seed, reproducible=reproducible, cancel=cancel),
@@ -170,6 +173,13 @@ def run_project(args: argparse.Namespace) -> int:
         print("latent-atlas: cancelled; the model file was not changed", file=sys.stderr)
         return 130
     latent_map.params["data_spec"] = data.spec
+    if data.labels is not None:
+        # Labels beside the map let the window colour it by label at first paint.
+        from explorer.core.saving import LABELS_KEY
+        from models.modelfile import update_model_file
+
+        update_model_file(args.file, None, {LABELS_KEY: np.asarray(data.labels, np.int64)},
+                          drop_prefix=LABELS_KEY.split(".")[0])
     save_map(args.file, latent_map)
     x0, x1, y0, y1 = latent_map.bounds()
     print(f"Stored a {latent_map.method} map of {latent_map.n_points} codes in {args.file} "

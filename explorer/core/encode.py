@@ -55,8 +55,12 @@ def check_images(model: Any, images: np.ndarray) -> np.ndarray:
 
 
 def encode_images(model: Any, images_uint8: np.ndarray, *, batch_size: int = 1024,
-                  cancel: Any = None) -> Generator[EncodeProgress, None, np.ndarray]:
+                  cancel: Any = None, labels: np.ndarray | None = None,
+                  ) -> Generator[EncodeProgress, None, np.ndarray]:
     """Yield `EncodeProgress` per batch; return the mean codes (N x d float32).
+
+    A conditional model encodes each image under its own label when `labels` is given
+    (otherwise under the model's default label).
 
     Runs under `torch.inference_mode()` with the model in eval mode (restored after).
     `cancel` (Event-like or callable) is checked before every batch; when set, raises
@@ -68,6 +72,9 @@ def encode_images(model: Any, images_uint8: np.ndarray, *, batch_size: int = 102
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
     n = len(images)
+    conditional = bool(getattr(model, "n_cond", 0)) and labels is not None
+    if conditional and len(labels) != n:
+        raise ValueError(f"{n} images but {len(labels)} labels")
     codes = np.empty((n, model.latent_dim), dtype=np.float32)
     device = _model_device(model)
     was_training = model.training
@@ -80,8 +87,11 @@ def encode_images(model: Any, images_uint8: np.ndarray, *, batch_size: int = 102
             batch = torch.from_numpy(np.array(images[start:start + batch_size]))
             if device is not None and device.type != "cpu":
                 batch = batch.to(device)
+            y = (torch.as_tensor(np.asarray(labels[start:start + batch_size]), dtype=torch.long)
+                 if conditional else None)
             with torch.inference_mode():
-                mu, _ = model.encode(batch.float().div_(255.0))
+                mu, _ = model.encode(batch.float().div_(255.0), y) if y is not None else \
+                    model.encode(batch.float().div_(255.0))
             codes[start:start + len(batch)] = mu.float().cpu().numpy()
             yield EncodeProgress(min(n, start + batch_size), n)
     finally:
@@ -92,6 +102,7 @@ def encode_images(model: Any, images_uint8: np.ndarray, *, batch_size: int = 102
     return codes
 
 
-def encode_all(model: Any, images_uint8: np.ndarray, *, batch_size: int = 1024) -> np.ndarray:
+def encode_all(model: Any, images_uint8: np.ndarray, *, batch_size: int = 1024,
+               labels: np.ndarray | None = None) -> np.ndarray:
     """Encode everything at once (drains `encode_images`)."""
-    return drain(encode_images(model, images_uint8, batch_size=batch_size))
+    return drain(encode_images(model, images_uint8, batch_size=batch_size, labels=labels))

@@ -118,3 +118,21 @@ def test_image_strip_layout():
     assert strip.shape == (3, 3 * 2 + 2)
     assert strip[0].tolist() == [0, 0, 9, 1, 1, 9, 2, 2]
     assert image_strip(np.zeros((2, 4, 4, 3), np.uint8)).shape == (4, 10, 3)
+
+
+def test_conditional_model_encodes_each_image_under_its_label(digits):
+    from explorer.core.encode import encode_all
+    from models.config import ModelConfig
+    from models.networks import build_model
+
+    model = build_model(ModelConfig(kind="cvae", arch="mlp", input_shape=(1, 8, 8), latent_dim=3,
+                                    hidden=(16,), n_classes=10))
+    imgs, labels = digits.images[:50], digits.labels[:50]
+    with_labels = encode_all(model, imgs, labels=labels)
+    default = encode_all(model, imgs)
+    assert not np.allclose(with_labels, default)
+    import torch
+
+    with torch.inference_mode():
+        direct = model.encode(torch.as_tensor(imgs).float() / 255, torch.as_tensor(labels))[0]
+    assert np.allclose(with_labels, direct.numpy(), atol=1e-6)

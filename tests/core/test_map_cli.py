@@ -90,3 +90,19 @@ def test_bad_input_exits_2_with_one_line(model_file, tmp_path, capsys, argv, nee
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1 or err.strip().splitlines()[-1].startswith(
         "latent-atlas: error")
+
+
+def test_project_stores_the_labels_beside_the_map(tmp_path):
+    """The window colours a stored map by label at first paint, before the data loads."""
+    from explorer.cli import main
+    from explorer.core.saving import LABELS_KEY
+    from models.modelfile import read_model_file
+
+    out = tmp_path / "m.safetensors"
+    assert main(["train", "--data", "digits", "--model", "ae", "--epochs", "1", "--limit", "200",
+                 "--latent-dim", "2", "--quiet", "--out", str(out)]) == 0
+    assert main(["project", str(out), "--method", "pca", "--quiet"]) == 0
+    mf = read_model_file(out)
+    from explorer.core.data import load_data
+
+    assert (mf.arrays[LABELS_KEY] == load_data("digits", limit=200).labels).all()
