@@ -20,7 +20,7 @@ KIND_CHOICES = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train an AE or VAE on a data source and save it")
+    p = sub.add_parser("train", help="train a model of the autoencoder family on a data source and save it")
     p.add_argument("--data", default="digits", help="data spec, e.g. digits, shapes, mnist:DIR")
     p.add_argument("--model", default="vae", choices=list(KIND_CHOICES),
                    help="model kind: " + ", ".join(f"{k} ({v})" for k, v in KIND_CHOICES.items()))
