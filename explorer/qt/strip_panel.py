@@ -42,6 +42,7 @@ class StripPanel(QWidget):
         self.gif_button = QPushButton("GIF…")
         self.hint = QLabel("Arrow tool (A) or Shift+drag on the map draws an interpolation arrow.")
         self.hint.setStyleSheet("color: gray")
+        self.hint.setWordWrap(True)  # a long one-line hint would set the window's minimum width
 
         controls = QHBoxLayout()
         for w in (QLabel("Arrow"), self.arrow_combo, self.steps, self.mode, self.delete_button,
@@ -50,8 +51,8 @@ class StripPanel(QWidget):
         controls.addStretch(1)
         controls.addWidget(self.hint)
 
-        self.decoded_row = ImageBox("", min_size=40)
-        self.fade_row = ImageBox("", min_size=40)
+        self.decoded_row = ImageBox("", min_size=64)
+        self.fade_row = ImageBox("", min_size=64)
         rows = QVBoxLayout()
         for title, box in (("decoded along the latent path", self.decoded_row),
                            ("pixel cross-fade of the end images", self.fade_row)):
