@@ -1,0 +1,84 @@
+"""`latent-atlas --compare [--screenshot OUT.png]`: open the compare window on two files
+(the bundled digits AE and VAE by default)."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from explorer.core.proctime import seconds_since_start
+
+SCREENSHOT_TIMEOUT_S = 300.0
+
+
+def demo_scene(window) -> None:
+    """For screenshots: an arrow between two class centres, a decoded point, a selected
+    sample, prior samples and the gap heatmap, so every part of the view is in use."""
+    st = window.state
+    left = st.sides[0].latent_map
+    pos = left.positions
+    if st.labels is not None and len(np.unique(st.labels)) >= 2:
+        classes = np.unique(st.labels)
+        centres = [pos[st.labels == c].mean(axis=0) for c in classes[:2]]
+    else:
+        centres = [pos[0], pos[-1]]
+    a = int(left.nearest_sample(centres[0])[0])
+    b = int(left.nearest_sample(centres[1])[0])
+    st.set_arrow(pos[a], pos[b], side=0, tolerance=1e-6)
+    st.select(a)
+    st.set_hover(b)
+    mid = (pos[a] + pos[b]) / 2.0
+    st.decode_at(mid + np.array([0.0, 0.15 * (pos[:, 1].max() - pos[:, 1].min())]))
+    window.sample(16)
+
+
+def run_compare(app, files: list[str], screenshot: str | None, default_paths) -> int:
+    """Show the compare window; with `screenshot`, wait for the models, the alignment, the
+    gap heatmap and the metrics, save the window, and quit."""
+    from PySide6.QtCore import QTimer
+
+    from ..app import close_window
+    from .window import CompareWindow
+
+    window = CompareWindow()
+    paths = list(files) or default_paths()
+    window.open_pair(paths)
+    window.show()
+    window.start_loading()
+    exit_code = {"code": 0}
+    if screenshot:
+        deadline = seconds_since_start() + SCREENSHOT_TIMEOUT_S
+        stage = {"name": "loading"}
+
+        def fail(msg: str) -> None:
+            print(f"latent-atlas: error: {msg}", file=sys.stderr)
+            exit_code["code"] = 1
+            app.quit()
+
+        def poll() -> None:
+            if not window.state.sides:
+                return fail("the compare view has no models")
+            if seconds_since_start() > deadline:
+                return fail("the compare view did not get ready in time")
+            busy = window.jobs.running()
+            if stage["name"] == "loading":
+                if window.is_ready():
+                    demo_scene(window)
+                    window.set_heatmap(True)
+                    window.compute_metrics()
+                    stage["name"] = "working"
+            elif stage["name"] == "working" and not busy and window.state.metrics is not None:
+                app.processEvents()
+                if not window.grab().save(screenshot, "PNG"):
+                    print(f"latent-atlas: error: cannot write {screenshot}", file=sys.stderr)
+                    exit_code["code"] = 2
+                print(f"compare_ready_s={seconds_since_start():.3f}", flush=True)
+                app.quit()
+                return
+            QTimer.singleShot(100, poll)
+
+        QTimer.singleShot(0, poll)
+    rc = app.exec()
+    close_window(window, app)
+    return exit_code["code"] if screenshot else int(rc)

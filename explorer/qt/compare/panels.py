@@ -1,0 +1,136 @@
+"""The compare window's panels: the three-row interpolation strip and the metrics table,
+plus the tiling of prior samples into one grid image."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.core.blend import stack_rows, tile_row
+
+from ..image_box import ImageBox
+from ..state import MAX_STEPS, MIN_STEPS
+from .state import SIDE_TITLES, CompareState
+
+
+def tile_grid(images: np.ndarray, per_row: int) -> np.ndarray:
+    """N display images as a grid of `per_row` columns (the last row padded black)."""
+    n = len(images)
+    rows = []
+    for start in range(0, n, per_row):
+        chunk = images[start:start + per_row]
+        if len(chunk) < per_row:
+            pad = np.zeros((per_row - len(chunk),) + images.shape[1:], images.dtype)
+            chunk = np.concatenate([chunk, pad])
+        rows.append(tile_row(chunk, gap=1))
+    return stack_rows(rows, gap=1)
+
+
+class StripRows(QWidget):
+    """Three rows along the shared arrow: AE steps, VAE steps, pixel cross-fade."""
+
+    def __init__(self, state: CompareState, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.state = state
+        self.steps = QSpinBox()
+        self.steps.setRange(MIN_STEPS, MAX_STEPS)
+        self.steps.setValue(state.steps)
+        self.steps.setPrefix("steps ")
+        self.clear_button = QPushButton("Clear arrow")
+        self.hint = QLabel("Arrow tool (A) or Shift+drag on either map draws an arrow in both.")
+        self.hint.setStyleSheet("color: gray")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Interpolation"))
+        top.addWidget(self.steps)
+        top.addWidget(self.clear_button)
+        top.addStretch(1)
+        top.addWidget(self.hint)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addLayout(top)
+        self.rows: list[ImageBox] = []
+        for title in (f"{SIDE_TITLES[0]} decoded along the path",
+                      f"{SIDE_TITLES[1]} decoded along the path",
+                      "pixel cross-fade of the end images"):
+            label = QLabel(title)
+            label.setStyleSheet("color: gray")
+            box = ImageBox("", min_size=30)
+            layout.addWidget(label)
+            layout.addWidget(box, 1)
+            self.rows.append(box)
+        self.steps.valueChanged.connect(state.set_steps)
+        self.clear_button.clicked.connect(state.clear_arrow)
+        state.arrowChanged.connect(self._update)
+        self._update()
+
+    def row_images(self) -> list[np.ndarray | None]:
+        """The frames of the three rows (AE, VAE, fade), None where not available."""
+        sides = self.state.sides
+        frames = [s.frames for s in sides[:2]] + [None] * (2 - len(sides[:2]))
+        return frames + [self.state.fade]
+
+    def _update(self) -> None:
+        for box, frames in zip(self.rows, self.row_images(), strict=True):
+            box.set_image(None if frames is None else tile_row(frames, gap=1), "")
+        self.hint.setVisible(self.state.arrow is None)
+        self.clear_button.setEnabled(self.state.arrow is not None)
+        if self.steps.value() != self.state.steps:
+            self.steps.setValue(self.state.steps)
+
+
+class MetricsPanel(QWidget):
+    """The continuity metrics of both models (explorer.core.metrics), computed on demand."""
+
+    def __init__(self, state: CompareState, parent: QWidget | None = None):
+        super().__init__(parent)
+        from explorer.core.metrics import COLUMNS
+
+        self.state = state
+        self.columns = COLUMNS
+        self.run_button = QPushButton("Compute metrics")
+        self.note = QLabel("Reconstruction, hole fraction, interpolation and path length "
+                           "(docs/metrics.md).")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: gray")
+        # One row per metric, one column per model: seven rows fit where seven columns
+        # would need a scroll bar.
+        self.table = QTableWidget(len(COLUMNS), 0)
+        self.table.setVerticalHeaderLabels([c[0] for c in COLUMNS])
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setMinimumSectionSize(40)
+        self.table.verticalHeader().setDefaultSectionSize(22)  # seven rows without a scroll bar
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        top = QHBoxLayout()
+        top.addWidget(self.run_button)
+        top.addStretch(1)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.note)
+        state.metricsChanged.connect(self._update)
+
+    def _update(self) -> None:
+        r = self.state.metrics
+        self.table.setColumnCount(0 if r is None else len(r.models))
+        if r is None:
+            return
+        self.table.setHorizontalHeaderLabels([f"{m.name} ({m.kind.upper()})" for m in r.models])
+        for j, m in enumerate(r.models):
+            for i, (_h, attr, fmt) in enumerate(self.columns):
+                item = QTableWidgetItem(fmt.format(getattr(m, attr)))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(i, j, item)
+        self.table.resizeColumnsToContents()
+        self.note.setText(f"hole threshold {r.hole_threshold:.3f} (95th percentile of held-out "
+                          f"reconstructions' nearest-real distance); {r.n_held_out} held-out "
+                          f"images; pixel RMS distances. Lower is better except smoothness ≈ 1.")
