@@ -100,7 +100,10 @@ def train(
     cfg = model.config
     epochs = cfg.epochs if epochs is None else epochs
     dev = resolve_device(device)
-    data = torch.as_tensor(np.asarray(images) if not isinstance(images, torch.Tensor) else images)
+    # np.require copies read-only arrays (e.g. np.frombuffer, memory maps): torch needs
+    # writable memory to share it.
+    data = images if isinstance(images, torch.Tensor) else torch.from_numpy(
+        np.require(np.asarray(images), requirements="W"))
     if data.dtype != torch.uint8:
         raise ValueError(f"training images must be uint8, not {data.dtype}")
     if tuple(data.shape[1:]) != tuple(cfg.input_shape):
@@ -119,7 +122,7 @@ def train(
     if cfg.is_conditional:
         if labels is None:
             raise ValueError("a conditional VAE needs labelled data; this data set has no labels")
-        y_all = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+        y_all = torch.from_numpy(np.require(np.asarray(labels), requirements="W")).long()
         if len(y_all) != len(data):
             raise ValueError(f"{len(data)} images but {len(y_all)} labels")
         if int(y_all.min()) < 0 or int(y_all.max()) >= cfg.n_classes:

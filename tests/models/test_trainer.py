@@ -113,3 +113,16 @@ def test_mlp_ae_trains_and_device_is_overridable(digits):
     assert result.history[-1]["train"]["kl"] == 0.0
     with pytest.raises(ValueError, match="device"):
         run_training(model, digits.images[:300], device="tpu")
+
+
+def test_read_only_arrays_train_without_copy_warnings(digits):
+    import warnings
+
+    imgs = np.frombuffer(digits.images[:200].tobytes(), np.uint8).reshape(200, 1, 8, 8)
+    labels = np.frombuffer(digits.labels[:200].astype(np.int64).tobytes(), np.int64)
+    assert not imgs.flags.writeable
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = run_training(build_model(_cfg(kind="cvae", n_classes=10, epochs=1)), imgs,
+                              labels=labels)
+    assert result.status == "completed"
