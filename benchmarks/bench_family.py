@@ -47,7 +47,6 @@ def main() -> None:
         labels = np.frombuffer(gzip.decompress(mnist_labels.read_bytes()), np.uint8, offset=8)
     else:
         import numpy as np
-
         from sklearn.datasets import load_digits
 
         labels = np.concatenate([load_digits().target] * 5)

@@ -44,8 +44,8 @@ def test_importing_core_loads_no_qt_at_runtime():
         "for pkg in (explorer.core, models):\n"
         "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
         "        importlib.import_module(m.name)\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] in %r]\n"
-        "print(','.join(bad))\n" % (sorted(QT_MODULES),)
+        f"bad = [m for m in sys.modules if m.split('.')[0] in {sorted(QT_MODULES)!r}]\n"
+        "print(','.join(bad))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                          timeout=300)

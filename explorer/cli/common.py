@@ -20,10 +20,9 @@ class _Status:
 
 def user_error_types() -> tuple[type[BaseException], ...]:
     """Every exception type whose message is written for the user."""
+    from explorer.core.data import DataError
     from models.config import ConfigError
     from models.modelfile import ModelFileError
-
-    from explorer.core.data import DataError
 
     return (UserError, DataError, ModelFileError, ConfigError, ValueError, FileNotFoundError,
             PermissionError, IsADirectoryError)

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from .common import UserError
+from .train import add_model_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,25 +38,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", default="digits", help="data spec, e.g. digits, shapes, mnist:DIR")
     p.add_argument("--kinds", default="ae,vae",
                    help="the two kinds to train, comma-separated (default ae,vae)")
-    p.add_argument("--arch", default="conv", choices=["mlp", "conv"])
-    p.add_argument("--latent-dim", type=int, default=8)
-    p.add_argument("--hidden", default=None,
-                   help="comma-separated widths (mlp) or conv channels, e.g. 32,64")
-    p.add_argument("--upsample", default="transpose", choices=["transpose", "nearest", "bilinear"])
-    p.add_argument("--recon-loss", default="bce", choices=["bce", "mse"])
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--beta", type=float, default=1.0, help="weight of the KL term (default 1)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
-    p.add_argument("--limit", type=int, default=None, help="use at most N images")
+    add_model_options(p)
     p.add_argument("--out", required=True, metavar="PREFIX",
                    help="output prefix: writes PREFIX_ae.safetensors and PREFIX_vae.safetensors")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(handler=run_train_pair, weight_decay=0.0, noise="gaussian", noise_level=0.3,
-                   sparsity_weight=1e-3, sparsity_target=0.0, contractive_weight=1e-2,
-                   adversarial_weight=1.0, pretrain_epochs=0)
+    p.set_defaults(handler=run_train_pair)
 
 
 def _positive(flag: str, value: int | None) -> None:

@@ -20,10 +20,23 @@ KIND_CHOICES = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train a model of the autoencoder family on a data source and save it")
+    p = sub.add_parser("train", help="train a model of the autoencoder family and save it")
     p.add_argument("--data", default="digits", help="data spec, e.g. digits, shapes, mnist:DIR")
     p.add_argument("--model", default="vae", choices=list(KIND_CHOICES),
                    help="model kind: " + ", ".join(f"{k} ({v})" for k, v in KIND_CHOICES.items()))
+    add_model_options(p)
+    p.add_argument("--out", required=True, help="output model file (.safetensors)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=run_train)
+
+    p = sub.add_parser("info", help="print a model file's config, data and training summary")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="print the metadata as JSON")
+    p.set_defaults(handler=run_info)
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    """Architecture, hyper-parameter and variant flags shared by `train` and `train-pair`."""
     p.add_argument("--arch", default="conv", choices=["mlp", "conv"])
     p.add_argument("--latent-dim", type=int, default=8)
     p.add_argument("--hidden", default=None,
@@ -50,14 +63,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--adversarial-weight", type=float, default=1.0, help="aae: regularisation weight")
     v.add_argument("--pretrain-epochs", type=int, default=0,
                    help="mlp only: stacked AE, greedy layer-wise pretraining epochs per layer")
-    p.add_argument("--out", required=True, help="output model file (.safetensors)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(handler=run_train)
-
-    p = sub.add_parser("info", help="print a model file's config, data and training summary")
-    p.add_argument("file")
-    p.add_argument("--json", action="store_true", help="print the metadata as JSON")
-    p.set_defaults(handler=run_info)
 
 
 def parse_hidden(text: str | None) -> tuple[int, ...] | None:
