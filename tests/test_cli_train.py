@@ -90,18 +90,24 @@ def test_cli_kinds_match_the_model_family():
     assert set(KIND_CHOICES) == set(KIND_NAMES)
 
 
+@pytest.mark.parametrize("data", ["digits", "shapes:300"])
 @pytest.mark.parametrize("kind, extra", [
     ("dae", ["--noise", "masking", "--noise-level", "0.4"]), ("sae", []), ("cae", []),
     ("beta-vae", []), ("cvae", []), ("aae", []),
     ("ae", ["--arch", "mlp", "--pretrain-epochs", "1"]),
 ])
-def test_every_variant_trains_from_the_cli(kind, extra, tmp_path):
+def test_every_variant_trains_from_the_cli(kind, extra, data, tmp_path):
     out = tmp_path / f"{kind}.safetensors"
-    assert main(["train", "--data", "digits", "--model", kind, "--epochs", "1", "--limit", "300",
+    assert main(["train", "--data", data, "--model", kind, "--epochs", "1", "--limit", "300",
                  "--latent-dim", "4", "--quiet", "--out", str(out), *extra]) == 0
     cfg = load_model(out).config
     assert cfg.kind == kind
     if kind == "beta-vae":
         assert cfg.beta == 4.0
     if kind == "cvae":
-        assert cfg.n_classes == 10
+        assert cfg.n_classes == (10 if data == "digits" else 4)
+    # ... and it maps: `project` stores a map the window can open.
+    assert main(["project", str(out), "--method", "pca", "--quiet"]) == 0
+    from explorer.core.latent_map import load_map
+
+    assert load_map(out).positions.shape == (300, 2)

@@ -9,14 +9,11 @@ import sys
 import threading
 from pathlib import Path
 
+from explorer.core.training_config import KIND_LABELS
+
 from .common import UserError
 
-# Kept here (not imported from models) so `--help` does not import torch.
-KIND_CHOICES = {
-    "ae": "autoencoder", "vae": "variational AE", "dae": "denoising AE", "sae": "sparse AE",
-    "cae": "contractive AE", "beta-vae": "beta-VAE", "cvae": "conditional VAE",
-    "aae": "adversarial AE",
-}
+KIND_CHOICES = KIND_LABELS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -78,25 +75,19 @@ def parse_hidden(text: str | None) -> tuple[int, ...] | None:
 
 
 def config_from_args(args: argparse.Namespace, data):
-    from models.config import ModelConfig, default_hidden
+    from explorer.core.training_config import TrainingChoiceError, make_config
 
-    input_shape = data.shape
-    hidden = parse_hidden(args.hidden) or default_hidden(args.arch, input_shape)
-    beta = args.beta if args.beta is not None else (4.0 if args.model == "beta-vae" else 1.0)
-    n_classes = 0
-    if args.model == "cvae":
-        if data.labels is None:
-            raise UserError(f"a conditional VAE needs labels, and {data.spec} has none")
-        n_classes = max(len(data.label_names), int(data.labels.max()) + 1)
-    return ModelConfig(
-        kind=args.model, arch=args.arch, input_shape=input_shape, latent_dim=args.latent_dim,
-        hidden=hidden, upsample=args.upsample, recon_loss=args.recon_loss, beta=beta,
-        weight_decay=args.weight_decay, lr=args.lr, batch_size=args.batch_size,
-        epochs=args.epochs, seed=args.seed, noise=args.noise, noise_level=args.noise_level,
-        sparsity_weight=args.sparsity_weight, sparsity_target=args.sparsity_target,
-        contractive_weight=args.contractive_weight, n_classes=n_classes,
-        adversarial_weight=args.adversarial_weight, pretrain_epochs=args.pretrain_epochs,
-    )
+    try:
+        return make_config(
+            data, kind=args.model, arch=args.arch, latent_dim=args.latent_dim,
+            hidden=parse_hidden(args.hidden), beta=args.beta, upsample=args.upsample,
+            recon_loss=args.recon_loss, weight_decay=args.weight_decay, lr=args.lr,
+            batch_size=args.batch_size, epochs=args.epochs, seed=args.seed, noise=args.noise,
+            noise_level=args.noise_level, sparsity_weight=args.sparsity_weight,
+            sparsity_target=args.sparsity_target, contractive_weight=args.contractive_weight,
+            adversarial_weight=args.adversarial_weight, pretrain_epochs=args.pretrain_epochs)
+    except TrainingChoiceError as exc:
+        raise UserError(str(exc)) from None
 
 
 def run_train(args: argparse.Namespace) -> int:

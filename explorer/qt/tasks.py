@@ -161,15 +161,14 @@ def train_task(req: TrainRequest, cancel):
     from explorer.core.decoding import Decoder
     from explorer.core.encode import encode_images
     from explorer.core.latent_map import quick_map
+    from explorer.core.training_config import make_config
     from models.checkpoint import APP_VERSION
-    from models.config import ModelConfig, default_hidden
     from models.networks import build_model
     from models.trainer import train
 
-    cfg = ModelConfig(kind=req.kind, arch=req.arch, input_shape=data.shape,
-                      latent_dim=req.latent_dim, hidden=default_hidden(req.arch, data.shape),
+    cfg = make_config(data, kind=req.kind, arch=req.arch, latent_dim=req.latent_dim,
                       beta=req.beta, lr=req.lr, batch_size=req.batch_size, epochs=req.epochs,
-                      seed=req.seed)
+                      seed=req.seed, **req.extra)
     model = build_model(cfg)
     result = yield from train(model, data.images, labels=data.labels, device=req.device,
                               cancel=cancel)
@@ -179,7 +178,7 @@ def train_task(req: TrainRequest, cancel):
                             None)
     yield Stage("stage", "encoding the data…")
     # Encoding is not cancellable by the training Cancel: the epochs are worth keeping.
-    codes = yield from encode_images(model, data.images)
+    codes = yield from encode_images(model, data.images, labels=data.labels)
     quick = quick_map(codes)
     decoder = Decoder(model)
     recon = np.concatenate([np.asarray(decoder.reconstruct(data.images[i : i + 2048]))

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.core.training_config import BETA_VAE_DEFAULT, KIND_LABELS, PENALTY_FIELD
+
 from .image_box import BACKGROUND
 from .tasks import Stage, TrainRequest
 
@@ -55,8 +57,21 @@ class TrainDialog(QDialog):
                                   "e.g. mnist?limit=5000")
         self.folder_button = QPushButton("Folder…")
         self.kind = QComboBox()
-        self.kind.addItem("VAE (variational)", "vae")
-        self.kind.addItem("AE (plain autoencoder)", "ae")
+        for key in ("vae", "ae", "beta-vae", "dae", "sae", "cae", "cvae", "aae"):
+            self.kind.addItem(f"{key.upper()} ({KIND_LABELS[key]})", key)
+        # Variant options; only the ones the chosen kind uses are enabled.
+        self.noise = QComboBox()
+        self.noise.addItem("Gaussian noise", "gaussian")
+        self.noise.addItem("masking noise", "masking")
+        self.noise_level = QDoubleSpinBox()
+        self.noise_level.setDecimals(2)
+        self.noise_level.setRange(0.01, 0.95)
+        self.noise_level.setValue(0.3)
+        self.penalty = QDoubleSpinBox()
+        self.penalty.setDecimals(5)
+        self.penalty.setRange(0.0, 1000.0)
+        self.penalty.setSingleStep(1e-3)
+        self.pretrain = _spin(0, 1000, 0)
         self.arch = QComboBox()
         self.arch.addItem("convolutional", "conv")
         self.arch.addItem("fully connected (MLP)", "mlp")
@@ -88,6 +103,11 @@ class TrainDialog(QDialog):
         form.addRow("Batch size", self.batch)
         form.addRow("Learning rate", self.lr)
         form.addRow("Beta (KL weight)", self.beta)
+        form.addRow("Noise (DAE)", self.noise)
+        form.addRow("Noise level (DAE)", self.noise_level)
+        self.penalty_label = QLabel("Penalty weight")
+        form.addRow(self.penalty_label, self.penalty)
+        form.addRow("Layer-wise pretraining epochs (MLP)", self.pretrain)
         form.addRow("Seed", self.seed)
         form.addRow("Device", self.device)
         self.form_widget = QWidget()
@@ -127,6 +147,9 @@ class TrainDialog(QDialog):
         layout.addWidget(self.status)
         layout.addLayout(buttons)
 
+        self.kind.currentIndexChanged.connect(self._update_variant_fields)
+        self.arch.currentIndexChanged.connect(self._update_variant_fields)
+        self._update_variant_fields()
         self.folder_button.clicked.connect(self._pick_folder)
         self.train_button.clicked.connect(self._on_train)
         self.cancel_button.clicked.connect(self._on_cancel)
@@ -136,11 +159,36 @@ class TrainDialog(QDialog):
 
     # ---- input ---------------------------------------------------------------------------
     def request(self) -> TrainRequest:
+        kind = self.kind.currentData()
+        extra: dict = {}
+        if kind == "dae":
+            extra = {"noise": self.noise.currentData(), "noise_level": self.noise_level.value()}
+        elif kind in PENALTY_FIELD:
+            extra = {PENALTY_FIELD[kind][0]: self.penalty.value()}
+        if self.arch.currentData() == "mlp" and self.pretrain.value() and kind not in ("cvae", "aae"):
+            extra["pretrain_epochs"] = self.pretrain.value()
         return TrainRequest(
-            data_spec=self.data_spec.currentText().strip(), kind=self.kind.currentData(),
+            data_spec=self.data_spec.currentText().strip(), kind=kind,
             arch=self.arch.currentData(), latent_dim=self.latent.value(),
             epochs=self.epochs.value(), batch_size=self.batch.value(), lr=self.lr.value(),
-            beta=self.beta.value(), seed=self.seed.value(), device=self.device.currentText())
+            beta=self.beta.value(), seed=self.seed.value(), device=self.device.currentText(),
+            extra=extra)
+
+    def _update_variant_fields(self) -> None:
+        kind = self.kind.currentData()
+        self.noise.setEnabled(kind == "dae")
+        self.noise_level.setEnabled(kind == "dae")
+        field_name, label, default = PENALTY_FIELD.get(kind, ("", "Penalty weight", 0.0))
+        self.penalty.setEnabled(bool(field_name))
+        self.penalty_label.setText(label)
+        if field_name:
+            self.penalty.setValue(default)
+        self.beta.setEnabled(kind in ("vae", "beta-vae", "cvae"))
+        if kind == "beta-vae" and self.beta.value() == 1.0:
+            self.beta.setValue(BETA_VAE_DEFAULT)
+        elif kind != "beta-vae" and self.beta.value() == BETA_VAE_DEFAULT:
+            self.beta.setValue(1.0)
+        self.pretrain.setEnabled(self.arch.currentData() == "mlp" and kind not in ("cvae", "aae"))
 
     def _pick_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder of images (one subfolder per class)")
@@ -172,6 +220,8 @@ class TrainDialog(QDialog):
             self.status.setText(event.message)
             return
         kind = getattr(event, "kind", "")
+        if kind == "pretrain":
+            self.status.setText(event.message)
         if kind in ("batch", "epoch"):
             self.progress.setValue(int(1000 * event.fraction))
             rate = f"{event.images_per_s:,.0f} images/s" if event.images_per_s else ""

@@ -106,3 +106,50 @@ def test_event_loop_never_stalls_during_training_and_umap(window, qtbot):
     print(f"event-loop ticks {len(gaps)}, max gap {max(gaps)} ms, "
           f"p99 {np.percentile(gaps, 99):.0f} ms")
     assert max(gaps) <= 100, f"the event loop stalled for {max(gaps)} ms"
+
+
+@pytest.mark.parametrize("spec", ["digits?limit=400", "shapes:400"])
+def test_every_kind_trains_from_the_dialog(window, qtbot, boxes, spec):
+    """Each member of the family: one epoch from the dialog, then an explorable map."""
+    dlg = window.show_train_dialog()
+    kinds = [dlg.kind.itemData(i) for i in range(dlg.kind.count())]
+    assert set(kinds) == {"ae", "vae", "beta-vae", "dae", "sae", "cae", "cvae", "aae"}
+    for kind in kinds:
+        _fill(dlg, epochs=1, spec=spec)
+        dlg.kind.setCurrentIndex(kinds.index(kind))
+        if kind == "dae":
+            dlg.noise.setCurrentIndex(1)  # masking noise
+        req = dlg.request()
+        assert req.kind == kind
+        assert (req.extra.get("noise") == "masking") == (kind == "dae")
+        assert ("sparsity_weight" in req.extra) == (kind == "sae")
+        n_before = len(window.state.entries)
+        qtbot.mouseClick(dlg.train_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda n=n_before: len(window.state.entries) == n + 1 or bool(boxes.calls),
+                        timeout=120_000)
+        assert boxes.calls == [], (kind, boxes.calls)
+        e = window.state.active
+        assert e.kind == kind and e.n_points == 400 and e.decoder is not None
+        if kind == "beta-vae":
+            assert e.meta["config"]["beta"] == 4.0
+        if kind == "cvae":
+            assert e.meta["config"]["n_classes"] >= 2
+        _stop_map_jobs(window)
+        qtbot.waitUntil(lambda: not dlg.running, timeout=60_000)
+
+
+def test_stacked_pretraining_from_the_dialog(window, qtbot, boxes):
+    dlg = window.show_train_dialog()
+    _fill(dlg, epochs=1, spec="digits?limit=300")
+    dlg.arch.setCurrentIndex(dlg.arch.findData("mlp"))
+    dlg.kind.setCurrentIndex(dlg.kind.findData("ae"))
+    assert dlg.pretrain.isEnabled()
+    dlg.pretrain.setValue(1)
+    assert dlg.request().extra == {"pretrain_epochs": 1}
+    n_before = len(window.state.entries)
+    qtbot.mouseClick(dlg.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.state.entries) == n_before + 1 or bool(boxes.calls),
+                    timeout=120_000)
+    assert boxes.calls == []
+    assert window.state.active.meta["config"]["pretrain_epochs"] == 1
+    _stop_map_jobs(window)
