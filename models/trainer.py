@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
+from .cancel import is_cancelled
 from .device import resolve_device
 from .losses import loss_terms
 from .networks import Autoencoder
@@ -57,14 +58,6 @@ class TrainResult:
     status: Status = "completed"
     message: str = ""
     epochs_completed: int = 0
-
-
-def _is_cancelled(cancel: Any) -> bool:
-    if cancel is None:
-        return False
-    if hasattr(cancel, "is_set"):
-        return bool(cancel.is_set())
-    return bool(cancel())
 
 
 def split_indices(n: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -145,7 +138,7 @@ def train(
     if cfg.pretrain_epochs and not history:
         model.train()
         done = yield from pretrain_layerwise(
-            model, x_train, epochs=cfg.pretrain_epochs, cancel_check=lambda: _is_cancelled(cancel),
+            model, x_train, epochs=cfg.pretrain_epochs, cancel_check=lambda: is_cancelled(cancel),
             progress=lambda stage, stages, ep, st, sts, loss: TrainProgress(
                 "pretrain", 1, epochs, 0, steps, {f"layer{stage}": loss},
                 message=f"pretraining layer {stage}/{stages}, epoch {ep}"))
@@ -163,7 +156,7 @@ def train(
         sums: dict[str, float] = {}
         t_epoch = time.perf_counter()
         for step in range(1, steps + 1):
-            if _is_cancelled(cancel):
+            if is_cancelled(cancel):
                 model.load_state_dict(good_state)
                 result.status = "cancelled"
                 result.message = (

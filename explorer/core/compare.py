@@ -22,7 +22,6 @@ transform after the original map's placement.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,8 +29,7 @@ from typing import Any
 import numpy as np
 
 from .inverse import _as_points
-from .latent_map import LatentMap, MapProgress, build_map
-from .progress import check_cancel
+from .latent_map import LatentMap, MapProgress, build_map, fit_projection
 
 
 @dataclass(frozen=True)
@@ -241,20 +239,10 @@ def build_aligned_map(codes: np.ndarray, reference: LatentMap, *, seed: int = 0,
         fitted = yield from build_map(codes, reference.method, seed=seed,
                                       reproducible=reproducible, cancel=cancel)
         return align_maps(fitted, reference)
-    t0 = time.perf_counter()
     proj = UMAPProjection(seed=seed, reproducible=reproducible,
                           init=reference.positions.astype(np.float64))
-    gen = proj.fit_iter(codes, cancel=cancel)
-    while True:
-        try:
-            event = next(gen)
-        except StopIteration:
-            break
-        if event.stage != "done":
-            yield event
-    check_cancel(cancel, "map fitting")
-    params = {**proj.params(), "init": "reference map",
-              "fit_seconds": round(time.perf_counter() - t0, 3)}
+    seconds = yield from fit_projection(proj, codes, cancel)
+    params = {**proj.params(), "init": "reference map", "fit_seconds": seconds}
     yield MapProgress("inverse", 0.97, "aligning the map")
     fitted = LatentMap(method="umap", codes=codes, positions=proj.embedding_, params=params)
     aligned = align_maps(fitted, reference)

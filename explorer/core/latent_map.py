@@ -194,6 +194,22 @@ def _resolve_method(method: str, codes: np.ndarray) -> str:
     return method
 
 
+def fit_projection(proj: Any, codes: np.ndarray, cancel: Any = None):
+    """Run `proj.fit_iter`, forwarding its progress (but not its "done"); return the
+    fit time in seconds. Raises `Cancelled` if `cancel` was set meanwhile."""
+    t0 = time.perf_counter()
+    gen = proj.fit_iter(codes, cancel=cancel)
+    while True:
+        try:
+            event = next(gen)
+        except StopIteration:
+            break
+        if event.stage != "done":
+            yield event
+    check_cancel(cancel, "map fitting")
+    return round(time.perf_counter() - t0, 3)
+
+
 def build_map(codes: np.ndarray, method: str = "auto", *, seed: int = 0,
               reproducible: bool = False, cancel: Any = None
               ) -> Generator[MapProgress, None, LatentMap]:
@@ -205,18 +221,9 @@ def build_map(codes: np.ndarray, method: str = "auto", *, seed: int = 0,
     """
     codes = check_codes(codes)
     method = _resolve_method(method, codes)
-    t0 = time.perf_counter()
     proj = make_projection(method, seed=seed, reproducible=reproducible)
-    gen = proj.fit_iter(codes, cancel=cancel)
-    while True:
-        try:
-            event = next(gen)
-        except StopIteration:
-            break
-        if event.stage != "done":
-            yield event
-    check_cancel(cancel, "map fitting")
-    params = {**proj.params(), "fit_seconds": round(time.perf_counter() - t0, 3)}
+    seconds = yield from fit_projection(proj, codes, cancel)
+    params = {**proj.params(), "fit_seconds": seconds}
     extra = {}
     if method == "pca":
         extra = {"pca_mean": proj.mean_, "pca_components": proj.components_}

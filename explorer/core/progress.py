@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
+from models.cancel import is_cancelled
+
 R = TypeVar("R")
 
 
@@ -20,15 +22,6 @@ class Cancelled(Exception):
 
     def __init__(self, message: str = "cancelled") -> None:
         super().__init__(message)
-
-
-def is_cancelled(cancel: Any) -> bool:
-    """True when `cancel` (None, an Event-like object or a callable) says stop."""
-    if cancel is None:
-        return False
-    if hasattr(cancel, "is_set"):
-        return bool(cancel.is_set())
-    return bool(cancel())
 
 
 def check_cancel(cancel: Any, what: str = "operation") -> None:
