@@ -20,12 +20,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from explorer.core.analysis.gaps import RealImageIndex, gap_grid, grid_points  # noqa: E402
+from explorer.core.analysis.metrics import MetricSettings, compare_models  # noqa: E402
 from explorer.core.data import load_data  # noqa: E402
-from explorer.core.decoding import Decoder  # noqa: E402
-from explorer.core.encode import encode_all  # noqa: E402
-from explorer.core.gaps import RealImageIndex, gap_grid, grid_points  # noqa: E402
-from explorer.core.latent_map import load_map, quick_map  # noqa: E402
-from explorer.core.metrics import MetricSettings, compare_models  # noqa: E402
+from explorer.core.inference import Decoder, encode  # noqa: E402
+from explorer.core.latent.map import load_map, quick_map  # noqa: E402
 from explorer.core.progress import drain  # noqa: E402
 
 BUNDLED = ROOT / "resources" / "models"
@@ -83,7 +82,7 @@ def main() -> int:
     worst = 0.0
     models = _digits_models()
     for name, model, stored in models:
-        m = stored or quick_map(encode_all(model, data.images))
+        m = stored or quick_map(encode(model, data.images))
         worst = max(worst, _time_grid(f"digits {name} ({m.method} map)", Decoder(model), m,
                                       index, args.resolution))
     t0 = time.perf_counter()
@@ -98,7 +97,7 @@ def main() -> int:
         mnist = load_data(f"mnist:{MNIST}")
         model = build_model(ModelConfig(kind="vae", input_shape=mnist.shape, latent_dim=16,
                                         hidden=(32, 64, 128)))
-        m = quick_map(encode_all(model, mnist.images))
+        m = quick_map(encode(model, mnist.images))
         _time_grid(f"mnist ({len(mnist)} references, untrained conv VAE)", Decoder(model), m,
                    RealImageIndex(mnist.images), args.resolution)
     print(f"gap_grid_digits_seconds={worst:.3f}")

@@ -87,7 +87,7 @@ def fresh_fit(codes: np.ndarray, label: str) -> dict:
             "import json, sys, time\n"
             "t0 = time.perf_counter()\n"
             "import numpy as np\n"
-            "from explorer.core.latent_map import build_map\n"
+            "from explorer.core.latent.map import build_map\n"
             "from explorer.core.progress import drain\n"
             f"codes = np.load({str(path)!r})\n"
             "t1 = time.perf_counter()\n"
@@ -110,7 +110,7 @@ def fresh_fit(codes: np.ndarray, label: str) -> dict:
 
 def fresh_load(model, latent_map) -> None:
     """Store the map with the model, then time `load_map` in a fresh process."""
-    from explorer.core.latent_map import save_map
+    from explorer.core.latent.map import save_map
     from models.checkpoint import save_model
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -120,7 +120,7 @@ def fresh_load(model, latent_map) -> None:
         script = (
             "import sys, time\n"
             "t = time.perf_counter()\n"
-            "from explorer.core.latent_map import load_map\n"
+            "from explorer.core.latent.map import load_map\n"
             f"m = load_map({str(path)!r})\n"
             "t1 = time.perf_counter()\n"
             "m.prepare(); m.inverse((0.0, 0.0))\n"
@@ -148,12 +148,11 @@ def main() -> int:
 
     import torch
 
-    from explorer.core.decoding import Decoder
-    from explorer.core.encode import encode_all
-    from explorer.core.inverse import TriangulationInverse
-    from explorer.core.latent_map import LatentMap
+    from explorer.core.inference import Decoder, encode
+    from explorer.core.latent.inverse import TriangulationInverse
+    from explorer.core.latent.map import LatentMap
+    from explorer.core.latent.umap_projection import UMAPProjection
     from explorer.core.progress import drain
-    from explorer.core.projection import UMAPProjection
 
     print(f"# torch threads {torch.get_num_threads()}, cpus {os.cpu_count()}, "
           f"load average {os.getloadavg()[0]:.1f} (timings scale with what else runs)")
@@ -161,11 +160,11 @@ def main() -> int:
     model = get_model(args, images, spec).eval()
 
     t = time.perf_counter()
-    codes = encode_all(model, images)
+    codes = encode(model, images)
     enc = time.perf_counter() - t
     big = np.concatenate([images] * max(1, -(-60000 // len(images))))[:60000]
     t = time.perf_counter()
-    encode_all(model, big)
+    encode(model, big)
     enc60 = time.perf_counter() - t
     print(f"encode: {len(images)} images in {enc:.2f} s; 60000 images in {enc60:.2f} s "
           f"({60000 / enc60:.0f} img/s)")

@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT))
 def make_models(folder: Path) -> list[str]:
     """Two small digits models with stored PCA maps (only when no bundled ones exist)."""
     from explorer.core.data import load_data
-    from explorer.core.encode import encode_all
-    from explorer.core.latent_map import quick_map
-    from explorer.core.saving import save_explorable
+    from explorer.core.inference import encode
+    from explorer.core.io.saving import save_explorable
+    from explorer.core.latent.map import quick_map
     from models.config import ModelConfig
     from models.networks import build_model
     from models.trainer import run_training
@@ -43,7 +43,7 @@ def make_models(folder: Path) -> list[str]:
         cfg = ModelConfig(kind=kind, input_shape=data.shape, latent_dim=8, epochs=5)
         model = run_training(build_model(cfg), data.images, device="cpu").model
         path = folder / f"digits_{kind}.safetensors"
-        save_explorable(path, model, latent_map=quick_map(encode_all(model, data.images)),
+        save_explorable(path, model, latent_map=quick_map(encode(model, data.images)),
                         data_spec="digits", label_names=data.label_names, labels=data.labels)
         paths.append(str(path))
     return paths

@@ -2,7 +2,7 @@
 
     gen = train(model, images)
     for event in gen: ...           # a TrainProgress per batch, a TrainProgress per epoch
-    # the generator's return value (StopIteration.value) is a TrainResult
+    result = drain(gen)             # the generator's return value is a TrainResult
 
 `run_training` drains it for callers that only want the result.
 """
@@ -24,17 +24,18 @@ from .device import resolve_device
 from .losses import loss_terms
 from .networks import Autoencoder
 from .objectives import NonFiniteLoss, make_step
+from .progress import Progress, drain
 from .stacked import pretrain_layerwise
 
 Status = Literal["completed", "cancelled", "diverged"]
 
 
-@dataclass
-class TrainProgress:
-    """One progress report. `kind` is "pretrain", "batch" or "epoch"; `val` is set on
-    epoch reports."""
+@dataclass(frozen=True, kw_only=True)
+class TrainProgress(Progress):
+    """One progress report. `stage` is "pretrain", "batch" or "epoch"; `val` is set on
+    epoch reports; `fraction` is of the whole run, from `epoch` and `step`."""
 
-    kind: str
+    fraction: float | None = field(default=None, init=False)
     epoch: int  # 1-based epoch being trained (or just finished)
     epochs: int
     step: int  # 1-based batch within the epoch
@@ -43,12 +44,10 @@ class TrainProgress:
     val: dict[str, float] | None = None
     images_per_s: float = 0.0
     eta_s: float = 0.0
-    message: str = ""
 
-    @property
-    def fraction(self) -> float:
+    def __post_init__(self) -> None:
         done = (self.epoch - 1) * self.steps + self.step
-        return done / max(1, self.epochs * self.steps)
+        object.__setattr__(self, "fraction", done / max(1, self.epochs * self.steps))
 
 
 @dataclass
@@ -140,8 +139,8 @@ def train(
         done = yield from pretrain_layerwise(
             model, x_train, epochs=cfg.pretrain_epochs, cancel_check=lambda: is_cancelled(cancel),
             progress=lambda stage, stages, ep, st, sts, loss: TrainProgress(
-                "pretrain", 1, epochs, 0, steps, {f"layer{stage}": loss},
-                message=f"pretraining layer {stage}/{stages}, epoch {ep}"))
+                "pretrain", f"pretraining layer {stage}/{stages}, epoch {ep}", epoch=1,
+                epochs=epochs, step=0, steps=steps, losses={f"layer{stage}": loss}))
         if not done:
             model.load_state_dict(good_state)
             model.eval()
@@ -184,8 +183,8 @@ def train(
             elapsed = time.perf_counter() - t_start
             rate = seen / elapsed if elapsed > 0 else 0.0
             remaining = (epochs - epoch) * n + (n - min(step * bs, n))
-            yield TrainProgress("batch", epoch, epochs, step, steps, values,
-                                images_per_s=rate, eta_s=remaining / rate if rate else 0.0)
+            yield TrainProgress("batch", epoch=epoch, epochs=epochs, step=step, steps=steps,
+                                losses=values, images_per_s=rate, eta_s=remaining / rate if rate else 0.0)
         train_means = {k: v / n for k, v in sums.items()}
         val = evaluate(model, x_val, labels=y_val) if x_val is not None else None
         good_state = copy.deepcopy(model.state_dict())
@@ -195,7 +194,8 @@ def train(
         history.append(record)
         elapsed = time.perf_counter() - t_start
         rate = seen / elapsed if elapsed > 0 else 0.0
-        yield TrainProgress("epoch", epoch, epochs, steps, steps, train_means, val=val,
+        yield TrainProgress("epoch", epoch=epoch, epochs=epochs, step=steps, steps=steps,
+                            losses=train_means, val=val,
                             images_per_s=rate, eta_s=(epochs - epoch) * n / rate if rate else 0.0)
     model.eval()
     result.message = f"Trained {epochs} epoch(s)."
@@ -225,11 +225,4 @@ def evaluate(model: Autoencoder, images: torch.Tensor, batch_size: int = 512,
 def run_training(model: Autoencoder, images, on_progress: Callable[[TrainProgress], None] | None = None,
                  **kwargs) -> TrainResult:
     """Drain `train` and return its result; `on_progress` sees every event."""
-    gen = train(model, images, **kwargs)
-    while True:
-        try:
-            event = next(gen)
-        except StopIteration as stop:
-            return stop.value
-        if on_progress is not None:
-            on_progress(event)
+    return drain(train(model, images, **kwargs), on_progress)

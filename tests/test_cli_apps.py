@@ -77,7 +77,7 @@ def _numbers(text, name):
 
 
 def test_denoise_prints_the_error_numbers_of_the_core_function(models, tmp_path, capsys):
-    from explorer.core.applications import denoise
+    from explorer.core.analysis.applications import denoise
     from models.checkpoint import load_model
 
     out = tmp_path / "d.png"

@@ -108,6 +108,6 @@ def test_every_variant_trains_from_the_cli(kind, extra, data, tmp_path):
         assert cfg.n_classes == (10 if data == "digits" else 4)
     # ... and it maps: `project` stores a map the window can open.
     assert main(["project", str(out), "--method", "pca", "--quiet"]) == 0
-    from explorer.core.latent_map import load_map
+    from explorer.core.latent.map import load_map
 
     assert load_map(out).positions.shape == (300, 2)

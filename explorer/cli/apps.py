@@ -128,7 +128,7 @@ def _query_image(args: argparse.Namespace, loaded, data):
         y = _labels(loaded, data)
         return data.images[args.index], (None if y is None else int(y[args.index])), \
             f"sample {args.index}"
-    from explorer.core.imageio import dataset_background, load_model_input
+    from explorer.core.io.images import dataset_background, load_model_input
 
     img = load_model_input(args.image, loaded.config.input_shape,
                            background=dataset_background(data.images))
@@ -138,7 +138,7 @@ def _query_image(args: argparse.Namespace, loaded, data):
 def _write(out: Path | None, rows, scale: int) -> None:
     if out is None:
         return
-    from explorer.core.exports import export_strip_png
+    from explorer.core.io.exports import export_strip_png
 
     export_strip_png(out, rows, scale=scale)
     print(f"Wrote {out}", file=sys.stderr)
@@ -155,7 +155,7 @@ def _parse_ints(text: str, flag: str, count: int | None = None) -> list[int]:
 
 
 def _map_code(args: argparse.Namespace):
-    from explorer.core.latent_map import load_map
+    from explorer.core.latent.map import load_map
     from models.modelfile import read_model_file
 
     parts = args.xy.split(",")
@@ -177,8 +177,9 @@ def run_traverse(args: argparse.Namespace) -> int:
     out = _check_out(args)
     import numpy as np
 
-    from explorer.core.applications import traversal_for
-    from explorer.core.applications.common import check_label, encode_float, to_unit
+    from explorer.core.analysis.applications import traversal_for
+    from explorer.core.analysis.applications.common import check_label
+    from explorer.core.inference import encode
 
     loaded, data = _load(args)
     model, cfg = loaded.model, loaded.config
@@ -192,7 +193,7 @@ def run_traverse(args: argparse.Namespace) -> int:
         img, y, where = _query_image(args, loaded, data)
         label = args.label if args.label is not None else y
         ylab = None if label is None or not cfg.is_conditional else np.array([label])
-        code = encode_float(model, to_unit(img[None]), ylab)[0][0]
+        code = encode(model, img[None], labels=ylab)[0]
     dims = None if args.dims is None else np.array(_parse_ints(args.dims, "--dims"))
     order = args.sort if args.sort != "auto" else ("kl" if cfg.is_variational else "index")
     label = args.label if args.label is not None else (y if args.xy is None else None)
@@ -210,7 +211,7 @@ def run_traverse(args: argparse.Namespace) -> int:
 
 def run_denoise(args: argparse.Namespace) -> int:
     out = _check_out(args)
-    from explorer.core.applications import denoise
+    from explorer.core.analysis.applications import denoise
 
     loaded, data = _load(args)
     img, y, where = _query_image(args, loaded, data)
@@ -229,7 +230,7 @@ def _mask_from_picture(path: str, shape) -> object:
     import numpy as np
     from PIL import Image
 
-    from explorer.core.imageio import read_image
+    from explorer.core.io.images import read_image
 
     _, h, w = shape
     pic = read_image(path).convert("L").resize((w, h), Image.Resampling.NEAREST)
@@ -238,7 +239,7 @@ def _mask_from_picture(path: str, shape) -> object:
 
 def run_inpaint(args: argparse.Namespace) -> int:
     out = _check_out(args)
-    from explorer.core.applications import inpaint, masked_mse, mean_fill, rectangle_mask
+    from explorer.core.analysis.applications import inpaint, masked_mse, mean_fill, rectangle_mask
 
     loaded, data = _load(args)
     img, y, where = _query_image(args, loaded, data)
@@ -266,9 +267,9 @@ def run_anomalies(args: argparse.Namespace) -> int:
         raise UserError(f"--limit must be at least 1, not {args.limit}")
     import numpy as np
 
-    from explorer.core.applications import rank_anomalies, reconstruction_errors
-    from explorer.core.applications.common import decode_float, encode_float, to_unit
-    from explorer.core.decoding import to_display
+    from explorer.core.analysis.applications import rank_anomalies, reconstruction_errors
+    from explorer.core.analysis.applications.common import to_unit
+    from explorer.core.inference import decode_float, encode, to_display
 
     loaded, data = _load(args, limit=args.limit)
     y = _labels(loaded, data)
@@ -285,7 +286,7 @@ def run_anomalies(args: argparse.Namespace) -> int:
     if out is not None:
         top = data.images[ranking.top]
         yt = None if y is None else y[ranking.top]
-        recon = decode_float(loaded.model, encode_float(loaded.model, to_unit(top), yt)[0], yt)
+        recon = decode_float(loaded.model, encode(loaded.model, top, labels=yt), labels=yt)
         _write(out, [to_display(to_unit(top)), to_display(recon)], args.scale)
     return 0
 
@@ -294,14 +295,14 @@ def run_retrieve(args: argparse.Namespace) -> int:
     out = _check_out(args)
     import numpy as np
 
-    from explorer.core.applications import nearest_codes
-    from explorer.core.applications.common import check_label, decode_float, encode_float, to_unit
-    from explorer.core.decoding import to_display
+    from explorer.core.analysis.applications import nearest_codes
+    from explorer.core.analysis.applications.common import check_label, to_unit
+    from explorer.core.inference import decode_float, encode, to_display
 
     loaded, data = _load(args)
     model = loaded.model
     y = _labels(loaded, data)
-    codes, _ = encode_float(model, to_unit(data.images), y)
+    codes = encode(model, data.images, labels=y)
     exclude = None
     if args.xy is not None:
         latent_map, xy = _map_code(args)
@@ -310,13 +311,13 @@ def run_retrieve(args: argparse.Namespace) -> int:
         query = latent_map.inverse(np.asarray(xy))
         lab = check_label(model, args.label)
         lab = None if lab is None else np.array([lab])
-        query_img = to_display(decode_float(model, query[None], lab))
+        query_img = to_display(decode_float(model, query[None], labels=lab))
         where = f"map point {xy[0]:g},{xy[1]:g}"
     else:
         img, label, where = _query_image(args, loaded, data)
         lab = check_label(model, label)
         lab = None if lab is None else np.array([lab])
-        query = encode_float(model, to_unit(img[None]), lab)[0][0]
+        query = encode(model, img[None], labels=lab)[0]
         query_img = to_display(to_unit(img[None]))
         exclude = [args.index] if args.index is not None else None
     hits = nearest_codes(codes, query, args.k, metric=args.metric, exclude=exclude)

@@ -84,7 +84,7 @@ def run_compare(args: argparse.Namespace) -> int:
     from explorer.core.data import load_data
 
     data = load_data(spec, limit=args.limit)
-    from explorer.core.metrics import MetricSettings, compare_models, format_table
+    from explorer.core.analysis.metrics import MetricSettings, compare_models, format_table
     from models.checkpoint import load_model
 
     models, taken = {}, set()
@@ -113,17 +113,18 @@ def run_compare(args: argparse.Namespace) -> int:
 def _drain(gen, quiet: bool):
     from tqdm import tqdm
 
+    from explorer.core.progress import drain
+
     bar = tqdm(total=1.0, disable=quiet, file=sys.stderr, dynamic_ncols=True,
                bar_format="{percentage:3.0f}%|{bar}| {elapsed} {postfix}")
+
+    def on_progress(event) -> None:
+        bar.n = round(event.fraction or 0.0, 3)
+        bar.set_postfix_str(event.message, refresh=False)
+        bar.refresh()
+
     try:
-        while True:
-            try:
-                event = next(gen)
-            except StopIteration as stop:
-                return stop.value
-            bar.n = round(event.fraction, 3)
-            bar.set_postfix_str(event.message, refresh=False)
-            bar.refresh()
+        return drain(gen, on_progress)
     finally:
         bar.close()
 
@@ -151,7 +152,8 @@ def run_train_pair(args: argparse.Namespace) -> int:
     cfg = config_from_args(args, data)
     from tqdm import tqdm
 
-    from explorer.core.train_pair import train_pair
+    from explorer.core.progress import drain
+    from explorer.core.training import train_pair
     from models.checkpoint import save_model
 
     print(f"Training the pair {' / '.join(k.upper() for k in kinds)} ({cfg.arch}, latent "
@@ -163,17 +165,15 @@ def run_train_pair(args: argparse.Namespace) -> int:
                dynamic_ncols=True)
     # Ctrl-C stops the current model before its next batch, keeping its last epoch.
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
+
+    def on_progress(event) -> None:
+        if event.stage == "epoch":
+            bar.update(1)
+            bar.set_description(event.kind.upper())
+            bar.set_postfix({k: f"{v:.2f}" for k, v in event.event.losses.items()})
+
     try:
-        while True:
-            try:
-                event = next(gen)
-            except StopIteration as stop:
-                result = stop.value
-                break
-            if event.event.kind == "epoch":
-                bar.update(1)
-                bar.set_description(event.kind.upper())
-                bar.set_postfix({k: f"{v:.2f}" for k, v in event.event.losses.items()})
+        result = drain(gen, on_progress)
     finally:
         signal.signal(signal.SIGINT, previous)
         bar.close()

@@ -77,7 +77,7 @@ def write_png(path: Path, images, scale: int = 1) -> None:
     import numpy as np
     from PIL import Image
 
-    from explorer.core.decoding import image_strip
+    from explorer.core.io.images import image_strip
     from models.modelfile import atomic_write_bytes
 
     strip = image_strip(images)
@@ -114,28 +114,30 @@ def _drain_with_bar(gen, total: float, desc: str, quiet: bool, cancel: threading
     """Run a progress generator with a tqdm bar; Ctrl-C sets `cancel` and keeps draining."""
     from tqdm import tqdm
 
+    from explorer.core.progress import Cancelled, drain
+
     bar = tqdm(total=total, desc=desc, disable=quiet, file=sys.stderr, dynamic_ncols=True,
                bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed} {postfix}")
+
+    def on_progress(event) -> None:
+        value, note = progress_of(event)
+        bar.n = value
+        if note:
+            bar.set_postfix_str(note, refresh=False)
+        bar.refresh()
+
     try:
         while True:
             try:
-                event = next(gen)
-            except StopIteration as stop:
-                bar.n = total
-                bar.refresh()
-                return stop.value
+                result = drain(gen, on_progress)
             except KeyboardInterrupt:
                 cancel.set()
                 if gen.gi_frame is None:  # the interrupt landed inside the generator: it is over
-                    from explorer.core.progress import Cancelled
-
                     raise Cancelled("interrupted") from None
-                continue
-            value, note = progress_of(event)
-            bar.n = value
-            if note:
-                bar.set_postfix_str(note, refresh=False)
+                continue  # it landed in the bar: carry on until the generator sees `cancel`
+            bar.n = total
             bar.refresh()
+            return result
     finally:
         bar.close()
 
@@ -150,8 +152,8 @@ def run_project(args: argparse.Namespace) -> int:
     from explorer.core.data import load_data
 
     data = load_data(spec, limit=args.limit)
-    from explorer.core.encode import encode_images
-    from explorer.core.latent_map import build_map, save_map
+    from explorer.core.inference import encode_iter
+    from explorer.core.latent.map import build_map, save_map
     from explorer.core.progress import Cancelled
     from models.checkpoint import load_model
 
@@ -163,7 +165,7 @@ def run_project(args: argparse.Namespace) -> int:
           f"(latent {loaded.config.latent_dim}, method {args.method})", file=sys.stderr)
     try:
         codes = _drain_with_bar(
-            encode_images(loaded.model, data.images, cancel=cancel, labels=data.labels),
+            encode_iter(loaded.model, data.images, cancel=cancel, labels=data.labels),
             len(data), "encode",
             args.quiet, cancel, lambda e: (e.done, ""))
         latent_map = _drain_with_bar(
@@ -175,7 +177,7 @@ def run_project(args: argparse.Namespace) -> int:
     latent_map.params["data_spec"] = data.spec
     if data.labels is not None:
         # Labels beside the map let the window colour it by label at first paint.
-        from explorer.core.saving import LABELS_KEY
+        from explorer.core.io.saving import LABELS_KEY
         from models.modelfile import update_model_file
 
         update_model_file(args.file, None, {LABELS_KEY: np.asarray(data.labels, np.int64)},
@@ -192,7 +194,7 @@ def run_decode(args: argparse.Namespace) -> int:
     out = _check_out(args.out)
     scale = _check_scale(args.scale)
     points = [_parse_xy(t) for t in args.xy]
-    from explorer.core.latent_map import load_map
+    from explorer.core.latent.map import load_map
     from models.modelfile import read_model_file
 
     mf = read_model_file(args.file)
@@ -202,7 +204,7 @@ def run_decode(args: argparse.Namespace) -> int:
                         f"`latent-atlas project {args.file}` first")
     import numpy as np
 
-    from explorer.core.decoding import Decoder
+    from explorer.core.inference import Decoder
     from models.checkpoint import model_from_file
 
     decoder = Decoder(model_from_file(mf))
@@ -231,8 +233,8 @@ def run_interpolate(args: argparse.Namespace) -> int:
     for flag, i in (("--from", args.start), ("--to", args.end)):
         if not 0 <= i < n:
             raise UserError(f"{flag} {i} is out of range: {data.spec} has {n} images (0..{n - 1})")
-    from explorer.core.decoding import Decoder
-    from explorer.core.paths import interpolate
+    from explorer.core.inference import Decoder
+    from explorer.core.latent.interpolation import interpolate
 
     decoder = Decoder(loaded.model)
     z = decoder.encode(data.images[[args.start, args.end]])

@@ -9,7 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
-from explorer.core.training_config import KIND_LABELS
+from explorer.core.training import KIND_LABELS
 
 from .common import UserError
 
@@ -75,7 +75,7 @@ def parse_hidden(text: str | None) -> tuple[int, ...] | None:
 
 
 def config_from_args(args: argparse.Namespace, data):
-    from explorer.core.training_config import TrainingChoiceError, make_config
+    from explorer.core.training import TrainingChoiceError, make_config
 
     try:
         return make_config(
@@ -134,16 +134,16 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def _drain(gen, bar):
+    from explorer.core.progress import drain
+
     stage = ""
-    while True:
-        try:
-            event = next(gen)
-        except StopIteration as stop:
-            return stop.value
-        if event.kind == "pretrain" and event.message != stage:
+
+    def on_progress(event) -> None:
+        nonlocal stage
+        if event.stage == "pretrain" and event.message != stage:
             stage = event.message
             bar.set_description(stage)
-        if event.kind == "epoch":
+        if event.stage == "epoch":
             bar.set_description("")
             bar.update(1)
             post = {k: f"{v:.2f}" for k, v in event.losses.items()}
@@ -151,6 +151,8 @@ def _drain(gen, bar):
                 post["val"] = f"{event.val['total']:.2f}"
             post["img/s"] = f"{event.images_per_s:.0f}"
             bar.set_postfix(post)
+
+    return drain(gen, on_progress)
 
 
 def run_info(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .progress import Cancelled, is_cancelled
+from explorer.core.progress import Cancelled, drain, is_cancelled
 
 POLL_S = 0.05
 
@@ -30,13 +30,8 @@ class IsolatedError(ValueError):
 def _child(conn, module: str, func: str, args: tuple, kwargs: dict) -> None:
     try:
         gen = getattr(importlib.import_module(module), func)(*args, **kwargs)
-        while True:
-            try:
-                event = next(gen)
-            except StopIteration as stop:
-                conn.send(("result", stop.value))
-                return
-            conn.send(("progress", event))
+        result = drain(gen, lambda event: conn.send(("progress", event)))
+        conn.send(("result", result))
     except Cancelled:
         conn.send(("cancelled", None))
     except BaseException as exc:  # reported to the parent, which raises it as one line
@@ -91,7 +86,7 @@ def run_isolated(module: str, func: str, *args: Any, cancel: Any = None,
 def map_parts(codes: np.ndarray, method: str = "auto", **kwargs: Any):
     """Child side of `fit_map_isolated`: fit, then return the map as plain file parts
     (a LatentMap holds a lock and lazy indexes that must not cross processes)."""
-    from .latent_map import build_map
+    from explorer.core.latent.map import build_map
 
     latent_map = yield from build_map(codes, method, **kwargs)
     return latent_map.to_file_parts()
@@ -99,7 +94,7 @@ def map_parts(codes: np.ndarray, method: str = "auto", **kwargs: Any):
 
 def fit_map_isolated(codes: np.ndarray, method: str = "auto", *, cancel: Any = None, **kwargs):
     """`build_map` in a child process; returns a prepared LatentMap in this process."""
-    from .latent_map import LatentMap
+    from explorer.core.latent.map import LatentMap
 
     meta, arrays = yield from run_isolated(__name__, "map_parts", np.asarray(codes, np.float32),
                                            method, cancel=cancel, **kwargs)

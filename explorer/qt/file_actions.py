@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from explorer.core.imageio import IMAGE_SUFFIXES
+from explorer.core.io.images import IMAGE_SUFFIXES
 
 from .workers import readable_error
 
@@ -108,7 +108,7 @@ class FileActions:
 
     def save_to(self, path: Path) -> bool:
         """Write the active model, its map and labels to `path` (atomic writes)."""
-        from explorer.core.saving import save_explorable
+        from explorer.core.io.saving import save_explorable
 
         e = self.state.active
         if e is None:
@@ -132,7 +132,7 @@ class FileActions:
 
     # ---- exports ------------------------------------------------------------------------
     def _ask_path(self, title: str, suffix: str, filt: str) -> str | None:
-        from explorer.core.exports import default_export_name
+        from explorer.core.io.exports import default_export_name
 
         e = self.state.active
         start = str(Path(self._folder()) / default_export_name(e.path if e else None, suffix))
@@ -152,7 +152,7 @@ class FileActions:
         return bool(ok)
 
     def export_codes(self, fmt: str, path: str | None = None) -> bool:
-        from explorer.core.exports import export_codes_csv, export_codes_npz
+        from explorer.core.io.exports import export_codes_csv, export_codes_npz
 
         e = self.state.active
         if e is None or e.latent_map is None:
@@ -174,7 +174,7 @@ class FileActions:
         return True
 
     def export_strip(self, fmt: str, path: str | None = None) -> bool:
-        from explorer.core.exports import export_strip_gif, export_strip_png
+        from explorer.core.io.exports import export_strip_gif, export_strip_png
 
         a = self.state.selected()
         if a is None or a.frames is None:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.imageio import is_image_path
+from explorer.core.io.images import is_image_path
 
 from .file_actions import FileActions, show_error
 from .image_panel import ImagePanel
@@ -276,11 +276,11 @@ class MainWindow(QMainWindow):
     def _on_runtime_event(self, entry: ModelEntry | None, st) -> None:
         if entry is None or self.state.entry_index(entry) < 0:
             return
-        if st.kind == "model":
+        if st.stage == "model":
             model, decoder = st.payload
             self.state.set_model(entry, model, decoder)
             self._show_message(f"{entry.name}: ready — click or drag on the map to decode")
-        elif st.kind == "data":
+        elif st.stage == "data":
             d = st.payload
             self.state.set_data(entry, d["images"], d["labels"], d["label_names"], d["factors"],
                                 d["reconstructions"], d["recon_error"])
@@ -288,18 +288,18 @@ class MainWindow(QMainWindow):
                 self._set_quick_map(entry, d["codes"])
             if d.get("note"):
                 self._show_message(f"{entry.name}: {d['note']}")
-        elif st.kind == "data_error":
+        elif st.stage == "data_error":
             self._show_message(f"{entry.name}: {st.message}")
 
     def _set_quick_map(self, entry: ModelEntry, codes: np.ndarray) -> None:
-        from explorer.core.latent_map import quick_map
+        from explorer.core.latent.map import quick_map
 
         self.state.set_map(entry, quick_map(codes), "PCA (UMAP refining…)")
         self.start_map_job(entry, "auto")
 
     def place_image_file(self, path: str) -> bool:
         """Convert, encode and mark the user's picture on the active map."""
-        from explorer.core.imageio import dataset_background, load_model_input
+        from explorer.core.io.images import dataset_background, load_model_input
 
         e = self.state.active
         if e is None:
@@ -326,7 +326,7 @@ class MainWindow(QMainWindow):
         job = self.jobs.start("map", lambda cancel: map_task(codes, method, cancel))
         label = "UMAP" if method in ("auto", "umap") and codes.shape[1] != 2 else method.upper()
         job.progress.connect(lambda ev: self._task_progress(
-            getattr(ev, "fraction", 0.0), f"{label}: {getattr(ev, 'message', '')}"))
+            ev.fraction or 0.0, f"{label}: {ev.message}"))
         job.succeeded.connect(lambda m: self._on_map_done(entry, m))
         job.failed.connect(lambda msg: self._on_map_failed(entry, msg))
         job.cancelled.connect(lambda: self._task_progress(None))
@@ -349,7 +349,7 @@ class MainWindow(QMainWindow):
         if e is None or e.latent_map is None:
             return
         if method == "pca":
-            from explorer.core.latent_map import quick_map
+            from explorer.core.latent.map import quick_map
 
             self.state.set_map(e, quick_map(np.asarray(e.latent_map.codes)), "PCA map")
         else:

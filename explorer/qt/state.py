@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from explorer.core.blend import cross_fade
-from explorer.core.colouring import Colouring, colour_choices, colouring_for
+from explorer.core.analysis.colouring import Colouring, colour_choices, colouring_for
+from explorer.core.io.blend import cross_fade
 
 TOOLS = ("explore", "arrow", "pan")
 MIN_STEPS, MAX_STEPS, DEFAULT_STEPS = 2, 64, 7
@@ -56,7 +56,7 @@ class ModelEntry:
     name: str
     meta: dict[str, Any]
     path: Path | None = None
-    latent_map: Any = None  # explorer.core.latent_map.LatentMap
+    latent_map: Any = None  # explorer.core.latent.map.LatentMap
     labels: np.ndarray | None = None
     label_names: list[str] = field(default_factory=list)
     factors: dict[str, np.ndarray] = field(default_factory=dict)
@@ -64,7 +64,7 @@ class ModelEntry:
     reconstructions: np.ndarray | None = None  # display uint8, same order
     recon_error: np.ndarray | None = None
     model: Any = None  # models.networks.Autoencoder
-    decoder: Any = None  # explorer.core.decoding.Decoder
+    decoder: Any = None  # explorer.core.inference.Decoder
     arrows: list[Arrow] = field(default_factory=list)
     placed: PlacedImage | None = None
     map_note: str = ""  # e.g. "PCA (UMAP refining…)"
@@ -348,7 +348,7 @@ class AtlasState(QObject):
 
     def _refresh_arrows(self) -> None:
         """Recompute every arrow's ends and trace, and the strip of every arrow."""
-        from explorer.core.paths import lerp, path_trace, slerp
+        from explorer.core.latent.interpolation import lerp, path_trace, slerp
 
         e = self.active
         if e is not None and e.latent_map is not None:
@@ -370,7 +370,7 @@ class AtlasState(QObject):
     # ---- own image ---------------------------------------------------------------------
     def place_image(self, name: str, chw: np.ndarray) -> PlacedImage:
         """Encode the user's picture with the active model and mark it on the map."""
-        from explorer.core.decoding import to_display
+        from explorer.core.inference import to_display
 
         e = self.active
         if e is None or e.latent_map is None:

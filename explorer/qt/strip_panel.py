@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.blend import tile_row
+from explorer.core.io.blend import tile_row
 
 from .image_box import ImageBox
 from .state import MAX_STEPS, MIN_STEPS, AtlasState

@@ -13,22 +13,23 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.progress import check_cancel
+from explorer.core.progress import Progress, check_cancel
 
 
-@dataclass
-class Stage:
-    """A step of a multi-step job, for the status line (never throttled away)."""
+@dataclass(frozen=True)
+class Stage(Progress):
+    """A step of a multi-step job, for the status line (never throttled away): `stage` is
+    "model", "data", "data_error" or "stage"; `payload` what the step produced."""
 
-    kind: str
-    message: str
+    fraction: float | None = field(default=None, init=False)
+    message: str = ""
     payload: Any = None
     index: int = -1
 
 
 def read_entry_parts(path: str | Path) -> tuple[Any, Any, np.ndarray | None]:
     """Numpy-only read of a model file: (ModelFile, LatentMap | None, labels | None)."""
-    from explorer.core.latent_map import load_map
+    from explorer.core.latent.map import load_map
     from models.modelfile import read_model_file
 
     mf = read_model_file(path)
@@ -47,7 +48,7 @@ def read_entry_parts(path: str | Path) -> tuple[Any, Any, np.ndarray | None]:
 
 def build_runtime(model_file) -> tuple[Any, Any]:
     """Import torch (first time only), rebuild the network and wrap it in a Decoder."""
-    from explorer.core.decoding import Decoder
+    from explorer.core.inference import Decoder
     from models.checkpoint import model_from_file
 
     model = model_from_file(model_file)
@@ -56,7 +57,7 @@ def build_runtime(model_file) -> tuple[Any, Any]:
 
 def dataset_extras(decoder, spec: str, n_expected: int | None, cancel=None) -> dict[str, Any]:
     """Load the data a model was trained on, with reconstructions and their errors."""
-    from explorer.core.colouring import reconstruction_error
+    from explorer.core.analysis.colouring import reconstruction_error
     from explorer.core.data import load_data
 
     data = load_data(spec)
@@ -65,9 +66,9 @@ def dataset_extras(decoder, spec: str, n_expected: int | None, cancel=None) -> d
                            "label_names": list(data.label_names), "factors": dict(data.factors),
                            "reconstructions": None, "recon_error": None, "note": ""}
     if n_expected is None:  # the file has no stored map: encode now, the window maps it
-        from explorer.core.encode import encode_all
+        from explorer.core.inference import encode
 
-        out["codes"] = encode_all(decoder.model, data.images)
+        out["codes"] = encode(decoder.model, data.images)
     elif len(data) != n_expected:
         out["note"] = (f"the data '{spec}' has {len(data)} images but the map has {n_expected}; "
                        "thumbnails are off")
@@ -157,11 +158,10 @@ def train_task(req: TrainRequest, cancel):
     data = load_data(req.data_spec)
     check_cancel(cancel, "training")
     yield Stage("stage", "preparing the model…")
-    from explorer.core.colouring import reconstruction_error
-    from explorer.core.decoding import Decoder
-    from explorer.core.encode import encode_images
-    from explorer.core.latent_map import quick_map
-    from explorer.core.training_config import make_config
+    from explorer.core.analysis.colouring import reconstruction_error
+    from explorer.core.inference import Decoder, encode_iter
+    from explorer.core.latent.map import quick_map
+    from explorer.core.training import make_config
     from models.checkpoint import APP_VERSION
     from models.networks import build_model
     from models.trainer import train
@@ -178,7 +178,7 @@ def train_task(req: TrainRequest, cancel):
                             None)
     yield Stage("stage", "encoding the data…")
     # Encoding is not cancellable by the training Cancel: the epochs are worth keeping.
-    codes = yield from encode_images(model, data.images, labels=data.labels)
+    codes = yield from encode_iter(model, data.images, labels=data.labels)
     quick = quick_map(codes)
     decoder = Decoder(model)
     recon = np.concatenate([np.asarray(decoder.reconstruct(data.images[i : i + 2048]))

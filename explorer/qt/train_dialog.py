@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.training_config import BETA_VAE_DEFAULT, KIND_LABELS, PENALTY_FIELD
+from explorer.core.training import BETA_VAE_DEFAULT, KIND_LABELS, PENALTY_FIELD
 
 from .image_box import BACKGROUND
 from .tasks import Stage, TrainRequest
@@ -219,7 +219,7 @@ class TrainDialog(QDialog):
         if isinstance(event, Stage):
             self.status.setText(event.message)
             return
-        kind = getattr(event, "kind", "")
+        kind = event.stage
         if kind == "pretrain":
             self.status.setText(event.message)
         if kind in ("batch", "epoch"):
@@ -231,8 +231,8 @@ class TrainDialog(QDialog):
             self._add_point("train", event.epoch, event.losses)
             if event.val:
                 self._add_point("val", event.epoch, event.val)
-        elif hasattr(event, "done") and hasattr(event, "total"):  # EncodeProgress
-            self.status.setText(f"encoding {event.done:,}/{event.total:,} images…")
+        elif kind == "encode":
+            self.status.setText(event.message)
 
     def _add_point(self, split: str, epoch: int, losses: dict[str, float]) -> None:
         for term, value in losses.items():

@@ -15,9 +15,12 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
+
+if TYPE_CHECKING:
+    from explorer.core.progress import Progress
 
 PROGRESS_INTERVAL_S = 0.05
 
@@ -25,7 +28,7 @@ PROGRESS_INTERVAL_S = 0.05
 def readable_error(exc: BaseException) -> str:
     """One line for the user: our typed errors carry their own message."""
     from explorer.core.data import DataError
-    from explorer.core.imageio import ImageImportError
+    from explorer.core.io.images import ImageImportError
     from models.config import ConfigError
     from models.modelfile import ModelFileError
 
@@ -39,9 +42,9 @@ def readable_error(exc: BaseException) -> str:
     return f"Unexpected error ({type(exc).__name__}): {exc}"
 
 
-def _is_forced(event: Any) -> bool:
+def _is_forced(event: Progress) -> bool:
     # Epoch reports and stage changes must always reach the GUI; per-batch ones may be skipped.
-    return getattr(event, "kind", "") != "batch"
+    return event.stage != "batch"
 
 
 class Job(QObject):
@@ -107,21 +110,25 @@ class Job(QObject):
             self.finished.emit()
 
     def _drain(self, gen) -> Any:
+        """Drain the generator, emitting its events throttled (the last one always arrives)."""
+        from explorer.core.progress import drain
+
         last = 0.0
-        pending = None
-        while True:
-            try:
-                event = next(gen)
-            except StopIteration as stop:
-                if pending is not None:
-                    self.progress.emit(pending)
-                return stop.value
+        pending: Progress | None = None
+
+        def on_progress(event: Progress) -> None:
+            nonlocal last, pending
             now = time.monotonic()
             if _is_forced(event) or now - last >= PROGRESS_INTERVAL_S:
                 self.progress.emit(event)
                 last, pending = now, None
             else:
                 pending = event
+
+        result = drain(gen, on_progress)
+        if pending is not None:
+            self.progress.emit(pending)
+        return result
 
 
 class JobManager(QObject):

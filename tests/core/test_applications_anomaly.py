@@ -10,7 +10,7 @@ import torch
 from applications_fixtures import digits_split, trained, untrained
 from PIL import Image
 
-from explorer.core.applications import (
+from explorer.core.analysis.applications import (
     ApplicationError,
     rank_anomalies,
     reconstruction_error_iter,
@@ -18,7 +18,7 @@ from explorer.core.applications import (
     worst_k,
 )
 from explorer.core.data import load_data
-from explorer.core.encode import EncodeProgress
+from explorer.core.inference import EncodeProgress
 from explorer.core.progress import Cancelled, drain
 
 

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from applications_fixtures import digits_split, trained, untrained
 
-from explorer.core.applications import ApplicationError, add_noise, denoise, mse, psnr
-from explorer.core.applications.common import decode_float, encode_float, to_unit
+from explorer.core.analysis.applications import ApplicationError, add_noise, denoise, mse, psnr
+from explorer.core.analysis.applications.common import to_unit
+from explorer.core.inference import decode_float, encode_posterior
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +72,7 @@ def test_denoise_returns_images_and_consistent_error_numbers():
     model.eval()
     np.testing.assert_array_equal(r.clean, images)
     np.testing.assert_array_equal(r.noisy, add_noise(images, "masking", 0.3, seed=9))
-    recon = decode_float(model, encode_float(model, to_unit(r.noisy))[0])
+    recon = decode_float(model, encode_posterior(model, to_unit(r.noisy))[0])
     np.testing.assert_allclose(r.recon_mse, mse(recon, images), rtol=1e-6)
     np.testing.assert_allclose(r.noisy_mse, mse(r.noisy, images))
     assert r.reconstruction.shape == images.shape and r.reconstruction.dtype == np.uint8

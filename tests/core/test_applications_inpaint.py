@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from applications_fixtures import digits_split, trained, untrained
 
-from explorer.core.applications import (
+from explorer.core.analysis.applications import (
     ApplicationError,
     inpaint,
     masked_mse,
     mean_fill,
     rectangle_mask,
 )
-from explorer.core.applications.inpaint import check_mask
+from explorer.core.analysis.applications.inpaint import check_mask
 
 
 def test_rectangle_mask_and_clipping():

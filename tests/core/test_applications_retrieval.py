@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 from applications_fixtures import digits_split, trained, untrained
 
-from explorer.core.applications import (
+from explorer.core.analysis.applications import (
     ApplicationError,
     nearest_codes,
     retrieve_at_point,
     retrieve_image,
     retrieve_sample,
 )
-from explorer.core.encode import encode_all
-from explorer.core.latent_map import quick_map
+from explorer.core.inference import encode
+from explorer.core.latent.map import quick_map
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_retrieve_sample_excludes_itself(codes):
 def test_neighbours_in_a_trained_latent_share_the_label():
     model = trained("ae")
     train, test = digits_split()
-    codes = encode_all(model, train.images)
+    codes = encode(model, train.images)
     agree = [np.mean(train.labels[retrieve_sample(codes, i, k=5).indices] == train.labels[i])
              for i in range(0, 1500, 50)]
     assert np.mean(agree) > 0.7  # chance is 0.1
@@ -76,7 +76,7 @@ def test_retrieve_at_a_map_point_uses_the_inverse(codes):
 def test_retrieve_image_finds_the_same_picture():
     model = trained("ae")
     train, _ = digits_split()
-    codes = encode_all(model, train.images)
+    codes = encode(model, train.images)
     hits = retrieve_image(model, train.images[123], codes, k=3)
     assert hits.indices[0] == 123 and hits.distances[0] == pytest.approx(0, abs=1e-5)
     cvae = trained("cvae")

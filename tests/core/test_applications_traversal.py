@@ -7,7 +7,7 @@ import pytest
 import torch
 from applications_fixtures import digits_split, trained, untrained
 
-from explorer.core.applications import (
+from explorer.core.analysis.applications import (
     ApplicationError,
     dims_by_kl,
     kl_per_dim,
@@ -15,8 +15,7 @@ from explorer.core.applications import (
     traversal_for,
     traversal_scale,
 )
-from explorer.core.decoding import Decoder
-from explorer.core.encode import encode_all
+from explorer.core.inference import Decoder, encode
 from models.losses import kl_per_dimension
 
 
@@ -69,7 +68,7 @@ def test_kl_per_dim_is_the_batched_mean_of_kl_per_dimension():
 def test_kl_order_puts_informative_dimensions_first_and_they_change_the_image_more():
     model = trained("vae")
     train, test = digits_split()
-    t = traversal_for(model, encode_all(model, test.images[:1])[0], train.images, order="kl")
+    t = traversal_for(model, encode(model, test.images[:1])[0], train.images, order="kl")
     assert t.scale == "prior" and t.kl is not None
     assert list(t.dims) == list(dims_by_kl(t.kl))
     assert np.all(np.diff(t.kl[t.dims]) <= 0)
@@ -83,10 +82,10 @@ def test_kl_order_puts_informative_dimensions_first_and_they_change_the_image_mo
 def test_ae_traversal_uses_data_spread_and_no_kl():
     model = trained("ae")
     train, test = digits_split()
-    t = traversal_for(model, encode_all(model, test.images[:1])[0], train.images, dims=[4, 1])
+    t = traversal_for(model, encode(model, test.images[:1])[0], train.images, dims=[4, 1])
     assert t.scale == "data" and t.kl is None
     assert list(t.dims) == [4, 1]
-    np.testing.assert_allclose(t.sigma, encode_all(model, train.images).std(axis=0), rtol=1e-4)
+    np.testing.assert_allclose(t.sigma, encode(model, train.images).std(axis=0), rtol=1e-4)
     with pytest.raises(ApplicationError, match="needs the KL"):
         traversal_for(model, np.zeros(8), train.images, order="kl")
 

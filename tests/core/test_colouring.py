@@ -1,6 +1,6 @@
 import numpy as np
 
-from explorer.core.colouring import (
+from explorer.core.analysis.colouring import (
     CONTINUOUS_BINS,
     colour_choices,
     colouring_for,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from explorer.core.progress import drain
-from explorer.core.train_pair import pair_configs, train_pair
+from explorer.core.training import pair_configs, train_pair
 from models.config import ModelConfig
 
 
@@ -67,7 +67,7 @@ def test_cancel_between_models_keeps_the_first():
     gen = train_pair(_cfg(epochs=1), _images(), device="cpu", cancel=cancel)
     while True:
         event = next(gen)
-        if event.kind == "ae" and event.event.kind == "epoch":
+        if event.kind == "ae" and event.event.stage == "epoch":
             cancel.set()
             break
     pair = drain(gen)

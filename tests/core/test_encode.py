@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.core.decoding import Decoder, image_strip, to_display
-from explorer.core.encode import EncodeProgress, encode_all, encode_images
+from explorer.core.inference import Decoder, EncodeProgress, encode, encode_iter, to_display
+from explorer.core.io.images import image_strip
 from explorer.core.progress import Cancelled, drain
 from models.config import ModelConfig
 from models.networks import build_model
@@ -28,7 +28,7 @@ def images():
 
 def test_encode_yields_progress_and_returns_mean_codes(model, images):
     events = []
-    codes = drain(encode_images(model, images, batch_size=16), events.append)
+    codes = drain(encode_iter(model, images, batch_size=16), events.append)
     assert codes.shape == (50, 3) and codes.dtype == np.float32
     assert events[0] == EncodeProgress(0, 50)
     assert [e.done for e in events] == [0, 16, 32, 48, 50]
@@ -38,13 +38,13 @@ def test_encode_yields_progress_and_returns_mean_codes(model, images):
     assert logvar is not None  # a VAE: the map must use mu, not a sample
     np.testing.assert_allclose(codes, mu.numpy(), rtol=1e-5, atol=1e-6)
     # deterministic: a second pass gives the same codes
-    np.testing.assert_array_equal(codes, encode_all(model, images))
+    np.testing.assert_array_equal(codes, encode(model, images))
 
 
 def test_encode_restores_training_mode(model, images):
     model.train()
     try:
-        encode_all(model, images[:4])
+        encode(model, images[:4])
         assert model.training
     finally:
         model.eval()
@@ -52,14 +52,14 @@ def test_encode_restores_training_mode(model, images):
 
 def test_encode_cancel_with_event_and_callable(model, images):
     ev = threading.Event()
-    gen = encode_images(model, images, batch_size=10, cancel=ev)
+    gen = encode_iter(model, images, batch_size=10, cancel=ev)
     next(gen)
     next(gen)
     ev.set()
     with pytest.raises(Cancelled):
         drain(gen)
     with pytest.raises(Cancelled):
-        drain(encode_images(model, images, batch_size=10, cancel=lambda: True))
+        drain(encode_iter(model, images, batch_size=10, cancel=lambda: True))
 
 
 @pytest.mark.parametrize("bad, words", [
@@ -70,7 +70,7 @@ def test_encode_cancel_with_event_and_callable(model, images):
 ])
 def test_encode_rejects_bad_images_readably(model, bad, words):
     with pytest.raises(ValueError, match=words):
-        encode_all(model, bad)
+        encode(model, bad)
 
 
 def test_to_display_gray_and_colour():
@@ -121,15 +121,15 @@ def test_image_strip_layout():
 
 
 def test_conditional_model_encodes_each_image_under_its_label(digits):
-    from explorer.core.encode import encode_all
+    from explorer.core.inference import encode
     from models.config import ModelConfig
     from models.networks import build_model
 
     model = build_model(ModelConfig(kind="cvae", arch="mlp", input_shape=(1, 8, 8), latent_dim=3,
                                     hidden=(16,), n_classes=10))
     imgs, labels = digits.images[:50], digits.labels[:50]
-    with_labels = encode_all(model, imgs, labels=labels)
-    default = encode_all(model, imgs)
+    with_labels = encode(model, imgs, labels=labels)
+    default = encode(model, imgs)
     assert not np.allclose(with_labels, default)
     import torch
 

@@ -7,8 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from explorer.core.decoding import Decoder
-from explorer.core.gaps import (
+from explorer.core.analysis.gaps import (
     RealImageIndex,
     gap_grid,
     gap_grid_iter,
@@ -17,7 +16,8 @@ from explorer.core.gaps import (
     score_codes,
     shared_levels,
 )
-from explorer.core.latent_map import LatentMap, quick_map
+from explorer.core.inference import Decoder
+from explorer.core.latent.map import LatentMap, quick_map
 from explorer.core.progress import Cancelled, drain
 
 
@@ -99,13 +99,13 @@ def test_decoded_real_images_score_zero_and_blends_score_more():
 
 
 def test_gap_grid_over_a_real_model_is_in_range(digits):
-    from explorer.core.encode import encode_all
+    from explorer.core.inference import encode
     from models.config import ModelConfig
     from models.networks import build_model
 
     model = build_model(ModelConfig(kind="ae", input_shape=digits.shape, latent_dim=4,
                                     hidden=(8, 16)))
-    codes = encode_all(model, digits.images[:300])
+    codes = encode(model, digits.images[:300])
     m = quick_map(codes)
     index = RealImageIndex(digits.images)
     x0, x1, y0, y1 = m.bounds()

@@ -8,7 +8,7 @@ from explorer.core.progress import Cancelled, drain
 
 
 def test_map_fitted_in_a_child_process_matches_the_in_process_fit():
-    from explorer.core.latent_map import quick_map
+    from explorer.core.latent.map import quick_map
 
     codes = np.random.default_rng(0).normal(size=(200, 5)).astype(np.float32)
     events = []

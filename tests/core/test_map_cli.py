@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from explorer.cli import main
-from explorer.core.latent_map import load_map
+from explorer.core.latent.map import load_map
 from models.checkpoint import save_model
 from models.config import ModelConfig
 from models.modelfile import read_metadata
@@ -37,7 +37,7 @@ def test_project_pca_then_decode_and_interpolate(model_file, tmp_path, capsys):
                  "--out", str(out), "--scale", "2"]) == 0
     img = np.asarray(Image.open(out))
     assert img.shape == (16, 2 * 16 + 2 * 2) and img.dtype == np.uint8
-    from explorer.core.decoding import Decoder
+    from explorer.core.inference import Decoder
     from models.checkpoint import load_model
 
     dec = Decoder(load_model(model_file).model)
@@ -95,7 +95,7 @@ def test_bad_input_exits_2_with_one_line(model_file, tmp_path, capsys, argv, nee
 def test_project_stores_the_labels_beside_the_map(tmp_path):
     """The window colours a stored map by label at first paint, before the data loads."""
     from explorer.cli import main
-    from explorer.core.saving import LABELS_KEY
+    from explorer.core.io.saving import LABELS_KEY
     from models.modelfile import read_model_file
 
     out = tmp_path / "m.safetensors"

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.core.latent_map import (
+from explorer.core.latent.map import (
     LatentMap,
     MapProgress,
     build_map,
@@ -184,7 +184,7 @@ def test_load_map_imports_neither_torch_nor_umap(model_file):
     code = (
         "import sys, time\n"
         "t = time.perf_counter()\n"
-        "from explorer.core.latent_map import load_map\n"
+        "from explorer.core.latent.map import load_map\n"
         f"m = load_map({str(model_file)!r})\n"
         "m.inverse((0.1, 0.2)); m.place(m.codes[0]); m.nearest_sample((0, 0))\n"
         "bad = sorted({k.split('.')[0] for k in sys.modules} & {'torch', 'umap', 'numba', 'pynndescent'})\n"

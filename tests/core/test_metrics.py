@@ -7,21 +7,21 @@ import pytest
 import torch
 from torch import nn
 
-from explorer.core.data import ImageSet
-from explorer.core.generate import (
+from explorer.core.analysis.generate import (
     FITTED_GAUSSIAN,
     STANDARD_NORMAL,
     fit_gaussian,
     model_prior,
     sample_prior,
 )
-from explorer.core.latent_map import quick_map
-from explorer.core.metrics import (
+from explorer.core.analysis.metrics import (
     MetricSettings,
     compare_models,
     format_table,
     held_out_indices,
 )
+from explorer.core.data import ImageSet
+from explorer.core.latent.map import quick_map
 from explorer.core.progress import Cancelled, drain
 from models.config import ModelConfig
 from models.networks import build_model
@@ -103,11 +103,11 @@ def test_fitted_gaussian_and_standard_prior():
 
 
 def test_sample_prior_decodes_and_places(digits):
-    from explorer.core.encode import encode_all
+    from explorer.core.inference import encode
 
     model = build_model(ModelConfig(kind="ae", input_shape=digits.shape, latent_dim=4,
                                     hidden=(8, 16)))
-    codes = encode_all(model, digits.images[:200])
+    codes = encode(model, digits.images[:200])
     m = quick_map(codes)
     s = sample_prior(model, 16, seed=3, latent_map=m)
     assert s.codes.shape == (16, 4) and s.images.shape == (16, 8, 8)
@@ -119,7 +119,7 @@ def test_sample_prior_decodes_and_places(digits):
     assert again.positions is None
     vae = build_model(ModelConfig(kind="vae", input_shape=digits.shape, latent_dim=4,
                                   hidden=(8, 16)))
-    none = sample_prior(vae, 0, latent_map=quick_map(encode_all(vae, digits.images[:50])))
+    none = sample_prior(vae, 0, latent_map=quick_map(encode(vae, digits.images[:50])))
     assert none.codes.shape == (0, 4) and none.positions.shape == (0, 2)
 
 
@@ -185,14 +185,13 @@ def test_compare_refuses_mismatched_data_and_cancels(digits):
 
 
 def test_decoded_grid_is_the_manifold_figure(digits):
-    from explorer.core.decoding import Decoder
-    from explorer.core.encode import encode_all
-    from explorer.core.gaps import grid_points
-    from explorer.core.generate import decoded_grid
+    from explorer.core.analysis.gaps import grid_points
+    from explorer.core.analysis.generate import decoded_grid
+    from explorer.core.inference import Decoder, encode
 
     model = build_model(ModelConfig(kind="vae", input_shape=digits.shape, latent_dim=4,
                                     hidden=(8, 16)))
-    m = quick_map(encode_all(model, digits.images[:200]))
+    m = quick_map(encode(model, digits.images[:200]))
     dec = Decoder(model)
     rect = m.bounds()
     grid = decoded_grid(dec, m, rect, 5)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from explorer.core.analysis.metrics import MetricSettings, compare_models
 from explorer.core.data import load_data
-from explorer.core.metrics import MetricSettings, compare_models
 from explorer.core.progress import drain
-from explorer.core.train_pair import train_pair
+from explorer.core.training import train_pair
 from models.config import ModelConfig
 
 SETTINGS = MetricSettings(seed=0, n_prior=1000, n_pairs=30, n_path=100)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.core.panel_helpers import (
+from explorer.core.analysis.applications.denoise import error_caption
+from explorer.core.analysis.applications.masks import (
     HOLE_COLOUR,
-    error_caption,
-    even_subset,
     mask_overlay,
-    one_thread,
     paint_stroke,
     rectangle_between,
-    sample_display,
 )
+from explorer.core.analysis.applications.traversal import even_subset
+from explorer.core.inference import one_torch_thread
+from explorer.core.io.images import sample_display
 
 
 def test_rectangle_between_includes_both_corner_pixels_in_any_order():
@@ -78,10 +78,10 @@ def test_one_thread_limits_and_restores_the_intra_op_threads():
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
-        with one_thread():
+        with one_torch_thread():
             assert torch.get_num_threads() == 1
         assert torch.get_num_threads() == 2
-        with pytest.raises(RuntimeError), one_thread():
+        with pytest.raises(RuntimeError), one_torch_thread():
             raise RuntimeError("the setting is restored on errors too")
         assert torch.get_num_threads() == 2
     finally:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.core.latent_map import LatentMap
-from explorer.core.paths import interpolate, lerp, path_trace, polyline, slerp
+from explorer.core.latent.interpolation import interpolate, lerp, path_trace, polyline, slerp
+from explorer.core.latent.map import LatentMap
 
 
 def test_lerp_endpoints_exact_and_equal_spacing():

@@ -1,7 +1,7 @@
 import numpy as np
 
-from explorer.core.latent_map import load_map, quick_map
-from explorer.core.saving import LABELS_KEY, save_explorable
+from explorer.core.io.saving import LABELS_KEY, save_explorable
+from explorer.core.latent.map import load_map, quick_map
 from models.checkpoint import load_model
 from models.config import ModelConfig
 from models.modelfile import read_model_file

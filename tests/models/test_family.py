@@ -65,7 +65,7 @@ def test_denoising_corruption():
 
 def test_aae_discriminator_accuracy_moves(digits):
     model = build_model(_cfg("aae", epochs=6, lr=2e-3))
-    accs = [e.losses["disc_acc"] for e in _events(train(model, digits.images)) if e.kind == "batch"]
+    accs = [e.losses["disc_acc"] for e in _events(train(model, digits.images)) if e.stage == "batch"]
     early, late = np.mean(accs[:5]), np.mean(accs[-20:])
     assert abs(late - early) > 0.05, (early, late)
     assert all(0 <= a <= 1 for a in accs)
@@ -91,9 +91,9 @@ def test_stacked_pretraining_runs_each_layer_then_fine_tunes(digits):
     model = build_model(cfg)
     first_enc = layer_pairs(model)[0][0].weight.detach().clone()
     events = _events(train(model, digits.images))
-    stages = {e.losses.popitem()[0] for e in events if e.kind == "pretrain"}
+    stages = {e.losses.popitem()[0] for e in events if e.stage == "pretrain"}
     assert stages == {"layer1", "layer2", "layer3"}
-    assert any(e.kind == "epoch" for e in events)
+    assert any(e.stage == "epoch" for e in events)
     assert not torch.equal(first_enc, layer_pairs(model)[0][0].weight)
     with pytest.raises(ConfigError, match="arch mlp"):
         _cfg("ae", arch="conv", pretrain_epochs=1)

@@ -26,9 +26,9 @@ def test_loss_goes_down_on_digits(digits):
     assert len(hist) == 4
     assert hist[-1]["train"]["total"] < 0.8 * hist[0]["train"]["total"]
     assert hist[-1]["val"]["total"] < hist[0]["val"]["total"]
-    epoch_events = [e for e in events if e.kind == "epoch"]
+    epoch_events = [e for e in events if e.stage == "epoch"]
     assert len(epoch_events) == 4 and epoch_events[-1].val is not None
-    batch = [e for e in events if e.kind == "batch"][0]
+    batch = [e for e in events if e.stage == "batch"][0]
     assert isinstance(batch, TrainProgress)
     assert set(batch.losses) == {"recon", "kl", "total"}
     assert batch.images_per_s > 0 and batch.eta_s >= 0
@@ -58,9 +58,9 @@ def test_cancel_within_one_batch_keeps_last_complete_epoch(digits):
             ev = next(gen)
             if cancel.is_set():
                 batches_after_cancel += 1
-            if ev.kind == "epoch":
+            if ev.stage == "epoch":
                 epochs_seen += 1
-            if epochs_seen == 1 and ev.kind == "batch" and ev.step == 3:
+            if epochs_seen == 1 and ev.stage == "batch" and ev.step == 3:
                 cancel.set()
     except StopIteration as stop:
         result = stop.value
@@ -81,7 +81,7 @@ def test_nan_loss_restores_last_good_weights(digits):
     try:
         while True:
             ev = next(gen)
-            if ev.kind == "epoch" and ev.epoch == 1:
+            if ev.stage == "epoch" and ev.epoch == 1:
                 good = {k: v.clone() for k, v in model.state_dict().items()}
                 with torch.no_grad():  # poison a weight so the next loss is NaN
                     model.mu_head.weight.fill_(float("nan"))

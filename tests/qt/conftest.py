@@ -36,9 +36,9 @@ def _gc_on_gui_thread(qapp):
 @pytest.fixture(scope="session")
 def model_files(tmp_path_factory, digits):
     """A small AE and VAE trained briefly on digits, each storing a PCA map and labels."""
-    from explorer.core.encode import encode_all
-    from explorer.core.latent_map import quick_map
-    from explorer.core.saving import save_explorable
+    from explorer.core.inference import encode
+    from explorer.core.io.saving import save_explorable
+    from explorer.core.latent.map import quick_map
     from models.config import ModelConfig
     from models.networks import build_model
     from models.trainer import run_training
@@ -49,7 +49,7 @@ def model_files(tmp_path_factory, digits):
         cfg = ModelConfig(kind=kind, arch="conv", input_shape=(1, 8, 8), latent_dim=4,
                           hidden=(8, 16), epochs=3, seed=1)
         result = run_training(build_model(cfg), digits.images, device="cpu")
-        codes = encode_all(result.model, digits.images)
+        codes = encode(result.model, digits.images)
         path = folder / f"digits_{kind}.safetensors"
         save_explorable(path, result.model, latent_map=quick_map(codes), data_spec="digits",
                         label_names=list(digits.label_names), history=result.history,

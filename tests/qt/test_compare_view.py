@@ -15,7 +15,7 @@ from qt_helpers import click, drag, empty_spot
 @pytest.fixture()
 def cmp(qtbot, model_files, boxes):
     """A shown compare window on the tiny digits pair, models and data loaded."""
-    from explorer.core.metrics import MetricSettings
+    from explorer.core.analysis.metrics import MetricSettings
     from explorer.qt.compare import CompareWindow
 
     w = CompareWindow()
@@ -41,7 +41,7 @@ def as_window(pane):
 
 
 def test_opens_on_the_pair_and_shows_both_maps(cmp):
-    from explorer.core.compare import AlignedMap
+    from explorer.core.analysis.compare import AlignedMap
 
     left, right = cmp.state.sides
     assert (left.kind, right.kind) == ("ae", "vae")
@@ -56,7 +56,7 @@ def test_opens_on_the_pair_and_shows_both_maps(cmp):
 
 
 def test_the_right_map_is_aligned_onto_the_left(cmp):
-    from explorer.core.compare import alignment_error
+    from explorer.core.analysis.compare import alignment_error
 
     left = pane_positions(cmp.panes[0])
     shown = pane_positions(cmp.panes[1])

@@ -9,7 +9,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QDockWidget
 
-from explorer.core.applications import (
+from explorer.core.analysis.applications import (
     denoise,
     inpaint,
     kl_per_dim,
@@ -17,7 +17,8 @@ from explorer.core.applications import (
     reconstruction_errors,
     retrieve_sample,
 )
-from explorer.core.panel_helpers import error_caption, sample_display
+from explorer.core.analysis.applications.denoise import error_caption
+from explorer.core.io.images import sample_display
 from explorer.qt.app import RESOURCES
 from explorer.qt.panels import (
     AnomalyPanel,
@@ -136,9 +137,8 @@ def test_traversal_rows_per_dimension_with_kl_for_the_vae(qtbot, state, jobs):
 
 
 def test_traversal_follows_the_hovered_sample_and_a_cvae_label(qtbot, state, jobs, digits):
-    from explorer.core.decoding import Decoder
-    from explorer.core.encode import encode_all
-    from explorer.core.latent_map import quick_map
+    from explorer.core.inference import Decoder, encode
+    from explorer.core.latent.map import quick_map
     from models.config import ModelConfig
     from models.networks import build_model
 
@@ -150,7 +150,7 @@ def test_traversal_follows_the_hovered_sample_and_a_cvae_label(qtbot, state, job
               "label_names": list(digits.label_names), "factors": {}, "reconstructions": None,
               "recon_error": None}
     meta = {"config": cfg.to_dict(), "data_spec": "digits", "label_names": extras["label_names"]}
-    add_entry(state, "digits_cvae", meta, quick_map(encode_all(model, digits.images)),
+    add_entry(state, "digits_cvae", meta, quick_map(encode(model, digits.images)),
               digits.labels, model, Decoder(model), extras)
     e = state.active
     panel = make_panel(qtbot, TraversalPanel, state, jobs)

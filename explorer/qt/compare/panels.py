@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.blend import stack_rows, tile_row
+from explorer.core.io.blend import stack_rows, tile_row
 
 from ..image_box import ImageBox
 from ..state import MAX_STEPS, MIN_STEPS
@@ -89,11 +89,11 @@ class StripRows(QWidget):
 
 
 class MetricsPanel(QWidget):
-    """The continuity metrics of both models (explorer.core.metrics), computed on demand."""
+    """The continuity metrics of both models (explorer.core.analysis.metrics), computed on demand."""
 
     def __init__(self, state: CompareState, parent: QWidget | None = None):
         super().__init__(parent)
-        from explorer.core.metrics import COLUMNS
+        from explorer.core.analysis.metrics import COLUMNS
 
         self.state = state
         self.columns = COLUMNS

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from explorer.core.blend import cross_fade
-from explorer.core.panel_helpers import one_thread
+from explorer.core.inference import one_torch_thread
+from explorer.core.io.blend import cross_fade
 
 from ..state import DEFAULT_STEPS, MAX_STEPS, MIN_STEPS
 
@@ -37,8 +37,8 @@ class CompareSide:
     click_image: np.ndarray | None = None  # decoded at the shared decode point
     trace: np.ndarray | None = None  # arrow path placed on this map (steps x 2)
     frames: np.ndarray | None = None  # arrow path decoded by this model
-    samples: Any = None  # explorer.core.generate.PriorSamples
-    gap: Any = None  # explorer.core.gaps.GapGrid
+    samples: Any = None  # explorer.core.analysis.generate.PriorSamples
+    gap: Any = None  # explorer.core.analysis.gaps.GapGrid
     grid_image: np.ndarray | None = None  # decoded n x n grid over the view, one image
 
     @property
@@ -86,7 +86,7 @@ class CompareState(QObject):
         self.arrow: CompareArrow | None = None
         self.fade: np.ndarray | None = None
         self.gap_levels: tuple[float, float] | None = None
-        self.metrics: Any = None  # explorer.core.metrics.CompareResult
+        self.metrics: Any = None  # explorer.core.analysis.metrics.CompareResult
         self.unaligned_map: Any = None  # the right model's own map, before alignment
         self.grid_rect: tuple[float, float, float, float] | None = None
         self.grid_n = 10
@@ -165,7 +165,7 @@ class CompareState(QObject):
     def decode_at(self, xy) -> None:
         """Decode the map position `xy` in both models (each through its own inverse)."""
         self.cursor_xy = np.asarray(xy, np.float32).reshape(2)
-        with one_thread():
+        with one_torch_thread():
             for s in self.sides:
                 if s.decoder is None or s.latent_map is None:
                     s.click_image = None
@@ -205,7 +205,7 @@ class CompareState(QObject):
         return np.asarray(s.latent_map.inverse(xy), np.float32)
 
     def _refresh_arrow(self) -> None:
-        from explorer.core.paths import lerp, path_trace
+        from explorer.core.latent.interpolation import lerp, path_trace
 
         a = self.arrow
         self.fade = None
@@ -217,7 +217,7 @@ class CompareState(QObject):
                         self.steps)
             s.trace = np.asarray(path_trace(s.latent_map, path), np.float32)
             if s.decoder is not None:
-                with one_thread():
+                with one_torch_thread():
                     s.frames = np.asarray(s.decoder.decode(path))
         first = self.sides[0].frames if self.sides else None
         if a is not None and first is not None:
@@ -229,11 +229,11 @@ class CompareState(QObject):
     # ---- prior samples ----------------------------------------------------------------
     def sample(self, n: int, seed: int = 0) -> None:
         """Draw `n` codes from each model's prior, decode them, place them on its map."""
-        from explorer.core.generate import sample_prior
+        from explorer.core.analysis.generate import sample_prior
 
         if not self.ready():
             raise ValueError("the models are still loading; try again in a moment")
-        with one_thread():
+        with one_torch_thread():
             for s in self.sides:
                 base = getattr(s.latent_map, "base", None) or s.latent_map
                 # An AE's prior is fitted to its own codes of the data (the map's codes).
@@ -250,13 +250,13 @@ class CompareState(QObject):
     def decode_grids(self, rect: tuple[float, float, float, float], n: int) -> None:
         """The classic manifold figure for each model: n x n images decoded over `rect`,
         as one display image with y pointing up (the top row is the top of the view)."""
-        from explorer.core.blend import stack_rows, tile_row
-        from explorer.core.generate import decoded_grid
+        from explorer.core.analysis.generate import decoded_grid
+        from explorer.core.io.blend import stack_rows, tile_row
 
         if not self.ready():
             return
         self.grid_rect, self.grid_n = tuple(float(v) for v in rect), int(n)
-        with one_thread():
+        with one_torch_thread():
             for s in self.sides:
                 images = decoded_grid(s.decoder, s.latent_map, self.grid_rect, self.grid_n)
                 rows = [tile_row(images[iy], gap=1) for iy in range(self.grid_n - 1, -1, -1)]
@@ -265,7 +265,7 @@ class CompareState(QObject):
 
     # ---- gaps & metrics ---------------------------------------------------------------------
     def set_gaps(self, grids: list[Any] | None) -> None:
-        from explorer.core.gaps import shared_levels
+        from explorer.core.analysis.gaps import shared_levels
 
         for s, g in zip(self.sides, grids or [None] * len(self.sides), strict=True):
             s.gap = g

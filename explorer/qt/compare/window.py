@@ -45,7 +45,7 @@ class CompareWindow(QMainWindow):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        from explorer.core.metrics import MetricSettings
+        from explorer.core.analysis.metrics import MetricSettings
 
         self.setWindowTitle("Latent Atlas — compare AE vs VAE")
         self.resize(1400, 900)
@@ -176,7 +176,7 @@ class CompareWindow(QMainWindow):
     # ---- opening ------------------------------------------------------------------------------
     def open_pair(self, paths: list[str]) -> bool:
         """Read two model files (numpy only) and show their maps, the right one aligned."""
-        from explorer.core.compare import align_maps
+        from explorer.core.analysis.compare import align_maps
 
         from ..file_actions import show_error
         from ..tasks import read_entry_parts
@@ -248,18 +248,18 @@ class CompareWindow(QMainWindow):
             job.start()
 
     def _on_runtime_event(self, st) -> None:
-        if st.kind == "model":
+        if st.stage == "model":
             model, decoder = st.payload
             self.state.set_model(st.index, model, decoder)
             if self.state.ready():
                 self.state.message.emit("ready — click a map to decode in both models")
-        elif st.kind == "data":
+        elif st.stage == "data":
             self.state.set_data(st.payload)
             if self.heat_check.isChecked():
                 self.compute_gaps()
 
     def _on_aligned(self, aligned) -> None:
-        from explorer.core.compare import alignment_error
+        from explorer.core.analysis.compare import alignment_error
 
         self.state.set_side_map(1, aligned)
         err = alignment_error(aligned.positions, self.state.sides[0].latent_map.positions)
@@ -362,7 +362,7 @@ class CompareWindow(QMainWindow):
 
     # ---- metrics -------------------------------------------------------------------------------
     def compute_metrics(self) -> None:
-        """Measure both models (explorer.core.metrics) in the background."""
+        """Measure both models (explorer.core.analysis.metrics) in the background."""
         from .jobs import metrics_task
 
         st = self.state
@@ -432,7 +432,7 @@ class CompareWindow(QMainWindow):
         job.start()
 
     def _on_train_progress(self, ev) -> None:
-        if hasattr(ev, "fraction"):
+        if ev.fraction is not None:
             self._progress(ev.fraction, ev.message)
             self.state.message.emit(f"training the pair: {ev.message}")
         else:

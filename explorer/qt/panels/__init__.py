@@ -1,5 +1,5 @@
 """The application views as dock panels: latent traversal, denoising, inpainting, anomaly
-ranking and retrieval. Each is a thin widget over `explorer.core.applications`.
+ranking and retrieval. Each is a thin widget over `explorer.core.analysis.applications`.
 
 `add_application_panels(window, state)` docks them (tabified on the right, hidden at
 start so the window opens as before) and adds a Views menu that shows each one. A

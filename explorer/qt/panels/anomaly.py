@@ -2,7 +2,7 @@
 by the reconstruction error (the state's "recon_error" colouring) and list the worst
 reconstructed samples, worst first; clicking one selects it on the map.
 
-The errors are `explorer.core.applications.reconstruction_error_iter`, the ranking
+The errors are `explorer.core.analysis.applications.reconstruction_error_iter`, the ranking
 `rank_anomalies`; the panel only starts the job and shows what comes back.
 """
 
@@ -20,7 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.applications import ApplicationError, rank_anomalies, reconstruction_error_iter
+from explorer.core.analysis.applications import (
+    ApplicationError,
+    rank_anomalies,
+    reconstruction_error_iter,
+)
 
 from ..state import AtlasState, ModelEntry
 from ..workers import JobManager

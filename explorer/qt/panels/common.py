@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.panel_helpers import one_thread, sample_display
+from explorer.core.inference import one_torch_thread
+from explorer.core.io.images import sample_display
 
 from ..state import AtlasState, ModelEntry
 from ..workers import JobManager
@@ -156,7 +157,7 @@ class PanelBase(QWidget):
         if not self.live:
             return
         self._stale = False
-        with one_thread():  # one image or grid: a second intra-op thread only adds waiting
+        with one_torch_thread():  # one image or grid: a second intra-op thread only adds waiting
             self.refresh()
         # Lay out new rows and captions now rather than a turn of the event loop later, so
         # the panel never paints (or is grabbed) with the old geometry.

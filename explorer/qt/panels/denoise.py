@@ -1,7 +1,7 @@
 """Denoising panel: corrupt a sample (or your image) with a chosen noise and level, and
 show clean, noisy and every open model's reconstruction side by side with MSE / PSNR.
 
-All numbers come from `explorer.core.applications.denoise`; one image per model is a
+All numbers come from `explorer.core.analysis.applications.denoise`; one image per model is a
 millisecond of work, so it runs on the GUI thread as the slider moves (coalesced).
 """
 
@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.applications import NOISE_KINDS, ApplicationError, denoise
-from explorer.core.panel_helpers import error_caption, sample_display
+from explorer.core.analysis.applications import NOISE_KINDS, ApplicationError, denoise
+from explorer.core.analysis.applications.denoise import error_caption
+from explorer.core.io.images import sample_display
 
 from ..image_box import ImageBox
 from ..state import AtlasState

@@ -1,8 +1,8 @@
 """Inpainting panel: drag a rectangle or brush a mask on an enlarged image; the model
 fills the hole by iterating encode -> decode with the known pixels kept fixed.
 
-Mask editing is `explorer.core.panel_helpers` (pixel arithmetic), the fill is
-`explorer.core.applications.inpaint`; a few encode/decode passes of one image take
+Mask editing is `explorer.core.analysis.applications.masks` (pixel arithmetic), the fill is
+`explorer.core.analysis.applications.inpaint`; a few encode/decode passes of one image take
 milliseconds to a tenth of a second, so they run in a background job whenever the mask
 is released (one at a time; the newest request wins).
 """
@@ -24,14 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.applications import inpaint, masked_mse, mean_fill
-from explorer.core.panel_helpers import (
-    mask_overlay,
-    one_thread,
-    paint_stroke,
-    rectangle_between,
-    sample_display,
-)
+from explorer.core.analysis.applications import inpaint, masked_mse, mean_fill
+from explorer.core.analysis.applications.masks import mask_overlay, paint_stroke, rectangle_between
+from explorer.core.inference import one_torch_thread
+from explorer.core.io.images import sample_display
 
 from ..image_box import BACKGROUND, ImageBox
 from ..state import AtlasState
@@ -270,7 +266,7 @@ class InpaintPanel(PanelBase):
 
 def fill_hole(model, picked: PickedImage, hole: np.ndarray, steps: int):
     """Worker: (InpaintResult, error in the hole, error of the mean-fill baseline)."""
-    with one_thread():
+    with one_torch_thread():
         r = inpaint(model, picked.image, hole, steps=steps, labels=picked.label)
     err = float(masked_mse(picked.image, r.filled_float, hole)[0])
     base = float(masked_mse(picked.image, mean_fill(picked.image, hole), hole)[0])

@@ -1,7 +1,7 @@
 """Retrieval panel: the k samples nearest (in latent space) to the clicked map point, the
 hovered sample or your own image, as a gallery; clicking one selects it on the map.
 
-The search is `explorer.core.applications.nearest_codes` / `retrieve_sample` over the
+The search is `explorer.core.analysis.applications.nearest_codes` / `retrieve_sample` over the
 map's codes: a brute-force pass that takes a few milliseconds even for 60,000 codes.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
-from explorer.core.applications import ApplicationError, nearest_codes, retrieve_sample
+from explorer.core.analysis.applications import ApplicationError, nearest_codes, retrieve_sample
 
 from ..state import AtlasState
 from ..workers import JobManager

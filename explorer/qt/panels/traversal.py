@@ -2,7 +2,7 @@
 code (the clicked point, the hovered sample or your image), with the KL per dimension of
 a variational model in the row titles and an option to sort the rows by it.
 
-The grid comes from `explorer.core.applications.latent_traversal`; the KL per dimension
+The grid comes from `explorer.core.analysis.applications.latent_traversal`; the KL per dimension
 (an encode of the data) runs once per model in a background job.
 """
 
@@ -23,14 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.applications import (
+from explorer.core.analysis.applications import (
     ApplicationError,
     kl_per_dim,
     latent_traversal,
     traversal_scale,
 )
-from explorer.core.decoding import image_strip
-from explorer.core.panel_helpers import even_subset
+from explorer.core.analysis.applications.traversal import even_subset
+from explorer.core.io.images import image_strip
 
 from ..state import AtlasState, ModelEntry
 from ..workers import JobManager

@@ -5,7 +5,7 @@
 
 Every metric is defined in docs/metrics.md. All image distances are root-mean-square
 pixel distances with pixels in [0, 1] (so 0.1 means a typical pixel is off by 10 % of the
-full range), the unit of the gap score in `explorer.core.gaps`.
+full range), the unit of the gap score in `explorer.core.analysis.gaps`.
 
 - reconstruction error: mean per-pixel squared error on held-out images (the trainer's
   validation split, so the models never saw them);
@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from .gaps import RealImageIndex, flatten_float
-from .generate import model_prior
-from .progress import check_cancel
+from explorer.core.analysis.gaps import RealImageIndex, flatten_float
+from explorer.core.analysis.generate import model_prior
+from explorer.core.progress import Progress, check_cancel
 
 DECODE_BATCH = 512
 
@@ -57,12 +57,8 @@ class MetricSettings:
 
 
 @dataclass(frozen=True)
-class MetricsProgress:
+class MetricsProgress(Progress):
     """`stage` of the measurement, overall `fraction` done, and a readable `message`."""
-
-    stage: str
-    fraction: float
-    message: str
 
 
 @dataclass
@@ -132,18 +128,6 @@ def held_out_indices(n: int, seeds: list[int], val_fraction: float = 0.1
     return held, notes
 
 
-def decode_float(model: Any, codes: np.ndarray, batch_size: int = DECODE_BATCH) -> np.ndarray:
-    """Codes (M, d) -> float images M x C x H x W in [0, 1], in batches, no gradients."""
-    from .decoding import Decoder
-
-    dec = Decoder(model)
-    z = np.asarray(codes, dtype=np.float32)
-    parts = [dec.decode_float(z[i:i + batch_size]) for i in range(0, len(z), batch_size)]
-    if not parts:
-        return np.empty((0, *model.config.input_shape), dtype=np.float32)
-    return np.concatenate(parts, axis=0)
-
-
 def _rms(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Row-wise RMS distance of two image batches (float or uint8)."""
     fa, fb = flatten_float(a), flatten_float(b)
@@ -162,8 +146,8 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
                   span: tuple[float, float] = (0.0, 1.0)
                   ) -> Generator[MetricsProgress, None, _Measured]:
     """Measure one model; the hole fraction is left for the caller's (shared) threshold."""
-    from .encode import encode_all
-    from .paths import lerp
+    from explorer.core.inference import decode_float, encode
+    from explorer.core.latent.interpolation import lerp
 
     lo, hi = span
     name = name or model.config.kind.upper()
@@ -173,12 +157,12 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
         return MetricsProgress(stage, lo + (hi - lo) * frac, f"{name}: {msg}")
 
     yield progress(0.0, "encode", "encoding the data")
-    codes = encode_all(model, images)
+    codes = encode(model, images)
     held_mask = np.zeros(len(images), dtype=bool)
     held_mask[held_out] = True
 
     yield progress(0.2, "reconstruction", "reconstructing held-out images")
-    recon = decode_float(model, codes[held_out])
+    recon = decode_float(model, codes[held_out], batch_size=DECODE_BATCH)
     sq = ((flatten_float(recon) - flatten_float(images[held_out])) ** 2).mean(axis=1)
     # The hole threshold compares like with like: a decoded image's distance to the
     # nearest real (training) image, for decodes of codes known to be good.
@@ -188,14 +172,15 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     train_codes = codes[~held_mask] if (~held_mask).sum() >= 2 else codes
     prior = model_prior(model, train_codes)
     z_prior = prior.sample(settings.n_prior, settings.seed)
-    prior_dist, _ = index.nearest(decode_float(model, z_prior))
+    prior_dist, _ = index.nearest(decode_float(model, z_prior, batch_size=DECODE_BATCH))
 
     yield progress(0.6, "interpolation", "interpolating held-out pairs")
     rng = np.random.default_rng(settings.seed + 1)
     pairs = np.stack([rng.choice(held_out, size=2, replace=False)
                       for _ in range(settings.n_pairs)])
     paths = np.concatenate([lerp(codes[a], codes[b], settings.steps) for a, b in pairs])
-    path_imgs = decode_float(model, paths).reshape(settings.n_pairs, settings.steps, -1)
+    path_imgs = decode_float(model, paths, batch_size=DECODE_BATCH).reshape(
+        settings.n_pairs, settings.steps, -1)
     inner = path_imgs[:, 1:-1].reshape(-1, path_imgs.shape[-1])
     inner_dist, _ = index.nearest(inner)
     steps = np.sqrt(((path_imgs[:, 1:] - path_imgs[:, :-1]) ** 2).mean(axis=2))
@@ -212,7 +197,7 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     u = rng.standard_normal(z.shape)
     u /= np.linalg.norm(u, axis=1, keepdims=True)
     step = settings.epsilon * (spread if spread > 0 else 1.0)
-    moved = decode_float(model, np.concatenate([z, z + step * u]))
+    moved = decode_float(model, np.concatenate([z, z + step * u]), batch_size=DECODE_BATCH)
     path_len = _rms(moved[:len(z)], moved[len(z):]) / settings.epsilon
 
     yield progress(1.0, "done", "measured")

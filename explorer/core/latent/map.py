@@ -20,8 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from .progress import check_cancel
-from .projection import UMAP_MIN_POINTS, MapProgress, check_codes, make_projection
+from explorer.core.latent.projection import (
+    IdentityProjection,
+    MapProgress,
+    PCAProjection,
+    Projection,
+    check_fit_codes,
+)
+from explorer.core.latent.umap_projection import UMAP_MIN_POINTS, UMAPProjection
+from explorer.core.progress import check_cancel, drain, relay
 
 MAP_FORMAT = 1
 METHODS = ("identity", "pca", "umap")
@@ -49,7 +56,7 @@ class LatentMap:
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"unknown map method '{self.method}'")
-        self.codes = check_codes(self.codes)
+        self.codes = check_fit_codes(self.codes)
         pos = np.asarray(self.positions)
         if pos.shape != (len(self.codes), 2):
             raise ValueError(f"positions must be {len(self.codes)} x 2 for {len(self.codes)} "
@@ -84,7 +91,7 @@ class LatentMap:
     def _get_inverse(self):
         with self._lock:
             if self._inverse is None and self.method != "identity":
-                from .inverse import TriangulationInverse
+                from explorer.core.latent.inverse import TriangulationInverse
 
                 self._inverse = TriangulationInverse(self.positions, self.codes)
             return self._inverse
@@ -97,7 +104,7 @@ class LatentMap:
         shown as itself ("identity") the inverse is the identity.
         """
         if self.method == "identity":
-            from .inverse import _as_points
+            from explorer.core.latent.inverse import _as_points
 
             p, single = _as_points(xy)
             p = p.astype(np.float32)
@@ -108,7 +115,7 @@ class LatentMap:
     def _get_placer(self):
         with self._lock:
             if self._placer is None and self.method == "umap":
-                from .placement import NeighbourPlacer
+                from explorer.core.latent.placement import NeighbourPlacer
 
                 self._placer = NeighbourPlacer(self.codes, self.positions)
             return self._placer
@@ -120,7 +127,7 @@ class LatentMap:
         code at the inverse-distance-weighted positions of its nearest data codes; umap
         itself is never called (no numba compilation at click time).
         """
-        from .placement import _as_codes
+        from explorer.core.latent.placement import _as_codes
 
         q, single = _as_codes(z, self.dim)
         if self.method == "identity":
@@ -143,7 +150,7 @@ class LatentMap:
 
         (2,) -> (int, float); (M, 2) -> (indices M, distances M).
         """
-        from .inverse import _as_points
+        from explorer.core.latent.inverse import _as_points
 
         p, single = _as_points(xy)
         pos = self.positions.astype(np.float64)
@@ -194,18 +201,23 @@ def _resolve_method(method: str, codes: np.ndarray) -> str:
     return method
 
 
+def make_projection(method: str, *, seed: int = 0, reproducible: bool = False) -> Projection:
+    """A projection by name: identity, pca or umap."""
+    if method == "identity":
+        return IdentityProjection()
+    if method == "pca":
+        return PCAProjection()
+    if method == "umap":
+        return UMAPProjection(seed=seed, reproducible=reproducible)
+    raise ValueError(f"unknown map method '{method}'; use auto, umap, pca or identity")
+
+
 def fit_projection(proj: Any, codes: np.ndarray, cancel: Any = None):
     """Run `proj.fit_iter`, forwarding its progress (but not its "done"); return the
     fit time in seconds. Raises `Cancelled` if `cancel` was set meanwhile."""
     t0 = time.perf_counter()
-    gen = proj.fit_iter(codes, cancel=cancel)
-    while True:
-        try:
-            event = next(gen)
-        except StopIteration:
-            break
-        if event.stage != "done":
-            yield event
+    yield from relay(proj.fit_iter(codes, cancel=cancel),
+                     lambda event: None if event.stage == "done" else event)
     check_cancel(cancel, "map fitting")
     return round(time.perf_counter() - t0, 3)
 
@@ -219,7 +231,7 @@ def build_map(codes: np.ndarray, method: str = "auto", *, seed: int = 0,
     when `reproducible` is True; reproducible UMAP runs single-threaded and is slower.
     `cancel` (Event-like or callable) raises `Cancelled` at the next check.
     """
-    codes = check_codes(codes)
+    codes = check_fit_codes(codes)
     method = _resolve_method(method, codes)
     proj = make_projection(method, seed=seed, reproducible=reproducible)
     seconds = yield from fit_projection(proj, codes, cancel)
@@ -236,8 +248,6 @@ def build_map(codes: np.ndarray, method: str = "auto", *, seed: int = 0,
 
 def quick_map(codes: np.ndarray) -> LatentMap:
     """An instant PCA map (what the GUI shows while UMAP is still fitting)."""
-    from .progress import drain
-
     return drain(build_map(codes, "pca"))
 
 

@@ -15,14 +15,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .common import (
+from explorer.core.analysis.applications.common import (
     ApplicationError,
     as_batch,
     check_label,
     check_model,
-    encode_float,
     to_unit,
 )
+from explorer.core.inference import encode_posterior
 
 Metric = Literal["euclidean", "cosine"]
 _CHUNK = 8192  # codes per distance block: bounded memory for 60,000-sample sets
@@ -137,5 +137,5 @@ def retrieve_image(model: Any, image: np.ndarray, codes: np.ndarray, k: int = 8,
         raise ApplicationError(f"give one image to search with, not {len(batch)}")
     lab = check_label(model, label)
     y = None if lab is None else np.array([lab], dtype=np.int64)
-    mu, _ = encode_float(model, to_unit(batch), y)
+    mu, _ = encode_posterior(model, to_unit(batch), labels=y)
     return nearest_codes(codes, mu[0], k, **kwargs)

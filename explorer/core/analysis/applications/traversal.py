@@ -24,19 +24,16 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..decoding import to_display
-from .common import (
+from explorer.core.analysis.applications.common import (
     ApplicationError,
     as_batch,
     check_batch_size,
-    check_codes,
     check_label,
     check_labels,
     check_model,
-    decode_float,
-    encode_float,
     to_unit,
 )
+from explorer.core.inference import check_codes, decode_float, encode_posterior, to_display
 
 Scale = Literal["auto", "prior", "data"]
 Order = Literal["index", "kl"]
@@ -128,8 +125,8 @@ def kl_per_dim(model: Any, images: np.ndarray, labels: np.ndarray | None = None,
     bs = check_batch_size(batch_size)
     total = np.zeros(int(model.config.latent_dim), dtype=np.float64)
     for s in range(0, len(batch), bs):
-        mu, logvar = encode_float(model, to_unit(batch[s:s + bs]),
-                                  None if y is None else y[s:s + bs], batch_size=bs)
+        mu, logvar = encode_posterior(model, to_unit(batch[s:s + bs]),
+                                      labels=None if y is None else y[s:s + bs], batch_size=bs)
         kl = kl_per_dimension(torch.from_numpy(mu), torch.from_numpy(logvar))
         total += kl.double().numpy() * len(mu)
     return (total / len(batch)).astype(np.float32)
@@ -152,7 +149,11 @@ def latent_traversal(model: Any, code: np.ndarray, *, sigma: np.ndarray, scale: 
     first). A conditional model decodes under `label` (default: its default label).
     """
     check_model(model)
-    z, single = check_codes(model, code)
+    single = np.ndim(code) == 1
+    try:
+        z = check_codes(code, int(model.config.latent_dim), one=True)
+    except ValueError as exc:
+        raise ApplicationError(str(exc)) from None
     if not single:
         raise ApplicationError(f"traverse one code (shape ({z.shape[1]},)), not {z.shape[0]}")
     z = z[0]
@@ -185,7 +186,7 @@ def latent_traversal(model: Any, code: np.ndarray, *, sigma: np.ndarray, scale: 
     grid[np.arange(len(chosen)), :, chosen] = values
     flat = grid.reshape(-1, d)
     labels = None if lab is None else np.full(len(flat), lab, dtype=np.int64)
-    images = to_display(decode_float(model, flat, labels))
+    images = to_display(decode_float(model, flat, labels=labels))
     images = images.reshape(len(chosen), int(steps), *images.shape[1:])
     return Traversal(code=z, dims=chosen, offsets=offsets, values=values.astype(np.float32),
                      images=images, sigma=sig, scale=scale or "custom", kl=kl_arr, label=lab)
@@ -219,9 +220,20 @@ def traversal_for(model: Any, code: np.ndarray, images: np.ndarray | None = None
         if images is None:
             raise ApplicationError("give the data images (or their codes) to scale the sweep")
         batch, _ = as_batch(model, images)
-        codes, _ = encode_float(model, to_unit(batch), check_labels(model, labels, len(batch)))
+        codes, _ = encode_posterior(model, to_unit(batch),
+                                    labels=check_labels(model, labels, len(batch)))
     sigma, name = traversal_scale(model, codes, use)
     kl = kwargs.pop("kl", None)
     if kl is None and variational and images is not None:
         kl = kl_per_dim(model, images, labels)
     return latent_traversal(model, code, sigma=sigma, scale=name, kl=kl, **kwargs)
+
+
+def even_subset(n: int, limit: int) -> np.ndarray:
+    """At most `limit` indices spread evenly over range(n), in order (all of them when
+    n <= limit). Statistics such as the mean KL per dimension are estimated on these."""
+    if n < 0 or limit < 1:
+        raise ValueError(f"need n >= 0 and limit >= 1, not n={n}, limit={limit}")
+    if n <= limit:
+        return np.arange(n, dtype=np.int64)
+    return np.unique(np.linspace(0, n - 1, limit).round().astype(np.int64))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .threads import single_threaded_blas
+from explorer.core.threads import single_threaded_blas
 
 
 def _as_points(xy: np.ndarray) -> tuple[np.ndarray, bool]:

@@ -6,7 +6,7 @@
 
 An autoencoder trained on one distribution reconstructs images from it well and
 everything else badly, so the per-sample reconstruction error is a classic (if simple)
-out-of-distribution score. Long runs are a progress generator like `encode_images`,
+out-of-distribution score. Long runs are a progress generator like `encode_iter`,
 so the GUI can show progress and cancel.
 """
 
@@ -18,17 +18,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..encode import EncodeProgress
-from ..progress import check_cancel, drain
-from .common import (
+from explorer.core.analysis.applications.common import (
     ApplicationError,
     as_batch,
     check_batch_size,
     check_labels,
-    decode_float,
-    encode_float,
     to_unit,
 )
+from explorer.core.inference import EncodeProgress, decode_float, encode_posterior
+from explorer.core.progress import check_cancel, drain
 
 Metric = Literal["mse", "bce"]
 METRICS = ("mse", "bce")
@@ -66,8 +64,8 @@ def reconstruction_error_iter(model: Any, images: np.ndarray, *, labels: np.ndar
         check_cancel(cancel, "anomaly ranking")
         x = to_unit(batch[s:s + bs])
         yb = None if y is None else y[s:s + bs]
-        mu, _ = encode_float(model, x, yb, batch_size=bs)
-        errors[s:s + len(x)] = _per_image_error(x, decode_float(model, mu, yb, batch_size=bs), metric)
+        mu, _ = encode_posterior(model, x, labels=yb, batch_size=bs)
+        errors[s:s + len(x)] = _per_image_error(x, decode_float(model, mu, labels=yb, batch_size=bs), metric)
         yield EncodeProgress(min(n, s + bs), n)
     return errors
 

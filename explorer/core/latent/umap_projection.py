@@ -1,12 +1,4 @@
-"""Projections of latent codes to the 2-D map, behind one estimator-style interface.
-
-Every projection has `fit(codes)`, `transform(codes)` (2-D positions) and `inverse(xy)`
-(codes); `fit_iter(codes, cancel=None)` is the generator form that yields `MapProgress`.
-
-- `IdentityProjection`: the latent is already 2-D.
-- `PCAProjection`: numpy SVD, instant; what the GUI shows while UMAP fits.
-- `UMAPProjection`: umap-learn, imported lazily (it is slow to import and compiles numba
-  code on first use).
+"""UMAP projection (umap-learn, imported lazily) on an exact k-NN graph.
 
 UMAP speed, measured on 2 cores for 10,000 16-D codes (see benchmarks/bench_map.py):
 naive `fit_transform` in a fresh process takes ~40 s, nearly all of it numba compiling.
@@ -37,37 +29,15 @@ import threading
 import time
 import warnings
 from collections.abc import Generator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .progress import Cancelled, check_cancel, drain, is_cancelled
+from explorer.core.latent.projection import MapProgress, Projection, check_fit_codes
+from explorer.core.progress import Cancelled, check_cancel, is_cancelled, relay
 
 UMAP_MIN_POINTS = 10
 _FIT_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class MapProgress:
-    """One step of building a map: `stage` name, overall `fraction` 0..1, readable message."""
-
-    stage: str
-    fraction: float
-    message: str
-
-
-def check_codes(codes: np.ndarray) -> np.ndarray:
-    """Validate N x d codes and return them as C-contiguous float32."""
-    arr = np.asarray(codes)
-    if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
-        raise ValueError(f"codes must be an N x d array with N, d >= 1, not shape {arr.shape}")
-    if not np.issubdtype(arr.dtype, np.number):
-        raise ValueError(f"codes must be numbers, not {arr.dtype}")
-    arr = np.ascontiguousarray(arr, dtype=np.float32)
-    if not np.isfinite(arr).all():
-        raise ValueError("the codes contain NaN or infinite values (did training diverge?)")
-    return arr
 
 
 def configure_numba_cache() -> str | None:
@@ -157,91 +127,6 @@ def exact_knn(codes: np.ndarray, k: int, *, cancel: Any = None, block: int = 204
     return idx, dist
 
 
-class Projection:
-    """Base class: parameters in `__init__`, then `fit`, `transform`, `inverse`."""
-
-    method = "base"
-
-    def fit_iter(self, codes: np.ndarray, cancel: Any = None
-                 ) -> Generator[MapProgress, None, Projection]:
-        raise NotImplementedError
-
-    def fit(self, codes: np.ndarray) -> Projection:
-        """Fit on N x d codes; returns self (positions in `embedding_`)."""
-        return drain(self.fit_iter(codes))
-
-    def transform(self, codes: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def inverse(self, xy: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def params(self) -> dict[str, Any]:
-        """JSON-able parameters, stored with the map."""
-        return {}
-
-
-class IdentityProjection(Projection):
-    """The map is the latent space itself (2-D latents only)."""
-
-    method = "identity"
-
-    def fit_iter(self, codes, cancel=None):
-        codes = check_codes(codes)
-        if codes.shape[1] != 2:
-            raise ValueError(f"the identity map needs a 2-D latent; this one has "
-                             f"{codes.shape[1]} dimensions (use pca or umap)")
-        self.embedding_ = codes.copy()
-        yield MapProgress("done", 1.0, "using the 2-D latent as the map")
-        return self
-
-    def transform(self, codes):
-        return check_codes(np.atleast_2d(codes)).copy()
-
-    def inverse(self, xy):
-        return np.asarray(xy, dtype=np.float32).copy()
-
-
-class PCAProjection(Projection):
-    """The first two principal components (numpy SVD; no scikit-learn import)."""
-
-    method = "pca"
-
-    def fit_iter(self, codes, cancel=None):
-        codes = check_codes(codes)
-        x = codes.astype(np.float64)
-        self.mean_ = x.mean(axis=0)
-        from .threads import single_threaded_blas
-
-        with single_threaded_blas():  # a thin SVD: threads stall more than they help
-            _, s, vt = np.linalg.svd(x - self.mean_, full_matrices=False)
-        comps = np.zeros((2, x.shape[1]))
-        n = min(2, len(vt))
-        comps[:n] = vt[:n]
-        # SVD signs are arbitrary; fix them so refits of the same codes look the same.
-        for row in comps:
-            j = np.argmax(np.abs(row))
-            if row[j] < 0:
-                row *= -1
-        self.components_ = comps
-        total = float((s ** 2).sum())
-        self.explained_ = [float(v) / total if total > 0 else 0.0 for v in (s[:2] ** 2)]
-        self.embedding_ = self.transform(codes)
-        yield MapProgress("done", 1.0, "PCA map ready")
-        return self
-
-    def transform(self, codes):
-        x = np.asarray(codes, dtype=np.float64)
-        return ((x - self.mean_) @ self.components_.T).astype(np.float32)
-
-    def inverse(self, xy):
-        """Linear back-projection onto the PCA plane (not exact at data points)."""
-        return (np.asarray(xy, dtype=np.float64) @ self.components_ + self.mean_).astype(np.float32)
-
-    def params(self):
-        return {"explained_variance_ratio": self.explained_}
-
-
 class _EpochSink:
     """File-like target of umap's tqdm bar: records the epoch, raises to stop the fit.
 
@@ -316,20 +201,15 @@ class UMAPProjection(Projection):
                 "reproducible": self.reproducible}
 
     def fit_iter(self, codes, cancel=None):
-        codes = check_codes(codes)
+        codes = check_fit_codes(codes)
         n = len(codes)
         if n < UMAP_MIN_POINTS:
             raise ValueError(f"UMAP needs at least {UMAP_MIN_POINTS} codes, got {n}; use pca")
         k = min(self.n_neighbors, n - 1)
         yield MapProgress("neighbours", 0.0, f"finding the {k} nearest neighbours of {n} codes")
-        knn = exact_knn(codes, k, cancel=cancel)
-        while True:
-            try:
-                frac = next(knn)
-            except StopIteration as stop:
-                knn_idx, knn_dist = stop.value
-                break
-            yield MapProgress("neighbours", 0.1 * frac, "finding nearest neighbours")
+        knn_idx, knn_dist = yield from relay(
+            exact_knn(codes, k, cancel=cancel),
+            lambda frac: MapProgress("neighbours", 0.1 * frac, "finding nearest neighbours"))
 
         sink = _EpochSink()
         state: dict[str, Any] = {}
@@ -416,14 +296,14 @@ class UMAPProjection(Projection):
 
     def transform(self, codes):
         """Positions for codes: the fitted ones for the training codes, else k-NN placement."""
-        from .placement import NeighbourPlacer
+        from explorer.core.latent.placement import NeighbourPlacer
 
         if self._placer is None:
             self._placer = NeighbourPlacer(self.codes_, self.embedding_)
         return self._placer(codes)
 
     def inverse(self, xy):
-        from .inverse import TriangulationInverse
+        from explorer.core.latent.inverse import TriangulationInverse
 
         if self._inverse is None:
             self._inverse = TriangulationInverse(self.embedding_, self.codes_)
@@ -437,19 +317,8 @@ def _fill_missing(emb: np.ndarray, codes: np.ndarray) -> np.ndarray:
         return emb
     if bad.all():
         raise ValueError("UMAP could not place any code; try pca")
-    from .placement import NeighbourPlacer
+    from explorer.core.latent.placement import NeighbourPlacer
 
     emb = emb.copy()
     emb[bad] = NeighbourPlacer(codes[~bad], emb[~bad])(codes[bad])
     return emb
-
-
-def make_projection(method: str, *, seed: int = 0, reproducible: bool = False) -> Projection:
-    """A projection by name: identity, pca or umap."""
-    if method == "identity":
-        return IdentityProjection()
-    if method == "pca":
-        return PCAProjection()
-    if method == "umap":
-        return UMAPProjection(seed=seed, reproducible=reproducible)
-    raise ValueError(f"unknown map method '{method}'; use auto, umap, pca or identity")

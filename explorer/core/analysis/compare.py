@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from .inverse import _as_points
-from .latent_map import LatentMap, MapProgress, build_map, fit_projection
+from explorer.core.latent.inverse import _as_points
+from explorer.core.latent.map import LatentMap, MapProgress, build_map, fit_projection
 
 
 @dataclass(frozen=True)
@@ -229,9 +229,10 @@ def build_aligned_map(codes: np.ndarray, reference: LatentMap, *, seed: int = 0,
     its slices, keeps corresponding samples together (error 0.23) at the cost of one
     ordinary fit. PCA and identity maps are fitted as usual and aligned.
     """
-    from .projection import UMAPProjection, check_codes
+    from explorer.core.latent.projection import check_fit_codes
+    from explorer.core.latent.umap_projection import UMAPProjection
 
-    codes = check_codes(codes)
+    codes = check_fit_codes(codes)
     if len(codes) != reference.n_points:
         raise ValueError(f"{len(codes)} codes cannot be laid out like a map of "
                          f"{reference.n_points} samples; encode the same data")

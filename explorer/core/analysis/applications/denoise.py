@@ -14,22 +14,21 @@ Noisy images are quantised back to uint8, exactly what a user's noisy picture wo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 
-from ..decoding import to_display
-from .common import (
+from explorer.core.analysis.applications.common import (
     ApplicationError,
     as_batch,
     check_batch_size,
     check_labels,
-    decode_float,
-    encode_float,
     to_uint8,
     to_unit,
 )
+from explorer.core.inference import decode_float, encode_posterior, to_display
 
 NoiseKind = Literal["gaussian", "masking", "salt-and-pepper"]
 NOISE_KINDS = ("gaussian", "masking", "salt-and-pepper")
@@ -157,9 +156,18 @@ def denoise(model: Any, images: np.ndarray, noise: NoiseKind = "gaussian", level
     bs = check_batch_size(batch_size)
     noise, level = check_noise(noise, level)
     noisy = add_noise(batch, noise, level, seed=seed)
-    mu, _ = encode_float(model, to_unit(noisy), y, batch_size=bs)
-    recon = decode_float(model, mu, y, batch_size=bs)
+    mu, _ = encode_posterior(model, to_unit(noisy), labels=y, batch_size=bs)
+    recon = decode_float(model, mu, labels=y, batch_size=bs)
     return DenoiseResult(
         clean=batch, noisy=noisy, reconstruction=to_uint8(recon), noise=noise, level=level,
         seed=int(seed), noisy_mse=mse(noisy, batch), noisy_psnr=psnr(noisy, batch),
         recon_mse=mse(recon, batch), recon_psnr=psnr(recon, batch))
+
+
+def error_caption(mse: float, psnr: float | None = None) -> str:
+    """'MSE 0.0123 · PSNR 19.1 dB' (PSNR from the MSE when not given; identical = ∞)."""
+    mse = float(mse)
+    if psnr is None:
+        psnr = float("inf") if mse <= 0 else 10.0 * math.log10(1.0 / mse)
+    p = "∞" if math.isinf(psnr) else f"{psnr:.1f}"
+    return f"MSE {mse:.4f} · PSNR {p} dB"

@@ -25,12 +25,12 @@ is recomputed directly so no precision is lost to the expansion.
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .progress import check_cancel, drain
+from explorer.core.progress import Progress, check_cancel, drain
 
 DECODE_BATCH = 1024
 
@@ -117,15 +117,18 @@ def grid_points(rect: tuple[float, float, float, float], resolution: int | tuple
 
 
 @dataclass(frozen=True)
-class GapProgress:
+class GapProgress(Progress):
     """`done` of `total` grid points scored."""
 
+    stage: str = field(default="gaps", init=False)
+    fraction: float | None = field(default=None, init=False)
+    message: str = field(default="", init=False)
     done: int
     total: int
 
-    @property
-    def fraction(self) -> float:
-        return self.done / self.total if self.total else 1.0
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fraction", self.done / self.total if self.total else 1.0)
+        object.__setattr__(self, "message", f"gap scores: {self.done:,}/{self.total:,} points")
 
 
 @dataclass
@@ -148,7 +151,7 @@ def score_codes(decoder: Any, codes: np.ndarray, index: RealImageIndex, *,
                 batch_size: int = DECODE_BATCH, cancel: Any = None
                 ) -> Generator[GapProgress, None, tuple[np.ndarray, np.ndarray]]:
     """Gap scores of codes (decode in batches, nearest real image): yields progress,
-    returns (scores, nearest indices). `decoder` is an `explorer.core.decoding.Decoder`."""
+    returns (scores, nearest indices). `decoder` is an `explorer.core.inference.Decoder`."""
     z = np.asarray(codes, dtype=np.float32)
     n = len(z)
     scores = np.empty(n, dtype=np.float32)

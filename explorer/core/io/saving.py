@@ -21,9 +21,8 @@ def save_explorable(path: str | os.PathLike, model: Any, *, latent_map: Any = No
 
     Each write is atomic, so a failure leaves either the old file or a complete new one.
     """
+    from explorer.core.latent.map import save_map
     from models.checkpoint import save_model
-
-    from .latent_map import save_map
 
     arrays = {}
     if labels is not None:

@@ -1,9 +1,8 @@
-"""Small numeric helpers behind the GUI's application panels (no Qt here).
+"""Masks for inpainting, edited in image pixel coordinates (no Qt here).
 
-The panels in `explorer.qt.panels` only turn gestures into calls and results into
-pictures; the arithmetic they need lives here so it is tested without a display:
-mask editing in image pixel coordinates, the mask overlay, the thumbnails of a gallery,
-an even subset of a big data set, and the one-line error captions.
+The inpainting panel only turns gestures into calls; the pixel arithmetic of a rectangle
+or a brush stroke, and the overlay that shows the hole, live here so they are tested
+without a display.
 
 Pixel coordinates follow pyqtgraph's row-major `ImageItem`: pixel (row r, column c)
 covers x in [c, c + 1) and y in [r, r + 1), so a point (x, y) lies in pixel
@@ -13,8 +12,6 @@ covers x in [c, c + 1) and y in [r, r + 1), so a point (x, y) lies in pixel
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import numpy as np
 
@@ -98,54 +95,3 @@ def mask_overlay(display: np.ndarray, mask: np.ndarray | None, colour=HOLE_COLOU
         tint = np.asarray(colour, dtype=np.float32)
         out[m] = (1.0 - alpha) * out[m] + alpha * tint
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
-
-
-def sample_display(images: np.ndarray, indices) -> np.ndarray:
-    """Display images (N x H x W or N x H x W x 3 uint8) of the dataset samples `indices`
-    from uint8 N x C x H x W data images."""
-    from .decoding import to_display
-
-    idx = np.asarray(indices, dtype=np.int64).reshape(-1)
-    batch = np.asarray(images)[idx]
-    return to_display(batch.astype(np.float32) / np.float32(255.0))
-
-
-def even_subset(n: int, limit: int) -> np.ndarray:
-    """At most `limit` indices spread evenly over range(n), in order (all of them when
-    n <= limit). Statistics such as the mean KL per dimension are estimated on these."""
-    if n < 0 or limit < 1:
-        raise ValueError(f"need n >= 0 and limit >= 1, not n={n}, limit={limit}")
-    if n <= limit:
-        return np.arange(n, dtype=np.int64)
-    return np.unique(np.linspace(0, n - 1, limit).round().astype(np.int64))
-
-
-def error_caption(mse: float, psnr: float | None = None) -> str:
-    """'MSE 0.0123 · PSNR 19.1 dB' (PSNR from the MSE when not given; identical = ∞)."""
-    mse = float(mse)
-    if psnr is None:
-        psnr = float("inf") if mse <= 0 else 10.0 * math.log10(1.0 / mse)
-    p = "∞" if math.isinf(psnr) else f"{psnr:.1f}"
-    return f"MSE {mse:.4f} · PSNR {p} dB"
-
-
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Run small model calls (one image, a traversal grid) on one intra-op thread.
-
-    With two threads on a busy machine the pool waits for a descheduled worker: one
-    encode of an 8 x 8 image measured 50 ms instead of 0.7 ms. The setting applies to
-    the calling thread only and is restored afterwards; torch is imported only if the
-    caller already did (a model is loaded), so this stays free on the start-up path.
-    """
-    import sys
-
-    torch = sys.modules.get("torch")
-    prev = torch.get_num_threads() if torch is not None else 1
-    if prev > 1:
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        if prev > 1:
-            torch.set_num_threads(prev)

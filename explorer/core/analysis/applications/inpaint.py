@@ -18,16 +18,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..decoding import to_display
-from .common import (
+from explorer.core.analysis.applications.common import (
     ApplicationError,
     as_batch,
     check_labels,
-    decode_float,
-    encode_float,
     to_uint8,
     to_unit,
 )
+from explorer.core.inference import decode_float, encode_posterior, to_display
 
 Init = Literal["mean", "zero"]
 MAX_STEPS = 500
@@ -176,8 +174,8 @@ def inpaint(model: Any, images: np.ndarray, mask: Any, *, steps: int = 10, init:
     n_masked = m.sum()
     changes = []
     for _ in range(int(steps)):
-        mu, _ = encode_float(model, x, y)
-        recon = decode_float(model, mu, y)
+        mu, _ = encode_posterior(model, x, labels=y)
+        recon = decode_float(model, mu, labels=y)
         new = np.where(m, recon, known)  # projection: known pixels stay exactly as given
         changes.append(float(np.abs(new - x)[m].sum() / n_masked))
         x = new

@@ -6,18 +6,37 @@ the data sources give them), validates its input and raises `ApplicationError` (
 ValueError) with one readable line. Torch loads only when a function runs.
 """
 
-from .anomaly import (
+from explorer.core.analysis.applications.anomaly import (
     AnomalyRanking,
     rank_anomalies,
     reconstruction_error_iter,
     reconstruction_errors,
     worst_k,
 )
-from .common import ApplicationError
-from .denoise import NOISE_KINDS, DenoiseResult, add_noise, denoise, mse, psnr
-from .inpaint import InpaintResult, inpaint, masked_mse, mean_fill, rectangle_mask
-from .retrieval import Neighbours, nearest_codes, retrieve_at_point, retrieve_image, retrieve_sample
-from .traversal import (
+from explorer.core.analysis.applications.common import ApplicationError
+from explorer.core.analysis.applications.denoise import (
+    NOISE_KINDS,
+    DenoiseResult,
+    add_noise,
+    denoise,
+    mse,
+    psnr,
+)
+from explorer.core.analysis.applications.inpaint import (
+    InpaintResult,
+    inpaint,
+    masked_mse,
+    mean_fill,
+    rectangle_mask,
+)
+from explorer.core.analysis.applications.retrieval import (
+    Neighbours,
+    nearest_codes,
+    retrieve_at_point,
+    retrieve_image,
+    retrieve_sample,
+)
+from explorer.core.analysis.applications.traversal import (
     Traversal,
     dims_by_kl,
     kl_per_dim,

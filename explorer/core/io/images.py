@@ -3,6 +3,7 @@
 The classic experiment is "what does an MNIST autoencoder make of a photo of a face?",
 so this must accept any PNG or JPEG (any size, mode, alpha or EXIF rotation) and produce
 uint8 C x H x W at the model's size. Pillow does the decoding; nothing here imports torch.
+Also the way back for display: dataset samples as display images, images in a strip.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+
+from explorer.core.inference import to_display
 
 Polarity = Literal["auto", "keep", "invert"]
 
@@ -130,3 +133,27 @@ def load_model_input(path: str | os.PathLike, shape: tuple[int, int, int], *,
                      polarity: Polarity = "auto", background: float = 0.0) -> np.ndarray:
     """Read a picture file and convert it for a model with input `shape` (C, H, W)."""
     return to_model_input(read_image(path), shape, polarity=polarity, background=background)
+
+
+def sample_display(images: np.ndarray, indices) -> np.ndarray:
+    """Display images (N x H x W or N x H x W x 3 uint8) of the dataset samples `indices`
+    from uint8 N x C x H x W data images."""
+    idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+    batch = np.asarray(images)[idx]
+    return to_display(batch.astype(np.float32) / np.float32(255.0))
+
+
+def image_strip(images: np.ndarray, gap: int = 2, background: int = 255) -> np.ndarray:
+    """Display images (N x H x W or N x H x W x 3) side by side in one uint8 image."""
+    images = np.asarray(images, dtype=np.uint8)
+    if images.ndim == 2:  # one gray image
+        images = images[None]
+    if images.ndim not in (3, 4) or len(images) == 0:
+        raise ValueError(f"expected N x H x W or N x H x W x 3 images, not shape {images.shape}")
+    n, h, w = images.shape[:3]
+    extra = images.shape[3:]
+    strip = np.full((h, n * w + max(0, n - 1) * gap, *extra), background, dtype=np.uint8)
+    for i, img in enumerate(images):
+        x = i * (w + gap)
+        strip[:, x:x + w] = img
+    return strip

@@ -1,0 +1,61 @@
+"""One inference runner, one progress loop, a core grouped by concern: checked on the source.
+
+DESIGN.md 8a: every encode and decode goes through `explorer.core.inference` (batching,
+labels, device, thread policy, `torch.inference_mode()`), and every progress generator is
+consumed by the one `drain` (models/progress.py, re-exported by explorer.core.progress).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("explorer", "models")
+RUNNER = "explorer/core/inference.py"
+# Gradient-free blocks that are not inference and so stay where they are:
+NO_GRAD_ALLOWED = {
+    # validation loss inside the training loop: it evaluates the model being trained,
+    # on tensors already on the training device, between optimiser steps.
+    "models/trainer.py",
+    # layer-wise pretraining runs the frozen lower layers without gradients while the
+    # layer above them trains; that is training, not inference.
+    "models/stacked.py",
+}
+MAX_LINES = 400
+
+
+def _sources() -> list[tuple[str, str]]:
+    files = [f for pkg in PACKAGES for f in sorted((ROOT / pkg).rglob("*.py"))]
+    assert files
+    return [(f.relative_to(ROOT).as_posix(), f.read_text(encoding="utf-8")) for f in files]
+
+
+def test_inference_mode_and_no_grad_only_in_the_runner():
+    pattern = re.compile(r"torch\.no_grad|inference_mode")
+    offenders = [name for name, text in _sources()
+                 if pattern.search(text) and name != RUNNER and name not in NO_GRAD_ALLOWED]
+    assert not offenders, (f"encode/decode outside the inference runner ({RUNNER}) in "
+                           f"{offenders}; call explorer.core.inference instead")
+
+
+def test_torch_thread_policy_only_in_the_runner():
+    offenders = [name for name, text in _sources()
+                 if "set_num_threads" in text and name != RUNNER]
+    assert not offenders, f"torch thread settings outside {RUNNER}: {offenders}"
+
+
+def test_no_hand_written_generator_loops_outside_drain():
+    offenders = [name for name, text in _sources()
+                 if "except StopIteration" in text and name != "models/progress.py"]
+    assert not offenders, (f"hand-written next()/StopIteration loops in {offenders}; use "
+                           "explorer.core.progress.drain (or relay to re-yield)")
+
+
+def test_core_modules_stay_small_and_honestly_named():
+    for name, text in _sources():
+        if name.startswith(("explorer/core/", "models/")):
+            n = text.count("\n")
+            assert n <= MAX_LINES, f"{name} has {n} lines; split it by what its parts are"
+    core = {p.stem for p in (ROOT / "explorer" / "core").rglob("*.py")}
+    assert not core & {"panel_helpers", "paths", "decoding", "encode", "helpers", "utils"}
