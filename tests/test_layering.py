@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,16 @@ def test_importing_core_loads_no_qt_at_runtime():
                          timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "", f"Qt modules loaded by core: {out.stdout}"
+
+
+def test_import_contracts_hold():
+    """The contracts in pyproject.toml ([tool.importlinter]): models < explorer.core, no Qt
+    in either, no import circles between the modules of either."""
+    exe = shutil.which("lint-imports") or str(Path(sys.executable).with_name("lint-imports"))
+    if not Path(exe).exists():
+        import pytest
+
+        pytest.skip("import-linter is not installed (pip install -e '.[test]')")
+    out = subprocess.run([exe, "--no-cache"], capture_output=True, text=True, cwd=ROOT,
+                         timeout=300)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
