@@ -76,18 +76,18 @@ def gap_child(models: list[str], epochs: int) -> None:
     from PySide6.QtWidgets import QApplication
 
     from explorer.qt.app import close_window, configure_pyqtgraph
+    from explorer.qt.refguard import pin_singletons
 
+    pin_singletons()
     configure_pyqtgraph()
-    from explorer.qt import file_actions
     from explorer.qt.main_window import MainWindow
-    from explorer.qt.tasks import TrainRequest
+    from explorer.session.training import TrainRequest
 
-    file_actions.HEADLESS = True
     app = QApplication([])
     from explorer.qt.gc_guard import GuiThreadCollector
 
     collector = GuiThreadCollector().start()  # as run_app does
-    win = MainWindow()
+    win = MainWindow(headless=True)
     win.open_paths(models)
     win.show()
     deadline = time.monotonic() + 120
@@ -95,11 +95,11 @@ def gap_child(models: list[str], epochs: int) -> None:
         app.processEvents()
         time.sleep(0.01)
     # one click-decode on the GUI thread, as the map does it
-    e = win.state.active
+    e = win.session
     t0 = time.perf_counter()
     for xy in e.latent_map.positions[:200]:
-        win.state.request_decode(xy + 0.01)
-        win.state.flush_decode()
+        e.request_decode(xy + 0.01)
+        e.flush_decode()
     decode_ms = (time.perf_counter() - t0) / 200 * 1000
 
     clock = QElapsedTimer()
@@ -118,23 +118,23 @@ def gap_child(models: list[str], epochs: int) -> None:
     timer = QTimer()
     timer.timeout.connect(tick)
     timer.start(10)
-    n = len(win.state.entries)
+    n = len(win.workspace.sessions)
     win.start_training(TrainRequest(data_spec="digits", epochs=epochs, latent_dim=8, device="cpu"))
     t_start = time.monotonic()
-    while len(win.state.entries) == n and time.monotonic() - t_start < 600:
+    while len(win.workspace.sessions) == n and time.monotonic() - t_start < 600:
         app.processEvents()
         time.sleep(0.001)
     t_trained = time.monotonic()
     phase["name"] = "map"
     rng = np.random.default_rng(0)
-    while win.jobs.running("map") and time.monotonic() - t_start < 900:
+    while win.session.jobs.running("map") and time.monotonic() - t_start < 900:
         # a user dragging around while UMAP fits
-        pos = win.state.active.latent_map.positions
-        win.state.request_decode(pos[rng.integers(len(pos))])
+        pos = win.session.latent_map.positions
+        win.session.request_decode(pos[rng.integers(len(pos))])
         app.processEvents()
         time.sleep(0.005)
     timer.stop()
-    method = win.state.active.latent_map.method
+    method = win.session.latent_map.method
     for name, g in per_phase.items():
         if g:
             print(f"event loop during {name}: max gap {max(g)} ms, p99 {np.percentile(g, 99):.0f} ms,"
@@ -157,7 +157,7 @@ def main() -> int:
     if args.gap_child:
         gap_child(args.models, args.epochs)
         return 0
-    from explorer.qt.app import default_model_paths
+    from explorer.qt.bundled import default_model_paths
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -1,5 +1,6 @@
-"""The PySide6 + pyqtgraph front end: windows, widgets and background workers."""
+"""The PySide6 + pyqtgraph front end: windows and widgets over explorer.session.
 
-from .refguard import pin_singletons
-
-pin_singletons()
+Importing this package does nothing else: the PySide6 reference-count guard
+(`refguard.pin_singletons`) is applied by the application entry point (`app.run_app`)
+and the test configuration, explicitly.
+"""

@@ -7,24 +7,17 @@ sets and scikit-learn load afterwards in a worker thread (see MainWindow.start_l
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
-from pathlib import Path
 
 import numpy as np
 
 from explorer.core.proctime import seconds_since_start
 
-RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
-DEFAULT_MODELS = ("digits_ae.safetensors", "digits_vae.safetensors")
+from .bundled import default_model_paths
+from .chrome import close_window
+
 SCREENSHOT_TIMEOUT_S = 300.0
-
-
-def default_model_paths() -> list[str]:
-    """The bundled digits AE and VAE that open when no file is given (those that exist)."""
-    return [str(RESOURCES / "models" / n) for n in DEFAULT_MODELS
-            if (RESOURCES / "models" / n).exists()]
 
 
 def configure_pyqtgraph() -> None:
@@ -40,8 +33,7 @@ def configure_pyqtgraph() -> None:
 def demo_scene(window) -> None:
     """For screenshots: decode one point, hover a sample and draw one arrow between two
     class centres, so the picture shows every part of the window in use."""
-    state = window.state
-    e = state.active
+    e = window.session
     if e is None or e.latent_map is None or e.n_points < 2:
         return
     pos = e.latent_map.positions
@@ -52,11 +44,11 @@ def demo_scene(window) -> None:
         centres = [pos[0], pos[-1]]
     a = int(e.latent_map.nearest_sample(centres[0])[0])
     b = int(e.latent_map.nearest_sample(centres[1])[0])
-    state.add_arrow(pos[a], pos[b], tolerance=1e-6)
+    e.add_arrow(pos[a], pos[b], tolerance=1e-6)
     mid = (pos[a] + pos[b]) / 2.0
-    state.request_decode(mid + np.array([0.0, 0.15 * (pos[:, 1].max() - pos[:, 1].min())]))
-    state.flush_decode()
-    state.set_hover(a)
+    e.request_decode(mid + np.array([0.0, 0.15 * (pos[:, 1].max() - pos[:, 1].min())]))
+    e.flush_decode()
+    e.set_hover(a)
 
 
 def run_app(files: list[str], compare: bool = False, screenshot: str | None = None) -> int:
@@ -66,11 +58,11 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
-    configure_pyqtgraph()
-    from . import file_actions
-    from .main_window import MainWindow
+    from .refguard import pin_singletons
 
-    file_actions.HEADLESS = bool(screenshot)
+    pin_singletons()  # before any Qt virtual is overridden from Python (see refguard.py)
+    configure_pyqtgraph()
+    from .main_window import MainWindow
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "latent-atlas"])
     app.setApplicationName("Latent Atlas")
@@ -86,11 +78,11 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
         del collector
         return code
     times: dict[str, float] = {}
-    window = MainWindow()
+    window = MainWindow(headless=bool(screenshot))
     paths = list(files) or default_model_paths()
     window.open_paths(paths, load=False)
-    if not window.state.entries:
-        window.state.message.emit("No model open: File ▸ Open model… or Model ▸ Train… "
+    if not window.workspace.sessions:
+        window.show_message("No model open: File ▸ Open model… or Model ▸ Train… "
                                   "(the bundled digits models were not found)")
 
     class FirstPaint(QObject):
@@ -103,14 +95,15 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
             return False
 
     watcher = FirstPaint()
-    window.map_view.plot.viewport().installEventFilter(watcher)
+    window.canvas.plot.viewport().installEventFilter(watcher)
 
     def note_ready() -> None:
-        if "ready_s" not in times and window.state.entries and all(
-                e.decoder is not None for e in window.state.entries):
+        sessions = window.workspace.sessions
+        if "ready_s" not in times and sessions and all(s.decoder is not None for s in sessions):
             times["ready_s"] = seconds_since_start()
 
-    window.state.decoderChanged.connect(note_ready)
+    for s in window.workspace.sessions:
+        s.decoder_changed.connect(note_ready)
     window.show()
     exit_code = {"code": 0}
 
@@ -119,7 +112,7 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
 
         def poll() -> None:
             note_ready()
-            if not window.is_ready() and window.state.entries:
+            if not window.is_ready() and window.workspace.sessions:
                 if seconds_since_start() > deadline:
                     print("latent-atlas: error: the window did not get ready in time",
                           file=sys.stderr)
@@ -145,19 +138,3 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
     collector.stop()
     del watcher, collector
     return exit_code["code"] if screenshot else int(rc)
-
-
-def close_window(window, app) -> None:
-    """Stop threads and destroy Qt objects while the QApplication still exists.
-
-    PySide6 6.12 + pyqtgraph can abort at interpreter exit ("none_dealloc") when Qt objects
-    outlive the application; deleting them here, then collecting, avoids that.
-    """
-    window.shutdown()
-    window.close()
-    window.deleteLater()
-    app.processEvents()
-    app.sendPostedEvents(None, 0)
-    app.processEvents()
-    del window
-    gc.collect()

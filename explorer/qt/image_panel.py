@@ -5,14 +5,15 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QVBoxLayout, QWidget
 
+from .binding import FollowsSession, SessionBinding
 from .image_box import ImageBox
-from .state import AtlasState
 
 
-class ImagePanel(QWidget):
-    def __init__(self, state: AtlasState, parent: QWidget | None = None):
+class ImagePanel(FollowsSession, QWidget):
+    """Follows one session at a time (`set_session`)."""
+
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.state = state
         self.decoded = ImageBox("", min_size=200)
         self.hover_original = ImageBox("original", min_size=72)
         self.hover_recon = ImageBox("reconstruction", min_size=72)
@@ -36,19 +37,20 @@ class ImagePanel(QWidget):
         layout.addWidget(self.hover_group, 2)
         layout.addWidget(self.own_group, 2)
 
-        state.cursorChanged.connect(self._update_decoded)
-        state.decoderChanged.connect(self._update_decoded)
-        state.hoverChanged.connect(self._update_hover)
-        state.dataChanged.connect(self._update_hover)
-        state.placedChanged.connect(self._update_placed)
-        state.activeChanged.connect(self._update_placed)
+        self._binding = SessionBinding([
+            ("cursor_changed", self._update_decoded), ("decoder_changed", self._update_decoded),
+            ("hover_changed", self._update_hover), ("data_changed", self._update_hover),
+            ("placed_changed", self._update_placed)], widget=self)
+        self.set_session(None)
+
+    def _show_session(self) -> None:
         self._update_decoded()
         self._update_hover()
         self._update_placed()
 
     def _update_decoded(self) -> None:
-        s = self.state
-        if s.cursor_xy is None:
+        s = self.session
+        if s is None or s.cursor_xy is None:
             self.decoded.set_image(None, "Click or drag on the map to decode any point.")
         elif s.cursor_image is None:
             self.decoded.set_image(None, "Loading the model…")
@@ -57,7 +59,8 @@ class ImagePanel(QWidget):
             self.decoded.set_image(s.cursor_image, f"map point ({x:.2f}, {y:.2f})")
 
     def _update_hover(self) -> None:
-        e, i = self.state.active, self.state.hover_index
+        e = self.session
+        i = None if e is None else e.hover_index
         if e is None or i is None:
             self.hover_original.set_image(None, "")
             self.hover_recon.set_image(None, "")
@@ -80,7 +83,7 @@ class ImagePanel(QWidget):
             self.hover_recon.set_image(None, "")
 
     def _update_placed(self) -> None:
-        e = self.state.active
+        e = self.session
         p = e.placed if e is not None else None
         if p is None:
             self.own_original.set_image(None, "File ▸ Open image…")

@@ -14,29 +14,46 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.io.blend import tile_row
+from explorer.session.arrows import DEFAULT_STEPS, MAX_STEPS, MIN_STEPS
+from explorer.session.session import Session
 
+from .binding import FollowsSession, SessionBinding
 from .image_box import ImageBox
-from .state import MAX_STEPS, MIN_STEPS, AtlasState
 
 
-class StripPanel(QWidget):
+def path_controls() -> tuple[QSpinBox, QComboBox]:
+    """The steps spin box and the lerp / slerp choice of an interpolation strip."""
+    steps = QSpinBox()
+    steps.setRange(MIN_STEPS, MAX_STEPS)
+    steps.setValue(DEFAULT_STEPS)
+    steps.setPrefix("steps ")
+    mode = QComboBox()
+    mode.addItem("linear (lerp)", "lerp")
+    mode.addItem("spherical (slerp)", "slerp")
+    return steps, mode
+
+
+def show_path_settings(steps: QSpinBox, mode: QComboBox, session: Session) -> None:
+    """Show a session's steps and interpolation mode without emitting changes."""
+    for w in (steps, mode):
+        w.blockSignals(True)
+    steps.setValue(session.steps)
+    mode.setCurrentIndex(max(0, mode.findData(session.mode)))
+    for w in (steps, mode):
+        w.blockSignals(False)
+
+
+class StripPanel(FollowsSession, QWidget):
     """Controls (arrow, steps, lerp/slerp, delete, export) over two image rows."""
 
     exportPng = Signal()
     exportGif = Signal()
 
-    def __init__(self, state: AtlasState, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.state = state
         self.arrow_combo = QComboBox()
         self.arrow_combo.setMinimumContentsLength(14)
-        self.steps = QSpinBox()
-        self.steps.setRange(MIN_STEPS, MAX_STEPS)
-        self.steps.setValue(state.steps)
-        self.steps.setPrefix("steps ")
-        self.mode = QComboBox()
-        self.mode.addItem("linear (lerp)", "lerp")
-        self.mode.addItem("spherical (slerp)", "slerp")
+        self.steps, self.mode = path_controls()
         self.delete_button = QPushButton("Delete")
         self.png_button = QPushButton("PNG…")
         self.gif_button = QPushButton("GIF…")
@@ -66,20 +83,30 @@ class StripPanel(QWidget):
         layout.addLayout(controls)
         layout.addLayout(rows, 1)
 
-        self.arrow_combo.activated.connect(lambda i: state.select_arrow(i))
-        self.steps.valueChanged.connect(state.set_steps)
-        self.mode.currentIndexChanged.connect(lambda _i: state.set_mode(self.mode.currentData()))
-        self.delete_button.clicked.connect(state.delete_selected_arrow)
+        self.arrow_combo.activated.connect(lambda i: self._call("select_arrow", i))
+        self.steps.valueChanged.connect(lambda v: self._call("set_steps", v))
+        self.mode.currentIndexChanged.connect(
+            lambda _i: self._call("set_mode", self.mode.currentData()))
+        self.delete_button.clicked.connect(lambda: self._call("delete_selected_arrow"))
         self.png_button.clicked.connect(self.exportPng)
         self.gif_button.clicked.connect(self.exportGif)
-        state.arrowsChanged.connect(self._update_arrow_list)
-        state.stripChanged.connect(self._update_strip)
-        state.activeChanged.connect(self._update_arrow_list)
+        self._binding = SessionBinding([("arrows_changed", self._update),
+                                        ("path_settings_changed", self._update)], widget=self)
+        self.set_session(None)
+
+    def _show_session(self) -> None:
+        self._update()
+
+    def _call(self, method: str, *args) -> None:
+        if self.session is not None:
+            getattr(self.session, method)(*args)
+
+    def _update(self) -> None:
         self._update_arrow_list()
         self._update_strip()
 
     def _update_arrow_list(self) -> None:
-        e = self.state.active
+        e = self.session
         arrows = e.arrows if e is not None else []
         self.arrow_combo.blockSignals(True)
         self.arrow_combo.clear()
@@ -87,18 +114,18 @@ class StripPanel(QWidget):
             ends = [f"#{a.index0}" if a.index0 is not None else "point",
                     f"#{a.index1}" if a.index1 is not None else "point"]
             self.arrow_combo.addItem(f"{i + 1}: {ends[0]} → {ends[1]}")
-        if self.state.selected_arrow is not None:
-            self.arrow_combo.setCurrentIndex(self.state.selected_arrow)
+        if e is not None and e.selected_arrow is not None:
+            self.arrow_combo.setCurrentIndex(e.selected_arrow)
         self.arrow_combo.blockSignals(False)
-        has = self.state.selected() is not None
+        has = e is not None and e.selected() is not None
         for w in (self.delete_button, self.png_button, self.gif_button, self.arrow_combo):
             w.setEnabled(has)
         self.hint.setVisible(not arrows)
-        if self.steps.value() != self.state.steps:
-            self.steps.setValue(self.state.steps)
+        if e is not None:  # show this session's settings without echoing them back
+            show_path_settings(self.steps, self.mode, e)
 
     def _update_strip(self) -> None:
-        a = self.state.selected()
+        a = None if self.session is None else self.session.selected()
         if a is None or a.frames is None:
             note = "" if a is None else "decoding once the model has loaded…"
             self.decoded_row.set_image(None, note)

@@ -1,7 +1,7 @@
 """The Train dialog: every training option, then live loss curves, progress, ETA, Cancel.
 
 The dialog only collects a TrainRequest and displays progress; the window runs the job
-(tasks.train_task in a worker thread) and feeds events back through `show_progress`.
+(explorer.session.training.train_task in a job) and feeds events back through `show_progress`.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.training import BETA_VAE_DEFAULT, KIND_LABELS, PENALTY_FIELD
+from explorer.session.loading import Stage
+from explorer.session.training import TrainRequest
 
 from .image_box import BACKGROUND
-from .tasks import Stage, TrainRequest
 
 DATA_PRESETS = ("digits", "shapes", "mnist", "fashion-mnist", "kmnist", "idx:", "folder:", "npz:")
 TERM_COLOURS = {"total": "#e8eaed", "recon": "#4e79a7", "kl": "#f28e2b"}

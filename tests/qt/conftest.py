@@ -11,6 +11,10 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
+from explorer.qt.refguard import pin_singletons  # noqa: E402
+
+pin_singletons()  # as the application does at start (see explorer/qt/refguard.py)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_settings(tmp_path_factory):
@@ -98,6 +102,6 @@ def window(qtbot, model_files, boxes):
     qtbot.waitExposed(w)
     w.start_loading()
     qtbot.waitUntil(w.is_ready, timeout=60_000)
-    qtbot.waitUntil(lambda: all(e.images is not None for e in w.state.entries), timeout=60_000)
+    qtbot.waitUntil(lambda: all(s.images is not None for s in w.workspace.sessions), timeout=60_000)
     yield w
     close_window(w)

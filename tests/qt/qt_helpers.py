@@ -9,13 +9,13 @@ from PySide6.QtWidgets import QApplication
 
 
 def to_viewport(window, xy) -> QPointF:
-    view = window.map_view
+    view = window.canvas
     scene = view.vb.mapViewToScene(QPointF(float(xy[0]), float(xy[1])))
     return QPointF(view.plot.mapFromScene(scene))
 
 
 def _send(window, kind, pos: QPointF, button, buttons, modifiers=Qt.KeyboardModifier.NoModifier):
-    vp = window.map_view.plot.viewport()
+    vp = window.canvas.plot.viewport()
     ev = QMouseEvent(kind, pos, QPointF(vp.mapToGlobal(pos.toPoint())), button, buttons, modifiers)
     QApplication.sendEvent(vp, ev)
 

@@ -53,3 +53,29 @@ def test_bad_file_on_the_command_line_still_exits_cleanly(tmp_path, model_files)
     assert proc.returncode == 0, proc.stderr
     assert "Cannot open model: bad.safetensors" in proc.stderr
     assert "Fatal Python error" not in proc.stderr
+
+
+def test_a_pair_fresh_from_train_pair_opens_in_the_compare_view(tmp_path):
+    """`train-pair` stores no map; `--compare` maps both files itself, with no dialog."""
+    from PIL import Image
+
+    prefix = tmp_path / "p"
+    proc = _run(["train-pair", "--data", "digits", "--latent-dim", "3", "--epochs", "1",
+                 "--arch", "mlp", "--hidden", "32", "--out", str(prefix), "--quiet"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    files = [f"{prefix}_ae.safetensors", f"{prefix}_vae.safetensors"]
+    out = tmp_path / "pair.png"
+    proc = _run(["--compare", *files, "--screenshot", str(out)], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"compare_ready_s=\d+\.\d+", proc.stdout), proc.stdout
+    assert "Cannot" not in proc.stderr and "Traceback" not in proc.stderr
+    with Image.open(out) as img:
+        assert img.width > 800 and len(img.convert("RGB").getcolors(1 << 20) or []) > 50
+
+
+def test_compare_screenshot_of_an_unusable_pair_exits_2_with_the_reason(tmp_path, model_files):
+    out = tmp_path / "one.png"
+    proc = _run(["--compare", model_files[0], "--screenshot", str(out)], tmp_path)
+    assert proc.returncode == 2
+    assert "two model files" in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()

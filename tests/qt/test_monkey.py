@@ -12,19 +12,20 @@ KEYS = [Qt.Key.Key_Delete, Qt.Key.Key_Backspace, Qt.Key.Key_E, Qt.Key.Key_A, Qt.
 
 
 def _check_consistent(window) -> None:
-    s = window.state
-    e = s.active
+    ws = window.workspace
+    e = window.session
     assert e is not None and e.latent_map is not None
-    assert len(window.map_view.scatter.data) == e.n_points
-    if s.selected_arrow is not None:
-        assert 0 <= s.selected_arrow < len(e.arrows)
+    window.canvas.flush()
+    assert len(window.canvas.scatter.data) == e.n_points
+    if e.selected_arrow is not None:
+        assert 0 <= e.selected_arrow < len(e.arrows)
     for a in e.arrows:
-        assert a.frames is not None and len(a.frames) == s.steps
-        assert a.trace.shape == (s.steps, 2) and np.isfinite(a.trace).all()
-    if s.cursor_xy is not None:
-        assert np.isfinite(s.cursor_xy).all()
-    assert s.tool in ("explore", "arrow", "pan")
-    assert window.model_combo.count() == len(s.entries)
+        assert a.frames is not None and len(a.frames) == e.steps
+        assert a.trace.shape == (e.steps, 2) and np.isfinite(a.trace).all()
+    if e.cursor_xy is not None:
+        assert np.isfinite(e.cursor_xy).all()
+    assert ws.tools.tool in ("explore", "arrow", "pan")
+    assert window.model_combo.count() == len(ws.sessions)
 
 
 def test_random_session(window, qtbot, boxes, tmp_path, model_files):
@@ -39,10 +40,10 @@ def test_random_session(window, qtbot, boxes, tmp_path, model_files):
     bad_image.write_bytes(b"\xff\xd8 truncated")
     files = [str(good_image), str(bad_model), str(bad_image), model_files[0],
              str(tmp_path / "missing.safetensors")]
-    s = window.state
+    ws = window.workspace
 
     def random_point():
-        xmin, xmax, ymin, ymax = s.active.latent_map.bounds()
+        xmin, xmax, ymin, ymax = window.session.latent_map.bounds()
         w, h = xmax - xmin, ymax - ymin
         return np.array([rng.uniform(xmin - 0.1 * w, xmax + 0.1 * w),
                          rng.uniform(ymin - 0.1 * h, ymax + 0.1 * h)], np.float32)
@@ -55,22 +56,23 @@ def test_random_session(window, qtbot, boxes, tmp_path, model_files):
             mods = Qt.KeyboardModifier.ShiftModifier if rng.random() < 0.3 else Qt.KeyboardModifier.NoModifier
             drag(window, random_point(), random_point(), steps=int(rng.integers(3, 8)), modifiers=mods)
         elif action == 2:
-            qtbot.keyClick(window.map_view.plot, KEYS[rng.integers(len(KEYS))])
+            qtbot.keyClick(window.canvas.plot, KEYS[rng.integers(len(KEYS))])
         elif action == 3:
-            s.set_tool(["explore", "arrow", "pan"][rng.integers(3)])
+            ws.tools.set_tool(["explore", "arrow", "pan"][rng.integers(3)])
         elif action == 4:
-            s.set_steps(int(rng.integers(2, 65)))
+            window.session.set_steps(int(rng.integers(2, 65)))
         elif action == 5:
-            s.set_mode(["lerp", "slerp"][rng.integers(2)])
+            window.session.set_mode(["lerp", "slerp"][rng.integers(2)])
         elif action == 6:
             window.open_paths([files[rng.integers(len(files))]])
         elif action == 7:
-            s.set_active(int(rng.integers(len(s.entries))))
-            qtbot.waitUntil(lambda: s.active.decoder is not None, timeout=60_000)
+            ws.set_active(int(rng.integers(len(ws.sessions))))
+            qtbot.waitUntil(lambda: window.session.decoder is not None, timeout=60_000)
         elif action == 8:
-            s.set_colour_key([k for k, _ in s.colour_choices()][rng.integers(len(s.colour_choices()))])
+            choices = [k for k, _ in window.session.colour_choices()]
+            window.session.set_colour_key(choices[rng.integers(len(choices))])
         else:
-            s.hover_at(random_point(), tolerance=0.5)
+            window.session.hover_at(random_point(), tolerance=0.5)
         QApplication.processEvents()
         _check_consistent(window)
     # every bad file produced a dialog, never an exception

@@ -1,5 +1,7 @@
 """The application panels (traversal, denoising, inpainting, anomaly ranking, retrieval),
-driven through the window's state object with the bundled digits models (offscreen)."""
+driven through sessions (offscreen): the bundled digits models as the main window shows
+them (the active session), and a pair of models as the compare window shows them (two
+linked sessions, one result per model)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ from explorer.core.analysis.applications import (
 )
 from explorer.core.analysis.applications.denoise import error_caption
 from explorer.core.io.images import sample_display
-from explorer.qt.app import RESOURCES
+from explorer.qt.bundled import RESOURCES
+from explorer.qt.dispatch import QtDispatcher
 from explorer.qt.panels import (
     AnomalyPanel,
     DenoisePanel,
@@ -27,8 +30,10 @@ from explorer.qt.panels import (
     RetrievalPanel,
     TraversalPanel,
 )
-from explorer.qt.state import AtlasState, ModelEntry
-from explorer.qt.workers import JobManager
+from explorer.session.jobs import Jobs
+from explorer.session.loading import DataExtras
+from explorer.session.session import Session
+from explorer.session.workspace import ShownSessions, Workspace
 
 BUNDLED = {kind: RESOURCES / "models" / f"digits_{kind}.safetensors" for kind in ("ae", "vae")}
 
@@ -36,62 +41,101 @@ BUNDLED = {kind: RESOURCES / "models" / f"digits_{kind}.safetensors" for kind in
 @pytest.fixture(scope="module")
 def runtime():
     """Each bundled model read, built and given its data once for the whole module."""
-    from explorer.qt.tasks import build_runtime, dataset_extras, read_entry_parts
+    from explorer.session.loading import build_runtime, dataset_extras, read_parts
 
     if not all(p.exists() for p in BUNDLED.values()):
         pytest.skip("the bundled digits models are missing (resources/models/make_bundled.sh)")
     out = {}
     for kind, path in BUNDLED.items():
-        mf, latent_map, labels = read_entry_parts(path)
+        mf, latent_map, labels = read_parts(path)
         model, decoder = build_runtime(mf)
         extras = dataset_extras(decoder, mf.meta["data_spec"], latent_map.n_points)
         out[kind] = (path, mf, latent_map, labels, model, decoder, extras)
     return out
 
 
-def add_entry(state: AtlasState, name: str, meta, latent_map, labels, model, decoder, extras,
-              path=None) -> ModelEntry:
-    """What the window does when it opens a model and its background loading finishes."""
-    entry = ModelEntry(name=name, meta=meta, path=path, latent_map=latent_map, labels=labels,
-                       label_names=list(meta.get("label_names") or []))
-    state.add_entry(entry)
-    state.set_model(entry, model, decoder)
-    state.set_data(entry, extras["images"], extras["labels"], extras["label_names"],
-                   extras["factors"], extras["reconstructions"], extras["recon_error"])
-    return entry
+class MainShown:
+    """What the main window wires for its panels: a workspace of sessions, and the shown
+    sessions following the active one."""
+
+    def __init__(self):
+        self.dispatcher = QtDispatcher()
+        self.workspace = Workspace()
+        self.shown = ShownSessions()
+        self.workspace.active_changed.connect(
+            lambda: self.shown.set([self.session] if self.session is not None else []))
+
+    @property
+    def session(self) -> Session | None:
+        return self.workspace.active
+
+    def add(self, name: str, meta, latent_map, labels, model, decoder, extras: DataExtras,
+            path=None) -> Session:
+        """What the window does when it opens a model and its background loading finishes."""
+        s = Session(name, meta, path=path, latent_map=latent_map, labels=labels,
+                    dispatcher=self.dispatcher)
+        s.set_model(model, decoder)
+        s.set_data(extras)
+        self.workspace.add(s)
+        return s
+
+    def close(self) -> None:
+        self.workspace.close()
 
 
 @pytest.fixture()
-def state(qtbot, runtime):
-    """A window state with the bundled AE and VAE open; the VAE (opened last) is active."""
-    s = AtlasState()
+def main(qtbot, runtime):
+    """The bundled AE and VAE open as in the main window; the VAE (opened last) is active."""
+    m = MainShown()
     for kind in ("ae", "vae"):
         path, mf, latent_map, labels, model, decoder, extras = runtime[kind]
-        add_entry(s, path.stem, mf.meta, latent_map, labels, model, decoder, extras, path)
-    return s
+        m.add(path.stem, mf.meta, latent_map, labels, model, decoder, extras, path)
+    yield m
+    m.close()
 
 
 @pytest.fixture()
 def jobs():
-    manager = JobManager()
+    manager = Jobs(QtDispatcher())
     yield manager
     manager.shutdown()
 
 
-def make_panel(qtbot, cls, state, jobs):
-    panel = cls(state, jobs)
+@pytest.fixture()
+def pair(qtbot, model_files):
+    """The AE and VAE model files opened and loaded as the compare window holds them: two
+    linked sessions on aligned maps, both shown (the AE first)."""
+    from explorer.session.pair import ComparePair
+
+    dispatcher = QtDispatcher()
+    sessions = [Session.from_file(p, dispatcher) for p in model_files]
+    for s in sessions:
+        s.start_loading()
+    qtbot.waitUntil(lambda: all(s.is_ready() and s.images is not None for s in sessions),
+                    timeout=60_000)
+    p = ComparePair(sessions[0], sessions[1], dispatcher)
+    shown = ShownSessions()
+    shown.set(list(p.sessions))
+    yield shown
+    p.close()
+
+
+def make_panel(qtbot, cls, shown, jobs, width: int = 460):
+    panel = cls(shown, jobs)
     qtbot.addWidget(panel)
-    panel.resize(460, 620)
+    panel.resize(width, 620)
     panel.show()
     qtbot.waitExposed(panel)
     panel.flush()
     return panel
 
 
-def click_map(state: AtlasState, xy) -> None:
-    """What a click on the map does (MapView._on_click in the Explore tool)."""
-    state.request_decode(np.asarray(xy, np.float32))
-    state.flush_decode()
+def click_map(session: Session, xy) -> None:
+    """What a click on the map does (MapCanvas._on_click in the Explore tool); a session
+    linked to this one decodes the same point now too."""
+    session.request_decode(np.asarray(xy, np.float32))
+    session.flush_decode()
+    QApplication.processEvents()
 
 
 def click_gallery(qtbot, gallery, row: int) -> None:
@@ -99,13 +143,17 @@ def click_gallery(qtbot, gallery, row: int) -> None:
     qtbot.mouseClick(gallery.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
 
+def titles(shown: ShownSessions) -> list[str]:
+    return [f"{s.kind.upper()} — {s.name}" for s in shown.sessions]
+
+
 # ---- latent traversal ------------------------------------------------------------------------
-def test_traversal_rows_per_dimension_with_kl_for_the_vae(qtbot, state, jobs):
-    e = state.active
+def test_traversal_rows_per_dimension_with_kl_for_the_vae(qtbot, main, jobs):
+    e = main.session
     assert e.kind == "vae"
-    panel = make_panel(qtbot, TraversalPanel, state, jobs)
+    panel = make_panel(qtbot, TraversalPanel, main.shown, jobs)
     assert panel.grid.row_count() == 0  # nothing clicked yet: a hint, no grid
-    click_map(state, e.latent_map.positions[42])
+    click_map(e, e.latent_map.positions[42])
     qtbot.waitUntil(lambda: panel.traversal is not None and panel.traversal.kl is not None,
                     timeout=30_000)
     panel.flush()
@@ -115,7 +163,7 @@ def test_traversal_rows_per_dimension_with_kl_for_the_vae(qtbot, state, jobs):
     kl = kl_per_dim(e.model, e.images)  # all 1,797 digits: below the panel's sample limit
     assert panel.grid.row_titles() == [f"z{j}  KL {kl[j]:.2f}" for j in range(d)]
     t = panel.traversal
-    assert np.allclose(t.code, state.cursor_z)  # swept around the clicked point
+    assert np.allclose(t.code, e.cursor_z)  # swept around the clicked point
     assert t.images.shape[:2] == (d, 7)
     # The most informative dimension changes its decoded images along the row far more
     # than the least informative one (which the VAE switched off).
@@ -127,16 +175,16 @@ def test_traversal_rows_per_dimension_with_kl_for_the_vae(qtbot, state, jobs):
     shown = [float(title.split("KL ")[1]) for title in panel.grid.row_titles()]
     assert len(shown) == d and shown == sorted(shown, reverse=True)
 
-    state.set_active(0)  # the AE: no KL, a data-scaled sweep
+    main.workspace.set_active(0)  # the AE: no KL, a data-scaled sweep
     panel.flush()
     assert panel.grid.row_count() == 0 and "Click" in panel.hint.text()
-    click_map(state, state.active.latent_map.positions[42])
+    click_map(main.session, main.session.latent_map.positions[42])
     panel.flush()
     assert panel.grid.row_titles() == [f"z{j}" for j in range(d)]
     assert panel.traversal.scale == "data" and not panel.sort_kl.isEnabled()
 
 
-def test_traversal_follows_the_hovered_sample_and_a_cvae_label(qtbot, state, jobs, digits):
+def test_traversal_follows_the_hovered_sample_and_a_cvae_label(qtbot, main, jobs, digits):
     from explorer.core.inference import Decoder, encode
     from explorer.core.latent.map import quick_map
     from models.config import ModelConfig
@@ -146,23 +194,22 @@ def test_traversal_follows_the_hovered_sample_and_a_cvae_label(qtbot, state, job
     cfg = ModelConfig(kind="cvae", arch="mlp", input_shape=(1, 8, 8), latent_dim=3,
                       hidden=(64, 32), n_classes=10, seed=0)
     model = build_model(cfg).eval()
-    extras = {"images": digits.images, "labels": digits.labels,
-              "label_names": list(digits.label_names), "factors": {}, "reconstructions": None,
-              "recon_error": None}
-    meta = {"config": cfg.to_dict(), "data_spec": "digits", "label_names": extras["label_names"]}
-    add_entry(state, "digits_cvae", meta, quick_map(encode(model, digits.images)),
-              digits.labels, model, Decoder(model), extras)
-    e = state.active
-    panel = make_panel(qtbot, TraversalPanel, state, jobs)
+    extras = DataExtras(data=digits, images=digits.images, labels=digits.labels,
+                        label_names=list(digits.label_names))
+    meta = {"config": cfg.to_dict(), "data_spec": "digits", "label_names": extras.label_names}
+    main.add("digits_cvae", meta, quick_map(encode(model, digits.images)), digits.labels, model,
+             Decoder(model), extras)
+    e = main.session
+    panel = make_panel(qtbot, TraversalPanel, main.shown, jobs)
     panel.source.setCurrentIndex(panel.source.findData("hovered"))
-    state.set_hover(10)
+    e.set_hover(10)
     panel.flush()
     assert not panel.label.isHidden() and panel.label.count() == 1 + 10
     t = panel.traversal
     assert panel.grid.row_count() == 3
     assert np.allclose(t.code, e.latent_map.codes[10])
     assert t.label == int(digits.labels[10])  # "sample's label" by default
-    state.set_hover(None)  # leaving the map keeps the last sample
+    e.set_hover(None)  # leaving the map keeps the last sample
     panel.flush()
     assert np.allclose(panel.traversal.code, e.latent_map.codes[10])
     grids = {}
@@ -175,14 +222,16 @@ def test_traversal_follows_the_hovered_sample_and_a_cvae_label(qtbot, state, job
 
 
 # ---- denoising ------------------------------------------------------------------------------
-def test_denoise_slider_changes_noisy_image_and_errors_for_every_model(qtbot, state, jobs):
-    e = state.active
-    panel = make_panel(qtbot, DenoisePanel, state, jobs)
+def test_denoise_slider_changes_noisy_image_and_errors_for_every_model(qtbot, main, jobs):
+    e = main.session
+    shown = ShownSessions()  # every open model, the active one first
+    shown.set([e] + [s for s in main.workspace.sessions if s is not e])
+    panel = make_panel(qtbot, DenoisePanel, shown, jobs)
     assert panel.results == {}
-    click_map(state, e.latent_map.positions[7])
+    click_map(e, e.latent_map.positions[7])
     panel.flush()
     assert panel.picker.number.value() == 7
-    assert set(panel.results) == {x.name for x in state.entries}  # every open model
+    assert set(panel.results) == {x.name for x in main.workspace.sessions}  # every open model
     assert len(panel.recon_boxes) == 2
     noisy_before = panel.noisy.image.copy()
     captions_before = [panel.noisy.caption.text()] + [b.caption.text() for b in panel.recon_boxes]
@@ -241,9 +290,9 @@ def fill_done(qtbot, panel) -> None:
     QApplication.processEvents()  # deliver the job's queued result
 
 
-def test_inpaint_a_dragged_rectangle_is_filled_and_known_pixels_stay(qtbot, state, jobs):
-    e = state.active
-    panel = make_panel(qtbot, InpaintPanel, state, jobs)
+def test_inpaint_a_dragged_rectangle_is_filled_and_known_pixels_stay(qtbot, main, jobs):
+    e = main.session
+    panel = make_panel(qtbot, InpaintPanel, main.shown, jobs)
     panel.picker.set_mode("number")
     panel.picker.number.setValue(12)
     panel.flush()
@@ -280,18 +329,18 @@ def test_inpaint_a_dragged_rectangle_is_filled_and_known_pixels_stay(qtbot, stat
 
 
 # ---- anomaly ranking ------------------------------------------------------------------------
-def test_anomaly_colours_the_map_and_lists_the_worst_first(qtbot, state, jobs):
-    e = state.active
-    panel = make_panel(qtbot, AnomalyPanel, state, jobs)
+def test_anomaly_colours_the_map_and_lists_the_worst_first(qtbot, main, jobs):
+    e = main.session
+    panel = make_panel(qtbot, AnomalyPanel, main.shown, jobs)
     panel.worst.setValue(10)
-    assert state.colour_key != "recon_error"
+    assert e.colour_key != "recon_error"
     qtbot.mouseClick(panel.rank_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.ranking is not None, timeout=60_000)
     errors = reconstruction_errors(e.model, e.images)
     assert np.allclose(panel.ranking.errors, errors)
     assert np.allclose(e.recon_error, errors)
-    assert state.colour_key == "recon_error"
-    col = state.colouring()
+    assert e.colour_key == "recon_error"
+    col = e.colouring()
     assert col.key == "recon_error" and col.kind == "continuous" and len(col.index) == e.n_points
     assert col.index[int(np.argmax(errors))] == col.n_colours - 1
     assert col.index[int(np.argmin(errors))] == 0
@@ -300,39 +349,39 @@ def test_anomaly_colours_the_map_and_lists_the_worst_first(qtbot, state, jobs):
     assert np.all(np.diff(errors[ids]) <= 0)
 
     click_gallery(qtbot, panel.gallery, 2)
-    assert state.hover_index == ids[2]
-    assert np.allclose(state.cursor_xy, e.latent_map.positions[ids[2]])
-    assert np.allclose(state.cursor_z, e.latent_map.codes[ids[2]], atol=1e-5)
+    assert e.hover_index == ids[2]
+    assert np.allclose(e.cursor_xy, e.latent_map.positions[ids[2]])
+    assert np.allclose(e.cursor_z, e.latent_map.codes[ids[2]], atol=1e-5)
 
 
 # ---- retrieval ------------------------------------------------------------------------------
-def test_retrieval_shows_the_k_nearest_to_the_clicked_point(qtbot, state, jobs):
-    e = state.active
+def test_retrieval_shows_the_k_nearest_to_the_clicked_point(qtbot, main, jobs):
+    e = main.session
     m = e.latent_map
-    panel = make_panel(qtbot, RetrievalPanel, state, jobs)
+    panel = make_panel(qtbot, RetrievalPanel, main.shown, jobs)
     assert panel.gallery.count() == 0
     panel.k.setValue(9)
-    click_map(state, m.positions[100])
+    click_map(e, m.positions[100])
     panel.flush()
     hits = nearest_codes(m.codes, m.inverse(m.positions[100]), 9)
     ids = panel.gallery.sample_indices()
     assert ids == list(hits.indices) and 100 in ids and hits.distances[0] < 1e-4
     # Somewhere else on the map, other neighbours.
     far = int(np.argmax(np.linalg.norm(m.positions - m.positions[100], axis=1)))
-    click_map(state, m.positions[far])
+    click_map(e, m.positions[far])
     panel.flush()
     assert panel.gallery.sample_indices() == list(nearest_codes(m.codes, m.codes[far], 9).indices)
     assert set(panel.gallery.sample_indices()).isdisjoint(ids)
 
     panel.query.setCurrentIndex(panel.query.findData("hovered"))
-    state.set_hover(5)
+    e.set_hover(5)
     panel.flush()
     assert panel.gallery.sample_indices() == list(retrieve_sample(m.codes, 5, 9).indices)
 
     panel.query.setCurrentIndex(panel.query.findData("own"))
     panel.flush()
     assert panel.gallery.count() == 0 and "Open image" in panel.hint.text()
-    placed = state.place_image("mine.png", e.images[20])  # what File ▸ Open image… does
+    placed = e.place_image("mine.png", e.images[20])  # what File ▸ Open image… does
     panel.flush()
     assert panel.gallery.sample_indices() == list(nearest_codes(m.codes, placed.z, 9).indices)
     assert 20 in panel.gallery.sample_indices() and panel.neighbours.distances[0] < 1e-4
@@ -341,15 +390,15 @@ def test_retrieval_shows_the_k_nearest_to_the_clicked_point(qtbot, state, jobs):
     panel.flush()
     shown = panel.gallery.sample_indices()
     click_gallery(qtbot, panel.gallery, 3)  # selects that sample on the map...
-    assert state.hover_index == shown[3]
-    assert np.allclose(state.cursor_xy, m.positions[shown[3]])
+    assert e.hover_index == shown[3]
+    assert np.allclose(e.cursor_xy, m.positions[shown[3]])
     panel.flush()  # ...and searches around it
     assert shown[3] in panel.gallery.sample_indices() and panel.neighbours.distances[0] < 1e-4
 
 
 # ---- the window ------------------------------------------------------------------------------
 def test_window_docks_the_panels_with_a_views_menu(qtbot, boxes, monkeypatch):
-    from explorer.qt.app import default_model_paths
+    from explorer.qt.bundled import default_model_paths
     from explorer.qt.main_window import MainWindow
 
     monkeypatch.setenv("LATENT_ATLAS_SHOW_PANEL", "retrieval")
@@ -384,19 +433,166 @@ def test_anomaly_ranking_recolours_the_window_map(window, qtbot):
     dock.toggleViewAction().trigger()
     panel = dock.widget()
     qtbot.waitUntil(lambda: panel.live and panel.rank_button.isEnabled(), timeout=10_000)
-    brushes_before = list(window.map_view.scatter.data["brush"])
+    brushes_before = list(window.canvas.scatter.data["brush"])
     qtbot.mouseClick(panel.rank_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.ranking is not None, timeout=60_000)
+    window.canvas.flush()  # the canvas redraws when the event loop is next idle
     assert window.colour_combo.currentData() == "recon_error"
-    assert window.map_view.legend.isVisible()
-    e = window.state.active
+    assert window.canvas.legend.isVisible()
+    e = window.session
     errors = panel.ranking.errors
-    brushes = window.map_view.scatter.data["brush"]
+    brushes = window.canvas.scatter.data["brush"]
     worst, best = int(np.argmax(errors)), int(np.argmin(errors))
     assert brushes[worst].color() != brushes[best].color()
     assert list(brushes) != brushes_before
     ids = panel.gallery.sample_indices()
     click_gallery(qtbot, panel.gallery, 0)
-    assert window.state.hover_index == ids[0] == worst
-    xy = (window.map_view.hover_ring.data["x"][0], window.map_view.hover_ring.data["y"][0])
+    assert window.session.hover_index == ids[0] == worst
+    xy = (window.canvas.hover_ring.data["x"][0], window.canvas.hover_ring.data["y"][0])
     assert np.allclose(xy, e.latent_map.positions[worst])
+
+
+# ---- two models side by side (the compare window) --------------------------------------------
+def test_traversal_shows_a_grid_per_model_around_the_same_point(qtbot, pair, jobs):
+    ae, vae = pair.sessions
+    assert (ae.kind, vae.kind) == ("ae", "vae")
+    panel = make_panel(qtbot, TraversalPanel, pair, jobs)
+    assert len(panel.grids) == 2 and panel.columns.column_titles() == titles(pair)
+    assert all(g.row_count() == 0 for g in panel.grids)
+    click_map(ae, ae.latent_map.positions[42])
+    assert np.allclose(vae.cursor_xy, ae.cursor_xy)  # the linked VAE decodes the same point
+    qtbot.waitUntil(lambda: len(panel.traversals) == 2 and panel.traversals[1] is not None
+                    and panel.traversals[1].kl is not None, timeout=30_000)
+    panel.flush()
+    assert panel.traversal is panel.traversals[0]
+    for s, grid, t in zip(pair.sessions, panel.grids, panel.traversals, strict=True):
+        assert np.allclose(t.code, s.cursor_z)  # each model around its own code of the point
+        assert grid.row_count() == s.model.config.latent_dim
+        assert all(not strip.pixmap().isNull() for strip in grid.strips)
+    d = ae.model.config.latent_dim
+    assert panel.grids[0].row_titles() == [f"z{j}" for j in range(d)]  # the AE has no KL
+    kl = kl_per_dim(vae.model, vae.images)
+    assert panel.grids[1].row_titles() == [f"z{j}  KL {kl[j]:.2f}" for j in range(d)]
+    assert panel.sort_kl.isEnabled()
+
+    panel.source.setCurrentIndex(panel.source.findData("hovered"))
+    vae.set_hover(10)  # hovering one map hovers the same sample on the other
+    panel.flush()
+    for s, t in zip(pair.sessions, panel.traversals, strict=True):
+        assert np.allclose(t.code, s.latent_map.codes[10])
+
+    pair.set([vae])  # one model shown again: one grid, no column titles
+    panel.flush()
+    assert len(panel.grids) == 1 and panel.columns.column_titles() == []
+    assert np.allclose(panel.traversal.code, vae.latent_map.codes[10])
+
+
+def test_denoise_shows_each_models_reconstruction_of_the_same_noisy_image(qtbot, pair, jobs):
+    ae, vae = pair.sessions
+    panel = make_panel(qtbot, DenoisePanel, pair, jobs)
+    panel.picker.set_mode("number")
+    panel.picker.number.setValue(7)
+    panel.flush()
+    assert set(panel.results) == {ae.name, vae.name}
+    assert [b.title.text() for b in panel.recon_boxes] == titles(pair)
+    for s, box in zip(pair.sessions, panel.recon_boxes, strict=True):
+        r = denoise(s.model, ae.images[7], "gaussian", 0.3, seed=panel.seed)
+        assert np.array_equal(panel.results[s.name].noisy, r.noisy)  # one noisy image for both
+        assert np.array_equal(box.image, sample_display(r.reconstruction, [0])[0])
+        assert box.caption.text() == error_caption(r.summary()["recon_mse"],
+                                                   r.summary()["recon_psnr"]).replace(" · ", "\n")
+    assert not np.array_equal(panel.recon_boxes[0].image, panel.recon_boxes[1].image)
+    assert panel.clean.caption.text().startswith("sample #7")
+
+
+def test_inpaint_fills_the_same_hole_with_each_model(qtbot, pair, jobs):
+    ae, vae = pair.sessions
+    panel = make_panel(qtbot, InpaintPanel, pair, jobs)
+    panel.picker.set_mode("number")
+    panel.picker.number.setValue(12)
+    panel.flush()
+    assert [b.title.text() for b in panel.filled_boxes] == [f"filled by {t}" for t in titles(pair)]
+    hole = np.zeros(ae.images.shape[2:], dtype=bool)
+    hole[1:5, 2:6] = True
+    panel.set_mask(hole)
+    fill_done(qtbot, panel)
+    assert len(panel.results) == 2 and panel.result is panel.results[0]
+    original = ae.images[12]
+    for s, r, box in zip(pair.sessions, panel.results, panel.filled_boxes, strict=True):
+        assert np.array_equal(r.filled[0], inpaint(s.model, original, hole, steps=10).filled[0])
+        assert np.array_equal(r.filled[0][:, ~hole], original[:, ~hole])
+        assert np.array_equal(box.image, sample_display(r.filled, [0])[0])
+        assert box.caption.text().startswith("error in the hole")
+    assert not np.array_equal(panel.results[0].filled, panel.results[1].filled)
+    assert "AE " in panel.hint.text() and "VAE " in panel.hint.text()
+
+
+def test_anomaly_ranks_each_model_and_a_click_selects_the_sample_on_both_maps(qtbot, pair, jobs):
+    ae, vae = pair.sessions
+    panel = make_panel(qtbot, AnomalyPanel, pair, jobs)
+    assert panel.columns.column_titles() == titles(pair)
+    panel.worst.setValue(10)
+    qtbot.mouseClick(panel.rank_button, Qt.MouseButton.LeftButton)
+    assert panel.running() and panel.rank_button.text() == "Cancel"
+    qtbot.waitUntil(lambda: len(panel.rankings) == 2 and None not in panel.rankings,
+                    timeout=60_000)
+    qtbot.waitUntil(lambda: not panel.running(), timeout=10_000)
+    assert panel.ranking is panel.rankings[0]
+    for s, r, gallery in zip(pair.sessions, panel.rankings, panel.galleries, strict=True):
+        errors = reconstruction_errors(s.model, s.images)
+        assert np.allclose(r.errors, errors) and np.allclose(s.recon_error, errors)
+        assert s.colour_key == "recon_error" and s.colouring().key == "recon_error"
+        ids = gallery.sample_indices()
+        assert len(ids) == 10 and ids[0] == int(np.argmax(errors))
+    assert panel.galleries[0].sample_indices() != panel.galleries[1].sample_indices()
+
+    ids = panel.galleries[1].sample_indices()
+    click_gallery(qtbot, panel.galleries[1], 2)  # one of the VAE's worst...
+    for s in pair.sessions:  # ...is ringed on both maps
+        assert s.hover_index == ids[2] and s.selected_index == ids[2]
+    assert np.allclose(ae.cursor_xy, ae.latent_map.positions[ids[2]])
+    assert np.allclose(vae.cursor_xy, ae.cursor_xy)  # the VAE decoded the same point at once
+    assert vae.cursor_image is not None
+
+
+def test_retrieval_searches_each_models_latent_space_for_the_same_query(qtbot, pair, jobs):
+    ae, vae = pair.sessions
+    panel = make_panel(qtbot, RetrievalPanel, pair, jobs)
+    panel.k.setValue(9)
+    click_map(ae, ae.latent_map.positions[100])
+    panel.flush()
+    assert panel.columns.column_titles() == titles(pair)
+    assert len(panel.all_neighbours) == 2 and panel.neighbours is panel.all_neighbours[0]
+    for s, gallery in zip(pair.sessions, panel.galleries, strict=True):
+        hits = nearest_codes(s.latent_map.codes, s.cursor_z, 9)
+        assert gallery.sample_indices() == list(hits.indices)
+    assert 100 in panel.galleries[0].sample_indices()
+
+    panel.query.setCurrentIndex(panel.query.findData("hovered"))
+    vae.set_hover(5)
+    panel.flush()
+    for s, gallery in zip(pair.sessions, panel.galleries, strict=True):
+        assert gallery.sample_indices() == list(retrieve_sample(s.latent_map.codes, 5, 9).indices)
+    assert panel.galleries[0].sample_indices() != panel.galleries[1].sample_indices()
+
+    pair.set([vae])  # one model shown again: one gallery, no column titles
+    panel.flush()
+    assert len(panel.galleries) == 1 and panel.columns.column_titles() == []
+    assert panel.gallery.sample_indices() == list(retrieve_sample(vae.latent_map.codes, 5,
+                                                                  9).indices)
+
+
+def test_a_deleted_panel_is_never_called_again(qtbot, main, jobs):
+    import shiboken6
+
+    panels = [cls(main.shown, jobs) for cls in (TraversalPanel, DenoisePanel, InpaintPanel,
+                                               AnomalyPanel, RetrievalPanel)]
+    for panel in panels:
+        shiboken6.delete(panel)
+    e = main.session
+    click_map(e, e.latent_map.positions[3])  # no slot of a deleted widget runs
+    e.set_hover(4)
+    e.place_image("mine.png", e.images[20])
+    main.workspace.set_active(0)
+    QApplication.processEvents()
+    assert all(not shiboken6.isValid(p) for p in panels)

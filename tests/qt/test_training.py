@@ -18,28 +18,29 @@ def _fill(dlg, epochs: int, spec: str = "digits") -> None:
 
 
 def _stop_map_jobs(window) -> None:
-    for job in window.jobs.running("map"):
-        job.cancel()
+    for s in window.workspace.sessions:
+        for job in s.jobs.running("map"):
+            job.cancel()
 
 
 def test_one_epoch_from_the_dialog_adds_an_explorable_map(window, qtbot, boxes):
     dlg = window.show_train_dialog()
     _fill(dlg, epochs=1)
-    n_before = len(window.state.entries)
+    n_before = len(window.workspace.sessions)
     qtbot.mouseClick(dlg.train_button, Qt.MouseButton.LeftButton)
     assert dlg.running and not dlg.train_button.isEnabled()
-    qtbot.waitUntil(lambda: len(window.state.entries) == n_before + 1, timeout=120_000)
-    e = window.state.active
+    qtbot.waitUntil(lambda: len(window.workspace.sessions) == n_before + 1, timeout=120_000)
+    e = window.session
     assert e.dirty and e.decoder is not None and e.n_points == 1797
     assert e.latent_map.method == "pca"  # at once; UMAP refines in the background
-    assert len(window.map_view.scatter.data) == 1797
+    assert len(window.canvas.scatter.data) == 1797
     assert len(e.meta["history"]) == 1
     assert len(dlg._history["total (train)"][0]) == 1 and len(dlg._history["total (val)"][0]) == 1
     assert dlg.progress.value() == 1000 and not dlg.running
-    assert window.jobs.running("map") or e.latent_map.method == "umap"
-    window.state.request_decode(e.latent_map.positions[0])
-    window.state.flush_decode()
-    assert window.state.cursor_image.shape == (8, 8)
+    assert e.jobs.running("map") or e.latent_map.method == "umap"
+    window.session.request_decode(e.latent_map.positions[0])
+    window.session.flush_decode()
+    assert window.session.cursor_image.shape == (8, 8)
     _stop_map_jobs(window)
     assert boxes.calls == []
 
@@ -47,15 +48,15 @@ def test_one_epoch_from_the_dialog_adds_an_explorable_map(window, qtbot, boxes):
 def test_cancel_keeps_the_last_complete_epoch(window, qtbot):
     dlg = window.show_train_dialog()
     _fill(dlg, epochs=500)
-    n_before = len(window.state.entries)
+    n_before = len(window.workspace.sessions)
     qtbot.mouseClick(dlg.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(dlg._history.get("total (train)", ([], []))[0]) >= 1,
                     timeout=120_000)
     qtbot.mouseClick(dlg.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dlg.running, timeout=60_000)
     assert "cancelled" in dlg.status.text().lower()
-    assert len(window.state.entries) == n_before + 1
-    e = window.state.active
+    assert len(window.workspace.sessions) == n_before + 1
+    e = window.session
     assert 1 <= len(e.meta["history"]) < 500
     _stop_map_jobs(window)
 
@@ -63,12 +64,12 @@ def test_cancel_keeps_the_last_complete_epoch(window, qtbot):
 def test_bad_data_spec_is_a_readable_error(window, qtbot, boxes, tmp_path):
     dlg = window.show_train_dialog()
     _fill(dlg, epochs=1, spec=f"folder:{tmp_path / 'nowhere'}")
-    n_before = len(window.state.entries)
+    n_before = len(window.workspace.sessions)
     qtbot.mouseClick(dlg.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dlg.running, timeout=60_000)
     assert boxes.calls and boxes.calls[0][0] == "Training failed"
     assert "Unexpected" not in boxes.calls[0][1]
-    assert len(window.state.entries) == n_before
+    assert len(window.workspace.sessions) == n_before
     assert dlg.train_button.isEnabled()
 
 
@@ -92,14 +93,14 @@ def test_event_loop_never_stalls_during_training_and_umap(window, qtbot):
     timer.timeout.connect(tick)
     timer.start(10)
     last[0] = clock.elapsed()
-    n_before = len(window.state.entries)
+    n_before = len(window.workspace.sessions)
     qtbot.mouseClick(dlg.train_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(window.state.entries) == n_before + 1, timeout=180_000)
-    e = window.state.active
+    qtbot.waitUntil(lambda: len(window.workspace.sessions) == n_before + 1, timeout=180_000)
+    e = window.session
     # Keep the GUI thread busy like a user would (decoding) while UMAP fits.
     t0 = time.monotonic()
-    while window.jobs.running("map") and time.monotonic() - t0 < 600:
-        window.state.request_decode(e.latent_map.positions[np.random.randint(e.n_points)])
+    while e.jobs.running("map") and time.monotonic() - t0 < 600:
+        window.session.request_decode(e.latent_map.positions[np.random.randint(e.n_points)])
         qtbot.wait(20)
     timer.stop()
     assert e.latent_map.method == "umap"
@@ -123,12 +124,12 @@ def test_every_kind_trains_from_the_dialog(window, qtbot, boxes, spec):
         assert req.kind == kind
         assert (req.extra.get("noise") == "masking") == (kind == "dae")
         assert ("sparsity_weight" in req.extra) == (kind == "sae")
-        n_before = len(window.state.entries)
+        n_before = len(window.workspace.sessions)
         qtbot.mouseClick(dlg.train_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda n=n_before: len(window.state.entries) == n + 1 or bool(boxes.calls),
+        qtbot.waitUntil(lambda n=n_before: len(window.workspace.sessions) == n + 1 or bool(boxes.calls),
                         timeout=120_000)
         assert boxes.calls == [], (kind, boxes.calls)
-        e = window.state.active
+        e = window.session
         assert e.kind == kind and e.n_points == 400 and e.decoder is not None
         if kind == "beta-vae":
             assert e.meta["config"]["beta"] == 4.0
@@ -146,10 +147,10 @@ def test_stacked_pretraining_from_the_dialog(window, qtbot, boxes):
     assert dlg.pretrain.isEnabled()
     dlg.pretrain.setValue(1)
     assert dlg.request().extra == {"pretrain_epochs": 1}
-    n_before = len(window.state.entries)
+    n_before = len(window.workspace.sessions)
     qtbot.mouseClick(dlg.train_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(window.state.entries) == n_before + 1 or bool(boxes.calls),
+    qtbot.waitUntil(lambda: len(window.workspace.sessions) == n_before + 1 or bool(boxes.calls),
                     timeout=120_000)
     assert boxes.calls == []
-    assert window.state.active.meta["config"]["pretrain_epochs"] == 1
+    assert window.session.meta["config"]["pretrain_epochs"] == 1
     _stop_map_jobs(window)

@@ -11,15 +11,14 @@ from qt_helpers import click, drag, empty_spot
 
 
 def test_default_launch_shows_the_stored_map(window, model_files):
-    s = window.state
-    assert len(s.entries) == 2
-    e = s.active
+    assert len(window.workspace.sessions) == 2
+    e = window.session
     n = e.n_points
     assert n == 1797
-    assert len(window.map_view.scatter.data) == n
+    assert len(window.canvas.scatter.data) == n
     # data=np.arange(n): a point maps back to its sample
-    assert np.array_equal(window.map_view.scatter.data["data"], np.arange(n))
-    legend = [item[1].text for item in window.map_view.legend.items]
+    assert np.array_equal(window.canvas.scatter.data["data"], np.arange(n))
+    legend = [item[1].text for item in window.canvas.legend.items]
     assert legend == [str(i) for i in range(10)]
     assert window.model_combo.count() == 2
     assert window.colour_combo.itemData(0) == "label"
@@ -32,11 +31,11 @@ def test_labels_are_painted_before_torch_loads(qtbot, model_files, boxes):
     w = MainWindow()
     try:
         w.open_paths(model_files, load=False)
-        e = w.state.active
+        e = w.session
         assert e.decoder is None and e.labels is not None
-        assert w.state.colouring().kind == "categorical"
-        w.map_view.flush()
-        assert len(w.map_view.scatter.data) == e.n_points
+        assert e.colouring().kind == "categorical"
+        w.canvas.flush()
+        assert len(w.canvas.scatter.data) == e.n_points
     finally:
         w.shutdown()
         w.close()
@@ -44,8 +43,8 @@ def test_labels_are_painted_before_torch_loads(qtbot, model_files, boxes):
 
 
 def test_click_in_empty_space_changes_the_decoded_image(window):
-    s = window.state
-    m = s.active.latent_map
+    s = window.session
+    m = s.latent_map
     click(window, m.positions[0])
     s.flush_decode()
     first = s.cursor_image.copy()
@@ -53,16 +52,16 @@ def test_click_in_empty_space_changes_the_decoded_image(window):
     assert m.nearest_sample(spot)[1] > 0
     click(window, spot)
     s.flush_decode()
-    assert np.allclose(s.cursor_xy, spot, atol=3 * window.map_view.pixel_size())
+    assert np.allclose(s.cursor_xy, spot, atol=3 * window.canvas.pixel_size())
     assert s.cursor_image.shape == first.shape
     assert not np.array_equal(s.cursor_image, first)
     assert window.image_panel.decoded.image is s.cursor_image
-    assert len(window.map_view.cursor.data) == 1
+    assert len(window.canvas.cursor.data) == 1
 
 
 def test_drag_streams_decodes_and_ends_at_the_mouse(window):
-    s = window.state
-    m = s.active.latent_map
+    s = window.session
+    m = s.latent_map
     a, b = m.positions[10], m.positions[500]
     before = s.decode_count
     images = []
@@ -70,14 +69,14 @@ def test_drag_streams_decodes_and_ends_at_the_mouse(window):
         None if s.cursor_image is None else s.cursor_image.copy()))
     s.flush_decode()
     assert s.decode_count - before >= 8
-    assert np.allclose(s.cursor_xy, b, atol=3 * window.map_view.pixel_size())
+    assert np.allclose(s.cursor_xy, b, atol=3 * window.canvas.pixel_size())
     distinct = {im.tobytes() for im in images if im is not None}
     assert len(distinct) >= 4
 
 
 def test_stale_decode_requests_are_dropped(window):
-    s = window.state
-    m = s.active.latent_map
+    s = window.session
+    m = s.latent_map
     before = s.decode_count
     for xy in m.positions[:50]:
         s.request_decode(xy)
@@ -87,11 +86,12 @@ def test_stale_decode_requests_are_dropped(window):
 
 
 def test_arrow_yields_its_strip_with_the_requested_steps(window, qtbot):
-    s = window.state
-    m = s.active.latent_map
-    s.set_tool("arrow")
+    s = window.session
+    m = s.latent_map
+    tools = window.workspace.tools
+    tools.set_tool("arrow")
     drag(window, m.positions[3], m.positions[900])
-    e = s.active
+    e = s
     assert len(e.arrows) == 1
     a = e.arrows[0]
     assert (a.index0, a.index1) == (3, 900)  # both ends snapped to their samples
@@ -105,35 +105,35 @@ def test_arrow_yields_its_strip_with_the_requested_steps(window, qtbot):
     window.strip_panel.mode.setCurrentIndex(1)
     assert s.mode == "slerp" and a.frames.shape[0] == 12
     # a second arrow with Shift+drag in the Explore tool, then select and delete
-    s.set_tool("explore")
+    tools.set_tool("explore")
     spot = empty_spot(m)
     drag(window, spot, m.positions[1200], modifiers=Qt.KeyboardModifier.ShiftModifier)
     assert len(e.arrows) == 2 and e.arrows[1].index0 is None
     assert s.selected_arrow == 1
-    s.set_tool("arrow")
+    tools.set_tool("arrow")
     click(window, (np.asarray(a.xy0) + np.asarray(a.xy1)) / 2)
     assert s.selected_arrow == 0
-    window.map_view.plot.setFocus()
+    window.canvas.plot.setFocus()
     qtbot.keyClick(window, Qt.Key.Key_Delete)
     assert len(e.arrows) == 1 and e.arrows[0].index0 is None
 
 
 def test_colour_by_every_choice(window):
-    s = window.state
+    s = window.session
     keys = [window.colour_combo.itemData(i) for i in range(window.colour_combo.count())]
     assert {"label", "recon_error", "latent_norm", "none"} <= set(keys)
     for key in keys:
         s.set_colour_key(key)
-        window.map_view.flush()
+        window.canvas.flush()
         col = s.colouring()
-        assert window.map_view._legend_key[0] == col.key
-        assert len(col.index) == s.active.n_points
-        assert len(window.map_view.scatter.data) == s.active.n_points
+        assert window.canvas._legend_key[0] == col.key
+        assert len(col.index) == s.n_points
+        assert len(window.canvas.scatter.data) == s.n_points
 
 
 def test_hover_shows_original_and_reconstruction(window):
-    s = window.state
-    m = s.active.latent_map
+    s = window.session
+    m = s.latent_map
     s.hover_at(m.positions[42], tolerance=1e-6)
     assert s.hover_index == 42
     assert window.image_panel.hover_original.image.shape == (8, 8)
@@ -142,13 +142,14 @@ def test_hover_shows_original_and_reconstruction(window):
 
 
 def test_switching_models_keeps_arrows_per_model(window):
-    s = window.state
-    m = s.active.latent_map
-    s.add_arrow(m.positions[0], m.positions[1], tolerance=1e-6)
-    s.set_active(0)
-    assert s.active.arrows == [] and s.selected() is None
-    s.set_active(1)
-    assert len(s.active.arrows) == 1 and s.selected() is not None
+    ws = window.workspace
+    ws.active.add_arrow(ws.active.latent_map.positions[0], ws.active.latent_map.positions[1],
+                        tolerance=1e-6)
+    ws.set_active(0)
+    assert ws.active.arrows == [] and ws.active.selected() is None
+    assert window.strip_panel.session is ws.active and window.canvas.session is ws.active
+    ws.set_active(1)
+    assert len(ws.active.arrows) == 1 and ws.active.selected() is not None
 
 
 def test_bad_files_show_an_error_and_the_app_continues(window, boxes, tmp_path):
@@ -157,17 +158,17 @@ def test_bad_files_show_an_error_and_the_app_continues(window, boxes, tmp_path):
     picture = tmp_path / "broken.png"
     picture.write_bytes(b"not a png at all")
     missing = tmp_path / "missing.safetensors"
-    n = len(window.state.entries)
+    n = len(window.workspace.sessions)
     assert window.open_paths([str(garbage), str(missing)]) == 0
     assert not window.place_image_file(str(picture))
     assert len(boxes.calls) == 3
     assert "not a Latent Atlas model file" in boxes.calls[0][1]
     assert "does not exist" in boxes.calls[1][1]
     assert "not a picture" in boxes.calls[2][1]
-    assert len(window.state.entries) == n
-    click(window, window.state.active.latent_map.positions[5])
-    window.state.flush_decode()
-    assert window.state.cursor_image is not None
+    assert len(window.workspace.sessions) == n
+    click(window, window.session.latent_map.positions[5])
+    window.session.flush_decode()
+    assert window.session.cursor_image is not None
 
 
 def _photo(path, size=(120, 80)):
@@ -180,14 +181,14 @@ def _photo(path, size=(120, 80)):
 
 
 def test_own_image_is_placed_and_reconstructed(window, tmp_path):
-    s = window.state
     path = _photo(tmp_path / "zero.png")
     assert window.place_image_file(str(path))
-    p = s.active.placed
+    s = window.session
+    p = s.placed
     assert p.original.shape == (1, 8, 8) and p.reconstruction.shape == (8, 8)
     assert np.isfinite(p.xy).all()
-    assert np.allclose(p.xy, s.active.latent_map.place(p.z), atol=1e-5)
-    assert len(window.map_view.placed.data) == 1
+    assert np.allclose(p.xy, s.latent_map.place(p.z), atol=1e-5)
+    assert len(window.canvas.placed.data) == 1
     assert window.image_panel.own_recon.image is p.reconstruction
     # drag-and-drop of a JPEG onto the window does the same
     from PIL import Image
@@ -199,12 +200,12 @@ def test_own_image_is_placed_and_reconstructed(window, tmp_path):
     ev = QDropEvent(QPoint(10, 10).toPointF(), Qt.DropAction.CopyAction, mime,
                     Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
     window.dropEvent(ev)
-    assert s.active.placed.name == "face.jpg"
+    assert s.placed.name == "face.jpg"
 
 
 def test_exports_and_save_round_trip(window, tmp_path, boxes):
-    s = window.state
-    m = s.active.latent_map
+    s = window.session
+    m = s.latent_map
     s.add_arrow(m.positions[0], m.positions[77], tolerance=1e-6)
     f = window.files
     assert f.export_strip("png", str(tmp_path / "strip.png"))
@@ -228,9 +229,9 @@ def test_exports_and_save_round_trip(window, tmp_path, boxes):
     assert f.save_to(out)
     assert boxes.calls == []
     assert window.open_paths([str(out)], load=False) == 1
-    again = s.active
+    again = window.session
     assert again.name == "saved" and np.allclose(again.latent_map.positions, m.positions)
-    assert np.array_equal(again.labels, s.entries[1].labels)
+    assert np.array_equal(again.labels, window.workspace.sessions[1].labels)
     assert str(out.resolve()) in f.recent_files()
 
 

@@ -1,5 +1,5 @@
-"""`latent-atlas --compare [--screenshot OUT.png]`: open the compare window on two files
-(the bundled digits AE and VAE by default)."""
+"""`latent-atlas --compare [FILE FILE] [--screenshot OUT.png]`: open the compare window on
+two files (the bundled digits AE and VAE by default)."""
 
 from __future__ import annotations
 
@@ -15,39 +15,44 @@ SCREENSHOT_TIMEOUT_S = 300.0
 def demo_scene(window) -> None:
     """For screenshots: an arrow between two class centres, a decoded point, a selected
     sample, prior samples and the gap heatmap, so every part of the view is in use."""
-    st = window.state
-    left = st.sides[0].latent_map
-    pos = left.positions
-    if st.labels is not None and len(np.unique(st.labels)) >= 2:
-        classes = np.unique(st.labels)
-        centres = [pos[st.labels == c].mean(axis=0) for c in classes[:2]]
+    pair = window.pair
+    left = pair.left
+    pos = left.latent_map.positions
+    labels = pair.labels
+    if labels is not None and len(np.unique(labels)) >= 2:
+        classes = np.unique(labels)
+        centres = [pos[labels == c].mean(axis=0) for c in classes[:2]]
     else:
         centres = [pos[0], pos[-1]]
-    a = int(left.nearest_sample(centres[0])[0])
-    b = int(left.nearest_sample(centres[1])[0])
-    st.set_arrow(pos[a], pos[b], side=0, tolerance=1e-6)
-    st.select(a)
-    st.set_hover(b)
+    a = int(left.latent_map.nearest_sample(centres[0])[0])
+    b = int(left.latent_map.nearest_sample(centres[1])[0])
+    left.add_arrow(pos[a], pos[b], tolerance=1e-6)
+    left.select(a)
+    left.set_hover(b)
     mid = (pos[a] + pos[b]) / 2.0
-    st.decode_at(mid + np.array([0.0, 0.15 * (pos[:, 1].max() - pos[:, 1].min())]))
+    left.request_decode(mid + np.array([0.0, 0.15 * (pos[:, 1].max() - pos[:, 1].min())]))
+    for s in pair.sessions:
+        s.flush_decode()
     window.sample(16)
 
 
 def run_compare(app, files: list[str], screenshot: str | None, default_paths) -> int:
     """Show the compare window; with `screenshot`, wait for the models, the alignment, the
-    gap heatmap and the metrics, save the window, and quit."""
+    gap heatmap and the metrics, save the window, and quit (exit 2 when the files cannot
+    be compared). Without it, a bad pair is a dialog and the window stays open."""
     from PySide6.QtCore import QTimer
 
-    from ..app import close_window
+    from ..chrome import close_window
     from .window import CompareWindow
 
-    window = CompareWindow()
-    paths = list(files) or default_paths()
-    window.open_pair(paths)
+    window = CompareWindow(headless=bool(screenshot))
     window.show()
-    window.start_loading()
+    opened = window.open_pair(list(files) or default_paths(), load=True)
     exit_code = {"code": 0}
     if screenshot:
+        if not opened:
+            close_window(window, app)
+            return 2
         deadline = seconds_since_start() + SCREENSHOT_TIMEOUT_S
         stage = {"name": "loading"}
 
@@ -57,19 +62,20 @@ def run_compare(app, files: list[str], screenshot: str | None, default_paths) ->
             app.quit()
 
         def poll() -> None:
-            if not window.state.sides:
-                return fail("the compare view has no models")
             if seconds_since_start() > deadline:
                 return fail("the compare view did not get ready in time")
-            busy = window.jobs.running()
+            pair = window.pair
             if stage["name"] == "loading":
                 if window.is_ready():
                     demo_scene(window)
                     window.set_heatmap(True)
                     window.compute_metrics()
                     stage["name"] = "working"
-            elif stage["name"] == "working" and not busy and window.state.metrics is not None:
+            elif (stage["name"] == "working" and not pair.jobs.running()
+                  and pair.metrics is not None):
                 app.processEvents()
+                for c in window.canvases:
+                    c.flush()
                 if not window.grab().save(screenshot, "PNG"):
                     print(f"latent-atlas: error: cannot write {screenshot}", file=sys.stderr)
                     exit_code["code"] = 2

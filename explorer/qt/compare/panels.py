@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -17,10 +16,10 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.io.blend import stack_rows, tile_row
+from explorer.session.pair import SIDE_TITLES, ComparePair
 
 from ..image_box import ImageBox
-from ..state import MAX_STEPS, MIN_STEPS
-from .state import SIDE_TITLES, CompareState
+from ..strip_panel import path_controls, show_path_settings
 
 
 def tile_grid(images: np.ndarray, per_row: int) -> np.ndarray:
@@ -37,21 +36,20 @@ def tile_grid(images: np.ndarray, per_row: int) -> np.ndarray:
 
 
 class StripRows(QWidget):
-    """Three rows along the shared arrow: AE steps, VAE steps, pixel cross-fade."""
+    """Three rows along the selected arrow (drawn in both maps): AE steps, VAE steps, and
+    the pixel cross-fade of the AE's end images, the baseline a latent path should beat."""
 
-    def __init__(self, state: CompareState, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.state = state
-        self.steps = QSpinBox()
-        self.steps.setRange(MIN_STEPS, MAX_STEPS)
-        self.steps.setValue(state.steps)
-        self.steps.setPrefix("steps ")
-        self.clear_button = QPushButton("Clear arrow")
+        self.pair: ComparePair | None = None
+        self.steps, self.mode = path_controls()
+        self.clear_button = QPushButton("Clear arrows")
         self.hint = QLabel("Arrow tool (A) or Shift+drag on either map draws an arrow in both.")
         self.hint.setStyleSheet("color: gray")
         top = QHBoxLayout()
         top.addWidget(QLabel("Interpolation"))
         top.addWidget(self.steps)
+        top.addWidget(self.mode)
         top.addWidget(self.clear_button)
         top.addStretch(1)
         top.addWidget(self.hint)
@@ -68,34 +66,50 @@ class StripRows(QWidget):
             layout.addWidget(label)
             layout.addWidget(box, 1)
             self.rows.append(box)
-        self.steps.valueChanged.connect(state.set_steps)
-        self.clear_button.clicked.connect(state.clear_arrow)
-        state.arrowChanged.connect(self._update)
+        # The two sessions are linked: setting the left one's steps sets both.
+        self.steps.valueChanged.connect(lambda v: self.pair.left.set_steps(v) if self.pair else None)
+        self.mode.currentIndexChanged.connect(
+            lambda _i: self.pair.left.set_mode(self.mode.currentData()) if self.pair else None)
+        self.clear_button.clicked.connect(lambda: self.pair.left.clear_arrows()
+                                          if self.pair else None)
+        self._update()
+
+    def set_pair(self, pair: ComparePair | None) -> None:
+        if self.pair is not None:
+            for s in self.pair.sessions:
+                s.arrows_changed.disconnect(self._update)
+        self.pair = pair
+        if pair is not None:
+            for s in pair.sessions:
+                s.arrows_changed.connect(self._update)
         self._update()
 
     def row_images(self) -> list[np.ndarray | None]:
         """The frames of the three rows (AE, VAE, fade), None where not available."""
-        sides = self.state.sides
-        frames = [s.frames for s in sides[:2]] + [None] * (2 - len(sides[:2]))
-        return frames + [self.state.fade]
+        if self.pair is None:
+            return [None, None, None]
+        arrows = [s.selected() for s in self.pair.sessions]
+        frames = [None if a is None else a.frames for a in arrows]
+        return frames + [None if arrows[0] is None else arrows[0].fade]
 
     def _update(self) -> None:
         for box, frames in zip(self.rows, self.row_images(), strict=True):
             box.set_image(None if frames is None else tile_row(frames, gap=1), "")
-        self.hint.setVisible(self.state.arrow is None)
-        self.clear_button.setEnabled(self.state.arrow is not None)
-        if self.steps.value() != self.state.steps:
-            self.steps.setValue(self.state.steps)
+        has = self.pair is not None and bool(self.pair.left.arrows)
+        self.hint.setVisible(not has)
+        self.clear_button.setEnabled(has)
+        if self.pair is not None:  # show the pair's settings without echoing them back
+            show_path_settings(self.steps, self.mode, self.pair.left)
 
 
 class MetricsPanel(QWidget):
     """The continuity metrics of both models (explorer.core.analysis.metrics), computed on demand."""
 
-    def __init__(self, state: CompareState, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         from explorer.core.analysis.metrics import COLUMNS
 
-        self.state = state
+        self.pair: ComparePair | None = None
         self.columns = COLUMNS
         self.run_button = QPushButton("Compute metrics")
         self.note = QLabel("Reconstruction, hole fraction, interpolation and path length "
@@ -117,10 +131,17 @@ class MetricsPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.note)
-        state.metricsChanged.connect(self._update)
+
+    def set_pair(self, pair: ComparePair | None) -> None:
+        if self.pair is not None:
+            self.pair.metrics_changed.disconnect(self._update)
+        self.pair = pair
+        if pair is not None:
+            pair.metrics_changed.connect(self._update)
+        self._update()
 
     def _update(self) -> None:
-        r = self.state.metrics
+        r = None if self.pair is None else self.pair.metrics
         self.table.setColumnCount(0 if r is None else len(r.models))
         if r is None:
             return

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -15,17 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-
-@dataclass
-class PairRequest:
-    """What both models of the pair are trained with (only their kind differs)."""
-
-    data_spec: str = "digits"
-    arch: str = "conv"
-    latent_dim: int = 8
-    epochs: int = 10
-    seed: int = 0
-    folder: str = str(Path.home() / "LatentAtlas" / "pairs")
+from explorer.session.training import PairRequest
 
 
 class TrainPairDialog(QDialog):

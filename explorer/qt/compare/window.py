@@ -1,9 +1,11 @@
-"""The compare window: the AE map left, the VAE map (aligned onto it) right, linked
-gestures, the three-row strip, gap heatmaps, prior samples and the metrics table.
+"""The compare window: two map canvases (the AE left, the VAE aligned onto it right)
+over a `ComparePair` of linked sessions, the decoded images at the shared point, prior
+samples, the decoded grid, the three-row strip, gap heatmaps, the metrics table and the
+application panels, each showing both models.
 
-Opening is numpy-only (the stored maps are painted at once, the right one Procrustes-
-aligned onto the left); torch, the data and (for UMAP maps) the refined alignment,
-which lays the right UMAP out from the left map's positions, follow in the background.
+Opening is numpy-only for files with a stored map (painted at once, the right one
+Procrustes-aligned); a file without a map is mapped by its session as in the main
+window. Torch, the data and a refined UMAP alignment follow in the background.
 """
 
 from __future__ import annotations
@@ -11,14 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
-    QMainWindow,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -27,38 +26,41 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.session.errors import readable_error
+from explorer.session.pair import SIDE_TITLES, ComparePair
+from explorer.session.session import Session
+from explorer.session.workspace import ShownSessions, Tools
+
+from ..canvas import MapCanvas
+from ..chrome import AppWindow, build_tool_actions
 from ..image_box import ImageBox
-from ..workers import JobManager, readable_error
-from .map_pane import ComparePane
 from .panels import MetricsPanel, StripRows, tile_grid
-from .state import SIDE_TITLES, CompareSide, CompareState
 
 GAP_RESOLUTION = 64
 GAP_DELAY_MS = 250  # wait for the view to settle before rescoring the visible area
 GRID_DELAY_MS = 80
 
 
-class CompareWindow(QMainWindow):
+class CompareWindow(AppWindow):
     """AE against VAE, side by side (see module docstring)."""
 
-    readyChanged = Signal()
+    recent_key = "recent_pairs"
 
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
+    def __init__(self, parent: QWidget | None = None, *, headless: bool = False):
+        super().__init__(parent, headless=headless)
         from explorer.core.analysis.metrics import MetricSettings
 
         self.setWindowTitle("Latent Atlas — compare AE vs VAE")
         self.resize(1400, 900)
-        self.state = CompareState(self)
-        self.jobs = JobManager(self)
+        self.tools = Tools()
+        self.shown = ShownSessions()
+        self.pair: ComparePair | None = None
         self.metric_settings = MetricSettings()
-        self._gap_index = None  # RealImageIndex, built once by the first gap job
-        self._gap_version = 0
-        self._pair_version = 0  # results of jobs started for an earlier pair are dropped
 
-        self.panes = [ComparePane(self.state, 0), ComparePane(self.state, 1)]
-        self.panes[1].vb.setXLink(self.panes[0].vb)  # aligned maps: one view for both
-        self.panes[1].vb.setYLink(self.panes[0].vb)
+        self.canvases = [MapCanvas(self.tools, title=SIDE_TITLES[0]),
+                         MapCanvas(self.tools, title=SIDE_TITLES[1], follow_bounds=False)]
+        self.canvases[1].vb.setXLink(self.canvases[0].vb)  # aligned maps: one view for both
+        self.canvases[1].vb.setYLink(self.canvases[0].vb)
         self.click_boxes = [ImageBox(f"{t} at the point", min_size=90) for t in SIDE_TITLES]
         self.sample_boxes = [ImageBox(f"{t} prior samples", min_size=90) for t in SIDE_TITLES]
         self.grid_boxes = [ImageBox(f"{t} decoded over the view", min_size=90)
@@ -80,11 +82,11 @@ class CompareWindow(QMainWindow):
                 self.tabs.addTab(holder, title)
         column.addWidget(self.tabs, 1)
         top = QSplitter(Qt.Orientation.Horizontal)
-        for w in (*self.panes, side):
+        for w in (*self.canvases, side):
             top.addWidget(w)
         top.setSizes([520, 520, 340])
-        self.strip = StripRows(self.state)
-        self.metrics_panel = MetricsPanel(self.state)
+        self.strip = StripRows()
+        self.metrics_panel = MetricsPanel()
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.strip)
         bottom.addWidget(self.metrics_panel)
@@ -94,15 +96,9 @@ class CompareWindow(QMainWindow):
         main.addWidget(bottom)
         main.setSizes([560, 300])
         self.setCentralWidget(main)
-
-        self.status_label = QLabel("")
-        self.task_bar = QProgressBar()
-        self.task_bar.setRange(0, 1000)
-        self.task_bar.setMaximumWidth(220)
-        self.task_bar.hide()
-        self.statusBar().addWidget(self.status_label, 1)
-        self.statusBar().addPermanentWidget(self.task_bar)
+        self.tool_group, self.tool_actions = build_tool_actions(self, self.tools)
         self._build_toolbar()
+        self._build_menus()
 
         self._gap_timer = QTimer(self)
         self._gap_timer.setSingleShot(True)
@@ -112,32 +108,23 @@ class CompareWindow(QMainWindow):
         self._grid_timer.setSingleShot(True)
         self._grid_timer.setInterval(GRID_DELAY_MS)
         self._grid_timer.timeout.connect(self.update_grids)
-        self.panes[0].vb.sigRangeChanged.connect(self._on_range_changed)
-        self.state.gridsChanged.connect(self._update_grid_images)
-        self.state.gapsChanged.connect(self._update_heat_note)
-        self.state.decoderChanged.connect(self._grid_timer.start)
+        self.canvases[0].vb.sigRangeChanged.connect(self._on_range_changed)
         self.tabs.currentChanged.connect(lambda _i: self._grid_timer.start())
-        self.state.message.connect(self.status_label.setText)
-        self.state.cursorChanged.connect(self._update_click_images)
-        self.state.samplesChanged.connect(self._update_sample_images)
-        self.state.gapsChanged.connect(self._apply_heat_visibility)
         self.metrics_panel.run_button.clicked.connect(self.compute_metrics)
+        from ..panels import add_application_panels
+
+        self.panels = add_application_panels(self, self.shown, self.jobs)
+
+    def sessions(self) -> list[Session]:
+        return [] if self.pair is None else list(self.pair.sessions)
 
     # ---- UI -------------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
         tb = self.addToolBar("Compare")
         tb.setObjectName("compare-toolbar")
         tb.setMovable(False)
-        group = QActionGroup(self)
-        self.tool_actions: dict[str, QAction] = {}
-        for tool, key in (("explore", "E"), ("arrow", "A"), ("pan", "P")):
-            a = QAction(tool.capitalize(), self, checkable=True)
-            a.setShortcut(key)
-            a.triggered.connect(lambda _c=False, t=tool: self.state.set_tool(t))
-            group.addAction(a)
+        for a in self.tool_actions.values():
             tb.addAction(a)
-            self.tool_actions[tool] = a
-        self.tool_actions["explore"].setChecked(True)
         tb.addSeparator()
         self.heat_check = QCheckBox("Gap heatmap")
         self.heat_check.setToolTip("Colour each spot by how far its decoded image is from the "
@@ -173,126 +160,108 @@ class CompareWindow(QMainWindow):
         self.train_button.clicked.connect(self.show_train_dialog)
         tb.addWidget(self.train_button)
 
+    def _build_menus(self) -> None:
+        m = self.menuBar().addMenu("&File")
+        self.add_open_actions(m, "&Open pair…")
+        self.act_open.setStatusTip("Choose two model files (an AE and a VAE of the same data)")
+        m.addSeparator()
+        m.addAction(self.action("&Close", self.close, "Ctrl+W"))
+
     # ---- opening ------------------------------------------------------------------------------
-    def open_pair(self, paths: list[str]) -> bool:
-        """Read two model files (numpy only) and show their maps, the right one aligned."""
-        from explorer.core.analysis.compare import align_maps
+    def open_paths(self, paths: list[str]) -> int:
+        """Open two model files as a pair and load them; returns 2, or 0 with a message."""
+        return 2 if self.open_pair(paths, load=True) else 0
 
-        from ..file_actions import show_error
-        from ..tasks import read_entry_parts
-
+    def open_pair(self, paths: list[str], load: bool = False) -> bool:
+        """Read two model files (numpy only) and show their maps, the right one aligned.
+        A failure shows what was wrong and keeps the current pair."""
         if len(paths) != 2:
-            show_error(self, "Cannot compare", f"the compare view needs two model files, "
-                       f"not {len(paths)}")
+            self.show_error("Cannot compare", f"the compare view needs two model files, "
+                            f"not {len(paths)}; choose an AE and a VAE of the same data")
             return False
-        sides = []
         try:
-            for p in paths:
-                mf, latent_map, _labels = read_entry_parts(p)
-                if latent_map is None:
-                    raise ValueError(f"{Path(p).name} stores no map; open it in the main "
-                                     "window first and save it with its map")
-                sides.append(CompareSide(name=Path(p).stem, kind=str(mf.meta["config"].get(
-                    "kind", "?")), model_file=mf, latent_map=latent_map, path=Path(p)))
-            # The plain AE on the left, whatever order the files came in.
-            if sides[1].kind == "ae" and sides[0].kind != "ae":
-                sides.reverse()
-            left, right = sides
-            if left.n_points != right.n_points:
-                raise ValueError(f"the maps have {left.n_points} and {right.n_points} samples; "
-                                 "compare two models of the same data")
-            self.state.unaligned_map = right.latent_map
-            right.latent_map = align_maps(right.latent_map, left.latent_map)
+            sessions = [Session.from_file(p, self.dispatcher) for p in paths]
+            pair = ComparePair(sessions[0], sessions[1], self.dispatcher)
         except Exception as exc:
-            show_error(self, "Cannot compare these models", readable_error(exc))
+            self.show_error("Cannot compare these models", readable_error(exc))
             return False
-        # Results of the previous pair must not land on this one.
-        for j in self.jobs.running():
-            if j.name != "train":
-                j.cancel()
-                j.join(30)
-        self._gap_index = None
-        self._gap_version += 1
-        self._pair_version += 1
-        self.state.set_sides(sides)
-        err = right.latent_map.params.get("alignment_error")
-        self.state.message.emit(f"maps aligned (Procrustes, relative error {err:.2f}); "
-                                "loading the models…")
+        self._set_pair(pair)
+        self.recent.add(*paths)
+        if load:
+            self.start_loading()
         return True
+
+    def _set_pair(self, pair: ComparePair) -> None:
+        old, self.pair = self.pair, pair
+        if old is not None:
+            old.close()  # its jobs stop; nothing it computes can land on the new pair
+        for s in pair.sessions:
+            self.watch(s)
+        pair.message.connect(self.show_message)
+        pair.jobs.changed.connect(lambda *_args: self.readyChanged.emit())
+        for i, s in enumerate(pair.sessions):
+            s.cursor_changed.connect(lambda i=i: self._update_click_image(i))
+            s.decoder_changed.connect(lambda: self._grid_timer.start())
+            s.map_changed.connect(self._update_titles)
+            self.canvases[i].set_session(s)
+            self._update_click_image(i)
+        pair.samples_changed.connect(self._update_samples)
+        pair.gaps_changed.connect(self._update_heat)
+        pair.grids_changed.connect(self._update_grid_images)
+        pair.sessions[0].data_changed.connect(
+            lambda: self.compute_gaps() if self.heat_check.isChecked() else None)
+        pair.alignment_changed.connect(
+            lambda: self.compute_gaps() if self.heat_check.isChecked() else None)
+        self.strip.set_pair(pair)
+        self.metrics_panel.set_pair(pair)
+        self.shown.set(list(pair.sessions))
+        self._update_titles()
+        self._update_samples()
+        self._update_heat()
+        self._update_grid_images()
 
     def start_loading(self) -> None:
         """Build the networks and load the data in the background; refine a UMAP alignment."""
-        from .jobs import load_pair, refine_alignment
-
-        sides = self.state.sides
-        if not sides:
-            return
-        files = [s.model_file for s in sides]
-        spec = str(files[0].meta.get("data_spec") or "digits")
-        job = self.jobs.start("runtime", lambda cancel: load_pair(files, spec, cancel))
-        version = self._pair_version
-        job.progress.connect(lambda st: self._on_runtime_event(st)
-                             if version == self._pair_version else None)
-        job.failed.connect(lambda msg: self.state.message.emit(f"cannot load: {msg}"))
-        job.finished.connect(self.readyChanged)
-        job.start()
-        left = sides[0].latent_map
-        if left.method == "umap" and self.state.unaligned_map is not None:
-            codes = np.asarray(self.state.unaligned_map.codes)
-            job = self.jobs.start("align", lambda cancel: refine_alignment(codes, left, cancel))
-            job.succeeded.connect(lambda m: self._on_aligned(m)
-                                  if version == self._pair_version else None)
-            job.failed.connect(lambda msg: self.state.message.emit(
-                f"kept the Procrustes alignment: {msg}"))
-            job.finished.connect(self.readyChanged)
-            job.start()
-
-    def _on_runtime_event(self, st) -> None:
-        if st.stage == "model":
-            model, decoder = st.payload
-            self.state.set_model(st.index, model, decoder)
-            if self.state.ready():
-                self.state.message.emit("ready — click a map to decode in both models")
-        elif st.stage == "data":
-            self.state.set_data(st.payload)
-            if self.heat_check.isChecked():
-                self.compute_gaps()
-
-    def _on_aligned(self, aligned) -> None:
-        from explorer.core.analysis.compare import alignment_error
-
-        self.state.set_side_map(1, aligned)
-        err = alignment_error(aligned.positions, self.state.sides[0].latent_map.positions)
-        aligned.params["alignment_error"] = round(err, 6)
-        self.state.message.emit(f"VAE map laid out from the AE map and aligned "
-                                f"(relative error {err:.2f})")
-        if self.heat_check.isChecked():
-            self.compute_gaps()
+        if self.pair is not None:
+            self.pair.start_loading()
 
     def is_ready(self) -> bool:
-        return (self.state.ready() and self.state.data is not None
-                and not self.jobs.running("runtime") and not self.jobs.running("align"))
+        return self.pair is not None and self.pair.is_ready()
 
-    # ---- samples & images -------------------------------------------------------------------
+    def _update_titles(self) -> None:
+        if self.pair is None:
+            return
+        for i, (canvas, s) in enumerate(zip(self.canvases, self.pair.sessions, strict=True)):
+            method = s.latent_map.method if s.latent_map is not None else "mapping…"
+            canvas.title.setText(f"{SIDE_TITLES[i]} — {s.name} ({s.kind.upper()}, {method}"
+                                 f"{', aligned' if i else ''})")
+
+    # ---- images at the point, samples ---------------------------------------------------------
+    def _update_click_image(self, i: int) -> None:
+        s = self.pair.sessions[i] if self.pair is not None else None
+        image = None if s is None else s.cursor_image
+        waiting = s is not None and image is None and s.cursor_xy is not None
+        self.click_boxes[i].set_image(image, "model loading…" if waiting else "")
+
     def sample(self, n: int) -> None:
+        if self.pair is None:
+            return
         try:
-            self.state.sample(n)
+            self.pair.sample(n)
         except ValueError as exc:
-            self.state.message.emit(str(exc))
+            self.show_message(str(exc))
 
-    def _update_click_images(self) -> None:
-        for box, s in zip(self.click_boxes, self.state.sides, strict=False):
-            waiting = s.click_image is None and self.state.cursor_xy is not None
-            box.set_image(s.click_image, "model loading…" if waiting else "")
-
-    def _update_sample_images(self) -> None:
-        for box, s in zip(self.sample_boxes, self.state.sides, strict=False):
-            if s.samples is None or not len(s.samples.images):
+    def _update_samples(self) -> None:
+        samples = self.pair.samples if self.pair is not None else [None, None]
+        for box, canvas, smp in zip(self.sample_boxes, self.canvases, samples, strict=True):
+            if smp is None or not len(smp.images):
                 box.set_image(None, "")
+                canvas.set_samples(None)
                 continue
-            per_row = int(np.ceil(np.sqrt(len(s.samples.images))))
-            box.set_image(tile_grid(np.asarray(s.samples.images), per_row),
-                          f"{len(s.samples.images)} from {s.samples.prior.description}")
+            per_row = int(np.ceil(np.sqrt(len(smp.images))))
+            box.set_image(tile_grid(np.asarray(smp.images), per_row),
+                          f"{len(smp.images)} from {smp.prior.description}")
+            canvas.set_samples(smp.positions)
 
     # ---- gap heatmap ------------------------------------------------------------------------
     def set_heatmap(self, on: bool) -> None:
@@ -301,154 +270,114 @@ class CompareWindow(QMainWindow):
             return
         if on:
             self.compute_gaps()
-        self._apply_heat_visibility()
-
-    def _apply_heat_visibility(self) -> None:
-        for pane in self.panes:
-            pane.set_heat_visible(self.heat_check.isChecked())
+        self._update_heat()
 
     def _on_range_changed(self, *_args) -> None:
         if self.heat_check.isChecked():
             self._gap_timer.start()
         self._grid_timer.start()
 
-    def _update_heat_note(self) -> None:
-        lv = self.state.gap_levels
-        self.heat_note.setText("" if lv is None else
-                               f" dark = plausible … bright = ≥ {lv[1]:.2f} RMS from every "
+    def compute_gaps(self) -> None:
+        """Score a 64 x 64 grid over the visible area for both models, in the background."""
+        if self.pair is None:
+            return
+        job = self.pair.compute_gaps(self.canvases[0].visible_rect(), GAP_RESOLUTION)
+        if job is not None:
+            job.progress.connect(self.show_progress)
+            job.finished.connect(lambda: self.show_progress(None))
+
+    def _update_heat(self) -> None:
+        pair = self.pair
+        levels = None if pair is None else pair.gap_levels
+        grids = [None, None] if pair is None else pair.gaps
+        for canvas, grid in zip(self.canvases, grids, strict=True):
+            canvas.set_heat(grid, levels, self.heat_check.isChecked())
+        self.heat_note.setText("" if levels is None else
+                               f" dark = plausible … bright = ≥ {levels[1]:.2f} RMS from every "
                                "real image ")
 
     # ---- decoded grid -----------------------------------------------------------------------
     def update_grids(self) -> None:
         """Decode the N x N grid over the visible area (only while its tab is shown: a
         hidden figure need not follow every pan)."""
-        if self.tabs.currentWidget() is not self.grid_boxes[0].parentWidget():
+        if self.pair is None or self.tabs.currentWidget() is not self.grid_boxes[0].parentWidget():
             return
-        self.state.decode_grids(self.panes[0].visible_rect(), self.grid_count.value())
+        self.pair.decode_grids(self.canvases[0].visible_rect(), self.grid_count.value())
 
     def _update_grid_images(self) -> None:
-        for box, s in zip(self.grid_boxes, self.state.sides, strict=False):
-            box.set_image(s.grid_image, "" if s.grid_image is None else
-                          f"{self.state.grid_n} × {self.state.grid_n}")
-
-    def compute_gaps(self) -> None:
-        """Score a 64 x 64 grid over the visible area for both models, in the background."""
-        from .jobs import gap_task
-
-        st = self.state
-        if not st.ready() or st.data is None:
-            return  # recomputed once the models and the data have arrived
-        for j in self.jobs.running("gaps"):
-            j.cancel()
-        self._gap_version += 1
-        version = self._gap_version
-        rect = self.panes[0].visible_rect()
-        decoders = [s.decoder for s in st.sides]
-        maps = [s.latent_map for s in st.sides]
-        images, index = st.data.images, self._gap_index
-        job = self.jobs.start("gaps", lambda cancel: gap_task(
-            decoders, maps, images, index, rect, GAP_RESOLUTION, cancel))
-        job.progress.connect(lambda ev: self._progress(ev.fraction, "gap scores"))
-        job.succeeded.connect(lambda out: self._on_gaps(version, out))
-        job.failed.connect(lambda msg: self.state.message.emit(f"gap heatmap failed: {msg}"))
-        job.finished.connect(lambda: self._progress(None))
-        job.start()
-
-    def _on_gaps(self, version: int, out) -> None:
-        index, grids = out
-        self._gap_index = index
-        if version == self._gap_version:
-            self.state.set_gaps(grids)
+        images = self.pair.grid_images if self.pair is not None else [None, None]
+        n = self.pair.grid_n if self.pair is not None else 0
+        for box, image in zip(self.grid_boxes, images, strict=True):
+            box.set_image(image, "" if image is None else f"{n} × {n}")
 
     # ---- metrics -------------------------------------------------------------------------------
     def compute_metrics(self) -> None:
         """Measure both models (explorer.core.analysis.metrics) in the background."""
-        from .jobs import metrics_task
-
-        st = self.state
-        if not st.ready() or st.data is None:
-            self.state.message.emit("the models are still loading; try again in a moment")
+        if self.pair is None:
             return
-        if self.jobs.running("metrics"):
+        job = self.pair.compute_metrics(self.metric_settings)
+        if job is None:
             return
-        models = {s.name: s.model for s in st.sides}
-        data, settings = st.data, self.metric_settings
         self.metrics_panel.run_button.setEnabled(False)
-        job = self.jobs.start("metrics", lambda cancel: metrics_task(models, data, settings,
-                                                                     cancel))
-        job.progress.connect(lambda ev: self._progress(ev.fraction, ev.message))
-        job.succeeded.connect(self.state.set_metrics)
-        job.failed.connect(lambda msg: self.state.message.emit(f"metrics failed: {msg}"))
-        job.finished.connect(lambda: (self._progress(None),
+        job.progress.connect(self.show_progress)
+        job.finished.connect(lambda: (self.show_progress(None),
                                       self.metrics_panel.run_button.setEnabled(True)))
-        job.start()
-
-    def _progress(self, fraction: float | None, text: str = "") -> None:
-        if fraction is None:
-            self.task_bar.hide()
-            return
-        self.task_bar.show()
-        self.task_bar.setValue(int(1000 * max(0.0, min(1.0, fraction))))
-        self.task_bar.setFormat(text[:40] or "%p%")
-        self.task_bar.setTextVisible(True)
 
     # ---- training a pair ----------------------------------------------------------------------
     def show_train_dialog(self) -> None:
-        from .train_dialog import PairRequest, TrainPairDialog
+        from explorer.session.training import PairRequest
+
+        from .train_dialog import TrainPairDialog
 
         running = self.jobs.running("train")
         if running:  # the button reads "Cancel training" meanwhile
             for j in running:
                 j.cancel()
-            self.state.message.emit("cancelling the training…")
+            self.show_message("cancelling the training…")
             return
         initial = PairRequest()
-        if self.state.sides:
-            cfg = self.state.sides[0].model_file.meta.get("config", {})
-            initial = PairRequest(data_spec=str(self.state.sides[0].model_file.meta.get(
-                "data_spec") or "digits"), arch=str(cfg.get("arch", "conv")),
-                latent_dim=int(cfg.get("latent_dim", 8)), epochs=int(cfg.get("epochs", 10)),
-                seed=int(cfg.get("seed", 0)))
+        if self.pair is not None:
+            s = self.pair.left
+            initial = PairRequest(data_spec=s.data_spec or "digits",
+                                  arch=str(s.config.get("arch", "conv")),
+                                  latent_dim=int(s.config.get("latent_dim", 8)),
+                                  epochs=int(s.config.get("epochs", 10)),
+                                  seed=int(s.config.get("seed", 0)))
         dlg = TrainPairDialog(initial, self)
         if dlg.exec():
             self.train_pair(dlg.request())
 
     def train_pair(self, request) -> None:
         """Train the pair in the background (one progress bar), then open it here."""
-        from .jobs import train_pair_task
+        from explorer.session.training import train_pair_task
 
         if self.jobs.running("train"):
-            self.state.message.emit("a comparison pair is already training")
+            self.show_message("a comparison pair is already training")
             return
         self.train_button.setText("Cancel training")
         job = self.jobs.start("train", lambda cancel: train_pair_task(request, cancel))
         job.progress.connect(self._on_train_progress)
         job.succeeded.connect(self._on_pair_trained)
-        job.failed.connect(lambda msg: self.state.message.emit(f"training failed: {msg}"))
-        job.cancelled.connect(lambda: self.state.message.emit("training cancelled"))
-        job.finished.connect(lambda: (self._progress(None),
-                                      self.train_button.setText("Train comparison pair…"),
-                                      self.readyChanged.emit()))
+        job.failed.connect(lambda msg: self.show_message(f"training failed: {msg}"))
+        job.cancelled.connect(lambda: self.show_message("training cancelled"))
+        job.finished.connect(lambda: (self.show_progress(None),
+                                      self.train_button.setText("Train comparison pair…")))
         job.start()
 
     def _on_train_progress(self, ev) -> None:
         if ev.fraction is not None:
-            self._progress(ev.fraction, ev.message)
-            self.state.message.emit(f"training the pair: {ev.message}")
+            self.show_progress(ev)
+            self.show_message(f"training the pair: {ev.message}")
         else:
-            self.state.message.emit(ev.message)
+            self.show_message(ev.message)
 
     def _on_pair_trained(self, paths) -> None:
-        if self.open_pair(paths):
-            self.start_loading()
-            self.state.message.emit(f"trained pair saved as {paths[0]} and {paths[1]}")
+        if self.open_pair(paths, load=True):
+            self.show_message(f"trained pair saved as {Path(paths[0]).name} and "
+                              f"{Path(paths[1]).name}")
 
     # ---- shutdown ---------------------------------------------------------------------------------
     def shutdown(self) -> None:
         self._gap_timer.stop()
         self._grid_timer.stop()
-        self.jobs.shutdown()
-
-    def closeEvent(self, ev):  # noqa: N802 - Qt naming
-        self.shutdown()
-        super().closeEvent(ev)
+        super().shutdown()

@@ -1,10 +1,12 @@
 """The application views as dock panels: latent traversal, denoising, inpainting, anomaly
 ranking and retrieval. Each is a thin widget over `explorer.core.analysis.applications`.
 
-`add_application_panels(window, state)` docks them (tabified on the right, hidden at
-start so the window opens as before) and adds a Views menu that shows each one. A
-hidden panel does no work. For screenshots and demos the environment variable
-`LATENT_ATLAS_SHOW_PANEL` (a panel key, e.g. `denoise`) shows one panel at start.
+`add_application_panels(window, shown, jobs)` docks them (tabified on the right, hidden
+at start so the window opens as before) and adds a Views menu that shows each one. A
+hidden panel does no work. The panels work on the window's shown sessions: the active
+model in the main window, the AE and the VAE side by side in the compare window. For
+screenshots and demos the environment variable `LATENT_ATLAS_SHOW_PANEL` (a panel key,
+e.g. `denoise`) shows one panel at start.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import os
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
-from ..state import AtlasState
-from ..workers import JobManager
+from explorer.session.jobs import Jobs
+from explorer.session.workspace import ShownSessions
+
 from .anomaly import AnomalyPanel
 from .denoise import DenoisePanel
 from .inpaint import InpaintPanel
@@ -37,19 +40,18 @@ __all__ = ["PANELS", "AnomalyPanel", "DenoisePanel", "InpaintPanel", "RetrievalP
            "TraversalPanel", "add_application_panels"]
 
 
-def add_application_panels(window: QMainWindow, state: AtlasState) -> dict[str, QDockWidget]:
+def add_application_panels(window: QMainWindow, shown: ShownSessions,
+                           jobs: Jobs) -> dict[str, QDockWidget]:
     """Create every application panel in its own dock on `window`; returns key -> dock.
 
-    The panels share the window's `jobs` (so closing the window stops their work too).
+    The panels work on the sessions in `shown` and share the window's `jobs` (so closing
+    the window stops their work too).
     """
-    jobs = getattr(window, "jobs", None)
-    if jobs is None:
-        jobs = JobManager(window)
     docks: dict[str, QDockWidget] = {}
     first = None
     menu = window.menuBar().addMenu("&Views")
     for key, title, cls, shortcut in PANELS:
-        panel = cls(state, jobs)
+        panel = cls(shown, jobs)
         panel.setMinimumWidth(MIN_WIDTH)
         dock = QDockWidget(title, window)
         dock.setObjectName(f"panel-{key}")

@@ -1,5 +1,6 @@
 """Denoising panel: corrupt a sample (or your image) with a chosen noise and level, and
-show clean, noisy and every open model's reconstruction side by side with MSE / PSNR.
+show clean, noisy and each shown model's reconstruction side by side with MSE / PSNR
+(the active model in the main window, the AE and the VAE in the compare window).
 
 All numbers come from `explorer.core.analysis.applications.denoise`; one image per model is a
 millisecond of work, so it runs on the GUI thread as the slider moves (coalesced).
@@ -22,11 +23,12 @@ from PySide6.QtWidgets import (
 from explorer.core.analysis.applications import NOISE_KINDS, ApplicationError, denoise
 from explorer.core.analysis.applications.denoise import error_caption
 from explorer.core.io.images import sample_display
+from explorer.session.jobs import Jobs
+from explorer.session.workspace import ShownSessions
 
 from ..image_box import ImageBox
-from ..state import AtlasState
-from ..workers import JobManager
-from .common import PanelBase, SamplePicker, hint_label
+from .common import PanelBase, hint_label, session_title, sync_count
+from .picker import SamplePicker
 
 NOISE_TITLES = {"gaussian": "Gaussian", "masking": "masking (pixels zeroed)",
                 "salt-and-pepper": "salt and pepper"}
@@ -45,10 +47,10 @@ def _two_lines(caption: str) -> str:
 
 
 class DenoisePanel(PanelBase):
-    def __init__(self, state: AtlasState, jobs: JobManager | None = None,
+    def __init__(self, shown: ShownSessions, jobs: Jobs | None = None,
                  parent: QWidget | None = None):
-        super().__init__(state, jobs, parent)
-        self.picker = SamplePicker(state)
+        super().__init__(shown, jobs, parent)
+        self.picker = SamplePicker(shown)
         self.noise = QComboBox()
         for kind in NOISE_KINDS:
             self.noise.addItem(NOISE_TITLES.get(kind, kind), kind)
@@ -69,7 +71,7 @@ class DenoisePanel(PanelBase):
         self.grid.addWidget(self.clean, 0, 0)
         self.grid.addWidget(self.noisy, 0, 1)
         self.hint = hint_label()
-        self.results: dict[str, object] = {}  # model name -> DenoiseResult (tests read it)
+        self.results: dict[str, object] = {}  # session name -> DenoiseResult (tests read it)
 
         noise_row = QHBoxLayout()
         noise_row.addWidget(QLabel("Noise"))
@@ -92,8 +94,7 @@ class DenoisePanel(PanelBase):
         self.noise.currentIndexChanged.connect(self.schedule)
         self.level.valueChanged.connect(self.schedule)
         self.reseed.clicked.connect(self._new_seed)
-        for sig in (state.entriesChanged, state.decoderChanged):
-            sig.connect(self.schedule)
+        self.follow([("decoder_changed", self.schedule)])
 
     def noise_level(self) -> tuple[str, float]:
         """The noise kind and level the controls show (slider 0..100 -> 0..1)."""
@@ -104,20 +105,13 @@ class DenoisePanel(PanelBase):
         self.schedule()
 
     def _models(self, shape) -> list:
-        """Every open model that can take this image: the active one first."""
-        entries = [self.state.active] + [e for e in self.state.entries if e is not self.state.active]
-        return [e for e in entries if e is not None and e.model is not None
-                and tuple(e.input_shape) == tuple(shape)]
+        """Every shown model that can take this image, in the shown order."""
+        return [s for s in self.sessions if s.model is not None
+                and tuple(s.input_shape) == tuple(shape)]
 
     def _set_recon_boxes(self, n: int) -> None:
-        while len(self.recon_boxes) > n:
-            box = self.recon_boxes.pop()
-            self.grid.removeWidget(box)
-            box.deleteLater()
-        while len(self.recon_boxes) < n:
-            box = ImageBox("model", min_size=BOX_PX)  # a title, or it is never laid out
+        for box in sync_count(self.recon_boxes, n, _recon_box, self.grid):
             box.setMaximumHeight(MAX_BOX_HEIGHT)
-            self.recon_boxes.append(box)
         # Flow the boxes into as many columns as the panel's width takes.
         columns = max(2, min(MAX_COLUMNS, self.width() // (BOX_PX + 16)))
         for k, box in enumerate([self.clean, self.noisy, *self.recon_boxes]):
@@ -139,27 +133,31 @@ class DenoisePanel(PanelBase):
         self._set_recon_boxes(len(models))
         self.results = {}
         first = None
-        for e, box in zip(models, self.recon_boxes, strict=True):
-            box.title.setText(f"{e.name} ({e.kind.upper()})")
+        for s, box in zip(models, self.recon_boxes, strict=True):
+            box.title.setText(session_title(s))
             try:
-                r = denoise(e.model, picked.image, kind, level, seed=self.seed,
+                r = denoise(s.model, picked.image, kind, level, seed=self.seed,
                             labels=picked.label)
             except ApplicationError as exc:
                 box.set_image(None, str(exc))
                 continue
-            self.results[e.name] = r
-            s = r.summary()
+            self.results[s.name] = r
+            m = r.summary()
             box.set_image(sample_display(r.reconstruction, [0])[0],
-                          _two_lines(error_caption(s["recon_mse"], s["recon_psnr"])))
+                          _two_lines(error_caption(m["recon_mse"], m["recon_psnr"])))
             first = first or r
         if first is None:
-            self.hint.setText("No open model could denoise this image.")
+            self.hint.setText("No shown model could denoise this image.")
             return
-        s = first.summary()
+        m = first.summary()
         self.clean.set_image(sample_display(first.clean, [0])[0], picked.title)
         self.noisy.set_image(sample_display(first.noisy, [0])[0],
-                             _two_lines(error_caption(s["noisy_mse"], s["noisy_psnr"])))
-        skipped = len([e for e in self.state.entries if e.model is not None]) - len(models)
-        note = f" ({skipped} open model(s) take a different image size)" if skipped else ""
+                             _two_lines(error_caption(m["noisy_mse"], m["noisy_psnr"])))
+        skipped = len([s for s in self.sessions if s.model is not None]) - len(models)
+        note = f" ({skipped} shown model(s) take a different image size)" if skipped else ""
         self.hint.setText("Errors against the clean image; higher PSNR is better. Each model "
                           f"sees the same noisy image{note}.")
+
+
+def _recon_box() -> ImageBox:
+    return ImageBox("model", min_size=BOX_PX)  # a title, or it is never laid out

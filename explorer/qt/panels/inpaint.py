@@ -4,7 +4,8 @@ fills the hole by iterating encode -> decode with the known pixels kept fixed.
 Mask editing is `explorer.core.analysis.applications.masks` (pixel arithmetic), the fill is
 `explorer.core.analysis.applications.inpaint`; a few encode/decode passes of one image take
 milliseconds to a tenth of a second, so they run in a background job whenever the mask
-is released (one at a time; the newest request wins).
+is released (one at a time; the newest request wins). With two shown models (the compare
+window) both fill the same hole of the same image, one result under the other.
 """
 
 from __future__ import annotations
@@ -25,14 +26,20 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.analysis.applications import inpaint, masked_mse, mean_fill
-from explorer.core.analysis.applications.masks import mask_overlay, paint_stroke, rectangle_between
+from explorer.core.analysis.applications.masks import (
+    mask_overlay,
+    paint_stroke,
+    rectangle_between,
+)
 from explorer.core.inference import one_torch_thread
 from explorer.core.io.images import sample_display
+from explorer.session.jobs import Jobs
+from explorer.session.session import Session
+from explorer.session.workspace import ShownSessions
 
 from ..image_box import BACKGROUND, ImageBox
-from ..state import AtlasState
-from ..workers import JobManager
-from .common import PanelBase, PickedImage, SamplePicker, hint_label
+from .common import PanelBase, hint_label, session_title, sync_count
+from .picker import PickedImage, SamplePicker
 
 TOOLS = (("rectangle", "rectangle"), ("brush", "brush"), ("eraser", "eraser"))
 
@@ -85,10 +92,10 @@ class MaskCanvas(pg.GraphicsLayoutWidget):
 
 
 class InpaintPanel(PanelBase):
-    def __init__(self, state: AtlasState, jobs: JobManager | None = None,
+    def __init__(self, shown: ShownSessions, jobs: Jobs | None = None,
                  parent: QWidget | None = None):
-        super().__init__(state, jobs, parent)
-        self.picker = SamplePicker(state)
+        super().__init__(shown, jobs, parent)
+        self.picker = SamplePicker(shown)
         self.tool = QComboBox()
         for key, title in TOOLS:
             self.tool.addItem(title, key)
@@ -105,7 +112,7 @@ class InpaintPanel(PanelBase):
         self.iterations.setToolTip("Known pixels are reset after each pass")
         self.clear_button = QPushButton("Clear mask")
         self.canvas = MaskCanvas()
-        self.filled = ImageBox("filled by the model", min_size=96)
+        self.filled_boxes: list[ImageBox] = []  # one per shown model
         self.original = ImageBox("original", min_size=96)
         self.hint = hint_label()
 
@@ -118,9 +125,9 @@ class InpaintPanel(PanelBase):
         fill.addWidget(QLabel("Fill with"))
         fill.addWidget(self.iterations)
         fill.addStretch(1)
-        results = QVBoxLayout()
-        results.addWidget(self.filled, 1)
+        self.results_layout = results = QVBoxLayout()
         results.addWidget(self.original, 1)
+        self._set_filled_boxes([])
         images = QHBoxLayout()
         images.addWidget(self.canvas, 3)
         images.addLayout(results, 2)
@@ -133,7 +140,8 @@ class InpaintPanel(PanelBase):
         layout.addWidget(self.hint)
 
         self.hole: np.ndarray | None = None  # H x W, True = pixel to fill
-        self.result = None  # the last core InpaintResult (tests read it)
+        self.results: list = []  # the last core InpaintResult of each shown model
+        self.result = None  # the first model's (tests read it)
         self._picked = None
         self._drag_start: np.ndarray | None = None
         self._last_point: np.ndarray | None = None
@@ -145,7 +153,29 @@ class InpaintPanel(PanelBase):
         self.picker.changed.connect(self.schedule)
         self.iterations.valueChanged.connect(self.schedule)
         self.clear_button.clicked.connect(self.clear_mask)
-        state.decoderChanged.connect(self.schedule)
+        self.follow([("decoder_changed", self.schedule)])
+
+    @property
+    def filled(self) -> ImageBox:
+        """The first model's filled image."""
+        return self.filled_boxes[0]
+
+    def _set_filled_boxes(self, sessions: list[Session]) -> None:
+        n = max(1, len(sessions))
+        for box in sync_count(self.filled_boxes, n, _filled_box, self.results_layout):
+            self.results_layout.insertWidget(len(self.filled_boxes) - 1, box, 1)
+        for k, box in enumerate(self.filled_boxes):
+            many = len(sessions) > 1
+            box.title.setText(f"filled by {session_title(sessions[k])}" if many
+                              else "filled by the model")
+
+    def _show_results(self, results: list, captions: list[str]) -> None:
+        self.results = results
+        self.result = results[0] if results else None
+        for k, box in enumerate(self.filled_boxes):
+            r = results[k] if k < len(results) else None
+            box.set_image(None if r is None else sample_display(r.filled, [0])[0],
+                          captions[k] if k < len(captions) else "")
 
     # ---- mask editing --------------------------------------------------------------------
     def clear_mask(self) -> None:
@@ -199,11 +229,11 @@ class InpaintPanel(PanelBase):
     def refresh(self) -> None:
         picked, why = self.picker.picked()
         self._picked = picked
-        e = self.state.active
-        if picked is None or e is None or e.model is None:
-            self.result = None
+        sessions = self._fill_sessions(picked)
+        self._set_filled_boxes(sessions)
+        if picked is None or not sessions:
+            self._show_results([], [])
             self.canvas.set_image(None)
-            self.filled.set_image(None, "")
             self.original.set_image(None, "")
             self.hint.setText(why or "Waiting for the model to load…")
             return
@@ -213,18 +243,23 @@ class InpaintPanel(PanelBase):
         self._show_canvas()
         self.original.set_image(sample_display(picked.image[None], [0])[0], picked.title)
         if not self.hole.any():
-            self.result = None
-            self.filled.set_image(None, "")
+            self._show_results([], [])
             self.hint.setText("Drag a rectangle (or choose the brush) on the image to erase a "
                               "region; the model fills it in.")
             return
-        self._start_fill(e.model, picked, self.hole.copy(), self.iterations.value())
+        self._start_fill(sessions, picked, self.hole.copy(), self.iterations.value())
+
+    def _fill_sessions(self, picked: PickedImage | None) -> list[Session]:
+        """The shown models that can fill the picked image."""
+        shape = None if picked is None else tuple(picked.image.shape)
+        return [s for s in self.sessions if s.model is not None and s.input_shape == shape]
 
     def filling(self) -> bool:
         """True while a fill runs in the background (or another is queued after it)."""
         return self._fill_pending or (self._fill_job is not None and self._fill_job.is_running())
 
-    def _start_fill(self, model, picked: PickedImage, hole: np.ndarray, steps: int) -> None:
+    def _start_fill(self, sessions: list[Session], picked: PickedImage, hole: np.ndarray,
+                    steps: int) -> None:
         # One fill at a time: a hundred encode -> decode passes of a 28 x 28 image take
         # over 100 ms, too long for the GUI thread. Requests arriving meanwhile collapse
         # into one refresh once the running fill is done.
@@ -232,8 +267,12 @@ class InpaintPanel(PanelBase):
             self._fill_pending = True
             return
         self._fill_pending = False
-        job = self.jobs.start("inpaint", lambda _cancel: fill_hole(model, picked, hole, steps))
-        job.succeeded.connect(lambda out: self._on_filled(picked, hole, steps, out))
+        models = [s.model for s in sessions]
+        job = self.jobs.start("inpaint", lambda _cancel: [fill_hole(m, picked, hole, steps)
+                                                          for m in models], supersede=False)
+        job.succeeded.connect(lambda out: self._on_filled(list(zip(sessions, models,
+                                                                   strict=True)),
+                                                          picked, hole, steps, out))
         job.failed.connect(self._on_fill_failed)
         job.finished.connect(self._on_fill_finished)
         self._fill_job = job
@@ -245,23 +284,33 @@ class InpaintPanel(PanelBase):
 
     def _on_fill_failed(self, msg: str) -> None:
         if not self._fill_pending:
-            self.result = None
-            self.filled.set_image(None, "")
+            self._show_results([], [])
             self.hint.setText(msg)
 
-    def _on_filled(self, picked: PickedImage, hole: np.ndarray, steps: int, out) -> None:
+    def _on_filled(self, filled_by: list[tuple[Session, object]], picked: PickedImage,
+                   hole: np.ndarray, steps: int, out: list) -> None:
         current = self._picked
         if (self._fill_pending or current is None or self.hole is None
                 or steps != self.iterations.value() or not np.array_equal(hole, self.hole)
-                or not np.array_equal(picked.image, current.image)):
+                or not np.array_equal(picked.image, current.image)
+                or [(id(s), id(s.model)) for s in self._fill_sessions(current)]
+                != [(id(s), id(m)) for s, m in filled_by]):
             return  # outdated: the inputs changed while it ran; the next fill is coming
-        r, err, base = out
-        self.result = r
-        self.filled.set_image(sample_display(r.filled, [0])[0],
-                              f"error in the hole {err:.4f}\n(mean fill {base:.4f})")
+        sessions = [s for s, _ in filled_by]
+        self._show_results([r for r, _, _ in out],
+                           [f"error in the hole {err:.4f}\n(mean fill {base:.4f})"
+                            for _, err, base in out])
+        many = len(sessions) > 1
+        changes = ", ".join(f"{s.kind.upper() + ' ' if many else ''}{r.changes[-1]:.4f}"
+                            for s, (r, _, _) in zip(sessions, out, strict=True))
+        r = out[0][0]
         self.hint.setText(f"{int(hole.sum())} pixels filled in {r.iterations} iteration(s); "
-                          f"the last changed the hole by {r.changes[-1]:.4f} on average. "
+                          f"the last changed the hole by {changes} on average. "
                           "Known pixels are never changed.")
+
+
+def _filled_box() -> ImageBox:
+    return ImageBox("filled by the model", min_size=96)
 
 
 def fill_hole(model, picked: PickedImage, hole: np.ndarray, steps: int):

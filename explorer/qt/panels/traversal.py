@@ -3,10 +3,13 @@ code (the clicked point, the hovered sample or your image), with the KL per dime
 a variational model in the row titles and an option to sort the rows by it.
 
 The grid comes from `explorer.core.analysis.applications.latent_traversal`; the KL per dimension
-(an encode of the data) runs once per model in a background job.
+(an encode of the data) runs once per model in a background job. With two shown models
+(the compare window) their grids stand side by side, around the same point or sample.
 """
 
 from __future__ import annotations
+
+import weakref
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -31,10 +34,18 @@ from explorer.core.analysis.applications import (
 )
 from explorer.core.analysis.applications.traversal import even_subset
 from explorer.core.io.images import image_strip
+from explorer.session.jobs import Jobs
+from explorer.session.session import Session
+from explorer.session.workspace import ShownSessions
 
-from ..state import AtlasState, ModelEntry
-from ..workers import JobManager
-from .common import PanelBase, hint_label, model_ready, to_pixmap
+from .common import (
+    PanelBase,
+    SessionColumns,
+    hint_label,
+    model_ready,
+    shared_reason,
+    to_pixmap,
+)
 
 CELL_PX = 44  # target size of one decoded image in the grid
 KL_SAMPLE_LIMIT = 5000  # the mean KL per dimension is estimated on at most this many images
@@ -92,9 +103,9 @@ class TraversalGrid(QWidget):
 
 
 class TraversalPanel(PanelBase):
-    def __init__(self, state: AtlasState, jobs: JobManager | None = None,
+    def __init__(self, shown: ShownSessions, jobs: Jobs | None = None,
                  parent: QWidget | None = None):
-        super().__init__(state, jobs, parent)
+        super().__init__(shown, jobs, parent)
         self.source = QComboBox()
         for key, title in SOURCES:
             self.source.addItem(title, key)
@@ -114,10 +125,10 @@ class TraversalPanel(PanelBase):
         self.sort_kl.setToolTip("Most informative dimensions first (variational models)")
         self.header = hint_label()
         self.hint = hint_label()
-        self.grid = TraversalGrid()
+        self.columns = SessionColumns(TraversalGrid)  # one grid per shown model
         self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setWidget(self.grid)
+        scroll.setWidget(self.columns)
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Around"))
@@ -136,158 +147,187 @@ class TraversalPanel(PanelBase):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.hint)
 
-        self._hover_index: int | None = None
         self._conditional = False
-        self._kl: dict[int, tuple[ModelEntry, object, np.ndarray]] = {}
-        self._kl_running: set[int] = set()
-        self._sigma: dict[int, tuple[ModelEntry, object, np.ndarray, str]] = {}
-        self.traversal = None  # the last core Traversal shown (tests read it)
+        # Per session: (its images, KL per dimension or None, error message) and
+        # (its codes, sigma, scale name); weak, so a closed model's numbers go with it.
+        self._kl: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._sigma: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.traversals: list = []  # the core Traversal of each shown model (None: nothing)
+        self.traversal = None  # the first model's (tests read it)
 
         for w in (self.source, self.label):
             w.currentIndexChanged.connect(self.schedule)
         self.steps.valueChanged.connect(self.schedule)
         self.span.valueChanged.connect(self.schedule)
         self.sort_kl.toggled.connect(self.schedule)
-        state.cursorChanged.connect(self._on_cursor)
-        state.hoverChanged.connect(self._on_hover)
-        state.placedChanged.connect(self._on_placed)
-        for sig in (state.activeChanged, state.decoderChanged, state.dataChanged,
-                    state.mapChanged):
-            sig.connect(self._on_model)
+        self.follow([("cursor_changed", self._on_cursor), ("hover_changed", self._on_hover),
+                     ("placed_changed", self._on_placed), ("decoder_changed", self._on_model),
+                     ("data_changed", self._on_model), ("map_changed", self._on_model)])
+
+    @property
+    def grid(self) -> TraversalGrid:
+        """The first model's grid."""
+        return self.columns.widgets[0]
+
+    @property
+    def grids(self) -> list[TraversalGrid]:
+        return list(self.columns.widgets)
+
+    # ---- sessions -> panel -------------------------------------------------------------
+    def _on_sessions(self) -> None:
         self._on_model()
 
-    # ---- state -> panel ----------------------------------------------------------------
     def _on_cursor(self) -> None:
         if self.source.currentData() == "clicked":
             self.schedule()
 
     def _on_hover(self) -> None:
-        # Leaving the map clears the hover; keep showing the last sample then.
-        if self.state.hover_index is not None:
-            self._hover_index = self.state.hover_index
-            if self.source.currentData() == "hovered":
-                self.schedule()
+        if self.remember_hover() and self.source.currentData() == "hovered":
+            self.schedule()
 
     def _on_placed(self) -> None:
         if self.source.currentData() == "own":
             self.schedule()
 
     def _on_model(self) -> None:
-        e = self.state.active
-        conditional = e is not None and e.model is not None and e.model.config.is_conditional
+        models = [s for s in self.sessions if s.model is not None]
+        conditional = next((s for s in models if s.model.config.is_conditional), None)
         self.label.blockSignals(True)
         self.label.clear()
-        if conditional:
+        if conditional is not None:
             self.label.addItem("sample's label", None)
-            for k in range(int(e.model.config.n_classes)):
-                name = e.label_names[k] if k < len(e.label_names) else str(k)
-                self.label.addItem(f"label {name}", k)
+            names = conditional.label_names
+            for k in range(int(conditional.model.config.n_classes)):
+                self.label.addItem(f"label {names[k] if k < len(names) else k}", k)
         self.label.blockSignals(False)
-        self._conditional = conditional
-        self.label.setVisible(conditional)
-        self.label_title.setVisible(conditional)
-        variational = e is not None and e.model is not None and e.model.config.is_variational
-        self.sort_kl.setEnabled(variational)
+        self._conditional = conditional is not None
+        self.label.setVisible(self._conditional)
+        self.label_title.setVisible(self._conditional)
+        self.sort_kl.setEnabled(any(s.model.config.is_variational for s in models))
         self.schedule()
 
     # ---- work ----------------------------------------------------------------------------
-    def _code(self, e: ModelEntry) -> tuple[np.ndarray | None, int | None, str]:
+    def _code(self, s: Session) -> tuple[np.ndarray | None, int | None, str]:
         """(code, label of its sample, what it is) for the chosen source."""
         src = self.source.currentData()
         if src == "own":
-            if e.placed is None:
+            if s.placed is None:
                 return None, None, "Open your own picture with File ▸ Open image…"
-            return e.placed.z, None, f"your image {e.placed.name}"
+            return s.placed.z, None, f"your image {s.placed.name}"
         if src == "hovered":
-            i = self._hover_index
-            if i is None or not 0 <= i < e.n_points:
+            i = self.hover_index
+            if i is None or not 0 <= i < s.n_points:
                 return None, None, "Hover over a sample on the map."
-            label = int(e.labels[i]) if e.labels is not None and i < len(e.labels) else None
-            return np.asarray(e.latent_map.codes[i]), label, f"sample #{i}"
-        if self.state.cursor_z is None:
+            label = int(s.labels[i]) if s.labels is not None and i < len(s.labels) else None
+            return np.asarray(s.latent_map.codes[i]), label, f"sample #{i}"
+        if s.cursor_z is None:
             return None, None, "Click on the map to choose the point to traverse around."
-        x, y = (float(v) for v in self.state.cursor_xy)
-        return self.state.cursor_z, None, f"the point ({x:.2f}, {y:.2f})"
+        x, y = (float(v) for v in s.cursor_xy)
+        return s.cursor_z, None, f"the point ({x:.2f}, {y:.2f})"
 
-    def _scale(self, e: ModelEntry) -> tuple[np.ndarray, str]:
-        codes = e.latent_map.codes
-        cached = self._sigma.get(id(e))
-        if cached is None or cached[0] is not e or cached[1] is not codes:
-            sigma, name = traversal_scale(e.model, codes, "auto")
-            cached = self._sigma[id(e)] = (e, codes, sigma, name)
-        return cached[2], cached[3]
+    def _scale(self, s: Session) -> tuple[np.ndarray, str]:
+        codes = s.latent_map.codes
+        cached = self._sigma.get(s)
+        if cached is None or cached[0] is not codes:
+            sigma, name = traversal_scale(s.model, codes, "auto")
+            cached = self._sigma[s] = (codes, sigma, name)
+        return cached[1], cached[2]
 
-    def kl_for(self, e: ModelEntry) -> np.ndarray | None:
+    def kl_for(self, s: Session) -> np.ndarray | None:
         """The KL per dimension of a variational model (None until its job is done)."""
-        if not e.model.config.is_variational:
+        if not s.model.config.is_variational:
             return None
-        cached = self._kl.get(id(e))
-        if cached is not None and cached[0] is e and cached[1] is e.images:
-            return cached[2]
-        if e.images is not None and id(e) not in self._kl_running:
-            self._start_kl(e)
+        cached = self._kl.get(s)
+        if cached is not None and cached[0] is s.images:
+            return cached[1]
+        if s.images is not None and not self.jobs.running(_kl_job(s)):
+            self._start_kl(s)
         return None
 
-    def _start_kl(self, e: ModelEntry) -> None:
-        sub = even_subset(len(e.images), KL_SAMPLE_LIMIT)
-        images = e.images[sub]
-        labels = e.labels[sub] if e.labels is not None and len(e.labels) == len(e.images) else None
-        model, data = e.model, e.images
-        self._kl_running.add(id(e))
-        job = self.jobs.start("kl", lambda _cancel: kl_per_dim(model, images, labels))
-        job.succeeded.connect(lambda kl: self._on_kl(e, data, kl))
-        job.failed.connect(lambda msg: self._on_kl_failed(e, msg))
+    def _start_kl(self, s: Session) -> None:
+        sub = even_subset(len(s.images), KL_SAMPLE_LIMIT)
+        images = s.images[sub]
+        labels = s.labels[sub] if s.labels is not None and len(s.labels) == len(s.images) else None
+        model, data = s.model, s.images
+        job = self.jobs.start(_kl_job(s), lambda _cancel: kl_per_dim(model, images, labels))
+        job.succeeded.connect(lambda kl: self._on_kl(s, data, np.asarray(kl), ""))
+        job.failed.connect(lambda msg: self._on_kl(s, data, None, msg))
         job.start()
 
-    def _on_kl(self, e: ModelEntry, data, kl: np.ndarray) -> None:
-        self._kl_running.discard(id(e))
-        self._kl[id(e)] = (e, data, np.asarray(kl))
+    def _on_kl(self, s: Session, data, kl: np.ndarray | None, error: str) -> None:
+        self._kl[s] = (data, kl, error)
         self.schedule()
 
-    def _on_kl_failed(self, e: ModelEntry, msg: str) -> None:
-        self._kl_running.discard(id(e))
-        self._kl[id(e)] = (e, e.images, None)
-        self.hint.setText(f"The KL per dimension could not be computed: {msg}")
+    def _traverse(self, s: Session, label: int | None):
+        """(Traversal, what it is around) for one model, or (None, why not)."""
+        kl = self.kl_for(s)  # starts the KL job as soon as the data is there
+        code, sample_label, what = self._code(s)
+        if code is None:
+            return None, what
+        try:
+            sigma, scale = self._scale(s)
+            order = "kl" if kl is not None and self.sort_kl.isChecked() else "index"
+            t = latent_traversal(s.model, code, sigma=sigma, scale=scale,
+                                 steps=self.steps.value(), span=self.span.value(), kl=kl,
+                                 order=order, label=sample_label if label is None else label)
+        except ApplicationError as exc:
+            return None, str(exc)
+        return t, what
 
     def refresh(self) -> None:
-        e = self.state.active
-        if not model_ready(e):
+        sessions = [s for s in self.sessions if model_ready(s)]
+        grids = self.columns.set_sessions(sessions)
+        if not sessions:
             self._show_nothing("Open a model (or wait for it to load) to traverse its latent space.")
             return
-        kl = self.kl_for(e)  # starts the KL job as soon as the data is there
-        code, sample_label, what = self._code(e)
-        if code is None:
-            self._show_nothing(what)
-            return
         label = self.label.currentData() if self._conditional else None
-        if label is None:
-            label = sample_label
-        try:
-            sigma, scale = self._scale(e)
-            t = latent_traversal(e.model, code, sigma=sigma, scale=scale,
-                                 steps=self.steps.value(), span=self.span.value(), kl=kl,
-                                 order="kl" if kl is not None and self.sort_kl.isChecked() else "index",
-                                 label=label)
-        except ApplicationError as exc:
-            self._show_nothing(str(exc))
+        outcomes = [self._traverse(s, label) for s in sessions]
+        self.traversals = [t for t, _ in outcomes]
+        shown = [(t, what) for t, what in outcomes if t is not None]
+        reason = shared_reason(outcomes)
+        if reason is not None:
+            self._show_nothing(reason)
             return
-        self.traversal = t
-        self.grid.set_rows(t.row_titles(), t.rows, self.scroll.viewport().width())
+        self.traversal = self.traversals[0]
+        width = (self.scroll.viewport().width() - 8 * (len(sessions) - 1)) // len(sessions)
+        for k, (grid, (t, text)) in enumerate(zip(grids, outcomes, strict=True)):
+            grid.set_rows(t.row_titles() if t else [], t.rows if t else [], width)
+            self.columns.set_note(k, "" if t else text)
+        if not shown:
+            self.header.setText("")
+            self.hint.setText("")
+            return
+        t, what = shown[0]
         unit = "σ = 1 (the prior)" if t.scale == "prior" else "σ = spread of the data's codes"
         under = "" if t.label is None else f", decoded as label {t.label}"
         self.header.setText(f"Around {what}{under}: each row moves one dimension from "
                             f"−{self.span.value():g}σ to +{self.span.value():g}σ; {unit}.")
-        if e.model.config.is_variational and kl is None:
-            self.hint.setText("Computing the KL per dimension…" if e.images is not None
-                              else "The KL per dimension appears once the data has loaded.")
-        elif kl is not None:
-            self.hint.setText("KL per dimension in nats, averaged over the data: a dimension "
-                              "near 0 is unused (its row does not change).")
-        else:
-            self.hint.setText("")
+        self.hint.setText(self._kl_hint(sessions))
+
+    def _kl_hint(self, sessions: list[Session]) -> str:
+        variational = [s for s in sessions if s.model.config.is_variational]
+        cached = [self._kl.get(s) for s in variational]
+        failed = [c[2] for c in cached if c is not None and c[2]]
+        if failed:
+            return f"The KL per dimension could not be computed: {failed[0]}"
+        missing = [s for s, c in zip(variational, cached, strict=True)
+                   if c is None or c[0] is not s.images or c[1] is None]
+        if missing:
+            return ("Computing the KL per dimension…" if all(s.images is not None for s in missing)
+                    else "The KL per dimension appears once the data has loaded.")
+        if variational:
+            return ("KL per dimension in nats, averaged over the data: a dimension near 0 is "
+                    "unused (its row does not change).")
+        return ""
 
     def _show_nothing(self, text: str) -> None:
         self.traversal = None
-        self.grid.set_rows([], [])
+        self.traversals = []
+        for grid in self.grids:
+            grid.set_rows([], [])
         self.header.setText("")
         self.hint.setText(text)
+
+
+def _kl_job(s: Session) -> str:
+    return f"kl-{id(s)}"  # one KL job per model: a second model's never cancels the first's

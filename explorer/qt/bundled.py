@@ -1,0 +1,14 @@
+"""The bundled digits AE and VAE that open when no file is given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
+DEFAULT_MODELS = ("digits_ae.safetensors", "digits_vae.safetensors")
+
+
+def default_model_paths() -> list[str]:
+    """The bundled models' paths (those that exist)."""
+    return [str(RESOURCES / "models" / n) for n in DEFAULT_MODELS
+            if (RESOURCES / "models" / n).exists()]

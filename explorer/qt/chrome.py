@@ -1,0 +1,171 @@
+"""What both windows share: status line, job progress bar, error dialogs, the File
+menu's open / recent / quit, dropping files, and stopping every job on close.
+
+`AppWindow` is the base of the main and the compare window; each adds its own views
+and decides what `open_paths` means for it.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar, QWidget
+
+from explorer.session.jobs import Jobs
+
+from .dispatch import QtDispatcher
+from .file_actions import RecentFiles, ask_open_models
+
+TOOL_KEYS = {"explore": "E", "arrow": "A", "pan": "P"}
+TOOL_TIPS = {"explore": "Explore: click or drag to decode (E)",
+             "arrow": "Arrow: drag to draw an interpolation arrow; click one to select it (A)",
+             "pan": "Pan: drag to move the map (P)"}
+
+
+def build_tool_actions(window: QMainWindow, tools: Any) -> tuple[QActionGroup, dict[str, QAction]]:
+    """The Explore / Arrow / Pan actions of a window, kept in step with `tools`."""
+    group = QActionGroup(window)
+    actions: dict[str, QAction] = {}
+    for tool in ("explore", "arrow", "pan"):
+        a = QAction(tool.capitalize(), window, checkable=True)
+        a.setShortcut(QKeySequence(TOOL_KEYS[tool]))
+        a.setToolTip(TOOL_TIPS[tool])
+        a.triggered.connect(lambda _c=False, t=tool: tools.set_tool(t))
+        group.addAction(a)
+        actions[tool] = a
+    actions[tools.tool].setChecked(True)
+    tools.changed.connect(lambda: actions[tools.tool].setChecked(True))
+    return group, actions
+
+
+class AppWindow(QMainWindow):
+    """A window over sessions (see module docstring)."""
+
+    readyChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None, *, headless: bool = False):
+        super().__init__(parent)
+        # Screenshots run with nobody to press OK: errors then go to stderr instead.
+        self.headless = headless
+        self.dispatcher = QtDispatcher(self)
+        self.jobs = Jobs(self.dispatcher)
+        self.jobs.changed.connect(lambda *_args: self.readyChanged.emit())
+        self.recent = RecentFiles(self.recent_key)
+        self.status_label = QLabel("")
+        self.task_bar = QProgressBar()
+        self.task_bar.setRange(0, 1000)
+        self.task_bar.setMaximumWidth(220)
+        self.task_bar.hide()
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.task_bar)
+        self.setAcceptDrops(True)
+
+    recent_key = "recent_files"
+
+    # ---- to override ---------------------------------------------------------------------
+    def open_paths(self, paths: list[str]) -> int:  # pragma: no cover - both windows override
+        raise NotImplementedError
+
+    def sessions(self) -> list[Any]:  # pragma: no cover - both windows override
+        raise NotImplementedError
+
+    # ---- messages ------------------------------------------------------------------------
+    def show_error(self, title: str, message: str) -> None:
+        """The one way errors reach the user: a warning box with a readable message."""
+        if self.headless:
+            print(f"latent-atlas: {title}: {message}", file=sys.stderr)
+            return
+        QMessageBox.warning(self, title, message)
+
+    def show_message(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def show_progress(self, event: Any) -> None:
+        """A job's progress event in the task bar; None hides the bar."""
+        if event is None:
+            self.task_bar.hide()
+            return
+        text = event.message
+        self.task_bar.show()
+        self.task_bar.setValue(int(1000 * max(0.0, min(1.0, event.fraction or 0.0))))
+        self.task_bar.setFormat(text[:40] or "%p%")
+        self.task_bar.setTextVisible(True)
+
+    def watch(self, session: Any) -> None:
+        """Show a session's messages and job progress in this window's status bar."""
+        session.message.connect(self.show_message)
+        session.progress.connect(self.show_progress)
+        session.jobs.changed.connect(lambda *_args: self.readyChanged.emit())
+
+    # ---- File menu -------------------------------------------------------------------------
+    def action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        if tip:
+            a.setStatusTip(tip)
+        a.triggered.connect(lambda _checked=False: slot())
+        return a
+
+    def add_open_actions(self, menu: QMenu, open_text: str = "&Open model…") -> None:
+        """Open…, Open recent and a separator: the top of both File menus."""
+        self.act_open = self.action(open_text, self.open_dialog, QKeySequence.StandardKey.Open)
+        menu.addAction(self.act_open)
+        self.recent_menu = menu.addMenu("Open &recent")
+        self.recent.changed = self.update_recent_menu
+        self.update_recent_menu()
+
+    def open_dialog(self) -> None:
+        paths = ask_open_models(self, self.recent)
+        if paths:
+            self.open_paths(paths)
+
+    def update_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        items = self.recent.items()
+        for entry in items:
+            a = self.recent_menu.addAction(entry.replace("\n", "  +  "))
+            a.triggered.connect(lambda _c=False, e=entry: self.open_paths(e.split("\n")))
+        self.recent_menu.setEnabled(bool(items))
+
+    # ---- drag and drop -----------------------------------------------------------------------
+    def dragEnterEvent(self, ev):  # noqa: N802 - Qt naming
+        if ev.mimeData().hasUrls():
+            ev.acceptProposedAction()
+
+    def dropEvent(self, ev):  # noqa: N802 - Qt naming
+        paths = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            ev.acceptProposedAction()
+            self.open_paths(paths)
+
+    # ---- shutdown -----------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop every background job (the window's and its sessions') and wait for them."""
+        self.jobs.shutdown()
+        for s in self.sessions():
+            s.close()
+
+    def closeEvent(self, ev):  # noqa: N802 - Qt naming
+        self.shutdown()
+        super().closeEvent(ev)
+
+
+def close_window(window, app) -> None:
+    """Stop threads and destroy Qt objects while the QApplication still exists.
+
+    PySide6 6.12 + pyqtgraph can abort at interpreter exit ("none_dealloc") when Qt objects
+    outlive the application; deleting them here, then collecting, avoids that.
+    """
+    window.shutdown()
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+    app.sendPostedEvents(None, 0)
+    app.processEvents()
+    del window
+    gc.collect()

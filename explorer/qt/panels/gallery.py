@@ -1,0 +1,94 @@
+"""Sample galleries: a wrapping grid of thumbnails, and the base of the panels that list
+samples (anomaly ranking, retrieval) with one gallery per shown model."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
+
+from explorer.core.io.images import sample_display
+from explorer.session.jobs import Jobs
+from explorer.session.session import Session
+from explorer.session.workspace import ShownSessions
+
+from .common import PanelBase, SessionColumns, label_text, select_sample, to_pixmap
+
+GALLERY_ICON_PX = 56
+
+
+class Gallery(QListWidget):
+    """A wrapping grid of sample thumbnails; clicking one emits its sample index."""
+
+    sampleClicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setWrapping(True)
+        self.setSpacing(4)
+        # A wide icon box: in icon mode the caption is laid out in the icon's width.
+        self.setIconSize(QSize(GALLERY_ICON_PX + 24, GALLERY_ICON_PX))
+        self.setGridSize(QSize(GALLERY_ICON_PX + 34, GALLERY_ICON_PX + 38))
+        self.setWordWrap(True)
+        self.itemClicked.connect(self._emit)
+        self.itemActivated.connect(self._emit)
+
+    def set_samples(self, images: np.ndarray, indices, captions: list[str]) -> None:
+        """Show the samples `indices` of uint8 data `images` (N x C x H x W) with captions."""
+        self.clear()
+        idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if len(idx) == 0:
+            return
+        thumbs = sample_display(images, idx)
+        scale = max(1, GALLERY_ICON_PX // max(thumbs.shape[1:3]))
+        for i, thumb, text in zip(idx, thumbs, captions, strict=True):
+            # Non-breaking spaces: a caption line must not wrap into an elided third line.
+            item = QListWidgetItem(QIcon(to_pixmap(thumb, scale)), text.replace(" ", "\u00a0"))
+            item.setData(Qt.ItemDataRole.UserRole, int(i))
+            item.setToolTip(text.replace("\n", "  "))
+            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            self.addItem(item)
+
+    def sample_indices(self) -> list[int]:
+        return [int(self.item(r).data(Qt.ItemDataRole.UserRole)) for r in range(self.count())]
+
+    def _emit(self, item: QListWidgetItem) -> None:
+        self.sampleClicked.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+
+
+class GalleryPanel(PanelBase):
+    """A panel that lists samples: one gallery per shown model (side by side, titled);
+    clicking a thumbnail selects that sample on the maps."""
+
+    def __init__(self, shown: ShownSessions, jobs: Jobs | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(shown, jobs, parent)
+        self.columns = SessionColumns(self._make_gallery)
+
+    def _make_gallery(self) -> Gallery:
+        gallery = Gallery()
+        gallery.sampleClicked.connect(lambda i: select_sample(self.sessions, i))
+        return gallery
+
+    @property
+    def gallery(self) -> Gallery:
+        """The first model's gallery."""
+        return self.columns.widgets[0]
+
+    @property
+    def galleries(self) -> list[Gallery]:
+        return list(self.columns.widgets)
+
+    @staticmethod
+    def captions(session: Session, indices, lines: list[str]) -> list[str]:
+        """Thumbnail captions: the sample number and label ("#12 · 7") over one line each."""
+        out = []
+        for i, line in zip(indices, lines, strict=True):
+            lab = label_text(session, int(i))
+            out.append(f"#{i}{'' if lab is None else ' · ' + lab}\n{line}")
+        return out
+

@@ -1,0 +1,180 @@
+"""Interpolation arrows and the user's placed picture: plain data held by a session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+MIN_STEPS, MAX_STEPS, DEFAULT_STEPS = 2, 64, 7
+MODES = ("lerp", "slerp")
+
+
+@dataclass
+class Arrow:
+    """An interpolation between two latent codes; map positions are derived by `place`."""
+
+    z0: np.ndarray
+    z1: np.ndarray
+    index0: int | None = None  # the sample an end snapped to, if any
+    index1: int | None = None
+    xy0: np.ndarray | None = None
+    xy1: np.ndarray | None = None
+    trace: np.ndarray | None = None  # steps x 2 placed latent path
+    frames: np.ndarray | None = None  # decoded steps (display uint8)
+    fade: np.ndarray | None = None  # pixel cross-fade between the end images
+
+
+@dataclass(frozen=True)
+class ArrowEnds:
+    """Where an arrow was drawn: map points, and the samples its ends snapped to.
+
+    A linked view redraws the same arrow from this: a snapped end means the same sample
+    in another model's map; a free end is that map's inverse of the same point.
+    """
+
+    xy0: tuple[float, float]
+    xy1: tuple[float, float]
+    index0: int | None = None
+    index1: int | None = None
+
+
+@dataclass
+class PlacedImage:
+    """The user's own picture: model input, its code, map position and reconstruction."""
+
+    name: str
+    original: np.ndarray  # uint8 C x H x W as fed to the model
+    z: np.ndarray
+    xy: np.ndarray
+    display: np.ndarray  # the original as a display image
+    reconstruction: np.ndarray
+
+
+def clamp_steps(steps: int) -> int:
+    return int(min(MAX_STEPS, max(MIN_STEPS, int(steps))))
+
+
+def refresh_arrow(arrow: Arrow, latent_map, decoder, steps: int, mode: str) -> None:
+    """Recompute an arrow's ends, placed trace and decoded strip (frames, cross-fade)."""
+    from explorer.core.io.blend import cross_fade
+    from explorer.core.latent.interpolation import lerp, path_trace, slerp
+
+    m = latent_map
+    arrow.xy0 = m.positions[arrow.index0] if arrow.index0 is not None else m.place(arrow.z0)
+    arrow.xy1 = m.positions[arrow.index1] if arrow.index1 is not None else m.place(arrow.z1)
+    path = (slerp if mode == "slerp" else lerp)(arrow.z0, arrow.z1, steps)
+    arrow.trace = np.asarray(path_trace(m, path), np.float32)
+    if decoder is not None:
+        arrow.frames = np.asarray(decoder.decode(path))
+        arrow.fade = cross_fade(arrow.frames[0], arrow.frames[-1], steps)
+    else:
+        arrow.frames = arrow.fade = None
+
+
+class SessionArrows:
+    """The interpolation arrows of a session: add (snapping ends to samples), select,
+    delete, steps and lerp/slerp; every arrow's trace and strip are kept up to date.
+    Mixed into `Session`, whose map, decoder and signals it uses."""
+
+    latent_map: Any
+    decoder: Any
+    arrows: list[Arrow]
+    selected_arrow: int | None
+    steps: int
+    mode: str
+    n_points: int
+    arrows_changed: Any
+    arrow_added: Any
+    arrow_removed: Any
+    arrow_selected: Any
+    path_settings_changed: Any
+    nearest: Callable[[Any, float], int | None]
+
+    def _end_code(self, xy: np.ndarray, index: int | None) -> np.ndarray:
+        m = self.latent_map
+        if index is not None:
+            return np.asarray(m.codes[index], np.float32)
+        return np.asarray(m.inverse(xy), np.float32)
+
+    def add_arrow(self, xy0, xy1, tolerance: float = 0.0) -> Arrow | None:
+        """Add an arrow between two map points; ends within `tolerance` snap to samples."""
+        if self.latent_map is None:
+            return None
+        p0 = np.asarray(xy0, np.float32).reshape(2)
+        p1 = np.asarray(xy1, np.float32).reshape(2)
+        i0, i1 = self.nearest(p0, tolerance), self.nearest(p1, tolerance)
+        return self.add_arrow_at(ArrowEnds((float(p0[0]), float(p0[1])),
+                                           (float(p1[0]), float(p1[1])), i0, i1))
+
+    def add_arrow_at(self, ends: ArrowEnds) -> Arrow | None:
+        """Add the arrow `ends` describes (snapped ends are samples of this map)."""
+        if self.latent_map is None:
+            return None
+        i0 = ends.index0 if ends.index0 is not None and ends.index0 < self.n_points else None
+        i1 = ends.index1 if ends.index1 is not None and ends.index1 < self.n_points else None
+        if i0 is not None and i0 == i1:
+            return None  # both ends on one sample: nothing to interpolate
+        arrow = Arrow(z0=self._end_code(np.asarray(ends.xy0, np.float32), i0),
+                      z1=self._end_code(np.asarray(ends.xy1, np.float32), i1),
+                      index0=i0, index1=i1)
+        self.arrows.append(arrow)
+        self.selected_arrow = len(self.arrows) - 1
+        self._refresh_arrows()
+        self.arrow_added.emit(ends)
+        return arrow
+
+    def select_arrow(self, index: int | None) -> None:
+        if index is not None and not 0 <= index < len(self.arrows):
+            index = None
+        if index != self.selected_arrow:
+            self.selected_arrow = index
+            self.arrows_changed.emit()
+            self.arrow_selected.emit(index)
+
+    def delete_arrow(self, index: int) -> bool:
+        if not 0 <= index < len(self.arrows):
+            return False
+        del self.arrows[index]
+        if self.selected_arrow is not None:
+            sel = self.selected_arrow - (1 if self.selected_arrow > index else 0)
+            self.selected_arrow = min(sel, len(self.arrows) - 1) if self.arrows else None
+        self._refresh_arrows()
+        self.arrow_removed.emit(index)
+        return True
+
+    def delete_selected_arrow(self) -> bool:
+        return self.selected_arrow is not None and self.delete_arrow(self.selected_arrow)
+
+    def clear_arrows(self) -> None:
+        while self.arrows:
+            self.delete_arrow(len(self.arrows) - 1)
+
+    def selected(self) -> Arrow | None:
+        if self.selected_arrow is None or self.selected_arrow >= len(self.arrows):
+            return None
+        return self.arrows[self.selected_arrow]
+
+    def set_steps(self, steps: int) -> None:
+        steps = clamp_steps(steps)
+        if steps != self.steps:
+            self.steps = steps
+            self._refresh_arrows()
+            self.path_settings_changed.emit()
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(f"interpolation must be lerp or slerp, not {mode!r}")
+        if mode != self.mode:
+            self.mode = mode
+            self._refresh_arrows()
+            self.path_settings_changed.emit()
+
+    def _refresh_arrows(self) -> None:
+        """Recompute every arrow's ends, trace and strip."""
+        if self.latent_map is not None:
+            for a in self.arrows:
+                refresh_arrow(a, self.latent_map, self.decoder, self.steps, self.mode)
+        self.arrows_changed.emit()

@@ -1,0 +1,66 @@
+"""Background work of the compare view, as plain generators over core calls.
+
+Each function runs in a job thread; torch calls run on one intra-op thread: with two
+threads on a busy machine the pool waits for descheduled workers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from explorer.core.inference import one_torch_thread
+from explorer.core.progress import check_cancel
+
+
+def aligned_parts(codes: np.ndarray, ref_meta: dict, ref_arrays: dict, seed: int = 0):
+    """Child-process side of `refine_alignment`: the UMAP of `codes` laid out from the
+    reference map, returned as plain parts (maps hold locks that cannot be pickled)."""
+    from explorer.core.analysis.compare import build_aligned_map
+    from explorer.core.latent.map import LatentMap
+
+    reference = LatentMap.from_file_parts(ref_meta, ref_arrays)
+    aligned = yield from build_aligned_map(codes, reference, seed=seed)
+    return aligned.base.to_file_parts(), aligned.transform.to_dict()
+
+
+def refine_alignment(codes: np.ndarray, reference: Any, cancel):
+    """`build_aligned_map` in a child process (umap holds the GIL for seconds while numba
+    compiles); returns the prepared AlignedMap in this process."""
+    from explorer.core.analysis.compare import SimilarityTransform, aligned_map
+    from explorer.core.isolated import run_isolated
+    from explorer.core.latent.map import LatentMap
+
+    meta, arrays = reference.to_file_parts()
+    (bmeta, barrays), tdict = yield from run_isolated(
+        __name__, "aligned_parts", np.asarray(codes, np.float32), meta, arrays, cancel=cancel)
+    base = LatentMap.from_file_parts(bmeta, barrays)
+    out = aligned_map(base, SimilarityTransform.from_dict(tdict))
+    return out.prepare()
+
+
+def gap_task(decoders: list[Any], maps: list[Any], images: np.ndarray, index: Any,
+             rect: tuple[float, float, float, float], resolution: int, cancel):
+    """Gap grids of every model over `rect` (one shared real-image index).
+    Returns (index, [GapGrid, ...])."""
+    from explorer.core.analysis.gaps import RealImageIndex, gap_grid_iter
+
+    if index is None:
+        index = RealImageIndex(images, max_images=20_000)
+    grids = []
+    with one_torch_thread():
+        for dec, m in zip(decoders, maps, strict=True):
+            check_cancel(cancel, "gap scoring")
+            grid = yield from gap_grid_iter(dec, m, index, rect, resolution, cancel=cancel)
+            grids.append(grid)
+    return index, grids
+
+
+def metrics_task(models: dict[str, Any], data: Any, settings: Any, cancel):
+    """`compare_models` on one torch thread; returns the CompareResult."""
+    from explorer.core.analysis.metrics import compare_models
+
+    with one_torch_thread():
+        result = yield from compare_models(models, data, settings, cancel=cancel)
+    return result

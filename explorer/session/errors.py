@@ -1,0 +1,20 @@
+"""One readable line for any failure that reaches a user."""
+
+from __future__ import annotations
+
+
+def readable_error(exc: BaseException) -> str:
+    """Our typed errors carry their own message; others are named, never a traceback."""
+    from explorer.core.data import DataError
+    from explorer.core.io.images import ImageImportError
+    from models.config import ConfigError
+    from models.modelfile import ModelFileError
+
+    if isinstance(exc, (ModelFileError, DataError, ConfigError, ImageImportError, ValueError,
+                        FileNotFoundError, PermissionError, IsADirectoryError)):
+        return str(exc) or type(exc).__name__
+    if isinstance(exc, MemoryError):
+        return "Not enough memory for this operation; try a smaller data set (limit=...)."
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+    return f"Unexpected error ({type(exc).__name__}): {exc}"

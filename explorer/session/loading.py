@@ -1,0 +1,146 @@
+"""The work behind a session's background jobs, as plain generators over core calls.
+
+Nothing here touches a widget or a session: each function runs in a job thread, yields
+`Stage` events the session applies on its owner thread, and returns a result. Torch is
+imported inside the functions, never on the path to the first paint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from explorer.core.progress import Progress, check_cancel
+
+
+@dataclass(frozen=True)
+class Stage(Progress):
+    """A step of a multi-step job, for the status line (never throttled away): `stage` is
+    "model", "data", "data_error" or "stage"; `payload` is what the step produced."""
+
+    fraction: float | None = field(default=None, init=False)
+    message: str = ""
+    payload: Any = None
+
+
+def read_parts(path: str | Path) -> tuple[Any, Any, np.ndarray | None]:
+    """Numpy-only read of a model file: (ModelFile, LatentMap | None, labels | None)."""
+    from explorer.core.latent.map import load_map
+    from models.modelfile import NotAModelFileError, read_model_file
+
+    mf = read_model_file(path)
+    if "config" not in mf.meta:
+        raise NotAModelFileError(f"{Path(path).name} holds no model config")
+    latent_map = load_map(mf)
+    labels = None
+    for key in ("map.labels", "data.labels", "labels"):
+        if key in mf.arrays:
+            labels = np.asarray(mf.arrays[key]).astype(np.int64).ravel()
+            break
+    return mf, latent_map, labels
+
+
+def build_runtime(model_file: Any) -> tuple[Any, Any]:
+    """Import torch (first time only), rebuild the network and wrap it in a Decoder."""
+    from explorer.core.inference import Decoder
+    from models.checkpoint import model_from_file
+
+    model = model_from_file(model_file)
+    return model, Decoder(model)
+
+
+@dataclass
+class DataExtras:
+    """The data a model was trained on, as a session shows it."""
+
+    data: Any = None  # ImageSet
+    images: np.ndarray | None = None
+    labels: np.ndarray | None = None
+    label_names: list[str] = field(default_factory=list)
+    factors: dict[str, np.ndarray] = field(default_factory=dict)
+    reconstructions: np.ndarray | None = None
+    recon_error: np.ndarray | None = None
+    codes: np.ndarray | None = None  # set when the file had no map: the session maps them
+    note: str = ""
+
+
+def dataset_extras(decoder: Any, spec: str, n_expected: int | None, cancel=None) -> DataExtras:
+    """Load the data a model was trained on, with reconstructions and their errors."""
+    from explorer.core.analysis.colouring import reconstruction_error
+    from explorer.core.data import load_data
+
+    data = load_data(spec)
+    check_cancel(cancel, "loading data")
+    out = DataExtras(data=data, images=data.images, labels=data.labels,
+                     label_names=list(data.label_names), factors=dict(data.factors))
+    if n_expected is None:  # the file has no stored map: encode now, the session maps it
+        from explorer.core.inference import encode as encode_all
+
+        out.codes = encode_all(decoder.model, data.images, labels=data.labels)
+    elif len(data) != n_expected:
+        out.note = (f"the data '{spec}' has {len(data)} images but the map has {n_expected}; "
+                    "thumbnails are off")
+        return DataExtras(data=None, note=out.note)
+    recon = []
+    for start in range(0, len(data.images), 2048):
+        check_cancel(cancel, "reconstructing")
+        recon.append(np.asarray(decoder.reconstruct(data.images[start:start + 2048])))
+    if recon:
+        out.reconstructions = np.concatenate(recon)
+        out.recon_error = reconstruction_error(data.images, out.reconstructions)
+    return out
+
+
+def load_runtime(model_file: Any, spec: str, n_expected: int | None, latent_map: Any, cancel):
+    """Build the model (Stage 'model'), then load its data (Stage 'data' or 'data_error').
+
+    The model comes first so clicks decode as early as possible; the data (which may
+    import scikit-learn or read MNIST) follows.
+    """
+    check_cancel(cancel, "loading the model")
+    model, decoder = build_runtime(model_file)
+    yield Stage("model", "model loaded", (model, decoder))
+    if spec:
+        check_cancel(cancel, "loading data")
+        try:
+            extras = dataset_extras(decoder, spec, n_expected, cancel)
+        except Exception as exc:  # missing data folder, offline...: the map still works
+            from .errors import readable_error
+
+            yield Stage("data_error", f"data '{spec}' not available: {readable_error(exc)}")
+        else:
+            yield Stage("data", f"data '{spec}' loaded", extras)
+    check_cancel(cancel, "warming up")
+    # Build the map's inverse now (imports scipy, triangulates) so the first click is as
+    # fast as every other one; the map object guards its lazy parts with a lock.
+    if latent_map is not None:
+        latent_map.prepare()
+    warm_up_training()
+    return None
+
+
+def map_task(codes: np.ndarray, method: str, cancel):
+    """Fit the refined map (UMAP by default) in a child process, yielding its progress.
+
+    A child process, not this thread: importing umap and compiling numba kernels would
+    hold the GIL (and freeze the window) for up to a second at a time.
+    """
+    from explorer.core.isolated import fit_map_isolated
+
+    return (yield from fit_map_isolated(codes, method, cancel=cancel))
+
+
+def warm_up_training() -> None:
+    """Run one optimiser step on a throwaway model so the modules torch imports lazily on
+    the first training step (torch._dynamo, sympy, ~800 modules, ~2 s holding the GIL)
+    load now, while the window is starting, not later while the user watches training."""
+    from models.config import ModelConfig
+    from models.networks import build_model
+    from models.trainer import run_training
+
+    cfg = ModelConfig(kind="vae", arch="conv", input_shape=(1, 8, 8), latent_dim=2, hidden=(2,),
+                      epochs=1, batch_size=4)
+    run_training(build_model(cfg), np.zeros((10, 1, 8, 8), np.uint8), device="cpu")

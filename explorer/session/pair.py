@@ -1,0 +1,270 @@
+"""An AE and a VAE side by side (no Qt): two linked sessions on one map frame, plus what
+only a comparison has: gap heatmaps, prior samples, decoded grids and the metrics.
+
+The right session's map is its own map aligned onto the left one's frame (Procrustes at
+once; for UMAP maps, a UMAP of the right codes laid out from the left positions follows
+in the background). A file without a stored map is mapped by its session as in the main
+window, and aligned when its map arrives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from psygnal import Signal
+
+from explorer.core.inference import one_torch_thread
+
+from .dispatch import Dispatcher
+from .jobs import Jobs
+from .link import Link
+from .session import Session
+
+SIDE_TITLES = ("AE", "VAE")
+
+
+class PairError(ValueError):
+    """Two files that cannot be compared; the message says what differs."""
+
+
+def check_pair(a: Session, b: Session) -> None:
+    """Raise PairError unless `a` and `b` are models of the same images and data."""
+    if a.input_shape != b.input_shape:
+        raise PairError(f"{a.name} takes {_shape(a.input_shape)} images but {b.name} takes "
+                        f"{_shape(b.input_shape)}; compare two models of the same data")
+    if a.data_spec and b.data_spec and a.data_spec != b.data_spec:
+        raise PairError(f"{a.name} was trained on '{a.data_spec}' but {b.name} on "
+                        f"'{b.data_spec}'; compare two models of the same data")
+    if a.latent_map is not None and b.latent_map is not None and a.n_points != b.n_points:
+        raise PairError(f"the maps have {a.n_points} and {b.n_points} samples; compare two "
+                        "models of the same data")
+
+
+def _shape(shape: tuple[int, int, int]) -> str:
+    c, h, w = shape
+    return f"{h}×{w}×{c}"
+
+
+class ComparePair:
+    """Two linked sessions, the plain AE on the left (see module docstring)."""
+
+    alignment_changed = Signal()
+    samples_changed = Signal()
+    gaps_changed = Signal()
+    grids_changed = Signal()
+    metrics_changed = Signal()
+    message = Signal(str)
+
+    def __init__(self, a: Session, b: Session, dispatcher: Dispatcher):
+        check_pair(a, b)
+        if b.kind == "ae" and a.kind != "ae":
+            a, b = b, a
+        self.sessions = (a, b)
+        self.jobs = Jobs(dispatcher)
+        self.link = Link(a, b)
+        self.right_base: Any = b.latent_map  # the right model's own map, before alignment
+        self.samples: list[Any] = [None, None]  # PriorSamples per side
+        self.gaps: list[Any] = [None, None]  # GapGrid per side
+        self.gap_levels: tuple[float, float] | None = None
+        self._gap_index: Any = None  # RealImageIndex, built once by the first gap job
+        self.metrics: Any = None
+        self.grid_images: list[np.ndarray | None] = [None, None]
+        self.grid_rect: tuple[float, float, float, float] | None = None
+        self.grid_n = 10
+        self._aligning = False
+        a.map_changed.connect(self._on_left_map)
+        b.map_changed.connect(self._on_right_map)
+        a.data_changed.connect(self._on_data)
+        self.align()
+
+    @property
+    def left(self) -> Session:
+        return self.sessions[0]
+
+    @property
+    def right(self) -> Session:
+        return self.sessions[1]
+
+    @property
+    def data(self) -> Any:
+        return self.left.data
+
+    @property
+    def labels(self) -> np.ndarray | None:
+        return self.left.map_labels()
+
+    def ready(self) -> bool:
+        return all(s.decoder is not None and s.latent_map is not None for s in self.sessions)
+
+    def is_ready(self) -> bool:
+        return (self.ready() and self.data is not None
+                and all(s.is_ready() for s in self.sessions) and not self.jobs.running("align"))
+
+    # ---- loading & alignment --------------------------------------------------------------
+    def start_loading(self) -> None:
+        for s in self.sessions:
+            s.start_loading()
+        left = self.left.latent_map
+        if left is not None and left.method == "umap" and self.right_base is not None:
+            self.refine_alignment()
+
+    def align(self) -> None:
+        """Lay the right map onto the left one's frame (Procrustes over shared samples)."""
+        from explorer.core.analysis.compare import align_maps
+
+        left, base = self.left.latent_map, self.right_base
+        if left is None or base is None or self._aligning:
+            return
+        if left.n_points != base.n_points:
+            self.message.emit(f"the maps have {left.n_points} and {base.n_points} samples; "
+                              "they are shown unaligned")
+            return
+        aligned = align_maps(base, left)
+        self._set_right(aligned, f"{base.method} map, aligned")
+        err = aligned.params.get("alignment_error")
+        self.message.emit(f"maps aligned (Procrustes, relative error {err:.2f})")
+
+    def _set_right(self, latent_map: Any, note: str) -> None:
+        self._aligning = True
+        try:
+            self.right.set_map(latent_map, note, dirty=False)
+        finally:
+            self._aligning = False
+        self._replace_samples()
+        self.alignment_changed.emit()
+
+    def _on_left_map(self) -> None:
+        self.align()
+
+    def _on_right_map(self) -> None:
+        if self._aligning:
+            return
+        self.right_base = self.right.latent_map  # the session refined its own map
+        self.align()
+
+    def refine_alignment(self):
+        """Lay a UMAP of the right codes out from the left positions, in the background."""
+        from explorer.core.analysis.compare import alignment_error
+
+        from .compare_tasks import refine_alignment
+
+        codes = np.asarray(self.right_base.codes)
+        left = self.left.latent_map
+        job = self.jobs.start("align", lambda cancel: refine_alignment(codes, left, cancel))
+
+        def done(aligned: Any) -> None:
+            err = alignment_error(aligned.positions, self.left.latent_map.positions)
+            aligned.params["alignment_error"] = round(err, 6)
+            self.right_base = aligned.base
+            self._set_right(aligned, "umap map, laid out from the AE map")
+            self.message.emit(f"VAE map laid out from the AE map and aligned "
+                              f"(relative error {err:.2f})")
+
+        job.succeeded.connect(done)
+        job.failed.connect(lambda msg: self.message.emit(f"kept the Procrustes alignment: {msg}"))
+        job.start()
+        return job
+
+    def _on_data(self) -> None:
+        self._gap_index = None
+
+    # ---- prior samples ------------------------------------------------------------------
+    def sample(self, n: int, seed: int = 0) -> None:
+        """Draw `n` codes from each model's prior, decode them, place them on its map."""
+        from explorer.core.analysis.generate import sample_prior
+
+        if not self.ready():
+            raise ValueError("the models are still loading; try again in a moment")
+        with one_torch_thread():
+            for i, s in enumerate(self.sessions):
+                base = getattr(s.latent_map, "base", None) or s.latent_map
+                # An AE's prior is fitted to its own codes of the data (the map's codes).
+                self.samples[i] = sample_prior(s.model, int(n), seed=seed, codes=base.codes,
+                                               latent_map=s.latent_map, decoder=s.decoder)
+        self.samples_changed.emit()
+
+    def _replace_samples(self) -> None:
+        if not any(smp is not None for smp in self.samples):
+            return
+        for s, smp in zip(self.sessions, self.samples, strict=True):
+            if smp is not None and len(smp.codes) and s.latent_map is not None:
+                smp.positions = s.latent_map.place(smp.codes)
+        self.samples_changed.emit()
+
+    # ---- decoded grid ---------------------------------------------------------------------
+    def decode_grids(self, rect: tuple[float, float, float, float], n: int) -> None:
+        """The classic manifold figure for each model: n x n images decoded over `rect`,
+        as one display image with y pointing up (the top row is the top of the view)."""
+        from explorer.core.analysis.generate import decoded_grid
+        from explorer.core.io.blend import stack_rows, tile_row
+
+        if not self.ready():
+            return
+        self.grid_rect, self.grid_n = (float(rect[0]), float(rect[1]), float(rect[2]),
+                                       float(rect[3])), int(n)
+        with one_torch_thread():
+            for i, s in enumerate(self.sessions):
+                images = decoded_grid(s.decoder, s.latent_map, self.grid_rect, self.grid_n)
+                rows = [tile_row(images[iy], gap=1) for iy in range(self.grid_n - 1, -1, -1)]
+                self.grid_images[i] = stack_rows(rows, gap=1)
+        self.grids_changed.emit()
+
+    # ---- gaps ---------------------------------------------------------------------------
+    def compute_gaps(self, rect: tuple[float, float, float, float], resolution: int):
+        """Score a grid over `rect` for both models in the background (a newer request
+        supersedes an older one)."""
+        from .compare_tasks import gap_task
+
+        if not self.ready() or self.data is None:
+            return None  # recomputed once the models and the data have arrived
+        decoders = [s.decoder for s in self.sessions]
+        maps = [s.latent_map for s in self.sessions]
+        images, index = self.data.images, self._gap_index
+        job = self.jobs.start("gaps", lambda cancel: gap_task(
+            decoders, maps, images, index, rect, resolution, cancel))
+        job.succeeded.connect(self._on_gaps)
+        job.failed.connect(lambda msg: self.message.emit(f"gap heatmap failed: {msg}"))
+        job.start()
+        return job
+
+    def _on_gaps(self, out: Any) -> None:
+        self._gap_index, grids = out
+        self.set_gaps(grids)
+
+    def set_gaps(self, grids: list[Any] | None) -> None:
+        from explorer.core.analysis.gaps import shared_levels
+
+        self.gaps = list(grids) if grids else [None, None]
+        scores = [g.scores for g in self.gaps if g is not None]
+        self.gap_levels = shared_levels(*scores) if scores else None
+        self.gaps_changed.emit()
+
+    # ---- metrics ------------------------------------------------------------------------
+    def compute_metrics(self, settings: Any):
+        """Measure both models (explorer.core.analysis.metrics) in the background."""
+        from .compare_tasks import metrics_task
+
+        if not self.ready() or self.data is None:
+            self.message.emit("the models are still loading; try again in a moment")
+            return None
+        if self.jobs.running("metrics"):
+            return None
+        models = {s.name: s.model for s in self.sessions}
+        data = self.data
+        job = self.jobs.start("metrics", lambda cancel: metrics_task(models, data, settings,
+                                                                     cancel))
+        job.succeeded.connect(self.set_metrics)
+        job.failed.connect(lambda msg: self.message.emit(f"metrics failed: {msg}"))
+        job.start()
+        return job
+
+    def set_metrics(self, result: Any) -> None:
+        self.metrics = result
+        self.metrics_changed.emit()
+
+    def close(self) -> None:
+        self.link.disconnect()
+        self.jobs.shutdown()
+        for s in self.sessions:
+            s.close()

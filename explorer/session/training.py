@@ -1,0 +1,140 @@
+"""Training from the windows, as plain generators (no Qt): one model from the Train
+dialog, or an AE and a VAE pair for the compare view, saved next to each other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from explorer.core.progress import check_cancel
+
+from .loading import Stage
+
+
+@dataclass
+class PairRequest:
+    """What both models of the pair are trained with (only their kind differs)."""
+
+    data_spec: str = "digits"
+    arch: str = "conv"
+    latent_dim: int = 8
+    epochs: int = 10
+    seed: int = 0
+    folder: str = str(Path.home() / "LatentAtlas" / "pairs")
+
+
+@dataclass
+class TrainRequest:
+    """Everything the Train dialog collects."""
+
+    data_spec: str = "digits"
+    kind: str = "vae"
+    arch: str = "conv"
+    latent_dim: int = 8
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 1e-3
+    beta: float = 1.0
+    seed: int = 0
+    device: str = "auto"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TrainOutcome:
+    model: Any
+    decoder: Any
+    result: Any  # models.trainer.TrainResult
+    data: Any  # ImageSet
+    codes: np.ndarray
+    quick: Any  # the PCA LatentMap shown at once
+    reconstructions: np.ndarray | None = None
+    recon_error: np.ndarray | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def train_task(req: TrainRequest, cancel):
+    """Load data, train (yielding TrainProgress), encode, and make the quick PCA map."""
+    yield Stage("stage", f"loading data '{req.data_spec}'…")
+    from explorer.core.data import load_data
+
+    data = load_data(req.data_spec)
+    check_cancel(cancel, "training")
+    yield Stage("stage", "preparing the model…")
+    from explorer.core.analysis.colouring import reconstruction_error
+    from explorer.core.inference import Decoder, encode_iter
+    from explorer.core.latent.map import quick_map
+    from explorer.core.training import make_config
+    from models.checkpoint import APP_VERSION
+    from models.networks import build_model
+    from models.trainer import train
+
+    cfg = make_config(data, kind=req.kind, arch=req.arch, latent_dim=req.latent_dim,
+                      beta=req.beta, lr=req.lr, batch_size=req.batch_size, epochs=req.epochs,
+                      seed=req.seed, **req.extra)
+    model = build_model(cfg)
+    result = yield from train(model, data.images, labels=data.labels, device=req.device,
+                              cancel=cancel)
+    model = result.model.cpu().eval()
+    if result.epochs_completed == 0:
+        return TrainOutcome(model, None, result, data, np.zeros((0, cfg.latent_dim), np.float32),
+                            None)
+    yield Stage("stage", "encoding the data…")
+    # Encoding is not cancellable by the training Cancel: the epochs are worth keeping.
+    codes = yield from encode_iter(model, data.images, labels=data.labels)
+    quick = quick_map(codes)
+    decoder = Decoder(model)
+    recon = np.concatenate([np.asarray(decoder.reconstruct(data.images[i : i + 2048]))
+                            for i in range(0, len(data.images), 2048)])
+    meta = {"format_version": 1, "app_version": APP_VERSION, "config": cfg.to_dict(),
+            "data_spec": data.spec, "label_names": list(data.label_names),
+            "history": result.history}
+    return TrainOutcome(model, decoder, result, data, codes, quick, recon,
+                        reconstruction_error(data.images, recon), meta)
+
+
+def train_pair_task(request: Any, cancel):
+    """Train an AE and a VAE with identical settings (`explorer.core.training`), save
+    each with its map next to each other in `request.folder`, and return the two paths.
+
+    Saved files, not models in memory: the compare view then opens the pair exactly as it
+    opens any pair, and the user keeps the trained models.
+    """
+    from explorer.core.data import load_data
+    from explorer.core.inference import encode as encode_all
+    from explorer.core.io.saving import save_explorable
+    from explorer.core.latent.map import quick_map
+    from explorer.core.training import train_pair
+    from models.config import ModelConfig, default_hidden
+
+    yield Stage("stage", f"loading data '{request.data_spec}'…")
+    data = load_data(request.data_spec)
+    check_cancel(cancel, "training")
+    cfg = ModelConfig(kind="ae", arch=request.arch, input_shape=data.shape,
+                      latent_dim=request.latent_dim, hidden=default_hidden(request.arch, data.shape),
+                      epochs=request.epochs, seed=request.seed)
+    pair = yield from train_pair(cfg, data.images, labels=data.labels, device="cpu",
+                                 cancel=cancel)
+    if pair.status == "cancelled":
+        from explorer.core.progress import Cancelled
+
+        raise Cancelled(pair.message or "training cancelled")
+    if pair.status != "completed":
+        raise ValueError(pair.message or f"training {pair.status}")
+    folder = Path(request.folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = request.data_spec.split(":")[0] or "data"
+    paths = []
+    for kind, trained in pair.results.items():
+        yield Stage("stage", f"encoding with the {kind.upper()}…")
+        model = trained.model.cpu().eval()
+        codes = encode_all(model, data.images)
+        path = folder / f"{stem}_{kind}.safetensors"
+        save_explorable(path, model, latent_map=quick_map(codes), data_spec=data.spec,
+                        label_names=list(data.label_names), history=trained.history,
+                        labels=data.labels)
+        paths.append(str(path))
+    return paths

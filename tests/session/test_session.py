@@ -1,0 +1,149 @@
+"""One opened model without Qt: load, map, decode coalescing, arrows, linking."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from explorer.session.dispatch import ManualDispatcher
+from explorer.session.link import Link
+from explorer.session.pair import ComparePair, PairError
+from explorer.session.session import Session
+
+
+@pytest.fixture(scope="module")
+def pair_files(tmp_path_factory, digits):
+    """A tiny AE and VAE on digits: one with a stored map, one without (as train-pair
+    leaves them)."""
+    from explorer.core.inference import encode
+    from explorer.core.io.saving import save_explorable
+    from explorer.core.latent.map import quick_map
+    from models.config import ModelConfig
+    from models.networks import build_model
+    from models.trainer import run_training
+
+    folder = tmp_path_factory.mktemp("pair")
+    paths = {}
+    for kind in ("ae", "vae"):
+        cfg = ModelConfig(kind=kind, arch="mlp", input_shape=(1, 8, 8), latent_dim=3,
+                          hidden=(32,), epochs=2, seed=3)
+        model = run_training(build_model(cfg), digits.images, device="cpu").model
+        path = folder / f"{kind}.safetensors"
+        latent_map = quick_map(encode(model, digits.images)) if kind == "ae" else None
+        save_explorable(path, model, latent_map=latent_map, data_spec="digits",
+                        label_names=list(digits.label_names), labels=digits.labels)
+        paths[kind] = str(path)
+    return paths
+
+
+def _loaded(path: str, d: ManualDispatcher) -> Session:
+    s = Session.from_file(path, d)
+    s.start_loading()
+    assert d.wait_until(lambda: s.decoder is not None and s.latent_map is not None
+                        and s.images is not None, 60)
+    for job in s.jobs.running("map"):
+        job.supersede()  # a UMAP refinement is not needed here
+    return s
+
+
+def test_a_stored_map_is_there_before_the_model_loads(pair_files):
+    s = Session.from_file(pair_files["ae"])
+    assert s.latent_map is not None and s.decoder is None and s.kind == "ae"
+    assert s.colouring().kind == "categorical"
+    s.request_decode(s.latent_map.positions[0])
+    s.dispatcher.process()
+    assert s.cursor_xy is not None and s.cursor_image is None  # no decoder yet
+
+
+def test_a_file_without_a_map_is_mapped_after_loading(pair_files):
+    d = ManualDispatcher()
+    s = Session.from_file(pair_files["vae"], d)
+    assert s.latent_map is None
+    events: list[str] = []
+    s.map_changed.connect(lambda: events.append("map"))
+    s.start_loading()
+    assert d.wait_until(lambda: s.latent_map is not None, 60)
+    assert s.latent_map.method == "pca" and s.n_points == 1797 and events
+    assert s.jobs.running("map")  # UMAP refines in the background
+    s.close()
+
+
+def test_decode_requests_are_coalesced_to_the_newest(pair_files):
+    d = ManualDispatcher()
+    s = _loaded(pair_files["ae"], d)
+    before = s.decode_count
+    for xy in s.latent_map.positions[:30]:
+        s.request_decode(xy)
+    d.process()
+    assert s.decode_count - before == 1
+    assert np.allclose(s.cursor_xy, s.latent_map.positions[29])
+    assert s.cursor_image.shape == (8, 8)
+    s.close()
+
+
+def test_strip_runs_from_start_to_end_and_slerp_differs(pair_files):
+    d = ManualDispatcher()
+    s = _loaded(pair_files["ae"], d)
+    m = s.latent_map
+    a = s.add_arrow(m.positions[0], m.positions[500], tolerance=1e-6)
+    assert (a.index0, a.index1) == (0, 500)
+    first, last = s.decoder.decode(m.codes[0]), s.decoder.decode(m.codes[500])
+    assert np.array_equal(a.frames[0], first) and np.array_equal(a.frames[-1], last)
+    lerp_frames = a.frames.copy()
+    s.set_mode("slerp")
+    assert not np.array_equal(a.frames[1:-1], lerp_frames[1:-1])
+    s.set_steps(1000)
+    assert len(a.frames) == 64  # clamped
+    s.close()
+
+
+def test_a_link_mirrors_gestures_without_echo(pair_files):
+    d = ManualDispatcher()
+    a, b = _loaded(pair_files["ae"], d), _loaded(pair_files["ae"], d)
+    link = Link(a, b)
+    a.request_decode(a.latent_map.positions[7])
+    d.process()
+    assert a.decode_count == 1 and b.decode_count == 1
+    b.set_hover(11)
+    b.select(12)
+    assert (a.hover_index, a.selected_index) == (11, 12)
+    a.add_arrow(a.latent_map.positions[1], a.latent_map.positions[2], tolerance=1e-6)
+    assert len(b.arrows) == 1 and (b.arrows[0].index0, b.arrows[0].index1) == (1, 2)
+    b.set_mode("slerp")
+    assert a.mode == "slerp"
+    b.delete_selected_arrow()
+    assert a.arrows == []
+    link.disconnect()
+    a.set_hover(3)
+    assert b.hover_index == 11
+    a.close()
+    b.close()
+
+
+def test_a_pair_aligns_the_right_map_once_it_exists(pair_files):
+    from explorer.core.analysis.compare import AlignedMap
+
+    d = ManualDispatcher()
+    # VAE first: the pair still puts the plain AE on the left.
+    pair = ComparePair(Session.from_file(pair_files["vae"], d),
+                       Session.from_file(pair_files["ae"], d), d)
+    assert (pair.left.kind, pair.right.kind) == ("ae", "vae")
+    assert pair.right.latent_map is None
+    pair.start_loading()
+    assert d.wait_until(lambda: pair.ready() and pair.data is not None, 60)
+    assert isinstance(pair.right.latent_map, AlignedMap)
+    assert pair.right.n_points == pair.left.n_points
+    pair.close()
+
+
+def test_a_pair_of_different_images_is_refused_with_what_differs(pair_files, tmp_path):
+    from models.checkpoint import save_model
+    from models.config import ModelConfig
+    from models.networks import build_model
+
+    other = tmp_path / "other.safetensors"
+    save_model(other, build_model(ModelConfig(kind="vae", arch="mlp", input_shape=(1, 16, 16),
+                                              latent_dim=3, hidden=(8,))))
+    with pytest.raises(PairError, match="16×16"):
+        ComparePair(Session.from_file(pair_files["ae"]), Session.from_file(other),
+                    ManualDispatcher())
