@@ -331,3 +331,24 @@ def test_training_a_pair_can_be_cancelled_and_keeps_the_open_pair(cmp, qtbot, tm
     assert cmp.train_button.text().startswith("Train comparison pair")
     assert [s.path for s in cmp.pair.sessions] == before
     assert not list(tmp_path.glob("*.safetensors"))
+
+
+def test_two_dropped_files_open_as_a_pair_and_join_the_recent_pairs(qtbot, model_files, boxes):
+    from PySide6.QtCore import QMimeData, QPoint, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from explorer.qt.compare import CompareWindow
+
+    w = CompareWindow()
+    try:
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(p) for p in model_files])
+        w.dropEvent(QDropEvent(QPoint(10, 10).toPointF(), Qt.DropAction.CopyAction, mime,
+                               Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier))
+        assert w.pair is not None and boxes.calls == []
+        assert [str(s.path) for s in w.pair.sessions] == model_files
+        entries = [a.text() for a in w.recent_menu.actions()]
+        assert entries and "digits_ae" in entries[0] and "digits_vae" in entries[0]
+        qtbot.waitUntil(w.is_ready, timeout=60_000)
+    finally:
+        close_window(w)
