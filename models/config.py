@@ -124,7 +124,7 @@ class ModelConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ModelConfig:
+    def from_dict(cls, d: object) -> ModelConfig:
         """Build from a dict, refusing unknown keys and naming missing ones."""
         if not isinstance(d, dict):
             raise ConfigError(f"a model config must be a mapping, not {type(d).__name__}")

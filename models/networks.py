@@ -13,6 +13,9 @@ from torch import nn
 
 from .config import ModelConfig
 
+# The labels of a conditional model: one per row, one for all, or None (its default label).
+Labels = torch.Tensor | int | None
+
 
 def _conv_sizes(size: int, blocks: int) -> list[int]:
     """Spatial size after each stride-2 block (kernel 3, padding 1): ceil(s / 2)."""
@@ -45,6 +48,8 @@ class _UpBlock(nn.Module):
 
     def __init__(self, cin: int, cout: int, size_in: tuple[int, int], size: tuple[int, int], mode: str):
         super().__init__()
+        self.up: nn.Module
+        self.conv: nn.Module
         if mode == "transpose":
             pad = (size[0] - (2 * size_in[0] - 1), size[1] - (2 * size_in[1] - 1))
             self.up = nn.ConvTranspose2d(cin, cout, 3, stride=2, padding=1, output_padding=pad)
@@ -137,6 +142,8 @@ class Autoencoder(nn.Module):
         self.n_cond = cfg.n_classes if cfg.is_conditional else 0
         self.default_label = 0
         dec_in = cfg.latent_dim + self.n_cond
+        self.encoder: ConvEncoder | MLPEncoder
+        self.decoder: ConvDecoder | MLPDecoder
         if cfg.arch == "conv":
             self.encoder = ConvEncoder(cfg)
             self.decoder = ConvDecoder(cfg, dec_in)
@@ -152,17 +159,16 @@ class Autoencoder(nn.Module):
     def latent_dim(self) -> int:
         return self.config.latent_dim
 
-    def _onehot(self, y: torch.Tensor | int | None, n: int, device) -> torch.Tensor:
-        if y is None:
-            y = self.default_label
-        y = torch.as_tensor(y, device=device, dtype=torch.long)
-        if y.ndim == 0:
-            y = y.expand(n)
-        if int(y.min()) < 0 or int(y.max()) >= self.n_cond:
+    def _onehot(self, y: Labels, n: int, device: torch.device) -> torch.Tensor:
+        t = torch.as_tensor(self.default_label if y is None else y, device=device,
+                            dtype=torch.long)
+        if t.ndim == 0:
+            t = t.expand(n)
+        if int(t.min()) < 0 or int(t.max()) >= self.n_cond:
             raise ValueError(f"labels must be in 0..{self.n_cond - 1} for this conditional model")
-        return torch.nn.functional.one_hot(y, self.n_cond).float()
+        return torch.nn.functional.one_hot(t, self.n_cond).float()
 
-    def encode(self, x: torch.Tensor, y=None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def encode(self, x: torch.Tensor, y: Labels = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         h = self.encoder(x)
         if self.n_cond:
             h = torch.cat([h, self._onehot(y, len(x), x.device)], dim=1)
@@ -170,12 +176,12 @@ class Autoencoder(nn.Module):
         logvar = self.logvar_head(h) if self.logvar_head is not None else None
         return mu, logvar
 
-    def decode_logits(self, z: torch.Tensor, y=None) -> torch.Tensor:
+    def decode_logits(self, z: torch.Tensor, y: Labels = None) -> torch.Tensor:
         if self.n_cond:
             z = torch.cat([z, self._onehot(y, len(z), z.device)], dim=1)
         return self.decoder(z)
 
-    def decode(self, z: torch.Tensor, y=None) -> torch.Tensor:
+    def decode(self, z: torch.Tensor, y: Labels = None) -> torch.Tensor:
         return torch.sigmoid(self.decode_logits(z, y))
 
     def reparameterize(self, mu: torch.Tensor, logvar: torch.Tensor | None) -> torch.Tensor:
@@ -183,7 +189,7 @@ class Autoencoder(nn.Module):
             return mu
         return mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
 
-    def forward(self, x: torch.Tensor, y=None) -> dict[str, torch.Tensor | None]:
+    def forward(self, x: torch.Tensor, y: Labels = None) -> dict[str, torch.Tensor | None]:
         mu, logvar = self.encode(x, y)
         z = self.reparameterize(mu, logvar)
         return {"mu": mu, "logvar": logvar, "z": z, "logits": self.decode_logits(z, y)}

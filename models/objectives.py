@@ -62,10 +62,12 @@ class AdversarialStep:
 
     def __init__(self, model: Autoencoder):
         cfg = model.config
-        self.model, self.cfg = model, cfg
+        if model.discriminator is None:
+            raise ValueError("an adversarial step needs a model with a discriminator (kind 'aae')")
+        self.model, self.cfg, self.disc = model, cfg, model.discriminator
         self.opt_ae = torch.optim.Adam(model.autoencoder_parameters(), lr=cfg.lr,
                                        weight_decay=cfg.weight_decay)
-        self.opt_disc = torch.optim.Adam(model.discriminator.parameters(), lr=cfg.lr)
+        self.opt_disc = torch.optim.Adam(self.disc.parameters(), lr=cfg.lr)
         enc = list(model.encoder.parameters()) + list(model.mu_head.parameters())
         self.opt_gen = torch.optim.Adam(enc, lr=cfg.lr)
 
@@ -81,7 +83,7 @@ class AdversarialStep:
         # Phase 2a: discriminator, prior samples are "real" (1), codes "fake" (0).
         z_fake = model.encode(batch)[0].detach()
         z_real = torch.randn_like(z_fake)
-        d_real, d_fake = model.discriminator(z_real), model.discriminator(z_fake)
+        d_real, d_fake = self.disc(z_real), self.disc(z_fake)
         disc = (F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real))
                 + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake)))
         acc = ((d_real > 0).float().mean() + (d_fake <= 0).float().mean()) / 2
@@ -90,7 +92,7 @@ class AdversarialStep:
         disc.backward()
         self.opt_disc.step()
         # Phase 2b: the encoder tries to make its codes look like prior samples.
-        d_gen = model.discriminator(model.encode(batch)[0])
+        d_gen = self.disc(model.encode(batch)[0])
         gen = cfg.adversarial_weight * F.binary_cross_entropy_with_logits(d_gen, torch.ones_like(d_gen))
         values = _floats({"recon": recon, "disc": disc, "gen": gen, "disc_acc": acc,
                           "total": recon + gen})

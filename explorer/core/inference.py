@@ -23,14 +23,17 @@ import sys
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from explorer.core.progress import Progress, check_cancel, drain
 
 if TYPE_CHECKING:
     import torch
+
+    from models.networks import Autoencoder
 
 ENCODE_BATCH = 1024
 DECODE_BATCH = 1024
@@ -55,7 +58,7 @@ class EncodeProgress(Progress):
 
 # --- device and threads --------------------------------------------------------------
 
-def model_device(model: Any) -> torch.device:
+def model_device(model: torch.nn.Module) -> torch.device:
     """The device of the model's parameters (the CPU for a model without any)."""
     import torch
 
@@ -75,15 +78,20 @@ def one_torch_thread(active: bool = True) -> Iterator[None]:
     and is restored afterwards; torch is used only if it is imported already (a model is
     loaded), so this is free on the start-up path. `active=False` makes it a no-op.
     """
-    torch = sys.modules.get("torch") if active else None
-    prev = torch.get_num_threads() if torch is not None else 1
-    if prev > 1:
-        torch.set_num_threads(1)
+    if not active or "torch" not in sys.modules:
+        yield
+        return
+    import torch
+
+    prev = torch.get_num_threads()
+    if prev <= 1:
+        yield
+        return
+    torch.set_num_threads(1)
     try:
         yield
     finally:
-        if prev > 1:
-            torch.set_num_threads(prev)
+        torch.set_num_threads(prev)
 
 
 def _small(n: int, device: torch.device) -> bool:
@@ -92,7 +100,8 @@ def _small(n: int, device: torch.device) -> bool:
 
 # --- validation ----------------------------------------------------------------------
 
-def check_images(model: Any, images: Any, *, allow_float: bool = False) -> np.ndarray:
+def check_images(model: Autoencoder, images: npt.ArrayLike, *, allow_float: bool = False
+                 ) -> np.ndarray:
     """Validate N x C x H x W images (or one C x H x W) against the model's input shape.
 
     uint8 (0-255) images always; float images in [0, 1] only with `allow_float`.
@@ -115,7 +124,8 @@ def check_images(model: Any, images: Any, *, allow_float: bool = False) -> np.nd
     return images
 
 
-def check_codes(codes: Any, dim: int | None = None, *, one: bool = False) -> np.ndarray:
+def check_codes(codes: npt.ArrayLike, dim: int | None = None, *, one: bool = False
+                ) -> npt.NDArray[np.float32]:
     """Validate codes and return them as C-contiguous float32 N x d.
 
     `codes` must be an N x d array of finite numbers (d == `dim` when given); with `one`,
@@ -142,7 +152,7 @@ def _check_batch_size(batch_size: int) -> int:
     return int(batch_size)
 
 
-def _labels(model: Any, labels: Any, n: int) -> np.ndarray | None:
+def _labels(model: Autoencoder, labels: npt.ArrayLike | None, n: int) -> np.ndarray | None:
     """Labels for a conditional model (None: its default label); ignored by other models."""
     if labels is None or not getattr(model, "n_cond", 0):
         return None
@@ -154,17 +164,20 @@ def _labels(model: Any, labels: Any, n: int) -> np.ndarray | None:
     return y.astype(np.int64, copy=False)
 
 
-def _label_batch(torch: Any, y: np.ndarray | None, start: int, stop: int, device: Any):
+def _label_batch(y: np.ndarray | None, start: int, stop: int, device: torch.device
+                 ) -> torch.Tensor | None:
     if y is None:
         return None
+    import torch
+
     t = torch.from_numpy(np.ascontiguousarray(y[start:stop]))
     return t if device.type == "cpu" else t.to(device)
 
 
 # --- encode --------------------------------------------------------------------------
 
-def _encode_batches(model: Any, images: np.ndarray, labels: Any, batch_size: int, cancel: Any,
-                    want_logvar: bool
+def _encode_batches(model: Autoencoder, images: np.ndarray, labels: npt.ArrayLike | None,
+                    batch_size: int, cancel: Any, want_logvar: bool
                     ) -> Generator[EncodeProgress, None, tuple[np.ndarray, np.ndarray | None]]:
     import torch
 
@@ -190,7 +203,7 @@ def _encode_batches(model: Any, images: np.ndarray, labels: Any, batch_size: int
                 x = x.to(device)
             with one_torch_thread(single), torch.inference_mode():
                 x = x.float().div_(255.0) if x.dtype == torch.uint8 else x.float()
-                yb = _label_batch(torch, y, start, stop, device)
+                yb = _label_batch(y, start, stop, device)
                 mu, logvar = model.encode(x) if yb is None else model.encode(x, yb)
                 mu_out[start:stop] = mu.float().cpu().numpy()
                 if lv_out is not None and logvar is not None:
@@ -204,9 +217,9 @@ def _encode_batches(model: Any, images: np.ndarray, labels: Any, batch_size: int
     return mu_out, lv_out
 
 
-def encode_iter(model: Any, images_uint8: np.ndarray, *, labels: Any = None,
-                batch_size: int = ENCODE_BATCH, cancel: Any = None
-                ) -> Generator[EncodeProgress, None, np.ndarray]:
+def encode_iter(model: Autoencoder, images_uint8: np.ndarray, *,
+                labels: npt.ArrayLike | None = None, batch_size: int = ENCODE_BATCH,
+                cancel: Any = None) -> Generator[EncodeProgress, None, np.ndarray]:
     """Yield `EncodeProgress` per batch; return the mean codes (N x d float32).
 
     A conditional model encodes each image under its own label when `labels` is given
@@ -219,14 +232,15 @@ def encode_iter(model: Any, images_uint8: np.ndarray, *, labels: Any = None,
     return mu
 
 
-def encode(model: Any, images_uint8: np.ndarray, *, labels: Any = None,
-           batch_size: int = ENCODE_BATCH) -> np.ndarray:
+def encode(model: Autoencoder, images_uint8: np.ndarray, *,
+           labels: npt.ArrayLike | None = None, batch_size: int = ENCODE_BATCH) -> np.ndarray:
     """Mean codes N x d of uint8 images N x C x H x W (or one C x H x W): `encode_iter` drained."""
     return drain(encode_iter(model, images_uint8, labels=labels, batch_size=batch_size))
 
 
-def encode_posterior(model: Any, images: np.ndarray, *, labels: Any = None,
-                     batch_size: int = ENCODE_BATCH) -> tuple[np.ndarray, np.ndarray | None]:
+def encode_posterior(model: Autoencoder, images: np.ndarray, *,
+                     labels: npt.ArrayLike | None = None, batch_size: int = ENCODE_BATCH
+                     ) -> tuple[np.ndarray, np.ndarray | None]:
     """(mean codes N x d, log-variances N x d or None for a non-variational model).
 
     Takes uint8 images or float images in [0, 1] (inpainting feeds the model's own output
@@ -238,7 +252,10 @@ def encode_posterior(model: Any, images: np.ndarray, *, labels: Any = None,
 
 # --- decode --------------------------------------------------------------------------
 
-def _decode(torch: Any, model: Any, z: np.ndarray, y: Any, device: Any) -> np.ndarray:
+def _decode(model: Autoencoder, z: npt.NDArray[np.float32], y: torch.Tensor | None,
+            device: torch.device) -> npt.NDArray[np.float32]:
+    import torch  # imported already (the model is a torch module): a dictionary look-up
+
     t = torch.from_numpy(z)
     if device.type != "cpu":
         t = t.to(device)
@@ -246,8 +263,9 @@ def _decode(torch: Any, model: Any, z: np.ndarray, y: Any, device: Any) -> np.nd
     return out.float().cpu().numpy()
 
 
-def decode_float(model: Any, codes: np.ndarray, *, labels: Any = None,
-                 batch_size: int = DECODE_BATCH) -> np.ndarray:
+def decode_float(model: Autoencoder, codes: npt.ArrayLike, *,
+                 labels: npt.ArrayLike | None = None, batch_size: int = DECODE_BATCH
+                 ) -> npt.NDArray[np.float32]:
     """Codes (M, d) or one (d,) -> float images M x C x H x W in [0, 1], in batches.
 
     A conditional model decodes under `labels` (one per code, or one for all; default:
@@ -267,14 +285,14 @@ def decode_float(model: Any, codes: np.ndarray, *, labels: Any = None,
         with one_torch_thread(_small(m, device)), torch.inference_mode():
             for start in range(0, m, bs):
                 stop = min(m, start + bs)
-                out[start:stop] = _decode(torch, model, z[start:stop],
-                                          _label_batch(torch, y, start, stop, device), device)
+                out[start:stop] = _decode(model, z[start:stop],
+                                          _label_batch(y, start, stop, device), device)
     finally:
         model.train(was_training)
     return out
 
 
-def to_display(images: Any) -> np.ndarray:
+def to_display(images: npt.ArrayLike) -> npt.NDArray[np.uint8]:
     """Float images N x C x H x W in [0, 1] (numpy or torch) -> uint8 N x H x W or N x H x W x 3.
 
     One-channel images lose the channel axis (what `ImageItem.setImage` and Pillow's "L"
@@ -293,6 +311,12 @@ def to_display(images: Any) -> np.ndarray:
     return np.ascontiguousarray(out.transpose(0, 2, 3, 1))
 
 
+class HasInverse(Protocol):
+    """A map's inverse (see `explorer.core.latent.map.MapLike`): position(s) -> code(s)."""
+
+    def inverse(self, xy: npt.ArrayLike) -> npt.NDArray[np.float32]: ...
+
+
 class Decoder:
     """Decode codes (or map positions) of one model to uint8 display images.
 
@@ -301,11 +325,8 @@ class Decoder:
     this is the display path of a loaded model.
     """
 
-    def __init__(self, model: Any) -> None:
-        import torch
-
+    def __init__(self, model: Autoencoder) -> None:
         self.model = model
-        self._torch = torch
         model.eval()
         self.device = model_device(model)
         self._dim = int(model.latent_dim)
@@ -314,29 +335,30 @@ class Decoder:
     def latent_dim(self) -> int:
         return self._dim
 
-    def decode_float(self, codes: np.ndarray) -> np.ndarray:
+    def decode_float(self, codes: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """Codes (M, d) or (d,) -> float images M x C x H x W in [0, 1]."""
         z = check_codes(codes, self._dim, one=True)
         if len(z) > DECODE_BATCH:
             return decode_float(self.model, z)
-        torch = self._torch  # the click path: one batch, no per-call setup beyond this
-        with one_torch_thread(_small(len(z), self.device)), torch.inference_mode():
-            return _decode(torch, self.model, z, None, self.device)
+        import torch  # the click path: one batch, no per-call setup beyond this
 
-    def decode(self, codes: np.ndarray) -> np.ndarray:
+        with one_torch_thread(_small(len(z), self.device)), torch.inference_mode():
+            return _decode(self.model, z, None, self.device)
+
+    def decode(self, codes: npt.ArrayLike) -> npt.NDArray[np.uint8]:
         """Codes (d,) or (M, d) -> uint8 display image(s)."""
         single = np.ndim(codes) == 1
         out = to_display(self.decode_float(codes))
         return out[0] if single else out
 
-    def decode_at(self, latent_map: Any, xy: np.ndarray) -> np.ndarray:
+    def decode_at(self, latent_map: HasInverse, xy: npt.ArrayLike) -> npt.NDArray[np.uint8]:
         """Map position(s) (2,) or (M, 2) -> uint8 display image(s) via the map's inverse."""
         return self.decode(latent_map.inverse(xy))
 
-    def encode(self, images_uint8: np.ndarray) -> np.ndarray:
+    def encode(self, images_uint8: np.ndarray) -> npt.NDArray[np.float32]:
         """uint8 images N x C x H x W (or one C x H x W) -> mean codes N x d."""
         return encode(self.model, images_uint8)
 
-    def reconstruct(self, images_uint8: np.ndarray) -> np.ndarray:
+    def reconstruct(self, images_uint8: np.ndarray) -> npt.NDArray[np.uint8]:
         """Encode then decode: uint8 images in, uint8 display images out (N of them)."""
         return to_display(decode_float(self.model, self.encode(images_uint8)))

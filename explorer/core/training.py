@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from explorer.core.progress import Progress, is_cancelled, relay
-from models.config import ModelConfig, default_hidden
+from models.config import Arch, Kind, ModelConfig, default_hidden
 
 # Kept free of torch so the CLI's --help and the dialog can list the kinds cheaply.
 KIND_LABELS = {
@@ -37,7 +38,7 @@ class TrainingChoiceError(ValueError):
     """A choice that does not fit the data (e.g. a conditional VAE on unlabelled data)."""
 
 
-def make_config(data: Any, *, kind: str, arch: str, latent_dim: int,
+def make_config(data: Any, *, kind: Kind, arch: Arch, latent_dim: int,
                 hidden: tuple[int, ...] | None = None, beta: float | None = None,
                 **options: Any) -> ModelConfig:
     """Config for `data` (an ImageSet): input shape from the data, default widths for the
@@ -127,7 +128,7 @@ def train_pair(config: Any, images: np.ndarray, *, labels: np.ndarray | None = N
         model = build_model(cfg)
         trained = yield from relay(
             train(model, images, labels=labels, device=device, cancel=cancel),
-            lambda event, kind=cfg.kind, i=i: PairProgress(kind, i, len(configs), event))
+            partial(PairProgress, cfg.kind, i, len(configs)))
         result.results[cfg.kind] = trained
         if trained.status != "completed":
             result.status = trained.status

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from explorer.core.inference import Decoder
+    from explorer.core.latent.map import MapLike
 
 MIN_STEPS, MAX_STEPS, DEFAULT_STEPS = 2, 64, 7
 MODES = ("lerp", "slerp")
@@ -57,7 +62,8 @@ def clamp_steps(steps: int) -> int:
     return int(min(MAX_STEPS, max(MIN_STEPS, int(steps))))
 
 
-def refresh_arrow(arrow: Arrow, latent_map, decoder, steps: int, mode: str) -> None:
+def refresh_arrow(arrow: Arrow, latent_map: MapLike, decoder: Decoder | None, steps: int,
+                  mode: str) -> None:
     """Recompute an arrow's ends, placed trace and decoded strip (frames, cross-fade)."""
     from explorer.core.io.blend import cross_fade
     from explorer.core.latent.interpolation import lerp, path_trace, slerp
@@ -79,27 +85,32 @@ class SessionArrows:
     delete, steps and lerp/slerp; every arrow's trace and strip are kept up to date.
     Mixed into `Session`, whose map, decoder and signals it uses."""
 
-    latent_map: Any
-    decoder: Any
+    latent_map: MapLike | None
+    decoder: Decoder | None
     arrows: list[Arrow]
     selected_arrow: int | None
     steps: int
     mode: str
-    n_points: int
     arrows_changed: Any
     arrow_added: Any
     arrow_removed: Any
     arrow_selected: Any
     path_settings_changed: Any
-    nearest: Callable[[Any, float], int | None]
+    nearest: Callable[[npt.ArrayLike, float], int | None]
+
+    if TYPE_CHECKING:
+        @property
+        def n_points(self) -> int: ...  # the session's
 
     def _end_code(self, xy: np.ndarray, index: int | None) -> np.ndarray:
         m = self.latent_map
+        assert m is not None  # arrows are only added to a session with a map
         if index is not None:
             return np.asarray(m.codes[index], np.float32)
         return np.asarray(m.inverse(xy), np.float32)
 
-    def add_arrow(self, xy0, xy1, tolerance: float = 0.0) -> Arrow | None:
+    def add_arrow(self, xy0: npt.ArrayLike, xy1: npt.ArrayLike, tolerance: float = 0.0
+                  ) -> Arrow | None:
         """Add an arrow between two map points; ends within `tolerance` snap to samples."""
         if self.latent_map is None:
             return None

@@ -22,6 +22,7 @@ def aligned_parts(codes: np.ndarray, ref_meta: dict, ref_arrays: dict, seed: int
 
     reference = LatentMap.from_file_parts(ref_meta, ref_arrays)
     aligned = yield from build_aligned_map(codes, reference, seed=seed)
+    assert aligned.base is not None  # an aligned map always has one
     return aligned.base.to_file_parts(), aligned.transform.to_dict()
 
 

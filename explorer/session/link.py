@@ -46,8 +46,11 @@ class Link:
         self._connect(src.arrow_added, dst.add_arrow_at)
         self._connect(src.arrow_removed, dst.delete_arrow)
         self._connect(src.arrow_selected, dst.select_arrow)
-        self._connect(src.path_settings_changed,
-                      lambda: (dst.set_steps(src.steps), dst.set_mode(src.mode)))
+        def follow_path_settings() -> None:
+            dst.set_steps(src.steps)
+            dst.set_mode(src.mode)
+
+        self._connect(src.path_settings_changed, follow_path_settings)
 
     def disconnect(self) -> None:
         for signal, slot in self._connections:

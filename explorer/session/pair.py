@@ -9,7 +9,7 @@ window, and aligned when its map arrives.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from psygnal import Signal
@@ -20,6 +20,9 @@ from .dispatch import Dispatcher
 from .jobs import Jobs
 from .link import Link
 from .session import Session
+
+if TYPE_CHECKING:
+    from explorer.core.latent.map import MapLike
 
 SIDE_TITLES = ("AE", "VAE")
 
@@ -125,7 +128,7 @@ class ComparePair:
         err = aligned.params.get("alignment_error")
         self.message.emit(f"maps aligned (Procrustes, relative error {err:.2f})")
 
-    def _set_right(self, latent_map: Any, note: str) -> None:
+    def _set_right(self, latent_map: MapLike, note: str) -> None:
         self._aligning = True
         try:
             self.right.set_map(latent_map, note, dirty=False)
@@ -154,7 +157,9 @@ class ComparePair:
         job = self.jobs.start("align", lambda cancel: refine_alignment(codes, left, cancel))
 
         def done(aligned: Any) -> None:
-            err = alignment_error(aligned.positions, self.left.latent_map.positions)
+            left_now = self.left.latent_map
+            assert left_now is not None  # a session's map is replaced, never removed
+            err = alignment_error(aligned.positions, left_now.positions)
             aligned.params["alignment_error"] = round(err, 6)
             self.right_base = aligned.base
             self._set_right(aligned, "umap map, laid out from the AE map")
@@ -178,6 +183,7 @@ class ComparePair:
             raise ValueError("the models are still loading; try again in a moment")
         with one_torch_thread():
             for i, s in enumerate(self.sessions):
+                assert s.latent_map is not None  # self.ready()
                 base = getattr(s.latent_map, "base", None) or s.latent_map
                 # An AE's prior is fitted to its own codes of the data (the map's codes).
                 self.samples[i] = sample_prior(s.model, int(n), seed=seed, codes=base.codes,

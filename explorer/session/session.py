@@ -13,9 +13,10 @@ can be shown, so only the newest request is decoded when the owner thread is nex
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 from psygnal import Signal
 
 from explorer.core.analysis.colouring import Colouring, colour_choices, colouring_for
@@ -24,6 +25,13 @@ from .arrows import DEFAULT_STEPS, Arrow, PlacedImage, SessionArrows
 from .dispatch import Dispatcher, ManualDispatcher
 from .jobs import Job, Jobs
 from .loading import DataExtras, Stage, load_runtime, map_task, read_parts
+
+if TYPE_CHECKING:  # nothing heavy at run time: start-up must not import torch
+    from explorer.core.data.base import ImageSet
+    from explorer.core.inference import Decoder
+    from explorer.core.latent.map import MapLike
+    from models.modelfile import ModelFile
+    from models.networks import Autoencoder
 
 
 class Session(SessionArrows):
@@ -47,8 +55,13 @@ class Session(SessionArrows):
     message = Signal(str)
     progress = Signal(object)  # a progress event of a job, or None when it ended
 
+    # The click path: request_decode -> latent_map.inverse -> decoder.decode.
+    latent_map: MapLike | None
+    decoder: Decoder | None
+    model: Autoencoder | None
+
     def __init__(self, name: str, meta: dict[str, Any], *, path: Path | None = None,
-                 model_file: Any = None, latent_map: Any = None,
+                 model_file: ModelFile | None = None, latent_map: MapLike | None = None,
                  labels: np.ndarray | None = None, label_names: list[str] | None = None,
                  dispatcher: Dispatcher | None = None):
         self.name = name
@@ -63,9 +76,9 @@ class Session(SessionArrows):
         self.dispatcher: Dispatcher = dispatcher or ManualDispatcher()
         self.jobs = Jobs(self.dispatcher)
         # runtime, once loaded
-        self.model: Any = None  # models.networks.Autoencoder
-        self.decoder: Any = None  # explorer.core.inference.Decoder
-        self.data: Any = None  # ImageSet the model was trained on
+        self.model = None
+        self.decoder = None
+        self.data: ImageSet | None = None  # the data the model was trained on
         self.images: np.ndarray | None = None
         self.reconstructions: np.ndarray | None = None
         self.recon_error: np.ndarray | None = None
@@ -158,7 +171,7 @@ class Session(SessionArrows):
         elif st.stage == "data_error":
             self.message.emit(f"{self.name}: {st.message}")
 
-    def set_model(self, model: Any, decoder: Any) -> None:
+    def set_model(self, model: Autoencoder, decoder: Decoder) -> None:
         self.model, self.decoder = model, decoder
         self.decoder_changed.emit()
         self._refresh_arrows()
@@ -197,7 +210,7 @@ class Session(SessionArrows):
         self.data_changed.emit()
         self.colours_changed.emit()
 
-    def set_map(self, latent_map: Any, note: str = "", *, dirty: bool = True) -> None:
+    def set_map(self, latent_map: MapLike, note: str = "", *, dirty: bool = True) -> None:
         """Replace the map (UMAP after PCA, an alignment); re-place cursor, arrows, picture."""
         self.latent_map = latent_map
         self.map_note = note
@@ -237,7 +250,7 @@ class Session(SessionArrows):
         self.message.emit(f"{self.name}: {label} map refining…")
         return job
 
-    def _on_map_done(self, latent_map: Any) -> None:
+    def _on_map_done(self, latent_map: MapLike | None) -> None:
         if latent_map is not None:
             self.set_map(latent_map, f"{latent_map.method} map")
             self.message.emit(f"{self.name}: {latent_map.method.upper()} map ready")
@@ -270,7 +283,7 @@ class Session(SessionArrows):
         return self._colouring
 
     # ---- cursor & decoding ----------------------------------------------------------------
-    def request_decode(self, xy) -> None:
+    def request_decode(self, xy: npt.ArrayLike) -> None:
         """Ask for the image at map point `xy`; only the newest request is decoded."""
         self._pending_xy = np.asarray(xy, dtype=np.float32).reshape(2)
         self.cursor_requested.emit(self._pending_xy)
@@ -298,7 +311,7 @@ class Session(SessionArrows):
             self._decode_pending()
 
     # ---- hover & selection --------------------------------------------------------------
-    def nearest(self, xy, tolerance: float) -> int | None:
+    def nearest(self, xy: npt.ArrayLike, tolerance: float) -> int | None:
         """The sample within `tolerance` map units of `xy`, if any."""
         if self.latent_map is None or self.n_points == 0:
             return None
@@ -312,7 +325,7 @@ class Session(SessionArrows):
             self.hover_index = index
             self.hover_changed.emit()
 
-    def hover_at(self, xy, tolerance: float) -> None:
+    def hover_at(self, xy: npt.ArrayLike, tolerance: float) -> None:
         """Hover the sample nearest `xy` when it is within `tolerance` map units."""
         self.set_hover(self.nearest(xy, tolerance))
 

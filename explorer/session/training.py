@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from explorer.core.progress import check_cancel
+from models.config import Arch, Kind
 
 from .loading import Stage
 
@@ -19,7 +20,7 @@ class PairRequest:
     """What both models of the pair are trained with (only their kind differs)."""
 
     data_spec: str = "digits"
-    arch: str = "conv"
+    arch: Arch = "conv"
     latent_dim: int = 8
     epochs: int = 10
     seed: int = 0
@@ -31,8 +32,8 @@ class TrainRequest:
     """Everything the Train dialog collects."""
 
     data_spec: str = "digits"
-    kind: str = "vae"
-    arch: str = "conv"
+    kind: Kind = "vae"
+    arch: Arch = "conv"
     latent_dim: int = 8
     epochs: int = 10
     batch_size: int = 128

@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from explorer.core.latent.inverse import _as_points
-from explorer.core.latent.map import LatentMap, MapProgress, build_map, fit_projection
+from explorer.core.latent.map import LatentMap, MapLike, MapProgress, build_map, fit_projection
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class SimilarityTransform:
     def reflects(self) -> bool:
         return bool(np.linalg.det(self.rotation) < 0)
 
-    def apply(self, xy: np.ndarray) -> np.ndarray:
+    def apply(self, xy: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Transform point(s): (2,) -> (2,), (M, 2) -> (M, 2), float64."""
         p, single = _as_points(xy)
         out = self.scale * (p @ self.rotation) + self.translation
@@ -77,7 +78,7 @@ class SimilarityTransform:
         return SimilarityTransform(r_inv, 1.0 / self.scale,
                                    -(self.translation @ r_inv) / self.scale)
 
-    def inverse_apply(self, xy: np.ndarray) -> np.ndarray:
+    def inverse_apply(self, xy: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Undo the transform on point(s) (same shapes as `apply`)."""
         p, single = _as_points(xy)
         out = ((p - self.translation) @ self.rotation.T) / self.scale
@@ -144,7 +145,7 @@ class AlignedMap(LatentMap):
     (the alignment is recomputed from two maps in a millisecond).
     """
 
-    base: LatentMap | None = field(default=None, repr=False, compare=False)
+    base: MapLike | None = field(default=None, repr=False, compare=False)
     transform: SimilarityTransform = field(default_factory=SimilarityTransform.identity)
 
     def __post_init__(self) -> None:
@@ -152,7 +153,7 @@ class AlignedMap(LatentMap):
         if self.base is None:
             raise ValueError("an aligned map needs the map it was moved from; use aligned_map()")
 
-    def inverse(self, xy: np.ndarray) -> np.ndarray:
+    def inverse(self, xy: npt.ArrayLike) -> npt.NDArray[np.float32]:
         if self.method == "identity":
             # A 2-D latent shown as itself: undo the transform, then it is the code.
             p, single = _as_points(xy)
@@ -160,17 +161,20 @@ class AlignedMap(LatentMap):
             return z[0] if single else z
         return super().inverse(xy)
 
-    def place(self, z: np.ndarray) -> np.ndarray:
+    def place(self, z: npt.ArrayLike) -> npt.NDArray[np.float32]:
+        assert self.base is not None  # __post_init__ refuses an aligned map without one
         base_xy = self.base.place(z)
         return self.transform.apply(base_xy).astype(np.float32)
 
     def to_file_parts(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        assert self.base is not None  # __post_init__ refuses an aligned map without one
         return self.base.to_file_parts()
 
 
-def aligned_map(latent_map: LatentMap, transform: SimilarityTransform) -> AlignedMap:
+def aligned_map(latent_map: MapLike, transform: SimilarityTransform) -> AlignedMap:
     """`latent_map` moved by `transform` (an `AlignedMap` is re-based on its base map)."""
     if isinstance(latent_map, AlignedMap):
+        assert latent_map.base is not None  # __post_init__ refuses an aligned map without one
         inner = latent_map.transform
         combined = SimilarityTransform(inner.rotation @ transform.rotation,
                                        inner.scale * transform.scale,
@@ -183,7 +187,9 @@ def aligned_map(latent_map: LatentMap, transform: SimilarityTransform) -> Aligne
                       transform=transform)
 
 
-def _shared_indices(moving: LatentMap, reference: LatentMap, shared) -> tuple[np.ndarray, np.ndarray]:
+def _shared_indices(moving: MapLike, reference: MapLike,
+                    shared: tuple[npt.ArrayLike, npt.ArrayLike] | None
+                    ) -> tuple[np.ndarray, np.ndarray]:
     if shared is None:
         if moving.n_points != reference.n_points:
             raise ValueError(f"the maps have {moving.n_points} and {reference.n_points} points; "
@@ -199,7 +205,8 @@ def _shared_indices(moving: LatentMap, reference: LatentMap, shared) -> tuple[np
     return i_mov, i_ref
 
 
-def align_maps(moving: LatentMap, reference: LatentMap, *, shared=None,
+def align_maps(moving: MapLike, reference: MapLike, *,
+               shared: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
                allow_reflection: bool = True) -> AlignedMap:
     """`moving` aligned onto `reference` by Procrustes over their shared samples.
 
@@ -217,7 +224,7 @@ def align_maps(moving: LatentMap, reference: LatentMap, *, shared=None,
     return out
 
 
-def build_aligned_map(codes: np.ndarray, reference: LatentMap, *, seed: int = 0,
+def build_aligned_map(codes: np.ndarray, reference: MapLike, *, seed: int = 0,
                       reproducible: bool = False, cancel: Any = None
                       ) -> Generator[MapProgress, None, AlignedMap]:
     """Fit a map of `codes` (the same samples, in the same order, as `reference`) that is

@@ -96,6 +96,15 @@ class RealImageIndex:
         return dist, idx
 
 
+def grid_size(resolution: int | tuple[int, int]) -> tuple[int, int]:
+    """(nx, ny) of a grid resolution: one number for a square grid, or the pair (nx, ny)."""
+    if isinstance(resolution, tuple):
+        nx, ny = resolution
+    else:
+        nx = ny = resolution
+    return int(nx), int(ny)
+
+
 def grid_points(rect: tuple[float, float, float, float], resolution: int | tuple[int, int]
                 ) -> np.ndarray:
     """Cell centres of a ny x nx grid over rect = (xmin, xmax, ymin, ymax), as (ny*nx, 2).
@@ -103,8 +112,7 @@ def grid_points(rect: tuple[float, float, float, float], resolution: int | tuple
     Row-major with y growing with the row: point k is cell (k // nx, k % nx), so
     `scores.reshape(ny, nx)[iy, ix]` is the cell at x index ix and y index iy.
     """
-    nx, ny = (resolution, resolution) if np.ndim(resolution) == 0 else resolution
-    nx, ny = int(nx), int(ny)
+    nx, ny = grid_size(resolution)
     if nx < 1 or ny < 1:
         raise ValueError(f"a grid needs at least 1 x 1 cells, not {nx} x {ny}")
     xmin, xmax, ymin, ymax = (float(v) for v in rect)
@@ -144,7 +152,7 @@ class GapGrid:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.scores.shape  # type: ignore[return-value]
+        return self.scores.shape
 
 
 def score_codes(decoder: Any, codes: np.ndarray, index: RealImageIndex, *,
@@ -175,13 +183,13 @@ def gap_grid_iter(decoder: Any, latent_map: Any, index: RealImageIndex,
 
     The whole grid goes through the map's inverse at once, then decodes in batches.
     """
-    rect = tuple(float(v) for v in (rect if rect is not None else latent_map.bounds()))
-    pts = grid_points(rect, resolution)
-    nx, ny = (resolution, resolution) if np.ndim(resolution) == 0 else resolution
+    r = rect if rect is not None else latent_map.bounds()
+    box = (float(r[0]), float(r[1]), float(r[2]), float(r[3]))
+    pts = grid_points(box, resolution)
+    nx, ny = grid_size(resolution)
     codes = latent_map.inverse(pts)
     scores, nearest = yield from score_codes(decoder, codes, index, cancel=cancel)
-    return GapGrid(scores=scores.reshape(int(ny), int(nx)),
-                   nearest=nearest.reshape(int(ny), int(nx)), rect=rect)  # type: ignore[arg-type]
+    return GapGrid(scores=scores.reshape(ny, nx), nearest=nearest.reshape(ny, nx), rect=box)
 
 
 def gap_grid(decoder: Any, latent_map: Any, index: RealImageIndex,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 import numpy as np
@@ -42,7 +43,7 @@ class ImageSet:
     @property
     def shape(self) -> tuple[int, int, int]:
         """(C, H, W) of one image."""
-        return tuple(self.images.shape[1:])  # type: ignore[return-value]
+        return tuple(self.images.shape[1:])
 
     @property
     def nbytes(self) -> int:
@@ -140,7 +141,12 @@ def load_data(spec: str, **overrides: object) -> ImageSet:
     return result
 
 
-def int_option(spec: DataSpec, key: str, default: int | None, minimum: int = 0) -> int | None:
+# An option's default: an int makes the option always an int, None leaves it optional.
+OptDefault = TypeVar("OptDefault", int, None)
+
+
+def int_option(spec: DataSpec, key: str, default: OptDefault, minimum: int = 0
+               ) -> int | OptDefault:
     raw = spec.get(key)
     if raw is None or raw == "":
         return default

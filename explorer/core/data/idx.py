@@ -19,9 +19,10 @@ import math
 import os
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -39,8 +40,9 @@ from .options import (
     split_option,
 )
 
-_TYPES = {0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),
-          0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+_TYPES: dict[int, np.dtype[Any]] = {
+    0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 _NAME_TOKENS = {"train", "t10k", "test", "images", "labels", "idx1", "idx3", "ubyte", "gz"}
 SPLIT_ORDER = ("train", "test", "all")
 _READ_CHUNK = 1 << 20
@@ -100,7 +102,7 @@ def _read_idx_stream(f, path: Path, stored: int, packed: bool) -> np.ndarray:
         raise DataError(f"{path.name} is truncated: its header promises {shape} values "
                         f"({expected:,} bytes) but the file is too small to hold them")
     out = np.empty(count, dtype)
-    view = memoryview(out).cast("B")
+    view = out.data.cast("B")
     done = 0
     while done < expected:
         chunk = f.read(min(_READ_CHUNK, expected - done))
@@ -190,7 +192,7 @@ def find_idx_sets(folder: Path) -> dict[str, IdxSet]:
     return sets
 
 
-def resolve_split(available: list[str], requested: str, folder: Path,
+def resolve_split(available: Sequence[str], requested: str, folder: Path,
                   expected: dict[str, str]) -> tuple[list[str], str, str | None]:
     """Which splits to load: (splits, resolved split, note). A lone split is used as is.
 
@@ -212,11 +214,13 @@ def resolve_split(available: list[str], requested: str, folder: Path,
 
 def load_splits(idx_set: IdxSet, splits: list[str], require_labels: bool) -> tuple[np.ndarray, np.ndarray | None]:
     """Images (and labels, if every split has them) of the given splits, concatenated."""
-    images, labels = [], []
+    images: list[np.ndarray] = []
+    labels: list[np.ndarray] | None = []
     for split in splits:
         files = idx_set.splits[split]
         if files.images is None:
-            raise DataError(f"found {files.labels.name} but no matching images (idx3) file")
+            found = files.labels.name if files.labels is not None else f"the {split} split"
+            raise DataError(f"found {found} but no matching images (idx3) file")
         imgs = idx_images(files.images)
         if files.labels is None:
             if require_labels:

@@ -13,10 +13,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 
-from .base import DataError, DataSpec, ImageSet, int_option
+from .base import DataError, DataSpec, ImageSet, OptDefault, int_option
 
 SPLITS = ("train", "test", "all")
 _ALIASES = {"max": "limit"}
@@ -46,7 +47,7 @@ def split_option(spec: DataSpec, default: str = "all") -> str:
     return raw
 
 
-def channels_option(spec: DataSpec, default: int | None) -> int | None:
+def channels_option(spec: DataSpec, default: OptDefault) -> int | OptDefault:
     raw = spec.get("channels")
     if raw is None or raw == "":
         return default
@@ -56,15 +57,25 @@ def channels_option(spec: DataSpec, default: int | None) -> int | None:
     return value
 
 
-def size_option(spec: DataSpec, default: int | None, lo: int = 4, hi: int = 512) -> int | None:
+def size_option(spec: DataSpec, default: OptDefault, lo: int = 4, hi: int = 512
+                ) -> int | OptDefault:
     value = int_option(spec, "size", default, minimum=lo)
     if value is not None and value > hi:
         raise DataError(f"option size must be at most {hi} pixels, not {value}")
     return value
 
 
+@overload
+def seed_option(spec: DataSpec, default: int) -> int: ...
+
+
+@overload
+def seed_option(spec: DataSpec, default: None = None) -> int | None: ...
+
+
 def seed_option(spec: DataSpec, default: int | None = None) -> int | None:
-    return int_option(spec, "seed", default, minimum=0)
+    value = int_option(spec, "seed", None, minimum=0)
+    return default if value is None else value
 
 
 def limit_option(spec: DataSpec) -> int | None:

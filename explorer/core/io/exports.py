@@ -60,7 +60,7 @@ def export_codes_npz(path: str | os.PathLike, codes: np.ndarray, positions: np.n
     if label_names:
         arrays["label_names"] = np.asarray([str(n) for n in label_names])
     buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
+    np.savez_compressed(buf, allow_pickle=True, **arrays)  # numpy's default, said for mypy
     atomic_write_bytes(path, buf.getvalue())
 
 

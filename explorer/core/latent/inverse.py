@@ -21,12 +21,18 @@ a single distinct position maps everything to its code.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+import numpy.typing as npt
 
 from explorer.core.threads import single_threaded_blas
 
+if TYPE_CHECKING:
+    from scipy.spatial import Delaunay
 
-def _as_points(xy: np.ndarray) -> tuple[np.ndarray, bool]:
+
+def _as_points(xy: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], bool]:
     """(2,) or (M, 2) -> float64 (M, 2) and whether the input was a single point."""
     arr = np.asarray(xy, dtype=np.float64)
     single = arr.ndim == 1
@@ -83,7 +89,7 @@ class TriangulationInverse:
     def _build(self, pos: np.ndarray, z: np.ndarray) -> None:
         self.points, self.values = _merge_duplicates(pos, z)
         self.mode = "constant"
-        self._tri = None
+        self._tri: Delaunay | None = None
         if len(self.points) >= 3 and not self._collinear(self.points):
             try:
                 self._build_triangulation()
@@ -130,7 +136,7 @@ class TriangulationInverse:
         if len(s_u) < 2:
             self.mode = "constant"
 
-    def __call__(self, xy: np.ndarray) -> np.ndarray:
+    def __call__(self, xy: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """Codes at map position(s): (2,) -> (d,), (M, 2) -> (M, d), float32."""
         p, single = _as_points(xy)
         if self.mode == "triangulation":
@@ -143,6 +149,7 @@ class TriangulationInverse:
         return z[0] if single else z
 
     def _interpolate(self, p: np.ndarray) -> np.ndarray:
+        assert self._tri is not None  # mode "triangulation" means it was built
         s = self._tri.find_simplex(p)
         out = np.empty((len(p), self.dim), dtype=np.float64)
         inside = s >= 0

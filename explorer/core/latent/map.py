@@ -16,9 +16,10 @@ import threading
 import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 import numpy as np
+import numpy.typing as npt
 
 from explorer.core.latent.projection import (
     IdentityProjection,
@@ -30,10 +31,53 @@ from explorer.core.latent.projection import (
 from explorer.core.latent.umap_projection import UMAP_MIN_POINTS, UMAPProjection
 from explorer.core.progress import check_cancel, drain, relay
 
+if TYPE_CHECKING:
+    from os import PathLike
+
+    from explorer.core.latent.inverse import TriangulationInverse
+    from explorer.core.latent.placement import NeighbourPlacer
+    from models.modelfile import ModelFile
+
 MAP_FORMAT = 1
 METHODS = ("identity", "pca", "umap")
 
-__all__ = ["LatentMap", "MapProgress", "build_map", "quick_map", "save_map", "load_map"]
+__all__ = ["LatentMap", "MapLike", "MapProgress", "build_map", "quick_map", "save_map",
+           "load_map"]
+
+# `nearest_sample`: (index, distance) of one point, or (indices M, distances M) of M points
+NearestSample = tuple[int, float] | tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]
+
+
+class MapLike(Protocol):
+    """What a session, a canvas and the click path use of a map.
+
+    `LatentMap` and `AlignedMap` (explorer.core.analysis.compare) are both maps. The hot
+    path of a click is `inverse` (map position -> code) and then `Decoder.decode`.
+    """
+
+    method: str
+    codes: np.ndarray  # N x d float32
+    positions: np.ndarray  # N x 2 float32
+    params: dict[str, Any]  # JSON-able, stored with the map
+    extra: dict[str, np.ndarray]
+
+    @property
+    def n_points(self) -> int: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def prepare(self) -> Self: ...
+
+    def inverse(self, xy: npt.ArrayLike) -> npt.NDArray[np.float32]: ...
+
+    def place(self, z: npt.ArrayLike) -> npt.NDArray[np.float32]: ...
+
+    def nearest_sample(self, xy: npt.ArrayLike) -> NearestSample: ...
+
+    def bounds(self) -> tuple[float, float, float, float]: ...
+
+    def to_file_parts(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]: ...
 
 
 @dataclass
@@ -49,9 +93,11 @@ class LatentMap:
     positions: np.ndarray
     params: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, np.ndarray] = field(default_factory=dict)
-    _inverse: Any = field(default=None, init=False, repr=False, compare=False)
-    _placer: Any = field(default=None, init=False, repr=False, compare=False)
-    _lock: Any = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+    _inverse: TriangulationInverse | None = field(default=None, init=False, repr=False,
+                                                  compare=False)
+    _placer: NeighbourPlacer | None = field(default=None, init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False,
+                                  compare=False)
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -82,21 +128,24 @@ class LatentMap:
         return self.codes.shape[1]
 
     # --- plane -> latent -------------------------------------------------------------
-    def prepare(self) -> LatentMap:
+    def prepare(self) -> Self:
         """Build the inverse and the placement index now (they are otherwise built lazily)."""
-        self._get_inverse()
-        self._get_placer()
+        if self.method != "identity":
+            self._get_inverse()
+        if self.method == "umap":
+            self._get_placer()
         return self
 
-    def _get_inverse(self):
+    def _get_inverse(self) -> TriangulationInverse:
+        """The triangulation of the positions (not used by an identity map)."""
         with self._lock:
-            if self._inverse is None and self.method != "identity":
+            if self._inverse is None:
                 from explorer.core.latent.inverse import TriangulationInverse
 
                 self._inverse = TriangulationInverse(self.positions, self.codes)
             return self._inverse
 
-    def inverse(self, xy: np.ndarray) -> np.ndarray:
+    def inverse(self, xy: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """Code(s) at map position(s): (2,) -> (d,), (M, 2) -> (M, d), float32.
 
         Exact at the data points, continuous, defined on the whole plane (outside the data
@@ -107,20 +156,21 @@ class LatentMap:
             from explorer.core.latent.inverse import _as_points
 
             p, single = _as_points(xy)
-            p = p.astype(np.float32)
-            return p[0] if single else p
+            z = p.astype(np.float32)
+            return z[0] if single else z
         return self._get_inverse()(xy)
 
     # --- latent -> plane -------------------------------------------------------------
-    def _get_placer(self):
+    def _get_placer(self) -> NeighbourPlacer:
+        """The k-nearest-codes placement (used by UMAP maps only)."""
         with self._lock:
-            if self._placer is None and self.method == "umap":
+            if self._placer is None:
                 from explorer.core.latent.placement import NeighbourPlacer
 
                 self._placer = NeighbourPlacer(self.codes, self.positions)
             return self._placer
 
-    def place(self, z: np.ndarray) -> np.ndarray:
+    def place(self, z: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """Map position(s) of code(s): (d,) -> (2,), (M, d) -> (M, 2), float32.
 
         Identity and PCA maps apply their exact (linear) projection. A UMAP map places a
@@ -145,7 +195,7 @@ class LatentMap:
         hi = self.positions.max(axis=0)
         return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
 
-    def nearest_sample(self, xy: np.ndarray):
+    def nearest_sample(self, xy: npt.ArrayLike) -> NearestSample:
         """Index of the sample nearest to a map position and its distance in map units.
 
         (2,) -> (int, float); (M, 2) -> (indices M, distances M).
@@ -212,7 +262,8 @@ def make_projection(method: str, *, seed: int = 0, reproducible: bool = False) -
     raise ValueError(f"unknown map method '{method}'; use auto, umap, pca or identity")
 
 
-def fit_projection(proj: Any, codes: np.ndarray, cancel: Any = None):
+def fit_projection(proj: Projection, codes: np.ndarray, cancel: Any = None
+                   ) -> Generator[MapProgress, None, float]:
     """Run `proj.fit_iter`, forwarding its progress (but not its "done"); return the
     fit time in seconds. Raises `Cancelled` if `cancel` was set meanwhile."""
     t0 = time.perf_counter()
@@ -236,8 +287,8 @@ def build_map(codes: np.ndarray, method: str = "auto", *, seed: int = 0,
     proj = make_projection(method, seed=seed, reproducible=reproducible)
     seconds = yield from fit_projection(proj, codes, cancel)
     params = {**proj.params(), "fit_seconds": seconds}
-    extra = {}
-    if method == "pca":
+    extra: dict[str, np.ndarray] = {}
+    if isinstance(proj, PCAProjection):
         extra = {"pca_mean": proj.mean_, "pca_components": proj.components_}
     yield MapProgress("inverse", 0.97, "preparing the map for live decoding")
     latent_map = LatentMap(method=method, codes=codes, positions=proj.embedding_,
@@ -251,7 +302,7 @@ def quick_map(codes: np.ndarray) -> LatentMap:
     return drain(build_map(codes, "pca"))
 
 
-def save_map(path, latent_map: LatentMap) -> None:
+def save_map(path: str | PathLike[str], latent_map: LatentMap) -> None:
     """Store the map in an existing model file (meta "map", arrays "map.*"), atomically."""
     from models.modelfile import update_model_file
 
@@ -259,7 +310,7 @@ def save_map(path, latent_map: LatentMap) -> None:
     update_model_file(path, {"map": meta}, arrays, drop_prefix="map")
 
 
-def load_map(source) -> LatentMap | None:
+def load_map(source: str | PathLike[str] | ModelFile) -> LatentMap | None:
     """The map stored in a model file (path or `ModelFile`), or None when it has none.
 
     numpy only: never imports torch or umap. A damaged map raises `ModelFileError`.

@@ -10,9 +10,10 @@ clusters lands between them, and the position moves continuously with the code.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 
-def _as_codes(z: np.ndarray, dim: int) -> tuple[np.ndarray, bool]:
+def _as_codes(z: npt.ArrayLike, dim: int) -> tuple[npt.NDArray[np.float64], bool]:
     arr = np.asarray(z, dtype=np.float64)
     single = arr.ndim == 1
     if single:
@@ -61,7 +62,7 @@ class NeighbourPlacer:
         self.k = max(1, min(int(k), len(self.codes)))
         self._sq = np.einsum("ij,ij->i", self.codes, self.codes)
 
-    def __call__(self, z: np.ndarray) -> np.ndarray:
+    def __call__(self, z: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """Map position(s) for code(s): (d,) -> (2,), (M, d) -> (M, 2), float32."""
         q, single = _as_codes(z, self.codes.shape[1])
         idx, d2 = knn_search(self.codes, self._sq, q, self.k)

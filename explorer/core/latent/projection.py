@@ -41,6 +41,7 @@ class Projection:
     """Base class: parameters in `__init__`, then `fit`, `transform`, `inverse`."""
 
     method = "base"
+    embedding_: np.ndarray  # N x 2 positions of the fitted codes, set by `fit_iter`
 
     def fit_iter(self, codes: np.ndarray, cancel: Any = None
                  ) -> Generator[MapProgress, None, Projection]:

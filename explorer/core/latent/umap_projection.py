@@ -29,12 +29,16 @@ import threading
 import time
 import warnings
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from explorer.core.latent.projection import MapProgress, Projection, check_fit_codes
 from explorer.core.progress import Cancelled, check_cancel, is_cancelled, relay
+
+if TYPE_CHECKING:
+    from explorer.core.latent.inverse import TriangulationInverse
+    from explorer.core.latent.placement import NeighbourPlacer
 
 UMAP_MIN_POINTS = 10
 _FIT_LOCK = threading.Lock()
@@ -184,7 +188,8 @@ class UMAPProjection(Projection):
     method = "umap"
 
     def __init__(self, n_neighbors: int = 15, min_dist: float = 0.1, n_epochs: int = 200,
-                 seed: int = 0, reproducible: bool = False, init: str = "pca") -> None:
+                 seed: int = 0, reproducible: bool = False, init: str | np.ndarray = "pca"
+                 ) -> None:
         self.n_neighbors = int(n_neighbors)
         self.min_dist = float(min_dist)
         self.n_epochs = int(n_epochs)
@@ -192,8 +197,8 @@ class UMAPProjection(Projection):
         self.reproducible = bool(reproducible)
         self.init = init
         self.umap_ = None
-        self._inverse = None
-        self._placer = None
+        self._inverse: TriangulationInverse | None = None
+        self._placer: NeighbourPlacer | None = None
 
     def params(self):
         return {"n_neighbors": self.n_neighbors, "min_dist": self.min_dist,

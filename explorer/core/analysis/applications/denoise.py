@@ -31,16 +31,21 @@ from explorer.core.analysis.applications.common import (
 from explorer.core.inference import decode_float, encode_posterior, to_display
 
 NoiseKind = Literal["gaussian", "masking", "salt-and-pepper"]
-NOISE_KINDS = ("gaussian", "masking", "salt-and-pepper")
+NOISE_KINDS: tuple[NoiseKind, ...] = ("gaussian", "masking", "salt-and-pepper")
 MAX_GAUSSIAN_SIGMA = 5.0
 
 
-def check_noise(kind: str, level: float) -> tuple[str, float]:
+def _noise_kind(name: str) -> NoiseKind:
+    for kind in NOISE_KINDS:
+        if kind == name:
+            return kind
+    raise ApplicationError(f"noise must be one of {', '.join(NOISE_KINDS)}, not {name!r}")
+
+
+def check_noise(name: str, level: float) -> tuple[NoiseKind, float]:
     """Validate a noise type and level; returns the canonical (kind, level)."""
-    kind = {"salt_and_pepper": "salt-and-pepper", "saltpepper": "salt-and-pepper",
-            "s&p": "salt-and-pepper"}.get(str(kind).lower(), str(kind).lower())
-    if kind not in NOISE_KINDS:
-        raise ApplicationError(f"noise must be one of {', '.join(NOISE_KINDS)}, not {kind!r}")
+    kind = _noise_kind({"salt_and_pepper": "salt-and-pepper", "saltpepper": "salt-and-pepper",
+                        "s&p": "salt-and-pepper"}.get(str(name).lower(), str(name).lower()))
     try:
         level = float(level)
     except (TypeError, ValueError):
