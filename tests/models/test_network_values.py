@@ -137,6 +137,7 @@ CASES = [
     dict(kind="vae", arch="conv", input_shape=(3, 12, 10), hidden=(4, 6, 5), upsample="nearest"),
     dict(kind="ae", arch="conv", input_shape=(1, 9, 7), hidden=(3, 5), upsample="bilinear"),
     dict(kind="ae", arch="conv", input_shape=(1, 11, 11), hidden=(5, 3, 4), upsample="transpose"),
+    dict(kind="vae", arch="conv", input_shape=(1, 6, 6), hidden=(4,), upsample="transpose"),
     dict(kind="vae", arch="mlp", input_shape=(1, 6, 5), hidden=(12, 7)),
     dict(kind="aae", arch="mlp", input_shape=(1, 4, 4), hidden=(9,)),
     dict(kind="cvae", arch="conv", input_shape=(1, 8, 8), hidden=(4, 6), n_classes=3),
