@@ -258,4 +258,4 @@ def test_cvae_label_out_of_range_names_the_range(cvae, bad):
 def test_conv_sizes_halve_rounding_up():
     assert _conv_sizes(28, 3) == [28, 14, 7, 4]
     assert _conv_sizes(9, 2) == [9, 5, 3]
-    assert all(b == math.ceil(a / 2) for a, b in zip(_conv_sizes(64, 4), _conv_sizes(64, 4)[1:]))
+    assert all(b == math.ceil(a / 2) for a, b in zip(_conv_sizes(64, 4)[:-1], _conv_sizes(64, 4)[1:], strict=True))
