@@ -19,8 +19,8 @@ def _square():
     ([1.0, 2.0, 3.0], r"map positions must be \(2,\) or \(M, 2\), not shape \(3,\)"),
     (np.zeros((3, 3)), r"not shape \(3, 3\)"),
     (np.zeros((1, 2, 2)), r"not shape \(1, 2, 2\)"),
-    ([np.nan, 0.0], "map positions must be finite numbers"),
-    ([[0.0, 1.0], [np.inf, 0.0]], "map positions must be finite numbers"),
+    ([np.nan, 0.0], "^map positions must be finite numbers$"),
+    ([[0.0, 1.0], [np.inf, 0.0]], "^map positions must be finite numbers$"),
 ])
 def test_bad_queries_say_what_is_wrong(bad, words):
     inv = TriangulationInverse(*_square())
@@ -43,7 +43,7 @@ def test_bad_layouts_say_what_is_wrong(pos, codes, words):
 def test_non_finite_layouts_are_refused():
     pos, codes = _square()
     for p, c in ((np.where(pos == 2, np.nan, pos), codes), (pos, np.where(codes == 4, np.inf, codes))):
-        with pytest.raises(ValueError, match="positions and codes must be finite"):
+        with pytest.raises(ValueError, match="^positions and codes must be finite$"):
             TriangulationInverse(p, c)
 
 
@@ -99,14 +99,16 @@ def _nearest_edge_value(p, verts, vals):
     return best[1]
 
 
-def test_zero_area_triangle_falls_back_to_its_nearest_edge():
+@pytest.mark.parametrize("scale", [1.0, 0.05])
+def test_zero_area_triangle_falls_back_to_its_nearest_edge(scale):
     # qhull can return a flat triangle for nearly degenerate input; mark one as flat (the
     # inverse flags such triangles when it is built) and check the fallback's values
     pos, codes = _square()
+    pos = pos * scale
     plain = TriangulationInverse(pos, codes)
     inv = TriangulationInverse(pos, codes)
     rng = np.random.default_rng(0)
-    q = rng.uniform(0.05, 1.95, size=(40, 2))
+    q = rng.uniform(0.05, 1.95, size=(40, 2)) * scale
     simplex = inv._tri.find_simplex(q)
     flat = simplex[0]
     inv._bad[flat] = True
@@ -120,3 +122,13 @@ def test_zero_area_triangle_falls_back_to_its_nearest_edge():
     np.testing.assert_allclose(got[in_flat], want, rtol=1e-5, atol=1e-6)
     # a single query in the flat triangle takes the same path
     np.testing.assert_allclose(inv(q[np.flatnonzero(in_flat)[0]]), want[0], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("scale", [1e-10, 1e-4, 1.0, 1e6])
+def test_a_two_dimensional_cloud_triangulates_at_any_scale(scale):
+    rng = np.random.default_rng(5)
+    pos = rng.normal(size=(30, 2)) * scale
+    codes = rng.normal(size=(30, 3))
+    inv = TriangulationInverse(pos, codes)
+    assert inv.mode == "triangulation"
+    np.testing.assert_allclose(inv(pos), codes, rtol=1e-5, atol=1e-5)

@@ -181,8 +181,16 @@ def test_validation_fraction_and_reference_cap_are_honoured(data):
     n_train = len(data.images) - res.n_held_out
     assert res.notes == [f"nearest real images searched among 40 of the {n_train} training images "
                          "(random subset)"]
+    assert res.data_spec == data.spec == "metric-test" and res.to_dict()["data"] == data.spec
     again = drain(compare_models({"m": model}, data, s))
-    assert again.to_dict() == res.to_dict()  # the capped subset is seeded
+    assert again.to_dict() == res.to_dict()  # the capped subset is seeded...
+    # ...with the settings' seed: the reference images are that seed's subset of the training set
+    held = split_indices(len(data.images), 0.25, 0)[1]
+    train = np.setdiff1d(np.arange(len(data.images)), held)
+    subset = np.sort(np.random.default_rng(s.seed).choice(len(train), size=40, replace=False))
+    recon = model.np_decode(model.np_encode(data.images[held]))
+    want = np.percentile(nearest_rms(recon, data.images[train][subset]), s.hole_percentile)
+    assert res.models[0].recon_p95 == pytest.approx(want, rel=2e-5)
     full = drain(compare_models({"m": model}, data, MetricSettings(n_prior=50, n_pairs=5, n_path=20)))
     assert full.notes == [] and full.n_reference == len(data.images) - full.n_held_out
 
@@ -261,3 +269,20 @@ def test_result_dictionary_is_exact():
     assert d["settings"]["n_prior"] == 2000 and d["settings"]["epsilon"] == 0.01
     assert d["models"][0]["name"] == "AE" and "extras" not in d["models"][0]
     assert d["models"][1]["path_length"] == 1.5
+
+
+@pytest.mark.parametrize("val_fraction,n_train", [(0.9, 2), (0.95, 1)])
+def test_fitted_prior_uses_the_training_codes_when_there_are_two(val_fraction, n_train):
+    # a plain AE's prior is fitted to its training codes; with fewer than two, to all codes
+    data = synthetic_data(20, seed=2)
+    model = pca_model(data, 2, kind="ae", gain=3.0)
+    s = MetricSettings(n_prior=100, n_pairs=3, n_path=5, val_fraction=val_fraction, seed=3)
+    held = split_indices(20, val_fraction, 0)[1]
+    train = np.setdiff1d(np.arange(20), held)
+    assert len(train) == n_train
+    codes = model.np_encode(data.images)
+    fit_on = codes[train] if n_train >= 2 else codes
+    z = fit_gaussian(fit_on).sample(s.n_prior, s.seed)
+    want = nearest_rms(model.np_decode(z), data.images[train]).mean()
+    m = drain(compare_models({"ae": model}, data, s)).models[0]
+    assert m.prior_distance == pytest.approx(want, rel=2e-5)

@@ -40,7 +40,7 @@ def test_lerp_is_computed_in_float64_then_rounded():
 @pytest.mark.parametrize("call,words", [
     (lambda: lerp(np.zeros(3), np.zeros(4)), "same size, not \\(3,\\) and \\(4,\\)"),
     (lambda: slerp(np.zeros(0), np.zeros(0)), "same size"),
-    (lambda: lerp(np.zeros(3), np.full(3, np.inf)), "path ends must be finite codes"),
+    (lambda: lerp(np.zeros(3), np.full(3, np.inf)), "^path ends must be finite codes$"),
     (lambda: lerp(np.zeros(3), np.ones(3), steps=1), "at least 2 steps, not 1"),
     (lambda: lerp(np.zeros(3), np.ones(3), steps=2.5), "at least 2 steps, not 2.5"),
     (lambda: polyline(np.zeros((1, 3))), "at least 2 waypoints as a W x d array, not shape \\(1, 3\\)"),
@@ -105,3 +105,11 @@ def test_parallel_ends_never_give_nan():
     same = slerp(a, 3 * a, 5).astype(np.float64)
     u = same / np.linalg.norm(same, axis=1, keepdims=True)
     np.testing.assert_allclose(u, np.tile(a / np.linalg.norm(a), (5, 1)), atol=1e-6)
+
+
+def test_polyline_waypoints_are_float32_codes():
+    # waypoints are rounded to float32 codes first, so a float64 polyline is the polyline of
+    # those codes, bit for bit
+    w = np.random.default_rng(8).normal(size=(4, 16)) * 3
+    for mode in ("lerp", "slerp"):
+        np.testing.assert_array_equal(polyline(w, 6, mode), polyline(w.astype(np.float32), 6, mode))
