@@ -1,9 +1,18 @@
-"""Shared fixtures. Qt runs offscreen; numba caches in a writable folder."""
+"""Shared fixtures. Qt runs offscreen; numba caches in a writable folder.
+
+Also: the summary counts the tests skipped for want of the MNIST test set, and the run
+fails when `../shared/data/mnist` exists but MNIST tests skipped anyway (a misnamed or
+unreadable file would otherwise pass CI silently); `unprivileged` runs code as a user
+that file permissions apply to, so permission tests run as root too.
+"""
 
 from __future__ import annotations
 
 import os
+import pickle
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -16,12 +25,135 @@ MNIST_DIR = ROOT.parent / "shared" / "data" / "mnist"
 sys.path.insert(0, str(ROOT))
 
 
+MNIST_FILE = "t10k-images-idx3-ubyte.gz"
+MNIST_SKIP = "MNIST test set not found"
+_mnist_skips: list[str] = []
+
+
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
     """The MNIST test set beside the checkout; tests using it skip when it is absent."""
-    if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists():
-        pytest.skip(f"MNIST test set not found at {MNIST_DIR} (it lives in ../shared beside the checkout)")
+    if not (MNIST_DIR / MNIST_FILE).is_file():
+        pytest.skip(f"{MNIST_SKIP} at {MNIST_DIR / MNIST_FILE} (it lives in ../shared beside "
+                    "the checkout)")
     return MNIST_DIR
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2])
+    return str(longrepr)
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and MNIST_SKIP in _skip_reason(report):
+        _mnist_skips.append(report.nodeid)
+
+
+def _mnist_folder_present() -> bool:
+    return MNIST_DIR.is_dir()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    n = len(set(_mnist_skips))
+    where = "present" if _mnist_folder_present() else "absent"
+    terminalreporter.write_line(f"MNIST: {n} test(s) skipped for want of the MNIST test set "
+                                f"({MNIST_DIR} is {where})")
+    if n and _mnist_folder_present():
+        terminalreporter.write_line(
+            f"ERROR: {MNIST_DIR} exists but {MNIST_FILE} could not be used, so {n} MNIST "
+            "test(s) skipped: failing the run", red=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _mnist_skips and _mnist_folder_present() and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+class Unprivileged:
+    """Run a function in a forked child that has dropped root (uid/gid `nobody`, 65534), so
+    file permissions apply to it. `folder` is a fresh directory that user can enter."""
+
+    UID = 65534
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def share(self) -> None:
+        """Make everything under `folder` readable by the unprivileged user."""
+        for root, dirs, files in os.walk(self.folder):
+            for d in dirs:
+                os.chmod(os.path.join(root, d), 0o755)
+            for f in files:
+                os.chmod(os.path.join(root, f), 0o644)
+
+    def run(self, fn):
+        """fn() as the unprivileged user: its return value, or its exception re-raised.
+
+        As root, fn runs once in this process first (its result is ignored): the child
+        cannot import modules it has not inherited when the interpreter's own files are
+        unreadable to that user (e.g. a Python installed under /root).
+        """
+        if os.geteuid() != 0:
+            return fn()  # file permissions already apply
+        try:
+            fn()
+        except Exception:  # noqa: BLE001 (only warming imports; the child's result counts)
+            pass
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: never returns into pytest
+            code = 0
+            try:
+                os.close(r)
+                try:
+                    os.setgroups([])
+                    os.setgid(self.UID)
+                    os.setuid(self.UID)
+                    payload = ("ok", fn()) if os.geteuid() != 0 else ("noprivdrop", "still root")
+                except PermissionError as exc:  # dropping root itself was refused
+                    payload = ("noprivdrop", str(exc)) if os.geteuid() == 0 else ("raised", exc)
+                except BaseException as exc:  # noqa: BLE001 (re-raised in the parent)
+                    payload = ("raised", exc)
+                try:
+                    data = pickle.dumps(payload)
+                except Exception:  # noqa: BLE001
+                    data = pickle.dumps(("raised", RuntimeError(repr(payload[1]))))
+                with os.fdopen(w, "wb") as fh:
+                    fh.write(data)
+            except BaseException:  # noqa: BLE001
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(w)
+        with os.fdopen(r, "rb") as fh:
+            data = fh.read()
+        _, status = os.waitpid(pid, 0)
+        if not data:
+            raise RuntimeError(f"the unprivileged child failed (wait status {status})")
+        kind, value = pickle.loads(data)
+        if kind == "noprivdrop":
+            pytest.skip(f"cannot drop root privileges here to test file permissions ({value})")
+        if kind == "raised":
+            raise value
+        return value
+
+
+@pytest.fixture()
+def unprivileged():
+    """An `Unprivileged` runner with its own world-enterable folder (removed afterwards)."""
+    if os.name != "posix" or not hasattr(os, "fork"):
+        pytest.skip("file permission tests need a POSIX system")
+    folder = Path(tempfile.mkdtemp(prefix="latent-atlas-perm-"))
+    os.chmod(folder, 0o755)
+    try:
+        yield Unprivileged(folder)
+    finally:
+        for root, dirs, _ in os.walk(folder):
+            for d in dirs:
+                os.chmod(os.path.join(root, d), 0o755)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -241,15 +241,13 @@ def test_unreadable_file_is_skipped(tmp_path, monkeypatch):
     assert len(s) == 1 and "b.png (permission denied)" in s.notes[0]
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
-                    reason="file permissions do not stop root (or non-POSIX systems)")
-def test_permission_denied_for_real(tmp_path):
-    locked = tmp_path / "locked"
+def test_permission_denied_for_real(unprivileged):
+    # runs as an unprivileged user (a forked child drops root), so it runs as root too
+    locked = unprivileged.folder / "locked"
     locked.mkdir()
     solid("L", (4, 4), 0).save(locked / "a.png")
+    unprivileged.share()
+    assert unprivileged.run(lambda: len(load_data(f"folder:{locked}"))) == 1  # readable first
     locked.chmod(0)
-    try:
-        with pytest.raises(DataError, match="permission denied"):
-            load_data(f"folder:{locked}")
-    finally:
-        locked.chmod(0o755)
+    with pytest.raises(DataError, match="permission denied"):
+        unprivileged.run(lambda: load_data(f"folder:{locked}"))

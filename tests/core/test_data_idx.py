@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import os
 import struct
 from pathlib import Path
 
@@ -190,17 +189,16 @@ def test_permission_denied(tmp_path, monkeypatch):
         load_data(f"idx:{tmp_path}")
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
-                    reason="file permissions do not stop root (or non-POSIX systems)")
-def test_permission_denied_for_real(tmp_path):
-    make_set(tmp_path)
-    locked = tmp_path / "train-images-idx3-ubyte.gz"
+def test_permission_denied_for_real(unprivileged):
+    # runs as an unprivileged user (a forked child drops root), so it runs as root too
+    folder = unprivileged.folder
+    make_set(folder)
+    unprivileged.share()
+    assert unprivileged.run(lambda: len(load_data(f"idx:{folder}"))) == 12  # readable first
+    locked = folder / "train-images-idx3-ubyte.gz"
     locked.chmod(0)
-    try:
-        with pytest.raises(DataError, match="permission denied"):
-            load_data(f"idx:{tmp_path}")
-    finally:
-        locked.chmod(0o644)
+    with pytest.raises(DataError, match="permission denied"):
+        unprivileged.run(lambda: load_data(f"idx:{folder}"))
 
 
 @pytest.mark.parametrize("name", ["x-idx3-ubyte", "x-idx3-ubyte.gz"])

@@ -38,6 +38,22 @@ def test_slerp_keeps_unit_norm_and_turns_evenly():
     assert np.linalg.norm(lerp(a, b, 9)[4]) < 0.99
 
 
+def test_slerp_endpoints_are_bit_exact_where_the_rotation_is_not():
+    # Opposite ends turn through pi: cos(pi) a + sin(pi) w leaves ~1e-16 where b has an
+    # exact 0, so without the explicit endpoint copy the last step would not be b.
+    a, b = np.array([1.0, 0, 0], np.float32), np.array([-3.0, 0, 0], np.float32)
+    path = slerp(a, b, steps=5)
+    assert path[-1].tobytes() == b.tobytes() and path[0].tobytes() == a.tobytes()
+    np.testing.assert_allclose(np.linalg.norm(path, axis=1), [1, 1.5, 2, 2.5, 3], rtol=1e-5)
+    rng = np.random.default_rng(3)
+    for _ in range(20):  # opposite and nearly opposite directions, any lengths
+        z0 = rng.normal(size=8).astype(np.float32)
+        z1 = (-z0 * np.float32(rng.uniform(0.5, 2)) + rng.normal(size=8) * 1e-6).astype(np.float32)
+        for p in (slerp(z0, z1, 5), polyline(np.stack([z0, z1]), 5, "slerp")):
+            np.testing.assert_array_equal(p[0], z0)
+            np.testing.assert_array_equal(p[-1], z1)
+
+
 def test_slerp_norm_changes_linearly_and_handles_special_cases():
     a, b = np.array([2.0, 0, 0]), np.array([0, 4.0, 0])
     path = slerp(a, b, steps=5)

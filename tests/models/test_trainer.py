@@ -6,7 +6,7 @@ import torch
 
 from models.config import ModelConfig
 from models.networks import build_model
-from models.trainer import TrainProgress, run_training, train
+from models.trainer import TrainProgress, run_training, split_indices, train
 
 
 def _cfg(**kw):
@@ -26,6 +26,11 @@ def test_loss_goes_down_on_digits(digits):
     assert len(hist) == 4
     assert hist[-1]["train"]["total"] < 0.8 * hist[0]["train"]["total"]
     assert hist[-1]["val"]["total"] < hist[0]["val"]["total"]
+    # the reported validation loss is the negative ELBO of the held-out images, recomputed
+    # here in numpy (a loss scaled by the pixel or batch count would still "go down")
+    expected = _negative_elbo(model, digits.images[split_indices(len(digits), 0.1, 3)[1]])
+    for key in ("recon", "kl", "total"):
+        assert hist[-1]["val"][key] == pytest.approx(expected[key], rel=1e-4), key
     epoch_events = [e for e in events if e.stage == "epoch"]
     assert len(epoch_events) == 4 and epoch_events[-1].val is not None
     batch = [e for e in events if e.stage == "batch"][0]
@@ -33,6 +38,37 @@ def test_loss_goes_down_on_digits(digits):
     assert set(batch.losses) == {"recon", "kl", "total"}
     assert batch.images_per_s > 0 and batch.eta_s >= 0
     assert 0 < batch.fraction <= 1
+
+
+def _negative_elbo(model, images_uint8, beta: float = 1.0) -> dict[str, float]:
+    """recon (Bernoulli NLL summed over pixels) + beta * KL, each averaged over images,
+    at the posterior mean, in float64 numpy."""
+    model.eval()
+    x = torch.from_numpy(images_uint8).float() / 255.0
+    with torch.no_grad():
+        mu, logvar = model.encode(x)
+        logits = model.decode_logits(mu)
+    p = 1.0 / (1.0 + np.exp(-logits.double().numpy()))
+    t = x.double().numpy()
+    recon = -(t * np.log(p) + (1 - t) * np.log(1 - p)).reshape(len(t), -1).sum(axis=1).mean()
+    mu, logvar = mu.double().numpy(), logvar.double().numpy()
+    kl = (0.5 * (np.exp(logvar) + mu**2 - 1 - logvar)).sum(axis=1).mean()
+    return {"recon": recon, "kl": kl, "total": recon + beta * kl}
+
+
+def test_beta_weights_the_kl_in_every_reported_total(digits):
+    model = build_model(_cfg(kind="beta-vae", beta=4.0, epochs=1))
+    events = []
+    result = run_training(model, digits.images[:400], on_progress=events.append)
+    batches = [e for e in events if e.stage == "batch"]
+    assert len(batches) >= 5
+    for e in batches:
+        assert e.losses["total"] == pytest.approx(e.losses["recon"] + 4.0 * e.losses["kl"], rel=1e-5)
+    val = result.history[-1]["val"]
+    assert val["total"] == pytest.approx(val["recon"] + 4.0 * val["kl"], rel=1e-5)
+    expected = _negative_elbo(model, digits.images[:400][split_indices(400, 0.1, 3)[1]], beta=4.0)
+    for key in ("recon", "kl", "total"):
+        assert val[key] == pytest.approx(expected[key], rel=1e-4), key
 
 
 def test_same_seed_gives_bit_identical_weights(digits):

@@ -1,0 +1,288 @@
+"""Every number `compare_models` reports, recomputed independently (numpy, brute force,
+the documented seeds), plus its settings checks, held-out rules, progress reports, notes,
+dictionary and tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from metric_models import SHAPE, LinearModel, nearest_rms, pca_model, synthetic_data
+
+from explorer.core.analysis.generate import fit_gaussian
+from explorer.core.analysis.metrics import (
+    CompareResult,
+    MetricSettings,
+    ModelMetrics,
+    compare_models,
+    format_table,
+    held_out_indices,
+    measure_model,
+)
+from explorer.core.inference import decode_float
+from explorer.core.progress import Cancelled, drain
+from models.trainer import split_indices
+
+SETTINGS = MetricSettings(n_prior=200, n_pairs=40, steps=5, n_path=60, seed=4, epsilon=0.05)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return synthetic_data(240, seed=1)
+
+
+def independent(model: LinearModel, data, s: MetricSettings) -> dict[str, float]:
+    """The definitions of docs/metrics.md, computed directly."""
+    images = data.images
+    n = len(images)
+    held = split_indices(n, s.val_fraction, 0)[1]
+    train = np.setdiff1d(np.arange(n), held)
+    ref = images[train]
+    x = images.reshape(n, -1).astype(np.float64) / 255.0
+    codes = model.np_encode(images)
+    recon = model.np_decode(codes[held]).astype(np.float64)
+    sq = ((recon - x[held]) ** 2).mean(axis=1)
+    recon_dist = nearest_rms(recon, ref)
+    if model.config.kind == "vae":
+        z_prior = np.random.default_rng(s.seed).standard_normal((s.n_prior, model.latent_dim))
+    else:
+        z_prior = fit_gaussian(codes[train]).sample(s.n_prior, s.seed)
+    prior_dist = nearest_rms(model.np_decode(z_prior.astype(np.float32)), ref)
+    rng = np.random.default_rng(s.seed + 1)
+    pairs = [rng.choice(held, size=2, replace=False) for _ in range(s.n_pairs)]
+    t = np.linspace(0.0, 1.0, s.steps)[:, None]
+    paths = np.concatenate([codes[a] + t * (codes[b].astype(np.float64) - codes[a]) for a, b in pairs])
+    imgs = model.np_decode(paths.astype(np.float32)).astype(np.float64).reshape(s.n_pairs, s.steps, -1)
+    inner = nearest_rms(imgs[:, 1:-1].reshape(-1, imgs.shape[-1]), ref)
+    steps = np.sqrt(((imgs[:, 1:] - imgs[:, :-1]) ** 2).mean(axis=2))
+    smooth = np.where(steps.mean(axis=1) > 0, steps.max(axis=1) / np.maximum(steps.mean(axis=1), 1e-300), 1.0)
+    rng = np.random.default_rng(s.seed + 2)
+    pick = rng.choice(n, size=min(s.n_path, n), replace=False)
+    z = codes[pick].astype(np.float64)
+    spread = float(np.sqrt(codes.astype(np.float64).var(axis=0).mean()))
+    u = rng.standard_normal(z.shape)
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    step = s.epsilon * (spread if spread > 0 else 1.0)
+    a = model.np_decode(z.astype(np.float32)).astype(np.float64)
+    b = model.np_decode((z + step * u).astype(np.float32)).astype(np.float64)
+    path_len = np.sqrt(((a - b) ** 2).mean(axis=1)) / s.epsilon
+    return {
+        "n_held_out": len(held), "n_reference": len(train), "recon_dist": recon_dist,
+        "recon_mse": sq.mean(), "recon_rms": np.sqrt(sq).mean(),
+        "recon_p95": np.percentile(recon_dist, s.hole_percentile),
+        "prior_dist": prior_dist, "prior_distance": prior_dist.mean(),
+        "interp_distance": inner.mean(), "interp_smoothness": smooth.mean(),
+        "path_length": path_len.mean(), "code_spread": spread,
+    }
+
+
+@pytest.mark.parametrize("kind", ["vae", "ae"])
+def test_every_metric_matches_its_definition(data, kind):
+    model = pca_model(data, 3, kind=kind, gain=4.0)  # curved decoder: uneven steps
+    want = independent(model, data, SETTINGS)
+    res = drain(compare_models({"m": model}, data, SETTINGS))
+    m = res.models[0]
+    assert (res.n_held_out, res.n_reference) == (want["n_held_out"], want["n_reference"])
+    for key in ("recon_mse", "recon_rms", "recon_p95", "prior_distance", "interp_distance",
+                "interp_smoothness"):
+        assert getattr(m, key) == pytest.approx(want[key], rel=2e-5), key
+    assert m.path_length == pytest.approx(want["path_length"], rel=1e-3)
+    assert m.extras == {"code_spread": pytest.approx(want["code_spread"], rel=1e-6)}
+    assert m.interp_smoothness > 1.01  # the curve makes the steps uneven
+    threshold = np.percentile(want["recon_dist"], SETTINGS.hole_percentile)
+    assert res.hole_threshold == pytest.approx(threshold, rel=2e-5)
+    assert m.hole_fraction == pytest.approx(float((want["prior_dist"] > threshold).mean()),
+                                            abs=1.5 / SETTINGS.n_prior)
+    assert 0.05 < m.hole_fraction < 0.95
+
+
+def test_path_length_with_collapsed_codes_uses_a_unit_step(data):
+    # every image encodes to the same code: the code spread is 0, so the step is epsilon
+    model = LinearModel(np.zeros((64, 2)), np.random.default_rng(0).normal(size=(2, 64)), gain=3.0)
+    want = independent(model, data, SETTINGS)
+    m = drain(compare_models({"flat": model}, data, SETTINGS)).models[0]
+    assert want["code_spread"] == 0.0 and m.extras["code_spread"] == 0.0
+    assert m.path_length == pytest.approx(want["path_length"], rel=1e-3)
+    assert m.path_length > 0.1
+    # identical codes decode to identical images: interpolation is perfectly even
+    assert m.interp_smoothness == 1.0 and m.interp_distance == pytest.approx(want["interp_distance"],
+                                                                            rel=1e-5)
+
+
+def test_measure_model_names_the_kind_by_default(data):
+    from explorer.core.analysis.gaps import RealImageIndex
+
+    model = pca_model(data, 2)
+    held = split_indices(len(data.images), 0.1, 0)[1]
+    index = RealImageIndex(data.images)
+    events = []
+    measured = drain(measure_model(model, data.images, held, index, SETTINGS), events.append)
+    assert measured.metrics.name == "VAE" and measured.metrics.kind == "vae"
+    assert all(e.message.startswith("VAE: ") for e in events)
+    with pytest.raises(Cancelled, match="measuring cancelled"):
+        drain(measure_model(model, data.images, held, index, SETTINGS, cancel=lambda: True))
+
+
+def test_progress_reports_every_stage_in_order(data):
+    models = {"A": pca_model(data, 2), "B": pca_model(data, 3)}
+    events = []
+    drain(compare_models(models, data, SETTINGS), events.append)
+    stages = [("encode", 0.0, "encoding the data"), ("reconstruction", 0.2, "reconstructing held-out images"),
+              ("prior", 0.35, "decoding prior samples"), ("interpolation", 0.6, "interpolating held-out pairs"),
+              ("path length", 0.8, "measuring local path length"), ("done", 1.0, "measured")]
+    want = [("index", 0.0, "indexing the real images")]
+    for i, name in enumerate(models):
+        want += [(st, (i + f) / 2, f"{name}: {msg}") for st, f, msg in stages]
+    want.append(("done", 1.0, "metrics ready"))
+    assert [(e.stage, e.message) for e in events] == [(st, msg) for st, _, msg in want]
+    np.testing.assert_allclose([e.fraction for e in events], [f for _, f, _ in want])
+
+
+def test_settings_are_checked_at_their_bounds():
+    for ok in (dict(n_prior=1, n_pairs=1, n_path=1, steps=3), dict(epsilon=0.999),
+               dict(hole_percentile=100), dict(hole_percentile=0.5), dict(epsilon=1e-9)):
+        MetricSettings(**ok)
+    for bad in (dict(n_prior=0), dict(n_pairs=0), dict(n_path=0), dict(steps=2)):
+        with pytest.raises(ValueError, match=r"^n_prior, n_pairs and n_path must be >= 1 and steps >= 3$"):
+            MetricSettings(**bad)
+    for bad in (dict(epsilon=0), dict(epsilon=1), dict(hole_percentile=0), dict(hole_percentile=100.5)):
+        with pytest.raises(ValueError, match=r"^epsilon must be in \(0, 1\) and hole_percentile in \(0, 100\]$"):
+            MetricSettings(**bad)
+
+
+def test_held_out_rules_at_their_bounds():
+    assert held_out_indices(100, [0]) == (pytest.approx(split_indices(100, 0.1, 0)[1]), [])
+    held, notes = held_out_indices(15, [0])  # 2 held-out images are enough
+    assert len(held) == 2 and notes == []
+    with pytest.raises(ValueError, match=r"^10 images leave too few held-out images to measure; "
+                                         r"use a larger data set$"):
+        held_out_indices(10, [0])
+    # find sizes where two seeds' splits overlap in exactly 20 and 19 images
+    found = {}
+    for n in range(1000, 4000, 7):
+        k = len(np.intersect1d(split_indices(n, 0.1, 0)[1], split_indices(n, 0.1, 1)[1]))
+        found.setdefault(k, n)
+        if 19 in found and 20 in found:
+            break
+    held, notes = held_out_indices(found[20], [0, 1])
+    assert len(held) == 20 and notes == ["the models were trained with different seeds; the "
+                                         "held-out images are those none of them trained on"]
+    held, notes = held_out_indices(found[19], [0, 1])
+    np.testing.assert_array_equal(held, split_indices(found[19], 0.1, 0)[1])
+    assert notes == ["the models were trained with different seeds, so they held out different "
+                     "images; the first model's validation split is used"]
+
+
+def test_validation_fraction_and_reference_cap_are_honoured(data):
+    model = pca_model(data, 2)
+    s = MetricSettings(n_prior=50, n_pairs=5, n_path=20, val_fraction=0.25, max_reference=40, seed=1)
+    res = drain(compare_models({"m": model}, data, s))
+    assert res.n_held_out == len(split_indices(len(data.images), 0.25, 0)[1])
+    assert res.n_reference == 40
+    n_train = len(data.images) - res.n_held_out
+    assert res.notes == [f"nearest real images searched among 40 of the {n_train} training images "
+                         "(random subset)"]
+    assert res.data_spec == data.spec == "metric-test" and res.to_dict()["data"] == data.spec
+    again = drain(compare_models({"m": model}, data, s))
+    assert again.to_dict() == res.to_dict()  # the capped subset is seeded...
+    # ...with the settings' seed: the reference images are that seed's subset of the training set
+    held = split_indices(len(data.images), 0.25, 0)[1]
+    train = np.setdiff1d(np.arange(len(data.images)), held)
+    subset = np.sort(np.random.default_rng(s.seed).choice(len(train), size=40, replace=False))
+    recon = model.np_decode(model.np_encode(data.images[held]))
+    want = np.percentile(nearest_rms(recon, data.images[train][subset]), s.hole_percentile)
+    assert res.models[0].recon_p95 == pytest.approx(want, rel=2e-5)
+    full = drain(compare_models({"m": model}, data, MetricSettings(n_prior=50, n_pairs=5, n_path=20)))
+    assert full.notes == [] and full.n_reference == len(data.images) - full.n_held_out
+
+
+def test_compare_input_errors_are_exact(data):
+    with pytest.raises(ValueError, match=r"^nothing to compare: give at least one model$"):
+        drain(compare_models({}, data))
+    model = LinearModel(np.zeros((64, 2)), np.zeros((2, 64)))
+    model.config = model.config.replace(input_shape=(1, 4, 16))
+    with pytest.raises(ValueError, match=r"^bad expects images \(1, 4, 16\) \(C, H, W\) but the data "
+                                         r"has \(1, 8, 8\); use the data it was trained on$"):
+        drain(compare_models({"bad": model}, data))
+
+
+def test_decode_float_batches_and_empty_input(data):
+    model = pca_model(data, 3)
+    codes = np.random.default_rng(0).normal(size=(70, 3))
+    out = decode_float(model, codes, batch_size=32)
+    assert out.shape == (70, *SHAPE) and out.dtype == np.float32
+    np.testing.assert_allclose(out.reshape(70, -1), model.np_decode(codes.astype(np.float32)),
+                               rtol=1e-6, atol=1e-7)
+    empty = decode_float(model, np.zeros((0, 3)))
+    assert empty.shape == (0, *SHAPE) and empty.dtype == np.float32
+
+
+def _result() -> CompareResult:
+    a = ModelMetrics(name="AE", kind="ae", prior="fitted Gaussian to the codes", recon_mse=0.01234,
+                     recon_rms=0.1, recon_p95=0.2, hole_threshold=0.25, hole_fraction=0.125,
+                     prior_distance=0.3, interp_distance=0.21, interp_smoothness=1.5,
+                     path_length=2.25)
+    b = ModelMetrics(name="VAE-long-name", kind="vae", prior="standard normal N(0, I)",
+                     recon_mse=0.02, recon_rms=0.125, recon_p95=0.3, hole_threshold=0.25,
+                     hole_fraction=0.5, prior_distance=0.2, interp_distance=0.15,
+                     interp_smoothness=1.25, path_length=1.5)
+    return CompareResult(models=[a, b], data_spec="digits", n_held_out=180, n_reference=1617,
+                         hole_threshold=0.25, settings=MetricSettings(), notes=["a note"])
+
+
+FOOT = ("data digits: 180 held-out images; nearest real image searched among 1617 training "
+        "images; distances are pixel RMS.\n"
+        "hole threshold 0.250: the 95th percentile of the held-out reconstructions' "
+        "nearest-real distances (all models pooled).\n"
+        "2000 prior samples, 100 pairs x 9 steps, 500 path points, epsilon 0.01, seed 0.\n"
+        "note: a note")
+
+
+def test_plain_table_is_exact():
+    want = "\n".join([
+        "model                prior            recon MSE  recon RMS  hole fraction  prior-sample dist  interp dist  interp smoothness  path length",
+        "-------------------  ---------------  ---------  ---------  -------------  -----------------  -----------  -----------------  -----------",
+        "AE (ae)              fitted Gaussian     0.0123      0.100          12.5%              0.300        0.210               1.50         2.25",
+        "VAE-long-name (vae)  N(0, I)             0.0200      0.125          50.0%              0.200        0.150               1.25         1.50",
+        "",
+    ]) + "\n" + FOOT
+    assert format_table(_result()) == want
+
+
+def test_markdown_table_is_exact():
+    want = "\n".join([
+        "| model | prior | recon MSE | recon RMS | hole fraction | prior-sample dist | interp dist | interp smoothness | path length |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| AE (ae) | fitted Gaussian | 0.0123 | 0.100 | 12.5% | 0.300 | 0.210 | 1.50 | 2.25 |",
+        "| VAE-long-name (vae) | N(0, I) | 0.0200 | 0.125 | 50.0% | 0.200 | 0.150 | 1.25 | 1.50 |",
+        "",
+    ]) + "\n" + FOOT
+    assert format_table(_result(), markdown=True) == want
+
+
+def test_result_dictionary_is_exact():
+    r = _result()
+    d = r.to_dict()
+    assert list(d) == ["data", "n_held_out", "n_reference_images", "hole_threshold", "settings",
+                       "notes", "models"]
+    assert d["data"] == "digits" and d["n_held_out"] == 180 and d["n_reference_images"] == 1617
+    assert d["hole_threshold"] == 0.25 and d["notes"] == ["a note"]
+    assert d["settings"]["n_prior"] == 2000 and d["settings"]["epsilon"] == 0.01
+    assert d["models"][0]["name"] == "AE" and "extras" not in d["models"][0]
+    assert d["models"][1]["path_length"] == 1.5
+
+
+@pytest.mark.parametrize("val_fraction,n_train", [(0.9, 2), (0.95, 1)])
+def test_fitted_prior_uses_the_training_codes_when_there_are_two(val_fraction, n_train):
+    # a plain AE's prior is fitted to its training codes; with fewer than two, to all codes
+    data = synthetic_data(20, seed=2)
+    model = pca_model(data, 2, kind="ae", gain=3.0)
+    s = MetricSettings(n_prior=100, n_pairs=3, n_path=5, val_fraction=val_fraction, seed=3)
+    held = split_indices(20, val_fraction, 0)[1]
+    train = np.setdiff1d(np.arange(20), held)
+    assert len(train) == n_train
+    codes = model.np_encode(data.images)
+    fit_on = codes[train] if n_train >= 2 else codes
+    z = fit_gaussian(fit_on).sample(s.n_prior, s.seed)
+    want = nearest_rms(model.np_decode(z), data.images[train]).mean()
+    m = drain(compare_models({"ae": model}, data, s)).models[0]
+    assert m.prior_distance == pytest.approx(want, rel=2e-5)
