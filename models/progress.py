@@ -8,8 +8,8 @@ trainer can use them too; `explorer.core.progress` re-exports them for the rest.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
 
 R = TypeVar("R")
 E = TypeVar("E")
@@ -23,6 +23,26 @@ class Progress:
     stage: str
     fraction: float | None
     message: str = ""
+
+
+@dataclass(frozen=True)
+class CountProgress(Progress):
+    """`done` of `total` items; a subclass names its `STAGE` and its message `TEMPLATE`
+    (formatted with `done` and `total`), and the fraction follows from the counts."""
+
+    STAGE: ClassVar[str] = "work"
+    TEMPLATE: ClassVar[str] = "{done:,}/{total:,}"
+    stage: str = field(default="", init=False)
+    fraction: float | None = field(default=None, init=False)
+    message: str = field(default="", init=False)
+    done: int
+    total: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stage", self.STAGE)
+        object.__setattr__(self, "fraction", self.done / self.total if self.total else 1.0)
+        object.__setattr__(self, "message", self.TEMPLATE.format(done=self.done,
+                                                                 total=self.total))
 
 
 def drain(gen: Generator[Any, None, R], on_progress: Callable[[Any], None] | None = None) -> R:

@@ -22,13 +22,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from explorer.core.progress import Progress, check_cancel, drain
+from explorer.core.progress import CountProgress, check_cancel, drain
 
 if TYPE_CHECKING:
     import torch
@@ -42,18 +42,11 @@ SINGLE_THREAD_MAX = 64
 
 
 @dataclass(frozen=True)
-class EncodeProgress(Progress):
+class EncodeProgress(CountProgress):
     """`done` of `total` images encoded so far."""
 
-    stage: str = field(default="encode", init=False)
-    fraction: float | None = field(default=None, init=False)
-    message: str = field(default="", init=False)
-    done: int
-    total: int
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "fraction", self.done / self.total if self.total else 1.0)
-        object.__setattr__(self, "message", f"encoding {self.done:,}/{self.total:,} images…")
+    STAGE: ClassVar[str] = "encode"
+    TEMPLATE: ClassVar[str] = "encoding {done:,}/{total:,} images…"
 
 
 # --- device and threads --------------------------------------------------------------

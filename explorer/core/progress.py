@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from models.cancel import is_cancelled
-from models.progress import Progress, drain, relay
+from models.progress import CountProgress, Progress, drain, relay
 
-__all__ = ["Cancelled", "Progress", "check_cancel", "drain", "is_cancelled", "relay"]
+__all__ = ["Cancelled", "CountProgress", "Progress", "check_cancel", "drain", "is_cancelled", "relay"]
 
 
 class Cancelled(Exception):

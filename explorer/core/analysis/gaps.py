@@ -25,12 +25,12 @@ is recomputed directly so no precision is lost to the expansion.
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 
-from explorer.core.progress import Progress, check_cancel, drain
+from explorer.core.progress import CountProgress, check_cancel, drain
 
 DECODE_BATCH = 1024
 
@@ -125,18 +125,11 @@ def grid_points(rect: tuple[float, float, float, float], resolution: int | tuple
 
 
 @dataclass(frozen=True)
-class GapProgress(Progress):
+class GapProgress(CountProgress):
     """`done` of `total` grid points scored."""
 
-    stage: str = field(default="gaps", init=False)
-    fraction: float | None = field(default=None, init=False)
-    message: str = field(default="", init=False)
-    done: int
-    total: int
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "fraction", self.done / self.total if self.total else 1.0)
-        object.__setattr__(self, "message", f"gap scores: {self.done:,}/{self.total:,} points")
+    STAGE: ClassVar[str] = "gaps"
+    TEMPLATE: ClassVar[str] = "gap scores: {done:,}/{total:,} points"
 
 
 @dataclass
