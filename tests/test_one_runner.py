@@ -59,3 +59,15 @@ def test_core_modules_stay_small_and_honestly_named():
             assert n <= MAX_LINES, f"{name} has {n} lines; split it by what its parts are"
     core = {p.stem for p in (ROOT / "explorer" / "core").rglob("*.py")}
     assert not core & {"panel_helpers", "paths", "decoding", "encode", "helpers", "utils"}
+
+
+def test_count_progress_events_say_how_far_and_what():
+    from explorer.core.analysis.gaps import GapProgress
+    from explorer.core.inference import EncodeProgress
+
+    gap = GapProgress(3, 4)
+    assert (gap.stage, gap.fraction, gap.message) == ("gaps", 0.75, "gap scores: 3/4 points")
+    enc = EncodeProgress(1500, 6000)
+    assert (enc.stage, enc.fraction) == ("encode", 0.25)
+    assert enc.message == "encoding 1,500/6,000 images…"
+    assert EncodeProgress(0, 0).fraction == 1.0  # nothing to do is done

@@ -32,8 +32,6 @@ from explorer.core.analysis.gaps import RealImageIndex, flatten_float
 from explorer.core.analysis.generate import model_prior
 from explorer.core.progress import Progress, check_cancel
 
-DECODE_BATCH = 512
-
 
 @dataclass(frozen=True)
 class MetricSettings:
@@ -162,7 +160,7 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     held_mask[held_out] = True
 
     yield progress(0.2, "reconstruction", "reconstructing held-out images")
-    recon = decode_float(model, codes[held_out], batch_size=DECODE_BATCH)
+    recon = decode_float(model, codes[held_out])
     sq = ((flatten_float(recon) - flatten_float(images[held_out])) ** 2).mean(axis=1)
     # The hole threshold compares like with like: a decoded image's distance to the
     # nearest real (training) image, for decodes of codes known to be good.
@@ -172,15 +170,14 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     train_codes = codes[~held_mask] if (~held_mask).sum() >= 2 else codes
     prior = model_prior(model, train_codes)
     z_prior = prior.sample(settings.n_prior, settings.seed)
-    prior_dist, _ = index.nearest(decode_float(model, z_prior, batch_size=DECODE_BATCH))
+    prior_dist, _ = index.nearest(decode_float(model, z_prior))
 
     yield progress(0.6, "interpolation", "interpolating held-out pairs")
     rng = np.random.default_rng(settings.seed + 1)
     pairs = np.stack([rng.choice(held_out, size=2, replace=False)
                       for _ in range(settings.n_pairs)])
     paths = np.concatenate([lerp(codes[a], codes[b], settings.steps) for a, b in pairs])
-    path_imgs = decode_float(model, paths, batch_size=DECODE_BATCH).reshape(
-        settings.n_pairs, settings.steps, -1)
+    path_imgs = decode_float(model, paths).reshape(settings.n_pairs, settings.steps, -1)
     inner = path_imgs[:, 1:-1].reshape(-1, path_imgs.shape[-1])
     inner_dist, _ = index.nearest(inner)
     steps = np.sqrt(((path_imgs[:, 1:] - path_imgs[:, :-1]) ** 2).mean(axis=2))
@@ -197,7 +194,7 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     u = rng.standard_normal(z.shape)
     u /= np.linalg.norm(u, axis=1, keepdims=True)
     step = settings.epsilon * (spread if spread > 0 else 1.0)
-    moved = decode_float(model, np.concatenate([z, z + step * u]), batch_size=DECODE_BATCH)
+    moved = decode_float(model, np.concatenate([z, z + step * u]))
     path_len = _rms(moved[:len(z)], moved[len(z):]) / settings.epsilon
 
     yield progress(1.0, "done", "measured")
