@@ -239,11 +239,17 @@ def encode_posterior(model: Any, images: np.ndarray, *, labels: Any = None,
 # --- decode --------------------------------------------------------------------------
 
 def _decode(torch: Any, model: Any, z: np.ndarray, y: Any, device: Any) -> np.ndarray:
+    """One decoder pass; every decode of the project goes through here, so this is where
+    NaN is caught (it would silently become a black image)."""
     t = torch.from_numpy(z)
     if device.type != "cpu":
         t = t.to(device)
     out = model.decode(t) if y is None else model.decode(t, y)
-    return out.float().cpu().numpy()
+    out = out.float().cpu().numpy()
+    if not np.isfinite(out).all():
+        raise ValueError("the model decoded NaN or infinite pixels: its weights are damaged "
+                         "(did training diverge?)")
+    return out
 
 
 def decode_float(model: Any, codes: np.ndarray, *, labels: Any = None,

@@ -33,7 +33,10 @@ from explorer.core.progress import check_cancel, drain, relay
 MAP_FORMAT = 1
 METHODS = ("identity", "pca", "umap")
 
-__all__ = ["LatentMap", "MapProgress", "build_map", "quick_map", "save_map", "load_map"]
+__all__ = ["LatentMap", "MapProgress", "build_map", "quick_map", "save_map", "load_map",
+           "map_file_parts", "LABELS_KEY"]
+# The labels of the map's points, stored beside the map (see save_map).
+LABELS_KEY = "data.labels"
 
 
 @dataclass
@@ -251,12 +254,23 @@ def quick_map(codes: np.ndarray) -> LatentMap:
     return drain(build_map(codes, "pca"))
 
 
-def save_map(path, latent_map: LatentMap) -> None:
-    """Store the map in an existing model file (meta "map", arrays "map.*"), atomically."""
+def save_map(path, latent_map: LatentMap, labels: np.ndarray | None = None) -> None:
+    """Store the map in an existing model file (meta "map", arrays "map.*") with the labels
+    of its points (`LABELS_KEY`, or none), in one atomic write: the file never holds a new
+    map with old labels. Labels beside the map colour it at first paint."""
     from models.modelfile import update_model_file
 
+    meta, arrays = map_file_parts(latent_map, labels)
+    update_model_file(path, {"map": meta}, arrays, drop_prefix=("map", LABELS_KEY))
+
+
+def map_file_parts(latent_map: LatentMap, labels: np.ndarray | None = None
+                   ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The map's metadata and arrays, plus its points' labels, as a model file stores them."""
     meta, arrays = latent_map.to_file_parts()
-    update_model_file(path, {"map": meta}, arrays, drop_prefix="map")
+    if labels is not None:
+        arrays[LABELS_KEY] = np.asarray(labels, dtype=np.int64)
+    return meta, arrays
 
 
 def load_map(source) -> LatentMap | None:
