@@ -79,11 +79,16 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
         return code
     times: dict[str, float] = {}
     window = MainWindow(headless=bool(screenshot))
+    window.show()  # before any file is read: a slow or bad file never hides the window
     paths = list(files) or default_model_paths()
     window.open_paths(paths, load=False)
     if not window.workspace.sessions:
         window.show_message("No model open: File ▸ Open model… or Model ▸ Train… "
                                   "(the bundled digits models were not found)")
+        if screenshot and files:  # nothing to show of what was asked for
+            close_window(window, app)
+            collector.stop()
+            return 2
 
     class FirstPaint(QObject):
         """Starts the background loading right after the map's first paint."""
@@ -104,7 +109,6 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
 
     for s in window.workspace.sessions:
         s.decoder_changed.connect(note_ready)
-    window.show()
     exit_code = {"code": 0}
 
     if screenshot:
@@ -112,6 +116,14 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
 
         def poll() -> None:
             note_ready()
+            failed = [s for s in window.workspace.sessions if s.load_error]
+            if failed:  # it will never get ready: say why at once, as the window does
+                for s in failed:
+                    print(f"latent-atlas: error: {s.name}: cannot load the model: "
+                          f"{s.load_error}", file=sys.stderr)
+                exit_code["code"] = 2
+                app.quit()
+                return
             if not window.is_ready() and window.workspace.sessions:
                 if seconds_since_start() > deadline:
                     print("latent-atlas: error: the window did not get ready in time",

@@ -60,6 +60,7 @@ class Session(SessionArrows):
         self.labels = labels
         self.label_names = list(label_names or meta.get("label_names") or [])
         self.dirty = False
+        self.load_error: str | None = None  # why the network could not be built, if it failed
         self.dispatcher: Dispatcher = dispatcher or ManualDispatcher()
         self.jobs = Jobs(self.dispatcher)
         # runtime, once loaded
@@ -140,11 +141,14 @@ class Session(SessionArrows):
         job = self.jobs.start("runtime", lambda cancel: load_runtime(mf, spec, n, latent_map,
                                                                     cancel))
         job.progress.connect(self._on_load_stage)
-        job.failed.connect(lambda msg: self.message.emit(f"{self.name}: cannot load the model: "
-                                                         f"{msg}"))
+        job.failed.connect(self._on_load_failed)
         job.start()
         self.message.emit(f"{self.name}: loading the model…")
         return job
+
+    def _on_load_failed(self, msg: str) -> None:
+        self.load_error = msg
+        self.message.emit(f"{self.name}: cannot load the model: {msg}")
 
     def _on_load_stage(self, st: Stage) -> None:
         if st.stage == "model":

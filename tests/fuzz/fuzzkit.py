@@ -74,7 +74,8 @@ def assert_one_line_error(run: Run, *needles: str) -> None:
 
 def make_model_file(path: Path, *, kind: str = "ae", arch: str = "mlp", latent_dim: int = 2,
                     hidden: tuple[int, ...] = (16,), with_map: bool = True,
-                    epochs_trained: int = 1, **options) -> Path:
+                    epochs_trained: int = 1, input_shape: tuple[int, int, int] = (1, 8, 8),
+                    data_spec: str = "digits", **options) -> Path:
     """A valid, tiny model file for 8 x 8 digits, with its map (made in milliseconds)."""
     import numpy as np
 
@@ -82,7 +83,7 @@ def make_model_file(path: Path, *, kind: str = "ae", arch: str = "mlp", latent_d
     from models.config import ModelConfig
     from models.networks import build_model
 
-    cfg = ModelConfig(kind=kind, arch=arch, input_shape=(1, 8, 8), latent_dim=latent_dim,
+    cfg = ModelConfig(kind=kind, arch=arch, input_shape=input_shape, latent_dim=latent_dim,
                       hidden=hidden, **options)
     model = build_model(cfg)
     latent_map = None
@@ -98,7 +99,7 @@ def make_model_file(path: Path, *, kind: str = "ae", arch: str = "mlp", latent_d
                                       labels=labels if cfg.is_conditional else None))
     history = [{"epoch": i + 1, "train": {"recon": 1.0, "total": 1.0}, "val": None,
                 "seconds": 0.1} for i in range(epochs_trained)]
-    save_explorable(path, model, latent_map=latent_map, data_spec="digits",
+    save_explorable(path, model, latent_map=latent_map, data_spec=data_spec,
                     label_names=[str(i) for i in range(10)], history=history,
                     labels=None if labels is None else np.asarray(labels))
     return path
