@@ -55,6 +55,12 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
     """Open the explorer window; with `screenshot`, render offscreen, save, print timings."""
     if screenshot and not os.environ.get("QT_QPA_PLATFORM"):  # set it (e.g. xcb) for Xvfb
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from .platform_check import xcb_plugin_problem
+
+    problem = xcb_plugin_problem()  # Qt would abort with a message that names no package
+    if problem:
+        print(f"latent-atlas: error: {problem}", file=sys.stderr)
+        return 2
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
