@@ -131,6 +131,17 @@ class Session(SessionArrows):
         lab = self.labels
         return lab if lab is not None and len(lab) == self.n_points else None
 
+    def embedding_table(self):
+        """The map's points for other viewers (explorer.core.io.interop): codes, positions,
+        labels, and the images and their reconstruction errors once the data is loaded."""
+        from explorer.core.io.interop import EmbeddingTable
+
+        m, aligned = self.latent_map, self.data_matches_map()
+        errors = self.recon_error if aligned and self.recon_error is not None else None
+        return EmbeddingTable(codes=m.codes, positions=m.positions, labels=self.map_labels(),
+                              label_names=self.label_names, errors=errors,
+                              images=self.images if aligned else None, name=self.name)
+
     # ---- loading ------------------------------------------------------------------------
     def start_loading(self) -> Job | None:
         """Build the network and load the data in the background (once)."""
