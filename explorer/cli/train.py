@@ -126,7 +126,8 @@ def run_train(args: argparse.Namespace) -> int:
     if result.epochs_completed == 0 and cfg.epochs > 0:
         # Never write (let alone replace a file with) a model that learnt nothing.
         kept = f"{out} is unchanged" if out.exists() else f"{out} was not written"
-        print(f"{result.message} Nothing was saved: {kept}.", file=sys.stderr)
+        what = result.message.split(";")[0].split(" The last good")[0].rstrip(".")
+        print(f"{what}. No epoch finished, so nothing was saved: {kept}.", file=sys.stderr)
         return code
     save_model(out, result.model, data_spec=data.spec, label_names=data.label_names,
                history=result.history)
