@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .config import ConfigError, ModelConfig
+from .config import ConfigError, ModelConfig, parameter_count
 from .modelfile import (
     FORMAT_VERSION,
     IncompatibleModelError,
@@ -69,11 +69,17 @@ def model_from_file(mf: ModelFile) -> Autoencoder:
         cfg = ModelConfig.from_dict(mf.meta.get("config"))
     except ConfigError as exc:
         raise IncompatibleModelError(f"{name} has an unusable model config: {exc}") from None
-    model = Autoencoder(cfg)
-    expected = model.state_dict()
     stored = mf.group("model")
     if not stored:
         raise NotAModelFileError(f"{name} holds no model weights")
+    # Count before building: the network then never takes more memory than the file holds.
+    need, have = parameter_count(cfg), sum(int(np.prod(a.shape)) for a in stored.values())
+    if need != have:
+        raise IncompatibleModelError(
+            f"{name} does not match its config ({cfg.kind}/{cfg.arch}, latent size "
+            f"{cfg.latent_dim}): the config describes {need:,} weights, the file holds {have:,}")
+    model = Autoencoder(cfg)
+    expected = model.state_dict()
     missing = sorted(set(expected) - set(stored))
     unexpected = sorted(set(stored) - set(expected))
     if missing or unexpected:

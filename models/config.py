@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -27,6 +29,18 @@ ReconLoss = Literal["bce", "mse"]
 
 class ConfigError(ValueError):
     """A configuration that cannot describe a model; the message says which field and why."""
+
+
+# Bounds checked before a network is built, so no file or flag can ask for a terabyte.
+MAX_SIDE = 4096  # pixels per image side
+MAX_LATENT = 4096
+MAX_WIDTH = 65_536  # units of a hidden layer / channels of a conv block
+MAX_LAYERS = 16
+MAX_CLASSES = 100_000  # as many as a data source may label (explorer.core.data)
+MAX_BATCH = 65_536
+MAX_EPOCHS = 1_000_000
+MAX_SEED = 2**63 - 3  # the trainer seeds torch with seed + 2
+MAX_PARAMETERS = 100_000_000  # 400 MB of float32 weights; training needs about 4x that
 
 
 @dataclass(frozen=True)
@@ -63,8 +77,15 @@ class ModelConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "input_shape", tuple(int(v) for v in self.input_shape))
-        object.__setattr__(self, "hidden", tuple(int(v) for v in self.hidden))
+        # Types first (a file may hold anything): whole numbers, finite reals, sizes.
+        for name in _INT_FIELDS:
+            object.__setattr__(self, name, _whole(name, getattr(self, name)))
+        for name in _REAL_FIELDS:
+            object.__setattr__(self, name, _real(name, getattr(self, name)))
+        object.__setattr__(self, "input_shape", _sizes("input_shape", self.input_shape))
+        object.__setattr__(self, "hidden", _sizes("hidden", self.hidden))
+        if not isinstance(self.extra, dict):
+            raise ConfigError(f"extra must be a table, not {self.extra!r}")
         self.validate()
 
     def validate(self) -> None:
@@ -73,7 +94,7 @@ class ModelConfig:
         for f in dataclasses.fields(self):
             choices = _literal_choices(hints[f.name])
             value = getattr(self, f.name)
-            if choices and value not in choices:
+            if choices and not (isinstance(value, str) and value in choices):
                 raise ConfigError(
                     f"{f.name} must be one of {', '.join(map(str, choices))}, not {value!r}"
                 )
@@ -84,12 +105,19 @@ class ModelConfig:
             raise ConfigError(f"images must have 1 or 3 channels, not {c}")
         if h < 4 or w < 4:
             raise ConfigError(f"images must be at least 4x4 pixels, not {h}x{w}")
-        if self.latent_dim < 1:
-            raise ConfigError(f"latent_dim must be at least 1, not {self.latent_dim}")
+        if h > MAX_SIDE or w > MAX_SIDE:
+            raise ConfigError(f"images must be at most {MAX_SIDE}x{MAX_SIDE} pixels, not {h}x{w}")
+        _bounded("latent_dim", self.latent_dim, 1, MAX_LATENT)
         if not self.hidden or min(self.hidden) < 1:
             raise ConfigError(f"hidden must list positive sizes, not {self.hidden}")
-        if self.batch_size < 1 or self.epochs < 0:
-            raise ConfigError("batch_size must be >= 1 and epochs >= 0")
+        if len(self.hidden) > MAX_LAYERS or max(self.hidden) > MAX_WIDTH:
+            raise ConfigError(f"hidden is too large: at most {MAX_LAYERS} sizes of at most "
+                              f"{MAX_WIDTH:,} each, not {self.hidden}")
+        _bounded("batch_size", self.batch_size, 1, MAX_BATCH)
+        _bounded("epochs", self.epochs, 0, MAX_EPOCHS)
+        _bounded("pretrain_epochs", self.pretrain_epochs, 0, MAX_EPOCHS)
+        _bounded("seed", self.seed, 0, MAX_SEED)
+        _bounded("n_classes", self.n_classes, 0, MAX_CLASSES)
         if not (self.lr > 0) or self.beta < 0 or self.weight_decay < 0:
             raise ConfigError("lr must be > 0, beta and weight_decay >= 0")
         if self.kind == "dae" and not (0 < self.noise_level < (1 if self.noise == "masking" else 10)):
@@ -98,13 +126,19 @@ class ModelConfig:
             raise ConfigError("sparsity_target must be in [0, 1) and sparsity_weight >= 0")
         if self.kind == "cae" and self.contractive_weight < 0:
             raise ConfigError("contractive_weight must be >= 0")
+        if self.kind == "aae" and self.adversarial_weight < 0:
+            raise ConfigError("adversarial_weight must be >= 0")
         if self.kind == "cvae" and self.n_classes < 2:
             raise ConfigError("a conditional VAE needs labelled data with at least 2 classes")
-        if self.pretrain_epochs < 0:
-            raise ConfigError("pretrain_epochs must be >= 0")
         if self.pretrain_epochs and (self.arch != "mlp" or self.kind in ("cvae", "aae")):
             raise ConfigError("layer-wise pretraining (stacked AE) needs arch mlp and a plain, "
                               "denoising, sparse, contractive or variational kind")
+        n = parameter_count(self)
+        if n > MAX_PARAMETERS:
+            raise ConfigError(
+                f"this model is too large: {n:,} parameters ({n * 4 / 2**30:.1f} GB of weights, "
+                f"about four times that to train); at most {MAX_PARAMETERS:,} fit the memory "
+                "budget. Use arch conv, smaller images, fewer hidden units or a smaller latent")
 
     @property
     def is_variational(self) -> bool:
@@ -146,6 +180,77 @@ class ModelConfig:
 
 CORE_FIELDS = ("kind", "arch", "input_shape", "latent_dim", "hidden", "upsample", "recon_loss",
                "beta", "weight_decay", "lr", "batch_size", "epochs", "seed")
+
+
+_INT_FIELDS = ("latent_dim", "batch_size", "epochs", "seed", "n_classes", "pretrain_epochs")
+_REAL_FIELDS = ("beta", "weight_decay", "lr", "noise_level", "sparsity_weight", "sparsity_target",
+                "contractive_weight", "adversarial_weight")
+
+
+def _whole(name: str, value: Any) -> int:
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    raise ConfigError(f"{name} must be a whole number, not {value!r}")
+
+
+def _real(name: str, value: Any) -> float:
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    raise ConfigError(f"{name} must be a finite number, not {value!r}")
+
+
+def _sizes(name: str, value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list | tuple) or len(value) > 64:
+        raise ConfigError(f"{name} must be a list of whole numbers, not {value!r}")
+    return tuple(_whole(name, v) for v in value)
+
+
+def _bounded(name: str, value: int, lo: int, hi: int) -> None:
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} must be between {lo:,} and {hi:,}, not {value:,}")
+
+
+def _halves(size: int, blocks: int) -> list[int]:
+    """Spatial size after each stride-2 conv block: ceil(s / 2) (as in networks.py)."""
+    sizes = [size]
+    for _ in range(blocks):
+        sizes.append(-(-sizes[-1] // 2))
+    return sizes
+
+
+def parameter_count(cfg: ModelConfig) -> int:
+    """Parameters of the network `cfg` builds (models.networks), counted without torch."""
+    c, h, w = cfg.input_shape
+    n_cond = cfg.n_classes if cfg.is_conditional else 0
+    total = 0
+    if cfg.arch == "conv":
+        prev = c
+        for ch in cfg.hidden:  # encoder blocks
+            total += prev * ch * 9 + ch
+            prev = ch
+        hs, ws = _halves(h, len(cfg.hidden)), _halves(w, len(cfg.hidden))
+        features = prev * hs[-1] * ws[-1]
+        total += (cfg.latent_dim + n_cond + 1) * features  # decoder fc to the first block
+        chans = list(reversed(cfg.hidden))
+        outs = chans[1:] + [chans[-1]]
+        total += sum(cin * cout * 9 + cout for cin, cout in zip(chans, outs, strict=True))
+        total += outs[-1] * c * 9 + c  # last conv to the image
+    else:
+        prev = c * h * w
+        for width in cfg.hidden:
+            total += (prev + 1) * width
+            prev = width
+        features = prev
+        prev = cfg.latent_dim + n_cond
+        for width in reversed(cfg.hidden):
+            total += (prev + 1) * width
+            prev = width
+        total += (prev + 1) * c * h * w
+    heads = 2 if cfg.is_variational else 1
+    total += heads * (features + n_cond + 1) * cfg.latent_dim
+    if cfg.kind == "aae":  # LatentDiscriminator(latent_dim, 64)
+        total += (cfg.latent_dim + 1) * 64 + 65 * 64 + 65
+    return total
 
 
 def _literal_choices(hint: Any) -> tuple[Any, ...]:

@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import struct
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .files import regular_file
 
 FORMAT_NAME = "latent-atlas"
 FORMAT_VERSION = 1
@@ -58,6 +62,10 @@ class IncompatibleModelError(ModelFileError):
     pass
 
 
+class DamagedMetadataError(NotAModelFileError):
+    """The metadata document has a value of the wrong type; the message names it."""
+
+
 @dataclass
 class ModelFile:
     """Metadata and arrays of one model file, as plain Python and numpy."""
@@ -74,6 +82,7 @@ class ModelFile:
 
 def _check_header(path: Path) -> dict[str, Any]:
     """Validate the safetensors framing by hand and return its JSON header."""
+    path = regular_file(path, ModelFileError, "model file")
     name = path.name
     try:
         size = path.stat().st_size
@@ -98,13 +107,14 @@ def _check_header(path: Path) -> dict[str, Any]:
         raise ModelFileError(f"{path} cannot be read: permission denied") from None
     except IsADirectoryError:
         raise ModelFileError(f"{path} is a folder, not a model file") from None
-    try:
-        header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise NotAModelFileError(f"{name} is not a Latent Atlas model file") from None
+    except OSError as exc:
+        raise ModelFileError(f"{path} cannot be read: {exc.strerror or exc}") from None
+    header = _json(raw, name, "is not a Latent Atlas model file")
     if not isinstance(header, dict):
         raise NotAModelFileError(f"{name} is not a Latent Atlas model file")
     meta = header.get("__metadata__") or {}
+    if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
+        raise NotAModelFileError(f"{name} has a damaged header (its metadata is not text)")
     if meta.get("format") != FORMAT_NAME or META_KEY not in meta:
         raise NotAModelFileError(
             f"{name} is not a Latent Atlas model file (a safetensors file from another program?)"
@@ -113,11 +123,11 @@ def _check_header(path: Path) -> dict[str, Any]:
     for key, info in header.items():
         if key == "__metadata__":
             continue
-        try:
-            start, stop = info["data_offsets"]
-        except (TypeError, KeyError, ValueError):
-            raise NotAModelFileError(f"{name} has a damaged header (tensor {key})") from None
-        end = max(end, int(stop))
+        offsets = info.get("data_offsets") if isinstance(info, dict) else None
+        if not (isinstance(offsets, list) and len(offsets) == 2
+                and all(type(v) is int for v in offsets) and 0 <= offsets[0] <= offsets[1]):
+            raise NotAModelFileError(f"{name} has a damaged header (tensor {key})")
+        end = max(end, offsets[1])
     if 8 + n + end > size:
         raise TruncatedFileError(
             f"{name} was cut short: expected {8 + n + end} bytes, found {size}. "
@@ -128,6 +138,75 @@ def _check_header(path: Path) -> dict[str, Any]:
     return header
 
 
+def _json(raw: bytes | str, name: str, what: str) -> Any:
+    """Parse JSON; anything malformed (also nested too deep to parse) is NotAModelFileError."""
+    try:
+        return json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError):
+        raise NotAModelFileError(f"{name} {what}") from None
+
+
+def _meta_document(header: dict[str, Any], name: str) -> dict[str, Any]:
+    """The `latent_atlas` metadata document, checked (see `check_meta`)."""
+    meta = _json(header["__metadata__"][META_KEY], name, "has damaged metadata")
+    check_meta(meta, name)
+    return meta
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _losses(v: Any) -> bool:
+    return isinstance(v, dict) and all(isinstance(k, str) and _number(x) for k, x in v.items())
+
+
+def check_meta(meta: Any, name: str) -> None:
+    """Raise a readable ModelFileError unless every field `info`, the CLI and the windows
+    read has the type they expect (the config itself is checked by ModelConfig)."""
+
+    def bad(field: str, want: str) -> DamagedMetadataError:
+        return DamagedMetadataError(f"{name} has damaged metadata: {field} must be {want}")
+
+    if not isinstance(meta, dict):
+        raise bad("the metadata", "a table of fields")
+    version = meta.get("format_version")
+    if type(version) is not int:
+        raise NotAModelFileError(f"{name} has no format version")
+    if version > FORMAT_VERSION:
+        raise UnsupportedVersionError(
+            f"{name} was written by a newer Latent Atlas (file format {version}, this app "
+            f"reads up to {FORMAT_VERSION}); update the app"
+        )
+    if "config" not in meta:
+        raise NotAModelFileError(f"{name} holds no model config")
+    from .config import ConfigError, ModelConfig
+
+    try:
+        ModelConfig.from_dict(meta["config"])
+    except ConfigError as exc:
+        raise IncompatibleModelError(f"{name} has an unusable model config: {exc}") from None
+    for key in ("data_spec", "app_version"):
+        if key in meta and not isinstance(meta[key], str):
+            raise bad(key, "text")
+    names = meta.get("label_names", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise bad("label_names", "a list of texts")
+    history = meta.get("history", [])
+    if not isinstance(history, list):
+        raise bad("history", "a list of epochs")
+    for i, epoch in enumerate(history, 1):
+        if not (isinstance(epoch, dict) and _losses(epoch.get("train", {}))
+                and (epoch.get("val") is None or _losses(epoch["val"]))
+                and all(_number(epoch[k]) for k in ("epoch", "seconds") if k in epoch)):
+            raise bad(f"history epoch {i}", "a table of loss numbers")
+    m = meta.get("map")
+    if m is not None and not (isinstance(m, dict) and isinstance(m.get("method", ""), str)
+                              and type(m.get("n_points", 0)) is int
+                              and isinstance(m.get("params", {}), dict)):
+        raise bad("map", "a table with a method name and a point count")
+
+
 def read_model_file(path: str | os.PathLike) -> ModelFile:
     """Read metadata and all arrays; raise a ModelFileError subclass with a readable message."""
     from safetensors import SafetensorError
@@ -135,20 +214,7 @@ def read_model_file(path: str | os.PathLike) -> ModelFile:
 
     path = Path(path)
     header = _check_header(path)
-    try:
-        meta = json.loads(header["__metadata__"][META_KEY])
-    except (json.JSONDecodeError, TypeError):
-        raise NotAModelFileError(f"{path.name} has damaged metadata") from None
-    if not isinstance(meta, dict):
-        raise NotAModelFileError(f"{path.name} has damaged metadata")
-    version = meta.get("format_version")
-    if not isinstance(version, int):
-        raise NotAModelFileError(f"{path.name} has no format version")
-    if version > FORMAT_VERSION:
-        raise UnsupportedVersionError(
-            f"{path.name} was written by a newer Latent Atlas (file format {version}, this app "
-            f"reads up to {FORMAT_VERSION}); update the app"
-        )
+    meta = _meta_document(header, path.name)
     try:
         arrays = load_file(str(path))
     except (SafetensorError, ValueError, OSError) as exc:
@@ -157,28 +223,33 @@ def read_model_file(path: str | os.PathLike) -> ModelFile:
 
 
 def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
-    """Only the JSON metadata (cheap: reads the header)."""
+    """Only the JSON metadata (cheap: reads the header), checked like `read_model_file`."""
     path = Path(path)
-    header = _check_header(path)
-    try:
-        return json.loads(header["__metadata__"][META_KEY])
-    except (json.JSONDecodeError, TypeError):
-        raise NotAModelFileError(f"{path.name} has damaged metadata") from None
+    return _meta_document(_check_header(path), path.name)
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write `data` to `path` atomically: temp file in the same folder, fsync, os.replace."""
+    """Write `data` to `path` atomically: temp file in the same folder, fsync, os.replace.
+
+    The temp file (`.NAME.XXXXXXXX.tmp`) is locked while it is written; temp files of the
+    same name left by a writer that died (kill -9, power loss) are removed first.
+    """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
+    clean_stale_temps(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
+        _lock(fd)  # held until the file is closed: a live writer's temp file is never taken
         # mkstemp creates 0600; give the file the permissions a plain open() would.
         os.chmod(tmp, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+            if _HAS_FLOCK:  # rename while still locked (Windows cannot rename an open file)
+                os.replace(tmp, path)
+        if not _HAS_FLOCK:
+            os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -195,6 +266,62 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         pass
 
 
+_STALE_AGE_S = 24 * 3600  # where file locks do not exist: leftovers older than a day
+try:
+    import fcntl  # noqa: F401
+
+    _HAS_FLOCK = True
+except ImportError:
+    _HAS_FLOCK = False
+
+
+def _lock(fd: int, blocking: bool = True) -> bool:
+    """An exclusive advisory lock on `fd` (True), False if another process holds it."""
+    if not _HAS_FLOCK:  # (Windows): callers fall back to the file's age
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except OSError:
+        return False
+    return True
+
+
+def clean_stale_temps(path: str | os.PathLike) -> list[str]:
+    """Remove temp files of our own naming for `path` (`.NAME.XXXXXXXX.tmp`) whose writer
+    is gone: nobody holds their lock (or, without file locks, older than a day).
+    Returns the names removed. Never raises."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    pattern = re.compile(r"\." + re.escape(path.name) + r"\.[a-z0-9_]{8}\.tmp")
+    removed: list[str] = []
+    try:
+        entries = [e for e in os.scandir(folder) if pattern.fullmatch(e.name)]
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            fd = os.open(entry.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                         | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            continue
+        try:
+            stale = _lock(fd, blocking=False)
+            if stale and not _HAS_FLOCK:
+                stale = time.time() - os.fstat(fd).st_mtime > _STALE_AGE_S
+            if stale:
+                os.unlink(entry.path)
+                removed.append(entry.name)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return removed
+
+
 def write_model_file(path: str | os.PathLike, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     """Write a model file atomically; a crash mid-save leaves the previous file intact."""
     from safetensors.numpy import save
@@ -208,16 +335,19 @@ def write_model_file(path: str | os.PathLike, meta: dict[str, Any], arrays: dict
 
 def update_model_file(path: str | os.PathLike, meta_updates: dict[str, Any] | None = None,
                       arrays: dict[str, np.ndarray] | None = None,
-                      drop_prefix: str | None = None) -> None:
-    """Rewrite a model file with merged metadata and arrays (e.g. to store a new map).
+                      drop_prefix: str | tuple[str, ...] | None = None) -> None:
+    """Rewrite a model file with merged metadata and arrays (e.g. to store a new map), in
+    one atomic write.
 
-    `drop_prefix` removes every array under that prefix first, so a refitted map never
-    keeps stale arrays from the previous one.
+    `drop_prefix` (one or several) removes every array under that prefix, or of that exact
+    name, first, so a refitted map never keeps stale arrays from the previous one.
     """
     mf = read_model_file(path)
     meta = {**mf.meta, **(meta_updates or {})}
     merged = dict(mf.arrays)
-    if drop_prefix:
-        merged = {k: v for k, v in merged.items() if not k.startswith(drop_prefix + ".")}
+    drops = (drop_prefix,) if isinstance(drop_prefix, str) else tuple(drop_prefix or ())
+    if drops:
+        merged = {k: v for k, v in merged.items()
+                  if not any(k == d or k.startswith(d + ".") for d in drops)}
     merged.update(arrays or {})
     write_model_file(path, meta, merged)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
-from .common import EXIT_USAGE, UserError, user_errors
+from .common import EXIT_INTERRUPTED, EXIT_USAGE, UserError, user_errors
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a closed pipe
 
 # Command modules, in the order their commands appear in --help.
-_COMMAND_MODULES = ("train", "data", "map", "apps", "compare")
+_COMMAND_MODULES = ("train", "data", "map", "apps", "compare", "export")
 
 
 _GUI_USAGE = """\
@@ -54,7 +57,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run one command; every failure is one line on stderr, never a traceback."""
+    _escape_unencodable_output()
+    try:
+        code = _main(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()  # a closed pipe must show up here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # The reader went away (`latent-atlas info F | head -c 10`): stop quietly.
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        print("latent-atlas: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: list[str]) -> int:
     # Opening the window must not pay for building every subcommand parser.
     if not argv or not any(a in _known_commands() for a in argv if not a.startswith("-")):
         if not any(a in ("-h", "--help", "--version") for a in argv):
@@ -68,9 +86,27 @@ def main(argv: list[str] | None = None) -> int:
     return status.code
 
 
+def _escape_unencodable_output() -> None:
+    """File and label names may hold bytes that are not UTF-8 (or lone surrogates):
+    print them escaped instead of failing under a strict UTF-8 (or ASCII) locale."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
+def _discard_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def _known_commands() -> set[str]:
     return {"train", "info", "data", "project", "decode", "interpolate", "compare", "train-pair",
-            "traverse", "denoise", "inpaint", "anomalies", "retrieve"}
+            "traverse", "denoise", "inpaint", "anomalies", "retrieve", "export"}
 
 
 def _run_gui(argv: list[str]) -> int:
@@ -79,6 +115,14 @@ def _run_gui(argv: list[str]) -> int:
     parser.add_argument("--compare", action="store_true")
     parser.add_argument("--screenshot")
     args = parser.parse_args(argv)
+    if args.screenshot:
+        from .common import check_output
+
+        with user_errors() as status:
+            check_output(args.screenshot, (".png",), flag="--screenshot")
+            status.code = 0
+        if status.code:
+            return status.code
     try:
         from explorer.qt.app import run_app
     except ImportError as exc:

@@ -4,12 +4,16 @@ headless. Each prints its numbers and (optionally) writes the picture the panel 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
-from .common import UserError
+from .common import UserError, check_output
 
 NOISE_CHOICES = ["gaussian", "masking", "salt-and-pepper"]
+# argparse reads "-1.5,2" or "-5,-5,3,3" as an unknown option; these parsers have no option
+# starting with "-<digit>", so such words are values (positions, rectangles).
+_NEGATIVE = re.compile(r"^-\.?\d")
 
 
 def _common(p: argparse.ArgumentParser, out_required: bool) -> None:
@@ -41,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="row order; auto sorts a VAE's rows by KL, largest first")
     p.add_argument("--label", type=int, default=None, help="conditional VAE: decode under this class")
     p.set_defaults(handler=run_traverse)
+    p._negative_number_matcher = _NEGATIVE  # --xy -1.5,2 is a value
 
     p = sub.add_parser("denoise", help="corrupt a sample, reconstruct it, print the error numbers")
     _common(p, True)
@@ -61,6 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=int, default=10, help="encode-decode iterations (default 10)")
     p.add_argument("--label", type=int, default=None, help="conditional VAE: class of --image")
     p.set_defaults(handler=run_inpaint)
+    p._negative_number_matcher = _NEGATIVE  # --rect -5,-5,3,3 is a value
 
     p = sub.add_parser("anomalies", help="rank samples by reconstruction error, worst first")
     _common(p, False)
@@ -76,6 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--metric", default="euclidean", choices=["euclidean", "cosine"])
     p.add_argument("--label", type=int, default=None, help="conditional VAE: class of --image")
     p.set_defaults(handler=run_retrieve)
+    p._negative_number_matcher = _NEGATIVE
 
 
 # --- shared steps --------------------------------------------------------------------
@@ -85,12 +92,8 @@ def _check_out(args: argparse.Namespace) -> Path | None:
         raise UserError(f"--scale must be between 1 and 32, not {args.scale}")
     if args.out is None:
         return None
-    out = Path(args.out)
-    if out.suffix.lower() != ".png":
-        raise UserError(f"--out must end in .png, not '{out.name}'")
-    if not out.parent.exists():
-        raise UserError(f"the folder {out.parent} does not exist")
-    return out
+    inputs = (args.file, getattr(args, "image", None), getattr(args, "mask", None))
+    return check_output(args.out, (".png",), inputs=inputs)
 
 
 def _load(args: argparse.Namespace, **data_options):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 
 
 class UserError(Exception):
@@ -24,8 +27,7 @@ def user_error_types() -> tuple[type[BaseException], ...]:
     from models.config import ConfigError
     from models.modelfile import ModelFileError
 
-    return (UserError, DataError, ModelFileError, ConfigError, ValueError, FileNotFoundError,
-            PermissionError, IsADirectoryError)
+    return (UserError, DataError, ModelFileError, ConfigError, ValueError, OSError)
 
 
 @contextlib.contextmanager
@@ -36,7 +38,35 @@ def user_errors():
         yield status
     except KeyboardInterrupt:
         print("latent-atlas: interrupted", file=sys.stderr)
-        status.code = 130
+        status.code = EXIT_INTERRUPTED
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): main() exits quietly
     except user_error_types() as exc:
-        print(f"latent-atlas: error: {exc}", file=sys.stderr)
+        print(f"latent-atlas: error: {one_line(exc)}", file=sys.stderr)
         status.code = EXIT_USAGE
+    except MemoryError:
+        print("latent-atlas: error: not enough memory for this; use a smaller data set "
+              "(--limit N) or model", file=sys.stderr)
+        status.code = EXIT_USAGE
+
+
+def one_line(exc: BaseException) -> str:
+    """The message of an exception on one line (OS errors name their file)."""
+    if isinstance(exc, OSError) and not isinstance(exc, UserError) and exc.strerror:
+        text = exc.strerror + (f": {exc.filename}" if exc.filename else "")
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(text.split())
+
+
+def check_output(path: str | os.PathLike, suffixes: tuple[str, ...], *,
+                 inputs: tuple[str | os.PathLike | None, ...] = (),
+                 flag: str = "--out") -> Path:
+    """An output path, checked before any work starts: its suffix, that its folder takes a
+    new file (see models.files.writable_output) and that it is none of the `inputs`."""
+    from models.files import writable_output
+
+    out = Path(path)
+    if out.suffix.lower() not in suffixes:
+        raise UserError(f"{flag} must end in {' or '.join(suffixes)}, not '{out.name}'")
+    return writable_output(out, UserError, inputs=tuple(i for i in inputs if i), flag=flag)

@@ -10,8 +10,8 @@ import sys
 import threading
 from pathlib import Path
 
-from .common import UserError
-from .train import add_model_options
+from .common import UserError, check_output
+from .train import add_model_options, finished_code
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -70,8 +70,13 @@ def _name(path: str, kind: str, taken: set[str]) -> str:
 
 
 def run_compare(args: argparse.Namespace) -> int:
+    from explorer.core.analysis.metrics import MAX_PAIRS, MAX_PRIOR
+
     for flag, v in (("--limit", args.limit), ("--samples", args.samples), ("--pairs", args.pairs)):
         _positive(flag, v)
+    for flag, v, most in (("--samples", args.samples, MAX_PRIOR), ("--pairs", args.pairs, MAX_PAIRS)):
+        if v > most:
+            raise UserError(f"{flag} must be at most {most:,}, not {v:,}")
     if args.seed < 0:
         raise UserError(f"--seed must be >= 0, not {args.seed}")
     from models.modelfile import read_metadata
@@ -142,9 +147,8 @@ def run_train_pair(args: argparse.Namespace) -> int:
     prefix = Path(args.out)
     if prefix.suffix == ".safetensors":
         prefix = prefix.with_suffix("")
-    if not prefix.parent.exists():
-        raise UserError(f"the folder {prefix.parent} does not exist")
-    outs = {k: prefix.with_name(f"{prefix.name}_{k}.safetensors") for k in kinds}
+    outs = {k: check_output(prefix.with_name(f"{prefix.name}_{k}.safetensors"), (".safetensors",))
+            for k in kinds}
     from explorer.core.data import load_data
 
     data = load_data(args.data, limit=args.limit)
@@ -178,8 +182,12 @@ def run_train_pair(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, previous)
         bar.close()
     for kind, trained in result.results.items():
+        if trained.epochs_completed == 0 and cfg.epochs > 0:  # never save an untrained model
+            print(f"{kind.upper()}: no epoch finished; {outs[kind]} was not written",
+                  file=sys.stderr)
+            continue
         save_model(outs[kind], trained.model, data_spec=data.spec, label_names=data.label_names,
                    history=trained.history)
         print(f"Saved {outs[kind]} ({trained.epochs_completed} epoch(s))", file=sys.stderr)
     print(result.message, file=sys.stderr)
-    return 0 if result.status == "completed" else 1
+    return finished_code(result.status)

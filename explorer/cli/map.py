@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import UserError
+from .common import UserError, check_output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,13 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run_interpolate)
 
 
-def _check_out(path: str) -> Path:
-    out = Path(path)
-    if out.suffix.lower() != ".png":
-        raise UserError(f"--out must end in .png, not '{out.name}'")
-    if not out.parent.exists():
-        raise UserError(f"the folder {out.parent} does not exist")
-    return out
+def _check_out(path: str, model_file: str) -> Path:
+    return check_output(path, (".png",), inputs=(model_file,))
 
 
 def _check_scale(scale: int) -> int:
@@ -74,7 +69,6 @@ def write_png(path: Path, images, scale: int = 1) -> None:
     """Save display images (N x H x W or N x H x W x 3 uint8) side by side as one PNG."""
     import io
 
-    import numpy as np
     from PIL import Image
 
     from explorer.core.io.images import image_strip
@@ -143,9 +137,11 @@ def _drain_with_bar(gen, total: float, desc: str, quiet: bool, cancel: threading
 
 
 def run_project(args: argparse.Namespace) -> int:
+    from models.files import writable_output
     from models.modelfile import read_metadata
 
     meta = read_metadata(args.file)
+    writable_output(args.file, UserError, flag="the model file")  # the map is stored in it
     spec = _data_spec(args, meta)
     if args.limit is not None and args.limit < 1:
         raise UserError(f"--limit must be at least 1, not {args.limit}")
@@ -175,14 +171,9 @@ def run_project(args: argparse.Namespace) -> int:
         print("latent-atlas: cancelled; the model file was not changed", file=sys.stderr)
         return 130
     latent_map.params["data_spec"] = data.spec
-    if data.labels is not None:
-        # Labels beside the map let the window colour it by label at first paint.
-        from explorer.core.io.saving import LABELS_KEY
-        from models.modelfile import update_model_file
-
-        update_model_file(args.file, None, {LABELS_KEY: np.asarray(data.labels, np.int64)},
-                          drop_prefix=LABELS_KEY.split(".")[0])
-    save_map(args.file, latent_map)
+    # The map and its labels (which colour it at first paint) in one atomic write: a crash
+    # leaves the old map with the old labels or the new with the new, never a mix.
+    save_map(args.file, latent_map, labels=data.labels)
     x0, x1, y0, y1 = latent_map.bounds()
     print(f"Stored a {latent_map.method} map of {latent_map.n_points} codes in {args.file} "
           f"(x {x0:.2f}..{x1:.2f}, y {y0:.2f}..{y1:.2f}; fit "
@@ -191,7 +182,7 @@ def run_project(args: argparse.Namespace) -> int:
 
 
 def run_decode(args: argparse.Namespace) -> int:
-    out = _check_out(args.out)
+    out = _check_out(args.out, args.file)
     scale = _check_scale(args.scale)
     points = [_parse_xy(t) for t in args.xy]
     from explorer.core.latent.map import load_map
@@ -202,7 +193,6 @@ def run_decode(args: argparse.Namespace) -> int:
     if latent_map is None:
         raise UserError(f"{Path(args.file).name} has no map yet; run "
                         f"`latent-atlas project {args.file}` first")
-    import numpy as np
 
     from explorer.core.inference import Decoder
     from models.checkpoint import model_from_file
@@ -218,7 +208,7 @@ def run_decode(args: argparse.Namespace) -> int:
 
 
 def run_interpolate(args: argparse.Namespace) -> int:
-    out = _check_out(args.out)
+    out = _check_out(args.out, args.file)
     scale = _check_scale(args.scale)
     if args.steps < 2 or args.steps > 1000:
         raise UserError(f"--steps must be between 2 and 1000, not {args.steps}")

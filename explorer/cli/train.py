@@ -7,11 +7,10 @@ import json
 import signal
 import sys
 import threading
-from pathlib import Path
 
 from explorer.core.training import KIND_LABELS
 
-from .common import UserError
+from .common import EXIT_INTERRUPTED, UserError, check_output
 
 KIND_CHOICES = KIND_LABELS
 
@@ -91,11 +90,10 @@ def config_from_args(args: argparse.Namespace, data):
 
 
 def run_train(args: argparse.Namespace) -> int:
-    out = Path(args.out)
-    if out.suffix != ".safetensors":
-        raise UserError(f"--out must end in .safetensors, not '{out.name}'")
-    if not out.parent.exists():
-        raise UserError(f"the folder {out.parent} does not exist")
+    out = check_output(args.out, (".safetensors",))
+    if args.epochs == 0 and out.exists():
+        raise UserError(f"--epochs 0 would replace {out} with an untrained model; "
+                        "give another --out")
     from explorer.core.data import load_data
 
     data = load_data(args.data, limit=args.limit)
@@ -124,13 +122,23 @@ def run_train(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     bar.close()
+    code = finished_code(result.status)
+    if result.epochs_completed == 0 and cfg.epochs > 0:
+        # Never write (let alone replace a file with) a model that learnt nothing.
+        kept = f"{out} is unchanged" if out.exists() else f"{out} was not written"
+        what = result.message.split(";")[0].split(" The last good")[0].rstrip(".")
+        print(f"{what}. No epoch finished, so nothing was saved: {kept}.", file=sys.stderr)
+        return code
     save_model(out, result.model, data_spec=data.spec, label_names=data.label_names,
                history=result.history)
     print(f"{result.message} Saved {out} ({result.epochs_completed} epoch(s) trained).",
           file=sys.stderr)
-    if result.status == "diverged":
-        return 1
-    return 0
+    return code
+
+
+def finished_code(status: str) -> int:
+    """Exit code of a training run: 0 completed, 130 cancelled (Ctrl-C), 1 diverged."""
+    return {"completed": 0, "cancelled": EXIT_INTERRUPTED}.get(status, 1)
 
 
 def _drain(gen, bar):
@@ -158,11 +166,11 @@ def _drain(gen, bar):
 def run_info(args: argparse.Namespace) -> int:
     from models.modelfile import read_metadata
 
-    meta = read_metadata(args.file)
+    meta = read_metadata(args.file)  # checked: every field below has the type used here
     if args.json:
         print(json.dumps(meta, indent=2))
         return 0
-    cfg = meta.get("config", {})
+    cfg = meta["config"]
     history = meta.get("history", [])
     print(f"file:        {args.file}")
     print(f"model:       {cfg.get('kind', '?')} ({cfg.get('arch', '?')}), latent size "
@@ -180,7 +188,8 @@ def run_info(args: argparse.Namespace) -> int:
             val_l = ", ".join(f"{k} {v:.3f}" for k, v in last["val"].items())
             print(f"final val:   {val_l}")
     m = meta.get("map")
-    print(f"map:         {m.get('method') + ' (' + str(m.get('n_points', '?')) + ' points)' if m else 'none'}")
+    shown = f"{m.get('method', '?')} ({m.get('n_points', '?')} points)" if m else "none"
+    print(f"map:         {shown}")
     print("config:      " + ", ".join(f"{k}={v}" for k, v in cfg.items()))
     print(f"app version: {meta.get('app_version', '?')}, file format {meta.get('format_version')}")
     return 0

@@ -247,13 +247,19 @@ def encode_posterior(model: Autoencoder, images: np.ndarray, *,
 
 def _decode(model: Autoencoder, z: npt.NDArray[np.float32], y: torch.Tensor | None,
             device: torch.device) -> npt.NDArray[np.float32]:
+    """One decoder pass; every decode of the project goes through here, so this is where
+    NaN is caught (it would silently become a black image)."""
     import torch  # imported already (the model is a torch module): a dictionary look-up
 
     t = torch.from_numpy(z)
     if device.type != "cpu":
         t = t.to(device)
-    out = model.decode(t) if y is None else model.decode(t, y)
-    return out.float().cpu().numpy()
+    decoded = model.decode(t) if y is None else model.decode(t, y)
+    out: npt.NDArray[np.float32] = decoded.float().cpu().numpy()
+    if not np.isfinite(out).all():
+        raise ValueError("the model decoded NaN or infinite pixels: its weights are damaged "
+                         "(did training diverge?)")
+    return out
 
 
 def decode_float(model: Autoencoder, codes: npt.ArrayLike, *,

@@ -55,6 +55,12 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
     """Open the explorer window; with `screenshot`, render offscreen, save, print timings."""
     if screenshot and not os.environ.get("QT_QPA_PLATFORM"):  # set it (e.g. xcb) for Xvfb
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from .platform_check import xcb_plugin_problem
+
+    problem = xcb_plugin_problem()  # Qt would abort with a message that names no package
+    if problem:
+        print(f"latent-atlas: error: {problem}", file=sys.stderr)
+        return 2
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -79,11 +85,16 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
         return code
     times: dict[str, float] = {}
     window = MainWindow(headless=bool(screenshot))
+    window.show()  # before any file is read: a slow or bad file never hides the window
     paths = list(files) or default_model_paths()
     window.open_paths(paths, load=False)
     if not window.workspace.sessions:
         window.show_message("No model open: File ▸ Open model… or Model ▸ Train… "
                                   "(the bundled digits models were not found)")
+        if screenshot and files:  # nothing to show of what was asked for
+            close_window(window, app)
+            collector.stop()
+            return 2
 
     class FirstPaint(QObject):
         """Starts the background loading right after the map's first paint."""
@@ -104,7 +115,6 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
 
     for s in window.workspace.sessions:
         s.decoder_changed.connect(note_ready)
-    window.show()
     exit_code = {"code": 0}
 
     if screenshot:
@@ -112,6 +122,14 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
 
         def poll() -> None:
             note_ready()
+            failed = [s for s in window.workspace.sessions if s.load_error]
+            if failed:  # it will never get ready: say why at once, as the window does
+                for s in failed:
+                    print(f"latent-atlas: error: {s.name}: cannot load the model: "
+                          f"{s.load_error}", file=sys.stderr)
+                exit_code["code"] = 2
+                app.quit()
+                return
             if not window.is_ready() and window.workspace.sessions:
                 if seconds_since_start() > deadline:
                     print("latent-atlas: error: the window did not get ready in time",

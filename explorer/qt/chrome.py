@@ -51,6 +51,7 @@ class AppWindow(QMainWindow):
         super().__init__(parent)
         # Screenshots run with nobody to press OK: errors then go to stderr instead.
         self.headless = headless
+        self.headless_errors: list[str] = []  # what show_error printed with nobody to see it
         self.dispatcher = QtDispatcher(self)
         self.jobs = Jobs(self.dispatcher)
         self.jobs.changed.connect(lambda *_args: self.readyChanged.emit())
@@ -77,7 +78,8 @@ class AppWindow(QMainWindow):
     def show_error(self, title: str, message: str) -> None:
         """The one way errors reach the user: a warning box with a readable message."""
         if self.headless:
-            print(f"latent-atlas: {title}: {message}", file=sys.stderr)
+            print(f"latent-atlas: error: {title}: {message}", file=sys.stderr)
+            self.headless_errors.append(f"{title}: {message}")
             return
         QMessageBox.warning(self, title, message)
 

@@ -164,6 +164,40 @@ class FileActions:
         self.window.show_message(f"Exported {s.n_points:,} codes to {path}")
         return True
 
+    def export_interop(self, fmt: str, path: str | None = None) -> bool:
+        """The map for other viewers: a TensorBoard projector folder or a Parquet table."""
+        from explorer.core.io.interop import export_parquet, export_projector, parquet_available
+
+        s = self.session()
+        if s is None or s.latent_map is None:
+            self.window.show_error("Nothing to export", "Open or train a model first.")
+            return False
+        if fmt == "parquet" and not parquet_available():
+            self.window.show_error("Parquet needs pyarrow",
+                                   'Install it with: pip install "latent-atlas[interop]"')
+            return False
+        if path is None and fmt == "projector":
+            from explorer.core.io.exports import default_export_name
+
+            start = str(Path(self.recent.folder()) / default_export_name(s.path, "_projector"))
+            path, _ = QFileDialog.getSaveFileName(
+                self.window, "Export for TensorBoard's projector (a folder)", start, "Folders (*)")
+        elif path is None:
+            path = self._ask_path("Export as Parquet", ".parquet", "Parquet tables (*.parquet)")
+        if not path:
+            return False
+        try:
+            table = s.embedding_table()
+            if fmt == "parquet":
+                export_parquet(path, table)
+            else:
+                export_projector(path, table)
+        except Exception as exc:
+            self.window.show_error("Export failed", readable_error(exc))
+            return False
+        self.window.show_message(f"Exported {len(table):,} points to {path}")
+        return True
+
     def export_strip(self, fmt: str, path: str | None = None) -> bool:
         from explorer.core.io.exports import export_strip_gif, export_strip_png
 

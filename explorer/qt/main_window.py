@@ -88,6 +88,12 @@ class MainWindow(AppWindow):
         self.act_export_npz = self.action("Export codes as NPZ…", lambda: f.export_codes("npz"))
         self.act_export_strip = self.action("Export strip as PNG…", lambda: f.export_strip("png"))
         self.act_export_gif = self.action("Export strip as GIF…", lambda: f.export_strip("gif"))
+        self.act_export_projector = self.action(
+            "Export for TensorBoard Projector…", lambda: f.export_interop("projector"),
+            tip="tensors.tsv, metadata.tsv, sprite.png and projector_config.pbtxt in a folder")
+        self.act_export_parquet = self.action(
+            "Export as Parquet…", lambda: f.export_interop("parquet"),
+            tip="One table for Embedding Atlas, Latent Scope or pandas (needs pyarrow)")
         self.act_quit = self.action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.act_train = self.action("&Train…", self.show_train_dialog, "Ctrl+T")
         self.act_umap = self.action("Refit map with &UMAP", lambda: self.refit_map("umap"))
@@ -135,7 +141,8 @@ class MainWindow(AppWindow):
             m.addAction(a)
         m.addSeparator()
         for a in (self.act_export_map, self.act_export_csv, self.act_export_npz,
-                  self.act_export_strip, self.act_export_gif):
+                  self.act_export_strip, self.act_export_gif, self.act_export_projector,
+                  self.act_export_parquet):
             m.addAction(a)
         m.addSeparator()
         m.addAction(self.act_quit)

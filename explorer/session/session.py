@@ -29,6 +29,7 @@ from .loading import DataExtras, Stage, load_runtime, map_task, read_parts
 if TYPE_CHECKING:  # nothing heavy at run time: start-up must not import torch
     from explorer.core.data.base import ImageSet
     from explorer.core.inference import Decoder
+    from explorer.core.io.interop import EmbeddingTable
     from explorer.core.latent.map import MapLike
     from models.modelfile import ModelFile
     from models.networks import Autoencoder
@@ -73,6 +74,7 @@ class Session(SessionArrows):
         self.labels = labels
         self.label_names = list(label_names or meta.get("label_names") or [])
         self.dirty = False
+        self.load_error: str | None = None  # why the network could not be built, if it failed
         self.dispatcher: Dispatcher = dispatcher or ManualDispatcher()
         self.jobs = Jobs(self.dispatcher)
         # runtime, once loaded
@@ -143,6 +145,19 @@ class Session(SessionArrows):
         lab = self.labels
         return lab if lab is not None and len(lab) == self.n_points else None
 
+    def embedding_table(self) -> EmbeddingTable:
+        """The map's points for other viewers (explorer.core.io.interop): codes, positions,
+        labels, and the images and their reconstruction errors once the data is loaded."""
+        from explorer.core.io.interop import EmbeddingTable
+
+        m, aligned = self.latent_map, self.data_matches_map()
+        if m is None:
+            raise ValueError("this model has no map yet; wait until it is mapped")
+        errors = self.recon_error if aligned and self.recon_error is not None else None
+        return EmbeddingTable(codes=m.codes, positions=m.positions, labels=self.map_labels(),
+                              label_names=self.label_names, errors=errors,
+                              images=self.images if aligned else None, name=self.name)
+
     # ---- loading ------------------------------------------------------------------------
     def start_loading(self) -> Job | None:
         """Build the network and load the data in the background (once)."""
@@ -153,11 +168,14 @@ class Session(SessionArrows):
         job = self.jobs.start("runtime", lambda cancel: load_runtime(mf, spec, n, latent_map,
                                                                     cancel))
         job.progress.connect(self._on_load_stage)
-        job.failed.connect(lambda msg: self.message.emit(f"{self.name}: cannot load the model: "
-                                                         f"{msg}"))
+        job.failed.connect(self._on_load_failed)
         job.start()
         self.message.emit(f"{self.name}: loading the model…")
         return job
+
+    def _on_load_failed(self, msg: str) -> None:
+        self.load_error = msg
+        self.message.emit(f"{self.name}: cannot load the model: {msg}")
 
     def _on_load_stage(self, st: Stage) -> None:
         if st.stage == "model":

@@ -28,13 +28,14 @@ def test_grid_rows_sweep_one_dimension_around_the_code():
     np.testing.assert_allclose(t.offsets, [-2, -1, 0, 1, 2])
     np.testing.assert_allclose(t.values[1], -1.0 + np.array([-2, -1, 0, 1, 2]) * 2.0, rtol=1e-6)
     decoder = Decoder(model)
-    # The middle column is the code itself, in every row.
+    # The middle column is the code itself, in every row (decoded in a batch of 15, so
+    # uint8 may differ by one step from decoding it alone).
     for row in t.images:
-        np.testing.assert_array_equal(row[2], decoder.decode(code))
+        np.testing.assert_allclose(row[2].astype(int), decoder.decode(code).astype(int), atol=1)
     # Cell (row 2, step 0): only z2 moved, by -2 sigma.
     moved = code.copy()
     moved[2] -= 2.0 * 0.5
-    np.testing.assert_array_equal(t.images[2, 0], decoder.decode(moved))
+    np.testing.assert_allclose(t.images[2, 0].astype(int), decoder.decode(moved).astype(int), atol=1)
     assert t.row_titles() == ["z0", "z1", "z2"]
 
 

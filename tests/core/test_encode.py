@@ -37,8 +37,9 @@ def test_encode_yields_progress_and_returns_mean_codes(model, images):
         mu, logvar = model.encode(torch.from_numpy(images).float() / 255)
     assert logvar is not None  # a VAE: the map must use mu, not a sample
     np.testing.assert_allclose(codes, mu.numpy(), rtol=1e-5, atol=1e-6)
-    # deterministic: a second pass gives the same codes
-    np.testing.assert_array_equal(codes, encode(model, images))
+    # deterministic up to float rounding: one batch of 50 gives the same codes as batches
+    # of 16 (a different batch size may take another GEMM path: ~1e-8 apart on some CPUs)
+    np.testing.assert_allclose(codes, encode(model, images), rtol=1e-5, atol=1e-6)
 
 
 def test_encode_restores_training_mode(model, images):
@@ -93,10 +94,11 @@ def test_decoder_single_batch_and_reconstruct(model, images):
     assert one.shape == (8, 8) and one.dtype == np.uint8
     batch = dec.decode(np.stack([z, z + 1]))
     assert batch.shape == (2, 8, 8)
-    np.testing.assert_array_equal(batch[0], one)
+    # uint8 of a batch of 2 and of a batch of 1 (another GEMM path): at most 1 apart
+    np.testing.assert_allclose(batch[0].astype(int), one.astype(int), atol=1)
     with torch.no_grad():
         ref = to_display(model.decode(torch.from_numpy(np.stack([z, z + 1]))))
-    np.testing.assert_array_equal(batch, ref)
+    np.testing.assert_allclose(batch.astype(int), ref.astype(int), atol=1)  # another thread count
     rec = dec.reconstruct(images[:5])
     assert rec.shape == (5, 8, 8)
     np.testing.assert_array_equal(rec, dec.decode(dec.encode(images[:5])))

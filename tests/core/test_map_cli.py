@@ -42,7 +42,8 @@ def test_project_pca_then_decode_and_interpolate(model_file, tmp_path, capsys):
 
     dec = Decoder(load_model(model_file).model)
     expected = dec.decode(m.inverse(xy))
-    np.testing.assert_array_equal(img[::2, :16:2], expected)
+    # another process and batch size: uint8 may differ by one step
+    np.testing.assert_allclose(img[::2, :16:2].astype(int), expected.astype(int), atol=1)
 
     strip = tmp_path / "strip.png"
     assert main(["interpolate", str(model_file), "--from", "0", "--to", "7", "--steps", "5",
@@ -53,8 +54,8 @@ def test_project_pca_then_decode_and_interpolate(model_file, tmp_path, capsys):
 
     data = load_data("digits?limit=200")
     ends = dec.decode(dec.encode(data.images[[0, 7]]))
-    np.testing.assert_array_equal(img[:, :8], ends[0])
-    np.testing.assert_array_equal(img[:, -8:], ends[1])
+    np.testing.assert_allclose(img[:, :8].astype(int), ends[0].astype(int), atol=1)
+    np.testing.assert_allclose(img[:, -8:].astype(int), ends[1].astype(int), atol=1)
 
 
 @pytest.mark.slow  # a UMAP fit: ~40 s when numba's cache is cold, seconds afterwards

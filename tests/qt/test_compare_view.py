@@ -241,7 +241,7 @@ def test_decoded_grid_follows_the_visible_area(cmp, qtbot):
     pair = cmp.pair
     cmp.grid_count.setValue(4)
     cmp.tabs.setCurrentIndex(1)  # the "Decoded grid" tab
-    qtbot.waitUntil(lambda: all(g is not None for g in pair.grid_images), timeout=10_000)
+    qtbot.waitUntil(lambda: all(g is not None for g in pair.grid_images), timeout=60_000)
     left = pair.left
     h, w = left.decoder.decode(left.latent_map.codes[0]).shape[:2]
     for box, image in zip(cmp.grid_boxes, pair.grid_images, strict=True):
@@ -251,7 +251,7 @@ def test_decoded_grid_follows_the_visible_area(cmp, qtbot):
     first = pair.grid_rect
     (x0, x1), (y0, y1) = cmp.canvases[0].vb.viewRange()
     cmp.canvases[0].vb.setRange(xRange=(x0, (x0 + x1) / 2), yRange=(y0, (y0 + y1) / 2), padding=0)
-    qtbot.waitUntil(lambda: pair.grid_rect != first, timeout=10_000)
+    qtbot.waitUntil(lambda: pair.grid_rect != first, timeout=60_000)
     assert np.allclose(pair.grid_rect, (x0, (x0 + x1) / 2, y0, (y0 + y1) / 2), atol=1e-3)
 
 

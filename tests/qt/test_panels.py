@@ -417,7 +417,7 @@ def test_window_docks_the_panels_with_a_views_menu(qtbot, boxes, monkeypatch):
         assert not docks["panel-traversal"].isVisible()
         assert not docks["panel-traversal"].widget().live  # hidden panels do no work
         menus["Views"].actions()[0].trigger()
-        qtbot.waitUntil(lambda: docks["panel-traversal"].widget().live)
+        qtbot.waitUntil(lambda: docks["panel-traversal"].widget().live, timeout=60_000)
         assert docks["panel-traversal"].isVisible()
     finally:
         w.shutdown()
@@ -432,7 +432,7 @@ def test_anomaly_ranking_recolours_the_window_map(window, qtbot):
     dock = window.panels["anomaly"]
     dock.toggleViewAction().trigger()
     panel = dock.widget()
-    qtbot.waitUntil(lambda: panel.live and panel.rank_button.isEnabled(), timeout=10_000)
+    qtbot.waitUntil(lambda: panel.live and panel.rank_button.isEnabled(), timeout=60_000)
     brushes_before = list(window.canvas.scatter.data["brush"])
     qtbot.mouseClick(panel.rank_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.ranking is not None, timeout=60_000)
@@ -536,7 +536,7 @@ def test_anomaly_ranks_each_model_and_a_click_selects_the_sample_on_both_maps(qt
     assert panel.running() and panel.rank_button.text() == "Cancel"
     qtbot.waitUntil(lambda: len(panel.rankings) == 2 and None not in panel.rankings,
                     timeout=60_000)
-    qtbot.waitUntil(lambda: not panel.running(), timeout=10_000)
+    qtbot.waitUntil(lambda: not panel.running(), timeout=60_000)
     assert panel.ranking is panel.rankings[0]
     for s, r, gallery in zip(pair.sessions, panel.rankings, panel.galleries, strict=True):
         errors = reconstruction_errors(s.model, s.images)

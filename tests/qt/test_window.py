@@ -213,6 +213,9 @@ def test_exports_and_save_round_trip(window, tmp_path, boxes):
     assert f.export_map_png(str(tmp_path / "map.png"))
     assert f.export_codes("csv", str(tmp_path / "codes.csv"))
     assert f.export_codes("npz", str(tmp_path / "codes.npz"))
+    assert f.export_interop("projector", str(tmp_path / "proj"))
+    assert (tmp_path / "proj" / "sprite.png").exists()  # the data is loaded: pictures too
+    assert len((tmp_path / "proj" / "metadata.tsv").read_text().splitlines()) == m.n_points + 1
     from PIL import Image
 
     gif = Image.open(tmp_path / "strip.gif")

@@ -24,7 +24,7 @@ def test_a_generator_job_reports_progress_then_its_result_on_the_owner_thread():
     job.progress.connect(lambda ev: seen.append(("progress", ev.fraction, threading.get_ident())))
     job.succeeded.connect(lambda v: seen.append(("done", v, threading.get_ident())))
     job.start()
-    assert d.wait_until(lambda: job.settled, 10)
+    assert d.wait_until(lambda: job.settled, 60)
     assert seen[-1] == ("done", 42, owner)
     assert [s[1] for s in seen if s[0] == "progress"] == [1 / 3, 2 / 3, 1.0]
     assert all(s[2] == owner for s in seen)
@@ -49,7 +49,7 @@ def test_starting_a_namesake_supersedes_the_running_job():
     second.start()
     assert first.cancel_event.is_set() and first.stale
     release.set()
-    assert d.wait_until(lambda: first.settled and second.settled, 10)
+    assert d.wait_until(lambda: first.settled and second.settled, 60)
     assert results == ["fresh"]  # the superseded result never lands
     assert jobs.running() == []
 
@@ -73,5 +73,5 @@ def test_failures_become_one_readable_line_and_cancel_is_reported():
     stop.cancelled.connect(lambda: out.append("cancelled"))
     stop.start()
     stop.cancel()
-    assert d.wait_until(lambda: bad.settled and stop.settled, 10)
+    assert d.wait_until(lambda: bad.settled and stop.settled, 60)
     assert sorted(out) == ["cancelled", "no such data"]

@@ -88,7 +88,9 @@ def test_strip_runs_from_start_to_end_and_slerp_differs(pair_files):
     a = s.add_arrow(m.positions[0], m.positions[500], tolerance=1e-6)
     assert (a.index0, a.index1) == (0, 500)
     first, last = s.decoder.decode(m.codes[0]), s.decoder.decode(m.codes[500])
-    assert np.array_equal(a.frames[0], first) and np.array_equal(a.frames[-1], last)
+    # the strip decodes all frames in one batch: uint8 may differ by one step from one decode
+    np.testing.assert_allclose(a.frames[0].astype(int), first.astype(int), atol=1)
+    np.testing.assert_allclose(a.frames[-1].astype(int), last.astype(int), atol=1)
     lerp_frames = a.frames.copy()
     s.set_mode("slerp")
     assert not np.array_equal(a.frames[1:-1], lerp_frames[1:-1])

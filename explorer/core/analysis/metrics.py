@@ -32,6 +32,9 @@ from explorer.core.analysis.gaps import RealImageIndex, flatten_float
 from explorer.core.analysis.generate import model_prior
 from explorer.core.progress import Progress, check_cancel
 
+MAX_PRIOR = 100_000
+MAX_PAIRS = 10_000
+
 
 @dataclass(frozen=True)
 class MetricSettings:
@@ -50,6 +53,11 @@ class MetricSettings:
     def __post_init__(self) -> None:
         if min(self.n_prior, self.n_pairs, self.n_path) < 1 or self.steps < 3:
             raise ValueError("n_prior, n_pairs and n_path must be >= 1 and steps >= 3")
+        # Each count is a batch of decoded images: bounded, so no flag asks for gigabytes.
+        if self.n_prior > MAX_PRIOR or self.n_pairs > MAX_PAIRS or self.n_path > MAX_PRIOR \
+                or self.steps > 1000:
+            raise ValueError(f"at most {MAX_PRIOR:,} prior samples and path codes, "
+                             f"{MAX_PAIRS:,} pairs and 1,000 steps are measured")
         if not 0 < self.epsilon < 1 or not 0 < self.hole_percentile <= 100:
             raise ValueError("epsilon must be in (0, 1) and hole_percentile in (0, 100]")
 

@@ -11,12 +11,21 @@ Options: limit, seed (shuffle before limit), size, channels.
 
 from __future__ import annotations
 
+import math
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from .base import DataError, DataSpec, ImageSet, source
+from .base import (
+    MAX_IMAGE_BYTES,
+    DataError,
+    DataSpec,
+    ImageSet,
+    check_image_budget,
+    check_labels,
+    source,
+)
 from .options import (
     canonical,
     channels_option,
@@ -54,7 +63,33 @@ def _open(path: Path):
     raise DataError(f"{path.name} is neither an .npy nor an .npz file")
 
 
+def _declared(archive, key: str, path: Path) -> None:
+    """Check a member's .npy header before numpy allocates what it declares."""
+    member = key + ".npy" if key + ".npy" in archive.zip.namelist() else key
+    try:
+        info = archive.zip.getinfo(member)
+        with archive.zip.open(member) as f:
+            version = np.lib.format.read_magic(f)
+            read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0)
+            shape, _, dtype = read(f)
+    except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile):
+        return  # numpy gives the precise error below
+    if dtype.hasobject:
+        return
+    need = math.prod(shape) * dtype.itemsize
+    if math.prod(shape) > MAX_IMAGE_BYTES or need > 4 * MAX_IMAGE_BYTES:
+        raise DataError(f"'{key}' in {path.name} is too large: its header declares "
+                        f"{'x'.join(map(str, shape))} {dtype} values ({need / 2**30:,.1f} GB); "
+                        f"at most {MAX_IMAGE_BYTES / 2**30:.0f} GB of images are loaded")
+    if need > info.file_size:
+        raise DataError(f"'{key}' in {path.name} is damaged: its header declares "
+                        f"{'x'.join(map(str, shape))} values ({need:,} bytes) but the entry "
+                        f"holds {info.file_size:,} bytes")
+
+
 def _get(archive, key: str, path: Path) -> np.ndarray:
+    _declared(archive, key, path)
     try:
         return archive[key]
     except ValueError:
@@ -122,8 +157,7 @@ def to_labels(arr: np.ndarray, n: int, name: str) -> np.ndarray:
     elif arr.dtype.kind not in "iub":
         raise DataError(f"labels in {name} are {arr.dtype}; they must be whole numbers")
     labels = arr.astype(np.int64)
-    if n and labels.min() < 0:
-        raise DataError(f"labels in {name} must not be negative")
+    check_labels(labels, name)
     return labels
 
 
@@ -160,6 +194,7 @@ def load_arrays(spec: DataSpec) -> ImageSet:
                 if key in (image_key, label_key, NAMES_KEY):
                     continue
                 try:
+                    _declared(archive, key, path)
                     col = archive[key]
                 except Exception:  # noqa: BLE001 - pickled or damaged extras are only reported
                     col = None
@@ -181,6 +216,7 @@ def load_arrays(spec: DataSpec) -> ImageSet:
         images = images[idx]
         labels = None if labels is None else labels[idx]
         factors = {k: v[idx] for k, v in factors.items()}
+    check_image_budget(len(images), images.shape[1:], name)
     images = np.ascontiguousarray(to_uint8(images, name))
     if labels is not None and not names:
         names = [str(i) for i in range(int(labels.max(initial=0)) + 1)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -13,6 +14,35 @@ import numpy as np
 
 class DataError(ValueError):
     """Bad or missing data; the message is one readable line for the user."""
+
+
+# Bounds every source checks before it allocates: the images of one set in memory, and
+# class numbers (a name is kept per class, so a label of 10**12 must never reach that).
+MAX_IMAGE_BYTES = 2 * 2**30
+MAX_LABEL = 99_999
+
+
+def check_image_budget(n: int, shape: tuple[int, ...], what: str) -> None:
+    """DataError unless n images of `shape` (C, H, W) as uint8 fit MAX_IMAGE_BYTES."""
+    need = int(n) * math.prod(int(v) for v in shape)
+    if need > MAX_IMAGE_BYTES:
+        dims = "x".join(str(int(v)) for v in shape)
+        raise DataError(f"{what} is too large: {int(n):,} images of {dims} need "
+                        f"{need / 2**30:,.1f} GB of memory; at most "
+                        f"{MAX_IMAGE_BYTES / 2**30:.0f} GB of images are loaded "
+                        "(use ?limit=N or a smaller size)")
+
+
+def check_labels(labels: np.ndarray, what: str) -> None:
+    """DataError unless every label is a class number 0..MAX_LABEL."""
+    if len(labels) == 0:
+        return
+    lo, hi = int(labels.min()), int(labels.max())
+    if lo < 0:
+        raise DataError(f"{what} holds negative labels (found {lo}); labels must not be negative")
+    if hi > MAX_LABEL:
+        raise DataError(f"labels in {what} run up to {hi:,}; labels are class numbers "
+                        f"0..{MAX_LABEL:,} (renumber the classes 0, 1, 2, ...)")
 
 
 @dataclass
@@ -33,6 +63,8 @@ class ImageSet:
         n = len(self.images)
         if self.labels is not None and len(self.labels) != n:
             raise DataError(f"{n} images but {len(self.labels)} labels")
+        if self.labels is not None:
+            check_labels(self.labels, self.spec or "the data set")
         for name, col in self.factors.items():
             if len(col) != n:
                 raise DataError(f"factor {name} has {len(col)} values for {n} images")

@@ -16,12 +16,14 @@ limit (alias max), seed (shuffle the files before limit).
 from __future__ import annotations
 
 import os
-import warnings
 from pathlib import Path
 
 import numpy as np
 
-from .base import DataError, DataSpec, ImageSet, source
+from explorer.core.io.pictures import MAX_PIXELS, PictureTooLarge, check_pixels, open_picture
+from models.files import is_regular_file
+
+from .base import MAX_IMAGE_BYTES, DataError, DataSpec, ImageSet, check_image_budget, source
 from .options import (
     canonical,
     channels_option,
@@ -36,7 +38,6 @@ from .transform import fit_pil
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 DEFAULT_SIZE = 32
-MAX_PIXELS = 40_000_000  # 40 Mpx: at most 160 MB while one image is decoded
 TOP_LEVEL = "(top level)"
 _GRAY_MODES = {"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 _SHOW = 3  # skipped files named in the note
@@ -98,25 +99,18 @@ def _to_mode(im, want_rgb: bool):
 
 def load_image(path: Path, size: int, channels: int | None) -> np.ndarray:
     """One file as uint8 C x size x size (C = channels, or its natural 1 / 3 if None)."""
-    from PIL import Image
-
+    if not is_regular_file(path):
+        raise _Skip("not a regular file")
     try:
-        with warnings.catch_warnings():
-            # We apply our own, lower pixel limit below; Pillow's warning would only repeat it.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                if im.format == "JPEG":
-                    im.draft("RGB" if channels != 1 else "L", (size, size))
-                w, h = im.size
-                if w * h > MAX_PIXELS:
-                    raise _Skip(f"{w}x{h} pixels is too large to decode safely")
-                gray = im.mode in _GRAY_MODES or (im.mode == "P" and _gray_palette(im))
-                rgb = channels == 3 or (channels is None and not gray)
-                out = np.asarray(fit_pil(_to_mode(im, rgb), size))
-    except _Skip:
-        raise
-    except Image.DecompressionBombError:
-        raise _Skip("too large to decode safely") from None
+        with open_picture(path, _Skip) as im:
+            if im.format == "JPEG":
+                im.draft("RGB" if channels != 1 else "L", (size, size))
+            check_pixels(im, MAX_PIXELS)
+            gray = im.mode in _GRAY_MODES or (im.mode == "P" and _gray_palette(im))
+            rgb = channels == 3 or (channels is None and not gray)
+            out = np.asarray(fit_pil(_to_mode(im, rgb), size))
+    except PictureTooLarge as why:
+        raise _Skip(str(why)) from None
     except PermissionError:
         raise _Skip("permission denied") from None
     except Exception as exc:  # noqa: BLE001 - any decoder failure means "unreadable", never a crash
@@ -151,15 +145,21 @@ def load_folder(spec: DataSpec) -> ImageSet:
     idx = order(len(files), seed, None)
     if idx is not None:
         files = [files[i] for i in idx]
+    check_image_budget(min(len(files), limit or len(files)), (channels or 1, size, size),
+                       str(root))
     images: list[np.ndarray] = []
     labels: list[str | None] = []
     skipped: list[str] = []
+    loaded = 0
     for path, label in files:
         if limit is not None and len(images) >= limit:
             break
         try:
             images.append(load_image(path, size, channels))
             labels.append(label)
+            loaded += images[-1].nbytes
+            if loaded > MAX_IMAGE_BYTES // 2:  # np.stack below needs as much again
+                check_image_budget(2 * len(images), images[-1].shape, str(root))
         except _Skip as why:
             skipped.append(f"{path.relative_to(root)} ({why})")
     if not images:

@@ -26,7 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from .base import DataError, DataSpec, ImageSet, source
+from models.files import regular_file
+
+from .base import MAX_IMAGE_BYTES, MAX_LABEL, DataError, DataSpec, ImageSet, check_labels, source
 from .options import (
     canonical,
     channels_option,
@@ -74,6 +76,7 @@ def read_idx(path: Path) -> np.ndarray:
     The values are streamed straight into the result array, so loading never holds a
     second full-size copy (60,000 MNIST images peak at about their own 47 MB).
     """
+    regular_file(path, DataError, "IDX file")
     with readable(path):
         with open(path, "rb") as f:
             packed = f.read(2) == b"\x1f\x8b"
@@ -101,6 +104,9 @@ def _read_idx_stream(f, path: Path, stored: int, packed: bool) -> np.ndarray:
     if expected > available:
         raise DataError(f"{path.name} is truncated: its header promises {shape} values "
                         f"({expected:,} bytes) but the file is too small to hold them")
+    if count > MAX_IMAGE_BYTES:
+        raise DataError(f"{path.name} is too large: its header declares {shape} values; at "
+                        f"most {MAX_IMAGE_BYTES / 2**30:.0f} GB of images are loaded")
     out = np.empty(count, dtype)
     view = out.data.cast("B")
     done = 0
@@ -139,9 +145,9 @@ def idx_labels(path: Path) -> np.ndarray:
     if arr.ndim != 1 or arr.dtype.kind not in "iu":
         raise DataError(f"{path.name} is not a label file: labels are one whole number per "
                         f"image (an idx1 file), not {arr.dtype} {arr.shape}")
-    if len(arr) and arr.min() < 0:
-        raise DataError(f"{path.name} holds negative labels")
-    return arr.astype(np.int64)
+    labels = arr.astype(np.int64)
+    check_labels(labels, path.name)
+    return labels
 
 
 @dataclass
@@ -254,7 +260,9 @@ def _mapping_names(folder: Path, set_name: str) -> list[str] | None:
         mapping = {int(p[0]): chr(int(p[1])) for p in pairs}
     except (OSError, ValueError, IndexError):
         return None
-    return [mapping.get(i, str(i)) for i in range(max(mapping) + 1)] if mapping else None
+    if not mapping or min(mapping) < 0 or max(mapping) > MAX_LABEL:
+        return None
+    return [mapping.get(i, str(i)) for i in range(max(mapping) + 1)]
 
 
 @source("idx")

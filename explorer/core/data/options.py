@@ -17,6 +17,8 @@ from typing import overload
 
 import numpy as np
 
+from models.files import regular_file
+
 from .base import DataError, DataSpec, ImageSet, OptDefault, int_option
 
 SPLITS = ("train", "test", "all")
@@ -92,13 +94,23 @@ def canonical(spec: DataSpec, arg: str, values: dict[str, object],
 
 
 def existing_path(arg: str, what: str, source: str) -> Path:
-    """Absolute path for a spec argument; DataError if it is missing or unreadable."""
+    """Absolute path for a spec argument; DataError if it is missing or unreadable.
+
+    A file argument must be a regular file or a folder (the source explains a folder):
+    a FIFO or a device is refused before anything opens it.
+    """
     if not arg:
         raise DataError(f"{source} needs a path: {source}:{what.upper()}")
     path = Path(os.path.abspath(os.path.expanduser(arg)))
-    if not path.exists():
-        kind = "folder" if what == "dir" else "file"
-        raise DataError(f"no such {kind}: {path}")
+    kind = "folder" if what == "dir" else "file"
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise DataError(f"no such {kind}: {path}") from None
+    except (OSError, ValueError):
+        regular_file(path, DataError, kind)  # raises with the reason (a symlink loop, ...)
+    if what != "dir" and not path.is_dir():
+        regular_file(path, DataError, f"{source} file")
     if not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
         raise DataError(f"cannot read {path}: permission denied")
     return path

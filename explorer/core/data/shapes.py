@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import DataError, DataSpec, ImageSet, source
+from .base import DataError, DataSpec, ImageSet, check_image_budget, source
 from .options import (
     canonical,
     channels_option,
@@ -137,6 +137,7 @@ def load_shapes(spec: DataSpec) -> ImageSet:
     size = size_option(spec, DEFAULT_SIZE, lo=16, hi=256)
     channels = channels_option(spec, 1)
     limit = effective_limit(limit_option(spec), count)
+    check_image_budget(limit or count, (channels, size, size), f"shapes:{count}")
     factors = sample_factors(count, seed)
     if limit is not None:  # factors depend on N, so draw N and render only the first `limit`
         factors = {k: v[:limit] for k, v in factors.items()}

@@ -32,14 +32,23 @@ def is_image_path(path: str | os.PathLike) -> bool:
 
 
 def read_image(path: str | os.PathLike):
-    """Open a picture with Pillow, applying its EXIF rotation; readable errors only."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    """Open a picture with Pillow, applying its EXIF rotation; readable errors only.
+
+    Only regular files are opened, and a picture declaring more than MAX_PIXELS is refused
+    from its header (the guard of the folder data source, `explorer.core.io.pictures`).
+    """
+    from PIL import ImageOps, UnidentifiedImageError
+
+    from .pictures import PictureTooLarge, check_pixels, open_picture
 
     path = Path(path)
     try:
-        with Image.open(path) as img:
+        with open_picture(path, ImageImportError) as img:
+            check_pixels(img)
             img.load()
             return ImageOps.exif_transpose(img) or img
+    except PictureTooLarge as exc:
+        raise ImageImportError(f"{path.name}: {exc}") from None
     except FileNotFoundError:
         raise ImageImportError(f"{path} does not exist") from None
     except IsADirectoryError:
@@ -49,6 +58,8 @@ def read_image(path: str | os.PathLike):
     except UnidentifiedImageError:
         raise ImageImportError(f"{path.name} is not a picture Pillow can read (try PNG or JPEG)") from None
     except (OSError, ValueError, SyntaxError) as exc:  # truncated / corrupt files
+        if isinstance(exc, ImageImportError):
+            raise
         raise ImageImportError(f"{path.name} could not be decoded: {exc}") from None
 
 

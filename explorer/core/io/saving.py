@@ -11,23 +11,23 @@ from typing import Any
 
 import numpy as np
 
-LABELS_KEY = "data.labels"
+from explorer.core.latent.map import LABELS_KEY, map_file_parts
 
+__all__ = ["LABELS_KEY", "save_explorable"]
 
 def save_explorable(path: str | os.PathLike, model: Any, *, latent_map: Any = None,
                     data_spec: str = "", label_names: list[str] | None = None,
                     history: list[dict] | None = None, labels: np.ndarray | None = None) -> None:
-    """Write `model` and (optionally) its latent map and labels to one model file.
-
-    Each write is atomic, so a failure leaves either the old file or a complete new one.
-    """
-    from explorer.core.latent.map import save_map
+    """Write `model` and (optionally) its latent map and labels to one model file, in one
+    atomic write: a failure leaves either the old file or the complete new one."""
     from models.checkpoint import save_model
 
-    arrays = {}
-    if labels is not None:
+    meta: dict[str, Any] = {}
+    arrays: dict[str, np.ndarray] = {}
+    if latent_map is not None:
+        map_meta, arrays = map_file_parts(latent_map, labels)
+        meta["map"] = map_meta
+    elif labels is not None:
         arrays[LABELS_KEY] = np.asarray(labels, dtype=np.int64)
     save_model(path, model, data_spec=data_spec, label_names=label_names, history=history,
-               arrays=arrays)
-    if latent_map is not None:
-        save_map(path, latent_map)
+               meta=meta, arrays=arrays)

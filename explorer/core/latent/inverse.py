@@ -88,6 +88,8 @@ class TriangulationInverse:
 
     def _build(self, pos: np.ndarray, z: np.ndarray) -> None:
         self.points, self.values = _merge_duplicates(pos, z)
+        self._centre = self.points.mean(axis=0)
+        self._reach = 1e6 * max(float(np.ptp(self.points, axis=0).max()), 1.0)
         self.mode = "constant"
         self._tri: Delaunay | None = None
         if len(self.points) >= 3 and not self._collinear(self.points):
@@ -139,6 +141,7 @@ class TriangulationInverse:
     def __call__(self, xy: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """Codes at map position(s): (2,) -> (d,), (M, 2) -> (M, d), float32."""
         p, single = _as_points(xy)
+        p = self._pull_in(p)
         if self.mode == "triangulation":
             z = self._interpolate(p)
         elif self.mode == "line":
@@ -147,6 +150,19 @@ class TriangulationInverse:
             z = np.repeat(self.values[:1], len(p), axis=0)
         z = z.astype(np.float32)
         return z[0] if single else z
+
+    def _pull_in(self, p: np.ndarray) -> np.ndarray:
+        """Move points farther than a million map extents from the data towards it, along
+        the same ray: their nearest hull point does not change, and the distances can no
+        longer overflow (--xy 1e308,1e308 gives the edge of the map, not inf or NaN)."""
+        rel = p - self._centre
+        size = np.abs(rel).max(axis=1)  # the max-norm cannot overflow
+        far = size > self._reach
+        if not far.any():
+            return p
+        p = p.copy()
+        p[far] = self._centre + rel[far] * (self._reach / size[far])[:, None]
+        return p
 
     def _interpolate(self, p: np.ndarray) -> np.ndarray:
         assert self._tri is not None  # mode "triangulation" means it was built

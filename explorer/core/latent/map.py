@@ -41,8 +41,10 @@ if TYPE_CHECKING:
 MAP_FORMAT = 1
 METHODS = ("identity", "pca", "umap")
 
-__all__ = ["LatentMap", "MapLike", "MapProgress", "build_map", "quick_map", "save_map",
-           "load_map"]
+__all__ = ["LABELS_KEY", "LatentMap", "MapLike", "MapProgress", "build_map", "load_map",
+           "map_file_parts", "quick_map", "save_map"]
+# The labels of the map's points, stored beside the map (see save_map).
+LABELS_KEY = "data.labels"
 
 # `nearest_sample`: (index, distance) of one point, or (indices M, distances M) of M points
 NearestSample = tuple[int, float] | tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]
@@ -302,12 +304,24 @@ def quick_map(codes: np.ndarray) -> LatentMap:
     return drain(build_map(codes, "pca"))
 
 
-def save_map(path: str | PathLike[str], latent_map: LatentMap) -> None:
-    """Store the map in an existing model file (meta "map", arrays "map.*"), atomically."""
+def save_map(path: str | PathLike[str], latent_map: LatentMap,
+             labels: np.ndarray | None = None) -> None:
+    """Store the map in an existing model file (meta "map", arrays "map.*") with the labels
+    of its points (`LABELS_KEY`, or none), in one atomic write: the file never holds a new
+    map with old labels. Labels beside the map colour it at first paint."""
     from models.modelfile import update_model_file
 
+    meta, arrays = map_file_parts(latent_map, labels)
+    update_model_file(path, {"map": meta}, arrays, drop_prefix=("map", LABELS_KEY))
+
+
+def map_file_parts(latent_map: LatentMap, labels: np.ndarray | None = None
+                   ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The map's metadata and arrays, plus its points' labels, as a model file stores them."""
     meta, arrays = latent_map.to_file_parts()
-    update_model_file(path, {"map": meta}, arrays, drop_prefix="map")
+    if labels is not None:
+        arrays[LABELS_KEY] = np.asarray(labels, dtype=np.int64)
+    return meta, arrays
 
 
 def load_map(source: str | PathLike[str] | ModelFile) -> LatentMap | None:

@@ -65,6 +65,13 @@ def run_compare(app, files: list[str], screenshot: str | None, default_paths) ->
             if seconds_since_start() > deadline:
                 return fail("the compare view did not get ready in time")
             pair = window.pair
+            failed = [s for s in pair.sessions if s.load_error]
+            if failed:  # it will never get ready: say why at once
+                print("\n".join(f"latent-atlas: error: {s.name}: cannot load the model: "
+                                f"{s.load_error}" for s in failed), file=sys.stderr)
+                exit_code["code"] = 2
+                app.quit()
+                return
             if stage["name"] == "loading":
                 if window.is_ready():
                     demo_scene(window)
