@@ -17,7 +17,10 @@ full range), the unit of the gap score in `explorer.core.analysis.gaps`.
   mean step; 1.0 is perfectly even), after ACAI (Berthelot et al., 2018);
 - local path length: mean |D(z + eps*s*u) - D(z)| / eps over data codes z, random unit
   directions u and the code spread s, after StyleGAN's perceptual path length (Karras et
-  al., 2019), measured in pixels instead of VGG features.
+  al., 2019), measured in pixels instead of VGG features;
+- holes by sampler: the hole fraction (same threshold, same n and seed) under each sampler
+  of `explorer.core.analysis.samplers` (own prior, N(0, I), fitted Gaussian, Gaussian
+  mixture), each with its 95 % Wilson interval, so prior mismatch reads apart from gaps.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from typing import Any
 import numpy as np
 
 from explorer.core.analysis.gaps import RealImageIndex, flatten_float
-from explorer.core.analysis.generate import model_prior
+from explorer.core.analysis.intervals import fraction_interval
+from explorer.core.analysis.samplers import SAMPLER_LABELS, SAMPLERS, make_samplers
 from explorer.core.progress import Progress, check_cancel
 
 MAX_PRIOR = 100_000
@@ -83,6 +87,9 @@ class ModelMetrics:
     interp_distance: float = float("nan")
     interp_smoothness: float = float("nan")
     path_length: float = float("nan")
+    # holes[sampler]["pixel"] = {"fraction", "low", "high"} (95 % Wilson interval)
+    holes: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    gmm_components: int | None = None  # chosen by BIC for the `gmm` sampler
     extras: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -145,6 +152,7 @@ class _Measured:
     metrics: ModelMetrics
     recon_dist: np.ndarray
     prior_dist: np.ndarray
+    sampler_dist: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: RealImageIndex,
@@ -176,9 +184,17 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
 
     yield progress(0.35, "prior", "decoding prior samples")
     train_codes = codes[~held_mask] if (~held_mask).sum() >= 2 else codes
-    prior = model_prior(model, train_codes)
+    samplers = make_samplers(model, train_codes, seed=settings.seed)
+    prior = samplers["own"]
     z_prior = prior.sample(settings.n_prior, settings.seed)
     prior_dist, _ = index.nearest(decode_float(model, z_prior))
+    # Every sampler draws as many codes with the same seed; one that draws exactly the own
+    # prior's codes (N(0, I) for a VAE, the fitted Gaussian for an AE) reuses its decodes.
+    sampler_dist = {"own": prior_dist}
+    for key in SAMPLERS[1:]:
+        z = samplers[key].sample(settings.n_prior, settings.seed)
+        sampler_dist[key] = (prior_dist if np.array_equal(z, z_prior)
+                             else index.nearest(decode_float(model, z))[0])
 
     yield progress(0.6, "interpolation", "interpolating held-out pairs")
     rng = np.random.default_rng(settings.seed + 1)
@@ -213,8 +229,9 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
         prior_distance=float(prior_dist.mean()),
         interp_distance=float(inner_dist.mean()), interp_smoothness=float(ratio.mean()),
         path_length=float(path_len.mean()),
+        gmm_components=getattr(samplers["gmm"], "n_components", None),
         extras={"code_spread": spread})
-    return _Measured(metrics, recon_dist, prior_dist)
+    return _Measured(metrics, recon_dist, prior_dist, sampler_dist)
 
 
 def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings | None = None,
@@ -255,6 +272,9 @@ def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings |
     for m in measured:
         m.metrics.hole_threshold = threshold
         m.metrics.hole_fraction = float((m.prior_dist > threshold).mean())
+        m.metrics.holes = {
+            key: {"pixel": fraction_interval(int((dist > threshold).sum()), len(dist))}
+            for key, dist in m.sampler_dist.items()}
     yield MetricsProgress("done", 1.0, "metrics ready")
     return CompareResult(models=[m.metrics for m in measured], data_spec=data.spec,
                          n_held_out=len(held_out), n_reference=len(index),
@@ -291,9 +311,42 @@ def format_table(result: CompareResult, markdown: bool = False) -> str:
         lines = ["| " + " | ".join(header) + " |",
                  "|" + "|".join(["---"] * 2 + ["---:"] * len(COLUMNS)) + "|"]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
-        return "\n".join(lines + ["", foot] + [f"note: {n}" for n in result.notes])
+        return "\n".join(lines + _holes_block(result, True) + ["", foot]
+                          + [f"note: {n}" for n in result.notes])
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     fmt_row = lambda r: "  ".join(v.ljust(w) if i < 2 else v.rjust(w)  # noqa: E731
                                   for i, (v, w) in enumerate(zip(r, widths, strict=True)))
     lines = [fmt_row(header), "  ".join("-" * w for w in widths)] + [fmt_row(r) for r in rows]
-    return "\n".join(lines + ["", foot] + [f"note: {n}" for n in result.notes])
+    return "\n".join(lines + _holes_block(result, False) + ["", foot]
+                     + [f"note: {n}" for n in result.notes])
+
+
+def _holes_block(result: CompareResult, markdown: bool) -> list[str]:
+    """Hole fraction [95 % interval] of every model under every sampler (pixel judge), as
+    lines to follow the main table; none when no model has them."""
+    models = [m for m in result.models if m.holes]
+    if not models:
+        return []
+
+    def cell(m: ModelMetrics, key: str) -> str:
+        h = m.holes.get(key, {}).get("pixel")
+        if h is None:
+            return "-"
+        return f"{h['fraction']:.1%} [{h['low']:.1%}, {h['high']:.1%}]"
+
+    def label(m: ModelMetrics) -> str:
+        k = m.gmm_components
+        return m.name + f" ({m.kind})" + (f", GMM k={k}" if k else "")
+
+    header = ["holes by sampler"] + [SAMPLER_LABELS[k] for k in SAMPLERS]
+    rows = [[label(m)] + [cell(m, k) for k in SAMPLERS] for m in models]
+    title = ("hole fraction under each sampler, pixel judge, same threshold "
+             "[95 % Wilson interval]:")
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * len(SAMPLERS)]
+        return ["", title, ""] + lines + ["| " + " | ".join(r) + " |" for r in rows]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    fmt_row = lambda r: "  ".join(v.ljust(w) if i == 0 else v.rjust(w)  # noqa: E731
+                                  for i, (v, w) in enumerate(zip(r, widths, strict=True)))
+    return (["", title, fmt_row(header), "  ".join("-" * w for w in widths)]
+            + [fmt_row(r) for r in rows])
