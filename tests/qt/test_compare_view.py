@@ -3,6 +3,7 @@ strip, the gap heatmap, prior samples and the metrics panel (issue 6)."""
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -182,11 +183,18 @@ def test_metrics_panel_fills_with_numbers(cmp, qtbot):
     qtbot.mouseClick(cmp.metrics_panel.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: cmp.pair.metrics is not None, timeout=120_000)
     table = cmp.metrics_panel.table
-    assert table.columnCount() == 2 and table.rowCount() == len(cmp.metrics_panel.columns)
-    for i in range(table.rowCount()):
+    n_metrics = len(cmp.metrics_panel.columns)
+    assert table.columnCount() == 2
+    assert table.rowCount() == n_metrics + len(cmp.metrics_panel.samplers) == n_metrics + 3
+    for i in range(n_metrics):
         for j in range(2):
             text = table.item(i, j).text().rstrip("%")
             assert np.isfinite(float(text))
+    # the hole fraction under N(0, I), the fitted Gaussian and the GMM, with intervals
+    for i in range(n_metrics, table.rowCount()):
+        for j in range(2):
+            value, low, high = (float(v) for v in re.findall(r"([\d.]+)%", table.item(i, j).text()))
+            assert low <= value <= high
     names = [m.name for m in cmp.pair.metrics.models]
     assert names == [s.name for s in cmp.pair.sessions]
 

@@ -321,6 +321,15 @@ def format_table(result: CompareResult, markdown: bool = False) -> str:
                      + [f"note: {n}" for n in result.notes])
 
 
+def hole_cell(m: ModelMetrics, sampler: str, judge: str = "pixel") -> str:
+    """'54.9% [52.7%, 57.1%]': a model's hole fraction under `sampler` with its 95 %
+    interval, or '-' when it was not measured."""
+    h = m.holes.get(sampler, {}).get(judge)
+    if h is None:
+        return "-"
+    return f"{h['fraction']:.1%} [{h['low']:.1%}, {h['high']:.1%}]"
+
+
 def _holes_block(result: CompareResult, markdown: bool) -> list[str]:
     """Hole fraction [95 % interval] of every model under every sampler (pixel judge), as
     lines to follow the main table; none when no model has them."""
@@ -328,18 +337,12 @@ def _holes_block(result: CompareResult, markdown: bool) -> list[str]:
     if not models:
         return []
 
-    def cell(m: ModelMetrics, key: str) -> str:
-        h = m.holes.get(key, {}).get("pixel")
-        if h is None:
-            return "-"
-        return f"{h['fraction']:.1%} [{h['low']:.1%}, {h['high']:.1%}]"
-
     def label(m: ModelMetrics) -> str:
         k = m.gmm_components
         return m.name + f" ({m.kind})" + (f", GMM k={k}" if k else "")
 
     header = ["holes by sampler"] + [SAMPLER_LABELS[k] for k in SAMPLERS]
-    rows = [[label(m)] + [cell(m, k) for k in SAMPLERS] for m in models]
+    rows = [[label(m)] + [hole_cell(m, k) for k in SAMPLERS] for m in models]
     title = ("hole fraction under each sampler, pixel judge, same threshold "
              "[95 % Wilson interval]:")
     if markdown:

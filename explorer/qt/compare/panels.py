@@ -108,9 +108,12 @@ class MetricsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         from explorer.core.analysis.metrics import COLUMNS
+        from explorer.core.analysis.samplers import SAMPLER_LABELS, SAMPLERS
 
         self.pair: ComparePair | None = None
         self.columns = COLUMNS
+        # Below the metrics: the hole fraction under the other samplers, with intervals.
+        self.samplers = [(key, f"holes, {SAMPLER_LABELS[key]}") for key in SAMPLERS[1:]]
         self.run_button = QPushButton("Compute metrics")
         self.note = QLabel("Reconstruction, hole fraction, interpolation and path length "
                            "(docs/metrics.md).")
@@ -118,11 +121,12 @@ class MetricsPanel(QWidget):
         self.note.setStyleSheet("color: gray")
         # One row per metric, one column per model: seven rows fit where seven columns
         # would need a scroll bar.
-        self.table = QTableWidget(len(COLUMNS), 0)
-        self.table.setVerticalHeaderLabels([c[0] for c in COLUMNS])
+        self.table = QTableWidget(len(COLUMNS) + len(self.samplers), 0)
+        self.table.setVerticalHeaderLabels([c[0] for c in COLUMNS]
+                                           + [title for _k, title in self.samplers])
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setMinimumSectionSize(40)
-        self.table.verticalHeader().setDefaultSectionSize(22)  # seven rows without a scroll bar
+        self.table.verticalHeader().setDefaultSectionSize(20)  # ten rows without a scroll bar
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         top = QHBoxLayout()
@@ -146,9 +150,13 @@ class MetricsPanel(QWidget):
         if r is None:
             return
         self.table.setHorizontalHeaderLabels([f"{m.name} ({m.kind.upper()})" for m in r.models])
+        from explorer.core.analysis.metrics import hole_cell
+
         for j, m in enumerate(r.models):
-            for i, (_h, attr, fmt) in enumerate(self.columns):
-                item = QTableWidgetItem(fmt.format(getattr(m, attr)))
+            texts = [fmt.format(getattr(m, attr)) for _h, attr, fmt in self.columns]
+            texts += [hole_cell(m, key) for key, _title in self.samplers]
+            for i, text in enumerate(texts):
+                item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()

@@ -94,7 +94,7 @@ class CompareWindow(AppWindow):
         main = QSplitter(Qt.Orientation.Vertical)
         main.addWidget(top)
         main.addWidget(bottom)
-        main.setSizes([560, 300])
+        main.setSizes([530, 330])
         self.setCentralWidget(main)
         self.tool_group, self.tool_actions = build_tool_actions(self, self.tools)
         self._build_toolbar()
