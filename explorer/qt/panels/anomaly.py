@@ -14,8 +14,6 @@ import weakref
 import numpy as np
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
-    QLabel,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -32,7 +30,7 @@ from explorer.session.jobs import Jobs
 from explorer.session.session import Session
 from explorer.session.workspace import ShownSessions
 
-from .common import hint_label, model_ready
+from .common import hint_label, labelled_row, model_ready
 from .gallery import GalleryPanel
 
 METRICS = (("mse", "mean squared error"), ("bce", "binary cross-entropy"))
@@ -58,13 +56,9 @@ class AnomalyPanel(GalleryPanel):
         self.rankings: list = []  # the core AnomalyRanking of each shown model (or None)
         self.ranking = None  # the first model's (tests read it)
 
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Error"))
-        row.addWidget(self.metric_combo, 1)
-        row.addWidget(self.worst)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(row)
+        layout.addLayout(labelled_row("Error", self.metric_combo, self.worst))
         layout.addWidget(self.rank_button)
         layout.addWidget(self.progress)
         layout.addWidget(self.columns, 1)

@@ -20,7 +20,14 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QApplication, QGridLayout, QLabel, QLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QWidget,
+)
 from shiboken6 import isValid
 
 from explorer.core.inference import one_torch_thread
@@ -46,6 +53,16 @@ def to_pixmap(image: np.ndarray, scale: int = 1) -> QPixmap:
         pix = pix.scaled(w * scale, h * scale, Qt.AspectRatioMode.IgnoreAspectRatio,
                          Qt.TransformationMode.FastTransformation)
     return pix
+
+
+def labelled_row(title: str, main: QWidget, *rest: QWidget) -> QHBoxLayout:
+    """A control row: its title, the main control taking the spare width, then the rest."""
+    row = QHBoxLayout()
+    row.addWidget(QLabel(title))
+    row.addWidget(main, 1)
+    for w in rest:
+        row.addWidget(w)
+    return row
 
 
 def hint_label(text: str = "") -> QLabel:

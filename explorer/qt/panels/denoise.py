@@ -27,7 +27,7 @@ from explorer.session.jobs import Jobs
 from explorer.session.workspace import ShownSessions
 
 from ..image_box import ImageBox
-from .common import PanelBase, hint_label, session_title, sync_count
+from .common import PanelBase, hint_label, labelled_row, session_title, sync_count
 from .picker import SamplePicker
 
 NOISE_TITLES = {"gaussian": "Gaussian", "masking": "masking (pixels zeroed)",
@@ -77,15 +77,11 @@ class DenoisePanel(PanelBase):
         noise_row.addWidget(QLabel("Noise"))
         noise_row.addWidget(self.noise)
         noise_row.addWidget(self.reseed)
-        level_row = QHBoxLayout()
-        level_row.addWidget(QLabel("Level"))
-        level_row.addWidget(self.level, 1)
-        level_row.addWidget(self.level_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.picker)
         layout.addLayout(noise_row)
-        layout.addLayout(level_row)
+        layout.addLayout(labelled_row("Level", self.level, self.level_label))
         layout.addLayout(self.grid)
         layout.addStretch(1)  # keep the images near square; spare height goes below them
         layout.addWidget(self.hint)
