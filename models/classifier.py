@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-CLASSIFIER_VERSION = 1
+CLASSIFIER_VERSION = 2
 
 
 class ImageClassifier(nn.Module):
@@ -51,19 +51,32 @@ def _float_batch(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))
 
 
-def training_steps(n_images: int, batch_size: int = 128, target_steps: int = 1500,
+def training_steps(n_images: int, batch_size: int = 128, target_steps: int = 600,
                    min_epochs: int = 3, max_epochs: int = 30) -> int:
     """Epochs for about `target_steps` optimiser steps, between min and max epochs."""
     per_epoch = max(1, math.ceil(n_images / batch_size))
     return int(min(max_epochs, max(min_epochs, math.ceil(target_steps / per_epoch))))
 
 
+def noise_images(n: int, shape: tuple[int, ...], gen: torch.Generator) -> torch.Tensor:
+    """n images of static: uniform noise at a random contrast around a random grey, half of
+    them made sparse (most pixels dark), float in [0, 1]."""
+    level = torch.rand(n, 1, 1, 1, generator=gen)
+    contrast = torch.rand(n, 1, 1, 1, generator=gen)
+    x = level + contrast * (torch.rand(n, *shape, generator=gen) - level)
+    sparse = torch.rand(n, 1, 1, 1, generator=gen) < 0.5
+    keep = torch.rand(n, *shape, generator=gen) < 0.25
+    return torch.where(sparse & ~keep, torch.zeros(()), x).clamp(0.0, 1.0)
+
+
 def train_classifier(images: np.ndarray, labels: np.ndarray, n_classes: int, *, seed: int = 0,
                      epochs: int | None = None, batch_size: int = 128, lr: float = 2e-3,
+                     outlier_weight: float = 0.5,
                      on_epoch: Callable[[int, int], None] | None = None) -> ImageClassifier:
-    """Fit an `ImageClassifier` to uint8 images (N x C x H x W) and integer labels.
+    """Fit an `ImageClassifier` to uint8 images (N x C x H x W) and integer labels, with
+    noise images taught to give a uniform prediction (`outlier_weight`).
 
-    Seeded (weights and batch order). `on_epoch(done, total)` is called after each epoch
+    Seeded (weights, batch order and noise). `on_epoch(done, total)` is called after each epoch
     (it may raise to cancel). Returns the network in eval mode.
     """
     x_all = np.asarray(images)
@@ -80,6 +93,7 @@ def train_classifier(images: np.ndarray, labels: np.ndarray, n_classes: int, *, 
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     y_t = torch.from_numpy(y_all)
+    shape = x_all.shape[1:]
     net.train()
     for epoch in range(total):
         order = torch.randperm(len(x_all), generator=gen).numpy()
@@ -87,6 +101,10 @@ def train_classifier(images: np.ndarray, labels: np.ndarray, n_classes: int, *, 
             idx = order[start:start + batch_size]
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(net(_float_batch(x_all[idx])), y_t[idx])
+            # Outlier exposure (Hendrycks et al., 2019): pure noise is taught to give a
+            # uniform prediction, so the judge is not confidently fooled by static.
+            noise = noise_images(max(2, len(idx) // 4), shape, gen)
+            loss = loss - outlier_weight * torch.log_softmax(net(noise), dim=1).mean()
             loss.backward()
             opt.step()
         if on_epoch is not None:

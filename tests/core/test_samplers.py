@@ -147,10 +147,13 @@ def test_holes_own_equals_hole_fraction_and_the_table_lists_the_samplers():
             lo, hi = wilson_interval(round(h["fraction"] * SETTINGS.n_prior), SETTINGS.n_prior)
             assert (h["low"], h["high"]) == pytest.approx((lo, hi))
     text = format_table(res)
-    assert "holes by sampler" in text and "GMM (BIC)" in text and "fitted Gaussian" in text
-    assert text.index("holes by sampler") < text.index("hole threshold")
+    for title in ("holes, own prior (pixel)", "holes, N(0, I) (pixel)",
+                  "holes, fitted Gaussian (pixel)", "holes, GMM (BIC) (pixel)"):
+        assert title in text
+    assert text.index("holes, own prior") < text.index("hole threshold")
     md = format_table(res, markdown=True)
-    assert "| holes by sampler | own prior | N(0, I) | fitted Gaussian | GMM (BIC) |" in md
+    assert "| hole fraction | AE (ae), GMM k=" in md and "| differs |" in md
+    assert "| holes, GMM (BIC) (pixel) | " in md
 
 
 # --- `compare --json` end to end ---------------------------------------------------

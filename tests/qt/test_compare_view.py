@@ -22,7 +22,7 @@ def cmp(qtbot, model_files, boxes):
     w = CompareWindow()
     # Files given VAE first: the view still puts the plain AE on the left.
     assert w.open_pair(list(reversed(model_files)))
-    w.metric_settings = MetricSettings(n_prior=200, n_pairs=10, steps=5, n_path=50)
+    w.metric_settings = MetricSettings(n_prior=200, n_pairs=10, steps=5, n_path=50, n_between=50)
     w.show()
     qtbot.waitExposed(w)
     w.start_loading()
@@ -181,20 +181,29 @@ def test_gap_heatmap_has_one_scale_for_both_maps(cmp, qtbot):
 
 def test_metrics_panel_fills_with_numbers(cmp, qtbot):
     qtbot.mouseClick(cmp.metrics_panel.run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: cmp.pair.metrics is not None, timeout=120_000)
+    qtbot.waitUntil(lambda: cmp.pair.metrics is not None, timeout=300_000)
     table = cmp.metrics_panel.table
     n_metrics = len(cmp.metrics_panel.columns)
-    assert table.columnCount() == 2
-    assert table.rowCount() == n_metrics + len(cmp.metrics_panel.samplers) == n_metrics + 3
+    from explorer.core.analysis.metrics import judged_rows
+
+    judged = judged_rows(cmp.pair.metrics)
+    # every sampler and between-code kind under the judges, plus the reconstruction floor
+    assert table.rowCount() == n_metrics + len(judged) >= n_metrics + 14
+    assert table.columnCount() == 3  # two models and "differs"
     for i in range(n_metrics):
         for j in range(2):
             text = table.item(i, j).text().rstrip("%")
             assert np.isfinite(float(text))
-    # the hole fraction under N(0, I), the fitted Gaussian and the GMM, with intervals
     for i in range(n_metrics, table.rowCount()):
         for j in range(2):
-            value, low, high = (float(v) for v in re.findall(r"([\d.]+)%", table.item(i, j).text()))
+            value, low, high = (float(v) for v in
+                                re.findall(r"([\d.]+)%", table.item(i, j).text())[:3])
             assert low <= value <= high
+        assert table.item(i, 2).text() in ("yes", "n.s.")
+    assert table.verticalHeaderItem(n_metrics).text().startswith("reconstruction")
+    # the sentences under the table are core's explanation
+    assert cmp.metrics_panel.explanation.text() == cmp.pair.metrics.explanation
+    assert "own prior" in cmp.metrics_panel.explanation.text()
     names = [m.name for m in cmp.pair.metrics.models]
     assert names == [s.name for s in cmp.pair.sessions]
 

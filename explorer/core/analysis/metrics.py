@@ -36,7 +36,7 @@ from explorer.core.analysis.gaps import RealImageIndex, flatten_float
 from explorer.core.analysis.intervals import bootstrap_interval, fraction_interval
 from explorer.core.analysis.judges import JUDGE_LABELS
 from explorer.core.analysis.samplers import SAMPLER_LABELS, SAMPLERS, make_samplers
-from explorer.core.progress import Progress, check_cancel
+from explorer.core.progress import Progress, check_cancel, relay
 
 MAX_PRIOR = 100_000
 MAX_PAIRS = 10_000
@@ -415,9 +415,12 @@ def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings |
     labels = getattr(data, "labels", None)
     judge = None
     if settings.classifier:
-        judge = yield from classifier_judge(
-            images, labels, train_idx, held_out, percentile=settings.classifier_percentile,
-            use_cache=settings.classifier_cache, cancel=cancel, span=(0.0, 0.1))
+        judge = yield from relay(
+            classifier_judge(images, labels, train_idx, held_out,
+                             percentile=settings.classifier_percentile,
+                             use_cache=settings.classifier_cache, cancel=cancel,
+                             span=(0.0, 0.1)),
+            lambda e: MetricsProgress(e.stage, e.fraction, e.message))
     if judge is None:
         notes.append("the data has no labels, so only the pixel judges are used"
                      if labels is None or settings.classifier else
@@ -572,7 +575,8 @@ def hole_cell(m: ModelMetrics, sampler: str, judge: str = "pixel", group: str = 
     if h is None:
         return "-"
     text = f"{h['fraction']:.1%} [{h['low']:.1%}, {h['high']:.1%}]"
-    if len(h.get("per_seed", [])) > 1:
+    per_seed = h.get("per_seed")
+    if isinstance(per_seed, list) and len(per_seed) > 1:
         text += f" (seeds {h['mean']:.1%} ± {h['sd']:.1%})"
     return text
 

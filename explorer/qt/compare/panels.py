@@ -108,22 +108,23 @@ class MetricsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         from explorer.core.analysis.metrics import COLUMNS
-        from explorer.core.analysis.samplers import SAMPLER_LABELS, SAMPLERS
 
         self.pair: ComparePair | None = None
         self.columns = COLUMNS
-        # Below the metrics: the hole fraction under the other samplers, with intervals.
-        self.samplers = [(key, f"holes, {SAMPLER_LABELS[key]}") for key in SAMPLERS[1:]]
         self.run_button = QPushButton("Compute metrics")
-        self.note = QLabel("Reconstruction, hole fraction, interpolation and path length "
+        self.note = QLabel("Reconstruction, hole fraction under four samplers and two judges, "
+                           "gaps between codes, interpolation and path length "
                            "(docs/metrics.md).")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: gray")
-        # One row per metric, one column per model: seven rows fit where seven columns
-        # would need a scroll bar.
-        self.table = QTableWidget(len(COLUMNS) + len(self.samplers), 0)
-        self.table.setVerticalHeaderLabels([c[0] for c in COLUMNS]
-                                           + [title for _k, title in self.samplers])
+        # What the numbers show, in sentences written by core (explorer.core.analysis.explain).
+        self.explanation = QLabel("")
+        self.explanation.setWordWrap(True)
+        self.explanation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # One row per metric, one column per model (and one saying whether the first two
+        # differ beyond their intervals); the hole rows come from core's `judged_rows`.
+        self.table = QTableWidget(len(COLUMNS), 0)
+        self.table.setVerticalHeaderLabels([c[0] for c in COLUMNS])
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setMinimumSectionSize(40)
         self.table.verticalHeader().setDefaultSectionSize(20)  # ten rows without a scroll bar
@@ -134,6 +135,7 @@ class MetricsPanel(QWidget):
         top.addStretch(1)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.explanation)
         layout.addWidget(self.note)
 
     def set_pair(self, pair: ComparePair | None) -> None:
@@ -146,20 +148,36 @@ class MetricsPanel(QWidget):
 
     def _update(self) -> None:
         r = None if self.pair is None else self.pair.metrics
-        self.table.setColumnCount(0 if r is None else len(r.models))
         if r is None:
+            self.table.setColumnCount(0)
+            self.explanation.setText("")
             return
-        self.table.setHorizontalHeaderLabels([f"{m.name} ({m.kind.upper()})" for m in r.models])
-        from explorer.core.analysis.metrics import hole_cell
+        from explorer.core.analysis.metrics import judged_rows
 
-        for j, m in enumerate(r.models):
-            texts = [fmt.format(getattr(m, attr)) for _h, attr, fmt in self.columns]
-            texts += [hole_cell(m, key) for key, _title in self.samplers]
+        judged = judged_rows(r)
+        two = len(r.models) >= 2
+        titles = [c[0] for c in self.columns] + [title for title, _c, _s in judged]
+        self.table.setRowCount(len(titles))
+        self.table.setVerticalHeaderLabels(titles)
+        self.table.setColumnCount(len(r.models) + (1 if two else 0))
+        self.table.setHorizontalHeaderLabels([f"{m.name} ({m.kind.upper()})" for m in r.models]
+                                             + (["differs"] if two else []))
+        columns = [[fmt.format(getattr(m, attr)) for _h, attr, fmt in self.columns]
+                   + [cells[j] for _t, cells, _s in judged] for j, m in enumerate(r.models)]
+        if two:
+            columns.append([""] * len(self.columns) + [sig for _t, _c, sig in judged])
+        for j, texts in enumerate(columns):
             for i, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
-        self.note.setText(f"hole threshold {r.hole_threshold:.3f} (95th percentile of held-out "
-                          f"reconstructions' nearest-real distance); {r.n_held_out} held-out "
-                          f"images; pixel RMS distances. Lower is better except smoothness ≈ 1.")
+        self.explanation.setText(r.explanation)
+        accuracy = ("" if not r.classifier else
+                    f"; classifier judge {r.classifier['accuracy']:.1%} accurate on held-out "
+                    f"images, bar {r.classifier['threshold']:.3f}")
+        self.note.setText(f"pixel judge: hole above {r.hole_threshold:.3f} (95th percentile of "
+                          f"held-out reconstructions' nearest-real distance); real bar "
+                          f"{r.real_threshold:.3f} (no model involved){accuracy}; "
+                          f"{r.n_held_out} held-out images; [95 % intervals]. Lower is better "
+                          "except smoothness ≈ 1.")
