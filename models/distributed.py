@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime
 import math
 import os
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -96,6 +97,9 @@ class DataParallel(Local):
         from torch.nn.parallel import DistributedDataParallel
 
         ids = [self.device.index] if self.device.type == "cuda" else None
+        # A 1-channel first convolution gets its gradient in an equivalent but differently
+        # strided layout; DDP copies it into its bucket and warns once per process. Harmless.
+        warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
         return DistributedDataParallel(model, device_ids=ids)
 
     def local_count(self, n: int) -> int:
