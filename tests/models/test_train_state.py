@@ -11,9 +11,9 @@ from models.distributed import Local, from_env
 from models.modelfile import IncompatibleModelError, read_model_file, write_model_file
 from models.networks import build_model
 from models.objectives import NonFiniteLoss, _floats
+from models.progress import drain
 from models.train_state import TrainState, flatten, load_optimizers, read_train_state
 from models.trainer import train
-from models.progress import drain
 
 
 def _cfg(**kw):
