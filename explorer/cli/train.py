@@ -106,7 +106,8 @@ def run_train(args: argparse.Namespace) -> int:
 
     if args.out is None and args.resume is None:
         raise UserError("give --out FILE.safetensors (or --resume FILE to continue a model)")
-    out = check_output(args.out or args.resume, (".safetensors",))
+    out = check_output(args.out or args.resume, (".safetensors",),
+                       flag="--out" if args.out else "--resume")
     if args.epochs == 0 and (args.resume or out.exists()):
         raise UserError("--epochs counts the epochs to train and must be at least 1 with --resume"
                         if args.resume else f"--epochs 0 would replace {out} with an untrained "
