@@ -1,6 +1,7 @@
 """`torchrun --nproc_per_node 2 --no-python latent-atlas train ...`: two CPU processes with
 gloo train one model data-parallel; process 0 writes the file."""
 
+import json
 import os
 import signal
 import socket
@@ -108,3 +109,59 @@ def test_ctrl_c_stops_every_process_and_keeps_whole_epochs(tmp_path):
     assert "Training cancelled" in rest, buf[-2000:] + rest[-3000:]
     n = len(load_model(out).meta["history"])
     assert 1 <= n < 500
+
+
+WORKER = r'''
+import json, sys, threading
+import torch
+from explorer.core.data import load_data
+from models.config import ModelConfig
+from models.device import resolve_device
+from models.distributed import from_env
+from models.networks import build_model
+from models.trainer import train
+
+group = from_env(resolve_device("cpu"))
+images = load_data("digits").images[:400]
+cfg = ModelConfig(kind="vae", arch="conv", input_shape=(1, 8, 8), latent_dim=4,
+                  hidden=(16, 32), batch_size=64, epochs=3, seed=2)
+report = {}
+for trouble in ("nan", "cancel"):
+    model, cancel = build_model(cfg), threading.Event()
+    gen = train(model, images, device="cpu", cancel=cancel, group=group)
+    try:
+        while True:
+            event = next(gen)
+            # Only process 1 gets into trouble, right after its first epoch.
+            if event.stage == "epoch" and event.epoch == 1 and group.rank == 1:
+                if trouble == "nan":
+                    with torch.no_grad():
+                        model.mu_head.weight.fill_(float("nan"))
+                else:
+                    cancel.set()
+    except StopIteration as stop:
+        result = stop.value
+    report[trouble] = [result.status, result.epochs_completed, result.message]
+group.close()
+print("REPORT " + json.dumps({"rank": group.rank, **report}), flush=True)
+'''
+
+
+def test_trouble_in_one_process_stops_both_at_the_same_batch(tmp_path):
+    """A NaN loss or a cancel in process 1 only: both processes stop (none waits forever in
+    a collective) with the same status and keep epoch 1."""
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--nnodes",
+           "1", "--rdzv-backend", "c10d", "--rdzv-endpoint", f"127.0.0.1:{_free_port()}",
+           str(script)]
+    done = _run(cmd)
+    assert done.returncode == 0, done.stderr[-3000:]
+    reports = {r["rank"]: r for r in (json.loads(line.split("REPORT ", 1)[1])
+                                      for line in done.stdout.splitlines() if "REPORT " in line)}
+    assert set(reports) == {0, 1}
+    for r in reports.values():
+        assert r["nan"][:2] == ["diverged", 1], r
+        assert r["cancel"][:2] == ["cancelled", 1], r
+    assert "in another process" in reports[0]["nan"][2]
+    assert "in another process" not in reports[1]["nan"][2]
