@@ -140,8 +140,11 @@ def train(
     y_train = y_all[torch.as_tensor(train_idx)].to(dev) if y_all is not None else None
     y_val = y_all[torch.as_tensor(val_idx)].to(dev) if y_all is not None and len(val_idx) else None
 
-    if group.world_size > 1 and x_val is not None:
-        x_val = x_val[group.shard(len(x_val))]  # each process validates its share
+    # Each process validates its share and the sums are added up; with fewer validation
+    # images than processes every process validates them all (same weights, same numbers).
+    val_group = group if x_val is not None and len(x_val) >= group.world_size else Local()
+    if val_group.world_size > 1 and x_val is not None:
+        x_val = x_val[group.shard(len(x_val))]
         y_val = y_val[group.shard(len(y_val))] if y_val is not None else None
 
     model.to(dev)
@@ -224,7 +227,7 @@ def train(
         val = None
         if x_val is not None:
             val_sums, n_val = evaluate_sums(model, x_val, labels=y_val)
-            val = _mean_over(group, val_sums, n_val)
+            val = _mean_over(val_group, val_sums, n_val)
         good_state = copy.deepcopy(model.state_dict())
         result.state = TrainState(
             optimizers={k: copy.deepcopy(o.state_dict()) for k, o in optimizers.items()},

@@ -53,12 +53,17 @@ def test_resume_in_place_and_old_files_get_a_fresh_optimizer(tmp_path, capsys):
     write_model_file(path, meta, {k: v for k, v in mf.arrays.items() if k.startswith("model.")})
     assert read_train_state(read_model_file(path)) is None
     capsys.readouterr()
+    assert main(["info", str(path)]) == 0
+    assert "weights only" in capsys.readouterr().out
     assert main(["train", "--resume", str(path), "--epochs", "1", "--quiet"]) == 0
     err = capsys.readouterr().err
     assert "holds no optimizer state" in err and "fresh optimizer" in err
     assert len(load_model(path).meta["history"]) == 2  # written back in place
     state = read_train_state(read_model_file(path))
     assert state.adam_steps() == STEPS_PER_EPOCH  # only this run's steps
+    capsys.readouterr()
+    assert main(["info", str(path)]) == 0
+    assert "optimizer state stored" in capsys.readouterr().out
 
 
 def _write_without_spec(tmp_path):

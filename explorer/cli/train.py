@@ -219,6 +219,9 @@ def run_info(args: argparse.Namespace) -> int:
     if names:
         print(f"labels:      {', '.join(names)}")
     print(f"epochs:      {len(history)}")
+    print("resume:      " + ("optimizer state stored (train --resume continues it)"
+                             if "train_state" in meta else
+                             "weights only (train --resume starts a fresh optimizer)"))
     if history:
         last = history[-1]
         train_l = ", ".join(f"{k} {v:.3f}" for k, v in last.get("train", {}).items())
