@@ -20,6 +20,9 @@ from .modelfile import (
     write_model_file,
 )
 from .networks import Autoencoder
+from .train_state import META_FIELD as STATE_FIELD
+from .train_state import TrainState
+from .train_state import flatten as flatten_state
 
 APP_VERSION = "0.1.0"
 
@@ -46,8 +49,12 @@ def model_arrays(model: Autoencoder) -> dict[str, np.ndarray]:
 def save_model(path: str | os.PathLike, model: Autoencoder, *, data_spec: str = "",
                label_names: list[str] | None = None, history: list[dict] | None = None,
                meta: dict[str, Any] | None = None,
-               arrays: dict[str, np.ndarray] | None = None) -> None:
-    """Write `model` (and optional extra metadata / arrays such as a map) atomically."""
+               arrays: dict[str, np.ndarray] | None = None,
+               train_state: TrainState | None = None) -> None:
+    """Write `model` (and optional extra metadata / arrays such as a map) atomically.
+
+    `train_state` (a TrainResult's `state`) stores what `latent-atlas train --resume`
+    continues from: optimizer moments and step counts, random generators."""
     doc = {
         "format_version": FORMAT_VERSION,
         "app_version": APP_VERSION,
@@ -58,6 +65,9 @@ def save_model(path: str | os.PathLike, model: Autoencoder, *, data_spec: str = 
     }
     doc.update(meta or {})
     all_arrays = dict(arrays or {})
+    if train_state is not None:
+        doc[STATE_FIELD], state_arrays = flatten_state(train_state)
+        all_arrays.update(state_arrays)
     all_arrays.update(model_arrays(model))
     write_model_file(path, doc, all_arrays)
 

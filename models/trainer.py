@@ -21,11 +21,13 @@ import torch
 
 from .cancel import is_cancelled
 from .device import resolve_device
+from .distributed import Local
 from .losses import loss_terms
 from .networks import Autoencoder
 from .objectives import NonFiniteLoss, make_step
 from .progress import Progress, drain
 from .stacked import pretrain_layerwise
+from .train_state import TrainState, load_optimizers
 
 Status = Literal["completed", "cancelled", "diverged"]
 
@@ -57,6 +59,9 @@ class TrainResult:
     status: Status = "completed"
     message: str = ""
     epochs_completed: int = 0
+    # Optimizer and generator states at the end of the last complete epoch (what a
+    # resumed run continues from); None when no epoch finished.
+    state: TrainState | None = None
 
 
 def split_indices(n: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -82,13 +87,26 @@ def train(
     device: str = "auto",
     cancel: Any = None,
     history: list[dict[str, Any]] | None = None,
+    state: TrainState | None = None,
+    group: Local | None = None,
 ) -> Generator[TrainProgress, None, TrainResult]:
     """Train `model` on uint8 images N x C x H x W with its config's hyper-parameters.
 
     Cancellation (`cancel.is_set()` or `cancel()`) is checked before every batch and keeps
     the weights of the last complete epoch. A non-finite loss stops training, restores the
     last good weights and returns status "diverged" with a readable message.
+
+    Resuming: pass the earlier run's `history` (appended to, and the epochs counted on
+    from it) and its `state` (optimizer moments and step counts, random generators; None
+    starts a fresh optimizer). The train / validation split depends only on the data and
+    the seed, so it is the same as before.
+
+    `group` (models.distributed) trains data-parallel when this process is one of several
+    started by torchrun: each process trains on its share of every epoch with a
+    `batch_size / world_size` batch (so the global batch stays `batch_size`), losses are
+    summed over all of them, and cancel or a non-finite loss in any process stops all.
     """
+    group = group or Local()
     cfg = model.config
     epochs = cfg.epochs if epochs is None else epochs
     dev = resolve_device(device)
@@ -122,13 +140,27 @@ def train(
     y_train = y_all[torch.as_tensor(train_idx)].to(dev) if y_all is not None else None
     y_val = y_all[torch.as_tensor(val_idx)].to(dev) if y_all is not None and len(val_idx) else None
 
+    # Each process validates its share and the sums are added up; with fewer validation
+    # images than processes every process validates them all (same weights, same numbers).
+    val_group = group if x_val is not None and len(x_val) >= group.world_size else Local()
+    if val_group.world_size > 1 and x_val is not None:
+        x_val = x_val[group.shard(len(x_val))]
+        y_val = y_val[group.shard(len(y_val))] if y_val is not None else None
+
     model.to(dev)
-    step_fn = make_step(model)
-    torch.manual_seed(cfg.seed + 1)  # reparameterisation noise
+    done_before = len(history)  # epochs of earlier runs (resuming)
+    # Reparameterisation noise; each process of a data-parallel run draws its own.
+    torch.manual_seed(cfg.seed + 1 + _RANK_SEED_STRIDE * group.rank
+                      + (_EPOCH_SEED_STRIDE * done_before if group.world_size > 1 else 0))
     shuffle = torch.Generator().manual_seed(cfg.seed + 2)
+    if state is not None and group.world_size == 1:
+        _restore_generators(state, shuffle, dev)
+    elif group.world_size == 1:
+        for _ in range(done_before):  # an older file: continue the same sequence of orders
+            torch.randperm(len(x_train), generator=shuffle)
     good_state = copy.deepcopy(model.state_dict())
-    n = len(x_train)
-    bs = min(cfg.batch_size, n)
+    n = group.local_count(len(x_train))
+    bs = min(math.ceil(cfg.batch_size / group.world_size), n)
     steps = math.ceil(n / bs)
     result = TrainResult(model=model, history=history)
     t_start = time.perf_counter()
@@ -141,7 +173,7 @@ def train(
             progress=lambda stage, stages, ep, st, sts, loss: TrainProgress(
                 "pretrain", f"pretraining layer {stage}/{stages}, epoch {ep}", epoch=1,
                 epochs=epochs, step=0, steps=steps, losses={f"layer{stage}": loss}))
-        if not done:
+        if group.any(not done):
             model.load_state_dict(good_state)
             model.eval()
             result.status = "cancelled"
@@ -149,13 +181,18 @@ def train(
             return result
         good_state = copy.deepcopy(model.state_dict())
 
+    step_fn = make_step(model, group)  # after pretraining: a DDP wrapper copies rank 0's weights
+    optimizers = step_fn.optimizers()
+    if state is not None:
+        load_optimizers(optimizers, state)
+
     for epoch in range(1, epochs + 1):
         model.train()
-        order = torch.randperm(n, generator=shuffle).to(dev)
+        order = group.epoch_order(len(x_train), done_before + epoch - 1, shuffle).to(dev)
         sums: dict[str, float] = {}
         t_epoch = time.perf_counter()
         for step in range(1, steps + 1):
-            if is_cancelled(cancel):
+            if group.any(is_cancelled(cancel)):
                 model.load_state_dict(good_state)
                 result.status = "cancelled"
                 result.message = (
@@ -184,10 +221,17 @@ def train(
             rate = seen / elapsed if elapsed > 0 else 0.0
             remaining = (epochs - epoch) * n + (n - min(step * bs, n))
             yield TrainProgress("batch", epoch=epoch, epochs=epochs, step=step, steps=steps,
-                                losses=values, images_per_s=rate, eta_s=remaining / rate if rate else 0.0)
-        train_means = {k: v / n for k, v in sums.items()}
-        val = evaluate(model, x_val, labels=y_val) if x_val is not None else None
+                                losses=values, images_per_s=rate * group.world_size,
+                                eta_s=remaining / rate if rate else 0.0)
+        train_means = _mean_over(group, sums, n)
+        val = None
+        if x_val is not None:
+            val_sums, n_val = evaluate_sums(model, x_val, labels=y_val)
+            val = _mean_over(val_group, val_sums, n_val)
         good_state = copy.deepcopy(model.state_dict())
+        result.state = TrainState(
+            optimizers={k: copy.deepcopy(o.state_dict()) for k, o in optimizers.items()},
+            rng=_generator_states(shuffle, dev))
         result.epochs_completed = epoch
         record = {"epoch": len(history) + 1, "train": train_means, "val": val,
                   "seconds": time.perf_counter() - t_epoch}
@@ -195,11 +239,45 @@ def train(
         elapsed = time.perf_counter() - t_start
         rate = seen / elapsed if elapsed > 0 else 0.0
         yield TrainProgress("epoch", epoch=epoch, epochs=epochs, step=steps, steps=steps,
-                            losses=train_means, val=val,
-                            images_per_s=rate, eta_s=(epochs - epoch) * n / rate if rate else 0.0)
+                            losses=train_means, val=val, images_per_s=rate * group.world_size,
+                            eta_s=(epochs - epoch) * n / rate if rate else 0.0)
     model.eval()
     result.message = f"Trained {epochs} epoch(s)."
     return result
+
+
+_RANK_SEED_STRIDE = 1_000_003  # noise seeds of the processes of a data-parallel run
+_EPOCH_SEED_STRIDE = 7_919  # ... and of a resumed one (generator states are per process)
+
+
+def _mean_over(group: Local, sums: dict[str, float], count: float) -> dict[str, float]:
+    """Means of loss sums over all processes (the sums themselves in one process)."""
+    keys = list(sums)  # the same order in every process
+    *totals, total_count = group.sum([sums[k] for k in keys] + [float(count)])
+    return {k: v / max(1.0, total_count) for k, v in zip(keys, totals, strict=True)}
+
+
+def _generator_states(shuffle: torch.Generator, dev: torch.device) -> dict[str, torch.Tensor]:
+    states = {"torch": torch.get_rng_state(), "shuffle": shuffle.get_state()}
+    if dev.type == "cuda":
+        states["cuda"] = torch.cuda.get_rng_state(dev)
+    return states
+
+
+def _restore_generators(state: TrainState, shuffle: torch.Generator, dev: torch.device) -> None:
+    """Continue the stored noise and batch-order sequences (states of a wrong size, from
+    another torch build, are skipped: the run then resumes with fresh sequences)."""
+    for name, setter in (("torch", torch.set_rng_state), ("shuffle", shuffle.set_state)):
+        if name in state.rng:
+            try:
+                setter(state.rng[name])
+            except (RuntimeError, ValueError):
+                pass
+    if dev.type == "cuda" and "cuda" in state.rng:
+        try:
+            torch.cuda.set_rng_state(state.rng["cuda"], dev)
+        except (RuntimeError, ValueError):
+            pass
 
 
 @torch.inference_mode()
@@ -210,6 +288,14 @@ def evaluate(model: Autoencoder, images: torch.Tensor, batch_size: int = 512,
     Gradient-based terms (the contractive penalty) and the adversarial phases are left
     out: validation measures how well held-out images are reconstructed.
     """
+    sums, count = evaluate_sums(model, images, batch_size, labels)
+    return {k: v / max(1, count) for k, v in sums.items()}
+
+
+@torch.inference_mode()
+def evaluate_sums(model: Autoencoder, images: torch.Tensor, batch_size: int = 512,
+                  labels: torch.Tensor | None = None) -> tuple[dict[str, float], int]:
+    """Sums of the loss terms of `evaluate` over `images`, and their count."""
     was_training = model.training
     model.eval()
     sums: dict[str, float] = {}
@@ -219,7 +305,7 @@ def evaluate(model: Autoencoder, images: torch.Tensor, batch_size: int = 512,
         for k, v in loss_terms(model.config, model(batch, y), batch).items():
             sums[k] = sums.get(k, 0.0) + float(v) * len(batch)
     model.train(was_training)
-    return {k: v / max(1, len(images)) for k, v in sums.items()}
+    return sums, len(images)
 
 
 def run_training(model: Autoencoder, images, on_progress: Callable[[TrainProgress], None] | None = None,

@@ -213,7 +213,7 @@ def run_train_pair(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             continue
         save_model(outs[kind], trained.model, data_spec=data.spec, label_names=data.label_names,
-                   history=trained.history)
+                   history=trained.history, train_state=trained.state)  # resumable
         print(f"Saved {outs[kind]} ({trained.epochs_completed} epoch(s))", file=sys.stderr)
     print(result.message, file=sys.stderr)
     return finished_code(result.status)

@@ -16,12 +16,24 @@ KIND_CHOICES = KIND_LABELS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train a model of the autoencoder family and save it")
-    p.add_argument("--data", default="digits", help="data spec, e.g. digits, shapes, mnist:DIR")
+    p = sub.add_parser(
+        "train", help="train a model of the autoencoder family and save it",
+        description="Train a model and save it. Under `torchrun --nproc_per_node N --no-python "
+        "latent-atlas train ...` the N processes train data-parallel (gloo on CPU, nccl on "
+        "CUDA) with --batch-size as the global batch; process 0 writes the file.")
+    p.add_argument("--data", default=None,
+                   help="data spec, e.g. digits, shapes, mnist:DIR (default digits; with "
+                        "--resume the spec stored in the file)")
     p.add_argument("--model", default="vae", choices=list(KIND_CHOICES),
                    help="model kind: " + ", ".join(f"{k} ({v})" for k, v in KIND_CHOICES.items()))
     add_model_options(p)
-    p.add_argument("--out", required=True, help="output model file (.safetensors)")
+    p.add_argument("--resume", default=None, metavar="FILE",
+                   help="continue training the model in FILE for --epochs MORE epochs, with "
+                        "its stored optimizer state, seed and train/validation split; its "
+                        "history grows. Model options come from FILE (flags for them are "
+                        "ignored); --out defaults to FILE (replaced atomically)")
+    p.add_argument("--out", default=None,
+                   help="output model file (.safetensors); required unless --resume")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_train)
 
@@ -90,50 +102,77 @@ def config_from_args(args: argparse.Namespace, data):
 
 
 def run_train(args: argparse.Namespace) -> int:
-    out = check_output(args.out, (".safetensors",))
-    if args.epochs == 0 and out.exists():
-        raise UserError(f"--epochs 0 would replace {out} with an untrained model; "
-                        "give another --out")
-    from explorer.core.data import load_data
+    from .resume import resume_start
 
-    data = load_data(args.data, limit=args.limit)
-    cfg = config_from_args(args, data)
+    if args.out is None and args.resume is None:
+        raise UserError("give --out FILE.safetensors (or --resume FILE to continue a model)")
+    out = check_output(args.out or args.resume, (".safetensors",),
+                       flag="--out" if args.out else "--resume")
+    if args.epochs == 0 and (args.resume or out.exists()):
+        raise UserError("--epochs counts the epochs to train and must be at least 1 with --resume"
+                        if args.resume else f"--epochs 0 would replace {out} with an untrained "
+                        "model; give another --out")
+    from explorer.core.data import load_data
+    from models.device import resolve_device
+
+    device = resolve_device(args.device)
+    if args.resume:
+        start = resume_start(args)
+        data, model, history, state = start.data, start.model, start.history, start.state
+    else:
+        from models.networks import build_model
+
+        data = load_data(args.data or "digits", limit=args.limit)
+        model, history, state = build_model(config_from_args(args, data)), [], None
+    cfg, epochs = model.config, args.epochs
 
     from tqdm import tqdm
 
     from models.checkpoint import save_model
-    from models.device import resolve_device
-    from models.networks import build_model
+    from models.distributed import from_env
     from models.trainer import train
 
-    device = resolve_device(args.device)
-    model = build_model(cfg)
-    print(f"Training {cfg.kind.upper()} ({cfg.arch}, latent {cfg.latent_dim}) on {data.spec}: "
-          f"{len(data)} images {data.shape}, {cfg.epochs} epochs, device {device}", file=sys.stderr)
-    cancel = threading.Event()
-    gen = train(model, data.images, labels=data.labels, device=str(device), cancel=cancel)
-    bar = tqdm(total=cfg.epochs, unit="epoch", disable=args.quiet, file=sys.stderr,
-               dynamic_ncols=True)
-    # Ctrl-C asks the trainer to stop before its next batch (keeping the last complete
-    # epoch) instead of raising KeyboardInterrupt inside the generator, which would lose it.
-    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
+    group = from_env(device)  # one process, or one of torchrun's (then the group is set up)
     try:
-        result = _drain(gen, bar)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    bar.close()
-    code = finished_code(result.status)
-    if result.epochs_completed == 0 and cfg.epochs > 0:
-        # Never write (let alone replace a file with) a model that learnt nothing.
-        kept = f"{out} is unchanged" if out.exists() else f"{out} was not written"
-        what = result.message.split(";")[0].split(" The last good")[0].rstrip(".")
-        print(f"{what}. No epoch finished, so nothing was saved: {kept}.", file=sys.stderr)
+        is_main = group.is_main
+        if is_main:
+            print(f"Training {cfg.kind.upper()} ({cfg.arch}, latent {cfg.latent_dim}) on "
+                  f"{data.spec}: {len(data)} images {data.shape}, {epochs} epochs"
+                  + (f" after {len(history)}" if history else "") + f", device {group.device}"
+                  + (f", {group.world_size} processes" if group.world_size > 1 else ""),
+                  file=sys.stderr)
+        cancel = threading.Event()
+        gen = train(model, data.images, labels=data.labels, epochs=epochs,
+                    device=str(group.device), cancel=cancel, history=history, state=state,
+                    group=group)
+        bar = tqdm(total=epochs, unit="epoch", disable=args.quiet or not is_main, file=sys.stderr,
+                   dynamic_ncols=True)
+        # Ctrl-C asks the trainer to stop before its next batch (keeping the last complete
+        # epoch) instead of raising KeyboardInterrupt inside the generator, which would lose it.
+        previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
+        try:
+            result = _drain(gen, bar)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        bar.close()
+        code = finished_code(result.status)
+        if result.epochs_completed == 0 and epochs > 0:
+            # Never write (let alone replace a file with) a model that learnt nothing.
+            kept = f"{out} is unchanged" if out.exists() else f"{out} was not written"
+            what = result.message.split(";")[0].split(" The last good")[0].rstrip(".")
+            if is_main:
+                print(f"{what}. No epoch finished, so nothing was saved: {kept}.", file=sys.stderr)
+            return code
+        if is_main:  # one writer; the others wait at the barrier until the file is complete
+            save_model(out, result.model, data_spec=data.spec, label_names=data.label_names,
+                       history=result.history, train_state=result.state)
+            print(f"{result.message} Saved {out} ({len(result.history)} epoch(s) trained"
+                  + (f", {result.epochs_completed} in this run" if args.resume else "") + ").",
+                  file=sys.stderr)
+        group.barrier()
         return code
-    save_model(out, result.model, data_spec=data.spec, label_names=data.label_names,
-               history=result.history)
-    print(f"{result.message} Saved {out} ({result.epochs_completed} epoch(s) trained).",
-          file=sys.stderr)
-    return code
+    finally:
+        group.close()
 
 
 def finished_code(status: str) -> int:
@@ -180,6 +219,9 @@ def run_info(args: argparse.Namespace) -> int:
     if names:
         print(f"labels:      {', '.join(names)}")
     print(f"epochs:      {len(history)}")
+    print("resume:      " + ("optimizer state stored (train --resume continues it)"
+                             if "train_state" in meta else
+                             "weights only (train --resume starts a fresh optimizer)"))
     if history:
         last = history[-1]
         train_l = ", ".join(f"{k} {v:.3f}" for k, v in last.get("train", {}).items())
