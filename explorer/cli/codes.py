@@ -48,17 +48,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _bits(text: str) -> tuple[int, ...]:
-    from explorer.core.analysis.compress import MAX_BITS
+    from explorer.core.analysis.compress import parse_bits
 
     try:
-        values = [int(v) for v in text.replace(" ", "").split(",") if v]
-    except ValueError:
-        raise UserError(f"--bits must be whole numbers separated by commas, like 2,4,8, "
-                        f"not '{text}'") from None
-    if not values or any(not 1 <= v <= MAX_BITS for v in values):
-        raise UserError(f"--bits must be whole numbers from 1 to {MAX_BITS}, like 2,4,8, "
-                        f"not '{text}'")
-    return tuple(dict.fromkeys(values))
+        return parse_bits(text)
+    except ValueError as exc:
+        raise UserError(f"--bits: {exc}") from None
 
 
 def _load(args: argparse.Namespace):

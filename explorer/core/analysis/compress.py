@@ -118,6 +118,19 @@ class Quantiser:
         return (bits.reshape(self.dim, self.bits) * weights).sum(axis=1)
 
 
+def parse_bits(text: str) -> tuple[int, ...]:
+    """"2,4,8" -> (2, 4, 8): bits per latent dimension, each from 1 to MAX_BITS, once each."""
+    try:
+        values = [int(v) for v in text.replace(" ", "").split(",") if v]
+    except ValueError:
+        raise ValueError(f"bits must be whole numbers separated by commas, like 2,4,8, "
+                         f"not '{text}'") from None
+    if not values or any(not 1 <= v <= MAX_BITS for v in values):
+        raise ValueError(f"bits must be whole numbers from 1 to {MAX_BITS}, like 2,4,8, "
+                         f"not '{text}'")
+    return tuple(dict.fromkeys(values))
+
+
 def check_bits(bits: int) -> int:
     if not isinstance(bits, int | np.integer) or not 1 <= int(bits) <= MAX_BITS:
         raise ValueError(f"bits per latent dimension must be a whole number from 1 to "
@@ -435,6 +448,19 @@ def compress_iter(model: Any, images: np.ndarray, settings: CompressSettings | N
                  "per image")
     return CompressResult(data_spec, d, m, rows, unquantised, curve,
                           tuple(settings.curve_qualities), held[ex], examples, notes)
+
+
+def compress_summary(result: CompressResult) -> list[str]:
+    """One plain sentence per number of bits: the AE's size and PSNR against JPEG's at the
+    matched size (scan data, and the whole file)."""
+    lines = []
+    for r in sorted(result.rows, key=lambda r: r.bits):
+        f, s = r.jpeg["file"], r.jpeg["scan"]
+        verdict = "beats" if r.ae.psnr > s.psnr else "loses to"
+        lines.append(f"{r.bits} bits/dim: AE {r.ae.bits / 8:g} B, {r.ae.psnr:.1f} dB "
+                     f"{verdict} JPEG {s.bits / 8:.1f} B, {s.psnr:.1f} dB "
+                     f"(whole file {f.bits / 8:.0f} B)")
+    return lines
 
 
 def format_compress_table(result: CompressResult, markdown: bool = False) -> str:
