@@ -63,9 +63,10 @@ def compress_picture(result: CompressResult, *, examples: bool = True,
     """The rate-distortion chart, with the example rows under it; RGB H x W x 3."""
     from PIL import Image, ImageDraw
 
-    from explorer.core.io.chart import Series, _font, line_chart
+    from explorer.core.io.chart import Series, chart_font, line_chart
 
-    series = [Series(c.name, c.bits, c.psnr, c.colour, c.dashed, "s" if k == 0 else "o")
+    series = [Series(c.name, c.bits.tolist(), c.psnr.tolist(), c.colour, c.dashed,
+                     "s" if k == 0 else "o")
               for k, c in enumerate(rate_distortion_curves(result))]
     chart = line_chart(series, title=f"AE against JPEG on {result.data_spec or 'the data'} "
                        f"({result.n_held_out} held-out images)",
@@ -84,7 +85,7 @@ def compress_picture(result: CompressResult, *, examples: bool = True,
                     (255, 255, 255))
     pic.paste(Image.fromarray(chart), (0, 0))
     draw = ImageDraw.Draw(pic)
-    font = _font(11)
+    font = chart_font(11)
     x0 = (pic.width - grid_w) // 2
     y0 = chart.shape[0] + head
     for k, (title, images) in enumerate(cols):

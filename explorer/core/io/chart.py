@@ -29,7 +29,7 @@ class Series:
     marker: str = "o"
 
 
-def _font(size: int):
+def chart_font(size: int):
     from PIL import ImageFont
 
     try:
@@ -68,7 +68,7 @@ def line_chart(series: Sequence[Series], *, title: str = "", x_label: str = "",
     w, h = size
     img = Image.new("RGB", (w, h), (255, 255, 255))
     draw = ImageDraw.Draw(img)
-    font, small = _font(15), _font(12)
+    font, small = chart_font(15), chart_font(12)
     left, right, top, bottom = 64, 16, 34 if title else 14, 52
     fx = (lambda v: math.log2(v)) if log_x else (lambda v: v)
     xs = [fx(p[0]) for p in pts]
