@@ -1,5 +1,6 @@
 """The application views as dock panels: latent traversal, denoising, inpainting, anomaly
-ranking and retrieval. Each is a thin widget over `explorer.core.analysis.applications`.
+ranking, retrieval, compression against JPEG and codes as features (the probe). Each is a
+thin widget over `explorer.core.analysis` (`applications`, `compress`, `probe`).
 
 `add_application_panels(window, shown, jobs)` docks them (tabified on the right, hidden
 at start so the window opens as before) and adds a Views menu that shows each one. A
@@ -20,6 +21,7 @@ from explorer.session.jobs import Jobs
 from explorer.session.workspace import ShownSessions
 
 from .anomaly import AnomalyPanel
+from .codes import CompressPanel, ProbePanel
 from .denoise import DenoisePanel
 from .inpaint import InpaintPanel
 from .retrieval import RetrievalPanel
@@ -31,13 +33,15 @@ PANELS = (
     ("inpaint", "Inpainting", InpaintPanel, "Ctrl+3"),
     ("anomaly", "Anomaly ranking", AnomalyPanel, "Ctrl+4"),
     ("retrieval", "Retrieval", RetrievalPanel, "Ctrl+5"),
+    ("compress", "Compression against JPEG", CompressPanel, "Ctrl+6"),
+    ("probe", "Codes as features", ProbePanel, "Ctrl+7"),
 )
 SHOW_ENV = "LATENT_ATLAS_SHOW_PANEL"
 DOCK_WIDTH = 460
 MIN_WIDTH = 340
 
-__all__ = ["PANELS", "AnomalyPanel", "DenoisePanel", "InpaintPanel", "RetrievalPanel",
-           "TraversalPanel", "add_application_panels"]
+__all__ = ["PANELS", "AnomalyPanel", "CompressPanel", "DenoisePanel", "InpaintPanel",
+           "ProbePanel", "RetrievalPanel", "TraversalPanel", "add_application_panels"]
 
 
 def add_application_panels(window: QMainWindow, shown: ShownSessions,

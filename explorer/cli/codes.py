@@ -1,0 +1,145 @@
+"""`latent-atlas compress` (the AE as a codec against JPEG) and `latent-atlas probe` (codes
+as features for a classifier, against raw pixels)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .common import UserError, check_output
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("compress",
+                       help="quantise the codes to b bits per dimension and compare PSNR/SSIM "
+                            "with JPEG at the same size, on held-out images")
+    p.add_argument("file", help="model file (.safetensors)")
+    p.add_argument("--data", default=None,
+                   help="data spec (default: the data the model was trained on)")
+    p.add_argument("--bits", default="2,4,8",
+                   help="bits per latent dimension, comma-separated (default 2,4,8)")
+    p.add_argument("--images", type=int, default=None, metavar="N",
+                   help="measure at most N held-out images (default: all)")
+    p.add_argument("--out", default=None, metavar="PNG",
+                   help="write the rate-distortion curve (and examples) to this PNG")
+    p.add_argument("--examples", type=int, default=4, metavar="N",
+                   help="example rows under the curve in --out (default 4; 0 for none)")
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    p.add_argument("--markdown", action="store_true", help="print the table as markdown")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=run_compress)
+
+    p = sub.add_parser("probe",
+                       help="classify held-out images from the codes of a labelled fraction "
+                            "(logistic regression, k-NN), against raw pixels")
+    p.add_argument("file", help="model file (.safetensors)")
+    p.add_argument("--data", default=None,
+                   help="data spec (default: the data the model was trained on)")
+    p.add_argument("--labels", default="1%,10%,100%",
+                   help="labelled fractions of the training split (default 1%%,10%%,100%%)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the labelled choice (default 0)")
+    p.add_argument("--no-pixels", action="store_true", help="skip the raw-pixel baseline")
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    p.add_argument("--markdown", action="store_true", help="print the table as markdown")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=run_probe)
+
+
+def _bits(text: str) -> tuple[int, ...]:
+    from explorer.core.analysis.compress import parse_bits
+
+    try:
+        return parse_bits(text)
+    except ValueError as exc:
+        raise UserError(f"--bits: {exc}") from None
+
+
+def _load(args: argparse.Namespace):
+    """The model and its data (default: what it was trained on), checked to fit."""
+    from explorer.core.data import load_data
+    from models.checkpoint import load_model
+
+    loaded = load_model(args.file)
+    spec = args.data or loaded.meta.get("data_spec")
+    if not spec:
+        raise UserError(f"{Path(args.file).name} does not say which data it was trained on; "
+                        "give --data")
+    data = load_data(spec)
+    if tuple(data.shape) != tuple(loaded.config.input_shape):
+        c, h, w = loaded.config.input_shape
+        raise UserError(f"{data.spec} has {data.shape[1]}x{data.shape[2]} images with "
+                        f"{data.shape[0]} channel(s) but the model expects {h}x{w} with {c}")
+    trained_on = loaded.meta.get("data_spec")
+    if trained_on and trained_on != data.spec and not args.quiet:
+        print(f"note: {Path(args.file).name} was trained on {trained_on}, measured on "
+              f"{data.spec}; its held-out images may include training images", file=sys.stderr)
+    return loaded, data
+
+
+def _print(result, args: argparse.Namespace, table) -> None:
+    from .compare import _json_safe
+
+    if args.json:
+        doc = result.to_dict()
+        doc["file"] = str(args.file)
+        print(json.dumps(_json_safe(doc), indent=2))
+    else:
+        print(table(result, markdown=args.markdown))
+
+
+def run_compress(args: argparse.Namespace) -> int:
+    bits = _bits(args.bits)
+    if args.images is not None and args.images < 2:
+        raise UserError(f"--images must be at least 2, not {args.images}")
+    if not 0 <= args.examples <= 32:
+        raise UserError(f"--examples must be from 0 to 32, not {args.examples}")
+    out = None if args.out is None else check_output(args.out, (".png",), inputs=(args.file,))
+    loaded, data = _load(args)
+    if loaded.config.is_conditional:
+        raise UserError("a conditional model needs each image's label beside its code; "
+                        "compress a plain (unconditional) model")
+    from explorer.core.analysis.compress import (
+        CompressSettings,
+        compress_iter,
+        format_compress_table,
+    )
+
+    from .compare import _drain
+
+    settings = CompressSettings(bits=bits, examples=args.examples, max_images=args.images)
+    result = _drain(compress_iter(loaded.model, data.images, settings, data_spec=data.spec),
+                    args.quiet)
+    if out is not None:
+        from explorer.core.analysis.compress_figure import save_compress_png
+
+        save_compress_png(out, result, examples=args.examples > 0)
+        if not args.quiet:
+            print(f"Wrote {out}", file=sys.stderr)
+    _print(result, args, format_compress_table)
+    return 0
+
+
+def run_probe(args: argparse.Namespace) -> int:
+    from explorer.core.analysis.probe import parse_fractions
+
+    try:
+        fractions = parse_fractions(args.labels)
+    except ValueError as exc:
+        raise UserError(f"--labels: {exc}") from None
+    if args.seed < 0:
+        raise UserError(f"--seed must be >= 0, not {args.seed}")
+    loaded, data = _load(args)
+    if data.labels is None:
+        raise UserError(f"{data.spec} has no labels, so there is nothing to classify; probe a "
+                        "labelled data set (digits, mnist, ...)")
+    from explorer.core.analysis.probe import ProbeSettings, format_probe_table, probe_iter
+
+    from .compare import _drain
+
+    settings = ProbeSettings(fractions=fractions, seed=args.seed, pixels=not args.no_pixels)
+    result = _drain(probe_iter(loaded.model, data.images, data.labels, settings,
+                               data_spec=data.spec), args.quiet)
+    _print(result, args, format_probe_table)
+    return 0
