@@ -1,0 +1,149 @@
+"""The numbers behind drawing a map of many points: colour groups and density rasters.
+
+A view never styles points one by one. Points are drawn per colour group (one draw call
+per group, from one numpy array), and when more points are on screen than can be drawn
+smoothly, as a density raster: the points are binned into the pixels of the view with
+`np.bincount`, each pixel takes the mean colour of its points (categories blend where
+they mix; a continuous colouring takes the colour of its mean value) and an opacity that
+grows with the log of its count, datashader-style. Binning (which pixel each point is
+in) depends on the view only and is kept, so a recolour costs one to three weighted
+counts. Qt-free: the canvas turns the arrays into pixmaps and an image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from explorer.core.latent.point_grid import PointGrid, Rect
+
+MIN_ALPHA = 0.55  # opacity of a pixel holding one point (denser pixels reach 1)
+
+
+@dataclass
+class ColourGroups:
+    """Points ordered by colour: group k is `order[starts[k]:starts[k + 1]]`."""
+
+    order: npt.NDArray[np.int64]
+    starts: npt.NDArray[np.int64]
+
+    def group(self, k: int) -> npt.NDArray[np.int64]:
+        return self.order[self.starts[k]:self.starts[k + 1]]
+
+
+def colour_groups(index: npt.ArrayLike, n_colours: int) -> ColourGroups:
+    """Group points by their colour index (0 <= index < n_colours), keeping their order."""
+    idx = np.asarray(index).ravel()
+    if len(idx) and (idx.min() < 0 or idx.max() >= n_colours):
+        raise ValueError(f"colour indices must lie in 0..{n_colours - 1}")
+    key = idx.astype(np.uint16) if n_colours <= 1 << 16 else idx
+    order = np.argsort(key, kind="stable").astype(np.int64)  # radix sort for 16-bit keys
+    starts = np.zeros(n_colours + 1, dtype=np.int64)
+    np.cumsum(np.bincount(key, minlength=n_colours)[:n_colours], out=starts[1:])
+    return ColourGroups(order, starts)
+
+
+@dataclass
+class RasterBins:
+    """Which pixel of a `shape` (rows, columns) raster over `rect` each point falls in.
+
+    Row 0 is the rectangle's ymin. `points` are the binned points' indices (None: all
+    points, in their own order); `pixel` their flat pixel index; `counts` points per pixel.
+    """
+
+    rect: Rect
+    shape: tuple[int, int]
+    points: npt.NDArray[np.int64] | None
+    pixel: npt.NDArray[np.int64]
+    counts: npt.NDArray[np.int64]
+
+    @property
+    def n_binned(self) -> int:
+        return len(self.pixel)
+
+
+def bin_points(grid: PointGrid, positions: np.ndarray, rect: Rect,
+               shape: tuple[int, int]) -> RasterBins:
+    """Bin the points inside `rect` into a raster of `shape` (rows, columns) pixels.
+
+    `positions` are the points `grid` was built on; when the rectangle holds all of them
+    they are binned in their own order, otherwise only the grid's candidates are.
+    """
+    rows, cols = max(int(shape[0]), 1), max(int(shape[1]), 1)
+    x0, x1, y0, y1 = (float(v) for v in rect)
+    if not (x1 > x0 and y1 > y0):
+        raise ValueError(f"a raster needs a rectangle of positive size, not {rect}")
+    bx0, bx1, by0, by1 = grid.bounds
+    points: npt.NDArray[np.int64] | None
+    if bx0 >= x0 and bx1 <= x1 and by0 >= y0 and by1 <= y1:
+        xy, points = positions, None
+    else:
+        k = grid.sorted_in(rect)
+        xy, points = grid.sorted_xy[k], grid.order[k]
+    # float32 arithmetic: a pixel index needs ~12 bits, and it halves the memory traffic
+    ix = ((xy[:, 0] - np.float32(x0)) * np.float32(cols / (x1 - x0))).astype(np.int32)
+    iy = ((xy[:, 1] - np.float32(y0)) * np.float32(rows / (y1 - y0))).astype(np.int32)
+    np.clip(ix, 0, cols - 1, out=ix)
+    np.clip(iy, 0, rows - 1, out=iy)
+    pixel = iy.astype(np.int64) * cols + ix
+    counts = np.bincount(pixel, minlength=rows * cols).astype(np.int64)
+    return RasterBins((x0, x1, y0, y1), (rows, cols), points, pixel, counts)
+
+
+def _spread(a: np.ndarray, spread: int) -> np.ndarray:
+    """Sum of `a` (rows x cols x ...) over a spread x spread box: each point covers that
+    many pixels, so a lone point stays visible on a large screen."""
+    if spread <= 1:
+        return a
+    out = a.copy()
+    for dy in range(spread):
+        for dx in range(spread):
+            if dx or dy:
+                out[dy:, dx:] += a[:a.shape[0] - dy, :a.shape[1] - dx]
+    return out
+
+
+def density_rgba(bins: RasterBins, index: npt.ArrayLike, colours: npt.ArrayLike, kind: str,
+                 spread: int = 2) -> npt.NDArray[np.uint8]:
+    """The raster (rows x cols x 4 RGBA, straight alpha) of binned points coloured by
+    `index` (one colour index per point of the map) through `colours` (K x 3 uint8).
+
+    Categorical: the mean colour of a pixel's points. Continuous: the colour of the mean
+    index. Opacity: MIN_ALPHA for one point, rising with log(count) to 1 at the densest.
+    """
+    rows, cols = bins.shape
+    pal = np.asarray(colours, dtype=np.float32).reshape(-1, 3)
+    idx = np.asarray(index)
+    c = idx if bins.points is None else idx[bins.points]
+    npix = rows * cols
+    counts = _spread(bins.counts.reshape(rows, cols).astype(np.float64), spread)
+    filled = counts > 0
+    safe = np.where(filled, counts, 1.0)
+    out = np.zeros((rows, cols, 4), dtype=np.uint8)
+    if kind == "continuous":
+        total = np.bincount(bins.pixel, weights=c, minlength=npix).reshape(rows, cols)
+        mean = _spread(total, spread) / safe
+        k = np.clip(np.rint(mean), 0, len(pal) - 1).astype(np.intp)
+        out[..., :3] = pal.astype(np.uint8)[k]
+    else:
+        for ch in range(3):
+            total = np.bincount(bins.pixel, weights=pal[c, ch], minlength=npix)
+            mean = _spread(total.reshape(rows, cols), spread) / safe
+            out[..., ch] = np.clip(np.rint(mean), 0, 255).astype(np.uint8)
+    top = float(counts.max()) if filled.any() else 1.0
+    level = np.log(np.maximum(counts, 1.0)) / np.log(max(top, 2.0))  # 0 for one point
+    alpha = np.where(filled, MIN_ALPHA + (1.0 - MIN_ALPHA) * level, 0.0)
+    out[..., 3] = np.rint(alpha * 255).astype(np.uint8)
+    return out
+
+
+def premultiplied_argb32(rgba: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint32]:
+    """RGBA uint8 (straight alpha) -> 0xAARRGGBB uint32 with premultiplied colour, the
+    pixel format a raster paint engine draws without converting."""
+    a = rgba[..., 3].astype(np.uint32)
+    out = a << 24
+    for ch, shift in ((0, 16), (1, 8), (2, 0)):
+        out |= ((rgba[..., ch].astype(np.uint32) * a + 127) // 255) << shift
+    return out.astype(np.uint32, copy=False)
