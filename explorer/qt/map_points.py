@@ -35,7 +35,7 @@ from explorer.core.latent.point_grid import PointGrid, Rect
 
 POINTS_MAX = 50_000  # more points than this in view: the density raster
 POINTS_BACK = 40_000  # ...and back to points at this many (no flicker at the threshold)
-MARGIN = 0.25  # points and rasters cover this fraction of the view more on each side
+MARGIN = 0.15  # points and rasters cover this fraction of the view more on each side
 SETTLE_MS = 60  # a view raster is made once a pan or zoom pauses this long
 MAX_RASTER_SIDE = 4096
 SPREAD = 2  # a point covers spread x spread raster pixels

@@ -104,15 +104,16 @@ def bin_points(grid: PointGrid, positions: np.ndarray, rect: Rect,
 
 
 def _spread(a: np.ndarray, spread: int) -> np.ndarray:
-    """Sum of `a` (rows x cols x ...) over a spread x spread box: each point covers that
+    """Sum of `a` (... x rows x cols) over a spread x spread box: each point covers that
     many pixels, so a lone point stays visible on a large screen."""
     if spread <= 1:
         return a
+    rows, cols = a.shape[-2:]
     out = a.copy()
     for dy in range(spread):
         for dx in range(spread):
             if dx or dy:
-                out[dy:, dx:] += a[:a.shape[0] - dy, :a.shape[1] - dx]
+                out[..., dy:, dx:] += a[..., :rows - dy, :cols - dx]
     return out
 
 
@@ -125,28 +126,36 @@ def density_rgba(bins: RasterBins, index: npt.ArrayLike, colours: npt.ArrayLike,
     index. Opacity: MIN_ALPHA for one point, rising with log(count) to 1 at the densest.
     """
     rows, cols = bins.shape
-    pal = np.asarray(colours, dtype=np.float32).reshape(-1, 3)
+    npix = rows * cols
+    pal = np.asarray(colours, dtype=np.uint8).reshape(-1, 3)
     idx = np.asarray(index)
     c = idx if bins.points is None else idx[bins.points]
-    npix = rows * cols
-    counts = _spread(bins.counts.reshape(rows, cols).astype(np.float64), spread)
-    filled = counts > 0
-    safe = np.where(filled, counts, 1.0)
-    out = np.zeros((rows, cols, 4), dtype=np.uint8)
-    if kind == "continuous":
-        total = np.bincount(bins.pixel, weights=c, minlength=npix).reshape(rows, cols)
-        mean = _spread(total, spread) / safe
-        k = np.clip(np.rint(mean), 0, len(pal) - 1).astype(np.intp)
-        out[..., :3] = pal.astype(np.uint8)[k]
+    continuous = kind == "continuous"
+    # per pixel: the count, then the sum of the index (continuous) or of R, G and B
+    acc = np.empty((2 if continuous else 4, rows, cols), dtype=np.float32)
+    acc[0] = bins.counts.reshape(rows, cols)
+    if continuous:
+        acc[1] = np.bincount(bins.pixel, weights=c, minlength=npix).reshape(rows, cols)
     else:
         for ch in range(3):
-            total = np.bincount(bins.pixel, weights=pal[c, ch], minlength=npix)
-            mean = _spread(total.reshape(rows, cols), spread) / safe
-            out[..., ch] = np.clip(np.rint(mean), 0, 255).astype(np.uint8)
+            weights = pal[:, ch].astype(np.float32).take(c)
+            acc[1 + ch] = np.bincount(bins.pixel, weights=weights,
+                                      minlength=npix).reshape(rows, cols)
+    acc = _spread(acc, spread)
+    counts = acc[0]
+    filled = counts > 0
+    inverse = np.float32(1.0) / np.maximum(counts, np.float32(1.0))
+    out = np.zeros((rows, cols, 4), dtype=np.uint8)
+    if continuous:
+        k = (acc[1] * inverse + np.float32(0.5)).astype(np.intp)
+        out[..., :3] = pal[np.minimum(k, len(pal) - 1)]
+    else:
+        for ch in range(3):  # a mean of values in 0..255 stays in 0..255
+            out[..., ch] = (acc[1 + ch] * inverse + np.float32(0.5)).astype(np.uint8)
     top = float(counts.max()) if filled.any() else 1.0
-    level = np.log(np.maximum(counts, 1.0)) / np.log(max(top, 2.0))  # 0 for one point
-    alpha = np.where(filled, MIN_ALPHA + (1.0 - MIN_ALPHA) * level, 0.0)
-    out[..., 3] = np.rint(alpha * 255).astype(np.uint8)
+    scale = np.float32((1.0 - MIN_ALPHA) / np.log(max(top, 2.0)))
+    alpha = np.log(np.maximum(counts, np.float32(1.0))) * scale + np.float32(MIN_ALPHA)
+    out[..., 3] = np.where(filled, alpha * np.float32(255) + np.float32(0.5), 0).astype(np.uint8)
     return out
 
 
