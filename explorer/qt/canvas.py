@@ -1,6 +1,7 @@
 """The map canvas: the one widget that draws a session's map.
 
-It draws the scatter of all codes (coloured by the session's colouring, with a legend),
+It draws all codes (coloured by the session's colouring, with a legend; per colour
+group, or as a density raster when many are in view: see map_points.PointCloud),
 the decode cursor, the hover and selection rings, the arrows with their traces, the
 user's placed picture, and, when a comparison asks for them, a heatmap overlay and prior
 sample markers. Gestures become calls on the session (decode here, draw an arrow there);
@@ -24,7 +25,6 @@ from explorer.session.workspace import Tools
 from .binding import SessionBinding
 from .image_box import BACKGROUND
 from .map_items import (
-    CATEGORY_COLOURS,
     MapViewBox,
     PassiveLegend,
     PassiveScatter,
@@ -34,6 +34,7 @@ from .map_items import (
     palette,
     segment_distance,
 )
+from .map_points import POINTS_MAX, PointCloud
 
 SNAP_PX = 10  # an arrow end released this close (in pixels) to a sample snaps to it
 HOVER_PX = 6
@@ -64,7 +65,7 @@ class MapCanvas(QWidget):
         self.heat.setOpacity(HEAT_OPACITY)
         self.heat.setZValue(-10)
         self.heat.setVisible(False)
-        self.scatter = PassiveScatter(pxMode=True, pen=None, size=POINT_SIZE, antialias=False)
+        self.points = PointCloud(size=POINT_SIZE)
         self.samples = PassiveScatter(pxMode=True, size=11, symbol="x",
                                       brush=pg.mkBrush(SAMPLE_COLOUR), pen=pg.mkPen("k", width=0.5))
         self.hover_ring = PassiveScatter(pxMode=True, size=12, symbol="o", brush=None,
@@ -77,13 +78,13 @@ class MapCanvas(QWidget):
                                      brush=pg.mkBrush("#ffd400"), pen=pg.mkPen("k", width=1))
         self.draft = pg.PlotCurveItem(pen=pg.mkPen("w", width=2, style=Qt.PenStyle.DashLine))
         self.plot.addItem(self.heat)
-        self.plot.addItem(self.scatter)
+        self.plot.addItem(self.points)
         for z, item in enumerate((self.samples, self.hover_ring, self.select_ring, self.cursor,
                                   self.placed, self.draft)):
             item.setZValue(20 + z)
             self.plot.addItem(item)
         # Items must not swallow clicks: a click on a sample decodes like any other click.
-        for item in (self.heat, self.scatter, self.samples, self.hover_ring, self.select_ring,
+        for item in (self.heat, self.points, self.samples, self.hover_ring, self.select_ring,
                      self.cursor, self.placed, self.draft):
             item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.legend = PassiveLegend(offset=(8, 8), labelTextColor="w",
@@ -102,7 +103,7 @@ class MapCanvas(QWidget):
         self.vb.dragged.connect(self._on_drag)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         # Several signals often arrive together (new map: map + colours + cursor); the
-        # scatter is rebuilt once, when the event loop is next idle.
+        # points are redrawn once, when the event loop is next idle.
         self._pending: set[str] = set()
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -211,17 +212,23 @@ class MapCanvas(QWidget):
             self._update_colours()
 
     def flush(self) -> None:
-        """Apply scheduled scatter updates now (tests, screenshots)."""
+        """Apply scheduled updates now, and make the raster a settled view gets (tests,
+        screenshots)."""
         if self._refresh_timer.isActive():
             self._refresh_timer.stop()
             self._refresh()
+        self.vb.prepareForPaint()  # the view's transform follows its range when painted
+        self.points.flush()
 
     def _update_points(self) -> None:
         s = self.session
         if s is None or s.latent_map is None:
-            self.scatter.clear()
+            self.points.clear()
             self._update_legend(None)
             return
+        m = s.latent_map
+        # Many points are indexed by the map's grid (built once; hover picks use it too).
+        self.points.set_points(m.positions, m.point_grid() if m.n_points > POINTS_MAX else None)
         self._update_colours()
         if self.follow_bounds:
             xmin, xmax, ymin, ymax = s.latent_map.bounds()
@@ -237,17 +244,13 @@ class MapCanvas(QWidget):
         s = self.session
         if s is None or s.latent_map is None:
             return
-        pos = np.asarray(s.latent_map.positions, dtype=np.float32)
         col = s.colouring()
-        n = len(pos)
+        n = self.points.n_points
         if col is None or len(col.index) != n:
-            brushes = np.full(n, pg.mkBrush(CATEGORY_COLOURS[0]), dtype=object)
+            self.points.set_colours(np.zeros(n, np.int32), "categorical",
+                                    palette("categorical", 1))
         else:
-            shared = np.empty(max(col.n_colours, 1), dtype=object)
-            shared[:] = [pg.mkBrush(c) for c in palette(col.kind, col.n_colours)]
-            brushes = shared[col.index]
-        self.scatter.setData(pos=pos, data=np.arange(n), brush=brushes, pen=None,
-                             size=POINT_SIZE)
+            self.points.set_colours(col.index, col.kind, palette(col.kind, col.n_colours))
         self._update_legend(col)
 
     def _update_legend(self, col: Any) -> None:

@@ -333,8 +333,9 @@ class Session(SessionArrows):
         """The sample within `tolerance` map units of `xy`, if any."""
         if self.latent_map is None or self.n_points == 0:
             return None
-        idx, dist = self.latent_map.nearest_sample(np.asarray(xy, np.float32).reshape(2))
-        return int(idx) if dist <= tolerance else None
+        idx, dist = self.latent_map.nearest_sample(np.asarray(xy, np.float32).reshape(2),
+                                                   max_distance=tolerance)
+        return int(idx) if idx >= 0 and dist <= tolerance else None
 
     def set_hover(self, index: int | None) -> None:
         if index is not None and not 0 <= index < self.n_points:

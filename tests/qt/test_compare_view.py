@@ -33,8 +33,7 @@ def cmp(qtbot, model_files, boxes):
 
 def pane_positions(pane) -> np.ndarray:
     pane.flush()
-    x, y = pane.scatter.getData()
-    return np.stack([x, y], axis=1)
+    return np.asarray(pane.points.positions)
 
 
 def selected_items(pane):

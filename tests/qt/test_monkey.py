@@ -16,7 +16,7 @@ def _check_consistent(window) -> None:
     e = window.session
     assert e is not None and e.latent_map is not None
     window.canvas.flush()
-    assert len(window.canvas.scatter.data) == e.n_points
+    assert window.canvas.points.n_points == e.n_points
     if e.selected_arrow is not None:
         assert 0 <= e.selected_arrow < len(e.arrows)
     for a in e.arrows:

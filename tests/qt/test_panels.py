@@ -434,7 +434,8 @@ def test_anomaly_ranking_recolours_the_window_map(window, qtbot):
     dock.toggleViewAction().trigger()
     panel = dock.widget()
     qtbot.waitUntil(lambda: panel.live and panel.rank_button.isEnabled(), timeout=60_000)
-    brushes_before = list(window.canvas.scatter.data["brush"])
+    points = window.canvas.points
+    colours_before = [points.point_colour(i).name() for i in range(points.n_points)]
     qtbot.mouseClick(panel.rank_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.ranking is not None, timeout=60_000)
     window.canvas.flush()  # the canvas redraws when the event loop is next idle
@@ -442,10 +443,9 @@ def test_anomaly_ranking_recolours_the_window_map(window, qtbot):
     assert window.canvas.legend.isVisible()
     e = window.session
     errors = panel.ranking.errors
-    brushes = window.canvas.scatter.data["brush"]
     worst, best = int(np.argmax(errors)), int(np.argmin(errors))
-    assert brushes[worst].color() != brushes[best].color()
-    assert list(brushes) != brushes_before
+    assert points.point_colour(worst) != points.point_colour(best)
+    assert [points.point_colour(i).name() for i in range(points.n_points)] != colours_before
     ids = panel.gallery.sample_indices()
     click_gallery(qtbot, panel.gallery, 0)
     assert window.session.hover_index == ids[0] == worst

@@ -33,7 +33,7 @@ def test_one_epoch_from_the_dialog_adds_an_explorable_map(window, qtbot, boxes):
     e = window.session
     assert e.dirty and e.decoder is not None and e.n_points == 1797
     assert e.latent_map.method == "pca"  # at once; UMAP refines in the background
-    assert len(window.canvas.scatter.data) == 1797
+    assert window.canvas.points.n_points == 1797
     assert len(e.meta["history"]) == 1
     assert len(dlg._history["total (train)"][0]) == 1 and len(dlg._history["total (val)"][0]) == 1
     assert dlg.progress.value() == 1000 and not dlg.running

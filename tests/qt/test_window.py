@@ -15,9 +15,9 @@ def test_default_launch_shows_the_stored_map(window, model_files):
     e = window.session
     n = e.n_points
     assert n == 1797
-    assert len(window.canvas.scatter.data) == n
-    # data=np.arange(n): a point maps back to its sample
-    assert np.array_equal(window.canvas.scatter.data["data"], np.arange(n))
+    assert window.canvas.points.n_points == n
+    # point i is drawn where sample i is: a point maps back to its sample
+    assert np.array_equal(window.canvas.points.positions, e.latent_map.positions)
     legend = [item[1].text for item in window.canvas.legend.items]
     assert legend == [str(i) for i in range(10)]
     assert window.model_combo.count() == 2
@@ -35,7 +35,7 @@ def test_labels_are_painted_before_torch_loads(qtbot, model_files, boxes):
         assert e.decoder is None and e.labels is not None
         assert e.colouring().kind == "categorical"
         w.canvas.flush()
-        assert len(w.canvas.scatter.data) == e.n_points
+        assert w.canvas.points.n_points == e.n_points
     finally:
         w.shutdown()
         w.close()
@@ -128,7 +128,7 @@ def test_colour_by_every_choice(window):
         col = s.colouring()
         assert window.canvas._legend_key[0] == col.key
         assert len(col.index) == s.n_points
-        assert len(window.canvas.scatter.data) == s.n_points
+        assert window.canvas.points.n_points == s.n_points
 
 
 def test_hover_shows_original_and_reconstruction(window):

@@ -12,7 +12,7 @@ import numpy as np
 
 # Continuous values are cut into this many bins: enough to read a gradient, few enough
 # that the scatter shares a handful of brushes.
-CONTINUOUS_BINS = 16
+CONTINUOUS_BINS = 32
 MAX_CATEGORIES = 24
 
 
@@ -52,10 +52,21 @@ def colour_choices(*, has_labels: bool, factor_names: list[str] | tuple[str, ...
     return out
 
 
+def _categories(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(values, return_inverse=True), by counting for small non-negative integers
+    (labels): a million labels in milliseconds instead of a sort."""
+    if values.dtype.kind in "iu" and len(values) and values.min() >= 0 and values.max() < 1 << 16:
+        present = np.flatnonzero(np.bincount(values))
+        lookup = np.zeros(int(present[-1]) + 1, dtype=np.int64)
+        lookup[present] = np.arange(len(present))
+        return present.astype(values.dtype), lookup[values]
+    return np.unique(values, return_inverse=True)
+
+
 def categorical(key: str, title: str, values: np.ndarray, names: list[str] | None = None) -> Colouring:
     """Colour by category; integer labels index `names` when given (real label names)."""
-    values = np.asarray(values)
-    cats, inverse = np.unique(values, return_inverse=True)
+    values = np.asarray(values).ravel()
+    cats, inverse = _categories(values)
     if len(cats) > MAX_CATEGORIES:
         return continuous(key, title, values.astype(np.float64))
     labels = []
