@@ -41,7 +41,7 @@ SNAP_PX = 10  # an arrow end released this close (in pixels) to a sample snaps t
 HOVER_PX = 6
 POINT_SIZE = 5
 HEAT_OPACITY = 0.7
-MANIFOLD_OPACITY = 0.9
+MANIFOLD_OPACITY = 0.6  # the points must stay readable over the tiles
 HATCH_COLOUR = QColor(170, 170, 170, 150)  # outside the hull: not scored, not in the scale
 TRACE_COLOUR = "#ff4dff"  # magenta: no label colour is close to it
 SAMPLE_COLOUR = "#ffd400"
@@ -54,6 +54,7 @@ class MapCanvas(QWidget):
         super().__init__(parent)
         self.tools = tools
         self.follow_bounds = follow_bounds  # a view linked to another one does not reset
+        self._frame: tuple[float, float, float, float] | None = None  # see set_frame
         self.title = QLabel(title)
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.title.setStyleSheet("font-weight: bold")
@@ -241,14 +242,31 @@ class MapCanvas(QWidget):
             return
         self._update_colours()
         if self.follow_bounds:
-            xmin, xmax, ymin, ymax = s.latent_map.bounds()
-            self.vb.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0.05)
+            self._frame_view()
         # No auto-range: the heatmap (or a marker far out) must not move the view.
         self.vb.disableAutoRange()
         self._update_cursor()
         self._update_rings()
         self._update_placed()
         self._update_arrows()
+
+    def set_frame(self, rect: tuple[float, float, float, float] | None) -> None:
+        """Frame `rect` instead of the map's bounds (None: the bounds again), now and
+        whenever the points are redrawn."""
+        self._frame = rect
+        s = self.session
+        if self.follow_bounds and s is not None and s.latent_map is not None:
+            self._frame_view()
+
+    def _frame_view(self) -> None:
+        s = self.session
+        assert s is not None and s.latent_map is not None
+        if self._frame is not None:
+            xmin, xmax, ymin, ymax = self._frame
+            self.vb.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0.02)
+        else:
+            xmin, xmax, ymin, ymax = s.latent_map.bounds()
+            self.vb.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0.05)
 
     def _update_colours(self) -> None:
         s = self.session

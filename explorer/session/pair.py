@@ -270,12 +270,12 @@ class ComparePair:
 
         return all(is_latent_map(s.latent_map) for s in self.sessions)
 
-    def latent_rect(self) -> tuple[float, float, float, float] | None:
-        """The one rectangle of the shared frame the manifold grid covers: both models'
-        own squares (+-3 for a VAE, its codes' range for an AE), see
-        explorer.core.analysis.manifold."""
+    def latent_rects(self) -> list[tuple[float, float, float, float]] | None:
+        """The rectangle of the shared frame each model's manifold grid covers: its own
+        square (+-3 for a VAE, its codes' range for an AE, see
+        explorer.core.analysis.manifold) moved into the frame its map is shown in."""
         from explorer.core.analysis.generate import has_standard_prior
-        from explorer.core.analysis.manifold import frame_rect, latent_square, shared_rect
+        from explorer.core.analysis.manifold import frame_rect, latent_square
 
         if not self.is_latent_pair() or any(s.model is None for s in self.sessions):
             return None  # the networks say which prior they have: wait for them
@@ -285,24 +285,25 @@ class ComparePair:
             assert m is not None  # is_latent_pair
             base = getattr(m, "base", None) or m
             rects.append(frame_rect(m, latent_square(has_standard_prior(s.model), base.codes)))
-        return shared_rect(*rects)
+        return rects
 
     def decode_manifold(self, n: int | None = None) -> None:
-        """Decode the n x n manifold grid of each model over `latent_rect` (2-D pairs only;
-        nothing until both networks have loaded)."""
-        from explorer.core.analysis.manifold import manifold_grid
+        """Decode the n x n manifold grid of each model over its own square (2-D pairs
+        only; nothing until both networks have loaded). `manifold_rect` is the box around
+        both squares (what the view frames)."""
+        from explorer.core.analysis.manifold import manifold_grid, shared_rect
 
         if n is not None:
             self.manifold_n = int(n)
-        rect = self.latent_rect()
-        if rect is None or not self.ready():
-            self.manifold, self.manifold_rect = [None, None], rect
+        rects = self.latent_rects()
+        if rects is None or not self.ready():
+            self.manifold, self.manifold_rect = [None, None], None
             self.manifold_changed.emit()
             return
-        self.manifold_rect = rect
+        self.manifold_rect = shared_rect(*rects)
         with one_torch_thread():
-            self.manifold = [manifold_grid(s.decoder, s.latent_map, rect, self.manifold_n)
-                             for s in self.sessions]
+            self.manifold = [manifold_grid(s.decoder, s.latent_map, r, self.manifold_n)
+                             for s, r in zip(self.sessions, rects, strict=True)]
         self.manifold_changed.emit()
 
     # ---- metrics ------------------------------------------------------------------------

@@ -8,10 +8,11 @@
 Which square. A model with the prior N(0, I) (the VAE) gets [-3, 3]^2: 99.7 % of each
 axis' prior mass, the square every course figure uses. A model without a prior (the AE)
 gets the range of its codes (min..max per axis): where its data lies. In the compare view
-the two maps share one frame (the right map is aligned onto the left one), so one
-rectangle serves both: `shared_rect` is the bounding box, in that frame, of both models'
-own squares. Tile (r, c) then sits at the same place on both canvases, and each model's
-textbook square is covered in full.
+each canvas shows its own model's square, moved into the shared frame (`frame_rect`: the
+right map is aligned onto the left one by a similarity transform). One shared square for
+both was tried and dropped: the AE's codes spread far wider than the VAE's prior square,
+so after alignment most of the VAE's figure was its decoder extrapolating beyond +-3,
+which is not the figure the lesson draws. The view frames both squares (`shared_rect`).
 
 Order. `images[r, c]` is decoded at the centre of cell (r, c) of an n x n partition of
 rect = (xmin, xmax, ymin, ymax): column c grows with x, row r grows *downwards* (row 0 is

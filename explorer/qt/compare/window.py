@@ -168,9 +168,9 @@ class CompareWindow(AppWindow):
         self.grid_count.valueChanged.connect(lambda _v: self._grid_timer.start())
         tb.addWidget(self.grid_count)
         self.manifold_check = QCheckBox("Manifold grid")
-        self.manifold_check.setToolTip("2-D latents: images decoded over the latent square "
-                                       "(±3 for the VAE, the codes' range for the AE), drawn "
-                                       "behind the points")
+        self.manifold_check.setToolTip("2-D latents: images decoded over each model's latent "
+                                       "square (±3 for the VAE, the codes' range for the AE), "
+                                       "drawn behind the points")
         self.manifold_check.setEnabled(False)
         self.manifold_check.toggled.connect(self.set_manifold)
         tb.addWidget(self.manifold_check)
@@ -215,6 +215,7 @@ class CompareWindow(AppWindow):
     def _set_pair(self, pair: ComparePair) -> None:
         old, self.pair = self.pair, pair
         self._manifold_framed = False
+        self.canvases[0].set_frame(None)
         if old is not None:
             old.close()  # its jobs stop; nothing it computes can land on the new pair
         for s in pair.sessions:
@@ -370,7 +371,7 @@ class CompareWindow(AppWindow):
         if on and rect is not None and not self._manifold_framed and grids[0] is not None:
             # Frame the whole figure once per pair (the VAE's square reaches past its codes).
             self._manifold_framed = True
-            self.canvases[0].vb.setRange(xRange=rect[:2], yRange=rect[2:], padding=0.02)
+            self.canvases[0].set_frame(rect)
 
     # ---- decoded grid -----------------------------------------------------------------------
     def update_grids(self) -> None:
