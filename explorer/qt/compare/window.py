@@ -85,6 +85,13 @@ class CompareWindow(AppWindow):
             else:
                 self.tabs.addTab(holder, title)
         column.addWidget(self.tabs, 1)
+        # The heatmap's legend: which judge, what bright means, what the hatching means
+        # (too long for the tool bar, where it would fall into the overflow menu).
+        self.heat_note = QLabel("")
+        self.heat_note.setWordWrap(True)
+        self.heat_note.setStyleSheet("color: gray")
+        self.heat_note.setVisible(False)
+        column.addWidget(self.heat_note)
         top = QSplitter(Qt.Orientation.Horizontal)
         for w in (*self.canvases, side):
             top.addWidget(w)
@@ -145,9 +152,6 @@ class CompareWindow(AppWindow):
         self.judge_combo.activated.connect(
             lambda i: self.set_heat_judge(self.judge_combo.itemData(i)))
         tb.addWidget(self.judge_combo)
-        self.heat_note = QLabel("")
-        self.heat_note.setStyleSheet("color: gray")
-        tb.addWidget(self.heat_note)
         tb.addSeparator()
         self.sample_count = QSpinBox()
         self.sample_count.setRange(1, 256)
@@ -338,12 +342,13 @@ class CompareWindow(AppWindow):
         shown = [g for g in grids if g is not None]
         note = ""
         if levels is not None and shown:
-            note = (f" {shown[0].judge} judge: dark = plausible … bright = ≥ {levels[1]:.2f} "
-                    f"{shown[0].unit}")
+            note = (f"Gap heatmap, {shown[0].judge} judge: dark = plausible … bright = "
+                    f"≥ {levels[1]:.2f} {shown[0].unit}")
             if not all(g.all_inside for g in shown):
                 note += ("; hatched = outside the data's hull (the map's inverse only "
                          "projects there: not scored, not in the colour scale)")
-        self.heat_note.setText(note + " ")
+        self.heat_note.setText(note.strip())
+        self.heat_note.setVisible(bool(note) and self.heat_check.isChecked())
 
     # ---- manifold grid (2-D latents) ----------------------------------------------------------
     def set_manifold(self, on: bool) -> None:
