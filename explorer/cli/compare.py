@@ -184,7 +184,6 @@ def run_train_pair(args: argparse.Namespace) -> int:
 
     from explorer.core.progress import drain
     from explorer.core.training import train_pair
-    from models.checkpoint import save_model
 
     print(f"Training the pair {' / '.join(k.upper() for k in kinds)} ({cfg.arch}, latent "
           f"{cfg.latent_dim}, {cfg.epochs} epochs, seed {cfg.seed}) on {data.spec}: "
@@ -207,13 +206,20 @@ def run_train_pair(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
         bar.close()
+    from explorer.core.io.saving import save_explorable
+    from explorer.core.training import latent_identity_map
+
     for kind, trained in result.results.items():
         if trained.epochs_completed == 0 and cfg.epochs > 0:  # never save an untrained model
             print(f"{kind.upper()}: no epoch finished; {outs[kind]} was not written",
                   file=sys.stderr)
             continue
-        save_model(outs[kind], trained.model, data_spec=data.spec, label_names=data.label_names,
-                   history=trained.history, train_state=trained.state)  # resumable
+        # A 2-D latent is its own map: store it (with the labels that colour it) at once.
+        latent_map = latent_identity_map(trained.model.cpu().eval(), data)
+        save_explorable(outs[kind], trained.model, latent_map=latent_map, data_spec=data.spec,
+                        label_names=data.label_names, history=trained.history,
+                        labels=data.labels if latent_map is not None else None,
+                        train_state=trained.state)  # resumable
         print(f"Saved {outs[kind]} ({trained.epochs_completed} epoch(s))", file=sys.stderr)
     print(result.message, file=sys.stderr)
     return finished_code(result.status)

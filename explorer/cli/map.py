@@ -28,11 +28,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_project)
 
-    p = sub.add_parser("decode", help="decode map positions of a model's stored map to a PNG")
+    p = sub.add_parser("decode", help="decode map positions of a model's stored map to a PNG, "
+                                      "or a 2-D latent's manifold grid")
     p.add_argument("file", help="model file with a map (see `latent-atlas project`)")
-    p.add_argument("--xy", action="append", required=True, metavar="X,Y",
-                   help="a map position, e.g. --xy -1.5,2; repeat for several images")
-    p.add_argument("--out", required=True, help="output PNG (images side by side)")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--xy", action="append", metavar="X,Y",
+                      help="a map position, e.g. --xy -1.5,2; repeat for several images")
+    what.add_argument("--grid", type=int, metavar="N",
+                      help="2-D latents: the N x N manifold grid over the latent square "
+                           "(+-3 for a VAE, the codes' range for an AE; see --range)")
+    p.add_argument("--range", dest="square", metavar="XMIN,XMAX,YMIN,YMAX", default=None,
+                   help="with --grid: the latent rectangle to cover instead")
+    p.add_argument("--out", required=True,
+                   help="output PNG (images side by side; with --grid the N x N figure, "
+                        "top-left tile at (XMIN, YMAX))")
     p.add_argument("--scale", type=int, default=1, help="enlarge pixels N times (default 1)")
     p.set_defaults(handler=run_decode)
     # argparse reads "-1.5,2" as an unknown option; positions are often negative, so treat
@@ -181,9 +190,65 @@ def run_project(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_square(text: str) -> tuple[float, float, float, float]:
+    try:
+        values = [float(v) for v in text.split(",")]
+        if len(values) != 4:
+            raise ValueError
+    except ValueError:
+        raise UserError(f"--range must be four numbers XMIN,XMAX,YMIN,YMAX, not '{text}'"
+                        ) from None
+    x0, x1, y0, y1 = values
+    if not all(v == v and abs(v) != float("inf") for v in values) or x1 <= x0 or y1 <= y0:
+        raise UserError(f"--range must be finite with XMIN < XMAX and YMIN < YMAX, not '{text}'")
+    return x0, x1, y0, y1
+
+
+def run_decode_grid(args: argparse.Namespace, out: Path, scale: int) -> int:
+    """`decode --grid N`: the manifold figure of a 2-D latent (explorer.core.analysis.manifold)."""
+    from explorer.core.analysis.manifold import MAX_GRID
+
+    if not 1 <= args.grid <= MAX_GRID:
+        raise UserError(f"--grid must be between 1 and {MAX_GRID}, not {args.grid}")
+    square = _parse_square(args.square) if args.square is not None else None
+    from explorer.core.latent.map import load_map
+    from models.modelfile import read_model_file
+
+    mf = read_model_file(args.file)
+    from explorer.core.analysis.generate import has_standard_prior
+    from explorer.core.analysis.manifold import latent_square, manifold_grid
+    from explorer.core.inference import Decoder
+    from models.checkpoint import model_from_file
+
+    model = model_from_file(mf)
+    if int(model.latent_dim) != 2:
+        raise UserError(f"--grid needs a model with a 2-D latent; {Path(args.file).name} has "
+                        f"{model.latent_dim} dimensions (decode map positions with --xy)")
+    if square is None:
+        latent_map = load_map(mf)
+        codes = None
+        if latent_map is not None and latent_map.dim == 2:
+            codes = latent_map.codes
+        if codes is None and not has_standard_prior(model):
+            raise UserError(f"{Path(args.file).name} has no prior and no stored codes to take "
+                            f"the range of; run `latent-atlas project {args.file}` or give "
+                            "--range")
+        square = latent_square(has_standard_prior(model), codes)
+    grid = manifold_grid(Decoder(model), None, square, args.grid)
+    write_png(out, grid.mosaic()[None], scale)
+    x0, x1, y0, y1 = square
+    print(f"Wrote the {args.grid} x {args.grid} manifold grid over x {x0:.2f}..{x1:.2f}, "
+          f"y {y0:.2f}..{y1:.2f} to {out}", file=sys.stderr)
+    return 0
+
+
 def run_decode(args: argparse.Namespace) -> int:
     out = _check_out(args.out, args.file)
     scale = _check_scale(args.scale)
+    if args.grid is not None:
+        return run_decode_grid(args, out, scale)
+    if args.square is not None:
+        raise UserError("--range goes with --grid")
     points = [_parse_xy(t) for t in args.xy]
     from explorer.core.latent.map import load_map
     from models.modelfile import read_model_file

@@ -138,3 +138,20 @@ def train_pair(config: Any, images: np.ndarray, *, labels: np.ndarray | None = N
                       f"settings ({config.arch}, latent {config.latent_dim}, "
                       f"{config.epochs} epochs, seed {config.seed}).")
     return result
+
+
+def latent_identity_map(model: Any, data: Any) -> Any:
+    """The map a trained pair stores for a 2-D latent: the latent itself (an identity map
+    of the data's mean codes, as `latent-atlas project --method identity` stores it), or
+    None for a wider latent (whose map is fitted later: `project`, or the window)."""
+    if int(model.latent_dim) != 2:
+        return None
+    from explorer.core.inference import encode
+    from explorer.core.latent.map import build_map
+    from explorer.core.progress import drain
+
+    codes = encode(model, data.images, labels=data.labels if model.config.is_conditional
+                   else None)
+    latent_map = drain(build_map(codes, "identity"))
+    latent_map.params["data_spec"] = data.spec
+    return latent_map

@@ -3,8 +3,9 @@
 It draws all codes (coloured by the session's colouring, with a legend; per colour
 group, or as a density raster when many are in view: see map_points.PointCloud),
 the decode cursor, the hover and selection rings, the arrows with their traces, the
-user's placed picture, and, when a comparison asks for them, a heatmap overlay and prior
-sample markers. Gestures become calls on the session (decode here, draw an arrow there);
+user's placed picture, and, when a comparison asks for them, a heatmap overlay (with the
+cells outside the data's hull hatched), prior sample markers and, for a 2-D latent, the
+decoded manifold grid behind the points. Gestures become calls on the session (decode here, draw an arrow there);
 what is drawn comes from the session's signals. Left-click/drag decodes in the Explore
 tool; the Arrow tool (or Shift+drag in any tool) draws an arrow; middle-drag pans and the
 wheel zooms everywhere; the Pan tool pans with the left button too.
@@ -17,7 +18,8 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QBrush, QColor, QPainterPath
+from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
 
 from explorer.session.session import Session
 from explorer.session.workspace import Tools
@@ -40,6 +42,8 @@ SNAP_PX = 10  # an arrow end released this close (in pixels) to a sample snaps t
 HOVER_PX = 6
 POINT_SIZE = 5
 HEAT_OPACITY = 0.7
+MANIFOLD_OPACITY = 0.6  # the points must stay readable over the tiles
+HATCH_COLOUR = QColor(170, 170, 170, 150)  # outside the hull: not scored, not in the scale
 TRACE_COLOUR = "#ff4dff"  # magenta: no label colour is close to it
 SAMPLE_COLOUR = "#ffd400"
 SELECT_COLOUR = "#00e5ff"
@@ -51,6 +55,7 @@ class MapCanvas(QWidget):
         super().__init__(parent)
         self.tools = tools
         self.follow_bounds = follow_bounds  # a view linked to another one does not reset
+        self._frame: tuple[float, float, float, float] | None = None  # see set_frame
         self.title = QLabel(title)
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.title.setStyleSheet("font-weight: bold")
@@ -65,6 +70,17 @@ class MapCanvas(QWidget):
         self.heat.setOpacity(HEAT_OPACITY)
         self.heat.setZValue(-10)
         self.heat.setVisible(False)
+        # Hatched in screen pixels (Qt draws pattern brushes cosmetically), so the hatch
+        # reads the same at every zoom.
+        self.heat_outside = QGraphicsPathItem()
+        self.heat_outside.setBrush(QBrush(HATCH_COLOUR, Qt.BrushStyle.BDiagPattern))
+        self.heat_outside.setPen(pg.mkPen(None))
+        self.heat_outside.setZValue(-9)
+        self.heat_outside.setVisible(False)
+        self.manifold = pg.ImageItem(axisOrder="row-major")
+        self.manifold.setOpacity(MANIFOLD_OPACITY)
+        self.manifold.setZValue(-20)
+        self.manifold.setVisible(False)
         self.points = PointCloud(size=POINT_SIZE)
         self.samples = PassiveScatter(pxMode=True, size=11, symbol="x",
                                       brush=pg.mkBrush(SAMPLE_COLOUR), pen=pg.mkPen("k", width=0.5))
@@ -77,14 +93,17 @@ class MapCanvas(QWidget):
         self.placed = PassiveScatter(pxMode=True, size=22, symbol="star",
                                      brush=pg.mkBrush("#ffd400"), pen=pg.mkPen("k", width=1))
         self.draft = pg.PlotCurveItem(pen=pg.mkPen("w", width=2, style=Qt.PenStyle.DashLine))
+        self.plot.addItem(self.manifold)
         self.plot.addItem(self.heat)
+        self.plot.addItem(self.heat_outside)
         self.plot.addItem(self.points)
         for z, item in enumerate((self.samples, self.hover_ring, self.select_ring, self.cursor,
                                   self.placed, self.draft)):
             item.setZValue(20 + z)
             self.plot.addItem(item)
         # Items must not swallow clicks: a click on a sample decodes like any other click.
-        for item in (self.heat, self.points, self.samples, self.hover_ring, self.select_ring,
+        for item in (self.manifold, self.heat, self.heat_outside, self.points, self.samples,
+                     self.hover_ring, self.select_ring,
                      self.cursor, self.placed, self.draft):
             item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.legend = PassiveLegend(offset=(8, 8), labelTextColor="w",
@@ -231,14 +250,31 @@ class MapCanvas(QWidget):
         self.points.set_points(m.positions, m.point_grid() if m.n_points > POINTS_MAX else None)
         self._update_colours()
         if self.follow_bounds:
-            xmin, xmax, ymin, ymax = s.latent_map.bounds()
-            self.vb.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0.05)
+            self._frame_view()
         # No auto-range: the heatmap (or a marker far out) must not move the view.
         self.vb.disableAutoRange()
         self._update_cursor()
         self._update_rings()
         self._update_placed()
         self._update_arrows()
+
+    def set_frame(self, rect: tuple[float, float, float, float] | None) -> None:
+        """Frame `rect` instead of the map's bounds (None: the bounds again), now and
+        whenever the points are redrawn."""
+        self._frame = rect
+        s = self.session
+        if self.follow_bounds and s is not None and s.latent_map is not None:
+            self._frame_view()
+
+    def _frame_view(self) -> None:
+        s = self.session
+        assert s is not None and s.latent_map is not None
+        if self._frame is not None:
+            xmin, xmax, ymin, ymax = self._frame
+            self.vb.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0.02)
+        else:
+            xmin, xmax, ymin, ymax = s.latent_map.bounds()
+            self.vb.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0.05)
 
     def _update_colours(self) -> None:
         s = self.session
@@ -330,16 +366,41 @@ class MapCanvas(QWidget):
         self.samples.setData(pos=[] if positions is None else np.asarray(positions, np.float32))
 
     def set_heat(self, grid: Any, levels: tuple[float, float] | None, visible: bool) -> None:
-        """Show a gap grid (scores over its rect) with explicit shared `levels`."""
+        """Show a heatmap (explorer.core.analysis.heatmap.Heatmap) with explicit shared
+        `levels`; its cells outside the data's hull are transparent and hatched."""
+        from explorer.core.analysis.heatmap import outside_rectangles
+
         if grid is None or levels is None:
             self.heat.clear()
             self.heat.setVisible(False)
+            self.heat_outside.setVisible(False)
             return
         xmin, xmax, ymin, ymax = grid.rect
         # Explicit shared levels: the same colour means the same score in both maps.
-        self.heat.setImage(grid.scores, levels=levels, lut=heat_lut(), autoLevels=False)
+        # NaN (outside the hull) is drawn transparent.
+        self.heat.setImage(grid.masked(), levels=levels, lut=heat_lut(), autoLevels=False)
         self.heat.setRect(QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
         self.heat.setVisible(visible)
+        path = QPainterPath()
+        path.setFillRule(Qt.FillRule.WindingFill)
+        for x, y, w, h in outside_rectangles(grid.inside, grid.rect):
+            path.addRect(QRectF(x, y, w, h))
+        self.heat_outside.setPath(path)
+        self.heat_outside.setVisible(visible and not path.isEmpty())
+
+    def set_manifold(self, grid: Any, visible: bool) -> None:
+        """Show a decoded manifold grid (explorer.core.analysis.manifold.ManifoldGrid)
+        behind the points, each tile over its own cell of the grid's rect."""
+        if grid is None:
+            self.manifold.clear()
+            self.manifold.setVisible(False)
+            return
+        xmin, xmax, ymin, ymax = grid.rect
+        # The mosaic's first pixel row is the top of the figure; the view's y points up
+        # and an ImageItem draws its first row at the bottom, hence the flip.
+        self.manifold.setImage(grid.mosaic()[::-1], levels=(0, 255), autoLevels=False)
+        self.manifold.setRect(QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
+        self.manifold.setVisible(visible)
 
     def paintEvent(self, ev):  # noqa: N802 - Qt naming
         self.n_paints += 1

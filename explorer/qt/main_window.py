@@ -100,6 +100,9 @@ class MainWindow(AppWindow):
         self.act_pca = self.action("Show &PCA map", lambda: self.refit_map("pca"))
         self.act_compare = self.action("&Compare AE vs VAE", self.open_compare, None,
                                        "Open an AE and a VAE side by side on aligned maps")
+        self.act_compare_2d = self.action("Open the &2-D digits pair", self.open_latent2_pair,
+                                          None, "The bundled AE and VAE with a 2-D latent: "
+                                          "the decoded manifold grid over the latent square")
         self.act_delete = self.action("Delete arrow", self._delete_arrow,
                                       QKeySequence.StandardKey.Delete)
         QShortcut(QKeySequence(Qt.Key.Key_Backspace), self, self._delete_arrow)
@@ -151,6 +154,7 @@ class MainWindow(AppWindow):
             m.addAction(a)
         m.addSeparator()
         m.addAction(self.act_compare)
+        m.addAction(self.act_compare_2d)
         m = self.menuBar().addMenu("&Map")
         for a in self.tool_actions.values():
             m.addAction(a)
@@ -326,21 +330,28 @@ class MainWindow(AppWindow):
             self.compare_window.shutdown()
         super().shutdown()
 
-    def open_compare(self) -> None:
-        """Open the compare view on the open AE and another saved model, or on the
-        bundled digits pair."""
+    def open_compare(self, paths: list[str] | None = None) -> None:
+        """Open the compare view on `paths`, else on the open AE and another saved model,
+        else on the bundled digits pair."""
         from .bundled import default_model_paths
         from .compare import CompareWindow
 
-        saved = [s for s in self.workspace.sessions if s.path is not None and not s.dirty]
-        ae = [s for s in saved if s.kind == "ae"]
-        other = [s for s in saved if s.kind != "ae"]
-        paths = ([str(ae[0].path), str(other[0].path)] if ae and other
-                 else default_model_paths())
+        if paths is None:
+            saved = [s for s in self.workspace.sessions if s.path is not None and not s.dirty]
+            ae = [s for s in saved if s.kind == "ae"]
+            other = [s for s in saved if s.kind != "ae"]
+            paths = ([str(ae[0].path), str(other[0].path)] if ae and other
+                     else default_model_paths())
         if self.compare_window is None:
             self.compare_window = CompareWindow(self, headless=self.headless)
         self.compare_window.show()
         self.compare_window.open_paths(paths)
+
+    def open_latent2_pair(self) -> None:
+        """Open the bundled 2-D digits AE and VAE in the compare view."""
+        from .bundled import latent2_model_paths
+
+        self.open_compare(latent2_model_paths())
 
     def closeEvent(self, ev):  # noqa: N802 - Qt naming
         if self.train_dialog is not None:

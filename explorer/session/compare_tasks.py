@@ -41,21 +41,22 @@ def refine_alignment(codes: np.ndarray, reference: Any, cancel):
     return out.prepare()
 
 
-def gap_task(decoders: list[Any], maps: list[Any], images: np.ndarray, index: Any,
-             rect: tuple[float, float, float, float], resolution: int, cancel):
-    """Gap grids of every model over `rect` (one shared real-image index).
-    Returns (index, [GapGrid, ...])."""
-    from explorer.core.analysis.gaps import RealImageIndex, gap_grid_iter
+def gap_task(decoders: list[Any], maps: list[Any], judge_name: str, images: np.ndarray,
+             labels: np.ndarray | None, judge: Any, rect: tuple[float, float, float, float],
+             resolution: int, cancel):
+    """Heatmaps of every model over `rect` under one judge (`explorer.core.analysis.heatmap`;
+    built here once when `judge` is None). Returns (judge, [Heatmap, ...])."""
+    from explorer.core.analysis.heatmap import heatmap_iter, make_judge
 
-    if index is None:
-        index = RealImageIndex(images, max_images=20_000)
+    if judge is None:
+        judge = make_judge(judge_name, images, labels)
     grids = []
     with one_torch_thread():
         for dec, m in zip(decoders, maps, strict=True):
             check_cancel(cancel, "gap scoring")
-            grid = yield from gap_grid_iter(dec, m, index, rect, resolution, cancel=cancel)
+            grid = yield from heatmap_iter(dec, m, judge, rect, resolution, cancel=cancel)
             grids.append(grid)
-    return index, grids
+    return judge, grids
 
 
 def metrics_task(models: dict[str, Any], data: Any, settings: Any, cancel):

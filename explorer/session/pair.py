@@ -56,6 +56,7 @@ class ComparePair:
     samples_changed = Signal()
     gaps_changed = Signal()
     grids_changed = Signal()
+    manifold_changed = Signal()
     metrics_changed = Signal()
     message = Signal(str)
 
@@ -68,9 +69,13 @@ class ComparePair:
         self.link = Link(a, b)
         self.right_base: Any = b.latent_map  # the right model's own map, before alignment
         self.samples: list[Any] = [None, None]  # PriorSamples per side
-        self.gaps: list[Any] = [None, None]  # GapGrid per side
+        self.gaps: list[Any] = [None, None]  # Heatmap per side
         self.gap_levels: tuple[float, float] | None = None
-        self._gap_index: Any = None  # RealImageIndex, built once by the first gap job
+        self.gap_judge = "pixel"  # the heatmap's judge (explorer.core.analysis.heatmap)
+        self._judges: dict[str, Any] = {}  # judges built so far, kept until the data changes
+        self.manifold: list[Any] = [None, None]  # ManifoldGrid per side (2-D latents)
+        self.manifold_rect: tuple[float, float, float, float] | None = None
+        self.manifold_n = 20
         self.metrics: Any = None
         self.grid_images: list[np.ndarray | None] = [None, None]
         self.grid_rect: tuple[float, float, float, float] | None = None
@@ -172,7 +177,7 @@ class ComparePair:
         return job
 
     def _on_data(self) -> None:
-        self._gap_index = None
+        self._judges = {}
 
     # ---- prior samples ------------------------------------------------------------------
     def sample(self, n: int, seed: int = 0) -> None:
@@ -217,34 +222,89 @@ class ComparePair:
         self.grids_changed.emit()
 
     # ---- gaps ---------------------------------------------------------------------------
+    def set_gap_judge(self, name: str) -> None:
+        """Judge the heatmap by `name` ("pixel" or "classifier"); the next `compute_gaps`
+        uses it."""
+        from explorer.core.analysis.heatmap import JUDGES
+
+        if name not in JUDGES:
+            raise ValueError(f"unknown judge '{name}'; use {' or '.join(JUDGES)}")
+        self.gap_judge = name
+
     def compute_gaps(self, rect: tuple[float, float, float, float], resolution: int):
-        """Score a grid over `rect` for both models in the background (a newer request
-        supersedes an older one)."""
+        """Score a grid over `rect` for both models in the background under `gap_judge`
+        (a newer request supersedes an older one)."""
         from .compare_tasks import gap_task
 
         if not self.ready() or self.data is None:
             return None  # recomputed once the models and the data have arrived
         decoders = [s.decoder for s in self.sessions]
         maps = [s.latent_map for s in self.sessions]
-        images, index = self.data.images, self._gap_index
+        name = self.gap_judge
+        images, labels, judge = self.data.images, self.data.labels, self._judges.get(name)
         job = self.jobs.start("gaps", lambda cancel: gap_task(
-            decoders, maps, images, index, rect, resolution, cancel))
-        job.succeeded.connect(self._on_gaps)
+            decoders, maps, name, images, labels, judge, rect, resolution, cancel))
+        job.succeeded.connect(lambda out: self._on_gaps(name, out))
         job.failed.connect(lambda msg: self.message.emit(f"gap heatmap failed: {msg}"))
         job.start()
         return job
 
-    def _on_gaps(self, out: Any) -> None:
-        self._gap_index, grids = out
+    def _on_gaps(self, name: str, out: Any) -> None:
+        judge, grids = out
+        self._judges[name] = judge
         self.set_gaps(grids)
 
     def set_gaps(self, grids: list[Any] | None) -> None:
-        from explorer.core.analysis.gaps import shared_levels
+        """Show these heatmaps; one colour scale over the cells inside the hulls only."""
+        from explorer.core.analysis.heatmap import inside_levels
 
         self.gaps = list(grids) if grids else [None, None]
-        scores = [g.scores for g in self.gaps if g is not None]
-        self.gap_levels = shared_levels(*scores) if scores else None
+        shown = [g for g in self.gaps if g is not None]
+        self.gap_levels = inside_levels(*shown) if shown else None
         self.gaps_changed.emit()
+
+    # ---- manifold grid (2-D latents) ----------------------------------------------------
+    def is_latent_pair(self) -> bool:
+        """True when both maps are 2-D latents shown as themselves (the manifold grid)."""
+        from explorer.core.analysis.manifold import is_latent_map
+
+        return all(is_latent_map(s.latent_map) for s in self.sessions)
+
+    def latent_rects(self) -> list[tuple[float, float, float, float]] | None:
+        """The rectangle of the shared frame each model's manifold grid covers: its own
+        square (+-3 for a VAE, its codes' range for an AE, see
+        explorer.core.analysis.manifold) moved into the frame its map is shown in."""
+        from explorer.core.analysis.generate import has_standard_prior
+        from explorer.core.analysis.manifold import frame_rect, latent_square
+
+        if not self.is_latent_pair() or any(s.model is None for s in self.sessions):
+            return None  # the networks say which prior they have: wait for them
+        rects = []
+        for s in self.sessions:
+            m = s.latent_map
+            assert m is not None  # is_latent_pair
+            base = getattr(m, "base", None) or m
+            rects.append(frame_rect(m, latent_square(has_standard_prior(s.model), base.codes)))
+        return rects
+
+    def decode_manifold(self, n: int | None = None) -> None:
+        """Decode the n x n manifold grid of each model over its own square (2-D pairs
+        only; nothing until both networks have loaded). `manifold_rect` is the box around
+        both squares (what the view frames)."""
+        from explorer.core.analysis.manifold import manifold_grid, shared_rect
+
+        if n is not None:
+            self.manifold_n = int(n)
+        rects = self.latent_rects()
+        if rects is None or not self.ready():
+            self.manifold, self.manifold_rect = [None, None], None
+            self.manifold_changed.emit()
+            return
+        self.manifold_rect = shared_rect(*rects)
+        with one_torch_thread():
+            self.manifold = [manifold_grid(s.decoder, s.latent_map, r, self.manifold_n)
+                             for s, r in zip(self.sessions, rects, strict=True)]
+        self.manifold_changed.emit()
 
     # ---- metrics ------------------------------------------------------------------------
     def compute_metrics(self, settings: Any):

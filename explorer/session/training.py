@@ -108,7 +108,7 @@ def train_pair_task(request: Any, cancel):
     from explorer.core.inference import encode as encode_all
     from explorer.core.io.saving import save_explorable
     from explorer.core.latent.map import quick_map
-    from explorer.core.training import train_pair
+    from explorer.core.training import latent_identity_map, train_pair
     from models.config import ModelConfig, default_hidden
 
     yield Stage("stage", f"loading data '{request.data_spec}'…")
@@ -132,9 +132,11 @@ def train_pair_task(request: Any, cancel):
     for kind, trained in pair.results.items():
         yield Stage("stage", f"encoding with the {kind.upper()}…")
         model = trained.model.cpu().eval()
-        codes = encode_all(model, data.images)
+        latent_map = latent_identity_map(model, data)  # a 2-D latent is its own map
+        if latent_map is None:
+            latent_map = quick_map(encode_all(model, data.images))
         path = folder / f"{stem}_{kind}.safetensors"
-        save_explorable(path, model, latent_map=quick_map(codes), data_spec=data.spec,
+        save_explorable(path, model, latent_map=latent_map, data_spec=data.spec,
                         label_names=list(data.label_names), history=trained.history,
                         labels=data.labels)
         paths.append(str(path))

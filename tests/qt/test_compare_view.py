@@ -166,8 +166,9 @@ def test_gap_heatmap_has_one_scale_for_both_maps(cmp, qtbot):
     levels = pair.gap_levels
     assert levels is not None and 0.0 <= levels[0] < levels[1] <= 1.0
     for pane, gap in zip(cmp.canvases, pair.gaps, strict=True):
-        scores = gap.scores
-        assert scores.shape == (64, 64)
+        scores = gap.scores[gap.inside]  # outside the data's hull: not scored (NaN)
+        assert gap.scores.shape == gap.inside.shape == (64, 64)
+        assert 0 < gap.inside.sum() < 64 * 64 and np.isnan(gap.scores[~gap.inside]).all()
         assert np.isfinite(scores).all() and scores.min() >= 0.0 and scores.max() <= 1.0
         assert pane.heat.isVisible()
         assert np.allclose(pane.heat.getLevels(), levels)

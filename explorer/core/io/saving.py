@@ -17,7 +17,8 @@ __all__ = ["LABELS_KEY", "save_explorable"]
 
 def save_explorable(path: str | os.PathLike, model: Any, *, latent_map: Any = None,
                     data_spec: str = "", label_names: list[str] | None = None,
-                    history: list[dict] | None = None, labels: np.ndarray | None = None) -> None:
+                    history: list[dict] | None = None, labels: np.ndarray | None = None,
+                    train_state: Any = None) -> None:
     """Write `model` and (optionally) its latent map and labels to one model file, in one
     atomic write: a failure leaves either the old file or the complete new one."""
     from models.checkpoint import save_model
@@ -30,4 +31,4 @@ def save_explorable(path: str | os.PathLike, model: Any, *, latent_map: Any = No
     elif labels is not None:
         arrays[LABELS_KEY] = np.asarray(labels, dtype=np.int64)
     save_model(path, model, data_spec=data_spec, label_names=label_names, history=history,
-               meta=meta, arrays=arrays)
+               meta=meta, arrays=arrays, train_state=train_state)

@@ -151,6 +151,16 @@ class TriangulationInverse:
         z = z.astype(np.float32)
         return z[0] if single else z
 
+    def inside(self, xy: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+        """True for the position(s) inside the convex hull of the data, where the inverse
+        interpolates between codes; False outside, where it only projects onto the hull
+        (a line or a single point has no inside). (2,) -> (1,), (M, 2) -> (M,)."""
+        p, _ = _as_points(xy)
+        if self.mode != "triangulation":
+            return np.zeros(len(p), dtype=bool)
+        assert self._tri is not None  # mode "triangulation" means it was built
+        return np.asarray(self._tri.find_simplex(self._pull_in(p)) >= 0)
+
     def _pull_in(self, p: np.ndarray) -> np.ndarray:
         """Move points farther than a million map extents from the data towards it, along
         the same ray: their nearest hull point does not change, and the distances can no

@@ -77,6 +77,8 @@ class MapLike(Protocol):
 
     def place(self, z: npt.ArrayLike) -> npt.NDArray[np.float32]: ...
 
+    def inside_hull(self, xy: npt.ArrayLike) -> npt.NDArray[np.bool_]: ...
+
     def nearest_sample(self, xy: npt.ArrayLike,
                        max_distance: float | None = None) -> NearestSample: ...
 
@@ -170,6 +172,18 @@ class LatentMap:
             z = p.astype(np.float32)
             return z[0] if single else z
         return self._get_inverse()(xy)
+
+    def inside_hull(self, xy: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+        """Where `inverse` is honest: True inside the convex hull of the positions (it
+        interpolates between data codes there), False outside (it only repeats the hull's
+        codes: decodes there are not the model's, they paint rays). An identity map's
+        inverse is exact everywhere, so all True. (2,) -> (1,), (M, 2) -> (M,)."""
+        if self.method == "identity":
+            from explorer.core.latent.inverse import _as_points
+
+            p, _ = _as_points(xy)
+            return np.ones(len(p), dtype=bool)
+        return self._get_inverse().inside(xy)
 
     # --- latent -> plane -------------------------------------------------------------
     def _get_placer(self) -> NeighbourPlacer:

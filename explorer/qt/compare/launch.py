@@ -38,7 +38,7 @@ def demo_scene(window) -> None:
 
 def run_compare(app, files: list[str], screenshot: str | None, default_paths) -> int:
     """Show the compare window; with `screenshot`, wait for the models, the alignment, the
-    gap heatmap and the metrics, save the window, and quit (exit 2 when the files cannot
+    gap heatmap (the manifold grid for a 2-D pair) and the metrics, save the window, and quit (exit 2 when the files cannot
     be compared). Without it, a bad pair is a dialog and the window stays open."""
     from PySide6.QtCore import QTimer
 
@@ -75,7 +75,8 @@ def run_compare(app, files: list[str], screenshot: str | None, default_paths) ->
             if stage["name"] == "loading":
                 if window.is_ready():
                     demo_scene(window)
-                    window.set_heatmap(True)
+                    # A 2-D pair shows its manifold grid; a heatmap on top would hide it.
+                    window.set_heatmap(not pair.is_latent_pair())
                     window.compute_metrics()
                     stage["name"] = "working"
             elif (stage["name"] == "working" and not pair.jobs.running()

@@ -1,7 +1,9 @@
 """The compare window: two map canvases (the AE left, the VAE aligned onto it right)
 over a `ComparePair` of linked sessions, the decoded images at the shared point, prior
-samples, the decoded grid, the three-row strip, gap heatmaps, the metrics table and the
-application panels, each showing both models.
+samples, the decoded grid, the three-row strip, gap heatmaps (under the pixel or the
+classifier judge, the cells outside the data's hull hatched), the metrics table and the
+application panels, each showing both models. A pair of 2-D latents shown as themselves
+opens with the decoded manifold grid (the textbook figure) behind each map's points.
 
 Opening is numpy-only for files with a stored map (painted at once, the right one
 Procrustes-aligned); a file without a map is mapped by its session as in the main
@@ -16,6 +18,7 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -55,6 +58,7 @@ class CompareWindow(AppWindow):
         self.tools = Tools()
         self.shown = ShownSessions()
         self.pair: ComparePair | None = None
+        self._manifold_framed = False
         self.metric_settings = MetricSettings()
 
         self.canvases = [MapCanvas(self.tools, title=SIDE_TITLES[0]),
@@ -81,6 +85,13 @@ class CompareWindow(AppWindow):
             else:
                 self.tabs.addTab(holder, title)
         column.addWidget(self.tabs, 1)
+        # The heatmap's legend: which judge, what bright means, what the hatching means
+        # (too long for the tool bar, where it would fall into the overflow menu).
+        self.heat_note = QLabel("")
+        self.heat_note.setWordWrap(True)
+        self.heat_note.setStyleSheet("color: gray")
+        self.heat_note.setVisible(False)
+        column.addWidget(self.heat_note)
         top = QSplitter(Qt.Orientation.Horizontal)
         for w in (*self.canvases, side):
             top.addWidget(w)
@@ -131,9 +142,16 @@ class CompareWindow(AppWindow):
                                    "nearest real image (same scale on both maps)")
         self.heat_check.toggled.connect(self.set_heatmap)
         tb.addWidget(self.heat_check)
-        self.heat_note = QLabel("")
-        self.heat_note.setStyleSheet("color: gray")
-        tb.addWidget(self.heat_note)
+        from explorer.core.analysis.heatmap import JUDGE_TITLES, JUDGES
+
+        self.judge_combo = QComboBox()
+        for name in JUDGES:
+            self.judge_combo.addItem(JUDGE_TITLES[name], name)
+        self.judge_combo.setToolTip("What scores a decoded image: its pixel distance to the "
+                                    "nearest real image, or a classifier's doubt about it")
+        self.judge_combo.activated.connect(
+            lambda i: self.set_heat_judge(self.judge_combo.itemData(i)))
+        tb.addWidget(self.judge_combo)
         tb.addSeparator()
         self.sample_count = QSpinBox()
         self.sample_count.setRange(1, 256)
@@ -153,6 +171,13 @@ class CompareWindow(AppWindow):
         self.grid_count.setToolTip("Images per side of the decoded grid (Decoded grid tab)")
         self.grid_count.valueChanged.connect(lambda _v: self._grid_timer.start())
         tb.addWidget(self.grid_count)
+        self.manifold_check = QCheckBox("Manifold grid")
+        self.manifold_check.setToolTip("2-D latents: images decoded over each model's latent "
+                                       "square (±3 for the VAE, the codes' range for the AE), "
+                                       "drawn behind the points")
+        self.manifold_check.setEnabled(False)
+        self.manifold_check.toggled.connect(self.set_manifold)
+        tb.addWidget(self.manifold_check)
         tb.addSeparator()
         self.train_button = QPushButton("Train comparison pair…")
         self.train_button.setToolTip("Train an AE and a VAE with identical architecture, "
@@ -193,6 +218,8 @@ class CompareWindow(AppWindow):
 
     def _set_pair(self, pair: ComparePair) -> None:
         old, self.pair = self.pair, pair
+        self._manifold_framed = False
+        self.canvases[0].set_frame(None)
         if old is not None:
             old.close()  # its jobs stop; nothing it computes can land on the new pair
         for s in pair.sessions:
@@ -202,12 +229,15 @@ class CompareWindow(AppWindow):
         for i, s in enumerate(pair.sessions):
             s.cursor_changed.connect(lambda i=i: self._update_click_image(i))
             s.decoder_changed.connect(lambda: self._grid_timer.start())
+            s.decoder_changed.connect(self._refresh_manifold)
             s.map_changed.connect(self._update_titles)
             self.canvases[i].set_session(s)
             self._update_click_image(i)
         pair.samples_changed.connect(self._update_samples)
         pair.gaps_changed.connect(self._update_heat)
         pair.grids_changed.connect(self._update_grid_images)
+        pair.manifold_changed.connect(self._update_manifold)
+        pair.alignment_changed.connect(self._refresh_manifold)
         pair.sessions[0].data_changed.connect(
             lambda: self.compute_gaps() if self.heat_check.isChecked() else None)
         pair.alignment_changed.connect(
@@ -219,6 +249,12 @@ class CompareWindow(AppWindow):
         self._update_samples()
         self._update_heat()
         self._update_grid_images()
+        latent = pair.is_latent_pair()
+        self.manifold_check.setEnabled(latent)
+        self.manifold_check.blockSignals(True)
+        self.manifold_check.setChecked(latent)  # a 2-D pair opens with its textbook figure
+        self.manifold_check.blockSignals(False)
+        self._refresh_manifold()
 
     def start_loading(self) -> None:
         """Build the networks and load the data in the background; refine a UMAP alignment."""
@@ -272,6 +308,17 @@ class CompareWindow(AppWindow):
             self.compute_gaps()
         self._update_heat()
 
+    def set_heat_judge(self, name: str) -> None:
+        """Score the heatmap with another judge ("pixel" or "classifier")."""
+        if self.pair is None:
+            return
+        self.pair.set_gap_judge(name)
+        index = self.judge_combo.findData(name)
+        if index != self.judge_combo.currentIndex():
+            self.judge_combo.setCurrentIndex(index)
+        if self.heat_check.isChecked():
+            self.compute_gaps()
+
     def _on_range_changed(self, *_args) -> None:
         if self.heat_check.isChecked():
             self._gap_timer.start()
@@ -292,9 +339,44 @@ class CompareWindow(AppWindow):
         grids = [None, None] if pair is None else pair.gaps
         for canvas, grid in zip(self.canvases, grids, strict=True):
             canvas.set_heat(grid, levels, self.heat_check.isChecked())
-        self.heat_note.setText("" if levels is None else
-                               f" dark = plausible … bright = ≥ {levels[1]:.2f} RMS from every "
-                               "real image ")
+        shown = [g for g in grids if g is not None]
+        note = ""
+        if levels is not None and shown:
+            note = (f"Gap heatmap, {shown[0].judge} judge: dark = plausible … bright = "
+                    f"≥ {levels[1]:.2f} {shown[0].unit}")
+            if not all(g.all_inside for g in shown):
+                note += ("; hatched = outside the data's hull (the map's inverse only "
+                         "projects there: not scored, not in the colour scale)")
+        self.heat_note.setText(note.strip())
+        self.heat_note.setVisible(bool(note) and self.heat_check.isChecked())
+
+    # ---- manifold grid (2-D latents) ----------------------------------------------------------
+    def set_manifold(self, on: bool) -> None:
+        """Show or hide the decoded manifold grid behind the points (2-D pairs)."""
+        if self.manifold_check.isChecked() != on:
+            self.manifold_check.setChecked(on)  # re-enters through toggled
+            return
+        self._refresh_manifold()
+
+    def _refresh_manifold(self) -> None:
+        pair = self.pair
+        if pair is None:
+            return
+        if self.manifold_check.isChecked() and pair.is_latent_pair() and pair.ready():
+            pair.decode_manifold()  # emits manifold_changed
+        else:
+            self._update_manifold()
+
+    def _update_manifold(self) -> None:
+        grids = self.pair.manifold if self.pair is not None else [None, None]
+        on = self.manifold_check.isChecked()
+        for canvas, grid in zip(self.canvases, grids, strict=True):
+            canvas.set_manifold(grid, on)
+        rect = self.pair.manifold_rect if self.pair is not None else None
+        if on and rect is not None and not self._manifold_framed and grids[0] is not None:
+            # Frame the whole figure once per pair (the VAE's square reaches past its codes).
+            self._manifold_framed = True
+            self.canvases[0].set_frame(rect)
 
     # ---- decoded grid -----------------------------------------------------------------------
     def update_grids(self) -> None:
