@@ -73,7 +73,7 @@ def test_a_2d_pair_opens_with_the_manifold_grid_behind_the_points(qtbot, boxes,
             top_left = s.decoder.decode(s.latent_map.inverse(grid_centres(grid.rect, n)[:1]))[0]
             assert np.array_equal(grid.images[0, 0], top_left)
             assert canvas.manifold.isVisible()
-            assert canvas.manifold.zValue() < canvas.scatter.zValue()  # behind the points
+            assert canvas.manifold.zValue() < canvas.points.zValue()  # behind the points
             shown = canvas.manifold.image
             assert shown.shape == (n * 8, n * 8)
             assert np.array_equal(shown[::-1], grid.mosaic())  # drawn y-up
