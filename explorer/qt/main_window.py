@@ -35,6 +35,7 @@ class MainWindow(AppWindow):
         self.shown = ShownSessions()
         self.files = FileActions(self, lambda: self.workspace.active, lambda: self.canvas)
         self.train_dialog = None
+        self.sweep_dialog = None
         self.compare_window = None
         self._train_job = None
 
@@ -100,6 +101,8 @@ class MainWindow(AppWindow):
         self.act_pca = self.action("Show &PCA map", lambda: self.refit_map("pca"))
         self.act_compare = self.action("&Compare AE vs VAE", self.open_compare, None,
                                        "Open an AE and a VAE side by side on aligned maps")
+        self.act_sweep = self.action("β &sweep…", self.show_sweep_dialog, None,
+                                     "Train an AE and VAEs over β; plot reconstruction against gaps")
         self.act_delete = self.action("Delete arrow", self._delete_arrow,
                                       QKeySequence.StandardKey.Delete)
         QShortcut(QKeySequence(Qt.Key.Key_Backspace), self, self._delete_arrow)
@@ -151,6 +154,7 @@ class MainWindow(AppWindow):
             m.addAction(a)
         m.addSeparator()
         m.addAction(self.act_compare)
+        m.addAction(self.act_sweep)
         m = self.menuBar().addMenu("&Map")
         for a in self.tool_actions.values():
             m.addAction(a)
@@ -260,6 +264,19 @@ class MainWindow(AppWindow):
         self.train_dialog.show()
         self.train_dialog.raise_()
         return self.train_dialog
+
+    def show_sweep_dialog(self):
+        from explorer.session.sweep import sweep_defaults
+
+        from .sweep_dialog import SweepDialog
+
+        if self.sweep_dialog is None:
+            s = self.session
+            self.sweep_dialog = SweepDialog(self.jobs, sweep_defaults(
+                s.config if s else None, s.data_spec if s else ""), self)
+        self.sweep_dialog.show()
+        self.sweep_dialog.raise_()
+        return self.sweep_dialog
 
     def start_training(self, request) -> None:
         from explorer.session.training import train_task
