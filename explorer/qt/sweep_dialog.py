@@ -32,7 +32,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.analysis.sweep import beta_name, gap_series, rate_points, sweep_footer, sweep_table
+from explorer.core.analysis.sweep import (
+    beta_columns,
+    beta_name,
+    gap_series,
+    rate_points,
+    sweep_footer,
+    sweep_table,
+)
 from explorer.session.errors import readable_error
 from explorer.session.jobs import Job, Jobs
 from explorer.session.sweep import SweepRequest, sweep_task
@@ -99,6 +106,7 @@ class SweepDialog(QDialog):
         self.legend = self.gap_plot.addLegend(offset=(-8, 8), labelTextColor="w")
         for p in (self.rate_plot, self.gap_plot):
             p.showGrid(x=True, y=True, alpha=0.25)
+            p.getViewBox().setDefaultPadding(0.12)  # room for the β labels at the edges
             p.setMinimumSize(320, 240)
         self.table = QTableWidget(0, 0)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -246,14 +254,14 @@ class SweepDialog(QDialog):
                 line = pg.InfiniteLine(point.recon_mse, angle=90,
                                        pen=pg.mkPen("#9aa0a6", style=pg.QtCore.Qt.PenStyle.DashLine),
                                        label=f"{beta_name(point.beta)}: no rate",
-                                       labelOpts={"position": 0.92, "color": "#9aa0a6"})
+                                       labelOpts={"position": 0.5, "color": "#9aa0a6"})
                 p.addItem(line)
 
     def _draw_gaps(self, result: Any) -> None:
         p = self.gap_plot
         p.clear()
         self.legend.clear()
-        tops: dict[float, tuple[float, float]] = {}
+        top = 0.0
         for i, s in enumerate(gap_series(result)):
             colour = COLOURS[i % len(COLOURS)]
             x = np.array(s.x, dtype=float)
@@ -263,12 +271,11 @@ class SweepDialog(QDialog):
                                       pen=pg.mkPen(colour, width=1.2)))
             p.plot(x, y, pen=pg.mkPen(colour, width=1.2), symbol=SYMBOLS[i % len(SYMBOLS)],
                    symbolSize=8, symbolBrush=colour, symbolPen="w", name=s.label)
-            for b, xi, hi in zip(s.betas, x, high, strict=True):
-                tops[b] = (float(xi), max(float(hi), tops.get(b, (0.0, 0.0))[1]))
-        # Every measure of one model shares its x: one β label above each column.
-        for b, (xi, top) in tops.items():
-            label = pg.TextItem(f"β={b:g}", color="w", anchor=(0.5, 1.2))
-            label.setPos(xi, top)
+            top = max(top, float(high.max(initial=0.0)))
+        # Every measure of one model shares its x: one β label over each column.
+        for xi, text in beta_columns(result):
+            label = pg.TextItem(text, color="w", anchor=(0.5, 1.0))
+            label.setPos(xi, top * 1.08 + 1.0)
             p.addItem(label)
 
     # ---- saving ------------------------------------------------------------------------

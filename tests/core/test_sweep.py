@@ -15,6 +15,7 @@ from explorer.core.analysis.metrics import CompareResult, MetricSettings, ModelM
 from explorer.core.analysis.sweep import (
     SweepPoint,
     SweepResult,
+    beta_columns,
     format_sweep_table,
     gap_measures,
     gap_series,
@@ -28,6 +29,18 @@ from explorer.core.progress import Cancelled, drain
 from models.config import ModelConfig
 
 TINY = MetricSettings(n_prior=200, n_pairs=10, n_path=50)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_torch_thread():
+    """On a shared, loaded 2-core machine two intra-op threads train 15-60x slower than one
+    (measured: 2 epochs of a small MLP on digits 10-37 s against 0.6 s)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 def test_parse_betas_reads_a_comma_list():
@@ -116,6 +129,15 @@ def test_series_table_and_rate_points_of_a_constructed_sweep():
     md = format_sweep_table(r, markdown=True)
     assert md.splitlines()[0].startswith("| β | kind |")
     assert len(gap_series(_fake_result(with_between=False))) == 2
+
+
+def test_beta_columns_share_a_label_when_errors_coincide():
+    r = _fake_result(with_between=False)
+    assert beta_columns(r) == [(0.02, "β=0"), (0.03, "β=1"), (0.05, "β=4")]
+    r.points[1].metrics.recon_mse = 0.0201  # β=1 as good as the AE: one column, one label
+    cols = beta_columns(r)
+    assert [label for _, label in cols] == ["β=0, 1", "β=4"]
+    assert cols[0][0] == pytest.approx(0.02005)
 
 
 def test_plot_is_a_png_with_content():

@@ -14,6 +14,18 @@ TINY = ["--data", "digits", "--beta", "0,1", "--epochs", "2", "--latent-dim", "4
         "--arch", "mlp", "--hidden", "32", "--samples", "200", "--device", "cpu", "--quiet"]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _one_torch_thread():
+    """On a shared, loaded 2-core machine two intra-op threads train 15-60x slower than one
+    (measured: 2 epochs of a small MLP on digits 10-37 s against 0.6 s)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def _png_ok(path) -> None:
     from PIL import Image
 

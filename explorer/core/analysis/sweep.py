@@ -110,11 +110,11 @@ def gap_measures(m: ModelMetrics, judges: Sequence[str] | None = None
             return
         for judge, v in by_judge.items():
             if (judges is None or judge in judges) and isinstance(v, dict) and "fraction" in v:
+                f = float(v["fraction"])
                 out[f"{prefix}.{key}.{judge}"] = {
                     "label": label + ("" if judge == "pixel" else f" ({judge} judge)"),
-                    "judge": judge, "fraction": float(v["fraction"]),
-                    "low": float(v.get("low", v["fraction"])),
-                    "high": float(v.get("high", v["fraction"]))}
+                    "judge": judge, "fraction": f, "low": float(v.get("low", f)),
+                    "high": float(v.get("high", f))}
 
     for sampler, label in HOLE_SAMPLERS.items():
         add("holes", sampler, label, m.holes.get(sampler))
@@ -289,6 +289,24 @@ def gap_series(result: SweepResult, judge: str = "pixel") -> list[GapSeries]:
             x=tuple(r[1] for r in rows), y=tuple(r[2]["fraction"] for r in rows),
             low=tuple(r[2]["low"] for r in rows), high=tuple(r[2]["high"] for r in rows)))
     return series
+
+
+def beta_columns(result: SweepResult, tolerance: float = 0.03) -> list[tuple[float, str]]:
+    """(x, label) of each model's column in the plots (x = recon MSE): models whose errors
+    lie within `tolerance` of the x range of each other share one label, 'β=0, 0.25', so
+    labels never overprint."""
+    pts = sorted(((p.recon_mse, p.beta) for p in result.points), key=lambda t: t[0])
+    if not pts:
+        return []
+    span = (pts[-1][0] - pts[0][0]) or 1.0
+    groups: list[list[tuple[float, float]]] = [[pts[0]]]
+    for x, b in pts[1:]:
+        if x - groups[-1][-1][0] <= tolerance * span:
+            groups[-1].append((x, b))
+        else:
+            groups.append([(x, b)])
+    return [(sum(x for x, _ in g) / len(g), "β=" + ", ".join(f"{b:g}" for _, b in g))
+            for g in groups]
 
 
 def rate_points(result: SweepResult) -> list[tuple[float, float, float]]:

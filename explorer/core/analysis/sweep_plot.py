@@ -12,7 +12,13 @@ import io
 import os
 from typing import Any
 
-from explorer.core.analysis.sweep import SweepResult, beta_name, gap_series, rate_points
+from explorer.core.analysis.sweep import (
+    SweepResult,
+    beta_columns,
+    beta_name,
+    gap_series,
+    rate_points,
+)
 
 # Colour-blind-safe (Tableau 10), one per gap measure, in order.
 COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948",
@@ -56,9 +62,10 @@ def _draw_rate(ax: Any, result: SweepResult) -> None:
     for p in result.points:
         if p.kl is None:
             ax.axvline(p.recon_mse, color="gray", ls="--", lw=1)
-            ax.annotate(f"{beta_name(p.beta)}: no rate", (p.recon_mse, 1.0),
-                        xycoords=("data", "axes fraction"), xytext=(3, -12),
-                        textcoords="offset points", fontsize=8, color="gray")
+            ax.annotate(f"{beta_name(p.beta)}: no rate", (p.recon_mse, 0.5),
+                        xycoords=("data", "axes fraction"), xytext=(-3, 0),
+                        textcoords="offset points", fontsize=8, color="gray", rotation=90,
+                        ha="right", va="center")
     ax.set_xlabel("distortion: held-out reconstruction MSE")
     ax.set_ylabel("rate: held-out KL (nats per image)")
     ax.set_ylim(bottom=0)
@@ -78,8 +85,8 @@ def _draw_gaps(ax: Any, result: SweepResult, judge: str) -> None:
         ax.text(0.5, 0.5, "no gap measures", ha="center", va="center", transform=ax.transAxes)
     # Every measure of one model shares its x: label each model's column by β on top.
     top = ax.secondary_xaxis("top")
-    top.set_xticks([p.recon_mse for p in result.points],
-                   labels=[f"β={p.beta:g}" for p in result.points], fontsize=8)
+    columns = beta_columns(result)
+    top.set_xticks([x for x, _ in columns], labels=[label for _, label in columns], fontsize=8)
     for p in result.points:
         ax.axvline(p.recon_mse, color="gray", lw=0.6, alpha=0.35, zorder=0)
     ax.set_xlabel("held-out reconstruction MSE")
