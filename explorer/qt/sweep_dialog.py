@@ -261,7 +261,6 @@ class SweepDialog(QDialog):
         p = self.gap_plot
         p.clear()
         self.legend.clear()
-        top = 0.0
         for i, s in enumerate(gap_series(result)):
             colour = COLOURS[i % len(COLOURS)]
             x = np.array(s.x, dtype=float)
@@ -271,11 +270,10 @@ class SweepDialog(QDialog):
                                       pen=pg.mkPen(colour, width=1.2)))
             p.plot(x, y, pen=pg.mkPen(colour, width=1.2), symbol=SYMBOLS[i % len(SYMBOLS)],
                    symbolSize=8, symbolBrush=colour, symbolPen="w", name=s.label)
-            top = max(top, float(high.max(initial=0.0)))
         # Every measure of one model shares its x: one β label over each column.
-        for xi, text in beta_columns(result):
-            label = pg.TextItem(text, color="w", anchor=(0.5, 1.0))
-            label.setPos(xi, top * 1.08 + 1.0)
+        for column in beta_columns(result):
+            label = pg.TextItem(column.label, color="w", anchor=(0.5, 1.1))
+            label.setPos(column.x, 100 * column.top)
             p.addItem(label)
 
     # ---- saving ------------------------------------------------------------------------

@@ -133,11 +133,13 @@ def test_series_table_and_rate_points_of_a_constructed_sweep():
 
 def test_beta_columns_share_a_label_when_errors_coincide():
     r = _fake_result(with_between=False)
-    assert beta_columns(r) == [(0.02, "β=0"), (0.03, "β=1"), (0.05, "β=4")]
+    cols = beta_columns(r)
+    assert [(c.x, c.label) for c in cols] == [(0.02, "β=0"), (0.03, "β=1"), (0.05, "β=4")]
+    assert cols[0].top == pytest.approx(0.53)  # the AE's highest interval end
     r.points[1].metrics.recon_mse = 0.0201  # β=1 as good as the AE: one column, one label
     cols = beta_columns(r)
-    assert [label for _, label in cols] == ["β=0, 1", "β=4"]
-    assert cols[0][0] == pytest.approx(0.02005)
+    assert [c.label for c in cols] == ["β=0, 1", "β=4"] and cols[0].betas == (0.0, 1.0)
+    assert cols[0].x == pytest.approx(0.02005)
 
 
 def test_plot_is_a_png_with_content():

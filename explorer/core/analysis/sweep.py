@@ -291,22 +291,39 @@ def gap_series(result: SweepResult, judge: str = "pixel") -> list[GapSeries]:
     return series
 
 
-def beta_columns(result: SweepResult, tolerance: float = 0.03) -> list[tuple[float, str]]:
-    """(x, label) of each model's column in the plots (x = recon MSE): models whose errors
-    lie within `tolerance` of the x range of each other share one label, 'β=0, 0.25', so
-    labels never overprint."""
-    pts = sorted(((p.recon_mse, p.beta) for p in result.points), key=lambda t: t[0])
+@dataclass(frozen=True)
+class BetaColumn:
+    """Where the plots label models by β: at `x` (recon MSE), above `top` (the highest
+    interval end of their gap measures, a fraction), with `label` ('β=0, 0.25')."""
+
+    x: float
+    label: str
+    top: float
+    betas: tuple[float, ...]
+
+
+def beta_columns(result: SweepResult, tolerance: float = 0.08,
+                 judge: str = "pixel") -> list[BetaColumn]:
+    """One column per model, in order of recon MSE; models whose errors lie within
+    `tolerance` of the x range of each other share one column and one label, so labels
+    never overprint."""
+    pts = sorted(result.points, key=lambda p: p.recon_mse)
     if not pts:
         return []
-    span = (pts[-1][0] - pts[0][0]) or 1.0
-    groups: list[list[tuple[float, float]]] = [[pts[0]]]
-    for x, b in pts[1:]:
-        if x - groups[-1][-1][0] <= tolerance * span:
-            groups[-1].append((x, b))
+    span = (pts[-1].recon_mse - pts[0].recon_mse) or 1.0
+    groups: list[list[SweepPoint]] = [[pts[0]]]
+    for p in pts[1:]:
+        if p.recon_mse - groups[-1][-1].recon_mse <= tolerance * span:
+            groups[-1].append(p)
         else:
-            groups.append([(x, b)])
-    return [(sum(x for x, _ in g) / len(g), "β=" + ", ".join(f"{b:g}" for _, b in g))
-            for g in groups]
+            groups.append([p])
+    out = []
+    for g in groups:
+        highs = [v["high"] for p in g for v in p.gaps([judge]).values()]
+        out.append(BetaColumn(x=sum(p.recon_mse for p in g) / len(g),
+                              label="β=" + ", ".join(f"{p.beta:g}" for p in g),
+                              top=max(highs, default=0.0), betas=tuple(p.beta for p in g)))
+    return out
 
 
 def rate_points(result: SweepResult) -> list[tuple[float, float, float]]:

@@ -86,7 +86,7 @@ def _draw_gaps(ax: Any, result: SweepResult, judge: str) -> None:
     # Every measure of one model shares its x: label each model's column by β on top.
     top = ax.secondary_xaxis("top")
     columns = beta_columns(result)
-    top.set_xticks([x for x, _ in columns], labels=[label for _, label in columns], fontsize=8)
+    top.set_xticks([c.x for c in columns], labels=[c.label for c in columns], fontsize=8)
     for p in result.points:
         ax.axvline(p.recon_mse, color="gray", lw=0.6, alpha=0.35, zorder=0)
     ax.set_xlabel("held-out reconstruction MSE")
