@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from explorer.core.analysis.sweep import (
     beta_columns,
     beta_name,
+    dodge_offsets,
     gap_series,
     rate_points,
     sweep_footer,
@@ -261,9 +262,11 @@ class SweepDialog(QDialog):
         p = self.gap_plot
         p.clear()
         self.legend.clear()
-        for i, s in enumerate(gap_series(result)):
+        series = gap_series(result)
+        offsets = dodge_offsets(result, len(series))
+        for i, s in enumerate(series):
             colour = COLOURS[i % len(COLOURS)]
-            x = np.array(s.x, dtype=float)
+            x = np.array(s.x, dtype=float) + offsets[i]
             y = 100 * np.array(s.y, dtype=float)
             low, high = 100 * np.array(s.low), 100 * np.array(s.high)
             p.addItem(pg.ErrorBarItem(x=x, y=y, top=high - y, bottom=y - low, beam=0.0,

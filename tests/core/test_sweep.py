@@ -16,6 +16,7 @@ from explorer.core.analysis.sweep import (
     SweepPoint,
     SweepResult,
     beta_columns,
+    dodge_offsets,
     format_sweep_table,
     gap_measures,
     gap_series,
@@ -140,6 +141,12 @@ def test_beta_columns_share_a_label_when_errors_coincide():
     cols = beta_columns(r)
     assert [c.label for c in cols] == ["β=0, 1", "β=4"] and cols[0].betas == (0.0, 1.0)
     assert cols[0].x == pytest.approx(0.02005)
+
+
+def test_dodge_offsets_are_centred_and_spaced_by_the_x_range():
+    r = _fake_result(with_between=False)  # recon MSE 0.02 .. 0.05
+    assert dodge_offsets(r, 3, width=0.1) == pytest.approx([-0.003, 0.0, 0.003])
+    assert dodge_offsets(r, 1) == [0.0]
 
 
 def test_plot_is_a_png_with_content():

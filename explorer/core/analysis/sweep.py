@@ -291,6 +291,16 @@ def gap_series(result: SweepResult, judge: str = "pixel") -> list[GapSeries]:
     return series
 
 
+def dodge_offsets(result: SweepResult, n_series: int, width: float = 0.012) -> list[float]:
+    """x offsets that set the series of one column side by side (a `width` fraction of the
+    x range apart), so measures with equal values, such as the AE's own prior and its
+    fitted Gaussian (the same sampler), stay visible."""
+    xs = [p.recon_mse for p in result.points]
+    span = (max(xs) - min(xs)) if xs else 0.0
+    step = width * (span or (abs(xs[0]) if xs else 0.0) or 1.0)
+    return [(i - (n_series - 1) / 2) * step for i in range(n_series)]
+
+
 @dataclass(frozen=True)
 class BetaColumn:
     """Where the plots label models by β: at `x` (recon MSE), above `top` (the highest
@@ -320,8 +330,9 @@ def beta_columns(result: SweepResult, tolerance: float = 0.08,
     out = []
     for g in groups:
         highs = [v["high"] for p in g for v in p.gaps([judge]).values()]
+        betas = sorted(p.beta for p in g)
         out.append(BetaColumn(x=sum(p.recon_mse for p in g) / len(g),
-                              label="β=" + ", ".join(f"{p.beta:g}" for p in g),
+                              label="β=" + ", ".join(f"{b:g}" for b in betas),
                               top=max(highs, default=0.0), betas=tuple(p.beta for p in g)))
     return out
 

@@ -16,6 +16,7 @@ from explorer.core.analysis.sweep import (
     SweepResult,
     beta_columns,
     beta_name,
+    dodge_offsets,
     gap_series,
     rate_points,
 )
@@ -75,11 +76,13 @@ def _draw_rate(ax: Any, result: SweepResult) -> None:
 
 def _draw_gaps(ax: Any, result: SweepResult, judge: str) -> None:
     series = gap_series(result, judge)
+    offsets = dodge_offsets(result, len(series))
     for i, s in enumerate(series):
+        x = [xi + offsets[i] for xi in s.x]
         y = [100 * v for v in s.y]
         err = [[100 * (v - lo) for v, lo in zip(s.y, s.low, strict=True)],
                [100 * (hi - v) for v, hi in zip(s.y, s.high, strict=True)]]
-        ax.errorbar(s.x, y, yerr=err, fmt="-" + MARKERS[i % len(MARKERS)],
+        ax.errorbar(x, y, yerr=err, fmt="-" + MARKERS[i % len(MARKERS)],
                     color=COLOURS[i % len(COLOURS)], lw=1.1, ms=5, capsize=3, label=s.label)
     if not series:
         ax.text(0.5, 0.5, "no gap measures", ha="center", va="center", transform=ax.transAxes)
