@@ -69,3 +69,22 @@ def test_bad_betas_say_why_and_start_nothing(window, qtbot, boxes):
         assert dlg.status.text().startswith("Cannot run:")
         assert not dlg.running and not window.jobs.running("sweep")
     dlg.close()
+
+
+def test_cancel_stops_the_sweep_and_the_dialog_can_run_again(window, qtbot, boxes,
+                                                              one_torch_thread):
+    dlg = window.show_sweep_dialog()
+    dlg.data_spec.setCurrentText("digits")
+    dlg.betas.setText("0, 1")
+    dlg.epochs.setValue(500)
+    dlg.device = "cpu"
+    dlg.run()
+    assert dlg.running
+    qtbot.waitUntil(lambda: dlg.progress.value() > 0 or "epoch" in dlg.status.text(),
+                    timeout=120_000)
+    qtbot.mouseClick(dlg.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dlg.running, timeout=120_000)
+    assert dlg.status.text().startswith("Sweep cancelled") and dlg.result is None
+    assert dlg.run_button.isEnabled() and not dlg.cancel_button.isEnabled()
+    assert not window.jobs.running("sweep")
+    dlg.close()
