@@ -33,8 +33,12 @@ def render_sweep_png(result: SweepResult, *, dpi: int = 110, judge: str = "pixel
 
     fig = Figure(figsize=(11.5, 4.6), dpi=dpi, layout="constrained")
     ax_rate, ax_gap = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.45]})
+    from matplotlib.ticker import MaxNLocator
+
     _draw_rate(ax_rate, result)
     _draw_gaps(ax_gap, result, judge)
+    for ax in (ax_rate, ax_gap):  # error values have many digits: few ticks stay legible
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     fig.suptitle(f"β sweep on {result.data_spec}: {result.arch}, latent {result.latent_dim}, "
                  f"{result.epochs} epochs, seed {result.seed}", fontsize=11)
     buf = io.BytesIO()
