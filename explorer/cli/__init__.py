@@ -17,7 +17,7 @@ from .common import EXIT_INTERRUPTED, EXIT_USAGE, UserError, user_errors
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a closed pipe
 
 # Command modules, in the order their commands appear in --help.
-_COMMAND_MODULES = ("train", "data", "map", "apps", "compare", "codes", "export")
+_COMMAND_MODULES = ("train", "data", "map", "apps", "compare", "codes", "sweep", "export")
 
 
 _GUI_USAGE = """\
@@ -107,7 +107,7 @@ def _discard_stdout() -> None:
 def _known_commands() -> set[str]:
     return {"train", "info", "data", "project", "decode", "interpolate", "compare", "train-pair",
             "traverse", "denoise", "inpaint", "anomalies", "retrieve", "export",
-            "compress", "probe"}
+            "compress", "probe", "sweep"}
 
 
 def _run_gui(argv: list[str]) -> int:

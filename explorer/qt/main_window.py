@@ -35,6 +35,7 @@ class MainWindow(AppWindow):
         self.shown = ShownSessions()
         self.files = FileActions(self, lambda: self.workspace.active, lambda: self.canvas)
         self.train_dialog = None
+        self.sweep_dialog = None
         self.compare_window = None
         self._train_job = None
 
@@ -103,6 +104,8 @@ class MainWindow(AppWindow):
         self.act_compare_2d = self.action("Open the &2-D digits pair", self.open_latent2_pair,
                                           None, "The bundled AE and VAE with a 2-D latent: "
                                           "the decoded manifold grid over the latent square")
+        self.act_sweep = self.action("β &sweep…", self.show_sweep_dialog, None,
+                                     "Train an AE and VAEs over β; plot reconstruction against gaps")
         self.act_delete = self.action("Delete arrow", self._delete_arrow,
                                       QKeySequence.StandardKey.Delete)
         QShortcut(QKeySequence(Qt.Key.Key_Backspace), self, self._delete_arrow)
@@ -155,6 +158,7 @@ class MainWindow(AppWindow):
         m.addSeparator()
         m.addAction(self.act_compare)
         m.addAction(self.act_compare_2d)
+        m.addAction(self.act_sweep)
         m = self.menuBar().addMenu("&Map")
         for a in self.tool_actions.values():
             m.addAction(a)
@@ -264,6 +268,19 @@ class MainWindow(AppWindow):
         self.train_dialog.show()
         self.train_dialog.raise_()
         return self.train_dialog
+
+    def show_sweep_dialog(self):
+        from explorer.session.sweep import sweep_defaults
+
+        from .sweep_dialog import SweepDialog
+
+        if self.sweep_dialog is None:
+            s = self.session
+            self.sweep_dialog = SweepDialog(self.jobs, sweep_defaults(
+                s.config if s else None, s.data_spec if s else ""), self)
+        self.sweep_dialog.show()
+        self.sweep_dialog.raise_()
+        return self.sweep_dialog
 
     def start_training(self, request) -> None:
         from explorer.session.training import train_task

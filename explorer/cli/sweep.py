@@ -1,0 +1,126 @@
+"""`latent-atlas sweep`: train the AE/VAE family over β with one seed and plot the
+rate–distortion trade-off against the gap measures (explorer.core.analysis.sweep)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from .common import EXIT_INTERRUPTED, UserError, check_output
+from .compare import _drain, _json_safe, _positive
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sweep",
+                       help="train an AE (β = 0) and VAEs over several β with one seed; plot "
+                            "reconstruction error against the gap measures (PNG) and print "
+                            "a table")
+    p.add_argument("--data", default="digits", help="data spec, e.g. digits, shapes, mnist:DIR")
+    p.add_argument("--beta", default="0,0.25,1,4", metavar="B,B,...",
+                   help="comma-separated KL weights; 0 trains the plain AE (default 0,0.25,1,4)")
+    p.add_argument("--arch", default="conv", choices=["mlp", "conv"])
+    p.add_argument("--latent-dim", type=int, default=8)
+    p.add_argument("--hidden", default=None,
+                   help="comma-separated widths (mlp) or conv channels, e.g. 32,64")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of every model and of the measurement (default 0)")
+    p.add_argument("--limit", type=int, default=None, help="use at most N images")
+    p.add_argument("--samples", type=int, default=2000,
+                   help="samples per sampler for the hole fractions (default 2000)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    p.add_argument("--out", default="sweep.png", metavar="PNG",
+                   help="where to write the plot (default sweep.png)")
+    p.add_argument("--save-models", default=None, metavar="DIR",
+                   help="also save each model as DIR/beta_<β>_<kind>.safetensors")
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    p.add_argument("--markdown", action="store_true", help="print the table as markdown")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=run_sweep_command)
+
+
+def model_file_name(beta: float, kind: str) -> str:
+    return f"beta_{beta:g}_{kind}.safetensors"
+
+
+def run_sweep_command(args: argparse.Namespace) -> int:
+    from explorer.core.analysis.metrics import MAX_PRIOR
+    from explorer.core.analysis.sweep import parse_betas
+
+    try:
+        betas = parse_betas(args.beta)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    for flag, v in (("--epochs", args.epochs), ("--latent-dim", args.latent_dim),
+                    ("--limit", args.limit), ("--samples", args.samples)):
+        _positive(flag, v)
+    if args.samples > MAX_PRIOR:
+        raise UserError(f"--samples must be at most {MAX_PRIOR:,}, not {args.samples:,}")
+    if args.seed < 0:
+        raise UserError(f"--seed must be >= 0, not {args.seed}")
+    out = check_output(args.out, (".png",))
+    model_outs: dict[float, Path] = {}
+    if args.save_models:
+        folder = Path(args.save_models)
+        if folder.exists() and not folder.is_dir():
+            raise UserError(f"--save-models must be a folder, and {folder} is a file")
+        folder.mkdir(parents=True, exist_ok=True)
+        for b in betas:
+            model_outs[b] = check_output(folder / model_file_name(b, "ae" if b == 0 else "vae"),
+                                         (".safetensors",), flag="--save-models")
+
+    from explorer.core.data import load_data
+    from explorer.core.training import make_config
+
+    from .train import parse_hidden
+
+    data = load_data(args.data, limit=args.limit)
+    cfg = make_config(data, kind="vae", arch=args.arch, latent_dim=args.latent_dim,
+                      hidden=parse_hidden(args.hidden), epochs=args.epochs,
+                      batch_size=args.batch_size, lr=args.lr, seed=args.seed)
+    from explorer.core.analysis.metrics import MetricSettings
+    from explorer.core.analysis.sweep import format_sweep_table, run_sweep
+    from explorer.core.analysis.sweep_plot import save_sweep_plot
+    from explorer.core.progress import Cancelled
+
+    if not args.quiet:
+        print(f"Sweeping β = {', '.join(f'{b:g}' for b in betas)} ({cfg.arch}, latent "
+              f"{cfg.latent_dim}, {cfg.epochs} epochs, seed {cfg.seed}) on {data.spec}: "
+              f"{len(data)} images", file=sys.stderr)
+    settings = MetricSettings(seed=args.seed, n_prior=args.samples)
+    cancel = threading.Event()
+    # Ctrl-C asks the trainer to stop at its next batch instead of tearing the generator.
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
+    try:
+        result = _drain(run_sweep(cfg, data, betas, settings=settings, device=args.device,
+                                  cancel=cancel), args.quiet)
+    except Cancelled:
+        print("latent-atlas: sweep interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+    save_sweep_plot(result, out)
+    print(f"Saved the plot to {out}", file=sys.stderr)
+    if model_outs:
+        from models.checkpoint import save_model
+
+        for p in result.points:
+            save_model(model_outs[p.beta], p.model, data_spec=data.spec,
+                       label_names=data.label_names, history=p.history)
+        print(f"Saved {len(model_outs)} models in {args.save_models}", file=sys.stderr)
+    if args.json:
+        doc = result.to_dict()
+        doc["plot"] = str(out)
+        if model_outs:
+            doc["files"] = {f"{b:g}": str(path) for b, path in model_outs.items()}
+        print(json.dumps(_json_safe(doc), indent=2))
+    else:
+        print(format_sweep_table(result, markdown=args.markdown))
+    return 0

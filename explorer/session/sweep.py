@@ -1,0 +1,76 @@
+"""The β sweep from the windows, as a plain generator (no Qt): what the dialog asks, its
+defaults from the active model, and the task a job runs (explorer.core.analysis.sweep)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from explorer.core.analysis.sweep import check_betas, parse_betas
+from explorer.core.progress import check_cancel
+from models.config import Arch
+
+from .loading import Stage
+
+DEFAULT_BETAS = (0.0, 0.25, 1.0, 4.0)
+
+
+@dataclass(frozen=True)
+class SweepRequest:
+    """Everything the sweep dialog collects."""
+
+    data_spec: str = "digits"
+    betas: tuple[float, ...] = DEFAULT_BETAS
+    arch: Arch = "conv"
+    latent_dim: int = 8
+    epochs: int = 10
+    seed: int = 0
+    n_prior: int = 2000
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "betas", check_betas(self.betas))
+        if not self.data_spec.strip():
+            raise ValueError("name the data to train on, e.g. digits")
+        if self.arch not in ("mlp", "conv"):
+            raise ValueError(f"the architecture must be mlp or conv, not {self.arch!r}")
+        if min(self.latent_dim, self.epochs, self.n_prior) < 1 or self.seed < 0:
+            raise ValueError("latent size, epochs and samples must be >= 1 and the seed >= 0")
+
+    @staticmethod
+    def parse_betas(text: str) -> tuple[float, ...]:
+        return parse_betas(text)
+
+
+def sweep_defaults(config: dict[str, Any] | None, data_spec: str = "") -> SweepRequest:
+    """The dialog's first values: the active model's data, architecture, latent size and
+    epochs when there is one, else a small digits sweep."""
+    cfg = config or {}
+
+    def whole(key: str, default: int) -> int:
+        v = cfg.get(key)
+        return v if isinstance(v, int) and not isinstance(v, bool) and v >= 1 else default
+
+    arch: Arch = "mlp" if cfg.get("arch") == "mlp" else "conv"
+    return SweepRequest(data_spec=data_spec or "digits", arch=arch,
+                        latent_dim=whole("latent_dim", 8), epochs=whole("epochs", 10),
+                        seed=max(0, int(cfg.get("seed", 0))) if isinstance(cfg.get("seed"), int)
+                        else 0)
+
+
+def sweep_task(req: SweepRequest, cancel: Any):
+    """Load the data, then train and measure the sweep (yields progress, returns the
+    SweepResult)."""
+    yield Stage("stage", f"loading data '{req.data_spec}'…")
+    from explorer.core.analysis.metrics import MetricSettings
+    from explorer.core.analysis.sweep import run_sweep
+    from explorer.core.data import load_data
+    from explorer.core.training import make_config
+
+    data = load_data(req.data_spec)
+    check_cancel(cancel, "sweep")
+    cfg = make_config(data, kind="vae", arch=req.arch, latent_dim=req.latent_dim,
+                      epochs=req.epochs, seed=req.seed)
+    return (yield from run_sweep(cfg, data, req.betas,
+                                 settings=MetricSettings(seed=req.seed, n_prior=req.n_prior),
+                                 device=req.device, cancel=cancel))
