@@ -470,8 +470,8 @@ def compare_over_seeds(models: dict[str, Any], data: Any, settings: MetricSettin
                        ) -> Generator[MetricsProgress, None, CompareResult]:
     """`compare_models` repeated with each sampling seed (the models stay the same).
 
-    Returns the first seed's result, in which every fraction also carries "per_seed" (one
-    fraction per seed), "mean" and "sd" (sample standard deviation; 0 for one seed), and
+    Returns the first seed's result; with several seeds every fraction also carries
+    "per_seed" (one fraction per seed), "mean" and "sd" (sample standard deviation), and
     the scalar metrics' per-seed values sit in `extras["per_seed"]`.
     """
     from dataclasses import replace
@@ -494,6 +494,8 @@ def compare_over_seeds(models: dict[str, Any], data: Any, settings: MetricSettin
         except StopIteration as stop:
             results.append(stop.value)
     first = results[0]
+    if len(results) == 1:  # one seed: the plain result, no spread to report
+        return first
     for j, m in enumerate(first.models):
         runs = [r.models[j] for r in results]
         for group in ("holes", "between"):
