@@ -127,3 +127,14 @@ def test_classifier_judge_hook_and_unknown_judges_say_what_to_do():
         make_judge("classifier", real, None)
     with pytest.raises(ValueError, match="unknown judge"):
         make_judge("vibes", real)
+
+
+def test_classifier_heatmap_judge_scores_noise_worse_than_digits():
+    from explorer.core.data import load_data
+
+    data = load_data("digits", limit=500)
+    judge = make_judge("classifier", data.images, data.labels)
+    assert judge.name == "classifier" and "probability" in judge.unit
+    real = judge(data.images[:100].astype(np.float32) / 255.0)
+    noise = judge(np.random.default_rng(0).uniform(0, 1, (100, 1, 8, 8)).astype(np.float32))
+    assert np.all((real >= 0) & (real <= 1)) and np.median(noise) > np.median(real) + 0.3

@@ -18,7 +18,7 @@ as itself has an exact inverse, so all of its cells are.
 Judges. A judge is any callable float images N x C x H x W in [0, 1] -> float scores (N,),
 higher meaning *less plausible*. `pixel` is the RMS distance to the nearest real image
 (`explorer.core.analysis.gaps`). `classifier` is the lead's classifier judge
-(`explorer.core.analysis.judges`), reached through the hook `classifier_judge` below.
+(`explorer.core.analysis.judges`), through `classifier_judge` below.
 """
 
 from __future__ import annotations
@@ -60,30 +60,15 @@ class PixelJudge:
 
 
 def classifier_judge(images: np.ndarray, labels: np.ndarray | None) -> Judge:
-    """HOOK for the classifier judge of issue 11 (built in `explorer.core.analysis.judges`).
-
-    Contract: `explorer.core.analysis.judges.heatmap_judge(images_uint8, labels)` returns a
-    callable float images N x C x H x W in [0, 1] -> scores (N,), higher = less plausible
-    (for example 1 - max class probability), with `name = "classifier"` and a short
-    `unit` string for the legend. Until it exists this raises a readable ValueError.
-    """
+    """The classifier judge of `explorer.core.analysis.judges` as a heatmap score:
+    1 - max class probability (higher = less plausible). Trained on the data's training
+    split (cached per data set), so the first heatmap on new data takes a little longer."""
     if labels is None:
         raise ValueError("the classifier judge needs labelled data; these images have no "
                          "labels (use the pixel judge)")
-    import importlib
+    from explorer.core.analysis.judges import heatmap_judge
 
-    try:
-        judges = importlib.import_module("explorer.core.analysis.judges")
-    except ModuleNotFoundError as exc:
-        if exc.name != "explorer.core.analysis.judges":
-            raise
-        judges = None
-    factory = getattr(judges, "heatmap_judge", None)
-    if factory is None:
-        raise ValueError("the classifier judge is not available in this build yet; "
-                         "use the pixel judge")
-    judge: Judge = factory(images, labels)
-    return judge
+    return heatmap_judge(images, labels)
 
 
 def make_judge(name: str, images: np.ndarray, labels: np.ndarray | None = None) -> Judge:

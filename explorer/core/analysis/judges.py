@@ -193,3 +193,32 @@ def classifier_judge(images: np.ndarray, labels: np.ndarray | None, train_idx: n
 def pixel_scores(index: Any) -> Callable[[np.ndarray], np.ndarray]:
     """The pixel judge as a score function (higher is worse): nearest-real RMS distance."""
     return lambda images: index.nearest(images)[0].astype(np.float64)
+
+
+class HeatmapJudge:
+    """The classifier judge as a heatmap score function: images -> 1 - max probability."""
+
+    name = "classifier"
+    unit = "1 − max class probability"
+
+    def __init__(self, judge: ClassifierJudge) -> None:
+        self.judge = judge
+
+    def __call__(self, images: np.ndarray) -> np.ndarray:
+        return self.judge.scores(images)
+
+
+def heatmap_judge(images: np.ndarray, labels: np.ndarray, seed: int = 0,
+                  val_fraction: float = 0.1) -> HeatmapJudge:
+    """The classifier judge for a heatmap of `images`: trained (or loaded from the cache)
+    on the split a model trained with `seed` would use, so it is the same network the
+    compare metrics use for such models."""
+    from models.progress import drain
+    from models.trainer import split_indices
+
+    train_idx, held_out = split_indices(len(images), val_fraction, seed)
+    judge = drain(classifier_judge(images, labels, np.asarray(train_idx), np.asarray(held_out)))
+    if judge is None:
+        raise ValueError("the classifier judge needs at least two labelled classes; use the "
+                         "pixel judge")
+    return HeatmapJudge(judge)
