@@ -10,7 +10,6 @@ from pathlib import Path
 
 from .common import UserError, check_output
 
-NOISE_CHOICES = ["gaussian", "masking", "salt-and-pepper"]
 # argparse reads "-1.5,2" or "-5,-5,3,3" as an unknown option; these parsers have no option
 # starting with "-<digit>", so such words are values (positions, rectangles).
 _NEGATIVE = re.compile(r"^-\.?\d")
@@ -23,8 +22,9 @@ def _common(p: argparse.ArgumentParser, out_required: bool) -> None:
     p.add_argument("--scale", type=int, default=4, help="enlarge pixels N times (default 4)")
 
 
-def _source(p: argparse.ArgumentParser, *, xy: bool = False, image: bool = True) -> None:
-    g = p.add_mutually_exclusive_group(required=True)
+def _source(p: argparse.ArgumentParser, *, xy: bool = False, image: bool = True,
+            required: bool = True) -> None:
+    g = p.add_mutually_exclusive_group(required=required)
     g.add_argument("--index", type=int, metavar="I", help="a sample of the data set")
     if image:
         g.add_argument("--image", metavar="PATH", help="your own picture (PNG, JPEG, ...)")
@@ -47,15 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run_traverse)
     p._negative_number_matcher = _NEGATIVE  # --xy -1.5,2 is a value
 
-    p = sub.add_parser("denoise", help="corrupt a sample, reconstruct it, print the error numbers")
-    _common(p, True)
-    _source(p)
-    p.add_argument("--noise", default="gaussian", choices=NOISE_CHOICES)
-    p.add_argument("--level", type=float, required=True,
-                   help="Gaussian sigma (0..1 pixel scale) or fraction of pixels hit")
-    p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
-    p.add_argument("--label", type=int, default=None, help="conditional VAE: class of --image")
-    p.set_defaults(handler=run_denoise)
+    from . import denoise
+
+    denoise.register(sub, _common, _source)
 
     p = sub.add_parser("inpaint", help="erase a rectangle (or a mask picture) and let the model fill it")
     _common(p, True)
@@ -209,23 +203,6 @@ def run_traverse(args: argparse.Namespace) -> int:
         kl = f"  KL {t.kl[dim]:.3f}" if t.kl is not None else ""
         print(f"  row {row}: z{dim}  sigma {t.sigma[dim]:.3f}{kl}")
     _write(out, t.rows, args.scale)
-    return 0
-
-
-def run_denoise(args: argparse.Namespace) -> int:
-    out = _check_out(args)
-    from explorer.core.analysis.applications import denoise
-
-    loaded, data = _load(args)
-    img, y, where = _query_image(args, loaded, data)
-    r = denoise(loaded.model, img, args.noise, args.level, seed=args.seed,
-                labels=None if y is None else [y])
-    s = r.summary()
-    print(f"Denoising {where} ({args.noise} noise, level {args.level:g}, seed {args.seed}) "
-          f"with {Path(args.file).name} ({loaded.config.kind}):")
-    print(f"  noisy vs clean:          MSE {s['noisy_mse']:.5f}  PSNR {s['noisy_psnr']:.2f} dB")
-    print(f"  reconstruction vs clean: MSE {s['recon_mse']:.5f}  PSNR {s['recon_psnr']:.2f} dB")
-    _write(out, r.display_rows(), args.scale)
     return 0
 
 
