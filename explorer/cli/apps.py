@@ -44,6 +44,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sort", default="auto", choices=["auto", "kl", "index"],
                    help="row order; auto sorts a VAE's rows by KL, largest first")
     p.add_argument("--label", type=int, default=None, help="conditional VAE: decode under this class")
+    p.add_argument("--direction", default=None, metavar="A:B",
+                   help="latent arithmetic: add the mean code of label A minus that of label B "
+                        "(names or numbers, e.g. 3:8 or heart:square; a factor as scale>0.6)")
+    p.add_argument("--strengths", default="-2,-1,0,1,2",
+                   help="--direction: multiples of the direction to add (default -2,-1,0,1,2)")
     p.set_defaults(handler=run_traverse)
     p._negative_number_matcher = _NEGATIVE  # --xy -1.5,2 is a value
 
@@ -191,6 +196,10 @@ def run_traverse(args: argparse.Namespace) -> int:
         label = args.label if args.label is not None else y
         ylab = None if label is None or not cfg.is_conditional else np.array([label])
         code = encode(model, img[None], labels=ylab)[0]
+    if args.direction is not None:
+        return _run_direction(args, out, loaded, data, code, where,
+                              args.label if args.label is not None else
+                              (y if args.xy is None else None))
     dims = None if args.dims is None else np.array(_parse_ints(args.dims, "--dims"))
     order = args.sort if args.sort != "auto" else ("kl" if cfg.is_variational else "index")
     label = args.label if args.label is not None else (y if args.xy is None else None)
@@ -203,6 +212,35 @@ def run_traverse(args: argparse.Namespace) -> int:
         kl = f"  KL {t.kl[dim]:.3f}" if t.kl is not None else ""
         print(f"  row {row}: z{dim}  sigma {t.sigma[dim]:.3f}{kl}")
     _write(out, t.rows, args.scale)
+    return 0
+
+
+def _parse_floats(text: str, flag: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.replace(" ", "").split(",") if v != ""]
+    except ValueError:
+        raise UserError(f"{flag} must be numbers separated by commas, not '{text}'") from None
+    if not values:
+        raise UserError(f"{flag} needs at least one number, not '{text}'")
+    return values
+
+
+def _run_direction(args: argparse.Namespace, out, loaded, data, code, where, label) -> int:
+    """`traverse --direction A:B`: decode the code plus s times (mean code of A - of B)."""
+    from explorer.core.analysis.applications import add_direction, attribute_direction
+    from explorer.core.analysis.applications.arithmetic import parse_direction
+    from explorer.core.inference import encode
+
+    strengths = _parse_floats(args.strengths, "--strengths")
+    a, b = parse_direction(args.direction, data.labels, data.label_names, data.factors)
+    codes = encode(loaded.model, data.images, labels=_labels(loaded, data))
+    v = attribute_direction(codes, a, b)
+    row = add_direction(loaded.model, code, v, strengths, label=label)
+    print(f"Latent arithmetic on {where} with {Path(args.file).name} ({loaded.config.kind}): "
+          f"direction '{v.title}' = mean code of {v.a} ({v.n_a} samples) minus mean code of "
+          f"{v.b} ({v.n_b} samples), length {v.norm:.3f}")
+    print("  strengths: " + " ".join(f"{s:g}" for s in row.strengths))
+    _write(out, [row.images], args.scale)
     return 0
 
 

@@ -218,3 +218,23 @@ def add_direction(model: Any, code: np.ndarray, direction: Direction, strengths:
     labels = None if lab is None else np.full(len(codes), lab, dtype=np.int64)
     images = to_display(decode_float(model, codes, labels=labels))
     return DirectionRow(code=z, direction=direction, strengths=s, codes=codes, images=images)
+
+
+def strength_steps(strength: float, steps: int) -> np.ndarray:
+    """`steps` strengths from 0 (the code itself) to `strength` (the full shift): the row
+    the traversal panel shows for a direction."""
+    if int(steps) != steps or not 2 <= steps <= MAX_STRENGTHS:
+        raise ApplicationError(f"steps must be a whole number in 2..{MAX_STRENGTHS}, not {steps}")
+    if not np.isfinite(strength):
+        raise ApplicationError("the strength must be a finite number")
+    return np.linspace(0.0, float(strength), int(steps)).astype(np.float32)
+
+
+def groups_for_codes(codes: np.ndarray, labels: np.ndarray | None, label_names: Sequence[str],
+                     factors: Mapping[str, np.ndarray] | None = None) -> dict[str, Group]:
+    """The pickable groups (`attribute_groups`) whose masks line up with `codes`, by key;
+    labels or factors of another length than the codes are left out."""
+    n = len(np.asarray(codes))
+    y = None if labels is None or len(labels) != n else labels
+    f = {k: v for k, v in (factors or {}).items() if len(v) == n}
+    return {g.key: g for g in attribute_groups(y, label_names, f)}

@@ -236,3 +236,9 @@ def error_caption(mse: float, psnr: float | None = None) -> str:
         psnr = float("inf") if mse <= 0 else 10.0 * math.log10(1.0 / mse)
     p = "∞" if math.isinf(psnr) else f"{psnr:.1f}"
     return f"MSE {mse:.4f} · PSNR {p} dB"
+
+
+def quality_caption(mse: float, psnr: float | None = None, ssim: float | None = None) -> str:
+    """'MSE 0.0123 · PSNR 19.1 dB · SSIM 0.812' (the SSIM part only when given)."""
+    text = error_caption(mse, psnr)
+    return text if ssim is None else f"{text} · SSIM {float(ssim):.3f}"
