@@ -61,7 +61,8 @@ def line_chart(series: Series, *, title: str = "", x_label: str = "", y_label: s
 
     if not series:
         raise ValueError("the chart has no series")
-    xs_all, ys_all = [], []
+    xs_all: list[float] = []
+    ys_all: list[float] = []
     for name, (xs, ys) in series.items():
         if len(xs) != len(ys) or len(xs) == 0:
             raise ValueError(f"series {name!r} needs as many x as y values, at least one")
