@@ -52,10 +52,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run_traverse)
     p._negative_number_matcher = _NEGATIVE  # --xy -1.5,2 is a value
 
-    from . import denoise
-
-    denoise.register(sub, _common, _source)
-
     p = sub.add_parser("inpaint", help="erase a rectangle (or a mask picture) and let the model fill it")
     _common(p, True)
     _source(p)

@@ -15,7 +15,10 @@ NOISE_CHOICES = ["gaussian", "masking", "salt-and-pepper"]
 DEFAULT_SWEEP = "0.1,0.2,0.3,0.4,0.5,0.6"
 
 
-def register(sub: argparse._SubParsersAction, common, source) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    from .apps import _common as common
+    from .apps import _source as source
+
     p = sub.add_parser("denoise", help="corrupt a sample, reconstruct it, print the error numbers "
                        "(beside median and NL-means with --baselines; over noise levels with --sweep)")
     common(p, False)

@@ -23,10 +23,10 @@ from explorer.core.analysis.applications.baselines import (
     NL_MEANS,
     NLMeansParams,
     check_baselines,
-    tune_nl_means,
 )
 from explorer.core.analysis.applications.common import to_unit
 from explorer.core.analysis.applications.denoise import psnr_of_mse
+from explorer.core.analysis.applications.denoise_sweep import tune_nl_means
 from explorer.core.progress import Progress, drain
 
 

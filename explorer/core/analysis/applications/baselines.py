@@ -9,7 +9,7 @@ Two baselines, the ones the course's medical-imaging example sets against a DAE:
   in its fast mode, with the noise sigma of each image estimated by
   `skimage.restoration.estimate_sigma` (wavelet median absolute deviation) and
   h = `NL_MEANS.h_factor` x that sigma. The patch size, search distance and h factor were
-  chosen by a measured search on held-out MNIST images (`tune_nl_means`; the numbers and
+  chosen by a measured search on MNIST images (`denoise_sweep.tune_nl_means`; the numbers and
   the reasoning are in docs/metrics.md).
 Both take the noisy uint8 images exactly as a model sees them. scipy and scikit-image are
 imported when a function runs, off the start-up path.
@@ -17,8 +17,7 @@ imported when a function runs, off the start-up path.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,39 +137,3 @@ def ssim(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         out[i] = structural_similarity(xi, yi, data_range=1.0, win_size=win,
                                        channel_axis=-1 if colour else None)
     return out
-
-
-@dataclass(frozen=True)
-class TuningRow:
-    params: NLMeansParams
-    psnr_by_level: tuple[float, ...]
-
-    @property
-    def mean_psnr(self) -> float:
-        return float(np.mean(self.psnr_by_level))
-
-
-def tune_nl_means(clean: np.ndarray, levels: Sequence[float] = (0.1, 0.3, 0.5), *,
-                  patch_sizes: Sequence[int] = (3, 5, 7),
-                  patch_distances: Sequence[int] = (3, 6, 9),
-                  h_factors: Sequence[float] = (0.6, 0.8, 1.0, 1.2, 1.5),
-                  seed: int = 0) -> list[TuningRow]:
-    """Measure NL-means over a grid of parameters on clean uint8 images corrupted with
-    Gaussian noise at each level (seeded); returns every setting, best mean PSNR first.
-
-    PSNR per level is computed from the mean squared error over the images (as everywhere
-    in the denoising view)."""
-    from explorer.core.analysis.applications.denoise import add_noise, mse, psnr_of_mse
-
-    batch = np.asarray(clean)
-    if batch.dtype != np.uint8 or batch.ndim != 4 or len(batch) == 0:
-        raise ApplicationError("tune NL-means on uint8 images N x C x H x W")
-    noisy = [add_noise(batch, "gaussian", float(s), seed=seed) for s in levels]
-    rows = []
-    for p, d, h in itertools.product(patch_sizes, patch_distances, h_factors):
-        params = NLMeansParams(int(p), int(d), float(h))
-        scores = tuple(psnr_of_mse(float(mse(nl_means_denoise(n, params), batch).mean()))
-                       for n in noisy)
-        rows.append(TuningRow(params, scores))
-    rows.sort(key=lambda r: -r.mean_psnr)
-    return rows
