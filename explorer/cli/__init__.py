@@ -17,7 +17,7 @@ from .common import EXIT_INTERRUPTED, EXIT_USAGE, UserError, user_errors
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a closed pipe
 
 # Command modules, in the order their commands appear in --help.
-_COMMAND_MODULES = ("train", "data", "map", "apps", "compare", "codes", "sweep", "export")
+_COMMAND_MODULES = ("train", "data", "map", "apps", "denoise", "compare", "codes", "sweep", "export")
 
 
 _GUI_USAGE = """\

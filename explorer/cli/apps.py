@@ -10,7 +10,6 @@ from pathlib import Path
 
 from .common import UserError, check_output
 
-NOISE_CHOICES = ["gaussian", "masking", "salt-and-pepper"]
 # argparse reads "-1.5,2" or "-5,-5,3,3" as an unknown option; these parsers have no option
 # starting with "-<digit>", so such words are values (positions, rectangles).
 _NEGATIVE = re.compile(r"^-\.?\d")
@@ -23,8 +22,9 @@ def _common(p: argparse.ArgumentParser, out_required: bool) -> None:
     p.add_argument("--scale", type=int, default=4, help="enlarge pixels N times (default 4)")
 
 
-def _source(p: argparse.ArgumentParser, *, xy: bool = False, image: bool = True) -> None:
-    g = p.add_mutually_exclusive_group(required=True)
+def _source(p: argparse.ArgumentParser, *, xy: bool = False, image: bool = True,
+            required: bool = True) -> None:
+    g = p.add_mutually_exclusive_group(required=required)
     g.add_argument("--index", type=int, metavar="I", help="a sample of the data set")
     if image:
         g.add_argument("--image", metavar="PATH", help="your own picture (PNG, JPEG, ...)")
@@ -44,18 +44,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sort", default="auto", choices=["auto", "kl", "index"],
                    help="row order; auto sorts a VAE's rows by KL, largest first")
     p.add_argument("--label", type=int, default=None, help="conditional VAE: decode under this class")
+    p.add_argument("--direction", default=None, metavar="A:B",
+                   help="latent arithmetic: add the mean code of label A minus that of label B "
+                        "(names or numbers, e.g. 3:8 or heart:square; a factor as scale>0.6)")
+    p.add_argument("--strengths", default="-2,-1,0,1,2",
+                   help="--direction: multiples of the direction to add (default -2,-1,0,1,2)")
     p.set_defaults(handler=run_traverse)
     p._negative_number_matcher = _NEGATIVE  # --xy -1.5,2 is a value
-
-    p = sub.add_parser("denoise", help="corrupt a sample, reconstruct it, print the error numbers")
-    _common(p, True)
-    _source(p)
-    p.add_argument("--noise", default="gaussian", choices=NOISE_CHOICES)
-    p.add_argument("--level", type=float, required=True,
-                   help="Gaussian sigma (0..1 pixel scale) or fraction of pixels hit")
-    p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
-    p.add_argument("--label", type=int, default=None, help="conditional VAE: class of --image")
-    p.set_defaults(handler=run_denoise)
 
     p = sub.add_parser("inpaint", help="erase a rectangle (or a mask picture) and let the model fill it")
     _common(p, True)
@@ -197,6 +192,10 @@ def run_traverse(args: argparse.Namespace) -> int:
         label = args.label if args.label is not None else y
         ylab = None if label is None or not cfg.is_conditional else np.array([label])
         code = encode(model, img[None], labels=ylab)[0]
+    if args.direction is not None:
+        return _run_direction(args, out, loaded, data, code, where,
+                              args.label if args.label is not None else
+                              (y if args.xy is None else None))
     dims = None if args.dims is None else np.array(_parse_ints(args.dims, "--dims"))
     order = args.sort if args.sort != "auto" else ("kl" if cfg.is_variational else "index")
     label = args.label if args.label is not None else (y if args.xy is None else None)
@@ -212,20 +211,32 @@ def run_traverse(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_denoise(args: argparse.Namespace) -> int:
-    out = _check_out(args)
-    from explorer.core.analysis.applications import denoise
+def _parse_floats(text: str, flag: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.replace(" ", "").split(",") if v != ""]
+    except ValueError:
+        raise UserError(f"{flag} must be numbers separated by commas, not '{text}'") from None
+    if not values:
+        raise UserError(f"{flag} needs at least one number, not '{text}'")
+    return values
 
-    loaded, data = _load(args)
-    img, y, where = _query_image(args, loaded, data)
-    r = denoise(loaded.model, img, args.noise, args.level, seed=args.seed,
-                labels=None if y is None else [y])
-    s = r.summary()
-    print(f"Denoising {where} ({args.noise} noise, level {args.level:g}, seed {args.seed}) "
-          f"with {Path(args.file).name} ({loaded.config.kind}):")
-    print(f"  noisy vs clean:          MSE {s['noisy_mse']:.5f}  PSNR {s['noisy_psnr']:.2f} dB")
-    print(f"  reconstruction vs clean: MSE {s['recon_mse']:.5f}  PSNR {s['recon_psnr']:.2f} dB")
-    _write(out, r.display_rows(), args.scale)
+
+def _run_direction(args: argparse.Namespace, out, loaded, data, code, where, label) -> int:
+    """`traverse --direction A:B`: decode the code plus s times (mean code of A - of B)."""
+    from explorer.core.analysis.applications import add_direction, attribute_direction
+    from explorer.core.analysis.applications.arithmetic import parse_direction
+    from explorer.core.inference import encode
+
+    strengths = _parse_floats(args.strengths, "--strengths")
+    a, b = parse_direction(args.direction, data.labels, data.label_names, data.factors)
+    codes = encode(loaded.model, data.images, labels=_labels(loaded, data))
+    v = attribute_direction(codes, a, b)
+    row = add_direction(loaded.model, code, v, strengths, label=label)
+    print(f"Latent arithmetic on {where} with {Path(args.file).name} ({loaded.config.kind}): "
+          f"direction '{v.title}' = mean code of {v.a} ({v.n_a} samples) minus mean code of "
+          f"{v.b} ({v.n_b} samples), length {v.norm:.3f}")
+    print("  strengths: " + " ".join(f"{s:g}" for s in row.strengths))
+    _write(out, [row.images], args.scale)
     return 0
 
 

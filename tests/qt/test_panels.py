@@ -12,14 +12,23 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QDockWidget
 
 from explorer.core.analysis.applications import (
+    BASELINES,
+    attribute_direction,
+    classic_denoise,
     denoise,
     inpaint,
     kl_per_dim,
     nearest_codes,
+    parse_direction,
     reconstruction_errors,
     retrieve_sample,
 )
-from explorer.core.analysis.applications.denoise import error_caption
+from explorer.core.analysis.applications.baselines import BASELINE_TITLES
+from explorer.core.analysis.applications.denoise import (
+    error_caption,
+    psnr_of_mse,
+    quality_caption,
+)
 from explorer.core.io.images import sample_display
 from explorer.qt.bundled import RESOURCES
 from explorer.qt.dispatch import QtDispatcher
@@ -246,10 +255,10 @@ def test_denoise_slider_changes_noisy_image_and_errors_for_every_model(qtbot, ma
     r = denoise(e.model, e.images[7], "gaussian", 0.8, seed=panel.seed)
     s = r.summary()
     assert np.array_equal(panel.results[e.name].noisy, r.noisy)
-    assert panel.noisy.caption.text() == error_caption(s["noisy_mse"], s["noisy_psnr"]).replace(
-        " · ", "\n")
-    assert panel.recon_boxes[0].caption.text() == error_caption(
-        s["recon_mse"], s["recon_psnr"]).replace(" · ", "\n")
+    assert panel.noisy.caption.text() == quality_caption(
+        s["noisy_mse"], s["noisy_psnr"], s["noisy_ssim"]).replace(" · ", "\n")
+    assert panel.recon_boxes[0].caption.text() == quality_caption(
+        s["recon_mse"], s["recon_psnr"], s["recon_ssim"]).replace(" · ", "\n")
     assert np.array_equal(panel.recon_boxes[0].image, sample_display(r.reconstruction, [0])[0])
 
     panel.noise.setCurrentIndex(panel.noise.findData("masking"))
@@ -258,6 +267,68 @@ def test_denoise_slider_changes_noisy_image_and_errors_for_every_model(qtbot, ma
     noisy = panel.results[e.name].noisy
     assert (noisy == 0).mean() > 0.6
 
+
+
+def test_denoise_shows_the_classic_denoisers_on_the_same_noisy_image(qtbot, main, jobs):
+    e = main.session
+    panel = make_panel(qtbot, DenoisePanel, main.shown, jobs, width=520)
+    click_map(e, e.latent_map.positions[12])
+    panel.flush()
+    assert panel.classic.isChecked() and set(panel.baselines) == set(BASELINES)
+    noisy = panel.results[e.name].noisy
+    expected = classic_denoise(panel.results[e.name].clean, noisy, BASELINES)
+    for name, box in panel.baseline_boxes.items():
+        assert box.isVisible() and box.title.text() == BASELINE_TITLES[name]
+        b = expected[name]
+        np.testing.assert_array_equal(panel.baselines[name].output, b.output)
+        assert np.array_equal(box.image, sample_display(b.output, [0])[0])
+        err = float(b.mse.mean())
+        assert box.caption.text() == quality_caption(
+            err, psnr_of_mse(err), float(b.ssim.mean())).replace(" · ", "\n")
+    panel.level.setValue(60)
+    panel.flush()
+    assert not np.array_equal(panel.baselines["median"].output, expected["median"].output)
+    panel.classic.setChecked(False)
+    panel.flush()
+    assert panel.baselines == {}
+    assert not any(box.isVisible() for box in panel.baseline_boxes.values())
+    assert panel.recon_boxes[0].isVisible()
+
+
+def test_traversal_adds_a_label_direction_row_with_its_strength(qtbot, main, jobs):
+    main.workspace.set_active(0)  # the AE
+    e = main.session
+    panel = make_panel(qtbot, TraversalPanel, main.shown, jobs, width=560)
+    click_map(e, e.latent_map.positions[42])
+    panel.flush()
+    d = e.model.config.latent_dim
+    assert panel.grid.row_count() == d and panel.direction_rows == [None]
+    titles = [panel.direction_a.itemText(k) for k in range(panel.direction_a.count())]
+    assert titles == [str(k) for k in range(10)]  # the digits' labels
+    panel.direction_a.setCurrentIndex(panel.direction_a.findText("1"))
+    panel.direction_b.setCurrentIndex(panel.direction_b.findText("3"))
+    panel.strength.setValue(-15)
+    panel.add_dir.setChecked(True)
+    panel.flush()
+    assert panel.grid.row_count() == d + 1
+    assert panel.grid.row_titles()[0] == "1 − 3 ×-1.5"
+    assert not panel.grid.strips[0].pixmap().isNull()
+    row = panel.direction_rows[0]
+    codes, labels = e.latent_map.codes, e.map_labels()
+    v = attribute_direction(codes, *parse_direction("1:3", labels, e.label_names))
+    np.testing.assert_allclose(row.direction.vector, v.vector, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(row.strengths, np.linspace(0, -1.5, 7), atol=1e-6)
+    np.testing.assert_allclose(row.codes[0], e.cursor_z, atol=1e-6)  # strength 0: the code
+    assert np.array_equal(row.images[0], panel.traversal.images[0, 3])  # its own decode
+    assert not np.array_equal(row.images[0], row.images[-1])
+    assert "mean code of 1 minus that of 3" in panel.header.text()
+
+    panel.strength.setValue(20)
+    panel.flush()
+    assert panel.grid.row_titles()[0] == "1 − 3 ×+2.0" and panel.strength_label.text() == "+2.0"
+    panel.add_dir.setChecked(False)
+    panel.flush()
+    assert panel.grid.row_count() == d and panel.grid.row_titles()[0] == "z0"
 
 # ---- inpainting -----------------------------------------------------------------------------
 def _canvas_pos(canvas, xy) -> QPointF:
@@ -500,8 +571,11 @@ def test_denoise_shows_each_models_reconstruction_of_the_same_noisy_image(qtbot,
         r = denoise(s.model, ae.images[7], "gaussian", 0.3, seed=panel.seed)
         assert np.array_equal(panel.results[s.name].noisy, r.noisy)  # one noisy image for both
         assert np.array_equal(box.image, sample_display(r.reconstruction, [0])[0])
-        assert box.caption.text() == error_caption(r.summary()["recon_mse"],
-                                                   r.summary()["recon_psnr"]).replace(" · ", "\n")
+        m = r.summary()
+        assert box.caption.text() == quality_caption(m["recon_mse"], m["recon_psnr"],
+                                                     m["recon_ssim"]).replace(" · ", "\n")
+        assert box.caption.text().startswith(error_caption(m["recon_mse"], m["recon_psnr"])
+                                             .replace(" · ", "\n"))
     assert not np.array_equal(panel.recon_boxes[0].image, panel.recon_boxes[1].image)
     assert panel.clean.caption.text().startswith("sample #7")
 

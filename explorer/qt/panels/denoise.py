@@ -1,15 +1,19 @@
 """Denoising panel: corrupt a sample (or your image) with a chosen noise and level, and
-show clean, noisy and each shown model's reconstruction side by side with MSE / PSNR
-(the active model in the main window, the AE and the VAE in the compare window).
+show clean, noisy and each shown model's reconstruction side by side with MSE / PSNR /
+SSIM (the active model in the main window, the AE and the VAE in the compare window),
+and beside them the classic denoisers (median filter, non-local means) on the same noisy
+image.
 
-All numbers come from `explorer.core.analysis.applications.denoise`; one image per model is a
-millisecond of work, so it runs on the GUI thread as the slider moves (coalesced).
+All numbers come from `explorer.core.analysis.applications.denoise`; one image per model
+or denoiser is a few milliseconds of work, so it runs on the GUI thread as the slider
+moves (coalesced).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
@@ -20,8 +24,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.analysis.applications import NOISE_KINDS, ApplicationError, denoise
-from explorer.core.analysis.applications.denoise import error_caption
+from explorer.core.analysis.applications import (
+    BASELINES,
+    NOISE_KINDS,
+    ApplicationError,
+    classic_denoise,
+    denoise,
+)
+from explorer.core.analysis.applications.baselines import BASELINE_TITLES
+from explorer.core.analysis.applications.denoise import psnr_of_mse, quality_caption
 from explorer.core.io.images import sample_display
 from explorer.session.jobs import Jobs
 from explorer.session.workspace import ShownSessions
@@ -34,7 +45,7 @@ NOISE_TITLES = {"gaussian": "Gaussian", "masking": "masking (pixels zeroed)",
                 "salt-and-pepper": "salt and pepper"}
 MAX_COLUMNS = 4  # images per row of the result grid, at most
 BOX_PX = 96
-MAX_BOX_HEIGHT = 240  # title + image + two caption lines; the rest goes below
+MAX_BOX_HEIGHT = 260  # title + image + three caption lines; the rest goes below
 
 
 def level_text(kind: str, level: float) -> str:
@@ -42,7 +53,7 @@ def level_text(kind: str, level: float) -> str:
     return f"σ = {level:.2f}" if kind == "gaussian" else f"{100 * level:.0f} % of pixels"
 
 
-def _two_lines(caption: str) -> str:
+def _lines(caption: str) -> str:
     return caption.replace(" · ", "\n")
 
 
@@ -67,6 +78,12 @@ class DenoisePanel(PanelBase):
         for box in (self.clean, self.noisy):
             box.setMaximumHeight(MAX_BOX_HEIGHT)
         self.recon_boxes: list[ImageBox] = []
+        self.classic = QCheckBox("Classic denoisers")
+        self.classic.setChecked(True)
+        self.classic.setToolTip("Median filter (3×3) and non-local means on the same noisy image")
+        self.baseline_boxes = {name: ImageBox(BASELINE_TITLES[name], min_size=BOX_PX)
+                               for name in BASELINES}
+        self.baselines: dict[str, object] = {}  # name -> BaselineOutput (tests read it)
         self.grid = QGridLayout()
         self.grid.addWidget(self.clean, 0, 0)
         self.grid.addWidget(self.noisy, 0, 1)
@@ -77,6 +94,7 @@ class DenoisePanel(PanelBase):
         noise_row.addWidget(QLabel("Noise"))
         noise_row.addWidget(self.noise)
         noise_row.addWidget(self.reseed)
+        noise_row.addWidget(self.classic)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.picker)
@@ -90,6 +108,7 @@ class DenoisePanel(PanelBase):
         self.noise.currentIndexChanged.connect(self.schedule)
         self.level.valueChanged.connect(self.schedule)
         self.reseed.clicked.connect(self._new_seed)
+        self.classic.toggled.connect(self.schedule)
         self.follow([("decoder_changed", self.schedule)])
 
     def noise_level(self) -> tuple[str, float]:
@@ -108,9 +127,15 @@ class DenoisePanel(PanelBase):
     def _set_recon_boxes(self, n: int) -> None:
         for box in sync_count(self.recon_boxes, n, _recon_box, self.grid):
             box.setMaximumHeight(MAX_BOX_HEIGHT)
+        classic = list(self.baseline_boxes.values())
+        for box in classic:
+            box.setMaximumHeight(MAX_BOX_HEIGHT)
+            self.grid.removeWidget(box)
+            box.hide()
+        shown = classic if n and self.classic.isChecked() else []
         # Flow the boxes into as many columns as the panel's width takes.
         columns = max(2, min(MAX_COLUMNS, self.width() // (BOX_PX + 16)))
-        for k, box in enumerate([self.clean, self.noisy, *self.recon_boxes]):
+        for k, box in enumerate([self.clean, self.noisy, *self.recon_boxes, *shown]):
             self.grid.addWidget(box, k // columns, k % columns)
             box.show()  # a layout shows new children only after a queued event
 
@@ -121,6 +146,7 @@ class DenoisePanel(PanelBase):
         models = self._models(picked.image.shape) if picked is not None else []
         if picked is None or not models:
             self.results = {}
+            self.baselines = {}
             for box in (self.clean, self.noisy):
                 box.set_image(None, "")
             self._set_recon_boxes(0)
@@ -128,6 +154,7 @@ class DenoisePanel(PanelBase):
             return
         self._set_recon_boxes(len(models))
         self.results = {}
+        self.baselines = {}
         first = None
         for s, box in zip(models, self.recon_boxes, strict=True):
             box.title.setText(session_title(s))
@@ -140,7 +167,8 @@ class DenoisePanel(PanelBase):
             self.results[s.name] = r
             m = r.summary()
             box.set_image(sample_display(r.reconstruction, [0])[0],
-                          _two_lines(error_caption(m["recon_mse"], m["recon_psnr"])))
+                          _lines(quality_caption(m["recon_mse"], m["recon_psnr"],
+                                                 m["recon_ssim"])))
             first = first or r
         if first is None:
             self.hint.setText("No shown model could denoise this image.")
@@ -148,11 +176,20 @@ class DenoisePanel(PanelBase):
         m = first.summary()
         self.clean.set_image(sample_display(first.clean, [0])[0], picked.title)
         self.noisy.set_image(sample_display(first.noisy, [0])[0],
-                             _two_lines(error_caption(m["noisy_mse"], m["noisy_psnr"])))
+                             _lines(quality_caption(m["noisy_mse"], m["noisy_psnr"],
+                                                    m["noisy_ssim"])))
+        if self.classic.isChecked():  # on the very noisy image the models were given
+            self.baselines = dict(classic_denoise(first.clean, first.noisy, BASELINES))
+            for name, b in self.baselines.items():
+                err = float(b.mse.mean())
+                self.baseline_boxes[name].set_image(
+                    sample_display(b.output, [0])[0],
+                    _lines(quality_caption(err, psnr_of_mse(err), float(b.ssim.mean()))))
         skipped = len([s for s in self.sessions if s.model is not None]) - len(models)
         note = f" ({skipped} shown model(s) take a different image size)" if skipped else ""
-        self.hint.setText("Errors against the clean image; higher PSNR is better. Each model "
-                          f"sees the same noisy image{note}.")
+        classic = " and classic denoiser" if self.classic.isChecked() else ""
+        self.hint.setText("Errors against the clean image; higher PSNR and SSIM are better. "
+                          f"Each model{classic} sees the same noisy image{note}.")
 
 
 def _recon_box() -> ImageBox:

@@ -2,6 +2,10 @@
 code (the clicked point, the hovered sample or your image), with the KL per dimension of
 a variational model in the row titles and an option to sort the rows by it.
 
+Latent arithmetic: a row above the grid adds an attribute direction (the mean code of one
+group, a label or a factor's upper half, minus that of another) to the same code, from
+strength 0 to the slider's strength (`explorer.core.analysis.applications.arithmetic`).
+
 The grid comes from `explorer.core.analysis.applications.latent_traversal`; the KL per dimension
 (an encode of the data) runs once per model in a background job. With two shown models
 (the compare window) their grids stand side by side, around the same point or sample.
@@ -21,6 +25,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
+    QSlider,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -28,10 +33,13 @@ from PySide6.QtWidgets import (
 
 from explorer.core.analysis.applications import (
     ApplicationError,
+    add_direction,
+    attribute_direction,
     kl_per_dim,
     latent_traversal,
     traversal_scale,
 )
+from explorer.core.analysis.applications.arithmetic import groups_for_codes, strength_steps
 from explorer.core.analysis.applications.traversal import even_subset
 from explorer.core.io.images import image_strip
 from explorer.session.jobs import Jobs
@@ -76,6 +84,7 @@ class TraversalGrid(QWidget):
         """`rows[r]` are the display images (steps x H x W[x 3]) of row r; the images are
         enlarged up to CELL_PX, less when the rows would not fit in `width` pixels."""
         if len(titles) != len(self.titles):
+            self.grid.setRowStretch(len(self.titles), 0)  # the old spare row is a row now
             for w in self.titles + self.strips:
                 self.grid.removeWidget(w)
                 w.deleteLater()
@@ -123,6 +132,16 @@ class TraversalPanel(PanelBase):
         self.span.setSuffix(" σ")
         self.sort_kl = QCheckBox("sort by KL")
         self.sort_kl.setToolTip("Most informative dimensions first (variational models)")
+        self.add_dir = QCheckBox("add the")
+        self.add_dir.setToolTip("Latent arithmetic: add (mean code of A − mean code of B) × "
+                                "strength to the code")
+        self.direction_a = QComboBox()
+        self.direction_b = QComboBox()
+        self.strength = QSlider(Qt.Orientation.Horizontal)
+        self.strength.setRange(-30, 30)  # tenths: −3 … +3
+        self.strength.setValue(10)
+        self.strength_label = QLabel()
+        self.strength_label.setMinimumWidth(44)
         self.header = hint_label()
         self.hint = hint_label()
         self.columns = SessionColumns(TraversalGrid)  # one grid per shown model
@@ -139,10 +158,19 @@ class TraversalPanel(PanelBase):
         for w in (self.steps, self.span, self.sort_kl):
             controls.addWidget(w)
         controls.addStretch(1)
+        arithmetic = QHBoxLayout()
+        arithmetic.addWidget(self.add_dir)
+        arithmetic.addWidget(self.direction_a, 1)
+        arithmetic.addWidget(QLabel("−"))
+        arithmetic.addWidget(self.direction_b, 1)
+        arithmetic.addWidget(QLabel("direction ×"))
+        arithmetic.addWidget(self.strength, 1)
+        arithmetic.addWidget(self.strength_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addLayout(controls)
+        layout.addLayout(arithmetic)
         layout.addWidget(self.header)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.hint)
@@ -154,12 +182,17 @@ class TraversalPanel(PanelBase):
         self._sigma: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self.traversals: list = []  # the core Traversal of each shown model (None: nothing)
         self.traversal = None  # the first model's (tests read it)
+        self.direction_rows: list = []  # the core DirectionRow of each shown model (or None)
 
         for w in (self.source, self.label):
             w.currentIndexChanged.connect(self.schedule)
         self.steps.valueChanged.connect(self.schedule)
         self.span.valueChanged.connect(self.schedule)
         self.sort_kl.toggled.connect(self.schedule)
+        for w in (self.direction_a, self.direction_b):
+            w.currentIndexChanged.connect(self._on_direction)
+        self.add_dir.toggled.connect(self.schedule)
+        self.strength.valueChanged.connect(self._on_direction)
         self.follow([("cursor_changed", self._on_cursor), ("hover_changed", self._on_hover),
                      ("placed_changed", self._on_placed), ("decoder_changed", self._on_model),
                      ("data_changed", self._on_model), ("map_changed", self._on_model)])
@@ -204,7 +237,36 @@ class TraversalPanel(PanelBase):
         self.label.setVisible(self._conditional)
         self.label_title.setVisible(self._conditional)
         self.sort_kl.setEnabled(any(s.model.config.is_variational for s in models))
+        self._fill_groups([s for s in models if model_ready(s)])
         self.schedule()
+
+    def _fill_groups(self, sessions: list[Session]) -> None:
+        """The groups of the first model's data in both pickers (kept when still there)."""
+        groups = {}
+        if sessions:
+            s = sessions[0]
+            groups = groups_for_codes(s.latent_map.codes, s.map_labels(), s.label_names,
+                                      s.factors)
+        for combo, default in ((self.direction_a, 0), (self.direction_b, 1)):
+            keep = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            for key, g in groups.items():
+                combo.addItem(g.title, key)
+            k = combo.findData(keep)
+            combo.setCurrentIndex(k if k >= 0 else min(default, combo.count() - 1))
+            combo.blockSignals(False)
+        has = len(groups) >= 2
+        for w in (self.add_dir, self.direction_a, self.direction_b, self.strength):
+            w.setEnabled(has)
+        self.add_dir.setToolTip("" if has else "This data set has no labels or factors to "
+                                "take a direction from")
+
+    def _on_direction(self) -> None:
+        if self.add_dir.isChecked():
+            self.schedule()
+        else:
+            self.strength_label.setText(f"{self.strength.value() / 10:+.1f}")
 
     # ---- work ----------------------------------------------------------------------------
     def _code(self, s: Session) -> tuple[np.ndarray | None, int | None, str]:
@@ -274,7 +336,29 @@ class TraversalPanel(PanelBase):
             return None, str(exc)
         return t, what
 
+    def direction_strength(self) -> float:
+        return self.strength.value() / 10.0
+
+    def _direction(self, s: Session, code: np.ndarray | None, label: int | None):
+        """(DirectionRow or None, note) for one model: its data's A − B direction added to
+        the traversed code from strength 0 to the slider's."""
+        if not self.add_dir.isChecked() or code is None:
+            return None, ""
+        a, b = self.direction_a.currentData(), self.direction_b.currentData()
+        groups = groups_for_codes(s.latent_map.codes, s.map_labels(), s.label_names, s.factors)
+        if a not in groups or b not in groups:
+            return None, "This model's data has no such groups."
+        try:
+            v = attribute_direction(s.latent_map.codes, groups[a], groups[b])
+            row = add_direction(s.model, code, v,
+                                strength_steps(self.direction_strength(), self.steps.value()),
+                                label=label)
+        except ApplicationError as exc:
+            return None, str(exc)
+        return row, ""
+
     def refresh(self) -> None:
+        self.strength_label.setText(f"{self.direction_strength():+.1f}")
         sessions = [s for s in self.sessions if model_ready(s)]
         grids = self.columns.set_sessions(sessions)
         if not sessions:
@@ -290,9 +374,17 @@ class TraversalPanel(PanelBase):
             return
         self.traversal = self.traversals[0]
         width = (self.scroll.viewport().width() - 8 * (len(sessions) - 1)) // len(sessions)
-        for k, (grid, (t, text)) in enumerate(zip(grids, outcomes, strict=True)):
-            grid.set_rows(t.row_titles() if t else [], t.rows if t else [], width)
-            self.columns.set_note(k, "" if t else text)
+        self.direction_rows = []
+        for k, (grid, s, (t, text)) in enumerate(zip(grids, sessions, outcomes, strict=True)):
+            titles, rows = (t.row_titles(), t.rows) if t else ([], [])
+            row, why = self._direction(s, None if t is None else t.code, None if t is None
+                                       else t.label)
+            self.direction_rows.append(row)
+            if row is not None:
+                titles = [f"{row.direction.title} ×{self.direction_strength():+.1f}", *titles]
+                rows = [row.images, *rows]
+            grid.set_rows(titles, rows, width)
+            self.columns.set_note(k, why if t else text)
         if not shown:
             self.header.setText("")
             self.hint.setText("")
@@ -300,8 +392,13 @@ class TraversalPanel(PanelBase):
         t, what = shown[0]
         unit = "σ = 1 (the prior)" if t.scale == "prior" else "σ = spread of the data's codes"
         under = "" if t.label is None else f", decoded as label {t.label}"
+        row = next((r for r in self.direction_rows if r is not None), None)
+        added = "" if row is None else (
+            f" The top row adds ({row.direction.title}), the mean code of {row.direction.a} "
+            f"minus that of {row.direction.b}, from 0 to {self.direction_strength():+.1f}×.")
         self.header.setText(f"Around {what}{under}: each row moves one dimension from "
-                            f"−{self.span.value():g}σ to +{self.span.value():g}σ; {unit}.")
+                            f"−{self.span.value():g}σ to +{self.span.value():g}σ; {unit}."
+                            + added)
         self.hint.setText(self._kl_hint(sessions))
 
     def _kl_hint(self, sessions: list[Session]) -> str:
@@ -323,6 +420,7 @@ class TraversalPanel(PanelBase):
     def _show_nothing(self, text: str) -> None:
         self.traversal = None
         self.traversals = []
+        self.direction_rows = []
         for grid in self.grids:
             grid.set_rows([], [])
         self.header.setText("")

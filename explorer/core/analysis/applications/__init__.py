@@ -1,5 +1,5 @@
-"""Application views of an autoencoder, headless: traversal, denoising, inpainting,
-anomaly ranking and retrieval. The GUI panels and `latent-atlas` commands call these.
+"""Application views of an autoencoder, headless: traversal and latent arithmetic,
+denoising (beside classic denoisers), inpainting, anomaly ranking and retrieval. The GUI panels and `latent-atlas` commands call these.
 
 Every function takes a `models.networks.Autoencoder` and uint8 images N x C x H x W (as
 the data sources give them), validates its input and raises `ApplicationError` (a
@@ -13,15 +13,32 @@ from explorer.core.analysis.applications.anomaly import (
     reconstruction_errors,
     worst_k,
 )
+from explorer.core.analysis.applications.arithmetic import (
+    Direction,
+    DirectionRow,
+    Group,
+    add_direction,
+    attribute_direction,
+    attribute_groups,
+    parse_direction,
+)
+from explorer.core.analysis.applications.baselines import (
+    BASELINES,
+    median_denoise,
+    nl_means_denoise,
+    ssim,
+)
 from explorer.core.analysis.applications.common import ApplicationError
 from explorer.core.analysis.applications.denoise import (
     NOISE_KINDS,
     DenoiseResult,
     add_noise,
+    classic_denoise,
     denoise,
     mse,
     psnr,
 )
+from explorer.core.analysis.applications.denoise_sweep import SweepResult, denoise_sweep
 from explorer.core.analysis.applications.inpaint import (
     InpaintResult,
     inpaint,
@@ -46,6 +63,9 @@ from explorer.core.analysis.applications.traversal import (
 )
 
 __all__ = [
+    "BASELINES", "Direction", "DirectionRow", "Group", "SweepResult", "add_direction",
+    "attribute_direction", "attribute_groups", "classic_denoise", "denoise_sweep",
+    "median_denoise", "nl_means_denoise", "parse_direction", "ssim",
     "AnomalyRanking", "ApplicationError", "DenoiseResult", "InpaintResult", "NOISE_KINDS",
     "Neighbours", "Traversal", "add_noise", "denoise", "dims_by_kl", "inpaint", "kl_per_dim",
     "latent_traversal", "masked_mse", "mean_fill", "mse", "nearest_codes", "psnr",

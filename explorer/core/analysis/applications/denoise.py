@@ -15,11 +15,18 @@ Noisy images are quantised back to uint8, exactly what a user's noisy picture wo
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
+from explorer.core.analysis.applications.baselines import (
+    BASELINES,
+    check_baselines,
+    run_baseline,
+    ssim,
+)
 from explorer.core.analysis.applications.common import (
     ApplicationError,
     as_batch,
@@ -110,12 +117,25 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 @dataclass
+class BaselineOutput:
+    """A classic denoiser's output (uint8 N x C x H x W) with its numbers against the
+    clean images, per image: MSE, PSNR (dB) and SSIM, measured before rounding."""
+
+    name: str
+    output: np.ndarray
+    mse: np.ndarray
+    psnr: np.ndarray
+    ssim: np.ndarray
+
+
+@dataclass
 class DenoiseResult:
     """Clean, noisy and reconstructed images (uint8 N x C x H x W) with error numbers.
 
-    Errors are per image on the 0..1 scale: `*_mse` and `*_psnr` (dB) of the noisy input
-    and of the model's reconstruction of it, both against the clean image. The
-    reconstruction is measured before rounding to uint8.
+    Errors are per image on the 0..1 scale: `*_mse`, `*_psnr` (dB) and `*_ssim` of the
+    noisy input and of the model's reconstruction of it, all against the clean image. The
+    reconstruction is measured before rounding to uint8. `baselines` holds the classic
+    denoisers asked for, run on the same noisy images.
     """
 
     clean: np.ndarray
@@ -128,30 +148,68 @@ class DenoiseResult:
     noisy_psnr: np.ndarray
     recon_mse: np.ndarray
     recon_psnr: np.ndarray
+    noisy_ssim: np.ndarray | None = None
+    recon_ssim: np.ndarray | None = None
+    baselines: dict[str, BaselineOutput] = field(default_factory=dict)
 
     def summary(self) -> dict[str, float]:
-        """Mean error numbers over the images (PSNR from the mean MSE, so inf never leaks)."""
-        return {
+        """Mean error numbers over the images (PSNR from the mean MSE, so inf never leaks):
+        noisy_* and recon_* (mse, psnr, ssim), and <baseline>_* for each baseline."""
+        out = {
             "noisy_mse": float(self.noisy_mse.mean()),
             "recon_mse": float(self.recon_mse.mean()),
-            "noisy_psnr": _psnr_of(float(self.noisy_mse.mean())),
-            "recon_psnr": _psnr_of(float(self.recon_mse.mean())),
+            "noisy_psnr": psnr_of_mse(float(self.noisy_mse.mean())),
+            "recon_psnr": psnr_of_mse(float(self.recon_mse.mean())),
         }
+        if self.noisy_ssim is not None and self.recon_ssim is not None:
+            out["noisy_ssim"] = float(self.noisy_ssim.mean())
+            out["recon_ssim"] = float(self.recon_ssim.mean())
+        for name, b in self.baselines.items():
+            out[f"{name}_mse"] = float(b.mse.mean())
+            out[f"{name}_psnr"] = psnr_of_mse(float(b.mse.mean()))
+            out[f"{name}_ssim"] = float(b.ssim.mean())
+        return out
 
     def display_rows(self) -> list[np.ndarray]:
-        """[clean, noisy, reconstruction] display images, N each (for a 3-row picture)."""
-        return [to_display(to_unit(a)) for a in (self.clean, self.noisy, self.reconstruction)]
+        """[clean, noisy, reconstruction, baselines...] display images, N each (a picture
+        of one row per kind)."""
+        arrays = (self.clean, self.noisy, self.reconstruction,
+                  *(b.output for b in self.baselines.values()))
+        return [to_display(to_unit(a)) for a in arrays]
 
 
-def _psnr_of(m: float) -> float:
+def psnr_of_mse(m: float) -> float:
+    """PSNR in dB (peak 1.0) of a mean squared error; 0 gives inf."""
     return float("inf") if m <= 0 else float(10.0 * np.log10(1.0 / m))
+
+
+def classic_denoise(clean: np.ndarray, noisy: np.ndarray, names: Sequence[str] = BASELINES
+                    ) -> dict[str, BaselineOutput]:
+    """Run each named classic denoiser on `noisy` (uint8, as a model sees it) and measure
+    it against `clean` (uint8, same shape)."""
+    clean_b, noisy_b = np.asarray(clean), np.asarray(noisy)
+    if clean_b.shape != noisy_b.shape:
+        raise ApplicationError(f"clean {clean_b.shape} and noisy {noisy_b.shape} images differ "
+                               "in shape")
+    out: dict[str, BaselineOutput] = {}
+    for name in check_baselines(names):
+        den = run_baseline(name, noisy_b)
+        out[name] = BaselineOutput(name=name, output=to_uint8(den), mse=mse(den, clean_b),
+                                   psnr=psnr(den, clean_b), ssim=ssim(den, clean_b))
+    return out
+
+
+def _reconstruct(model: Any, noisy: np.ndarray, y: np.ndarray | None, bs: int) -> np.ndarray:
+    mu, _ = encode_posterior(model, to_unit(noisy), labels=y, batch_size=bs)
+    return decode_float(model, mu, labels=y, batch_size=bs)
 
 
 def denoise(model: Any, images: np.ndarray, noise: NoiseKind = "gaussian", level: float = 0.3,
             *, seed: int = 0, labels: np.ndarray | None = None,
-            batch_size: int = 1024) -> DenoiseResult:
+            batch_size: int = 1024, baselines: Sequence[str] = ()) -> DenoiseResult:
     """Corrupt `images` (uint8 N x C x H x W or one C x H x W) with `noise` at `level`,
-    reconstruct the noisy images with `model` and return a `DenoiseResult`.
+    reconstruct the noisy images with `model` and return a `DenoiseResult`; each classic
+    denoiser named in `baselines` ("median", "nl-means") runs on the same noisy images.
 
     A conditional model is given `labels` (default: its default label). Runs under
     inference mode; the model's training flag is restored afterwards.
@@ -160,13 +218,15 @@ def denoise(model: Any, images: np.ndarray, noise: NoiseKind = "gaussian", level
     y = check_labels(model, labels, len(batch))
     bs = check_batch_size(batch_size)
     noise, level = check_noise(noise, level)
+    names = check_baselines(baselines)
     noisy = add_noise(batch, noise, level, seed=seed)
-    mu, _ = encode_posterior(model, to_unit(noisy), labels=y, batch_size=bs)
-    recon = decode_float(model, mu, labels=y, batch_size=bs)
+    recon = _reconstruct(model, noisy, y, bs)
     return DenoiseResult(
         clean=batch, noisy=noisy, reconstruction=to_uint8(recon), noise=noise, level=level,
         seed=int(seed), noisy_mse=mse(noisy, batch), noisy_psnr=psnr(noisy, batch),
-        recon_mse=mse(recon, batch), recon_psnr=psnr(recon, batch))
+        recon_mse=mse(recon, batch), recon_psnr=psnr(recon, batch),
+        noisy_ssim=ssim(noisy, batch), recon_ssim=ssim(recon, batch),
+        baselines=classic_denoise(batch, noisy, names))
 
 
 def error_caption(mse: float, psnr: float | None = None) -> str:
@@ -176,3 +236,9 @@ def error_caption(mse: float, psnr: float | None = None) -> str:
         psnr = float("inf") if mse <= 0 else 10.0 * math.log10(1.0 / mse)
     p = "∞" if math.isinf(psnr) else f"{psnr:.1f}"
     return f"MSE {mse:.4f} · PSNR {p} dB"
+
+
+def quality_caption(mse: float, psnr: float | None = None, ssim: float | None = None) -> str:
+    """'MSE 0.0123 · PSNR 19.1 dB · SSIM 0.812' (the SSIM part only when given)."""
+    text = error_caption(mse, psnr)
+    return text if ssim is None else f"{text} · SSIM {float(ssim):.3f}"

@@ -1,0 +1,200 @@
+"""`latent-atlas denoise`: one sample (or picture) corrupted, reconstructed by the model and
+cleaned by the classic denoisers; or, with `--sweep`, the same over a range of noise
+levels on the held-out images, as a table, JSON and a PSNR-against-noise PNG."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .common import UserError, check_output
+
+NOISE_CHOICES = ["gaussian", "masking", "salt-and-pepper"]
+DEFAULT_SWEEP = "0.1,0.2,0.3,0.4,0.5,0.6"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from .apps import _common as common
+    from .apps import _source as source
+
+    p = sub.add_parser("denoise", help="corrupt a sample, reconstruct it, print the error numbers "
+                       "(beside median and NL-means with --baselines; over noise levels with --sweep)")
+    common(p, False)
+    source(p, required=False)
+    p.add_argument("--noise", default="gaussian", choices=NOISE_CHOICES)
+    p.add_argument("--level", type=float, default=None,
+                   help="Gaussian sigma (0..1 pixel scale) or fraction of pixels hit")
+    p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    p.add_argument("--label", type=int, default=None, help="conditional VAE: class of --image")
+    p.add_argument("--baselines", default=None, metavar="NAMES",
+                   help="classic denoisers on the same noisy input: median,nl-means")
+    p.add_argument("--sweep", action="store_true",
+                   help="run over noise levels on the held-out images (the trainer's validation "
+                        "split): a table, and a PSNR plot with --out")
+    p.add_argument("--levels", default=DEFAULT_SWEEP,
+                   help=f"--sweep: noise levels (default {DEFAULT_SWEEP})")
+    p.add_argument("--compare-with", default=None, metavar="FILE",
+                   help="--sweep: a second model (say the plain AE beside the DAE)")
+    p.add_argument("--limit", type=int, default=None,
+                   help="--sweep: use at most N held-out images (default all)")
+    p.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    p.set_defaults(handler=run_denoise)
+
+
+def _baselines(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    from explorer.core.analysis.applications.baselines import check_baselines
+
+    if text is None:
+        return default
+    return check_baselines([t for t in text.split(",") if t.strip()])
+
+
+def _levels(text: str) -> list[float]:
+    try:
+        return [float(v) for v in text.replace(" ", "").split(",") if v]
+    except ValueError:
+        raise UserError(f"--levels must be numbers separated by commas, not '{text}'") from None
+
+
+def _json_safe(value):
+    import math
+
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def run_denoise(args: argparse.Namespace) -> int:
+    from . import apps
+
+    if args.sweep:
+        return run_sweep(args)
+    if args.index is None and args.image is None:
+        raise UserError("give --index I or --image PATH (or --sweep for the held-out images)")
+    if args.level is None:
+        raise UserError("give the noise --level (Gaussian sigma, or fraction of pixels hit)")
+    if args.compare_with is not None:
+        raise UserError("--compare-with goes with --sweep")
+    out = apps._check_out(args)
+    baselines = _baselines(args.baselines, ())
+    from explorer.core.analysis.applications import denoise
+
+    loaded, data = apps._load(args)
+    img, y, where = apps._query_image(args, loaded, data)
+    r = denoise(loaded.model, img, args.noise, args.level, seed=args.seed,
+                labels=None if y is None else [y], baselines=baselines)
+    s = r.summary()
+    if args.json:
+        print(json.dumps(_json_safe({"source": where, "noise": r.noise, "level": r.level,
+                                     "seed": r.seed, "model": Path(args.file).name,
+                                     "kind": loaded.config.kind, **s}), indent=2))
+    else:
+        print(f"Denoising {where} ({args.noise} noise, level {args.level:g}, seed {args.seed}) "
+              f"with {Path(args.file).name} ({loaded.config.kind}):")
+        rows = [("noisy vs clean", "noisy"), ("reconstruction vs clean", "recon")]
+        rows += [(f"{name} vs clean", name) for name in r.baselines]
+        for title, key in rows:
+            print(f"  {title + ':':<24} MSE {s[key + '_mse']:.5f}  PSNR {s[key + '_psnr']:.2f} dB"
+                  f"  SSIM {s[key + '_ssim']:.3f}")
+    apps._write(out, r.display_rows(), args.scale)
+    return 0
+
+
+def _model_name(path: str, kind: str, taken: set[str]) -> str:
+    name = kind.upper()
+    if name in taken:
+        name = f"{name} ({Path(path).stem})"
+    taken.add(name)
+    return name
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    from . import apps
+
+    if args.index is not None or args.image is not None:
+        raise UserError("--sweep runs on the held-out images; leave out --index / --image")
+    if args.level is not None:
+        raise UserError("--sweep takes --levels (several), not --level")
+    if args.limit is not None and args.limit < 2:
+        raise UserError(f"--limit must be at least 2, not {args.limit}")
+    out = None
+    if args.out is not None:
+        inputs = (args.file, args.compare_with)
+        out = check_output(args.out, (".png",), inputs=tuple(i for i in inputs if i))
+    levels = _levels(args.levels)
+    from explorer.core.analysis.applications.baselines import BASELINES
+    from explorer.core.analysis.applications.denoise_sweep import check_levels
+
+    check_levels(levels, args.noise)
+    baselines = _baselines(args.baselines, BASELINES)
+    from explorer.core.analysis.metrics import held_out_indices
+    from explorer.core.progress import drain
+    from models.checkpoint import load_model
+
+    loaded, data = apps._load(args)
+    if loaded.config.is_conditional:
+        raise UserError("the sweep takes unconditional models; a conditional VAE needs labels")
+    models = [(args.file, loaded)]
+    if args.compare_with is not None:
+        other = load_model(args.compare_with)
+        if tuple(other.config.input_shape) != tuple(loaded.config.input_shape):
+            raise UserError(f"{Path(args.compare_with).name} takes images of shape "
+                            f"{tuple(other.config.input_shape)}, {Path(args.file).name} "
+                            f"{tuple(loaded.config.input_shape)}")
+        if other.config.is_conditional:
+            raise UserError("the sweep takes unconditional models; a conditional VAE needs labels")
+        models.append((args.compare_with, other))
+    seeds = [int(m.config.seed) for _, m in models]
+    held, notes = held_out_indices(len(data), seeds)
+    if args.limit is not None:
+        held = held[:args.limit]
+    taken: set[str] = set()
+    named = [(_model_name(path, m.config.kind, taken), m.model) for path, m in models]
+
+    def on_progress(event) -> None:
+        if not args.json:
+            print(f"\r  {event.message:<40}", end="", file=sys.stderr, flush=True)
+
+    from explorer.core.analysis.applications import denoise_sweep
+
+    result = drain(denoise_sweep(named, data.images[held], levels, noise=args.noise,
+                                 baselines=baselines, seed=args.seed), on_progress)
+    if not args.json:
+        print(file=sys.stderr)
+    if args.json:
+        doc = result.to_dict()
+        doc["models"] = {name: Path(path).name for (name, _), (path, _) in
+                         zip(named, models, strict=True)}
+        doc["data"] = data.spec
+        doc["notes"] = notes
+        print(json.dumps(_json_safe(doc), indent=2))
+    else:
+        what = ", ".join(f"{name} = {Path(path).name}" for (name, _), (path, _) in
+                         zip(named, models, strict=True))
+        print(f"Denoising sweep ({result.noise} noise, seed {result.seed}) on {result.n_images} "
+              f"held-out images of {data.spec}; {what}. PSNR from the mean MSE, mean SSIM:")
+        for note in notes:
+            print(f"  note: {note}")
+        for line in result.table_lines():
+            print("  " + line)
+        wins = [result.best_at(k) for k in range(len(result.levels))]
+        print("  best PSNR: " + ", ".join(f"{lv:g} {w}" for lv, w in
+                                            zip(result.levels, wins, strict=True)))
+    if out is not None:
+        from explorer.core.io.linechart import save_line_chart_png
+
+        series = {m: (result.levels, result.psnr[m]) for m in result.methods if m != "noisy"}
+        series["noisy input"] = (result.levels, result.psnr["noisy"])
+        unit = "sigma" if result.noise == "gaussian" else "fraction of pixels"
+        save_line_chart_png(out, series, title=f"PSNR against {result.noise} noise "
+                            f"({result.n_images} held-out images of {data.spec})",
+                            x_label=f"noise level ({unit})", y_label="PSNR (dB)",
+                            muted=("noisy input",))
+        print(f"Wrote {out}", file=sys.stderr)
+    return 0
