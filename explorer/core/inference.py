@@ -9,6 +9,14 @@ mode (restored after) and the conversion to display images.
     mu, logvar = encode_posterior(model, float_or_uint8_images) # logvar None for an AE
     images = decode_float(model, codes, labels=labels)          # float M x C x H x W
     Decoder(model).decode_at(latent_map, (x, y))                # the click path: uint8 image
+    images = reconstruct_float(model, images_uint8)             # encode + decode, own switches
+
+A max-unpooling decoder (`model.needs_switches`) cannot decode a code on its own: it needs
+the max-pooling switches of an encoded image. A reconstruction uses the image's own
+switches; any other code (a click, an arrow, a prior sample) borrows those of the NEAREST
+encoded data sample, from the `SwitchReference` the owner of the data attaches with
+`set_switch_reference` (a session, a CLI command), or one passed as `reference=`.
+`switch_sources` says which sample's switches decode each code, so the UI can say so.
 
 The map always plots the mean code (`mu`), never a sampled one: a VAE's sample would move
 every point on each run. Images stay uint8 until a batch is made, so encoding 60,000 MNIST
@@ -20,6 +28,8 @@ avoids per-call work beyond the image. Torch is imported inside the functions on
 from __future__ import annotations
 
 import sys
+import threading
+import weakref
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -243,18 +253,121 @@ def encode_posterior(model: Autoencoder, images: np.ndarray, *,
     return drain(_encode_batches(model, batch, labels, batch_size, None, True))
 
 
+# --- max-pooling switches -----------------------------------------------------------
+
+NO_REFERENCE = ("this model upsamples by max-unpooling: its decoder needs the max-pooling "
+                "switches of an encoded image and cannot decode a code on its own; load the "
+                "data it was trained on (its switches are borrowed from the nearest sample)")
+
+
+def needs_switches(model: Any) -> bool:
+    """True for a max-unpooling decoder, which cannot decode a code without switches."""
+    return bool(getattr(model, "needs_switches", False))
+
+
+class SwitchReference:
+    """Encoded data whose max-pooling switches a max-unpooling decoder borrows.
+
+    `images` (uint8 N x C x H x W) and their mean `codes` (N x d), row-aligned. A code is
+    decoded with the switches of the sample whose code is nearest (Euclidean, exact k-d
+    tree), recomputed by one encoder pass over that sample: nothing per sample is stored.
+    """
+
+    def __init__(self, images: np.ndarray, codes: npt.ArrayLike) -> None:
+        self.codes = check_codes(codes)
+        if len(images) != len(self.codes):
+            raise ValueError(f"{len(images)} images but {len(self.codes)} codes for the "
+                             "switch reference")
+        self.images = images
+        self._tree: Any = None
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def nearest(self, codes: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        """Index of the nearest reference code of every code (M,)."""
+        z = check_codes(codes, self.codes.shape[1], one=True)
+        with self._lock:
+            if self._tree is None:
+                from scipy.spatial import cKDTree
+
+                self._tree = cKDTree(self.codes)
+            tree = self._tree
+        _, idx = tree.query(z, k=1)
+        return np.asarray(idx, dtype=np.int64).reshape(len(z))
+
+
+_REFERENCES: weakref.WeakKeyDictionary[Any, SwitchReference] = weakref.WeakKeyDictionary()
+
+
+def set_switch_reference(model: Autoencoder, images: np.ndarray,
+                         codes: npt.ArrayLike | None = None, *,
+                         labels: npt.ArrayLike | None = None) -> SwitchReference | None:
+    """Attach the data a max-unpooling model borrows switches from (a no-op, returning None,
+    for every other model). `codes` default to the images' mean codes."""
+    if not needs_switches(model):
+        return None
+    images = check_images(model, images)
+    ref = SwitchReference(images, encode(model, images, labels=labels) if codes is None
+                          else codes)
+    _REFERENCES[model] = ref
+    return ref
+
+
+def switch_reference(model: Any) -> SwitchReference | None:
+    """The reference attached to `model` by `set_switch_reference`, if any."""
+    return _REFERENCES.get(model)
+
+
+def _reference(model: Any, reference: SwitchReference | None) -> SwitchReference:
+    ref = reference if reference is not None else _REFERENCES.get(model)
+    if ref is None:
+        raise ValueError(NO_REFERENCE)
+    return ref
+
+
+def switch_sources(model: Any, codes: npt.ArrayLike, *,
+                   reference: SwitchReference | None = None) -> npt.NDArray[np.int64] | None:
+    """Which reference sample's switches decode each code (None: the model needs none)."""
+    if not needs_switches(model):
+        return None
+    return _reference(model, reference).nearest(codes)
+
+
+def _switches(model: Autoencoder, images: np.ndarray, device: torch.device) -> list[torch.Tensor]:
+    """The encoder's max-pooling switches of uint8 or [0, 1] float images (inside the
+    caller's inference mode)."""
+    import torch
+
+    x = torch.from_numpy(np.array(images))
+    if device.type != "cpu":
+        x = x.to(device)
+    x = x.float().div_(255.0) if x.dtype == torch.uint8 else x.float()
+    return model.encode_with_switches(x)[2]
+
+
 # --- decode --------------------------------------------------------------------------
 
 def _decode(model: Autoencoder, z: npt.NDArray[np.float32], y: torch.Tensor | None,
-            device: torch.device) -> npt.NDArray[np.float32]:
+            device: torch.device, reference: SwitchReference | None = None,
+            switch_images: np.ndarray | None = None) -> npt.NDArray[np.float32]:
     """One decoder pass; every decode of the project goes through here, so this is where
-    NaN is caught (it would silently become a black image)."""
+    NaN is caught (it would silently become a black image) and where a max-unpooling
+    decoder gets its switches: those of `switch_images` (a reconstruction, row-aligned),
+    else those of the nearest sample of the reference."""
     import torch  # imported already (the model is a torch module): a dictionary look-up
 
     t = torch.from_numpy(z)
     if device.type != "cpu":
         t = t.to(device)
-    decoded = model.decode(t) if y is None else model.decode(t, y)
+    if needs_switches(model):
+        if switch_images is None:
+            ref = _reference(model, reference)
+            switch_images = ref.images[ref.nearest(z)]
+        decoded = model.decode(t, y, _switches(model, switch_images, device))
+    else:
+        decoded = model.decode(t) if y is None else model.decode(t, y)
     out: npt.NDArray[np.float32] = decoded.float().cpu().numpy()
     if not np.isfinite(out).all():
         raise ValueError("the model decoded NaN or infinite pixels: its weights are damaged "
@@ -263,16 +376,26 @@ def _decode(model: Autoencoder, z: npt.NDArray[np.float32], y: torch.Tensor | No
 
 
 def decode_float(model: Autoencoder, codes: npt.ArrayLike, *,
-                 labels: npt.ArrayLike | None = None, batch_size: int = DECODE_BATCH
-                 ) -> npt.NDArray[np.float32]:
+                 labels: npt.ArrayLike | None = None, batch_size: int = DECODE_BATCH,
+                 reference: SwitchReference | None = None,
+                 switch_images: np.ndarray | None = None) -> npt.NDArray[np.float32]:
     """Codes (M, d) or one (d,) -> float images M x C x H x W in [0, 1], in batches.
 
     A conditional model decodes under `labels` (one per code, or one for all; default:
-    its default label). The model runs in eval mode (restored after).
+    its default label). The model runs in eval mode (restored after). A max-unpooling
+    model decodes with the switches of `switch_images` (one image per code: the codes'
+    own images, for a reconstruction), else of the nearest sample of `reference` (default:
+    the one attached to the model); other models ignore both.
     """
     import torch
 
     z = check_codes(codes, int(model.latent_dim), one=True)
+    if switch_images is not None and needs_switches(model):
+        switch_images = check_images(model, switch_images, allow_float=True)
+        if len(switch_images) != len(z):
+            raise ValueError(f"{len(z)} codes but {len(switch_images)} switch images")
+    else:
+        switch_images = None
     bs = _check_batch_size(batch_size)
     m = len(z)
     y = _labels(model, labels, m)
@@ -284,11 +407,25 @@ def decode_float(model: Autoencoder, codes: npt.ArrayLike, *,
         with one_torch_thread(_small(m, device)), torch.inference_mode():
             for start in range(0, m, bs):
                 stop = min(m, start + bs)
-                out[start:stop] = _decode(model, z[start:stop],
-                                          _label_batch(y, start, stop, device), device)
+                out[start:stop] = _decode(
+                    model, z[start:stop], _label_batch(y, start, stop, device), device,
+                    reference, None if switch_images is None else switch_images[start:stop])
     finally:
         model.train(was_training)
     return out
+
+
+def reconstruct_float(model: Autoencoder, images: np.ndarray, *,
+                      labels: npt.ArrayLike | None = None, batch_size: int = DECODE_BATCH
+                      ) -> npt.NDArray[np.float32]:
+    """Encode then decode uint8 (or [0, 1] float) images: float images N x C x H x W.
+
+    A max-unpooling model decodes each image with its own switches, so this is a true
+    reconstruction even for images outside its switch reference.
+    """
+    batch = check_images(model, images, allow_float=True)
+    mu, _ = encode_posterior(model, batch, labels=labels, batch_size=batch_size)
+    return decode_float(model, mu, labels=labels, batch_size=batch_size, switch_images=batch)
 
 
 def to_display(images: npt.ArrayLike) -> npt.NDArray[np.uint8]:
@@ -334,6 +471,20 @@ class Decoder:
     def latent_dim(self) -> int:
         return self._dim
 
+    @property
+    def needs_switches(self) -> bool:
+        """A max-unpooling decoder: codes decode with a data sample's switches."""
+        return needs_switches(self.model)
+
+    @property
+    def decodes_codes(self) -> bool:
+        """Whether any code decodes now (a max-unpooling model: once data is attached)."""
+        return not self.needs_switches or switch_reference(self.model) is not None
+
+    def switch_sources(self, codes: npt.ArrayLike) -> npt.NDArray[np.int64] | None:
+        """The data sample whose switches decode each code (None for other models)."""
+        return switch_sources(self.model, codes)
+
     def decode_float(self, codes: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """Codes (M, d) or (d,) -> float images M x C x H x W in [0, 1]."""
         z = check_codes(codes, self._dim, one=True)
@@ -360,4 +511,4 @@ class Decoder:
 
     def reconstruct(self, images_uint8: np.ndarray) -> npt.NDArray[np.uint8]:
         """Encode then decode: uint8 images in, uint8 display images out (N of them)."""
-        return to_display(decode_float(self.model, self.encode(images_uint8)))
+        return to_display(reconstruct_float(self.model, images_uint8))

@@ -160,7 +160,7 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
                   span: tuple[float, float] = (0.0, 1.0)
                   ) -> Generator[MetricsProgress, None, _Measured]:
     """Measure one model; the hole fraction is left for the caller's (shared) threshold."""
-    from explorer.core.inference import decode_float, encode
+    from explorer.core.inference import SwitchReference, decode_float, encode, needs_switches
     from explorer.core.latent.interpolation import lerp
 
     lo, hi = span
@@ -176,7 +176,9 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     held_mask[held_out] = True
 
     yield progress(0.2, "reconstruction", "reconstructing held-out images")
-    recon = decode_float(model, codes[held_out])
+    # A max-unpooling model reconstructs with each image's own switches and decodes every
+    # other code with those of the nearest training image (it cannot generate alone).
+    recon = decode_float(model, codes[held_out], switch_images=images[held_out])
     sq = ((flatten_float(recon) - flatten_float(images[held_out])) ** 2).mean(axis=1)
     # The hole threshold compares like with like: a decoded image's distance to the
     # nearest real (training) image, for decodes of codes known to be good.
@@ -184,24 +186,31 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
 
     yield progress(0.35, "prior", "decoding prior samples")
     train_codes = codes[~held_mask] if (~held_mask).sum() >= 2 else codes
+    ref = None
+    if needs_switches(model):
+        train_images = images[~held_mask] if (~held_mask).sum() >= 2 else images
+        ref = SwitchReference(train_images, train_codes)
+
+    def decode(z: np.ndarray) -> np.ndarray:
+        return decode_float(model, z, reference=ref)
     samplers = make_samplers(model, train_codes, seed=settings.seed)
     prior = samplers["own"]
     z_prior = prior.sample(settings.n_prior, settings.seed)
-    prior_dist, _ = index.nearest(decode_float(model, z_prior))
+    prior_dist, _ = index.nearest(decode(z_prior))
     # Every sampler draws as many codes with the same seed; one that draws exactly the own
     # prior's codes (N(0, I) for a VAE, the fitted Gaussian for an AE) reuses its decodes.
     sampler_dist = {"own": prior_dist}
     for key in SAMPLERS[1:]:
         z = samplers[key].sample(settings.n_prior, settings.seed)
         sampler_dist[key] = (prior_dist if np.array_equal(z, z_prior)
-                             else index.nearest(decode_float(model, z))[0])
+                             else index.nearest(decode(z))[0])
 
     yield progress(0.6, "interpolation", "interpolating held-out pairs")
     rng = np.random.default_rng(settings.seed + 1)
     pairs = np.stack([rng.choice(held_out, size=2, replace=False)
                       for _ in range(settings.n_pairs)])
     paths = np.concatenate([lerp(codes[a], codes[b], settings.steps) for a, b in pairs])
-    path_imgs = decode_float(model, paths).reshape(settings.n_pairs, settings.steps, -1)
+    path_imgs = decode(paths).reshape(settings.n_pairs, settings.steps, -1)
     inner = path_imgs[:, 1:-1].reshape(-1, path_imgs.shape[-1])
     inner_dist, _ = index.nearest(inner)
     steps = np.sqrt(((path_imgs[:, 1:] - path_imgs[:, :-1]) ** 2).mean(axis=2))
@@ -218,7 +227,7 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     u = rng.standard_normal(z.shape)
     u /= np.linalg.norm(u, axis=1, keepdims=True)
     step = settings.epsilon * (spread if spread > 0 else 1.0)
-    moved = decode_float(model, np.concatenate([z, z + step * u]))
+    moved = decode(np.concatenate([z, z + step * u]))
     path_len = _rms(moved[:len(z)], moved[len(z):]) / settings.epsilon
 
     yield progress(1.0, "done", "measured")

@@ -161,8 +161,10 @@ def denoise(model: Any, images: np.ndarray, noise: NoiseKind = "gaussian", level
     bs = check_batch_size(batch_size)
     noise, level = check_noise(noise, level)
     noisy = add_noise(batch, noise, level, seed=seed)
-    mu, _ = encode_posterior(model, to_unit(noisy), labels=y, batch_size=bs)
-    recon = decode_float(model, mu, labels=y, batch_size=bs)
+    noisy_unit = to_unit(noisy)
+    mu, _ = encode_posterior(model, noisy_unit, labels=y, batch_size=bs)
+    # A max-unpooling decoder reconstructs with the noisy image's own switches.
+    recon = decode_float(model, mu, labels=y, batch_size=bs, switch_images=noisy_unit)
     return DenoiseResult(
         clean=batch, noisy=noisy, reconstruction=to_uint8(recon), noise=noise, level=level,
         seed=int(seed), noisy_mse=mse(noisy, batch), noisy_psnr=psnr(noisy, batch),
