@@ -5,26 +5,26 @@ resize + conv, bed of nails + conv, max-unpooling + conv with a max-pooling enco
 trains an AE and a VAE with `latent-atlas train-pair` (same data, latent size, epochs and
 seed) and measures them with `latent-atlas compare --json`; it prints the exact commands
 and then one markdown table (held-out reconstruction MSE, hole fraction, prior-sample
-distance, interpolation distance, path length; definitions in docs/metrics.md) and the
-CPU seconds each pair took to train (user + system of the training process: comparable
-between choices even on a loaded machine, unlike wall time).
+distance, interpolation distance, path length; definitions in docs/metrics.md).
 
-    python benchmarks/upsampling_table.py [--epochs 3] [--latent-dim 16] [--seed 0]
+    python benchmarks/upsampling_table.py [--epochs 1] [--latent-dim 16] [--seed 0]
         [--data mnist:../shared/data/mnist] [--choices transpose,nearest,...] [--jobs 1]
-        [--keep DIR]
+        [--keep DIR [--reuse]]
 
-`--jobs N` trains N pairs at once (each in its own process); the numbers do not change.
+`--jobs N` runs N choices at once (each train-pair and compare in its own process); the
+numbers do not change. With `--keep DIR --reuse`, model files and compare results already
+in DIR (from the same commands) are used instead of being made again.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,26 +55,21 @@ def commands(up: str, args: argparse.Namespace, folder: Path) -> tuple[list[str]
     return train, compare
 
 
-def train_all(choices: list[str], args: argparse.Namespace, folder: Path) -> dict[str, float]:
-    """Run the train-pair commands, `args.jobs` at a time; CPU seconds of each."""
-    cpu: dict[str, float] = {}
-    pending = list(choices)
-    running: dict[int, tuple[str, subprocess.Popen]] = {}
-    while pending or running:
-        while pending and len(running) < args.jobs:
-            up = pending.pop(0)
-            proc = subprocess.Popen(commands(up, args, folder)[0], cwd=ROOT)
-            running[proc.pid] = (up, proc)
-        pid, status, usage = os.wait4(-1, 0)
-        if pid not in running:
-            continue
-        up, proc = running.pop(pid)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            raise SystemExit(f"training {up} failed (exit {proc.returncode})")
-        cpu[up] = usage.ru_utime + usage.ru_stime
-        print(f"{up}: trained, {cpu[up]:.0f} CPU s", file=sys.stderr, flush=True)
-    return cpu
+def run_choice(up: str, args: argparse.Namespace, folder: Path) -> dict:
+    """Train the pair (unless reused) and measure it; the compare result as a dict."""
+    train, compare = commands(up, args, folder)
+    prefix = folder / f"up_{up}"
+    cached = prefix.with_name(prefix.name + "_compare.json")
+    have_models = all(prefix.with_name(f"{prefix.name}_{k}.safetensors").exists()
+                      for k in ("ae", "vae"))
+    if not (args.reuse and have_models):
+        subprocess.run(train, check=True, cwd=ROOT)
+        cached.unlink(missing_ok=True)
+    if not (args.reuse and cached.exists()):
+        out = subprocess.run(compare, check=True, cwd=ROOT, capture_output=True, text=True)
+        cached.write_text(out.stdout)
+    print(f"{up}: measured", file=sys.stderr, flush=True)
+    return json.loads(cached.read_text())
 
 
 def _pct(v: float | None) -> str:
@@ -85,28 +80,30 @@ def _num(v: float | None, fmt: str) -> str:
     return "—" if v is None else format(v, fmt)
 
 
-def markdown(rows: list[tuple[str, dict, float]]) -> str:
+def markdown(rows: list[tuple[str, dict]]) -> str:
     lines = ["| upsample (downsample) | model | recon MSE | hole fraction | prior-sample dist "
-             "| interp dist | path length | hole threshold | train CPU s (pair) |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for up, doc, seconds in rows:
+             "| interp dist | path length | hole threshold |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for up, doc in rows:
         for m in doc["models"]:
             lines.append(
                 f"| {up} ({CHOICES[up]}) | {m['kind'].upper()} | {_num(m['recon_mse'], '.4f')} | "
                 f"{_pct(m['hole_fraction'])} | {_num(m['prior_distance'], '.3f')} | "
                 f"{_num(m['interp_distance'], '.3f')} | {_num(m['path_length'], '.2f')} | "
-                f"{_num(doc['hole_threshold'], '.3f')} | {seconds:.0f} |")
+                f"{_num(doc['hole_threshold'], '.3f')} |")
     return "\n".join(lines)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default=f"mnist:{ROOT.parent / 'shared' / 'data' / 'mnist'}")
-    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--latent-dim", type=int, default=16)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--choices", default=",".join(CHOICES))
-    ap.add_argument("--jobs", type=int, default=1, help="pairs trained at once")
+    ap.add_argument("--jobs", type=int, default=1, help="choices run at once")
+    ap.add_argument("--reuse", action="store_true",
+                    help="with --keep: use model files and compare results already there")
     ap.add_argument("--keep", default=None, help="keep the model files in this folder")
     args = ap.parse_args()
     choices = [c.strip() for c in args.choices.split(",") if c.strip()]
@@ -115,13 +112,12 @@ def main() -> int:
         ap.error(f"unknown choice(s): {', '.join(sorted(unknown))}")
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="upsampling_"))
     folder.mkdir(parents=True, exist_ok=True)
-    cpu = train_all(choices, args, folder)
-    rows, shown = [], []
-    for up in choices:
-        train, compare = commands(up, args, folder)
-        out = subprocess.run(compare, check=True, cwd=ROOT, capture_output=True, text=True)
-        rows.append((up, json.loads(out.stdout), cpu[up]))
-        shown += [_shown(train, folder), _shown(compare, folder)]
+    if args.reuse and not args.keep:
+        ap.error("--reuse needs --keep DIR")
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        docs = list(pool.map(lambda up: run_choice(up, args, folder), choices))
+    rows = list(zip(choices, docs, strict=True))
+    shown = [_shown(cmd, folder) for up in choices for cmd in commands(up, args, folder)]
     print("```bash")
     print("\n".join(shown))
     print("```\n")

@@ -9,14 +9,10 @@ mode (restored after) and the conversion to display images.
     mu, logvar = encode_posterior(model, float_or_uint8_images) # logvar None for an AE
     images = decode_float(model, codes, labels=labels)          # float M x C x H x W
     Decoder(model).decode_at(latent_map, (x, y))                # the click path: uint8 image
-    images = reconstruct_float(model, images_uint8)             # encode + decode, own switches
+    images = reconstruct_float(model, images_uint8)             # encode + decode
 
-A max-unpooling decoder (`model.needs_switches`) cannot decode a code on its own: it needs
-the max-pooling switches of an encoded image. A reconstruction uses the image's own
-switches; any other code (a click, an arrow, a prior sample) borrows those of the NEAREST
-encoded data sample, from the `SwitchReference` the owner of the data attaches with
-`set_switch_reference` (a session, a CLI command), or one passed as `reference=`.
-`switch_sources` says which sample's switches decode each code, so the UI can say so.
+A max-unpooling decoder needs max-pooling switches: a reconstruction uses the image's own,
+any other code those of the nearest data sample (`explorer.core.switches`).
 
 The map always plots the mean code (`mu`), never a sampled one: a VAE's sample would move
 every point on each run. Images stay uint8 until a batch is made, so encoding 60,000 MNIST
@@ -28,8 +24,6 @@ avoids per-call work beyond the image. Torch is imported inside the functions on
 from __future__ import annotations
 
 import sys
-import threading
-import weakref
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,7 +32,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from explorer.core.checks import _check_batch_size, check_codes, check_images
 from explorer.core.progress import CountProgress, check_cancel, drain
+from explorer.core.switches import (
+    SwitchReference,
+    attach_reference,
+    needs_switches,
+    resolve_reference,
+    switch_reference,
+    switch_sources,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -99,60 +102,6 @@ def one_torch_thread(active: bool = True) -> Iterator[None]:
 
 def _small(n: int, device: torch.device) -> bool:
     return n <= SINGLE_THREAD_MAX and device.type == "cpu"
-
-
-# --- validation ----------------------------------------------------------------------
-
-def check_images(model: Autoencoder, images: npt.ArrayLike, *, allow_float: bool = False
-                 ) -> np.ndarray:
-    """Validate N x C x H x W images (or one C x H x W) against the model's input shape.
-
-    uint8 (0-255) images always; float images in [0, 1] only with `allow_float`.
-    """
-    images = np.asarray(images)
-    floating = np.issubdtype(images.dtype, np.floating)
-    if images.dtype != np.uint8 and not (allow_float and floating):
-        raise ValueError(f"images must be uint8 (0-255), not {images.dtype}")
-    if images.ndim == 3:  # one image C x H x W
-        images = images[None]
-    if images.ndim != 4:
-        raise ValueError(f"images must be N x C x H x W, not shape {images.shape}")
-    expected = tuple(model.config.input_shape)
-    if tuple(images.shape[1:]) != expected:
-        c, h, w = expected
-        raise ValueError(
-            f"the images are {images.shape[2]}x{images.shape[3]} with {images.shape[1]} channel(s) "
-            f"but this model expects {h}x{w} with {c}; use data the model was trained on"
-        )
-    return images
-
-
-def check_codes(codes: npt.ArrayLike, dim: int | None = None, *, one: bool = False
-                ) -> npt.NDArray[np.float32]:
-    """Validate codes and return them as C-contiguous float32 N x d.
-
-    `codes` must be an N x d array of finite numbers (d == `dim` when given); with `one`,
-    a single code of shape (d,) is accepted too and returned as 1 x d.
-    """
-    arr = np.asarray(codes)
-    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise ValueError(f"codes must be numbers, not {arr.dtype}")
-    if one and arr.ndim == 1:
-        arr = arr[None]
-    if dim is not None and (arr.ndim != 2 or arr.shape[1] != dim):
-        raise ValueError(f"a code of this model has {dim} values, not shape {np.shape(codes)}")
-    if arr.ndim != 2 or arr.shape[1] < 1:
-        raise ValueError(f"codes must be an N x d array with N, d >= 1, not shape {arr.shape}")
-    arr = np.ascontiguousarray(arr, dtype=np.float32)
-    if not np.isfinite(arr).all():
-        raise ValueError("the codes contain NaN or infinite values (did training diverge?)")
-    return arr
-
-
-def _check_batch_size(batch_size: int) -> int:
-    if int(batch_size) != batch_size or batch_size < 1:
-        raise ValueError(f"batch_size must be a whole number >= 1, not {batch_size}")
-    return int(batch_size)
 
 
 def _labels(model: Autoencoder, labels: npt.ArrayLike | None, n: int) -> np.ndarray | None:
@@ -253,53 +202,7 @@ def encode_posterior(model: Autoencoder, images: np.ndarray, *,
     return drain(_encode_batches(model, batch, labels, batch_size, None, True))
 
 
-# --- max-pooling switches -----------------------------------------------------------
-
-NO_REFERENCE = ("this model upsamples by max-unpooling: its decoder needs the max-pooling "
-                "switches of an encoded image and cannot decode a code on its own; load the "
-                "data it was trained on (its switches are borrowed from the nearest sample)")
-
-
-def needs_switches(model: Any) -> bool:
-    """True for a max-unpooling decoder, which cannot decode a code without switches."""
-    return bool(getattr(model, "needs_switches", False))
-
-
-class SwitchReference:
-    """Encoded data whose max-pooling switches a max-unpooling decoder borrows.
-
-    `images` (uint8 N x C x H x W) and their mean `codes` (N x d), row-aligned. A code is
-    decoded with the switches of the sample whose code is nearest (Euclidean, exact k-d
-    tree), recomputed by one encoder pass over that sample: nothing per sample is stored.
-    """
-
-    def __init__(self, images: np.ndarray, codes: npt.ArrayLike) -> None:
-        self.codes = check_codes(codes)
-        if len(images) != len(self.codes):
-            raise ValueError(f"{len(images)} images but {len(self.codes)} codes for the "
-                             "switch reference")
-        self.images = images
-        self._tree: Any = None
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self.codes)
-
-    def nearest(self, codes: npt.ArrayLike) -> npt.NDArray[np.int64]:
-        """Index of the nearest reference code of every code (M,)."""
-        z = check_codes(codes, self.codes.shape[1], one=True)
-        with self._lock:
-            if self._tree is None:
-                from scipy.spatial import cKDTree
-
-                self._tree = cKDTree(self.codes)
-            tree = self._tree
-        _, idx = tree.query(z, k=1)
-        return np.asarray(idx, dtype=np.int64).reshape(len(z))
-
-
-_REFERENCES: weakref.WeakKeyDictionary[Any, SwitchReference] = weakref.WeakKeyDictionary()
-
+# --- max-pooling switches (see explorer.core.switches) --------------------------------
 
 def set_switch_reference(model: Autoencoder, images: np.ndarray,
                          codes: npt.ArrayLike | None = None, *,
@@ -309,30 +212,10 @@ def set_switch_reference(model: Autoencoder, images: np.ndarray,
     if not needs_switches(model):
         return None
     images = check_images(model, images)
-    ref = SwitchReference(images, encode(model, images, labels=labels) if codes is None
-                          else codes)
-    _REFERENCES[model] = ref
+    z = encode(model, images, labels=labels) if codes is None else check_codes(codes)
+    ref = SwitchReference(images, z)
+    attach_reference(model, ref)
     return ref
-
-
-def switch_reference(model: Any) -> SwitchReference | None:
-    """The reference attached to `model` by `set_switch_reference`, if any."""
-    return _REFERENCES.get(model)
-
-
-def _reference(model: Any, reference: SwitchReference | None) -> SwitchReference:
-    ref = reference if reference is not None else _REFERENCES.get(model)
-    if ref is None:
-        raise ValueError(NO_REFERENCE)
-    return ref
-
-
-def switch_sources(model: Any, codes: npt.ArrayLike, *,
-                   reference: SwitchReference | None = None) -> npt.NDArray[np.int64] | None:
-    """Which reference sample's switches decode each code (None: the model needs none)."""
-    if not needs_switches(model):
-        return None
-    return _reference(model, reference).nearest(codes)
 
 
 def _switches(model: Autoencoder, images: np.ndarray, device: torch.device) -> list[torch.Tensor]:
@@ -363,7 +246,7 @@ def _decode(model: Autoencoder, z: npt.NDArray[np.float32], y: torch.Tensor | No
         t = t.to(device)
     if needs_switches(model):
         if switch_images is None:
-            ref = _reference(model, reference)
+            ref = resolve_reference(model, reference)
             switch_images = ref.images[ref.nearest(z)]
         decoded = model.decode(t, y, _switches(model, switch_images, device))
     else:

@@ -366,9 +366,8 @@ class Session(SessionArrows):
         self.cursor_switch_source = None if sources is None else int(sources[0])
         self.cursor_image = np.asarray(decoder.decode(z[None]))[0]
         self.decode_count += 1
-        self.cursor_note = (f"decoded with the max-pooling switches of sample "
-                            f"#{self.cursor_switch_source} (nearest code): a max-unpooling "
-                            "decoder cannot generate on its own")
+        self.cursor_note = (f"max-unpool: switches of sample #{self.cursor_switch_source} "
+                            "(nearest code); this decoder cannot generate")
 
     def flush_decode(self) -> None:
         """Run a pending decode now (tests, screenshots)."""

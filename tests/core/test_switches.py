@@ -9,7 +9,6 @@ import pytest
 import torch
 
 from explorer.core.inference import (
-    NO_REFERENCE,
     Decoder,
     SwitchReference,
     decode_float,
@@ -19,6 +18,7 @@ from explorer.core.inference import (
     switch_reference,
     switch_sources,
 )
+from explorer.core.switches import NO_REFERENCE
 from models.config import ModelConfig
 from models.networks import build_model
 

@@ -153,9 +153,9 @@ def test_each_combination_trains_reconstructs_and_round_trips(up, down, digits, 
     from models.checkpoint import load_model, save_model
     from models.trainer import run_training
 
-    cfg = ModelConfig(kind="ae", arch="conv", input_shape=(1, 8, 8), hidden=(8, 16),
+    cfg = ModelConfig(kind="ae", arch="conv", input_shape=(1, 8, 8), hidden=(4, 8),
                       latent_dim=4, epochs=1, batch_size=64, upsample=up, downsample=down)
-    result = run_training(build_model(cfg), digits.images[:600], device="cpu")
+    result = run_training(build_model(cfg), digits.images[:300], device="cpu")
     assert result.epochs_completed == 1
     assert np.isfinite(result.history[-1]["train"]["total"])
     model = result.model.eval()
@@ -178,7 +178,7 @@ def test_max_unpool_trains_on_shapes(tmp_path):
     from explorer.core.data import load_data
     from models.trainer import run_training
 
-    data = load_data("shapes:300")
+    data = load_data("shapes:200")
     cfg = ModelConfig(kind="vae", arch="conv", input_shape=data.shape, hidden=(4, 8, 8),
                       latent_dim=4, epochs=1, batch_size=64, upsample="max-unpool",
                       downsample="max")
