@@ -89,7 +89,7 @@ def markdown(rows: list[tuple[str, dict]]) -> str:
             lines.append(
                 f"| {up} ({CHOICES[up]}) | {m['kind'].upper()} | {_num(m['recon_mse'], '.4f')} | "
                 f"{_pct(m['hole_fraction'])} | {_num(m['prior_distance'], '.3f')} | "
-                f"{_num(m['interp_distance'], '.3f')} | {_num(m['path_length'], '.2f')} | "
+                f"{_num(m['interp_distance'], '.3f')} | {_num(m['path_length'], '.3f')} | "
                 f"{_num(doc['hole_threshold'], '.3f')} |")
     return "\n".join(lines)
 
