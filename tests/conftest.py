@@ -8,6 +8,7 @@ that file permissions apply to, so permission tests run as root too.
 
 from __future__ import annotations
 
+import atexit
 import os
 import pickle
 import shutil
@@ -16,6 +17,11 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The classifier judge caches its network per data set: one fresh folder per test run, so
+# a run never depends on (or fills) the user's cache.
+if "LATENT_ATLAS_CACHE" not in os.environ:
+    os.environ["LATENT_ATLAS_CACHE"] = tempfile.mkdtemp(prefix="latent-atlas-cache-")
+    atexit.register(shutil.rmtree, os.environ["LATENT_ATLAS_CACHE"], ignore_errors=True)
 os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parent.parent / ".numba_cache"))
 
 import pytest  # noqa: E402

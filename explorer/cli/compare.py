@@ -25,6 +25,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, default=None,
                    help="use the first N images (only if the models were trained that way)")
     p.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
+    p.add_argument("--seeds", default=None, metavar="S,S,...",
+                   help="repeat the sampling with each seed (e.g. 0,1,2) and report mean and "
+                        "spread beside the first seed's numbers (overrides --seed)")
+    p.add_argument("--between", type=int, default=300, metavar="N",
+                   help="held-out pairs (and neighbour points) for the between-code gaps "
+                        "(default 300)")
+    p.add_argument("--no-classifier", action="store_true",
+                   help="judge by pixel distance only (skip training the classifier judge)")
     p.add_argument("--samples", type=int, default=2000, help="prior samples (default 2000)")
     p.add_argument("--pairs", type=int, default=100,
                    help="held-out pairs to interpolate (default 100)")
@@ -50,6 +58,19 @@ def _positive(flag: str, value: int | None) -> None:
         raise UserError(f"{flag} must be at least 1, not {value}")
 
 
+def _seeds(text: str) -> list[int]:
+    """'0,1,2' -> [0, 1, 2]: whole numbers >= 0, at most 20, no repeats."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    try:
+        seeds = [int(p) for p in parts]
+    except ValueError:
+        raise UserError(f"--seeds must be whole numbers separated by commas, like 0,1,2, not "
+                        f"'{text}'") from None
+    if not seeds or min(seeds) < 0 or len(seeds) > 20 or len(set(seeds)) != len(seeds):
+        raise UserError(f"--seeds needs 1 to 20 different whole numbers >= 0, not '{text}'")
+    return seeds
+
+
 def _json_safe(value):
     """NaN and infinity are not JSON: write them as null."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -72,13 +93,16 @@ def _name(path: str, kind: str, taken: set[str]) -> str:
 def run_compare(args: argparse.Namespace) -> int:
     from explorer.core.analysis.metrics import MAX_PAIRS, MAX_PRIOR
 
-    for flag, v in (("--limit", args.limit), ("--samples", args.samples), ("--pairs", args.pairs)):
+    for flag, v in (("--limit", args.limit), ("--samples", args.samples), ("--pairs", args.pairs),
+                    ("--between", args.between)):
         _positive(flag, v)
-    for flag, v, most in (("--samples", args.samples, MAX_PRIOR), ("--pairs", args.pairs, MAX_PAIRS)):
+    for flag, v, most in (("--samples", args.samples, MAX_PRIOR), ("--pairs", args.pairs, MAX_PAIRS),
+                          ("--between", args.between, MAX_PAIRS)):
         if v > most:
             raise UserError(f"{flag} must be at most {most:,}, not {v:,}")
     if args.seed < 0:
         raise UserError(f"--seed must be >= 0, not {args.seed}")
+    seeds = _seeds(args.seeds) if args.seeds is not None else [args.seed]
     from models.modelfile import read_metadata
 
     meta = read_metadata(args.first)
@@ -89,7 +113,7 @@ def run_compare(args: argparse.Namespace) -> int:
     from explorer.core.data import load_data
 
     data = load_data(spec, limit=args.limit)
-    from explorer.core.analysis.metrics import MetricSettings, compare_models, format_table
+    from explorer.core.analysis.metrics import MetricSettings, compare_over_seeds, format_table
     from models.checkpoint import load_model
 
     models, taken = {}, set()
@@ -100,11 +124,13 @@ def run_compare(args: argparse.Namespace) -> int:
         if trained_on and trained_on != data.spec and not args.quiet:
             print(f"note: {Path(path).name} was trained on {trained_on}, measured on {data.spec}; "
                   "its held-out images may include training images", file=sys.stderr)
-    settings = MetricSettings(seed=args.seed, n_prior=args.samples, n_pairs=args.pairs)
+    settings = MetricSettings(seed=seeds[0], n_prior=args.samples, n_pairs=args.pairs,
+                              n_between=args.between, classifier=not args.no_classifier)
     if not args.quiet:
         print(f"Measuring {' and '.join(models)} on {len(data)} images of {data.spec} "
-              f"(seed {args.seed})", file=sys.stderr)
-    result = _drain(compare_models(models, data, settings), args.quiet)
+              f"(seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))})",
+              file=sys.stderr)
+    result = _drain(compare_over_seeds(models, data, settings, seeds), args.quiet)
     if args.json:
         doc = result.to_dict()
         doc["files"] = {name: str(path) for name, path in zip(models, (args.first, args.second),

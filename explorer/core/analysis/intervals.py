@@ -45,3 +45,46 @@ def fraction_interval(k: int, n: int, z: float = 1.96) -> dict[str, float]:
     """{"fraction": k / n, "low", "high"}: the fraction with its Wilson interval."""
     low, high = wilson_interval(k, n, z)
     return {"fraction": k / n if n else float("nan"), "low": low, "high": high}
+
+
+def bootstrap_interval(hits, n_boot: int = 2000, seed: int = 0,
+                       level: float = 0.95) -> dict[str, float]:
+    """{"fraction", "low", "high"} of the mean of `hits` (bool, P x T), resampling rows.
+
+    Each row is one cluster of correlated judgements (the T decodes along one pair of
+    codes), so the rows, not the single decodes, are the independent units: a percentile
+    bootstrap over rows (Efron and Tibshirani, 1993) keeps the interval honest where a
+    binomial interval over P * T decodes would be too narrow.
+    """
+    import numpy as np
+
+    h = np.asarray(hits, dtype=np.float64)
+    if h.ndim == 1:
+        h = h[:, None]
+    if h.ndim != 2:
+        raise ValueError(f"hits must be P x T, not {h.shape}")
+    if not 0 < level < 1 or n_boot < 1:
+        raise ValueError("need 0 < level < 1 and n_boot >= 1")
+    p = len(h)
+    if p == 0 or h.shape[1] == 0:
+        return {"fraction": float("nan"), "low": 0.0, "high": 1.0}
+    rows = h.mean(axis=1)
+    fraction = float(rows.mean())
+    if p == 1:
+        return {"fraction": fraction, "low": 0.0, "high": 1.0}
+    if fraction in (0.0, 1.0):
+        # Every resample agrees, so the bootstrap interval would be a point; the rows are
+        # the independent trials, so take the Wilson interval over them instead.
+        low, high = wilson_interval(int(round(fraction * p)), p)
+        return {"fraction": fraction, "low": low, "high": high}
+    rng = np.random.default_rng(seed)
+    means = rows[rng.integers(0, p, size=(int(n_boot), p))].mean(axis=1)
+    tail = (1.0 - level) / 2.0 * 100.0
+    low, high = np.percentile(means, [tail, 100.0 - tail])
+    return {"fraction": fraction, "low": float(min(low, fraction)),
+            "high": float(max(high, fraction))}
+
+
+def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    """True when two intervals overlap: the difference is then not called significant."""
+    return not (a["high"] < b["low"] or b["high"] < a["low"])

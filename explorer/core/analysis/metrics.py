@@ -25,6 +25,7 @@ full range), the unit of the gap score in `explorer.core.analysis.gaps`.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -32,7 +33,8 @@ from typing import Any
 import numpy as np
 
 from explorer.core.analysis.gaps import RealImageIndex, flatten_float
-from explorer.core.analysis.intervals import fraction_interval
+from explorer.core.analysis.intervals import bootstrap_interval, fraction_interval
+from explorer.core.analysis.judges import JUDGE_LABELS
 from explorer.core.analysis.samplers import SAMPLER_LABELS, SAMPLERS, make_samplers
 from explorer.core.progress import Progress, check_cancel
 
@@ -53,10 +55,24 @@ class MetricSettings:
     hole_percentile: float = 95.0
     max_reference: int | None = 20_000  # cap on the real images searched for the nearest
     val_fraction: float = 0.1  # the trainer's validation split
+    n_between: int = 300  # held-out pairs (and kNN points) for the between-code gaps
+    knn: int = 10  # neighbours a kNN point may interpolate towards
+    real_percentile: float = 95.0  # the model-independent pixel bar (real images' NN distance)
+    classifier_percentile: float = 10.0  # the classifier judge's bar (real images' confidence)
+    classifier: bool = True  # judge with a classifier when the data has labels
+    classifier_cache: bool = True  # reuse the classifier trained on the same data
 
     def __post_init__(self) -> None:
-        if min(self.n_prior, self.n_pairs, self.n_path) < 1 or self.steps < 3:
-            raise ValueError("n_prior, n_pairs and n_path must be >= 1 and steps >= 3")
+        if min(self.n_prior, self.n_pairs, self.n_path, self.n_between, self.knn) < 1 \
+                or self.steps < 3:
+            raise ValueError("n_prior, n_pairs, n_path, n_between and knn must be >= 1 and "
+                             "steps >= 3")
+        if self.n_between > MAX_PAIRS or self.knn > 1000:
+            raise ValueError(f"at most {MAX_PAIRS:,} between-code pairs and 1,000 neighbours "
+                             "are measured")
+        if not (0 < self.real_percentile <= 100 and 0 < self.classifier_percentile < 100):
+            raise ValueError("real_percentile must be in (0, 100] and classifier_percentile "
+                             "in (0, 100)")
         # Each count is a batch of decoded images: bounded, so no flag asks for gigabytes.
         if self.n_prior > MAX_PRIOR or self.n_pairs > MAX_PAIRS or self.n_path > MAX_PRIOR \
                 or self.steps > 1000:
@@ -87,8 +103,14 @@ class ModelMetrics:
     interp_distance: float = float("nan")
     interp_smoothness: float = float("nan")
     path_length: float = float("nan")
-    # holes[sampler]["pixel"] = {"fraction", "low", "high"} (95 % Wilson interval)
+    # holes[sampler][judge] = {"fraction", "low", "high"} (95 % interval), for the samplers
+    # of `SAMPLERS` and the judges "pixel", "pixel_real" and (with labels) "classifier"
     holes: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    # between[kind][judge]: decodes between codes; kinds "same_label", "different_label"
+    # (or "random" without labels) and "knn"
+    between: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    # reconstruction[judge]: held-out reconstructions judged the same way (the floor)
+    reconstruction: dict[str, dict[str, float]] = field(default_factory=dict)
     gmm_components: int | None = None  # chosen by BIC for the `gmm` sampler
     extras: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -109,10 +131,18 @@ class CompareResult:
     hole_threshold: float
     settings: MetricSettings
     notes: list[str] = field(default_factory=list)
+    real_threshold: float = float("nan")  # the model-independent pixel bar
+    classifier: dict[str, Any] | None = None  # accuracy, threshold, ... of the judge
+    judges: dict[str, str] = field(default_factory=dict)  # judge -> what it is
+    explanation: str = ""
+    seeds: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"data": self.data_spec, "n_held_out": self.n_held_out,
                 "n_reference_images": self.n_reference, "hole_threshold": self.hole_threshold,
+                "real_threshold": self.real_threshold, "classifier": self.classifier,
+                "judges": dict(self.judges), "explanation": self.explanation,
+                "seeds": list(self.seeds) or [self.settings.seed],
                 "settings": asdict(self.settings), "notes": list(self.notes),
                 "models": [m.to_dict() for m in self.models]}
 
@@ -148,18 +178,77 @@ def _rms(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @dataclass
+class _Judged:
+    """One set of decodes, judged later: pixel distances and classifier confidences, P x T
+    (T decodes per cluster: the steps along one pair of codes; T = 1 for independent ones)."""
+
+    dist: np.ndarray
+    conf: np.ndarray | None
+
+
+@dataclass
 class _Measured:
     metrics: ModelMetrics
     recon_dist: np.ndarray
     prior_dist: np.ndarray
-    sampler_dist: dict[str, np.ndarray] = field(default_factory=dict)
+    # "holes/<sampler>", "between/<kind>", "reconstruction" -> the judged decodes
+    judged: dict[str, _Judged] = field(default_factory=dict)
+
+
+BETWEEN_T = (0.25, 0.5, 0.75)
+
+
+def between_pairs(held_out: np.ndarray, labels: np.ndarray | None, n: int, seed: int
+                  ) -> dict[str, np.ndarray]:
+    """Random pairs of held-out images (n x 2 indices) for the between-code gaps:
+    "same_label" and "different_label" pairs when there are labels (a kind is left out when
+    no such pair exists), else "random" pairs. Seeded."""
+    rng = np.random.default_rng(seed + 3)
+    held = np.asarray(held_out)
+    if labels is None:
+        pairs = np.stack([rng.choice(held, size=2, replace=False) for _ in range(n)])
+        return {"random": pairs}
+    y = np.asarray(labels)[held]
+    out: dict[str, np.ndarray] = {}
+    for kind, same in (("same_label", True), ("different_label", False)):
+        rows = []
+        for _ in range(n * 20):  # rejection sampling; gives up on a set without such pairs
+            a, b = rng.choice(len(held), size=2, replace=False)
+            if (y[a] == y[b]) == same:
+                rows.append((held[a], held[b]))
+                if len(rows) == n:
+                    break
+        if rows:
+            out[kind] = np.asarray(rows, dtype=np.int64)
+    return out
+
+
+def knn_targets(codes: np.ndarray, starts: np.ndarray, pool: np.ndarray, k: int, seed: int
+                ) -> np.ndarray:
+    """For each start index, one of the k codes nearest to it among `pool` (indices),
+    chosen at random (seeded); never the start itself."""
+    from sklearn.neighbors import NearestNeighbors
+
+    pool = np.asarray(pool)
+    k = int(min(k, len(pool) - 1)) if len(pool) > 1 else 1
+    nn = NearestNeighbors(n_neighbors=k + 1).fit(codes[pool])
+    _, idx = nn.kneighbors(codes[starts])
+    rng = np.random.default_rng(seed + 4)
+    targets = np.empty(len(starts), dtype=np.int64)
+    for i, (start, row) in enumerate(zip(starts, pool[idx], strict=True)):
+        row = row[row != start][:k]
+        targets[i] = rng.choice(row) if len(row) else start
+    return targets
 
 
 def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: RealImageIndex,
                   settings: MetricSettings, *, name: str = "", cancel: Any = None,
-                  span: tuple[float, float] = (0.0, 1.0)
-                  ) -> Generator[MetricsProgress, None, _Measured]:
-    """Measure one model; the hole fraction is left for the caller's (shared) threshold."""
+                  span: tuple[float, float] = (0.0, 1.0), labels: np.ndarray | None = None,
+                  judge: Any = None) -> Generator[MetricsProgress, None, _Measured]:
+    """Measure one model; the hole fractions are left for the caller's (shared) thresholds.
+
+    `judge` (a `ClassifierJudge` or None) scores every decode's class confidence.
+    """
     from explorer.core.inference import SwitchReference, decode_float, encode, needs_switches
     from explorer.core.latent.interpolation import lerp
 
@@ -170,42 +259,71 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
         check_cancel(cancel, "measuring")
         return MetricsProgress(stage, lo + (hi - lo) * frac, f"{name}: {msg}")
 
+    judged: dict[str, _Judged] = {}
+
+    def judge_images(key: str, imgs: np.ndarray, shape: tuple[int, int],
+                     dist: np.ndarray | None = None) -> np.ndarray:
+        """Judge decodes (float N x C x H x W) as one set; returns their pixel distances."""
+        if dist is None:
+            dist = index.nearest(imgs)[0]
+        conf = None if judge is None else judge.confidence(imgs).reshape(shape)
+        judged[key] = _Judged(np.asarray(dist).reshape(shape), conf)
+        return dist
+
     yield progress(0.0, "encode", "encoding the data")
     codes = encode(model, images)
     held_mask = np.zeros(len(images), dtype=bool)
     held_mask[held_out] = True
 
-    yield progress(0.2, "reconstruction", "reconstructing held-out images")
+    yield progress(0.15, "reconstruction", "reconstructing held-out images")
     # A max-unpooling model reconstructs with each image's own switches and decodes every
     # other code with those of the nearest training image (it cannot generate alone).
     recon = decode_float(model, codes[held_out], switch_images=images[held_out])
     sq = ((flatten_float(recon) - flatten_float(images[held_out])) ** 2).mean(axis=1)
     # The hole threshold compares like with like: a decoded image's distance to the
     # nearest real (training) image, for decodes of codes known to be good.
-    recon_dist, _ = index.nearest(recon)
+    recon_dist = judge_images("reconstruction", recon, (len(recon), 1))
 
-    yield progress(0.35, "prior", "decoding prior samples")
-    train_codes = codes[~held_mask] if (~held_mask).sum() >= 2 else codes
-    ref = None
-    if needs_switches(model):
-        train_images = images[~held_mask] if (~held_mask).sum() >= 2 else images
-        ref = SwitchReference(train_images, train_codes)
+    yield progress(0.3, "prior", "decoding prior samples")
+    train_pool = np.flatnonzero(~held_mask)
+    if len(train_pool) < 2:
+        train_pool = np.arange(len(codes))
+    train_codes = codes[train_pool]
+    ref = SwitchReference(images[train_pool], train_codes) if needs_switches(model) else None
 
     def decode(z: np.ndarray) -> np.ndarray:
         return decode_float(model, z, reference=ref)
+
     samplers = make_samplers(model, train_codes, seed=settings.seed)
     prior = samplers["own"]
-    z_prior = prior.sample(settings.n_prior, settings.seed)
-    prior_dist, _ = index.nearest(decode(z_prior))
+    n = settings.n_prior
+    z_prior = prior.sample(n, settings.seed)
+    prior_imgs = decode(z_prior)
+    prior_dist = judge_images("holes/own", prior_imgs, (n, 1))
     # Every sampler draws as many codes with the same seed; one that draws exactly the own
     # prior's codes (N(0, I) for a VAE, the fitted Gaussian for an AE) reuses its decodes.
-    sampler_dist = {"own": prior_dist}
     for key in SAMPLERS[1:]:
-        z = samplers[key].sample(settings.n_prior, settings.seed)
-        sampler_dist[key] = (prior_dist if np.array_equal(z, z_prior)
-                             else index.nearest(decode(z))[0])
+        z = samplers[key].sample(n, settings.seed)
+        if np.array_equal(z, z_prior):
+            judged[f"holes/{key}"] = judged["holes/own"]
+        else:
+            judge_images(f"holes/{key}", decode(z), (n, 1))
 
-    yield progress(0.6, "interpolation", "interpolating held-out pairs")
+    yield progress(0.5, "between", "decoding between codes")
+    nb = settings.n_between
+    t = np.asarray(BETWEEN_T, dtype=np.float32)[None, :, None]
+    for kind, pairs in between_pairs(held_out, labels, nb, settings.seed).items():
+        za, zb = codes[pairs[:, 0]][:, None, :], codes[pairs[:, 1]][:, None, :]
+        z = ((1 - t) * za + t * zb).reshape(-1, codes.shape[1])
+        judge_images(f"between/{kind}", decode(z), (len(pairs), len(BETWEEN_T)))
+    rng = np.random.default_rng(settings.seed + 5)
+    starts = rng.choice(held_out, size=min(nb, len(held_out)), replace=False)
+    targets = knn_targets(codes, starts, train_pool, settings.knn, settings.seed)
+    tk = rng.uniform(0.0, 1.0, size=(len(starts), 1)).astype(np.float32)
+    z = (1 - tk) * codes[starts] + tk * codes[targets]
+    judge_images("between/knn", decode(z), (len(starts), 1))
+
+    yield progress(0.65, "interpolation", "interpolating held-out pairs")
     rng = np.random.default_rng(settings.seed + 1)
     pairs = np.stack([rng.choice(held_out, size=2, replace=False)
                       for _ in range(settings.n_pairs)])
@@ -219,7 +337,7 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     ratio = np.divide(steps.max(axis=1), mean_step, out=np.ones_like(mean_step),
                       where=mean_step > 0)
 
-    yield progress(0.8, "path length", "measuring local path length")
+    yield progress(0.85, "path length", "measuring local path length")
     rng = np.random.default_rng(settings.seed + 2)
     pick = rng.choice(len(codes), size=min(settings.n_path, len(codes)), replace=False)
     z = codes[pick].astype(np.float64)
@@ -240,7 +358,35 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
         path_length=float(path_len.mean()),
         gmm_components=getattr(samplers["gmm"], "n_components", None),
         extras={"code_spread": spread})
-    return _Measured(metrics, recon_dist, prior_dist, sampler_dist)
+    return _Measured(metrics, recon_dist, prior_dist, judged)
+
+
+def judged_fraction(hits: np.ndarray, seed: int = 0) -> dict[str, float]:
+    """{"fraction", "low", "high"} of a P x T array of hole verdicts: a Wilson interval
+    for independent decodes (T = 1), a bootstrap over rows for clusters (T > 1)."""
+    h = np.asarray(hits, dtype=bool)
+    if h.ndim == 1 or h.shape[1] == 1:
+        return fraction_interval(int(h.sum()), h.size)
+    return bootstrap_interval(h, seed=seed)
+
+
+def _fill_fractions(m: _Measured, bars: dict[str, float], judge: Any, seed: int) -> None:
+    """Turn a model's judged decodes into fractions under every judge."""
+    def verdicts(j: _Judged) -> dict[str, np.ndarray]:
+        out = {name: j.dist > bar for name, bar in bars.items()}
+        if judge is not None and j.conf is not None:
+            out["classifier"] = j.conf < judge.threshold
+        return out
+
+    met = m.metrics
+    met.holes, met.between, met.reconstruction = {}, {}, {}
+    for key, j in m.judged.items():
+        fractions = {name: judged_fraction(v, seed) for name, v in verdicts(j).items()}
+        if key == "reconstruction":
+            met.reconstruction = fractions
+        else:
+            group, _, sub = key.partition("/")
+            (met.holes if group == "holes" else met.between)[sub] = fractions
 
 
 def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings | None = None,
@@ -250,6 +396,9 @@ def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings |
     Yields `MetricsProgress`; returns a `CompareResult`. The held-out images, the prior
     samples' seeds, the pairs and the directions are the same for every model.
     """
+    from explorer.core.analysis.explain import explain
+    from explorer.core.analysis.judges import classifier_judge
+
     settings = settings or MetricSettings()
     if not models:
         raise ValueError("nothing to compare: give at least one model")
@@ -270,24 +419,107 @@ def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings |
     if len(index) < len(train_idx):
         notes.append(f"nearest real images searched among {len(index)} of the {len(train_idx)} "
                      "training images (random subset)")
+    labels = getattr(data, "labels", None)
+    judge = None
+    if settings.classifier:
+        judge = yield from classifier_judge(
+            images, labels, train_idx, held_out, percentile=settings.classifier_percentile,
+            use_cache=settings.classifier_cache, cancel=cancel, span=(0.0, 0.1))
+    if judge is None:
+        notes.append("the data has no labels, so only the pixel judges are used"
+                     if labels is None or settings.classifier else
+                     "the classifier judge was turned off")
+    real_dist, _ = index.nearest(images[held_out])
+    real_threshold = float(np.percentile(real_dist, settings.real_percentile))
     measured: list[_Measured] = []
     k = len(models)
     for i, (name, model) in enumerate(models.items()):
         m = yield from measure_model(model, images, held_out, index, settings, name=name,
-                                     cancel=cancel, span=(i / k, (i + 1) / k))
+                                     cancel=cancel, span=(0.1 + 0.9 * i / k,
+                                                          0.1 + 0.9 * (i + 1) / k),
+                                     labels=labels, judge=judge)
         measured.append(m)
     pooled = np.concatenate([m.recon_dist for m in measured])
     threshold = float(np.percentile(pooled, settings.hole_percentile))
+    bars = {"pixel": threshold, "pixel_real": real_threshold}
     for m in measured:
         m.metrics.hole_threshold = threshold
         m.metrics.hole_fraction = float((m.prior_dist > threshold).mean())
-        m.metrics.holes = {
-            key: {"pixel": fraction_interval(int((dist > threshold).sum()), len(dist))}
-            for key, dist in m.sampler_dist.items()}
+        _fill_fractions(m, bars, judge, settings.seed)
+    judges = {
+        "pixel": f"nearest-real pixel distance above {threshold:.3f}, the "
+                 f"{settings.hole_percentile:g}th percentile of the held-out reconstructions' "
+                 "(all models pooled)",
+        "pixel_real": f"nearest-real pixel distance above {real_threshold:.3f}, the "
+                      f"{settings.real_percentile:g}th percentile of real held-out images' "
+                      "nearest-neighbour distance in the training set (no model involved)"}
+    classifier = None
+    if judge is not None:
+        judges["classifier"] = judge.describe()
+        classifier = {"accuracy": judge.accuracy, "threshold": judge.threshold,
+                      "percentile": judge.percentile, "n_train": judge.n_train,
+                      "n_held_out": judge.n_held_out}
     yield MetricsProgress("done", 1.0, "metrics ready")
-    return CompareResult(models=[m.metrics for m in measured], data_spec=data.spec,
-                         n_held_out=len(held_out), n_reference=len(index),
-                         hole_threshold=threshold, settings=settings, notes=notes)
+    result = CompareResult(models=[m.metrics for m in measured], data_spec=data.spec,
+                           n_held_out=len(held_out), n_reference=len(index),
+                           hole_threshold=threshold, settings=settings, notes=notes,
+                           real_threshold=real_threshold, classifier=classifier, judges=judges,
+                           seeds=[settings.seed])
+    result.explanation = explain(result)
+    return result
+
+
+def compare_over_seeds(models: dict[str, Any], data: Any, settings: MetricSettings | None = None,
+                       seeds: list[int] | None = None, *, cancel: Any = None
+                       ) -> Generator[MetricsProgress, None, CompareResult]:
+    """`compare_models` repeated with each sampling seed (the models stay the same).
+
+    Returns the first seed's result, in which every fraction also carries "per_seed" (one
+    fraction per seed), "mean" and "sd" (sample standard deviation; 0 for one seed), and
+    the scalar metrics' per-seed values sit in `extras["per_seed"]`.
+    """
+    from dataclasses import replace
+
+    from explorer.core.analysis.explain import explain
+
+    settings = settings or MetricSettings()
+    seeds = list(dict.fromkeys(int(s) for s in (seeds or [settings.seed])))
+    if any(s < 0 for s in seeds):
+        raise ValueError("seeds must be >= 0")
+    results: list[CompareResult] = []
+    for i, seed in enumerate(seeds):
+        gen = compare_models(models, data, replace(settings, seed=seed), cancel=cancel)
+        try:
+            event = next(gen)
+            while True:
+                yield MetricsProgress(event.stage, (i + (event.fraction or 0.0)) / len(seeds),
+                                      f"seed {seed}: {event.message}")
+                event = gen.send(None)
+        except StopIteration as stop:
+            results.append(stop.value)
+    first = results[0]
+    for j, m in enumerate(first.models):
+        runs = [r.models[j] for r in results]
+        for group in ("holes", "between"):
+            for key, by_judge in getattr(m, group).items():
+                for judge_name, cell in by_judge.items():
+                    values = [getattr(r, group).get(key, {}).get(judge_name, {})
+                              .get("fraction", float("nan")) for r in runs]
+                    cell.update(_spread(values))
+        for judge_name, cell in m.reconstruction.items():
+            cell.update(_spread([r.reconstruction.get(judge_name, {}).get("fraction",
+                                                                          float("nan"))
+                                 for r in runs]))
+        m.extras["per_seed"] = {attr: [getattr(r, attr) for r in runs] for _h, attr, _f in COLUMNS}
+    first.seeds = seeds
+    first.explanation = explain(first)
+    return first
+
+
+def _spread(values: list[float]) -> dict[str, Any]:
+    v = np.asarray(values, dtype=np.float64)
+    return {"per_seed": [float(x) for x in v], "mean": float(np.nanmean(v)),
+            "sd": float(np.nanstd(v, ddof=1)) if np.isfinite(v).sum() > 1 else 0.0}
 
 
 # (header, attribute, format) of each table column
@@ -315,7 +547,13 @@ def format_table(result: CompareResult, markdown: bool = False) -> str:
             f"hole threshold {result.hole_threshold:.3f}: the {s.hole_percentile:g}th percentile "
             f"of the held-out reconstructions' nearest-real distances (all models pooled).\n"
             f"{s.n_prior} prior samples, {s.n_pairs} pairs x {s.steps} steps, {s.n_path} path "
-            f"points, epsilon {s.epsilon:g}, seed {s.seed}.")
+            f"points, epsilon {s.epsilon:g}, {s.n_between} between-code pairs at t = "
+            f"{', '.join(f'{t:g}' for t in BETWEEN_T)}, seed"
+            + (f"s {', '.join(map(str, result.seeds))}" if len(result.seeds) > 1
+               else f" {s.seed}") + ".")
+    foot += "".join(f"\njudge {name}: {text}." for name, text in result.judges.items())
+    if result.explanation:
+        foot = "\n".join(textwrap.wrap(result.explanation, 100)) + "\n\n" + foot
     if markdown:
         lines = ["| " + " | ".join(header) + " |",
                  "|" + "|".join(["---"] * 2 + ["---:"] * len(COLUMNS)) + "|"]
@@ -330,35 +568,84 @@ def format_table(result: CompareResult, markdown: bool = False) -> str:
                      + [f"note: {n}" for n in result.notes])
 
 
-def hole_cell(m: ModelMetrics, sampler: str, judge: str = "pixel") -> str:
-    """'54.9% [52.7%, 57.1%]': a model's hole fraction under `sampler` with its 95 %
-    interval, or '-' when it was not measured."""
-    h = m.holes.get(sampler, {}).get(judge)
+def hole_cell(m: ModelMetrics, sampler: str, judge: str = "pixel", group: str = "holes") -> str:
+    """'54.9% [52.7%, 57.1%]': a model's hole fraction under `sampler` (or, with group
+    "between", a between-code kind; with group "reconstruction", the floor) and `judge`,
+    with its 95 % interval, '± sd' over seeds when there were several, or '-'."""
+    if group == "reconstruction":
+        h = m.reconstruction.get(judge)
+    else:
+        h = getattr(m, group).get(sampler, {}).get(judge)
     if h is None:
         return "-"
-    return f"{h['fraction']:.1%} [{h['low']:.1%}, {h['high']:.1%}]"
+    text = f"{h['fraction']:.1%} [{h['low']:.1%}, {h['high']:.1%}]"
+    if len(h.get("per_seed", [])) > 1:
+        text += f" (seeds {h['mean']:.1%} ± {h['sd']:.1%})"
+    return text
+
+
+BETWEEN_KINDS = ("same_label", "different_label", "random", "knn")
+BETWEEN_LABELS = {"same_label": "between, same label", "different_label":
+                  "between, different labels", "random": "between, random pairs",
+                  "knn": "between, k nearest"}
+JUDGE_ORDER = ("pixel", "classifier", "pixel_real")
+
+
+def judged_rows(result: CompareResult) -> list[tuple[str, list[str], str]]:
+    """(title, one cell per model, significance) for every measure x judge measured:
+    the reconstruction floor, each sampler, each between-code kind. Significance compares
+    the first two models: 'yes' when their intervals do not overlap, 'n.s.' when they do
+    ('' for one model)."""
+    from explorer.core.analysis.intervals import overlap
+
+    models = result.models
+    measures = ([("reconstruction", "", "reconstruction")]
+                + [("holes", k, "holes, " + SAMPLER_LABELS[k]) for k in SAMPLERS]
+                + [("between", k, BETWEEN_LABELS[k]) for k in BETWEEN_KINDS])
+    rows: list[tuple[str, list[str], str]] = []
+    for group, key, title in measures:
+        for judge in JUDGE_ORDER:
+            def cell(m: ModelMetrics, g: str = group, k: str = key, j: str = judge
+                     ) -> dict[str, float] | None:
+                if g == "reconstruction":
+                    return m.reconstruction.get(j)
+                return getattr(m, g).get(k, {}).get(j)
+
+            cells = [cell(m) for m in models]
+            if all(c is None for c in cells):
+                continue
+            sig = ""
+            if len(models) >= 2 and cells[0] is not None and cells[1] is not None:
+                sig = "n.s." if overlap(cells[0], cells[1]) else "yes"
+            rows.append((f"{title} ({JUDGE_LABELS[judge]})",
+                         [hole_cell(m, key, judge, group) for m in models], sig))
+    return rows
 
 
 def _holes_block(result: CompareResult, markdown: bool) -> list[str]:
-    """Hole fraction [95 % interval] of every model under every sampler (pixel judge), as
-    lines to follow the main table; none when no model has them."""
-    models = [m for m in result.models if m.holes]
-    if not models:
+    """Hole fractions [95 % interval] under every sampler, between codes and for the
+    reconstructions, for every judge, one column per model, as lines to follow the main
+    table; none when no model has them."""
+    rows = judged_rows(result)
+    if not rows:
         return []
+    models = result.models
 
     def label(m: ModelMetrics) -> str:
         k = m.gmm_components
         return m.name + f" ({m.kind})" + (f", GMM k={k}" if k else "")
 
-    header = ["holes by sampler"] + [SAMPLER_LABELS[k] for k in SAMPLERS]
-    rows = [[label(m)] + [hole_cell(m, k) for k in SAMPLERS] for m in models]
-    title = ("hole fraction under each sampler, pixel judge, same threshold "
-             "[95 % Wilson interval]:")
+    two = len(models) >= 2
+    header = ["hole fraction"] + [label(m) for m in models] + (["differs"] if two else [])
+    table = [[title] + cells + ([sig] if two else []) for title, cells, sig in rows]
+    title = ("hole fractions by sampler, between codes and of reconstructions, per judge "
+             "[95 % interval; 'differs' = intervals of the first two models do not overlap]:")
     if markdown:
-        lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * len(SAMPLERS)]
-        return ["", title, ""] + lines + ["| " + " | ".join(r) + " |" for r in rows]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+        lines = ["| " + " | ".join(header) + " |",
+                 "|---|" + "---:|" * (len(header) - 1)]
+        return ["", title, ""] + lines + ["| " + " | ".join(r) + " |" for r in table]
+    widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(header)]
     fmt_row = lambda r: "  ".join(v.ljust(w) if i == 0 else v.rjust(w)  # noqa: E731
                                   for i, (v, w) in enumerate(zip(r, widths, strict=True)))
     return (["", title, fmt_row(header), "  ".join("-" * w for w in widths)]
-            + [fmt_row(r) for r in rows])
+            + [fmt_row(r) for r in table])
