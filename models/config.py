@@ -23,7 +23,10 @@ KIND_NAMES = {
     "aae": "adversarial autoencoder",
 }
 Arch = Literal["mlp", "conv"]
-Upsample = Literal["transpose", "nearest", "bilinear"]
+Upsample = Literal["transpose", "nearest", "bilinear", "bed-of-nails", "max-unpool"]
+Downsample = Literal["stride", "max", "avg"]
+UPSAMPLE_CHOICES: tuple[str, ...] = typing.get_args(Upsample)
+DOWNSAMPLE_CHOICES: tuple[str, ...] = typing.get_args(Downsample)
 ReconLoss = Literal["bce", "mse"]
 
 
@@ -49,6 +52,10 @@ class ModelConfig:
 
     `hidden` means hidden layer widths for `arch="mlp"` and conv channels (one stride-2
     block each) for `arch="conv"`. AE and VAE share the backbone; only the head differs.
+    `downsample` is how a conv encoder block halves the size (a stride-2 convolution, or a
+    stride-1 convolution then 2x2 max or average pooling); `upsample` how a decoder block
+    doubles it. `max-unpool` puts values back where the encoder's max-pooling switches
+    say, so it needs `downsample="max"` and an encoded image: it cannot decode a code alone.
     """
 
     kind: Kind = "vae"
@@ -74,6 +81,7 @@ class ModelConfig:
     n_classes: int = 0  # cvae: number of labels the model is conditioned on
     adversarial_weight: float = 1.0  # aae: weight of the generator (regularisation) phase
     pretrain_epochs: int = 0  # mlp only: > 0 = stacked AE, greedy layer-wise pretraining
+    downsample: Downsample = "stride"  # conv only; files without it load as "stride"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -133,6 +141,11 @@ class ModelConfig:
         if self.pretrain_epochs and (self.arch != "mlp" or self.kind in ("cvae", "aae")):
             raise ConfigError("layer-wise pretraining (stacked AE) needs arch mlp and a plain, "
                               "denoising, sparse, contractive or variational kind")
+        if self.upsample == "max-unpool" and (self.arch != "conv" or self.downsample != "max"):
+            raise ConfigError(
+                "upsample max-unpool needs the encoder's max-pooling switches: use it with "
+                f"arch conv and downsample max (not arch {self.arch}, downsample "
+                f"{self.downsample})")
         n = parameter_count(self)
         if n > MAX_PARAMETERS:
             raise ConfigError(
@@ -147,6 +160,12 @@ class ModelConfig:
     @property
     def is_conditional(self) -> bool:
         return self.kind == "cvae"
+
+    @property
+    def needs_switches(self) -> bool:
+        """The decoder needs the encoder's max-pooling switches (max-unpooling): it decodes
+        an encoded image, never a code on its own, so it cannot generate."""
+        return self.arch == "conv" and self.upsample == "max-unpool"
 
     def replace(self, **changes: Any) -> ModelConfig:
         return dataclasses.replace(self, **changes)

@@ -25,22 +25,72 @@ def _conv_sizes(size: int, blocks: int) -> list[int]:
     return sizes
 
 
+# Max-pooling switches of one encoded batch: per pooling block (encoder order), the flat
+# index (within its channel's plane) of the maximum of every 2x2 window.
+Switches = list[torch.Tensor]
+
+
 class ConvEncoder(nn.Module):
+    """Conv blocks that halve the size: a stride-2 convolution (`downsample="stride"`), or a
+    stride-1 convolution then 2x2 max or average pooling (ceil mode, so the sizes match the
+    strided blocks). The pools hold no weights, so every downsample has the same keys."""
+
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         c, h, w = cfg.input_shape
+        stride = 2 if cfg.downsample == "stride" else 1
         layers: list[nn.Module] = []
+        pools: list[nn.Module] = []
         prev = c
         for ch in cfg.hidden:
-            layers += [nn.Conv2d(prev, ch, 3, stride=2, padding=1), nn.LeakyReLU(0.2)]
+            layers += [nn.Conv2d(prev, ch, 3, stride=stride, padding=1), nn.LeakyReLU(0.2)]
+            if cfg.downsample == "max":
+                pools.append(nn.MaxPool2d(2, ceil_mode=True, return_indices=True))
+            elif cfg.downsample == "avg":
+                pools.append(nn.AvgPool2d(2, ceil_mode=True))
             prev = ch
         self.net = nn.Sequential(*layers, nn.Flatten())
+        self.pools = nn.ModuleList(pools)
         self.hs = _conv_sizes(h, len(cfg.hidden))
         self.ws = _conv_sizes(w, len(cfg.hidden))
         self.out_features = prev * self.hs[-1] * self.ws[-1]
 
+    def forward_with_switches(self, x: torch.Tensor) -> tuple[torch.Tensor, Switches]:
+        """Features and the max-pooling switches (empty unless `downsample="max"`)."""
+        if not len(self.pools):
+            return self.net(x), []
+        switches: Switches = []
+        blocks = list(self.net)
+        for i, pool in enumerate(self.pools):
+            x = blocks[2 * i + 1](blocks[2 * i](x))
+            out = pool(x)
+            if isinstance(out, tuple):
+                x, idx = out
+                switches.append(idx)
+            else:
+                x = out
+        return blocks[-1](x), switches
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
+        return self.forward_with_switches(x)[0]
+
+
+class BedOfNails(nn.Module):
+    """Zero insertion: each value goes to the top-left of its 2x2 block of the `size` output,
+    zeros everywhere else (the convolution after it fills them in)."""
+
+    def __init__(self, size: tuple[int, int]):
+        super().__init__()
+        self.size = size
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = x.new_zeros(*x.shape[:2], *self.size)
+        out[:, :, ::2, ::2] = x
+        return out
+
+
+_NO_SWITCHES = ("a max-unpooling decoder needs the encoder's max-pooling switches of an "
+                "encoded image; it cannot decode a code alone")
 
 
 class _UpBlock(nn.Module):
@@ -50,16 +100,26 @@ class _UpBlock(nn.Module):
         super().__init__()
         self.up: nn.Module
         self.conv: nn.Module
+        self.size = size
         if mode == "transpose":
             pad = (size[0] - (2 * size_in[0] - 1), size[1] - (2 * size_in[1] - 1))
             self.up = nn.ConvTranspose2d(cin, cout, 3, stride=2, padding=1, output_padding=pad)
             self.conv = nn.Identity()
         else:
-            align = False if mode == "bilinear" else None
-            self.up = nn.Upsample(size=size, mode=mode, align_corners=align)
+            if mode == "bed-of-nails":
+                self.up = BedOfNails(size)
+            elif mode == "max-unpool":
+                self.up = nn.MaxUnpool2d(2)
+            else:
+                align = False if mode == "bilinear" else None
+                self.up = nn.Upsample(size=size, mode=mode, align_corners=align)
             self.conv = nn.Conv2d(cin, cout, 3, padding=1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, switch: torch.Tensor | None = None) -> torch.Tensor:
+        if isinstance(self.up, nn.MaxUnpool2d):
+            if switch is None:
+                raise ValueError(_NO_SWITCHES)
+            return self.conv(self.up(x, switch, output_size=self.size))
         return self.conv(self.up(x))
 
 
@@ -79,9 +139,21 @@ class ConvDecoder(nn.Module):
                        nn.LeakyReLU(0.2)]
         blocks.append(nn.Conv2d(outs[-1], c, 3, padding=1))
         self.net = nn.Sequential(*blocks)
+        self.needs_switches = cfg.needs_switches
+        self.n_blocks = len(chans)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(self.fc(z).view(-1, *self.start))
+    def forward(self, z: torch.Tensor, switches: Switches | None = None) -> torch.Tensor:
+        """`switches` (the encoder's, in encoder order) are used by max-unpooling only."""
+        x = self.fc(z).view(-1, *self.start)
+        if not self.needs_switches:
+            return self.net(x)
+        if switches is None or len(switches) != self.n_blocks:
+            raise ValueError(_NO_SWITCHES)
+        # The first up-block undoes the last pooling block.
+        mirrored = switches[::-1]
+        for i, layer in enumerate(self.net):
+            x = layer(x, mirrored[i // 2]) if isinstance(layer, _UpBlock) else layer(x)
+        return x
 
 
 class MLPEncoder(nn.Module):
@@ -168,21 +240,40 @@ class Autoencoder(nn.Module):
             raise ValueError(f"labels must be in 0..{self.n_cond - 1} for this conditional model")
         return torch.nn.functional.one_hot(t, self.n_cond).float()
 
-    def encode(self, x: torch.Tensor, y: Labels = None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        h = self.encoder(x)
+    @property
+    def needs_switches(self) -> bool:
+        """The decoder max-unpools: it needs `switches` from `encode_with_switches`."""
+        return self.config.needs_switches
+
+    def encode_with_switches(self, x: torch.Tensor, y: Labels = None
+                             ) -> tuple[torch.Tensor, torch.Tensor | None, Switches]:
+        """(mu, logvar | None, the encoder's max-pooling switches; empty without max pooling)."""
+        if isinstance(self.encoder, ConvEncoder):
+            h, switches = self.encoder.forward_with_switches(x)
+        else:
+            h, switches = self.encoder(x), []
         if self.n_cond:
             h = torch.cat([h, self._onehot(y, len(x), x.device)], dim=1)
         mu = self.mu_head(h)
         logvar = self.logvar_head(h) if self.logvar_head is not None else None
+        return mu, logvar, switches
+
+    def encode(self, x: torch.Tensor, y: Labels = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        mu, logvar, _ = self.encode_with_switches(x, y)
         return mu, logvar
 
-    def decode_logits(self, z: torch.Tensor, y: Labels = None) -> torch.Tensor:
+    def decode_logits(self, z: torch.Tensor, y: Labels = None,
+                      switches: Switches | None = None) -> torch.Tensor:
+        """Pre-sigmoid images; `switches` (one row per code) only for a max-unpool decoder."""
         if self.n_cond:
             z = torch.cat([z, self._onehot(y, len(z), z.device)], dim=1)
+        if isinstance(self.decoder, ConvDecoder):
+            return self.decoder(z, switches)
         return self.decoder(z)
 
-    def decode(self, z: torch.Tensor, y: Labels = None) -> torch.Tensor:
-        return torch.sigmoid(self.decode_logits(z, y))
+    def decode(self, z: torch.Tensor, y: Labels = None,
+               switches: Switches | None = None) -> torch.Tensor:
+        return torch.sigmoid(self.decode_logits(z, y, switches))
 
     def reparameterize(self, mu: torch.Tensor, logvar: torch.Tensor | None) -> torch.Tensor:
         if logvar is None or not self.training:
@@ -190,9 +281,10 @@ class Autoencoder(nn.Module):
         return mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
 
     def forward(self, x: torch.Tensor, y: Labels = None) -> dict[str, torch.Tensor | None]:
-        mu, logvar = self.encode(x, y)
+        mu, logvar, switches = self.encode_with_switches(x, y)
         z = self.reparameterize(mu, logvar)
-        return {"mu": mu, "logvar": logvar, "z": z, "logits": self.decode_logits(z, y)}
+        return {"mu": mu, "logvar": logvar, "z": z,
+                "logits": self.decode_logits(z, y, switches or None)}
 
     def autoencoder_parameters(self) -> list[nn.Parameter]:
         """Encoder, heads and decoder: everything but an adversarial discriminator."""

@@ -105,6 +105,10 @@ def _load(args: argparse.Namespace, **data_options):
         c, h, w = loaded.config.input_shape
         raise UserError(f"{data.spec} has {data.shape[1]}x{data.shape[2]} images with {data.shape[0]} "
                         f"channel(s) but the model expects {h}x{w} with {c}")
+    from explorer.core.inference import set_switch_reference
+
+    # A max-unpooling model decodes other codes with the switches of the nearest sample.
+    set_switch_reference(loaded.model, data.images, labels=_labels(loaded, data))
     return loaded, data
 
 
@@ -283,7 +287,7 @@ def run_anomalies(args: argparse.Namespace) -> int:
 
     from explorer.core.analysis.applications import rank_anomalies, reconstruction_errors
     from explorer.core.analysis.applications.common import to_unit
-    from explorer.core.inference import decode_float, encode, to_display
+    from explorer.core.inference import reconstruct_float, to_display
 
     loaded, data = _load(args, limit=args.limit)
     y = _labels(loaded, data)
@@ -300,7 +304,7 @@ def run_anomalies(args: argparse.Namespace) -> int:
     if out is not None:
         top = data.images[ranking.top]
         yt = None if y is None else y[ranking.top]
-        recon = decode_float(loaded.model, encode(loaded.model, top, labels=yt), labels=yt)
+        recon = reconstruct_float(loaded.model, top, labels=yt)
         _write(out, [to_display(to_unit(top)), to_display(recon)], args.scale)
     return 0
 

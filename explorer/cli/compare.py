@@ -162,7 +162,9 @@ def _drain(gen, quiet: bool):
 
 def run_train_pair(args: argparse.Namespace) -> int:
     kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
-    from .train import KIND_CHOICES, config_from_args
+    from .train import KIND_CHOICES, check_sampling, config_from_args
+
+    check_sampling(args)
 
     if len(kinds) != 2 or kinds[0] == kinds[1] or not set(kinds) <= set(KIND_CHOICES):
         raise UserError(f"--kinds must name two different kinds from "

@@ -43,6 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="output PNG (images side by side; with --grid the N x N figure, "
                         "top-left tile at (XMIN, YMAX))")
     p.add_argument("--scale", type=int, default=1, help="enlarge pixels N times (default 1)")
+    p.add_argument("--data", default=None,
+                   help="max-unpool models only: the data whose max-pooling switches decode "
+                        "each point (those of the nearest sample; default: the model's data). "
+                        "A decoder that needs the encoder's switches cannot generate")
     p.set_defaults(handler=run_decode)
     # argparse reads "-1.5,2" as an unknown option; positions are often negative, so treat
     # anything starting with "-<digit>" as a value (this parser has no such options).
@@ -266,10 +270,34 @@ def run_decode(args: argparse.Namespace) -> int:
     if latent_map.dim != decoder.latent_dim:
         raise UserError(f"the stored map has {latent_map.dim}-D codes but the model's latent is "
                         f"{decoder.latent_dim}-D; run `latent-atlas project` again")
-    images = decoder.decode_at(latent_map, np.asarray(points, dtype=np.float64))
+    xy = np.asarray(points, dtype=np.float64)
+    sources = None
+    if decoder.needs_switches:
+        attach_switch_data(decoder.model, _data_spec(args, mf.meta), latent_map)
+        sources = decoder.switch_sources(latent_map.inverse(xy))
+    images = decoder.decode_at(latent_map, xy)
     write_png(out, images, scale)
+    for (x, y), i in zip(points, sources if sources is not None else [], strict=False):
+        print(f"point ({x:g}, {y:g}): decoded with the max-pooling switches of sample #{i} "
+              "(the nearest code): a max-unpooling decoder cannot decode a code on its own")
     print(f"Wrote {len(points)} decoded image(s) to {out}", file=sys.stderr)
     return 0
+
+
+def attach_switch_data(model, spec: str, latent_map=None):
+    """Load the data a max-unpooling model borrows its switches from (the map's codes when
+    they are those of this data, else encoded now); a no-op for every other model."""
+    from explorer.core.inference import needs_switches, set_switch_reference
+
+    if not needs_switches(model):
+        return None
+    from explorer.core.data import load_data
+
+    data = load_data(spec)
+    codes = None
+    if latent_map is not None and len(latent_map.codes) == len(data):
+        codes = np.asarray(getattr(latent_map, "base", latent_map).codes)
+    return set_switch_reference(model, data.images, codes, labels=data.labels)
 
 
 def run_interpolate(args: argparse.Namespace) -> int:
@@ -288,10 +316,11 @@ def run_interpolate(args: argparse.Namespace) -> int:
     for flag, i in (("--from", args.start), ("--to", args.end)):
         if not 0 <= i < n:
             raise UserError(f"{flag} {i} is out of range: {data.spec} has {n} images (0..{n - 1})")
-    from explorer.core.inference import Decoder
+    from explorer.core.inference import Decoder, set_switch_reference
     from explorer.core.latent.interpolation import interpolate
 
     decoder = Decoder(loaded.model)
+    set_switch_reference(loaded.model, data.images, labels=data.labels)  # max-unpool only
     z = decoder.encode(data.images[[args.start, args.end]])
     path = interpolate(z[0], z[1], steps=args.steps, mode=args.mode)
     write_png(out, decoder.decode(path), scale)

@@ -9,6 +9,7 @@ import sys
 import threading
 
 from explorer.core.training import KIND_LABELS
+from models.config import DOWNSAMPLE_CHOICES, UPSAMPLE_CHOICES
 
 from .common import EXIT_INTERRUPTED, UserError, check_output
 
@@ -49,7 +50,15 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--latent-dim", type=int, default=8)
     p.add_argument("--hidden", default=None,
                    help="comma-separated widths (mlp) or conv channels, e.g. 32,64")
-    p.add_argument("--upsample", default="transpose", choices=["transpose", "nearest", "bilinear"])
+    p.add_argument("--upsample", default="transpose", choices=list(UPSAMPLE_CHOICES),
+                   help="conv decoder: transposed conv, nearest or bilinear resize + conv, "
+                        "bed-of-nails (zero insertion) + conv, or max-unpool + conv. max-unpool "
+                        "needs --downsample max and the encoder's switches: it reconstructs, "
+                        "but cannot generate (a map point decodes with the switches of the "
+                        "nearest data sample)")
+    p.add_argument("--downsample", default="stride", choices=list(DOWNSAMPLE_CHOICES),
+                   help="conv encoder: stride-2 conv (default), or conv + 2x2 max or average "
+                        "pooling")
     p.add_argument("--recon-loss", default="bce", choices=["bce", "mse"])
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=128)
@@ -85,13 +94,23 @@ def parse_hidden(text: str | None) -> tuple[int, ...] | None:
     return values
 
 
+def check_sampling(args: argparse.Namespace) -> None:
+    """Refuse a max-unpooling decoder without max-pooling switches, before any work."""
+    if args.upsample == "max-unpool" and (args.arch != "conv" or args.downsample != "max"):
+        raise UserError("--upsample max-unpool puts values back where the encoder's max "
+                        "pooling found them, so it needs --arch conv --downsample max (not "
+                        f"--arch {args.arch} --downsample {args.downsample})")
+
+
 def config_from_args(args: argparse.Namespace, data):
     from explorer.core.training import TrainingChoiceError, make_config
 
+    check_sampling(args)
     try:
         return make_config(
             data, kind=args.model, arch=args.arch, latent_dim=args.latent_dim,
             hidden=parse_hidden(args.hidden), beta=args.beta, upsample=args.upsample,
+            downsample=args.downsample,
             recon_loss=args.recon_loss, weight_decay=args.weight_decay, lr=args.lr,
             batch_size=args.batch_size, epochs=args.epochs, seed=args.seed, noise=args.noise,
             noise_level=args.noise_level, sparsity_weight=args.sparsity_weight,
@@ -103,6 +122,9 @@ def config_from_args(args: argparse.Namespace, data):
 
 def run_train(args: argparse.Namespace) -> int:
     from .resume import resume_start
+
+    if not args.resume:
+        check_sampling(args)
 
     if args.out is None and args.resume is None:
         raise UserError("give --out FILE.safetensors (or --resume FILE to continue a model)")

@@ -9,6 +9,10 @@ mode (restored after) and the conversion to display images.
     mu, logvar = encode_posterior(model, float_or_uint8_images) # logvar None for an AE
     images = decode_float(model, codes, labels=labels)          # float M x C x H x W
     Decoder(model).decode_at(latent_map, (x, y))                # the click path: uint8 image
+    images = reconstruct_float(model, images_uint8)             # encode + decode
+
+A max-unpooling decoder needs max-pooling switches: a reconstruction uses the image's own,
+any other code those of the nearest data sample (`explorer.core.switches`).
 
 The map always plots the mean code (`mu`), never a sampled one: a VAE's sample would move
 every point on each run. Images stay uint8 until a batch is made, so encoding 60,000 MNIST
@@ -28,7 +32,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from explorer.core.checks import _check_batch_size, check_codes, check_images
 from explorer.core.progress import CountProgress, check_cancel, drain
+from explorer.core.switches import (
+    SwitchReference,
+    attach_reference,
+    needs_switches,
+    resolve_reference,
+    switch_reference,
+    switch_sources,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -89,60 +102,6 @@ def one_torch_thread(active: bool = True) -> Iterator[None]:
 
 def _small(n: int, device: torch.device) -> bool:
     return n <= SINGLE_THREAD_MAX and device.type == "cpu"
-
-
-# --- validation ----------------------------------------------------------------------
-
-def check_images(model: Autoencoder, images: npt.ArrayLike, *, allow_float: bool = False
-                 ) -> np.ndarray:
-    """Validate N x C x H x W images (or one C x H x W) against the model's input shape.
-
-    uint8 (0-255) images always; float images in [0, 1] only with `allow_float`.
-    """
-    images = np.asarray(images)
-    floating = np.issubdtype(images.dtype, np.floating)
-    if images.dtype != np.uint8 and not (allow_float and floating):
-        raise ValueError(f"images must be uint8 (0-255), not {images.dtype}")
-    if images.ndim == 3:  # one image C x H x W
-        images = images[None]
-    if images.ndim != 4:
-        raise ValueError(f"images must be N x C x H x W, not shape {images.shape}")
-    expected = tuple(model.config.input_shape)
-    if tuple(images.shape[1:]) != expected:
-        c, h, w = expected
-        raise ValueError(
-            f"the images are {images.shape[2]}x{images.shape[3]} with {images.shape[1]} channel(s) "
-            f"but this model expects {h}x{w} with {c}; use data the model was trained on"
-        )
-    return images
-
-
-def check_codes(codes: npt.ArrayLike, dim: int | None = None, *, one: bool = False
-                ) -> npt.NDArray[np.float32]:
-    """Validate codes and return them as C-contiguous float32 N x d.
-
-    `codes` must be an N x d array of finite numbers (d == `dim` when given); with `one`,
-    a single code of shape (d,) is accepted too and returned as 1 x d.
-    """
-    arr = np.asarray(codes)
-    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise ValueError(f"codes must be numbers, not {arr.dtype}")
-    if one and arr.ndim == 1:
-        arr = arr[None]
-    if dim is not None and (arr.ndim != 2 or arr.shape[1] != dim):
-        raise ValueError(f"a code of this model has {dim} values, not shape {np.shape(codes)}")
-    if arr.ndim != 2 or arr.shape[1] < 1:
-        raise ValueError(f"codes must be an N x d array with N, d >= 1, not shape {arr.shape}")
-    arr = np.ascontiguousarray(arr, dtype=np.float32)
-    if not np.isfinite(arr).all():
-        raise ValueError("the codes contain NaN or infinite values (did training diverge?)")
-    return arr
-
-
-def _check_batch_size(batch_size: int) -> int:
-    if int(batch_size) != batch_size or batch_size < 1:
-        raise ValueError(f"batch_size must be a whole number >= 1, not {batch_size}")
-    return int(batch_size)
 
 
 def _labels(model: Autoencoder, labels: npt.ArrayLike | None, n: int) -> np.ndarray | None:
@@ -243,18 +202,55 @@ def encode_posterior(model: Autoencoder, images: np.ndarray, *,
     return drain(_encode_batches(model, batch, labels, batch_size, None, True))
 
 
+# --- max-pooling switches (see explorer.core.switches) --------------------------------
+
+def set_switch_reference(model: Autoencoder, images: np.ndarray,
+                         codes: npt.ArrayLike | None = None, *,
+                         labels: npt.ArrayLike | None = None) -> SwitchReference | None:
+    """Attach the data a max-unpooling model borrows switches from (a no-op, returning None,
+    for every other model). `codes` default to the images' mean codes."""
+    if not needs_switches(model):
+        return None
+    images = check_images(model, images)
+    z = encode(model, images, labels=labels) if codes is None else check_codes(codes)
+    ref = SwitchReference(images, z)
+    attach_reference(model, ref)
+    return ref
+
+
+def _switches(model: Autoencoder, images: np.ndarray, device: torch.device) -> list[torch.Tensor]:
+    """The encoder's max-pooling switches of uint8 or [0, 1] float images (inside the
+    caller's inference mode)."""
+    import torch
+
+    x = torch.from_numpy(np.array(images))
+    if device.type != "cpu":
+        x = x.to(device)
+    x = x.float().div_(255.0) if x.dtype == torch.uint8 else x.float()
+    return model.encode_with_switches(x)[2]
+
+
 # --- decode --------------------------------------------------------------------------
 
 def _decode(model: Autoencoder, z: npt.NDArray[np.float32], y: torch.Tensor | None,
-            device: torch.device) -> npt.NDArray[np.float32]:
+            device: torch.device, reference: SwitchReference | None = None,
+            switch_images: np.ndarray | None = None) -> npt.NDArray[np.float32]:
     """One decoder pass; every decode of the project goes through here, so this is where
-    NaN is caught (it would silently become a black image)."""
+    NaN is caught (it would silently become a black image) and where a max-unpooling
+    decoder gets its switches: those of `switch_images` (a reconstruction, row-aligned),
+    else those of the nearest sample of the reference."""
     import torch  # imported already (the model is a torch module): a dictionary look-up
 
     t = torch.from_numpy(z)
     if device.type != "cpu":
         t = t.to(device)
-    decoded = model.decode(t) if y is None else model.decode(t, y)
+    if needs_switches(model):
+        if switch_images is None:
+            ref = resolve_reference(model, reference)
+            switch_images = ref.images[ref.nearest(z)]
+        decoded = model.decode(t, y, _switches(model, switch_images, device))
+    else:
+        decoded = model.decode(t) if y is None else model.decode(t, y)
     out: npt.NDArray[np.float32] = decoded.float().cpu().numpy()
     if not np.isfinite(out).all():
         raise ValueError("the model decoded NaN or infinite pixels: its weights are damaged "
@@ -263,16 +259,26 @@ def _decode(model: Autoencoder, z: npt.NDArray[np.float32], y: torch.Tensor | No
 
 
 def decode_float(model: Autoencoder, codes: npt.ArrayLike, *,
-                 labels: npt.ArrayLike | None = None, batch_size: int = DECODE_BATCH
-                 ) -> npt.NDArray[np.float32]:
+                 labels: npt.ArrayLike | None = None, batch_size: int = DECODE_BATCH,
+                 reference: SwitchReference | None = None,
+                 switch_images: np.ndarray | None = None) -> npt.NDArray[np.float32]:
     """Codes (M, d) or one (d,) -> float images M x C x H x W in [0, 1], in batches.
 
     A conditional model decodes under `labels` (one per code, or one for all; default:
-    its default label). The model runs in eval mode (restored after).
+    its default label). The model runs in eval mode (restored after). A max-unpooling
+    model decodes with the switches of `switch_images` (one image per code: the codes'
+    own images, for a reconstruction), else of the nearest sample of `reference` (default:
+    the one attached to the model); other models ignore both.
     """
     import torch
 
     z = check_codes(codes, int(model.latent_dim), one=True)
+    if switch_images is not None and needs_switches(model):
+        switch_images = check_images(model, switch_images, allow_float=True)
+        if len(switch_images) != len(z):
+            raise ValueError(f"{len(z)} codes but {len(switch_images)} switch images")
+    else:
+        switch_images = None
     bs = _check_batch_size(batch_size)
     m = len(z)
     y = _labels(model, labels, m)
@@ -284,11 +290,25 @@ def decode_float(model: Autoencoder, codes: npt.ArrayLike, *,
         with one_torch_thread(_small(m, device)), torch.inference_mode():
             for start in range(0, m, bs):
                 stop = min(m, start + bs)
-                out[start:stop] = _decode(model, z[start:stop],
-                                          _label_batch(y, start, stop, device), device)
+                out[start:stop] = _decode(
+                    model, z[start:stop], _label_batch(y, start, stop, device), device,
+                    reference, None if switch_images is None else switch_images[start:stop])
     finally:
         model.train(was_training)
     return out
+
+
+def reconstruct_float(model: Autoencoder, images: np.ndarray, *,
+                      labels: npt.ArrayLike | None = None, batch_size: int = DECODE_BATCH
+                      ) -> npt.NDArray[np.float32]:
+    """Encode then decode uint8 (or [0, 1] float) images: float images N x C x H x W.
+
+    A max-unpooling model decodes each image with its own switches, so this is a true
+    reconstruction even for images outside its switch reference.
+    """
+    batch = check_images(model, images, allow_float=True)
+    mu, _ = encode_posterior(model, batch, labels=labels, batch_size=batch_size)
+    return decode_float(model, mu, labels=labels, batch_size=batch_size, switch_images=batch)
 
 
 def to_display(images: npt.ArrayLike) -> npt.NDArray[np.uint8]:
@@ -334,6 +354,20 @@ class Decoder:
     def latent_dim(self) -> int:
         return self._dim
 
+    @property
+    def needs_switches(self) -> bool:
+        """A max-unpooling decoder: codes decode with a data sample's switches."""
+        return needs_switches(self.model)
+
+    @property
+    def decodes_codes(self) -> bool:
+        """Whether any code decodes now (a max-unpooling model: once data is attached)."""
+        return not self.needs_switches or switch_reference(self.model) is not None
+
+    def switch_sources(self, codes: npt.ArrayLike) -> npt.NDArray[np.int64] | None:
+        """The data sample whose switches decode each code (None for other models)."""
+        return switch_sources(self.model, codes)
+
     def decode_float(self, codes: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """Codes (M, d) or (d,) -> float images M x C x H x W in [0, 1]."""
         z = check_codes(codes, self._dim, one=True)
@@ -360,4 +394,4 @@ class Decoder:
 
     def reconstruct(self, images_uint8: np.ndarray) -> npt.NDArray[np.uint8]:
         """Encode then decode: uint8 images in, uint8 display images out (N of them)."""
-        return to_display(decode_float(self.model, self.encode(images_uint8)))
+        return to_display(reconstruct_float(self.model, images_uint8))

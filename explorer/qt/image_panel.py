@@ -15,6 +15,7 @@ class ImagePanel(FollowsSession, QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.decoded = ImageBox("", min_size=200)
+        self.decoded.caption.setWordWrap(True)  # a max-unpooling model's note is long
         self.hover_original = ImageBox("original", min_size=72)
         self.hover_recon = ImageBox("reconstruction", min_size=72)
         self.own_original = ImageBox("your image", min_size=72)
@@ -53,10 +54,12 @@ class ImagePanel(FollowsSession, QWidget):
         if s is None or s.cursor_xy is None:
             self.decoded.set_image(None, "Click or drag on the map to decode any point.")
         elif s.cursor_image is None:
-            self.decoded.set_image(None, "Loading the model…")
+            self.decoded.set_image(None, s.cursor_note or "Loading the model…")
         else:
             x, y = (float(v) for v in s.cursor_xy)
-            self.decoded.set_image(s.cursor_image, f"map point ({x:.2f}, {y:.2f})")
+            caption = f"map point ({x:.2f}, {y:.2f})"
+            self.decoded.set_image(s.cursor_image,
+                                   f"{caption}\n{s.cursor_note}" if s.cursor_note else caption)
 
     def _update_hover(self) -> None:
         e = self.session

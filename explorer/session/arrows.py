@@ -73,7 +73,7 @@ def refresh_arrow(arrow: Arrow, latent_map: MapLike, decoder: Decoder | None, st
     arrow.xy1 = m.positions[arrow.index1] if arrow.index1 is not None else m.place(arrow.z1)
     path = (slerp if mode == "slerp" else lerp)(arrow.z0, arrow.z1, steps)
     arrow.trace = np.asarray(path_trace(m, path), np.float32)
-    if decoder is not None:
+    if decoder is not None and decoder.decodes_codes:
         arrow.frames = np.asarray(decoder.decode(path))
         arrow.fade = cross_fade(arrow.frames[0], arrow.frames[-1], steps)
     else:

@@ -89,6 +89,10 @@ class Session(SessionArrows):
         self.cursor_xy: np.ndarray | None = None
         self.cursor_z: np.ndarray | None = None
         self.cursor_image: np.ndarray | None = None
+        # What the decoded image is not (said under it): set for a max-unpooling decoder,
+        # which borrows the switches of the nearest sample and so cannot generate.
+        self.cursor_note = ""
+        self.cursor_switch_source: int | None = None
         self.decode_count = 0  # decodes actually run (tests and the status bar read it)
         self.hover_index: int | None = None
         self.selected_index: int | None = None
@@ -191,6 +195,7 @@ class Session(SessionArrows):
 
     def set_model(self, model: Autoencoder, decoder: Decoder) -> None:
         self.model, self.decoder = model, decoder
+        self._attach_switches()
         self.decoder_changed.emit()
         self._refresh_arrows()
         if self.cursor_xy is not None:
@@ -217,6 +222,29 @@ class Session(SessionArrows):
 
             self.set_map(quick_map(extras.codes), "PCA (UMAP refining…)")
             self.refine_map("auto")
+        if self._attach_switches(extras.codes):
+            self._refresh_arrows()
+            if self.cursor_xy is not None:
+                self.request_decode(self.cursor_xy)
+
+    @property
+    def needs_switches(self) -> bool:
+        """The model max-unpools: a map point decodes with the nearest sample's switches."""
+        return self.decoder is not None and self.decoder.needs_switches
+
+    def _attach_switches(self, codes: np.ndarray | None = None) -> bool:
+        """Give a max-unpooling model the data whose switches it borrows (the map's samples,
+        row-aligned with their codes); True when attached."""
+        if not self.needs_switches or self.model is None or self.images is None:
+            return False
+        if codes is None or len(codes) != len(self.images):
+            if not self.data_matches_map() or self.latent_map is None:
+                return False
+            codes = np.asarray(getattr(self.latent_map, "base", self.latent_map).codes)
+        from explorer.core.inference import set_switch_reference
+
+        set_switch_reference(self.model, self.images, codes)
+        return True
 
     def set_recon_error(self, errors: np.ndarray) -> None:
         """Per-sample reconstruction errors (e.g. under another metric) to colour by."""
@@ -316,12 +344,30 @@ class Session(SessionArrows):
             return
         self.cursor_xy = xy
         self.cursor_z = np.asarray(self.latent_map.inverse(xy), np.float32)
-        if self.decoder is not None:
+        self.cursor_note, self.cursor_switch_source = "", None
+        if self.decoder is not None and self.needs_switches:
+            self._decode_with_switches(self.decoder, self.cursor_z)
+        elif self.decoder is not None:
             self.cursor_image = np.asarray(self.decoder.decode(self.cursor_z[None]))[0]
             self.decode_count += 1
         else:
             self.cursor_image = None
         self.cursor_changed.emit()
+
+    def _decode_with_switches(self, decoder: Decoder, z: np.ndarray) -> None:
+        """A max-unpooling decoder: decode with the switches of the sample nearest `z` and
+        say so; without data there are no switches, and nothing to decode."""
+        if not decoder.decodes_codes:
+            self.cursor_image = None
+            self.cursor_note = ("no image: a max-unpooling decoder needs the max-pooling "
+                                "switches of a data sample, and the data is not loaded")
+            return
+        sources = decoder.switch_sources(z[None])
+        self.cursor_switch_source = None if sources is None else int(sources[0])
+        self.cursor_image = np.asarray(decoder.decode(z[None]))[0]
+        self.decode_count += 1
+        self.cursor_note = (f"max-unpool: switches of sample #{self.cursor_switch_source} "
+                            "(nearest code); this decoder cannot generate")
 
     def flush_decode(self) -> None:
         """Run a pending decode now (tests, screenshots)."""

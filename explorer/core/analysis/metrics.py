@@ -249,7 +249,7 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
 
     `judge` (a `ClassifierJudge` or None) scores every decode's class confidence.
     """
-    from explorer.core.inference import decode_float, encode
+    from explorer.core.inference import SwitchReference, decode_float, encode, needs_switches
     from explorer.core.latent.interpolation import lerp
 
     lo, hi = span
@@ -276,7 +276,9 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     held_mask[held_out] = True
 
     yield progress(0.15, "reconstruction", "reconstructing held-out images")
-    recon = decode_float(model, codes[held_out])
+    # A max-unpooling model reconstructs with each image's own switches and decodes every
+    # other code with those of the nearest training image (it cannot generate alone).
+    recon = decode_float(model, codes[held_out], switch_images=images[held_out])
     sq = ((flatten_float(recon) - flatten_float(images[held_out])) ** 2).mean(axis=1)
     # The hole threshold compares like with like: a decoded image's distance to the
     # nearest real (training) image, for decodes of codes known to be good.
@@ -287,11 +289,16 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     if len(train_pool) < 2:
         train_pool = np.arange(len(codes))
     train_codes = codes[train_pool]
+    ref = SwitchReference(images[train_pool], train_codes) if needs_switches(model) else None
+
+    def decode(z: np.ndarray) -> np.ndarray:
+        return decode_float(model, z, reference=ref)
+
     samplers = make_samplers(model, train_codes, seed=settings.seed)
     prior = samplers["own"]
     n = settings.n_prior
     z_prior = prior.sample(n, settings.seed)
-    prior_imgs = decode_float(model, z_prior)
+    prior_imgs = decode(z_prior)
     prior_dist = judge_images("holes/own", prior_imgs, (n, 1))
     # Every sampler draws as many codes with the same seed; one that draws exactly the own
     # prior's codes (N(0, I) for a VAE, the fitted Gaussian for an AE) reuses its decodes.
@@ -300,7 +307,7 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
         if np.array_equal(z, z_prior):
             judged[f"holes/{key}"] = judged["holes/own"]
         else:
-            judge_images(f"holes/{key}", decode_float(model, z), (n, 1))
+            judge_images(f"holes/{key}", decode(z), (n, 1))
 
     yield progress(0.5, "between", "decoding between codes")
     nb = settings.n_between
@@ -308,20 +315,20 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     for kind, pairs in between_pairs(held_out, labels, nb, settings.seed).items():
         za, zb = codes[pairs[:, 0]][:, None, :], codes[pairs[:, 1]][:, None, :]
         z = ((1 - t) * za + t * zb).reshape(-1, codes.shape[1])
-        judge_images(f"between/{kind}", decode_float(model, z), (len(pairs), len(BETWEEN_T)))
+        judge_images(f"between/{kind}", decode(z), (len(pairs), len(BETWEEN_T)))
     rng = np.random.default_rng(settings.seed + 5)
     starts = rng.choice(held_out, size=min(nb, len(held_out)), replace=False)
     targets = knn_targets(codes, starts, train_pool, settings.knn, settings.seed)
     tk = rng.uniform(0.0, 1.0, size=(len(starts), 1)).astype(np.float32)
     z = (1 - tk) * codes[starts] + tk * codes[targets]
-    judge_images("between/knn", decode_float(model, z), (len(starts), 1))
+    judge_images("between/knn", decode(z), (len(starts), 1))
 
     yield progress(0.65, "interpolation", "interpolating held-out pairs")
     rng = np.random.default_rng(settings.seed + 1)
     pairs = np.stack([rng.choice(held_out, size=2, replace=False)
                       for _ in range(settings.n_pairs)])
     paths = np.concatenate([lerp(codes[a], codes[b], settings.steps) for a, b in pairs])
-    path_imgs = decode_float(model, paths).reshape(settings.n_pairs, settings.steps, -1)
+    path_imgs = decode(paths).reshape(settings.n_pairs, settings.steps, -1)
     inner = path_imgs[:, 1:-1].reshape(-1, path_imgs.shape[-1])
     inner_dist, _ = index.nearest(inner)
     steps = np.sqrt(((path_imgs[:, 1:] - path_imgs[:, :-1]) ** 2).mean(axis=2))
@@ -338,7 +345,7 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     u = rng.standard_normal(z.shape)
     u /= np.linalg.norm(u, axis=1, keepdims=True)
     step = settings.epsilon * (spread if spread > 0 else 1.0)
-    moved = decode_float(model, np.concatenate([z, z + step * u]))
+    moved = decode(np.concatenate([z, z + step * u]))
     path_len = _rms(moved[:len(z)], moved[len(z):]) / settings.epsilon
 
     yield progress(1.0, "done", "measured")

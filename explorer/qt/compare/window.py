@@ -66,6 +66,8 @@ class CompareWindow(AppWindow):
         self.canvases[1].vb.setXLink(self.canvases[0].vb)  # aligned maps: one view for both
         self.canvases[1].vb.setYLink(self.canvases[0].vb)
         self.click_boxes = [ImageBox(f"{t} at the point", min_size=90) for t in SIDE_TITLES]
+        for box in self.click_boxes:  # a max-unpooling model says whose switches it used
+            box.caption.setWordWrap(True)
         self.sample_boxes = [ImageBox(f"{t} prior samples", min_size=90) for t in SIDE_TITLES]
         self.grid_boxes = [ImageBox(f"{t} decoded over the view", min_size=90)
                            for t in SIDE_TITLES]
@@ -277,7 +279,8 @@ class CompareWindow(AppWindow):
         s = self.pair.sessions[i] if self.pair is not None else None
         image = None if s is None else s.cursor_image
         waiting = s is not None and image is None and s.cursor_xy is not None
-        self.click_boxes[i].set_image(image, "model loading…" if waiting else "")
+        note = "" if s is None else s.cursor_note
+        self.click_boxes[i].set_image(image, note or ("model loading…" if waiting else ""))
 
     def sample(self, n: int) -> None:
         if self.pair is None:

@@ -65,7 +65,8 @@ def reconstruction_error_iter(model: Any, images: np.ndarray, *, labels: np.ndar
         x = to_unit(batch[s:s + bs])
         yb = None if y is None else y[s:s + bs]
         mu, _ = encode_posterior(model, x, labels=yb, batch_size=bs)
-        errors[s:s + len(x)] = _per_image_error(x, decode_float(model, mu, labels=yb, batch_size=bs), metric)
+        errors[s:s + len(x)] = _per_image_error(x, decode_float(model, mu, labels=yb, batch_size=bs,
+                                                                    switch_images=x), metric)
         yield EncodeProgress(min(n, s + bs), n)
     return errors
 

@@ -200,8 +200,10 @@ def classic_denoise(clean: np.ndarray, noisy: np.ndarray, names: Sequence[str] =
 
 
 def _reconstruct(model: Any, noisy: np.ndarray, y: np.ndarray | None, bs: int) -> np.ndarray:
-    mu, _ = encode_posterior(model, to_unit(noisy), labels=y, batch_size=bs)
-    return decode_float(model, mu, labels=y, batch_size=bs)
+    noisy_unit = to_unit(noisy)
+    mu, _ = encode_posterior(model, noisy_unit, labels=y, batch_size=bs)
+    # A max-unpooling decoder reconstructs with the noisy image's own switches.
+    return decode_float(model, mu, labels=y, batch_size=bs, switch_images=noisy_unit)
 
 
 def denoise(model: Any, images: np.ndarray, noise: NoiseKind = "gaussian", level: float = 0.3,

@@ -175,7 +175,7 @@ def inpaint(model: Any, images: np.ndarray, mask: Any, *, steps: int = 10, init:
     changes = []
     for _ in range(int(steps)):
         mu, _ = encode_posterior(model, x, labels=y)
-        recon = decode_float(model, mu, labels=y)
+        recon = decode_float(model, mu, labels=y, switch_images=x)  # max-unpool: x's switches
         new = np.where(m, recon, known)  # projection: known pixels stay exactly as given
         changes.append(float(np.abs(new - x)[m].sum() / n_masked))
         x = new

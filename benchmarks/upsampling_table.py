@@ -1,0 +1,131 @@
+"""Upsampling choices on MNIST: reconstruction and the compare metrics of each decoder.
+
+For every upsampling choice of the conv decoder (transposed conv, nearest and bilinear
+resize + conv, bed of nails + conv, max-unpooling + conv with a max-pooling encoder) this
+trains an AE and a VAE with `latent-atlas train-pair` (same data, latent size, epochs and
+seed) and measures them with `latent-atlas compare --json`; it prints the exact commands
+and then one markdown table (held-out reconstruction MSE, hole fraction, prior-sample
+distance, interpolation distance, path length; definitions in docs/metrics.md).
+
+    python benchmarks/upsampling_table.py [--epochs 1] [--latent-dim 16] [--seed 0]
+        [--data mnist:../shared/data/mnist] [--choices transpose,nearest,...] [--jobs 1]
+        [--keep DIR [--reuse]]
+
+`--jobs N` runs N choices at once (each train-pair and compare in its own process); the
+numbers do not change. With `--keep DIR --reuse`, model files and compare results already
+in DIR (from the same commands) are used instead of being made again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHOICES = {  # upsampling -> the downsampling it is measured with
+    "transpose": "stride", "nearest": "stride", "bilinear": "stride",
+    "bed-of-nails": "stride", "max-unpool": "max",
+}
+
+
+def _cli() -> list[str]:
+    exe = shutil.which("latent-atlas")
+    return [exe] if exe else [sys.executable, "-m", "explorer.cli"]
+
+
+def _shown(cmd: list[str], folder: Path) -> str:
+    """The command as a user types it: `latent-atlas`, files relative to the output folder."""
+    return " ".join(["latent-atlas"] + [a.replace(f"{folder}/", "") for a in cmd[len(_cli()):]])
+
+
+def commands(up: str, args: argparse.Namespace, folder: Path) -> tuple[list[str], list[str]]:
+    """The train-pair and compare commands of one upsampling choice."""
+    prefix = folder / f"up_{up}"
+    train = _cli() + ["train-pair", "--data", args.data, "--latent-dim", str(args.latent_dim),
+                      "--epochs", str(args.epochs), "--seed", str(args.seed), "--upsample", up,
+                      "--downsample", CHOICES[up], "--out", str(prefix), "--quiet"]
+    compare = _cli() + ["compare", f"{prefix}_ae.safetensors", f"{prefix}_vae.safetensors",
+                        "--seed", str(args.seed), "--json", "--quiet"]
+    return train, compare
+
+
+def run_choice(up: str, args: argparse.Namespace, folder: Path) -> dict:
+    """Train the pair (unless reused) and measure it; the compare result as a dict."""
+    train, compare = commands(up, args, folder)
+    prefix = folder / f"up_{up}"
+    cached = prefix.with_name(prefix.name + "_compare.json")
+    have_models = all(prefix.with_name(f"{prefix.name}_{k}.safetensors").exists()
+                      for k in ("ae", "vae"))
+    if not (args.reuse and have_models):
+        subprocess.run(train, check=True, cwd=ROOT)
+        cached.unlink(missing_ok=True)
+    if not (args.reuse and cached.exists()):
+        out = subprocess.run(compare, check=True, cwd=ROOT, capture_output=True, text=True)
+        cached.write_text(out.stdout)
+    print(f"{up}: measured", file=sys.stderr, flush=True)
+    return json.loads(cached.read_text())
+
+
+def _pct(v: float | None) -> str:
+    return "—" if v is None else f"{100 * v:.1f}%"
+
+
+def _num(v: float | None, fmt: str) -> str:
+    return "—" if v is None else format(v, fmt)
+
+
+def markdown(rows: list[tuple[str, dict]]) -> str:
+    lines = ["| upsample (downsample) | model | recon MSE | hole fraction | prior-sample dist "
+             "| interp dist | path length | hole threshold |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for up, doc in rows:
+        for m in doc["models"]:
+            lines.append(
+                f"| {up} ({CHOICES[up]}) | {m['kind'].upper()} | {_num(m['recon_mse'], '.4f')} | "
+                f"{_pct(m['hole_fraction'])} | {_num(m['prior_distance'], '.3f')} | "
+                f"{_num(m['interp_distance'], '.3f')} | {_num(m['path_length'], '.3f')} | "
+                f"{_num(doc['hole_threshold'], '.3f')} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", default=f"mnist:{ROOT.parent / 'shared' / 'data' / 'mnist'}")
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--latent-dim", type=int, default=16)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--choices", default=",".join(CHOICES))
+    ap.add_argument("--jobs", type=int, default=1, help="choices run at once")
+    ap.add_argument("--reuse", action="store_true",
+                    help="with --keep: use model files and compare results already there")
+    ap.add_argument("--keep", default=None, help="keep the model files in this folder")
+    args = ap.parse_args()
+    choices = [c.strip() for c in args.choices.split(",") if c.strip()]
+    unknown = set(choices) - set(CHOICES)
+    if unknown:
+        ap.error(f"unknown choice(s): {', '.join(sorted(unknown))}")
+    folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="upsampling_"))
+    folder.mkdir(parents=True, exist_ok=True)
+    if args.reuse and not args.keep:
+        ap.error("--reuse needs --keep DIR")
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        docs = list(pool.map(lambda up: run_choice(up, args, folder), choices))
+    rows = list(zip(choices, docs, strict=True))
+    shown = [_shown(cmd, folder) for up in choices for cmd in commands(up, args, folder)]
+    print("```bash")
+    print("\n".join(shown))
+    print("```\n")
+    print(markdown(rows))
+    if not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
