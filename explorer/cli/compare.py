@@ -113,7 +113,9 @@ def run_compare(args: argparse.Namespace) -> int:
     from explorer.core.data import load_data
 
     data = load_data(spec, limit=args.limit)
-    from explorer.core.analysis.metrics import MetricSettings, compare_over_seeds, format_table
+    from explorer.core.analysis.metrics import MetricSettings
+    from explorer.core.analysis.metrics_table import format_table
+    from explorer.core.analysis.seeds import compare_over_seeds
     from models.checkpoint import load_model
 
     models, taken = {}, set()

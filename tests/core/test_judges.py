@@ -12,19 +12,17 @@ from metric_models import SHAPE, pca_model
 from explorer.cli import main
 from explorer.core.analysis.explain import decompose, explain
 from explorer.core.analysis.intervals import bootstrap_interval, overlap
+from explorer.core.analysis.judged import between_pairs, knn_targets
 from explorer.core.analysis.judges import cache_folder, classifier_judge
 from explorer.core.analysis.metrics import (
     CompareResult,
     MetricSettings,
     ModelMetrics,
-    between_pairs,
     compare_models,
-    compare_over_seeds,
-    format_table,
-    judged_rows,
-    knn_targets,
 )
+from explorer.core.analysis.metrics_table import format_table, judged_rows
 from explorer.core.analysis.samplers import SAMPLERS
+from explorer.core.analysis.seeds import compare_over_seeds
 from explorer.core.data import ImageSet, load_data
 from explorer.core.progress import drain
 

@@ -14,10 +14,10 @@ from explorer.core.analysis.metrics import (
     MetricSettings,
     ModelMetrics,
     compare_models,
-    format_table,
     held_out_indices,
     measure_model,
 )
+from explorer.core.analysis.metrics_table import format_table
 from explorer.core.inference import decode_float
 from explorer.core.progress import Cancelled, drain
 from models.trainer import split_indices

@@ -17,9 +17,9 @@ from explorer.core.analysis.generate import (
 from explorer.core.analysis.metrics import (
     MetricSettings,
     compare_models,
-    format_table,
     held_out_indices,
 )
+from explorer.core.analysis.metrics_table import format_table
 from explorer.core.data import ImageSet
 from explorer.core.latent.map import quick_map
 from explorer.core.progress import Cancelled, drain

@@ -13,7 +13,8 @@ from metric_models import N_PIX, SHAPE, LinearModel, pca_model, synthetic_data
 from explorer.cli import main
 from explorer.core.analysis.generate import model_prior
 from explorer.core.analysis.intervals import fraction_interval, wilson_interval
-from explorer.core.analysis.metrics import MetricSettings, compare_models, format_table
+from explorer.core.analysis.metrics import MetricSettings, compare_models
+from explorer.core.analysis.metrics_table import format_table
 from explorer.core.analysis.samplers import SAMPLERS, fit_gmm, make_samplers
 from explorer.core.data import ImageSet
 from explorer.core.progress import drain

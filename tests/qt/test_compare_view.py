@@ -184,7 +184,7 @@ def test_metrics_panel_fills_with_numbers(cmp, qtbot):
     qtbot.waitUntil(lambda: cmp.pair.metrics is not None, timeout=300_000)
     table = cmp.metrics_panel.table
     n_metrics = len(cmp.metrics_panel.columns)
-    from explorer.core.analysis.metrics import judged_rows
+    from explorer.core.analysis.metrics_table import judged_rows
 
     judged = judged_rows(cmp.pair.metrics)
     # every sampler and between-code kind under the judges, plus the reconstruction floor

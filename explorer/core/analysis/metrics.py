@@ -25,7 +25,6 @@ full range), the unit of the gap score in `explorer.core.analysis.gaps`.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -33,9 +32,14 @@ from typing import Any
 import numpy as np
 
 from explorer.core.analysis.gaps import RealImageIndex, flatten_float
-from explorer.core.analysis.intervals import bootstrap_interval, fraction_interval
-from explorer.core.analysis.judges import JUDGE_LABELS
-from explorer.core.analysis.samplers import SAMPLER_LABELS, SAMPLERS, make_samplers
+from explorer.core.analysis.judged import (
+    BETWEEN_T,
+    Judged,
+    between_pairs,
+    fill_fractions,
+    knn_targets,
+)
+from explorer.core.analysis.samplers import SAMPLERS, make_samplers
 from explorer.core.progress import Progress, check_cancel, relay
 
 MAX_PRIOR = 100_000
@@ -178,67 +182,12 @@ def _rms(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class _Judged:
-    """One set of decodes, judged later: pixel distances and classifier confidences, P x T
-    (T decodes per cluster: the steps along one pair of codes; T = 1 for independent ones)."""
-
-    dist: np.ndarray
-    conf: np.ndarray | None
-
-
-@dataclass
 class _Measured:
     metrics: ModelMetrics
     recon_dist: np.ndarray
     prior_dist: np.ndarray
     # "holes/<sampler>", "between/<kind>", "reconstruction" -> the judged decodes
-    judged: dict[str, _Judged] = field(default_factory=dict)
-
-
-BETWEEN_T = (0.25, 0.5, 0.75)
-
-
-def between_pairs(held_out: np.ndarray, labels: np.ndarray | None, n: int, seed: int
-                  ) -> dict[str, np.ndarray]:
-    """Random pairs of held-out images (n x 2 indices) for the between-code gaps:
-    "same_label" and "different_label" pairs when there are labels (a kind is left out when
-    no such pair exists), else "random" pairs. Seeded."""
-    rng = np.random.default_rng(seed + 3)
-    held = np.asarray(held_out)
-    if labels is None:
-        pairs = np.stack([rng.choice(held, size=2, replace=False) for _ in range(n)])
-        return {"random": pairs}
-    y = np.asarray(labels)[held]
-    out: dict[str, np.ndarray] = {}
-    for kind, same in (("same_label", True), ("different_label", False)):
-        rows = []
-        for _ in range(n * 20):  # rejection sampling; gives up on a set without such pairs
-            a, b = rng.choice(len(held), size=2, replace=False)
-            if (y[a] == y[b]) == same:
-                rows.append((held[a], held[b]))
-                if len(rows) == n:
-                    break
-        if rows:
-            out[kind] = np.asarray(rows, dtype=np.int64)
-    return out
-
-
-def knn_targets(codes: np.ndarray, starts: np.ndarray, pool: np.ndarray, k: int, seed: int
-                ) -> np.ndarray:
-    """For each start index, one of the k codes nearest to it among `pool` (indices),
-    chosen at random (seeded); never the start itself."""
-    from sklearn.neighbors import NearestNeighbors
-
-    pool = np.asarray(pool)
-    k = int(min(k, len(pool) - 1)) if len(pool) > 1 else 1
-    nn = NearestNeighbors(n_neighbors=k + 1).fit(codes[pool])
-    _, idx = nn.kneighbors(codes[starts])
-    rng = np.random.default_rng(seed + 4)
-    targets = np.empty(len(starts), dtype=np.int64)
-    for i, (start, row) in enumerate(zip(starts, pool[idx], strict=True)):
-        row = row[row != start][:k]
-        targets[i] = rng.choice(row) if len(row) else start
-    return targets
+    judged: dict[str, Judged] = field(default_factory=dict)
 
 
 def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: RealImageIndex,
@@ -259,7 +208,7 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
         check_cancel(cancel, "measuring")
         return MetricsProgress(stage, lo + (hi - lo) * frac, f"{name}: {msg}")
 
-    judged: dict[str, _Judged] = {}
+    judged: dict[str, Judged] = {}
 
     def judge_images(key: str, imgs: np.ndarray, shape: tuple[int, int],
                      dist: np.ndarray | None = None) -> np.ndarray:
@@ -267,7 +216,7 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
         if dist is None:
             dist = index.nearest(imgs)[0]
         conf = None if judge is None else judge.confidence(imgs).reshape(shape)
-        judged[key] = _Judged(np.asarray(dist).reshape(shape), conf)
+        judged[key] = Judged(np.asarray(dist).reshape(shape), conf)
         return dist
 
     yield progress(0.0, "encode", "encoding the data")
@@ -361,34 +310,6 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     return _Measured(metrics, recon_dist, prior_dist, judged)
 
 
-def judged_fraction(hits: np.ndarray, seed: int = 0) -> dict[str, float]:
-    """{"fraction", "low", "high"} of a P x T array of hole verdicts: a Wilson interval
-    for independent decodes (T = 1), a bootstrap over rows for clusters (T > 1)."""
-    h = np.asarray(hits, dtype=bool)
-    if h.ndim == 1 or h.shape[1] == 1:
-        return fraction_interval(int(h.sum()), h.size)
-    return bootstrap_interval(h, seed=seed)
-
-
-def _fill_fractions(m: _Measured, bars: dict[str, float], judge: Any, seed: int) -> None:
-    """Turn a model's judged decodes into fractions under every judge."""
-    def verdicts(j: _Judged) -> dict[str, np.ndarray]:
-        out = {name: j.dist > bar for name, bar in bars.items()}
-        if judge is not None and j.conf is not None:
-            out["classifier"] = j.conf < judge.threshold
-        return out
-
-    met = m.metrics
-    met.holes, met.between, met.reconstruction = {}, {}, {}
-    for key, j in m.judged.items():
-        fractions = {name: judged_fraction(v, seed) for name, v in verdicts(j).items()}
-        if key == "reconstruction":
-            met.reconstruction = fractions
-        else:
-            group, _, sub = key.partition("/")
-            (met.holes if group == "holes" else met.between)[sub] = fractions
-
-
 def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings | None = None,
                    *, cancel: Any = None) -> Generator[MetricsProgress, None, CompareResult]:
     """Measure every model of `models` (name -> model) on the ImageSet `data`.
@@ -448,7 +369,7 @@ def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings |
     for m in measured:
         m.metrics.hole_threshold = threshold
         m.metrics.hole_fraction = float((m.prior_dist > threshold).mean())
-        _fill_fractions(m, bars, judge, settings.seed)
+        fill_fractions(m, bars, judge, settings.seed)
     judges = {
         "pixel": f"nearest-real pixel distance above {threshold:.3f}, the "
                  f"{settings.hole_percentile:g}th percentile of the held-out reconstructions' "
@@ -470,188 +391,3 @@ def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings |
                            seeds=[settings.seed])
     result.explanation = explain(result)
     return result
-
-
-def compare_over_seeds(models: dict[str, Any], data: Any, settings: MetricSettings | None = None,
-                       seeds: list[int] | None = None, *, cancel: Any = None
-                       ) -> Generator[MetricsProgress, None, CompareResult]:
-    """`compare_models` repeated with each sampling seed (the models stay the same).
-
-    Returns the first seed's result; with several seeds every fraction also carries
-    "per_seed" (one fraction per seed), "mean" and "sd" (sample standard deviation), and
-    the scalar metrics' per-seed values sit in `extras["per_seed"]`.
-    """
-    from dataclasses import replace
-
-    from explorer.core.analysis.explain import explain
-
-    settings = settings or MetricSettings()
-    seeds = list(dict.fromkeys(int(s) for s in (seeds or [settings.seed])))
-    if any(s < 0 for s in seeds):
-        raise ValueError("seeds must be >= 0")
-    results: list[CompareResult] = []
-    for i, seed in enumerate(seeds):
-        gen = compare_models(models, data, replace(settings, seed=seed), cancel=cancel)
-        try:
-            event = next(gen)
-            while True:
-                yield MetricsProgress(event.stage, (i + (event.fraction or 0.0)) / len(seeds),
-                                      f"seed {seed}: {event.message}")
-                event = gen.send(None)
-        except StopIteration as stop:
-            results.append(stop.value)
-    first = results[0]
-    if len(results) == 1:  # one seed: the plain result, no spread to report
-        return first
-    for j, m in enumerate(first.models):
-        runs = [r.models[j] for r in results]
-        for group in ("holes", "between"):
-            for key, by_judge in getattr(m, group).items():
-                for judge_name, cell in by_judge.items():
-                    values = [getattr(r, group).get(key, {}).get(judge_name, {})
-                              .get("fraction", float("nan")) for r in runs]
-                    cell.update(_spread(values))
-        for judge_name, cell in m.reconstruction.items():
-            cell.update(_spread([r.reconstruction.get(judge_name, {}).get("fraction",
-                                                                          float("nan"))
-                                 for r in runs]))
-        m.extras["per_seed"] = {attr: [getattr(r, attr) for r in runs] for _h, attr, _f in COLUMNS}
-    first.seeds = seeds
-    first.explanation = explain(first)
-    return first
-
-
-def _spread(values: list[float]) -> dict[str, Any]:
-    v = np.asarray(values, dtype=np.float64)
-    return {"per_seed": [float(x) for x in v], "mean": float(np.nanmean(v)),
-            "sd": float(np.nanstd(v, ddof=1)) if np.isfinite(v).sum() > 1 else 0.0}
-
-
-# (header, attribute, format) of each table column
-COLUMNS = (
-    ("recon MSE", "recon_mse", "{:.4f}"),
-    ("recon RMS", "recon_rms", "{:.3f}"),
-    ("hole fraction", "hole_fraction", "{:.1%}"),
-    ("prior-sample dist", "prior_distance", "{:.3f}"),
-    ("interp dist", "interp_distance", "{:.3f}"),
-    ("interp smoothness", "interp_smoothness", "{:.2f}"),
-    ("path length", "path_length", "{:.2f}"),
-)
-
-
-def format_table(result: CompareResult, markdown: bool = False) -> str:
-    """The metrics as a plain-text (or markdown) table, one row per model, with a footer
-    stating the threshold and the sample sizes."""
-    header = ["model", "prior"] + [c[0] for c in COLUMNS]
-    rows = [[m.name + f" ({m.kind})", "N(0, I)" if "N(0, I)" in m.prior else "fitted Gaussian"]
-            + [fmt.format(getattr(m, attr)) for _, attr, fmt in COLUMNS]
-            for m in result.models]
-    s = result.settings
-    foot = (f"data {result.data_spec}: {result.n_held_out} held-out images; nearest real image "
-            f"searched among {result.n_reference} training images; distances are pixel RMS.\n"
-            f"hole threshold {result.hole_threshold:.3f}: the {s.hole_percentile:g}th percentile "
-            f"of the held-out reconstructions' nearest-real distances (all models pooled).\n"
-            f"{s.n_prior} prior samples, {s.n_pairs} pairs x {s.steps} steps, {s.n_path} path "
-            f"points, epsilon {s.epsilon:g}, {s.n_between} between-code pairs at t = "
-            f"{', '.join(f'{t:g}' for t in BETWEEN_T)}, seed"
-            + (f"s {', '.join(map(str, result.seeds))}" if len(result.seeds) > 1
-               else f" {s.seed}") + ".")
-    foot += "".join(f"\njudge {name}: {text}." for name, text in result.judges.items())
-    if result.explanation:
-        foot = "\n".join(textwrap.wrap(result.explanation, 100)) + "\n\n" + foot
-    if markdown:
-        lines = ["| " + " | ".join(header) + " |",
-                 "|" + "|".join(["---"] * 2 + ["---:"] * len(COLUMNS)) + "|"]
-        lines += ["| " + " | ".join(r) + " |" for r in rows]
-        return "\n".join(lines + _holes_block(result, True) + ["", foot]
-                          + [f"note: {n}" for n in result.notes])
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    fmt_row = lambda r: "  ".join(v.ljust(w) if i < 2 else v.rjust(w)  # noqa: E731
-                                  for i, (v, w) in enumerate(zip(r, widths, strict=True)))
-    lines = [fmt_row(header), "  ".join("-" * w for w in widths)] + [fmt_row(r) for r in rows]
-    return "\n".join(lines + _holes_block(result, False) + ["", foot]
-                     + [f"note: {n}" for n in result.notes])
-
-
-def hole_cell(m: ModelMetrics, sampler: str, judge: str = "pixel", group: str = "holes") -> str:
-    """'54.9% [52.7%, 57.1%]': a model's hole fraction under `sampler` (or, with group
-    "between", a between-code kind; with group "reconstruction", the floor) and `judge`,
-    with its 95 % interval, '± sd' over seeds when there were several, or '-'."""
-    if group == "reconstruction":
-        h = m.reconstruction.get(judge)
-    else:
-        h = getattr(m, group).get(sampler, {}).get(judge)
-    if h is None:
-        return "-"
-    text = f"{h['fraction']:.1%} [{h['low']:.1%}, {h['high']:.1%}]"
-    per_seed = h.get("per_seed")
-    if isinstance(per_seed, list) and len(per_seed) > 1:
-        text += f" (seeds {h['mean']:.1%} ± {h['sd']:.1%})"
-    return text
-
-
-BETWEEN_KINDS = ("same_label", "different_label", "random", "knn")
-BETWEEN_LABELS = {"same_label": "between, same label", "different_label":
-                  "between, different labels", "random": "between, random pairs",
-                  "knn": "between, k nearest"}
-JUDGE_ORDER = ("pixel", "classifier", "pixel_real")
-
-
-def judged_rows(result: CompareResult) -> list[tuple[str, list[str], str]]:
-    """(title, one cell per model, significance) for every measure x judge measured:
-    the reconstruction floor, each sampler, each between-code kind. Significance compares
-    the first two models: 'yes' when their intervals do not overlap, 'n.s.' when they do
-    ('' for one model)."""
-    from explorer.core.analysis.intervals import overlap
-
-    models = result.models
-    measures = ([("reconstruction", "", "reconstruction")]
-                + [("holes", k, "holes, " + SAMPLER_LABELS[k]) for k in SAMPLERS]
-                + [("between", k, BETWEEN_LABELS[k]) for k in BETWEEN_KINDS])
-    rows: list[tuple[str, list[str], str]] = []
-    for group, key, title in measures:
-        for judge in JUDGE_ORDER:
-            def cell(m: ModelMetrics, g: str = group, k: str = key, j: str = judge
-                     ) -> dict[str, float] | None:
-                if g == "reconstruction":
-                    return m.reconstruction.get(j)
-                return getattr(m, g).get(k, {}).get(j)
-
-            cells = [cell(m) for m in models]
-            if all(c is None for c in cells):
-                continue
-            sig = ""
-            if len(models) >= 2 and cells[0] is not None and cells[1] is not None:
-                sig = "n.s." if overlap(cells[0], cells[1]) else "yes"
-            rows.append((f"{title} ({JUDGE_LABELS[judge]})",
-                         [hole_cell(m, key, judge, group) for m in models], sig))
-    return rows
-
-
-def _holes_block(result: CompareResult, markdown: bool) -> list[str]:
-    """Hole fractions [95 % interval] under every sampler, between codes and for the
-    reconstructions, for every judge, one column per model, as lines to follow the main
-    table; none when no model has them."""
-    rows = judged_rows(result)
-    if not rows:
-        return []
-    models = result.models
-
-    def label(m: ModelMetrics) -> str:
-        k = m.gmm_components
-        return m.name + f" ({m.kind})" + (f", GMM k={k}" if k else "")
-
-    two = len(models) >= 2
-    header = ["hole fraction"] + [label(m) for m in models] + (["differs"] if two else [])
-    table = [[title] + cells + ([sig] if two else []) for title, cells, sig in rows]
-    title = ("hole fractions by sampler, between codes and of reconstructions, per judge "
-             "[95 % interval; 'differs' = intervals of the first two models do not overlap]:")
-    if markdown:
-        lines = ["| " + " | ".join(header) + " |",
-                 "|---|" + "---:|" * (len(header) - 1)]
-        return ["", title, ""] + lines + ["| " + " | ".join(r) + " |" for r in table]
-    widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(header)]
-    fmt_row = lambda r: "  ".join(v.ljust(w) if i == 0 else v.rjust(w)  # noqa: E731
-                                  for i, (v, w) in enumerate(zip(r, widths, strict=True)))
-    return (["", title, fmt_row(header), "  ".join("-" * w for w in widths)]
-            + [fmt_row(r) for r in table])

@@ -107,7 +107,7 @@ class MetricsPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        from explorer.core.analysis.metrics import COLUMNS
+        from explorer.core.analysis.metrics_table import COLUMNS
 
         self.pair: ComparePair | None = None
         self.columns = COLUMNS
@@ -152,7 +152,7 @@ class MetricsPanel(QWidget):
             self.table.setColumnCount(0)
             self.explanation.setText("")
             return
-        from explorer.core.analysis.metrics import judged_rows
+        from explorer.core.analysis.metrics_table import judged_rows
 
         judged = judged_rows(r)
         two = len(r.models) >= 2

@@ -1,0 +1,140 @@
+"""The compare metrics as tables: text or markdown, and the judged rows the compare
+window shows (one cell per model, and whether the first two differ)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from explorer.core.analysis.judged import BETWEEN_T
+from explorer.core.analysis.judges import JUDGE_LABELS
+from explorer.core.analysis.metrics import CompareResult, ModelMetrics
+from explorer.core.analysis.samplers import SAMPLER_LABELS, SAMPLERS
+
+# (header, attribute, format) of each table column
+COLUMNS = (
+    ("recon MSE", "recon_mse", "{:.4f}"),
+    ("recon RMS", "recon_rms", "{:.3f}"),
+    ("hole fraction", "hole_fraction", "{:.1%}"),
+    ("prior-sample dist", "prior_distance", "{:.3f}"),
+    ("interp dist", "interp_distance", "{:.3f}"),
+    ("interp smoothness", "interp_smoothness", "{:.2f}"),
+    ("path length", "path_length", "{:.2f}"),
+)
+
+
+def format_table(result: CompareResult, markdown: bool = False) -> str:
+    """The metrics as a plain-text (or markdown) table, one row per model, with a footer
+    stating the threshold and the sample sizes."""
+    header = ["model", "prior"] + [c[0] for c in COLUMNS]
+    rows = [[m.name + f" ({m.kind})", "N(0, I)" if "N(0, I)" in m.prior else "fitted Gaussian"]
+            + [fmt.format(getattr(m, attr)) for _, attr, fmt in COLUMNS]
+            for m in result.models]
+    s = result.settings
+    foot = (f"data {result.data_spec}: {result.n_held_out} held-out images; nearest real image "
+            f"searched among {result.n_reference} training images; distances are pixel RMS.\n"
+            f"hole threshold {result.hole_threshold:.3f}: the {s.hole_percentile:g}th percentile "
+            f"of the held-out reconstructions' nearest-real distances (all models pooled).\n"
+            f"{s.n_prior} prior samples, {s.n_pairs} pairs x {s.steps} steps, {s.n_path} path "
+            f"points, epsilon {s.epsilon:g}, {s.n_between} between-code pairs at t = "
+            f"{', '.join(f'{t:g}' for t in BETWEEN_T)}, seed"
+            + (f"s {', '.join(map(str, result.seeds))}" if len(result.seeds) > 1
+               else f" {s.seed}") + ".")
+    foot += "".join(f"\njudge {name}: {text}." for name, text in result.judges.items())
+    if result.explanation:
+        foot = "\n".join(textwrap.wrap(result.explanation, 100)) + "\n\n" + foot
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |",
+                 "|" + "|".join(["---"] * 2 + ["---:"] * len(COLUMNS)) + "|"]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(lines + _holes_block(result, True) + ["", foot]
+                          + [f"note: {n}" for n in result.notes])
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    fmt_row = lambda r: "  ".join(v.ljust(w) if i < 2 else v.rjust(w)  # noqa: E731
+                                  for i, (v, w) in enumerate(zip(r, widths, strict=True)))
+    lines = [fmt_row(header), "  ".join("-" * w for w in widths)] + [fmt_row(r) for r in rows]
+    return "\n".join(lines + _holes_block(result, False) + ["", foot]
+                     + [f"note: {n}" for n in result.notes])
+
+
+def hole_cell(m: ModelMetrics, sampler: str, judge: str = "pixel", group: str = "holes") -> str:
+    """'54.9% [52.7%, 57.1%]': a model's hole fraction under `sampler` (or, with group
+    "between", a between-code kind; with group "reconstruction", the floor) and `judge`,
+    with its 95 % interval, '± sd' over seeds when there were several, or '-'."""
+    if group == "reconstruction":
+        h = m.reconstruction.get(judge)
+    else:
+        h = getattr(m, group).get(sampler, {}).get(judge)
+    if h is None:
+        return "-"
+    text = f"{h['fraction']:.1%} [{h['low']:.1%}, {h['high']:.1%}]"
+    per_seed = h.get("per_seed")
+    if isinstance(per_seed, list) and len(per_seed) > 1:
+        text += f" (seeds {h['mean']:.1%} ± {h['sd']:.1%})"
+    return text
+
+
+BETWEEN_KINDS = ("same_label", "different_label", "random", "knn")
+BETWEEN_LABELS = {"same_label": "between, same label", "different_label":
+                  "between, different labels", "random": "between, random pairs",
+                  "knn": "between, k nearest"}
+JUDGE_ORDER = ("pixel", "classifier", "pixel_real")
+
+
+def judged_rows(result: CompareResult) -> list[tuple[str, list[str], str]]:
+    """(title, one cell per model, significance) for every measure x judge measured:
+    the reconstruction floor, each sampler, each between-code kind. Significance compares
+    the first two models: 'yes' when their intervals do not overlap, 'n.s.' when they do
+    ('' for one model)."""
+    from explorer.core.analysis.intervals import overlap
+
+    models = result.models
+    measures = ([("reconstruction", "", "reconstruction")]
+                + [("holes", k, "holes, " + SAMPLER_LABELS[k]) for k in SAMPLERS]
+                + [("between", k, BETWEEN_LABELS[k]) for k in BETWEEN_KINDS])
+    rows: list[tuple[str, list[str], str]] = []
+    for group, key, title in measures:
+        for judge in JUDGE_ORDER:
+            def cell(m: ModelMetrics, g: str = group, k: str = key, j: str = judge
+                     ) -> dict[str, float] | None:
+                if g == "reconstruction":
+                    return m.reconstruction.get(j)
+                return getattr(m, g).get(k, {}).get(j)
+
+            cells = [cell(m) for m in models]
+            if all(c is None for c in cells):
+                continue
+            sig = ""
+            if len(models) >= 2 and cells[0] is not None and cells[1] is not None:
+                sig = "n.s." if overlap(cells[0], cells[1]) else "yes"
+            rows.append((f"{title} ({JUDGE_LABELS[judge]})",
+                         [hole_cell(m, key, judge, group) for m in models], sig))
+    return rows
+
+
+def _holes_block(result: CompareResult, markdown: bool) -> list[str]:
+    """Hole fractions [95 % interval] under every sampler, between codes and for the
+    reconstructions, for every judge, one column per model, as lines to follow the main
+    table; none when no model has them."""
+    rows = judged_rows(result)
+    if not rows:
+        return []
+    models = result.models
+
+    def label(m: ModelMetrics) -> str:
+        k = m.gmm_components
+        return m.name + f" ({m.kind})" + (f", GMM k={k}" if k else "")
+
+    two = len(models) >= 2
+    header = ["hole fraction"] + [label(m) for m in models] + (["differs"] if two else [])
+    table = [[title] + cells + ([sig] if two else []) for title, cells, sig in rows]
+    title = ("hole fractions by sampler, between codes and of reconstructions, per judge "
+             "[95 % interval; 'differs' = intervals of the first two models do not overlap]:")
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |",
+                 "|---|" + "---:|" * (len(header) - 1)]
+        return ["", title, ""] + lines + ["| " + " | ".join(r) + " |" for r in table]
+    widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(header)]
+    fmt_row = lambda r: "  ".join(v.ljust(w) if i == 0 else v.rjust(w)  # noqa: E731
+                                  for i, (v, w) in enumerate(zip(r, widths, strict=True)))
+    return (["", title, fmt_row(header), "  ".join("-" * w for w in widths)]
+            + [fmt_row(r) for r in table])
