@@ -15,6 +15,12 @@ PACKAGES = ("explorer", "models")
 RUNNER = "explorer/core/inference.py"
 # Gradient-free blocks that are not inference and so stay where they are:
 NO_GRAD_ALLOWED = {
+    # the classifier judge's own forward pass: a classifier, not an autoencoder's
+    # encode/decode, scoring images the runner already decoded.
+    "models/classifier.py",
+    # averaging gradients across processes by hand (the adversarial AE's phases): that is
+    # training, not inference.
+    "models/distributed.py",
     # validation loss inside the training loop: it evaluates the model being trained,
     # on tensors already on the training device, between optimiser steps.
     "models/trainer.py",

@@ -126,12 +126,14 @@ def test_progress_reports_every_stage_in_order(data):
     models = {"A": pca_model(data, 2), "B": pca_model(data, 3)}
     events = []
     drain(compare_models(models, data, SETTINGS), events.append)
-    stages = [("encode", 0.0, "encoding the data"), ("reconstruction", 0.2, "reconstructing held-out images"),
-              ("prior", 0.35, "decoding prior samples"), ("interpolation", 0.6, "interpolating held-out pairs"),
-              ("path length", 0.8, "measuring local path length"), ("done", 1.0, "measured")]
+    stages = [("encode", 0.0, "encoding the data"), ("reconstruction", 0.15, "reconstructing held-out images"),
+              ("prior", 0.3, "decoding prior samples"), ("between", 0.5, "decoding between codes"),
+              ("interpolation", 0.65, "interpolating held-out pairs"),
+              ("path length", 0.85, "measuring local path length"), ("done", 1.0, "measured")]
+    # (no labels, so no classifier judge to train in the first tenth)
     want = [("index", 0.0, "indexing the real images")]
     for i, name in enumerate(models):
-        want += [(st, (i + f) / 2, f"{name}: {msg}") for st, f, msg in stages]
+        want += [(st, 0.1 + 0.9 * (i + f) / 2, f"{name}: {msg}") for st, f, msg in stages]
     want.append(("done", 1.0, "metrics ready"))
     assert [(e.stage, e.message) for e in events] == [(st, msg) for st, _, msg in want]
     np.testing.assert_allclose([e.fraction for e in events], [f for _, f, _ in want])
@@ -141,8 +143,10 @@ def test_settings_are_checked_at_their_bounds():
     for ok in (dict(n_prior=1, n_pairs=1, n_path=1, steps=3), dict(epsilon=0.999),
                dict(hole_percentile=100), dict(hole_percentile=0.5), dict(epsilon=1e-9)):
         MetricSettings(**ok)
-    for bad in (dict(n_prior=0), dict(n_pairs=0), dict(n_path=0), dict(steps=2)):
-        with pytest.raises(ValueError, match=r"^n_prior, n_pairs and n_path must be >= 1 and steps >= 3$"):
+    for bad in (dict(n_prior=0), dict(n_pairs=0), dict(n_path=0), dict(steps=2), dict(n_between=0),
+                dict(knn=0)):
+        with pytest.raises(ValueError, match=r"^n_prior, n_pairs, n_path, n_between and knn must be "
+                                             r">= 1 and steps >= 3$"):
             MetricSettings(**bad)
     for bad in (dict(epsilon=0), dict(epsilon=1), dict(hole_percentile=0), dict(hole_percentile=100.5)):
         with pytest.raises(ValueError, match=r"^epsilon must be in \(0, 1\) and hole_percentile in \(0, 100\]$"):
@@ -180,7 +184,7 @@ def test_validation_fraction_and_reference_cap_are_honoured(data):
     assert res.n_reference == 40
     n_train = len(data.images) - res.n_held_out
     assert res.notes == [f"nearest real images searched among 40 of the {n_train} training images "
-                         "(random subset)"]
+                         "(random subset)", NO_LABELS]
     assert res.data_spec == data.spec == "metric-test" and res.to_dict()["data"] == data.spec
     again = drain(compare_models({"m": model}, data, s))
     assert again.to_dict() == res.to_dict()  # the capped subset is seeded...
@@ -192,7 +196,7 @@ def test_validation_fraction_and_reference_cap_are_honoured(data):
     want = np.percentile(nearest_rms(recon, data.images[train][subset]), s.hole_percentile)
     assert res.models[0].recon_p95 == pytest.approx(want, rel=2e-5)
     full = drain(compare_models({"m": model}, data, MetricSettings(n_prior=50, n_pairs=5, n_path=20)))
-    assert full.notes == [] and full.n_reference == len(data.images) - full.n_held_out
+    assert full.notes == [NO_LABELS] and full.n_reference == len(data.images) - full.n_held_out
 
 
 def test_compare_input_errors_are_exact(data):
@@ -216,6 +220,9 @@ def test_decode_float_batches_and_empty_input(data):
     assert empty.shape == (0, *SHAPE) and empty.dtype == np.float32
 
 
+NO_LABELS = "the data has no labels, so only the pixel judges are used"
+
+
 def _result() -> CompareResult:
     a = ModelMetrics(name="AE", kind="ae", prior="fitted Gaussian to the codes", recon_mse=0.01234,
                      recon_rms=0.1, recon_p95=0.2, hole_threshold=0.25, hole_fraction=0.125,
@@ -233,7 +240,8 @@ FOOT = ("data digits: 180 held-out images; nearest real image searched among 161
         "images; distances are pixel RMS.\n"
         "hole threshold 0.250: the 95th percentile of the held-out reconstructions' "
         "nearest-real distances (all models pooled).\n"
-        "2000 prior samples, 100 pairs x 9 steps, 500 path points, epsilon 0.01, seed 0.\n"
+        "2000 prior samples, 100 pairs x 9 steps, 500 path points, epsilon 0.01, 300 between-code "
+        "pairs at t = 0.25, 0.5, 0.75, seed 0.\n"
         "note: a note")
 
 
@@ -262,8 +270,10 @@ def test_markdown_table_is_exact():
 def test_result_dictionary_is_exact():
     r = _result()
     d = r.to_dict()
-    assert list(d) == ["data", "n_held_out", "n_reference_images", "hole_threshold", "settings",
+    assert list(d) == ["data", "n_held_out", "n_reference_images", "hole_threshold",
+                       "real_threshold", "classifier", "judges", "explanation", "seeds", "settings",
                        "notes", "models"]
+    assert d["seeds"] == [0] and d["classifier"] is None and d["explanation"] == ""
     assert d["data"] == "digits" and d["n_held_out"] == 180 and d["n_reference_images"] == 1617
     assert d["hole_threshold"] == 0.25 and d["notes"] == ["a note"]
     assert d["settings"]["n_prior"] == 2000 and d["settings"]["epsilon"] == 0.01

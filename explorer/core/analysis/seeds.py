@@ -14,6 +14,7 @@ from explorer.core.analysis.metrics import (
     compare_models,
 )
 from explorer.core.analysis.metrics_table import COLUMNS
+from explorer.core.progress import relay
 
 
 def compare_over_seeds(models: dict[str, Any], data: Any, settings: MetricSettings | None = None,
@@ -35,15 +36,12 @@ def compare_over_seeds(models: dict[str, Any], data: Any, settings: MetricSettin
         raise ValueError("seeds must be >= 0")
     results: list[CompareResult] = []
     for i, seed in enumerate(seeds):
-        gen = compare_models(models, data, replace(settings, seed=seed), cancel=cancel)
-        try:
-            event = next(gen)
-            while True:
-                yield MetricsProgress(event.stage, (i + (event.fraction or 0.0)) / len(seeds),
-                                      f"seed {seed}: {event.message}")
-                event = gen.send(None)
-        except StopIteration as stop:
-            results.append(stop.value)
+        def shift(event: MetricsProgress, i: int = i, seed: int = seed) -> MetricsProgress:
+            return MetricsProgress(event.stage, (i + (event.fraction or 0.0)) / len(seeds),
+                                   f"seed {seed}: {event.message}")
+
+        results.append((yield from relay(
+            compare_models(models, data, replace(settings, seed=seed), cancel=cancel), shift)))
     first = results[0]
     if len(results) == 1:  # one seed: the plain result, no spread to report
         return first
