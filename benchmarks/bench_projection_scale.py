@@ -3,10 +3,10 @@
 Measures in one run, on this machine's CPU:
 
 - loading `shapes:N` (default a million 32 x 32 images): seconds and resident memory,
-- encoding with a bundled-like conv VAE (latent 8, trained briefly on shapes so its codes
-  have structure): images per second on `--encode-n` images; all N are encoded when
-  `--encode-all` is given (needed for the 1M map), else the 1M figure is extrapolated
-  and the output says so,
+- encoding speed of bundled-like conv and mlp VAEs (latent 8) on `--rate-n` images,
+  extrapolated to N (the output says so); then the `--arch` model, trained briefly on
+  shapes so its codes have structure, encodes `--encode-n` images (all N with
+  `--encode-all`, needed for the map of N),
 - the map of all codes: UMAP fitted on a seeded subsample (50,000) and the rest placed
   by k-NN (`build_map`), with its reported trustworthiness of placed and fitted points,
 - the inverse: Delaunay on the fitted subsample (what the map builds) against the full
@@ -17,7 +17,9 @@ Measures in one run, on this machine's CPU:
 The last line holds every figure as key=value pairs.
 
     NUMBA_CACHE_DIR=/tmp/numba python benchmarks/bench_projection_scale.py [--n 1000000]
-        [--encode-all] [--encode-n 100000] [--epochs 1] [--full-tri] [--skip-full-fit]
+        [--encode-all] [--encode-n 100000] [--epochs 1] [--arch conv|mlp] [--rate-n 20000]
+        [--full-tri] [--skip-full-fit]
+        [--skip-map]
 """
 
 from __future__ import annotations
@@ -58,20 +60,34 @@ def timed(fn):
     return out, time.perf_counter() - t, time.process_time() - c
 
 
-def trained_model(images: np.ndarray, epochs: int):
+def trained_model(images: np.ndarray, epochs: int, arch: str = "conv"):
     from models.config import ModelConfig, default_hidden
     from models.networks import build_model
     from models.progress import drain
     from models.trainer import train
 
     shape = tuple(images.shape[1:])
-    cfg = ModelConfig(kind="vae", arch="conv", input_shape=shape, latent_dim=8,
-                      hidden=default_hidden("conv", shape), epochs=epochs, seed=0)
+    cfg = ModelConfig(kind="vae", arch=arch, input_shape=shape, latent_dim=8,
+                      hidden=default_hidden(arch, shape), epochs=epochs, seed=0)
     model = build_model(cfg)
     if epochs:
         result = drain(train(model, images, device="cpu"))
         model = result.model
     return model.cpu().eval()
+
+
+def pca_codes(images: np.ndarray, d: int, block: int = 65536) -> np.ndarray:
+    """Top-d principal components of the pixels (fitted on 20,000 images), in blocks."""
+    flat = images.reshape(len(images), -1)
+    fit = flat[:20_000].astype(np.float32) / 255
+    mean = fit.mean(axis=0)
+    _, _, vt = np.linalg.svd(fit - mean, full_matrices=False)
+    comps = vt[:d].T.astype(np.float32)
+    out = np.empty((len(images), d), dtype=np.float32)
+    for start in range(0, len(images), block):
+        out[start:start + block] = (flat[start:start + block].astype(np.float32) / 255
+                                    - mean) @ comps
+    return out
 
 
 def main() -> int:
@@ -80,10 +96,17 @@ def main() -> int:
     p.add_argument("--encode-n", type=int, default=100_000)
     p.add_argument("--encode-all", action="store_true")
     p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--arch", default="conv", choices=["conv", "mlp"],
+                   help="the model whose codes are mapped")
+    p.add_argument("--codes", default="vae", choices=["vae", "pca"],
+                   help="codes to map: the --arch VAE's, or a linear PCA encoder's (fast)")
+    p.add_argument("--rate-n", type=int, default=20_000,
+                   help="images encoded to time each architecture")
     p.add_argument("--train-n", type=int, default=20_000)
     p.add_argument("--subsample", type=int, default=50_000)
     p.add_argument("--full-tri", action="store_true")
     p.add_argument("--skip-full-fit", action="store_true")
+    p.add_argument("--skip-map", action="store_true", help="no map of all encoded codes")
     args = p.parse_args()
 
     from explorer.core.data import load_data
@@ -107,24 +130,37 @@ def main() -> int:
          f"images {data.images.nbytes / 2**30:.3f} GB uint8; peak process {peak_gb():.2f} GB")
 
     # --- model and encoding ----------------------------------------------------------
-    model, wall, _ = timed(lambda: trained_model(data.images[:args.train_n], args.epochs))
-    note("train_s", round(wall, 1), f"{args.epochs} epoch(s) on {args.train_n:,} shapes")
     import torch
 
     note("torch_threads", torch.get_num_threads())
+    for arch in ("conv", "mlp"):  # encoding speed (weights do not change it)
+        probe = trained_model(data.images[:10], 0, arch)
+        n_rate = min(args.rate_n, len(data))
+        _, wall, cpu = timed(lambda p=probe, k=n_rate: encode(p, data.images[:k]))
+        note(f"encode_rate_{arch}", round(n_rate / wall), f"images/s over {n_rate:,}; cpu "
+             f"{cpu:.1f} s")
+        note(f"encode_s_{tag}_{arch}_est", round(len(data) * wall / n_rate, 1),
+             f"EXTRAPOLATED from {n_rate:,} images")
     n_enc = len(data) if args.encode_all else min(args.encode_n, len(data))
-    codes, wall, _ = timed(lambda: encode(model, data.images[:n_enc]))
-    rate = n_enc / wall
-    note(f"encode_s_{n_enc // 1000}k", round(wall, 1), f"{rate:,.0f} images/s")
-    if n_enc == len(data):
-        note(f"encode_s_{tag}", round(wall, 1), "measured")
+    if args.codes == "pca":
+        # A linear encoder (the top 8 principal components of the pixels): the map's cost
+        # depends on N and the code size, not on which encoder made the codes.
+        codes, wall, cpu = timed(lambda: pca_codes(data.images[:n_enc], 8))
+        note(f"pca_codes_s_{n_enc // 1000}k", round(wall, 1),
+             f"codes from a linear (PCA) encoder, not the VAE; cpu {cpu:.1f} s")
     else:
-        note(f"encode_s_{tag}", round(len(data) / rate, 1),
-             f"EXTRAPOLATED from {n_enc:,} images at {rate:,.0f}/s")
+        model, wall, _ = timed(lambda: trained_model(data.images[:args.train_n], args.epochs,
+                                                     args.arch))
+        note("train_s", round(wall, 1), f"{args.arch}: {args.epochs} epoch(s) on "
+             f"{args.train_n:,} shapes")
+        codes, wall, cpu = timed(lambda: encode(model, data.images[:n_enc]))
+        rate = n_enc / wall
+        note(f"encode_s_{n_enc // 1000}k_{args.arch}", round(wall, 1),
+             f"measured, {rate:,.0f} images/s, cpu {cpu:.1f} s")
     note("rss_gb_after_encode", round(rss_gb(), 3))
 
     # --- the map of every encoded code ------------------------------------------------
-    if n_enc > args.subsample:
+    if n_enc > args.subsample and not args.skip_map:
         events: list = []
         m, wall, cpu = timed(lambda: drain(build_map(codes, "umap", subsample=args.subsample),
                                            events.append))

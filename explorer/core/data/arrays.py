@@ -51,6 +51,8 @@ def _open(path: Path):
         with open(path, "rb") as f:
             magic = f.read(6)
         if magic[:4] == b"PK\x03\x04":
+            # numpy cannot map a member of a zip (a compressed one has no random access),
+            # so an .npz is read into memory; save a large set as .npy to keep it on disk.
             return np.load(path, allow_pickle=False)
         if magic == b"\x93NUMPY":
             return np.load(path, allow_pickle=False, mmap_mode="r")
