@@ -214,9 +214,10 @@ def load_arrays(spec: DataSpec) -> ImageSet:
     images = to_nchw(raw, name)
     n = len(images)
     labels = None if label_arr is None else to_labels(label_arr, n, name)
-    idx: np.ndarray | slice | None = order(n, seed, limit)
-    if seed is None and idx is not None:
-        idx = slice(0, len(idx))  # the first `limit`: a view, so a memory map stays one
+    picked = order(n, seed, limit)
+    idx: np.ndarray | slice | None = picked
+    if seed is None and picked is not None:
+        idx = slice(0, len(picked))  # the first `limit`: a view, so a memory map stays one
     if idx is not None:
         # Pick before converting, so a memory-mapped .npy is read only where needed.
         images = images[idx]

@@ -288,7 +288,8 @@ class UMAPProjection(Projection):
              ) -> Generator[MapProgress, None, np.ndarray]:
         """UMAP of all `codes`, its progress scaled to the first `share` of the bar."""
         emb = yield from relay(self._fit_all(codes, init, cancel),
-                               lambda ev: MapProgress(ev.stage, ev.fraction * share, ev.message))
+                               lambda ev: MapProgress(ev.stage, (ev.fraction or 0.0) * share,
+                                                      ev.message))
         return emb
 
     def _fit_all(self, codes: np.ndarray, init: str | np.ndarray, cancel: Any
