@@ -25,6 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reproducible", action="store_true",
                    help="same map on every run (UMAP runs single-threaded: slower)")
     p.add_argument("--limit", type=int, default=None, help="map at most N images")
+    p.add_argument("--subsample", type=int, default=50_000, metavar="N",
+                   help="UMAP fits N codes (seeded) and places the rest by their nearest "
+                        "fitted codes; 0 fits all (default 50,000)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_project)
 
@@ -158,6 +161,8 @@ def run_project(args: argparse.Namespace) -> int:
     spec = _data_spec(args, meta)
     if args.limit is not None and args.limit < 1:
         raise UserError(f"--limit must be at least 1, not {args.limit}")
+    if args.subsample != 0 and args.subsample < 10:
+        raise UserError(f"--subsample must be 0 (fit all) or at least 10, not {args.subsample}")
     from explorer.core.data import load_data
 
     data = load_data(spec, limit=args.limit)
@@ -178,7 +183,8 @@ def run_project(args: argparse.Namespace) -> int:
             len(data), "encode",
             args.quiet, cancel, lambda e: (e.done, ""))
         latent_map = _drain_with_bar(
-            build_map(codes, args.method, seed=seed, reproducible=reproducible, cancel=cancel),
+            build_map(codes, args.method, seed=seed, reproducible=reproducible, cancel=cancel,
+                      subsample=args.subsample or None),
             1.0, "map", args.quiet, cancel, lambda e: (round(e.fraction, 3), e.message))
     except Cancelled:
         print("latent-atlas: cancelled; the model file was not changed", file=sys.stderr)

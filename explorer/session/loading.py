@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.progress import Progress, check_cancel
+from explorer.core.progress import Cancelled, Progress, check_cancel
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,14 @@ class DataExtras:
 
 def dataset_extras(decoder: Any, spec: str, n_expected: int | None, cancel=None) -> DataExtras:
     """Load the data a model was trained on, with reconstructions and their errors."""
+    from explorer.core.progress import drain
+
+    return drain(dataset_extras_iter(decoder, spec, n_expected, cancel))
+
+
+def dataset_extras_iter(decoder: Any, spec: str, n_expected: int | None, cancel=None):
+    """`dataset_extras` as a generator: yields `Stage("stage", ...)` while it encodes and
+    reconstructs (a million images take minutes), checks `cancel` at every batch."""
     from explorer.core.analysis.colouring import reconstruction_error
     from explorer.core.data import load_data
 
@@ -76,22 +84,51 @@ def dataset_extras(decoder: Any, spec: str, n_expected: int | None, cancel=None)
     check_cancel(cancel, "loading data")
     out = DataExtras(data=data, images=data.images, labels=data.labels,
                      label_names=list(data.label_names), factors=dict(data.factors))
+    n = len(data)
     if n_expected is None:  # the file has no stored map: encode now, the session maps it
-        from explorer.core.inference import encode as encode_all
+        from explorer.core.inference import encode_iter
 
-        out.codes = encode_all(decoder.model, data.images, labels=data.labels)
-    elif len(data) != n_expected:
-        out.note = (f"the data '{spec}' has {len(data)} images but the map has {n_expected}; "
+        # Streams uint8 batches (a memory-mapped source is read batch by batch).
+        out.codes = yield from _every_percent(
+            encode_iter(decoder.model, data.images, labels=data.labels, cancel=cancel),
+            lambda e: (e.done, f"encoding {e.done:,}/{n:,} images…"))
+    elif n != n_expected:
+        out.note = (f"the data '{spec}' has {n} images but the map has {n_expected}; "
                     "thumbnails are off")
         return DataExtras(data=None, note=out.note)
-    recon = []
-    for start in range(0, len(data.images), 2048):
-        check_cancel(cancel, "reconstructing")
-        recon.append(np.asarray(decoder.reconstruct(data.images[start:start + 2048])))
-    if recon:
-        out.reconstructions = np.concatenate(recon)
-        out.recon_error = reconstruction_error(data.images, out.reconstructions)
+    if n:
+        first = np.asarray(decoder.reconstruct(data.images[:1]))
+        recon = np.empty((n, *first.shape[1:]), dtype=np.uint8)  # filled in place: no concat
+        last = 0
+        for start in range(0, n, _RECON_BLOCK):
+            check_cancel(cancel, "reconstructing")
+            stop = min(n, start + _RECON_BLOCK)
+            recon[start:stop] = decoder.reconstruct(data.images[start:stop])
+            if 100 * stop // n > last:
+                last = 100 * stop // n
+                yield Stage("stage", f"reconstructing {stop:,}/{n:,} images…")
+        out.reconstructions = recon
+        out.recon_error = reconstruction_error(data.images, recon)
     return out
+
+
+_RECON_BLOCK = 2048
+
+
+def _every_percent(gen, done_and_message):
+    """Relay a count-progress generator as `Stage` lines, about one per percent."""
+    last = -1
+    while True:
+        try:
+            event = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        done, message = done_and_message(event)
+        total = max(1, getattr(event, "total", 1))
+        percent = 100 * done // total
+        if percent != last:
+            last = percent
+            yield Stage("stage", message)
 
 
 def load_runtime(model_file: Any, spec: str, n_expected: int | None, latent_map: Any, cancel):
@@ -106,7 +143,9 @@ def load_runtime(model_file: Any, spec: str, n_expected: int | None, latent_map:
     if spec:
         check_cancel(cancel, "loading data")
         try:
-            extras = dataset_extras(decoder, spec, n_expected, cancel)
+            extras = yield from dataset_extras_iter(decoder, spec, n_expected, cancel)
+        except Cancelled:
+            raise
         except Exception as exc:  # missing data folder, offline...: the map still works
             from .errors import readable_error
 

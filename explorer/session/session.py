@@ -190,7 +190,7 @@ class Session(SessionArrows):
             self.set_data(st.payload)
             if st.payload.note:
                 self.message.emit(f"{self.name}: {st.payload.note}")
-        elif st.stage == "data_error":
+        elif st.stage in ("data_error", "stage"):  # "stage": encoding 1,024/60,000 images…
             self.message.emit(f"{self.name}: {st.message}")
 
     def set_model(self, model: Autoencoder, decoder: Decoder) -> None:

@@ -101,6 +101,9 @@ def latent_norm(codes: np.ndarray) -> np.ndarray:
     return np.linalg.norm(np.asarray(codes, dtype=np.float32), axis=1)
 
 
+_ERROR_BLOCK = 4096
+
+
 def reconstruction_error(originals: np.ndarray, reconstructions: np.ndarray) -> np.ndarray:
     """Mean squared pixel error per image on a 0..1 scale.
 
@@ -113,8 +116,13 @@ def reconstruction_error(originals: np.ndarray, reconstructions: np.ndarray) -> 
         orig = orig[:, 0] if orig.shape[1] == 1 else np.transpose(orig, (0, 2, 3, 1))
     if orig.shape != rec.shape:
         raise ValueError(f"originals {orig.shape} and reconstructions {rec.shape} differ in shape")
-    diff = (orig.astype(np.float32) - rec.astype(np.float32)) / 255.0
-    return np.mean(diff.reshape(len(diff), -1) ** 2, axis=1)
+    out = np.empty(len(orig), dtype=np.float32)
+    # In blocks: a float copy of a million images would need gigabytes.
+    for start in range(0, len(orig), _ERROR_BLOCK):
+        o = orig[start:start + _ERROR_BLOCK].astype(np.float32)
+        diff = (o - rec[start:start + _ERROR_BLOCK].astype(np.float32)) / 255.0
+        out[start:start + len(o)] = np.mean(diff.reshape(len(diff), -1) ** 2, axis=1)
+    return out
 
 
 def colouring_for(key: str, *, labels: np.ndarray | None = None, label_names: list[str] | None = None,

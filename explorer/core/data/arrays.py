@@ -51,6 +51,8 @@ def _open(path: Path):
         with open(path, "rb") as f:
             magic = f.read(6)
         if magic[:4] == b"PK\x03\x04":
+            # numpy cannot map a member of a zip (a compressed one has no random access),
+            # so an .npz is read into memory; save a large set as .npy to keep it on disk.
             return np.load(path, allow_pickle=False)
         if magic == b"\x93NUMPY":
             return np.load(path, allow_pickle=False, mmap_mode="r")
@@ -119,7 +121,9 @@ def to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
     """Validate and convert images to uint8 in chunks (no full-size float copy)."""
     kind = arr.dtype.kind
     if arr.dtype == np.uint8:
-        return np.ascontiguousarray(arr) if arr.flags.writeable else np.array(arr, order="C")
+        # A memory-mapped .npy stays mapped (read-only): pages are read when a batch is
+        # used, and the encoder copies each batch it converts.
+        return np.ascontiguousarray(arr)
     if kind not in "biuf":
         raise DataError(f"images in {name} are {arr.dtype}; they must be numbers")
     out = np.empty(arr.shape, dtype=np.uint8)
@@ -210,7 +214,10 @@ def load_arrays(spec: DataSpec) -> ImageSet:
     images = to_nchw(raw, name)
     n = len(images)
     labels = None if label_arr is None else to_labels(label_arr, n, name)
-    idx = order(n, seed, limit)
+    picked = order(n, seed, limit)
+    idx: np.ndarray | slice | None = picked
+    if seed is None and picked is not None:
+        idx = slice(0, len(picked))  # the first `limit`: a view, so a memory map stays one
     if idx is not None:
         # Pick before converting, so a memory-mapped .npy is read only where needed.
         images = images[idx]

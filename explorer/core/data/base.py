@@ -87,7 +87,7 @@ class ImageSet:
             return self.label_names[label]
         return str(label)
 
-    def subset(self, idx: np.ndarray) -> ImageSet:
+    def subset(self, idx: np.ndarray | slice) -> ImageSet:
         return ImageSet(
             images=self.images[idx],
             labels=None if self.labels is None else self.labels[idx],

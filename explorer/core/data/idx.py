@@ -70,11 +70,16 @@ def readable(path: Path) -> Iterator[None]:
         raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def read_idx(path: Path) -> np.ndarray:
-    """Read an IDX file (gzip or raw) into a writable, native-endian array.
+def read_idx(path: Path, *, mmap: bool = False) -> np.ndarray:
+    """Read an IDX file (gzip or raw) into a native-endian array.
 
     The values are streamed straight into the result array, so loading never holds a
-    second full-size copy (60,000 MNIST images peak at about their own 47 MB).
+    second full-size copy (60,000 MNIST images peak at about their own 47 MB). With
+    `mmap`, an uncompressed file of bytes is memory-mapped read-only instead: nothing is
+    read until used, and the pages can be dropped by the OS again (a million 28 x 28
+    images stay ~750 MB on disk, not in the process). A gzip stream cannot be mapped
+    (it has no random access; its bytes only exist once inflated), so .gz files are
+    always read into memory.
     """
     regular_file(path, DataError, "IDX file")
     with readable(path):
@@ -82,10 +87,15 @@ def read_idx(path: Path) -> np.ndarray:
             packed = f.read(2) == b"\x1f\x8b"
         stored = os.path.getsize(path)
         with (gzip.open(path, "rb") if packed else open(path, "rb")) as f:
+            if mmap and not packed:
+                mapped = _map_idx(f, path, stored)
+                if mapped is not None:
+                    return mapped
+                f.seek(0)
             return _read_idx_stream(f, path, stored, packed)
 
 
-def _read_idx_stream(f, path: Path, stored: int, packed: bool) -> np.ndarray:
+def _header(f, path: Path) -> tuple[np.dtype[Any], tuple[int, ...]]:
     magic = f.read(4)
     if len(magic) < 4 or magic[0] or magic[1] or magic[2] not in _TYPES or not 1 <= magic[3] <= 4:
         raise DataError(f"{path.name} is not an IDX file (magic number 0x{magic.hex()}; "
@@ -94,7 +104,28 @@ def _read_idx_stream(f, path: Path, stored: int, packed: bool) -> np.ndarray:
     head = f.read(4 * ndim)
     if len(head) < 4 * ndim:
         raise DataError(f"{path.name} is truncated: its header is incomplete")
-    dims = tuple(int(d) for d in np.frombuffer(head, ">u4"))
+    return dtype, tuple(int(d) for d in np.frombuffer(head, ">u4"))
+
+
+def _map_idx(f, path: Path, stored: int) -> np.ndarray | None:
+    """A read-only memory map of a raw IDX file of bytes whose size matches its header;
+    None when it cannot be mapped as is (other types, or a size mismatch: the streaming
+    reader then gives the precise error)."""
+    dtype, dims = _header(f, path)
+    offset = 4 + 4 * len(dims)
+    count = math.prod(dims)
+    if dtype.itemsize != 1 or stored != offset + count or count == 0:
+        return None
+    if count > MAX_IMAGE_BYTES:
+        raise DataError(f"{path.name} is too large: its header declares "
+                        f"{'x'.join(map(str, dims))} values; at most "
+                        f"{MAX_IMAGE_BYTES / 2**30:.0f} GB of images are loaded")
+    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=dims)
+
+
+def _read_idx_stream(f, path: Path, stored: int, packed: bool) -> np.ndarray:
+    dtype, dims = _header(f, path)
+    ndim = len(dims)
     count = math.prod(dims)
     expected = count * dtype.itemsize
     shape = "x".join(map(str, dims))
@@ -126,8 +157,8 @@ def _read_idx_stream(f, path: Path, stored: int, packed: bool) -> np.ndarray:
 
 
 def idx_images(path: Path) -> np.ndarray:
-    """IDX images as uint8 N x C x H x W."""
-    arr = read_idx(path)
+    """IDX images as uint8 N x C x H x W (memory-mapped when the file is raw, N x H x W)."""
+    arr = read_idx(path, mmap=True)
     if arr.dtype != np.uint8:
         raise DataError(f"images in {path.name} are stored as {arr.dtype}; only unsigned "
                         "bytes (type 0x08) are supported")
@@ -245,6 +276,8 @@ def load_splits(idx_set: IdxSet, splits: list[str], require_labels: bool) -> tup
     if len({im.shape[1:] for im in images}) > 1:
         raise DataError("the splits hold images of different sizes: "
                         + ", ".join(str(im.shape[1:]) for im in images))
+    # One split stays memory-mapped; several files become one array in memory (an
+    # ImageSet holds one array), so `?split=train` keeps a large raw set on disk.
     all_images = images[0] if len(images) == 1 else np.concatenate(images)
     all_labels = None if labels is None else (labels[0] if len(labels) == 1 else np.concatenate(labels))
     return all_images, all_labels
@@ -289,7 +322,7 @@ def load_idx_folder(spec: DataSpec) -> ImageSet:
     splits, resolved, note = resolve_split(list(idx_set.splits), split, folder, {})
     images, labels = load_splits(idx_set, splits, require_labels=False)
     transpose = _transpose_option(spec, idx_set.name.startswith("emnist"))
-    if transpose:
+    if transpose:  # a copy in memory (EMNIST): models want rows in order
         images = np.ascontiguousarray(images.transpose(0, 1, 3, 2))
     names = _mapping_names(folder, idx_set.name)
     if names is None and labels is not None and len(labels):

@@ -129,9 +129,12 @@ def finish(images: ImageSet, *, seed: int | None = None, limit: int | None = Non
     """The common tail: shuffle, limit, then convert channels and size (cheapest first)."""
     from .transform import fit_images, to_channels
 
-    idx = order(len(images), seed, limit)
-    if idx is not None:
-        images = images.subset(idx)
+    if seed is None and limit is not None and limit < len(images):
+        images = images.subset(slice(0, limit))  # a view: a memory map stays one
+    else:
+        idx = order(len(images), seed, limit)
+        if idx is not None:
+            images = images.subset(idx)
     if channels is not None and channels != images.shape[0]:
         images.images = to_channels(images.images, channels)
     if size is not None and images.shape[1:] != (size, size):

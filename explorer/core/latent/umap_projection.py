@@ -19,6 +19,13 @@ the same share of code-space neighbours, but PCA keeps the layout of the classes
 eigensolver per connected component of the pruned graph, which took minutes on 60,000
 codes with a few hundred small components (see Kobak & Linderman 2021, "Initialization is
 critical for preserving global data structure in both t-SNE and UMAP").
+
+At scale (issue 12) UMAP is fitted on a seeded subsample (`subsample`, default 50,000
+codes) and every other code is placed by the k-NN placement of `placement.py`; the
+placement's quality is measured on samples (trustworthiness of placed and of fitted
+points, stored in the map's params). When a CUDA build of RAPIDS cuML is importable its
+UMAP is used instead of umap-learn (`cuml_umap_class`), detected at run time, never
+required.
 """
 
 from __future__ import annotations
@@ -41,7 +48,30 @@ if TYPE_CHECKING:
     from explorer.core.latent.placement import NeighbourPlacer
 
 UMAP_MIN_POINTS = 10
+SUBSAMPLE = 50_000
+QUALITY_SAMPLE = 2_000  # points per trustworthiness estimate (pairwise: 2,000^2 distances)
 _FIT_LOCK = threading.Lock()
+
+
+def cuml_umap_class() -> Any:
+    """RAPIDS cuML's GPU UMAP class when a working CUDA build is installed, else None.
+
+    Checked at run time on every fit (cheap after the first import attempt): cuML is
+    never a dependency. Any failure to import (no package, no CUDA driver, a CPU-only
+    build) means "not available".
+    """
+    try:
+        from cuml.manifold import UMAP
+    except ImportError:
+        return None
+    except Exception:  # noqa: BLE001 - a broken CUDA setup raises all sorts on import
+        return None
+    return UMAP
+
+
+def cuml_available() -> bool:
+    """True when `cuml_umap_class` finds a usable cuML UMAP."""
+    return cuml_umap_class() is not None
 
 
 def configure_numba_cache() -> str | None:
@@ -188,28 +218,83 @@ class UMAPProjection(Projection):
     method = "umap"
 
     def __init__(self, n_neighbors: int = 15, min_dist: float = 0.1, n_epochs: int = 200,
-                 seed: int = 0, reproducible: bool = False, init: str | np.ndarray = "pca"
-                 ) -> None:
+                 seed: int = 0, reproducible: bool = False, init: str | np.ndarray = "pca",
+                 subsample: int | None = SUBSAMPLE, gpu: bool | None = None) -> None:
         self.n_neighbors = int(n_neighbors)
         self.min_dist = float(min_dist)
         self.n_epochs = int(n_epochs)
         self.seed = int(seed)
         self.reproducible = bool(reproducible)
         self.init = init
+        if subsample is not None and int(subsample) < UMAP_MIN_POINTS:
+            raise ValueError(f"subsample must be at least {UMAP_MIN_POINTS} codes, not {subsample}")
+        self.subsample = None if subsample is None else int(subsample)
+        self.gpu = gpu  # None: cuML when available; False: never; True: required
         self.umap_ = None
+        self.backend_ = "umap-learn"
+        self.fit_index_: np.ndarray | None = None  # rows fitted by UMAP; None: all of them
+        self.quality_: dict[str, float] = {}
         self._inverse: TriangulationInverse | None = None
         self._placer: NeighbourPlacer | None = None
 
     def params(self):
-        return {"n_neighbors": self.n_neighbors, "min_dist": self.min_dist,
-                "n_epochs": self.n_epochs, "init": self.init, "seed": self.seed,
-                "reproducible": self.reproducible}
+        out = {"n_neighbors": self.n_neighbors, "min_dist": self.min_dist,
+               "n_epochs": self.n_epochs, "init": self.init, "seed": self.seed,
+               "reproducible": self.reproducible, "backend": self.backend_}
+        if self.fit_index_ is not None:
+            out["subsample"] = len(self.fit_index_)
+            out.update(self.quality_)
+        return out
 
     def fit_iter(self, codes, cancel=None):
         codes = check_fit_codes(codes)
         n = len(codes)
         if n < UMAP_MIN_POINTS:
             raise ValueError(f"UMAP needs at least {UMAP_MIN_POINTS} codes, got {n}; use pca")
+        if self.subsample is None or n <= self.subsample:
+            emb = yield from self._fit(codes, self.init, cancel, 1.0)
+            self.fit_index_ = None
+            self.quality_ = {}
+            self.codes_ = codes
+            self.embedding_ = emb
+            return self
+        # A seeded subsample, in data order: the same seed fits the same codes.
+        rng = np.random.default_rng(self.seed)
+        fit_index = np.sort(rng.choice(n, self.subsample, replace=False))
+        init = self.init
+        if isinstance(init, np.ndarray) and len(init) == n:
+            init = init[fit_index]
+        fitted = yield from self._fit(codes[fit_index], init, cancel, 0.8)
+        rest = np.ones(n, dtype=bool)
+        rest[fit_index] = False
+        from explorer.core.latent.placement import place_codes
+
+        yield MapProgress("place", 0.8, f"placing {n - len(fit_index):,} codes by their "
+                          f"nearest of {len(fit_index):,} fitted codes")
+        placed = yield from relay(
+            place_codes(codes[fit_index], fitted, codes[rest], seed=self.seed, cancel=cancel),
+            lambda frac: MapProgress("place", 0.8 + 0.15 * frac,
+                                     f"placing codes: {frac:.0%}"))
+        emb = np.empty((n, 2), dtype=np.float32)
+        emb[fit_index] = fitted
+        emb[rest] = placed
+        self.fit_index_ = fit_index
+        self.codes_ = codes
+        self.embedding_ = emb
+        self.quality_ = placement_quality(codes, emb, fit_index, self.seed)
+        return self
+
+    def _fit(self, codes: np.ndarray, init: str | np.ndarray, cancel: Any, share: float
+             ) -> Generator[MapProgress, None, np.ndarray]:
+        """UMAP of all `codes`, its progress scaled to the first `share` of the bar."""
+        emb = yield from relay(self._fit_all(codes, init, cancel),
+                               lambda ev: MapProgress(ev.stage, (ev.fraction or 0.0) * share,
+                                                      ev.message))
+        return emb
+
+    def _fit_all(self, codes: np.ndarray, init: str | np.ndarray, cancel: Any
+                 ) -> Generator[MapProgress, None, np.ndarray]:
+        n = len(codes)
         k = min(self.n_neighbors, n - 1)
         yield MapProgress("neighbours", 0.0, f"finding the {k} nearest neighbours of {n} codes")
         knn_idx, knn_dist = yield from relay(
@@ -220,7 +305,7 @@ class UMAPProjection(Projection):
         state: dict[str, Any] = {}
         done = threading.Event()
         kwargs = dict(
-            n_neighbors=k, min_dist=self.min_dist, n_epochs=self.n_epochs, init=self.init,
+            n_neighbors=k, min_dist=self.min_dist, n_epochs=self.n_epochs, init=init,
             precomputed_knn=(knn_idx, knn_dist), verbose=False,
             random_state=self.seed if self.reproducible else None,
             n_jobs=1 if self.reproducible else -1,
@@ -244,12 +329,28 @@ class UMAPProjection(Projection):
                     if sink.stop:
                         raise _EpochSink.Stop()
                     state["stage"] = "import"
+                    gpu_umap = None if self.gpu is False else cuml_umap_class()
+                    if self.gpu and gpu_umap is None:
+                        raise ValueError("a GPU UMAP was asked for but RAPIDS cuML is not "
+                                         "installed with CUDA; leave gpu unset")
+                    if gpu_umap is not None:
+                        state["stage"] = "graph"
+                        self.backend_ = "cuml"
+                        model = gpu_umap(n_neighbors=k, min_dist=self.min_dist,
+                                         n_epochs=self.n_epochs,
+                                         init="spectral",  # cuML has no "pca" init
+                                         random_state=self.seed if self.reproducible else None,
+                                         output_type="numpy")
+                        state["embedding"] = model.fit_transform(codes)
+                        state["model"] = model
+                        return
                     cached = configure_numba_cache()
                     import umap
 
                     if cached:
                         enable_umap_kernel_cache()
                     state["stage"] = "graph"
+                    self.backend_ = "umap-learn"
                     model = umap.UMAP(**kwargs)
                     state["embedding"] = model.fit_transform(codes)
                     state["model"] = model
@@ -278,10 +379,8 @@ class UMAPProjection(Projection):
             raise Cancelled("map fitting cancelled")
         emb = np.asarray(state["embedding"], dtype=np.float32)
         self.umap_ = state["model"]
-        self.codes_ = codes
         self.fit_seconds_ = time.perf_counter() - t0
-        self.embedding_ = _fill_missing(emb, codes)
-        return self
+        return _fill_missing(emb, codes)
 
     @staticmethod
     def _progress(state: dict, sink: _EpochSink, elapsed: float) -> MapProgress:
@@ -304,15 +403,40 @@ class UMAPProjection(Projection):
         from explorer.core.latent.placement import NeighbourPlacer
 
         if self._placer is None:
-            self._placer = NeighbourPlacer(self.codes_, self.embedding_)
+            self._placer = NeighbourPlacer(*self._anchors())
         return self._placer(codes)
 
     def inverse(self, xy):
         from explorer.core.latent.inverse import TriangulationInverse
 
         if self._inverse is None:
-            self._inverse = TriangulationInverse(self.embedding_, self.codes_)
+            self._inverse = TriangulationInverse(*self._anchors()[::-1])
         return self._inverse(xy)
+
+    def _anchors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, positions) that place and invert: the fitted ones (all, or the subsample)."""
+        if self.fit_index_ is None:
+            return self.codes_, self.embedding_
+        return self.codes_[self.fit_index_], self.embedding_[self.fit_index_]
+
+
+def placement_quality(codes: np.ndarray, positions: np.ndarray, fit_index: np.ndarray,
+                      seed: int = 0, sample: int = QUALITY_SAMPLE) -> dict[str, float]:
+    """Trustworthiness of placed points and of fitted points, each on a seeded sample.
+
+    `trust_placed` close to `trust_fitted` means the placement keeps neighbourhoods about
+    as well as UMAP itself; both are on the same map, so the comparison is fair.
+    """
+    from explorer.core.latent.placement import trustworthiness_sample
+
+    rng = np.random.default_rng(seed + 1)
+    placed = np.setdiff1d(np.arange(len(codes)), fit_index, assume_unique=True)
+    out = {}
+    for name, pool in (("trust_placed", placed), ("trust_fitted", fit_index)):
+        if len(pool) >= 4:
+            pick = rng.choice(pool, min(sample, len(pool)), replace=False)
+            out[name] = round(trustworthiness_sample(codes, positions, pick), 4)
+    return out
 
 
 def _fill_missing(emb: np.ndarray, codes: np.ndarray) -> np.ndarray:

@@ -1,0 +1,52 @@
+"""The data job of an opened model streams its encoding (issue 12): progress lines,
+cancel between batches, reconstructions filled in place."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from explorer.core.inference import Decoder
+from explorer.core.progress import Cancelled
+from explorer.session.loading import Stage, dataset_extras_iter
+from models.config import ModelConfig
+from models.networks import build_model
+
+
+@pytest.fixture(scope="module")
+def decoder():
+    cfg = ModelConfig(kind="vae", arch="mlp", input_shape=(1, 32, 32), latent_dim=3,
+                      hidden=(16,))
+    return Decoder(build_model(cfg).eval())
+
+
+def _run(gen):
+    events = []
+    while True:
+        try:
+            events.append(next(gen))
+        except StopIteration as stop:
+            return events, stop.value
+
+
+def test_encoding_on_open_reports_progress_and_returns_codes(decoder):
+    events, out = _run(dataset_extras_iter(decoder, "shapes:3000", None))
+    assert all(isinstance(e, Stage) and e.stage == "stage" for e in events)
+    encoding = [e.message for e in events if e.message.startswith("encoding")]
+    assert encoding and encoding[-1] == "encoding 3,000/3,000 images…"
+    assert any(e.message.startswith("reconstructing") for e in events)
+    assert out.codes.shape == (3000, 3) and np.isfinite(out.codes).all()
+    assert out.reconstructions.shape == (3000, 32, 32)
+    assert out.reconstructions.dtype == np.uint8
+    assert out.recon_error.shape == (3000,)
+
+
+def test_encoding_on_open_can_be_cancelled(decoder):
+    cancel = threading.Event()
+    gen = dataset_extras_iter(decoder, "shapes:6000", None, cancel)
+    next(gen)  # the first progress line: encoding has started
+    cancel.set()
+    with pytest.raises(Cancelled):
+        _run(gen)
