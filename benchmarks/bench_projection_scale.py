@@ -114,7 +114,7 @@ def main() -> int:
     from explorer.core.latent.inverse import TriangulationInverse
     from explorer.core.latent.map import FIT_INDEX, build_map
     from explorer.core.latent.placement import trustworthiness_sample
-    from explorer.core.latent.umap_projection import configure_numba_cache, cuml_available
+    from explorer.core.latent.umap_runtime import configure_numba_cache, cuml_available
     from explorer.core.progress import drain
 
     configure_numba_cache()

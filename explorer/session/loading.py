@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.progress import Cancelled, Progress, check_cancel
+from explorer.core.progress import Cancelled, Progress, check_cancel, relay
 
 
 @dataclass(frozen=True)
@@ -117,18 +117,18 @@ _RECON_BLOCK = 2048
 
 def _every_percent(gen, done_and_message):
     """Relay a count-progress generator as `Stage` lines, about one per percent."""
-    last = -1
-    while True:
-        try:
-            event = next(gen)
-        except StopIteration as stop:
-            return stop.value
+    last = [-1]
+
+    def line(event):
         done, message = done_and_message(event)
         total = max(1, getattr(event, "total", 1))
         percent = 100 * done // total
-        if percent != last:
-            last = percent
-            yield Stage("stage", message)
+        if percent == last[0]:
+            return None  # relay drops it
+        last[0] = percent
+        return Stage("stage", message)
+
+    return (yield from relay(gen, line))
 
 
 def load_runtime(model_file: Any, spec: str, n_expected: int | None, latent_map: Any, cancel):

@@ -13,7 +13,8 @@ from explorer.core.latent.placement import (
     place_codes,
     trustworthiness_sample,
 )
-from explorer.core.latent.umap_projection import UMAPProjection, cuml_available, cuml_umap_class
+from explorer.core.latent.umap_projection import UMAPProjection
+from explorer.core.latent.umap_runtime import cuml_available, cuml_umap_class
 from explorer.core.progress import drain
 
 slow = pytest.mark.slow  # UMAP fits (numba compiles on a cold cache)

@@ -21,14 +21,15 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 import numpy as np
 import numpy.typing as npt
 
+from explorer.core.latent.methods import METHODS as METHODS
+from explorer.core.latent.methods import make_projection, resolve_method
 from explorer.core.latent.projection import (
-    IdentityProjection,
     MapProgress,
     PCAProjection,
     Projection,
     check_fit_codes,
 )
-from explorer.core.latent.umap_projection import SUBSAMPLE, UMAP_MIN_POINTS, UMAPProjection
+from explorer.core.latent.umap_projection import SUBSAMPLE, UMAPProjection
 from explorer.core.progress import check_cancel, drain, relay
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     from models.modelfile import ModelFile
 
 MAP_FORMAT = 1
-METHODS = ("identity", "pca", "umap")
 # Rows of the codes a UMAP map was fitted on when it was fitted on a subsample.
 FIT_INDEX = "fit_index"
 
@@ -297,29 +297,6 @@ def _check_fit_index(index: np.ndarray, n: int) -> np.ndarray:
     return arr
 
 
-def _resolve_method(method: str, codes: np.ndarray) -> str:
-    if method == "auto":
-        if codes.shape[1] == 2:
-            return "identity"
-        return "umap" if len(codes) >= UMAP_MIN_POINTS else "pca"
-    if method not in METHODS:
-        raise ValueError(f"unknown map method '{method}'; use auto, umap, pca or identity")
-    return method
-
-
-def make_projection(method: str, *, seed: int = 0, reproducible: bool = False,
-                    subsample: int | None = SUBSAMPLE) -> Projection:
-    """A projection by name: identity, pca or umap (UMAP fits at most `subsample` codes
-    and places the rest; None fits all)."""
-    if method == "identity":
-        return IdentityProjection()
-    if method == "pca":
-        return PCAProjection()
-    if method == "umap":
-        return UMAPProjection(seed=seed, reproducible=reproducible, subsample=subsample)
-    raise ValueError(f"unknown map method '{method}'; use auto, umap, pca or identity")
-
-
 def fit_projection(proj: Projection, codes: np.ndarray, cancel: Any = None
                    ) -> Generator[MapProgress, None, float]:
     """Run `proj.fit_iter`, forwarding its progress (but not its "done"); return the
@@ -342,7 +319,7 @@ def build_map(codes: np.ndarray, method: str = "auto", *, seed: int = 0,
     (None: fit all). `cancel` (Event-like or callable) raises `Cancelled` at the next check.
     """
     codes = check_fit_codes(codes)
-    method = _resolve_method(method, codes)
+    method = resolve_method(method, codes)
     proj = make_projection(method, seed=seed, reproducible=reproducible, subsample=subsample)
     seconds = yield from fit_projection(proj, codes, cancel)
     params = {**proj.params(), "fit_seconds": seconds}
