@@ -143,7 +143,9 @@ for trouble in ("nan", "cancel"):
         result = stop.value
     report[trouble] = [result.status, result.epochs_completed, result.message]
 group.close()
-print("REPORT " + json.dumps({"rank": group.rank, **report}), flush=True)
+# one file per process: two processes printing to one pipe can interleave their lines
+with open(f"{sys.argv[1]}/report_{group.rank}.json", "w") as f:
+    json.dump({"rank": group.rank, **report}, f)
 '''
 
 
@@ -154,11 +156,11 @@ def test_trouble_in_one_process_stops_both_at_the_same_batch(tmp_path):
     script.write_text(WORKER)
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--nnodes",
            "1", "--rdzv-backend", "c10d", "--rdzv-endpoint", f"127.0.0.1:{_free_port()}",
-           str(script)]
+           str(script), str(tmp_path)]
     done = _run(cmd)
     assert done.returncode == 0, done.stderr[-3000:]
-    reports = {r["rank"]: r for r in (json.loads(line.split("REPORT ", 1)[1])
-                                      for line in done.stdout.splitlines() if "REPORT " in line)}
+    reports = {r["rank"]: r for r in (json.loads(f.read_text())
+                                      for f in sorted(tmp_path.glob("report_*.json")))}
     assert set(reports) == {0, 1}
     for r in reports.values():
         assert r["nan"][:2] == ["diverged", 1], r
