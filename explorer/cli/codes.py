@@ -79,12 +79,12 @@ def _load(args: argparse.Namespace):
 
 
 def _print(result, args: argparse.Namespace, table) -> None:
-    from .compare import _json_safe
+    from .common import json_safe
 
     if args.json:
         doc = result.to_dict()
         doc["file"] = str(args.file)
-        print(json.dumps(_json_safe(doc), indent=2))
+        print(json.dumps(json_safe(doc), indent=2))
     else:
         print(table(result, markdown=args.markdown))
 

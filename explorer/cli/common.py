@@ -70,3 +70,17 @@ def check_output(path: str | os.PathLike, suffixes: tuple[str, ...], *,
     if out.suffix.lower() not in suffixes:
         raise UserError(f"{flag} must end in {' or '.join(suffixes)}, not '{out.name}'")
     return writable_output(out, UserError, inputs=tuple(i for i in inputs if i), flag=flag)
+
+
+def json_safe(value):
+    """NaN and infinity are not JSON: write them as null (recursively through dicts and
+    lists), so every `--json` output parses with any JSON reader."""
+    import math
+
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value

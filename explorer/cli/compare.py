@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import signal
 import sys
 import threading
 from pathlib import Path
 
-from .common import UserError, check_output
+from .common import UserError, check_output, json_safe
 from .train import add_model_options, finished_code
 
 
@@ -71,17 +70,6 @@ def _seeds(text: str) -> list[int]:
     return seeds
 
 
-def _json_safe(value):
-    """NaN and infinity are not JSON: write them as null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
-
-
 def _name(path: str, kind: str, taken: set[str]) -> str:
     name = kind.upper()
     if name in taken:
@@ -137,7 +125,7 @@ def run_compare(args: argparse.Namespace) -> int:
         doc = result.to_dict()
         doc["files"] = {name: str(path) for name, path in zip(models, (args.first, args.second),
                                                                strict=True)}
-        print(json.dumps(_json_safe(doc), indent=2))
+        print(json.dumps(json_safe(doc), indent=2))
     else:
         print(format_table(result, markdown=args.markdown))
     return 0

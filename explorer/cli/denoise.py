@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from .common import UserError, check_output
+from .common import UserError, check_output, json_safe
 
 NOISE_CHOICES = ["gaussian", "masking", "salt-and-pepper"]
 DEFAULT_SWEEP = "0.1,0.2,0.3,0.4,0.5,0.6"
@@ -58,18 +58,6 @@ def _levels(text: str) -> list[float]:
         raise UserError(f"--levels must be numbers separated by commas, not '{text}'") from None
 
 
-def _json_safe(value):
-    import math
-
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
-
-
 def run_denoise(args: argparse.Namespace) -> int:
     from . import apps
 
@@ -91,7 +79,7 @@ def run_denoise(args: argparse.Namespace) -> int:
                 labels=None if y is None else [y], baselines=baselines)
     s = r.summary()
     if args.json:
-        print(json.dumps(_json_safe({"source": where, "noise": r.noise, "level": r.level,
+        print(json.dumps(json_safe({"source": where, "noise": r.noise, "level": r.level,
                                      "seed": r.seed, "model": Path(args.file).name,
                                      "kind": loaded.config.kind, **s}), indent=2))
     else:
@@ -173,7 +161,7 @@ def run_sweep(args: argparse.Namespace) -> int:
                          zip(named, models, strict=True)}
         doc["data"] = data.spec
         doc["notes"] = notes
-        print(json.dumps(_json_safe(doc), indent=2))
+        print(json.dumps(json_safe(doc), indent=2))
     else:
         what = ", ".join(f"{name} = {Path(path).name}" for (name, _), (path, _) in
                          zip(named, models, strict=True))

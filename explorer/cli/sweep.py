@@ -10,8 +10,8 @@ import sys
 import threading
 from pathlib import Path
 
-from .common import EXIT_INTERRUPTED, UserError, check_output
-from .compare import _drain, _json_safe, _positive
+from .common import EXIT_INTERRUPTED, UserError, check_output, json_safe
+from .compare import _drain, _positive
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -120,7 +120,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         doc["plot"] = str(out)
         if model_outs:
             doc["files"] = {f"{b:g}": str(path) for b, path in model_outs.items()}
-        print(json.dumps(_json_safe(doc), indent=2))
+        print(json.dumps(json_safe(doc), indent=2))
     else:
         print(format_sweep_table(result, markdown=args.markdown))
     return 0
