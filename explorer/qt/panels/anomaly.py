@@ -30,14 +30,14 @@ from explorer.session.jobs import Jobs
 from explorer.session.session import Session
 from explorer.session.workspace import ShownSessions
 
-from .common import hint_label, labelled_row, model_ready
+from .common import RunOrCancel, hint_label, labelled_row, model_ready
 from .gallery import GalleryPanel
 
 METRICS = (("mse", "mean squared error"), ("bce", "binary cross-entropy"))
 RANK_TEXT = "Colour the map by reconstruction error"
 
 
-class AnomalyPanel(GalleryPanel):
+class AnomalyPanel(RunOrCancel, GalleryPanel):
     def __init__(self, shown: ShownSessions, jobs: Jobs | None = None,
                  parent: QWidget | None = None):
         super().__init__(shown, jobs, parent)
@@ -75,15 +75,8 @@ class AnomalyPanel(GalleryPanel):
         self.follow([("data_changed", self.schedule), ("decoder_changed", self.schedule)])
 
     # ---- the jobs -----------------------------------------------------------------------
-    def running(self) -> bool:
-        return bool(self._jobs)
-
-    def _on_button(self) -> None:
-        if self.running():
-            for job in self._jobs.values():
-                job.cancel()
-        else:
-            self.rank()
+    def start_jobs(self) -> None:
+        self.rank()
 
     def errors_for(self, s: Session) -> np.ndarray | None:
         cached = self._errors.get(s)

@@ -48,14 +48,14 @@ from explorer.session.jobs import Jobs
 from explorer.session.session import Session
 from explorer.session.workspace import ShownSessions
 
-from .common import PanelBase, hint_label, labelled_row, session_title, to_pixmap
+from .common import PanelBase, RunOrCancel, hint_label, labelled_row, session_title, to_pixmap
 
 SESSION_COLOURS = ((200, 50, 40), (150, 60, 200))
 EXAMPLE_PX = 56
 SHORT_TITLES = {"logistic": "logistic", "knn": "k-NN"}
 
 
-class _JobPanel(PanelBase):
+class _JobPanel(RunOrCancel, PanelBase):
     """A panel whose one button starts one job per shown model (and cancels them)."""
 
     START_TEXT = "Run"
@@ -76,15 +76,8 @@ class _JobPanel(PanelBase):
         self._fractions: dict[str, float] = {}
         self.run_button.clicked.connect(self._on_button)
 
-    def running(self) -> bool:
-        return bool(self._jobs)
-
-    def _on_button(self) -> None:
-        if self.running():
-            for job in self._jobs.values():
-                job.cancel()
-        else:
-            self.run()
+    def start_jobs(self) -> None:
+        self.run()
 
     def settings(self):  # pragma: no cover - subclasses
         raise NotImplementedError

@@ -323,3 +323,23 @@ class PanelBase(QWidget):
 
     def refresh(self) -> None:  # pragma: no cover - every panel overrides it
         raise NotImplementedError
+
+
+class RunOrCancel:
+    """One button that starts a panel's per-model jobs (`start_jobs`), or cancels them all
+    while any runs. The panel keeps its running jobs in `_jobs` (name -> job)."""
+
+    _jobs: dict[str, Any]
+
+    def running(self) -> bool:
+        return bool(self._jobs)
+
+    def _on_button(self) -> None:
+        if self.running():
+            for job in self._jobs.values():
+                job.cancel()
+        else:
+            self.start_jobs()
+
+    def start_jobs(self) -> None:  # pragma: no cover - panels define it
+        raise NotImplementedError
