@@ -32,6 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(default 300)")
     p.add_argument("--no-classifier", action="store_true",
                    help="judge by pixel distance only (skip training the classifier judge)")
+    p.add_argument("--probe-labels", default="10%,100%", metavar="F,F,...",
+                   help="labelled shares of the training images for the codes-as-features "
+                        "probe (logistic regression and k-NN on each model's codes; data "
+                        "with labels only), or 'none' (default 10%%,100%%)")
     p.add_argument("--samples", type=int, default=2000, help="prior samples (default 2000)")
     p.add_argument("--pairs", type=int, default=100,
                    help="held-out pairs to interpolate (default 100)")
@@ -114,8 +118,16 @@ def run_compare(args: argparse.Namespace) -> int:
         if trained_on and trained_on != data.spec and not args.quiet:
             print(f"note: {Path(path).name} was trained on {trained_on}, measured on {data.spec}; "
                   "its held-out images may include training images", file=sys.stderr)
+    from explorer.core.analysis.probe import parse_fractions
+
+    try:
+        probe = (() if args.probe_labels.strip().lower() == "none"
+                 else parse_fractions(args.probe_labels))
+    except ValueError as exc:
+        raise UserError(f"--probe-labels: {exc} (or 'none')") from None
     settings = MetricSettings(seed=seeds[0], n_prior=args.samples, n_pairs=args.pairs,
-                              n_between=args.between, classifier=not args.no_classifier)
+                              n_between=args.between, classifier=not args.no_classifier,
+                              probe_labels=probe)
     if not args.quiet:
         print(f"Measuring {' and '.join(models)} on {len(data)} images of {data.spec} "
               f"(seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))})",

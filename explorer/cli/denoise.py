@@ -121,7 +121,7 @@ def run_sweep(args: argparse.Namespace) -> int:
 
     check_levels(levels, args.noise)
     baselines = _baselines(args.baselines, BASELINES)
-    from explorer.core.analysis.metrics import held_out_indices
+    from explorer.core.analysis.heldout import held_out_indices
     from explorer.core.progress import drain
     from models.checkpoint import load_model
 

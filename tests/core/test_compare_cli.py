@@ -92,3 +92,21 @@ def test_compare_missing_file_and_bad_pair_options(tmp_path, pair_files, capsys)
     assert "two different kinds" in capsys.readouterr().err
     assert main(["train-pair", "--out", str(tmp_path / "missing" / "x")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_compare_json_has_the_probe_and_probe_labels_is_checked(pair_files, capsys):
+    capsys.readouterr()
+    base = ["compare", *map(str, pair_files), "--json", "--samples", "100", "--pairs", "5",
+            "--between", "10", "--no-classifier", "--quiet"]
+    assert main(base + ["--probe-labels", "50%"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    for m in doc["models"]:
+        assert list(m["probe"]) == ["50%"]
+        cell = m["probe"]["50%"]["logistic"]
+        assert cell["low"] <= cell["accuracy"] <= cell["high"] and cell["n"] == 40
+    assert doc["settings"]["probe_labels"] == [0.5]
+    assert main(base + ["--probe-labels", "none"]) == 0
+    assert all(m["probe"] == {} for m in json.loads(capsys.readouterr().out)["models"])
+    assert main(base + ["--probe-labels", "150%"]) == 2
+    err = capsys.readouterr().err
+    assert "--probe-labels" in err and "Traceback" not in err

@@ -203,7 +203,7 @@ def test_compress_on_digits(digits_result):
     scan = r.jpeg_curve["scan"]
     assert scan[0].bits < scan[1].bits < scan[2].bits and scan[0].psnr < scan[2].psnr
     assert r.examples["original"].shape == (3, 8, 8) and r.examples["jpeg8"].shape == (3, 8, 8)
-    from explorer.core.analysis.metrics import held_out_indices
+    from explorer.core.analysis.heldout import held_out_indices
 
     held, _ = held_out_indices(len(data), [model.config.seed])
     np.testing.assert_array_equal(r.example_indices, held[:3])

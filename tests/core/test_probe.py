@@ -104,3 +104,86 @@ def test_the_probe_needs_labels(digits):
     model, data = digits
     with pytest.raises(ValueError, match="no labels"):
         drain(probe_iter(model, data.images, None, data_spec="npz:x.npz"))
+
+
+def test_probe_metrics_give_accuracy_with_an_interval_per_share_and_classifier():
+    from explorer.core.analysis.probe import probe_metrics
+
+    rng = np.random.default_rng(1)
+    centres = rng.normal(0, 4, size=(4, 3))
+    y = np.repeat(np.arange(4), 100)
+    codes = centres[y] + rng.normal(0, 0.5, size=(400, 3))
+    held = np.arange(0, 400, 5)
+    train = np.setdiff1d(np.arange(400), held)
+    out = probe_metrics(codes, y, train, held, (0.1, 1.0), seed=0)
+    assert list(out) == ["10%", "100%"]
+    for cells in out.values():
+        assert set(cells) == {"logistic", "knn"}
+        for c in cells.values():
+            assert c["low"] <= c["accuracy"] <= c["high"] and c["n"] == len(held)
+            assert c["accuracy"] > 0.9
+    # labels unrelated to the codes: near chance (0.25), and the interval says so
+    noise = probe_metrics(codes, rng.permutation(y), train, held, (1.0,), seed=0)
+    assert noise["100%"]["logistic"]["low"] < 0.4
+    # one class among the training images: nothing to probe
+    assert probe_metrics(codes, np.zeros(400), train, held, (1.0,)) == {}
+
+
+@pytest.fixture(scope="module")
+def compared(digits):
+    from explorer.core.analysis.metrics import MetricSettings, compare_models
+    from models.checkpoint import load_model
+
+    vae = load_model(ROOT / "resources" / "models" / "digits_vae.safetensors").model
+    ae, data = digits
+    settings = MetricSettings(n_prior=100, n_pairs=5, steps=3, n_path=20, n_between=20,
+                              classifier=False)
+    return drain(compare_models({"AE": ae, "VAE": vae}, data, settings)), settings
+
+
+def test_compare_metrics_carry_the_probe_of_both_models(compared):
+    from explorer.core.analysis.metrics_table import format_table, probe_rows
+
+    result, _ = compared
+    for m in result.models:
+        assert set(m.probe) == {"10%", "100%"}
+        assert m.probe["100%"]["logistic"]["accuracy"] > 0.8  # chance is about 0.1
+        assert m.to_dict()["probe"]["100%"]["knn"]["accuracy"] == m.probe["100%"]["knn"]["accuracy"]
+    rows = probe_rows(result)
+    assert len(rows) == 4 and all(sig in ("yes", "n.s.") for _t, _c, sig in rows)
+    assert "codes as features" in format_table(result)
+    assert "| probe accuracy, logistic regression, all labels |" in format_table(result, True)
+    assert "Codes as features, with all training labels" in result.explanation
+    assert "the classifier judge was turned off" in result.explanation
+
+
+def test_no_probe_without_labels_or_when_turned_off(compared, digits):
+    from dataclasses import replace
+
+    from explorer.core.analysis.metrics import MetricSettings, compare_models
+    from explorer.core.analysis.metrics_table import format_table, probe_rows
+    from explorer.core.data import ImageSet
+
+    result, settings = compared
+    ae, data = digits
+    off = drain(compare_models({"AE": ae}, data, replace(settings, probe_labels=())))
+    assert off.models[0].probe == {} and probe_rows(off) == []
+    unlabelled = ImageSet(images=data.images, spec="digits-unlabelled")
+    plain = drain(compare_models({"AE": ae}, unlabelled, settings))
+    assert plain.models[0].probe == {} and "codes as features" not in format_table(plain)
+    with pytest.raises(ValueError, match="probe label fractions"):
+        MetricSettings(probe_labels=(0.0,))
+
+
+def test_probe_accuracy_is_spread_over_seeds(digits):
+    from explorer.core.analysis.metrics import MetricSettings
+    from explorer.core.analysis.metrics_table import probe_cell
+    from explorer.core.analysis.seeds import compare_over_seeds
+
+    ae, data = digits
+    settings = MetricSettings(n_prior=50, n_pairs=3, steps=3, n_path=10, n_between=10,
+                              classifier=False, probe_labels=(0.1,))
+    result = drain(compare_over_seeds({"AE": ae}, data, settings, [0, 1]))
+    cell = result.models[0].probe["10%"]["logistic"]
+    assert len(cell["per_seed"]) == 2 and cell["mean"] == pytest.approx(np.mean(cell["per_seed"]))
+    assert "seeds" in probe_cell(result.models[0], "10%", "logistic")

@@ -184,11 +184,14 @@ def test_metrics_panel_fills_with_numbers(cmp, qtbot):
     qtbot.waitUntil(lambda: cmp.pair.metrics is not None, timeout=300_000)
     table = cmp.metrics_panel.table
     n_metrics = len(cmp.metrics_panel.columns)
-    from explorer.core.analysis.metrics_table import judged_rows
+    from explorer.core.analysis.metrics_table import judged_rows, probe_rows
 
     judged = judged_rows(cmp.pair.metrics)
-    # every sampler and between-code kind under the judges, plus the reconstruction floor
-    assert table.rowCount() == n_metrics + len(judged) >= n_metrics + 14
+    probe = probe_rows(cmp.pair.metrics)
+    # codes as features (2 label shares x 2 classifiers), then every sampler and
+    # between-code kind under the judges, plus the reconstruction floor
+    assert len(probe) == 4
+    assert table.rowCount() == n_metrics + len(probe) + len(judged) >= n_metrics + 18
     assert table.columnCount() == 3  # two models and "differs"
     for i in range(n_metrics):
         for j in range(2):
@@ -200,7 +203,11 @@ def test_metrics_panel_fills_with_numbers(cmp, qtbot):
                                 re.findall(r"([\d.]+)%", table.item(i, j).text())[:3])
             assert low <= value <= high
         assert table.item(i, 2).text() in ("yes", "n.s.")
-    assert table.verticalHeaderItem(n_metrics).text().startswith("reconstruction")
+    assert table.verticalHeaderItem(n_metrics).text().startswith("probe accuracy")
+    assert table.verticalHeaderItem(n_metrics + len(probe)).text().startswith("reconstruction")
+    # the probe reads the labels off the codes far better than chance (10 classes)
+    accuracy = float(table.item(n_metrics + 2, 0).text().split("%")[0])
+    assert accuracy > 30
     # the sentences under the table are core's explanation
     assert cmp.metrics_panel.explanation.text() == cmp.pair.metrics.explanation
     assert "own prior" in cmp.metrics_panel.explanation.text()

@@ -261,7 +261,7 @@ def compress_iter(model: Any, images: np.ndarray, settings: CompressSettings | N
     quantiser's range comes from the codes of the training split, the scores from the
     validation split (`held_out_indices` with the model's seed).
     """
-    from explorer.core.analysis.metrics import held_out_indices
+    from explorer.core.analysis.heldout import held_out_indices
 
     settings = settings or CompressSettings()
     cfg = model.config

@@ -135,6 +135,27 @@ def _between_sentence(a: Any, b: Any, judge: str) -> str | None:
     return text[0].upper() + text[1:] + "."
 
 
+def _probe_sentence(a: Any, b: Any) -> str | None:
+    """Which model's codes separate the labels better: each classifier of the probe with the
+    most labels both models were probed with."""
+    keys = [k for k in a.probe if k in b.probe]
+    if not keys:
+        return None
+    key = max(keys, key=lambda k: float(k.rstrip("%")))
+    parts = []
+    for clf, title in (("logistic", "a logistic regression"), ("knn", "k-NN")):
+        ca, cb = a.probe[key].get(clf), b.probe[key].get(clf)
+        if ca is None or cb is None:
+            continue
+        parts.append(f"{title} reads {ca['accuracy']:.1%} of the held-out labels off the "
+                     f"{a.name}'s codes and {cb['accuracy']:.1%} off the {b.name}'s "
+                     f"({_significance(ca, cb)})")
+    if not parts:
+        return None
+    labelled = "all training labels" if key == "100%" else f"{key} of the training labels"
+    return f"Codes as features, with {labelled}: " + "; ".join(parts) + "."
+
+
 def explain(result: Any) -> str:
     """A few sentences saying what the table shows (see the module docstring)."""
     models = [m for m in result.models if "own" in m.holes]
@@ -150,6 +171,12 @@ def explain(result: Any) -> str:
         between = _between_sentence(models[0], models[1], judge)
         if between:
             parts.append(between)
+        probe = _probe_sentence(models[0], models[1])
+        if probe:
+            parts.append(probe)
     if judge == "pixel" and not any("classifier" in m.holes.get("own", {}) for m in models):
-        parts.append("Judged by pixel distance only (the data has no labels for a classifier).")
+        why = ("the classifier judge was turned off"
+               if not getattr(getattr(result, "settings", None), "classifier", True)
+               else "the data has no labels for a classifier")
+        parts.append(f"Judged by pixel distance only ({why}).")
     return " ".join(parts)

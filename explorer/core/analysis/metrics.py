@@ -20,7 +20,9 @@ full range), the unit of the gap score in `explorer.core.analysis.gaps`.
   al., 2019), measured in pixels instead of VGG features;
 - holes by sampler: the hole fraction (same threshold, same n and seed) under each sampler
   of `explorer.core.analysis.samplers` (own prior, N(0, I), fitted Gaussian, Gaussian
-  mixture), each with its 95 % Wilson interval, so prior mismatch reads apart from gaps.
+  mixture), each with its 95 % Wilson interval, so prior mismatch reads apart from gaps;
+- codes as features (with labels): held-out accuracy of a logistic regression and a k-NN
+  classifier trained on the codes of a labelled fraction of the training images.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from explorer.core.analysis.gaps import RealImageIndex, flatten_float
+from explorer.core.analysis.heldout import held_out_indices
 from explorer.core.analysis.judged import (
     BETWEEN_T,
     Judged,
@@ -39,6 +42,7 @@ from explorer.core.analysis.judged import (
     fill_fractions,
     knn_targets,
 )
+from explorer.core.analysis.probe import probe_metrics
 from explorer.core.analysis.samplers import SAMPLERS, make_samplers
 from explorer.core.progress import Progress, check_cancel, relay
 
@@ -65,6 +69,7 @@ class MetricSettings:
     classifier_percentile: float = 10.0  # the classifier judge's bar (real images' confidence)
     classifier: bool = True  # judge with a classifier when the data has labels
     classifier_cache: bool = True  # reuse the classifier trained on the same data
+    probe_labels: tuple[float, ...] = (0.1, 1.0)  # labelled fractions of the probe; () = none
 
     def __post_init__(self) -> None:
         if min(self.n_prior, self.n_pairs, self.n_path, self.n_between, self.knn) < 1 \
@@ -84,6 +89,8 @@ class MetricSettings:
                              f"{MAX_PAIRS:,} pairs and 1,000 steps are measured")
         if not 0 < self.epsilon < 1 or not 0 < self.hole_percentile <= 100:
             raise ValueError("epsilon must be in (0, 1) and hole_percentile in (0, 100]")
+        if any(not 0 < f <= 1 for f in self.probe_labels):
+            raise ValueError("probe label fractions must be in (0, 1], e.g. 0.1 for 10 %")
 
 
 @dataclass(frozen=True)
@@ -107,14 +114,15 @@ class ModelMetrics:
     interp_distance: float = float("nan")
     interp_smoothness: float = float("nan")
     path_length: float = float("nan")
-    # holes[sampler][judge] = {"fraction", "low", "high"} (95 % interval), for the samplers
-    # of `SAMPLERS` and the judges "pixel", "pixel_real" and (with labels) "classifier"
+    # holes[sampler][judge] = {"fraction", "low", "high"} (95 % interval); judges "pixel",
+    # "pixel_real" and (with labels) "classifier"
     holes: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
-    # between[kind][judge]: decodes between codes; kinds "same_label", "different_label"
-    # (or "random" without labels) and "knn"
+    # between[kind][judge]: kinds same_label, different_label (random without labels), knn
     between: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     # reconstruction[judge]: held-out reconstructions judged the same way (the floor)
     reconstruction: dict[str, dict[str, float]] = field(default_factory=dict)
+    # probe["10%"][classifier] = {"accuracy", "low", "high", "n"}: codes as features
+    probe: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     gmm_components: int | None = None  # chosen by BIC for the `gmm` sampler
     extras: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -149,30 +157,6 @@ class CompareResult:
                 "seeds": list(self.seeds) or [self.settings.seed],
                 "settings": asdict(self.settings), "notes": list(self.notes),
                 "models": [m.to_dict() for m in self.models]}
-
-
-def held_out_indices(n: int, seeds: list[int], val_fraction: float = 0.1
-                     ) -> tuple[np.ndarray, list[str]]:
-    """Images no compared model trained on: the trainer's validation split for each seed,
-    intersected. Models trained with one seed share their split exactly."""
-    from models.trainer import split_indices
-
-    notes: list[str] = []
-    sets = [split_indices(n, val_fraction, int(s))[1] for s in dict.fromkeys(seeds)]
-    held = sets[0]
-    for other in sets[1:]:
-        held = np.intersect1d(held, other)
-    if len(held) < 20 and len(sets) > 1:
-        held = sets[0]
-        notes.append("the models were trained with different seeds, so they held out "
-                     "different images; the first model's validation split is used")
-    elif len(sets) > 1:
-        notes.append("the models were trained with different seeds; the held-out images are "
-                     "those none of them trained on")
-    if len(held) < 2:
-        raise ValueError(f"{n} images leave too few held-out images to measure; use a "
-                         "larger data set")
-    return held, notes
 
 
 def _rms(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -239,6 +223,8 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
         train_pool = np.arange(len(codes))
     train_codes = codes[train_pool]
     ref = SwitchReference(images[train_pool], train_codes) if needs_switches(model) else None
+    probe = {} if labels is None or not settings.probe_labels else probe_metrics(
+        codes, labels, train_pool, held_out, settings.probe_labels, settings.seed)
 
     def decode(z: np.ndarray) -> np.ndarray:
         return decode_float(model, z, reference=ref)
@@ -297,7 +283,6 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     moved = decode(np.concatenate([z, z + step * u]))
     path_len = _rms(moved[:len(z)], moved[len(z):]) / settings.epsilon
 
-    yield progress(1.0, "done", "measured")
     metrics = ModelMetrics(
         name=name, kind=model.config.kind, prior=prior.description,
         recon_mse=float(sq.mean()), recon_rms=float(np.sqrt(sq).mean()),
@@ -305,8 +290,9 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
         prior_distance=float(prior_dist.mean()),
         interp_distance=float(inner_dist.mean()), interp_smoothness=float(ratio.mean()),
         path_length=float(path_len.mean()),
-        gmm_components=getattr(samplers["gmm"], "n_components", None),
+        gmm_components=getattr(samplers["gmm"], "n_components", None), probe=probe,
         extras={"code_spread": spread})
+    yield progress(1.0, "done", "measured")
     return _Measured(metrics, recon_dist, prior_dist, judged)
 
 
@@ -353,18 +339,16 @@ def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings |
         notes.append("the data has no labels, so only the pixel judges are used"
                      if labels is None or settings.classifier else
                      "the classifier judge was turned off")
-    real_dist, _ = index.nearest(images[held_out])
-    real_threshold = float(np.percentile(real_dist, settings.real_percentile))
+    real_threshold = float(np.percentile(index.nearest(images[held_out])[0],
+                                         settings.real_percentile))
     measured: list[_Measured] = []
     k = len(models)
     for i, (name, model) in enumerate(models.items()):
-        m = yield from measure_model(model, images, held_out, index, settings, name=name,
-                                     cancel=cancel, span=(0.1 + 0.9 * i / k,
-                                                          0.1 + 0.9 * (i + 1) / k),
-                                     labels=labels, judge=judge)
-        measured.append(m)
-    pooled = np.concatenate([m.recon_dist for m in measured])
-    threshold = float(np.percentile(pooled, settings.hole_percentile))
+        measured.append((yield from measure_model(
+            model, images, held_out, index, settings, name=name, cancel=cancel,
+            span=(0.1 + 0.9 * i / k, 0.1 + 0.9 * (i + 1) / k), labels=labels, judge=judge)))
+    threshold = float(np.percentile(np.concatenate([m.recon_dist for m in measured]),
+                                    settings.hole_percentile))
     bars = {"pixel": threshold, "pixel_real": real_threshold}
     for m in measured:
         m.metrics.hole_threshold = threshold
@@ -378,7 +362,7 @@ def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings |
                       f"{settings.real_percentile:g}th percentile of real held-out images' "
                       "nearest-neighbour distance in the training set (no model involved)"}
     classifier = None
-    if judge is not None:
+    if judge is not None:  # the classifier judge's own accuracy and bar
         judges["classifier"] = judge.describe()
         classifier = {"accuracy": judge.accuracy, "threshold": judge.threshold,
                       "percentile": judge.percentile, "n_train": judge.n_train,

@@ -46,13 +46,15 @@ def format_table(result: CompareResult, markdown: bool = False) -> str:
         lines = ["| " + " | ".join(header) + " |",
                  "|" + "|".join(["---"] * 2 + ["---:"] * len(COLUMNS)) + "|"]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
-        return "\n".join(lines + _holes_block(result, True) + ["", foot]
+        return "\n".join(lines + _holes_block(result, True) + _probe_block(result, True)
+                          + ["", foot]
                           + [f"note: {n}" for n in result.notes])
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     fmt_row = lambda r: "  ".join(v.ljust(w) if i < 2 else v.rjust(w)  # noqa: E731
                                   for i, (v, w) in enumerate(zip(r, widths, strict=True)))
     lines = [fmt_row(header), "  ".join("-" * w for w in widths)] + [fmt_row(r) for r in rows]
-    return "\n".join(lines + _holes_block(result, False) + ["", foot]
+    return "\n".join(lines + _holes_block(result, False) + _probe_block(result, False)
+                      + ["", foot]
                      + [f"note: {n}" for n in result.notes])
 
 
@@ -85,8 +87,6 @@ def judged_rows(result: CompareResult) -> list[tuple[str, list[str], str]]:
     the reconstruction floor, each sampler, each between-code kind. Significance compares
     the first two models: 'yes' when their intervals do not overlap, 'n.s.' when they do
     ('' for one model)."""
-    from explorer.core.analysis.intervals import overlap
-
     models = result.models
     measures = ([("reconstruction", "", "reconstruction")]
                 + [("holes", k, "holes, " + SAMPLER_LABELS[k]) for k in SAMPLERS]
@@ -103,12 +103,20 @@ def judged_rows(result: CompareResult) -> list[tuple[str, list[str], str]]:
             cells = [cell(m) for m in models]
             if all(c is None for c in cells):
                 continue
-            sig = ""
-            if len(models) >= 2 and cells[0] is not None and cells[1] is not None:
-                sig = "n.s." if overlap(cells[0], cells[1]) else "yes"
+            sig = _differs(cells)
             rows.append((f"{title} ({JUDGE_LABELS[judge]})",
                          [hole_cell(m, key, judge, group) for m in models], sig))
     return rows
+
+
+def _differs(cells: list[dict[str, float] | None]) -> str:
+    """"yes" when the first two intervals do not overlap, "n.s." when they do, "" when there
+    are not two to compare."""
+    from explorer.core.analysis.intervals import overlap
+
+    if len(cells) < 2 or cells[0] is None or cells[1] is None:
+        return ""
+    return "n.s." if overlap(cells[0], cells[1]) else "yes"
 
 
 def _holes_block(result: CompareResult, markdown: bool) -> list[str]:
@@ -129,6 +137,11 @@ def _holes_block(result: CompareResult, markdown: bool) -> list[str]:
     table = [[title] + cells + ([sig] if two else []) for title, cells, sig in rows]
     title = ("hole fractions by sampler, between codes and of reconstructions, per judge "
              "[95 % interval; 'differs' = intervals of the first two models do not overlap]:")
+    return _block(title, header, table, markdown)
+
+
+def _block(title: str, header: list[str], table: list[list[str]], markdown: bool) -> list[str]:
+    """A titled table (first column left-aligned, the rest right) as markdown or text lines."""
     if markdown:
         lines = ["| " + " | ".join(header) + " |",
                  "|---|" + "---:|" * (len(header) - 1)]
@@ -138,3 +151,52 @@ def _holes_block(result: CompareResult, markdown: bool) -> list[str]:
                                   for i, (v, w) in enumerate(zip(r, widths, strict=True)))
     return (["", title, fmt_row(header), "  ".join("-" * w for w in widths)]
             + [fmt_row(r) for r in table])
+
+
+PROBE_TITLES = {"logistic": "logistic regression", "knn": "k-NN (k = 5)"}
+
+
+def probe_cell(m: ModelMetrics, key: str, clf: str) -> str:
+    """'91.2% [89.3%, 92.8%]': a model's probe accuracy with its 95 % interval, '± sd' over
+    seeds when there were several, or '-'."""
+    c = m.probe.get(key, {}).get(clf)
+    if c is None:
+        return "-"
+    text = f"{c['accuracy']:.1%} [{c['low']:.1%}, {c['high']:.1%}]"
+    per_seed = c.get("per_seed")
+    if isinstance(per_seed, list) and len(per_seed) > 1:
+        text += f" (seeds {c['mean']:.1%} ± {c['sd']:.1%})"
+    return text
+
+
+def probe_rows(result: CompareResult) -> list[tuple[str, list[str], str]]:
+    """(title, one cell per model, significance) for each labelled fraction x classifier of
+    the codes-as-features probe (higher is better); [] when no model was probed."""
+    models = result.models
+    keys = list(dict.fromkeys(k for m in models for k in m.probe))
+    rows: list[tuple[str, list[str], str]] = []
+    for key in keys:
+        for clf, title in PROBE_TITLES.items():
+            cells = [m.probe.get(key, {}).get(clf) for m in models]
+            if all(c is None for c in cells):
+                continue
+            sig = _differs(cells)
+            labelled = "all labels" if key == "100%" else f"{key} labelled"
+            rows.append((f"probe accuracy, {title}, {labelled}",
+                         [probe_cell(m, key, clf) for m in models], sig))
+    return rows
+
+
+def _probe_block(result: CompareResult, markdown: bool) -> list[str]:
+    """The probe accuracies as lines to follow the hole table; none without labels."""
+    rows = probe_rows(result)
+    if not rows:
+        return []
+    models = result.models
+    two = len(models) >= 2
+    header = ["codes as features"] + [f"{m.name} ({m.kind})" for m in models] + (
+        ["differs"] if two else [])
+    table = [[title] + cells + ([sig] if two else []) for title, cells, sig in rows]
+    title = ("held-out accuracy of classifiers trained on the codes of a labelled share of the "
+             "training images [95 % interval; higher is better]:")
+    return _block(title, header, table, markdown)

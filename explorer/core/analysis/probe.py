@@ -81,6 +81,37 @@ def _fit_score(clf: Any, xtr: np.ndarray, ytr: np.ndarray, xte: np.ndarray,
     return float(np.mean(clf.predict(xte) == yte))
 
 
+def fraction_key(fraction: float) -> str:
+    """0.1 -> "10%": the key of a labelled fraction in the compare metrics."""
+    return f"{100 * fraction:g}%"
+
+
+def probe_metrics(codes: np.ndarray, labels: np.ndarray, train: np.ndarray, held: np.ndarray,
+                  fractions: tuple[float, ...], seed: int = 0
+                  ) -> dict[str, dict[str, dict[str, float]]]:
+    """The probe accuracy of one model's codes for the compare metrics:
+    {"10%": {"logistic": {"accuracy", "low", "high", "n"}, "knn": ...}, ...}, trained on the
+    codes of a stratified `fraction` of the labelled training images `train` and scored on
+    the held-out images `held`, with the 95 % Wilson interval of the accuracy over the
+    held-out images. Empty when the training images hold fewer than two classes."""
+    from explorer.core.analysis.intervals import wilson_interval
+
+    y = np.asarray(labels).reshape(-1)
+    if len(np.unique(y[train])) < 2 or len(held) == 0:
+        return {}
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for frac in fractions:
+        pick = train[labelled_subset(y[train], frac, seed)]
+        accs = probe_accuracy(codes[pick], y[pick], codes[held], y[held], seed)
+        cells = {}
+        for name, acc in accs.items():
+            k = int(round(acc * len(held)))
+            low, high = wilson_interval(k, len(held))
+            cells[name] = {"accuracy": acc, "low": low, "high": high, "n": float(len(held))}
+        out[fraction_key(frac)] = cells
+    return out
+
+
 def labelled_subset(labels: np.ndarray, fraction: float, seed: int = 0) -> np.ndarray:
     """Positions (sorted) of a seeded, stratified `fraction` of `labels`: round(fraction x
     count) of each class, at least one of each, so every class is labelled."""
@@ -172,7 +203,7 @@ def probe_iter(model: Any, images: np.ndarray, labels: np.ndarray | None,
                settings: ProbeSettings | None = None, *, data_spec: str = "",
                cancel: Any = None) -> Generator[Progress, None, ProbeResult]:
     """Yield progress; return the probe accuracies on codes (and pixels) per fraction."""
-    from explorer.core.analysis.metrics import held_out_indices
+    from explorer.core.analysis.heldout import held_out_indices
 
     settings = settings or ProbeSettings()
     if labels is None:

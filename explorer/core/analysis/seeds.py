@@ -57,6 +57,10 @@ def compare_over_seeds(models: dict[str, Any], data: Any, settings: MetricSettin
             cell.update(_spread([r.reconstruction.get(judge_name, {}).get("fraction",
                                                                           float("nan"))
                                  for r in runs]))
+        for key, by_clf in m.probe.items():
+            for clf, cell in by_clf.items():
+                cell.update(_spread([r.probe.get(key, {}).get(clf, {}).get(
+                    "accuracy", float("nan")) for r in runs]))
         m.extras["per_seed"] = {attr: [getattr(r, attr) for r in runs] for _h, attr, _f in COLUMNS}
     first.seeds = seeds
     first.explanation = explain(first)

@@ -113,8 +113,8 @@ class MetricsPanel(QWidget):
         self.columns = COLUMNS
         self.run_button = QPushButton("Compute metrics")
         self.note = QLabel("Reconstruction, hole fraction under four samplers and two judges, "
-                           "gaps between codes, interpolation and path length "
-                           "(docs/metrics.md).")
+                           "gaps between codes, interpolation, path length and codes as "
+                           "features (docs/metrics.md).")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: gray")
         # What the numbers show, in sentences written by core (explorer.core.analysis.explain).
@@ -152,9 +152,9 @@ class MetricsPanel(QWidget):
             self.table.setColumnCount(0)
             self.explanation.setText("")
             return
-        from explorer.core.analysis.metrics_table import judged_rows
+        from explorer.core.analysis.metrics_table import judged_rows, probe_rows
 
-        judged = judged_rows(r)
+        judged = probe_rows(r) + judged_rows(r)
         two = len(r.models) >= 2
         titles = [c[0] for c in self.columns] + [title for title, _c, _s in judged]
         self.table.setRowCount(len(titles))
@@ -180,4 +180,4 @@ class MetricsPanel(QWidget):
                           f"held-out reconstructions' nearest-real distance); real bar "
                           f"{r.real_threshold:.3f} (no model involved){accuracy}; "
                           f"{r.n_held_out} held-out images; [95 % intervals]. Lower is better "
-                          "except smoothness ≈ 1.")
+                          "except smoothness ≈ 1 and probe accuracy (higher).")
