@@ -30,6 +30,14 @@ DOWNSAMPLE_CHOICES: tuple[str, ...] = typing.get_args(Downsample)
 ReconLoss = Literal["bce", "mse"]
 
 
+def downsample_choices(upsample: str, arch: str = "conv") -> tuple[str, ...]:
+    """The encoder downsamplings a decoder upsampling can be built with: max-unpooling
+    needs the switches of max pooling; an MLP has neither to choose."""
+    if arch != "conv":
+        return ()
+    return ("max",) if upsample == "max-unpool" else DOWNSAMPLE_CHOICES
+
+
 class ConfigError(ValueError):
     """A configuration that cannot describe a model; the message says which field and why."""
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.training import BETA_VAE_DEFAULT, KIND_LABELS, PENALTY_FIELD
+from explorer.qt.sampling_choice import SamplingChoice
 from explorer.session.loading import Stage
 from explorer.session.training import TrainRequest
 
@@ -76,6 +77,7 @@ class TrainDialog(QDialog):
         self.arch = QComboBox()
         self.arch.addItem("convolutional", "conv")
         self.arch.addItem("fully connected (MLP)", "mlp")
+        self.sampling = SamplingChoice()
         self.latent = _spin(1, 512, 8)
         self.epochs = _spin(1, 10_000, 10)
         self.batch = _spin(1, 65_536, 128)
@@ -99,6 +101,8 @@ class TrainDialog(QDialog):
         form.addRow("Data", data_row)
         form.addRow("Model", self.kind)
         form.addRow("Architecture", self.arch)
+        form.addRow("Upsampling (conv decoder)", self.sampling.upsample)
+        form.addRow("Downsampling (conv encoder)", self.sampling.downsample)
         form.addRow("Latent size", self.latent)
         form.addRow("Epochs", self.epochs)
         form.addRow("Batch size", self.batch)
@@ -168,6 +172,7 @@ class TrainDialog(QDialog):
             extra = {PENALTY_FIELD[kind][0]: self.penalty.value()}
         if self.arch.currentData() == "mlp" and self.pretrain.value() and kind not in ("cvae", "aae"):
             extra["pretrain_epochs"] = self.pretrain.value()
+        extra.update(self.sampling.options())
         return TrainRequest(
             data_spec=self.data_spec.currentText().strip(), kind=kind,
             arch=self.arch.currentData(), latent_dim=self.latent.value(),
@@ -190,6 +195,7 @@ class TrainDialog(QDialog):
         elif kind != "beta-vae" and self.beta.value() == BETA_VAE_DEFAULT:
             self.beta.setValue(1.0)
         self.pretrain.setEnabled(self.arch.currentData() == "mlp" and kind not in ("cvae", "aae"))
+        self.sampling.set_arch(self.arch.currentData())
 
     def _pick_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder of images (one subfolder per class)")

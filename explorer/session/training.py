@@ -25,6 +25,8 @@ class PairRequest:
     epochs: int = 10
     seed: int = 0
     folder: str = str(Path.home() / "LatentAtlas" / "pairs")
+    upsample: str = "transpose"  # conv decoder blocks (models.config.UPSAMPLE_CHOICES)
+    downsample: str = "stride"  # conv encoder blocks
 
 
 @dataclass
@@ -116,7 +118,9 @@ def train_pair_task(request: Any, cancel):
     check_cancel(cancel, "training")
     cfg = ModelConfig(kind="ae", arch=request.arch, input_shape=data.shape,
                       latent_dim=request.latent_dim, hidden=default_hidden(request.arch, data.shape),
-                      epochs=request.epochs, seed=request.seed)
+                      epochs=request.epochs, seed=request.seed,
+                      **({"upsample": request.upsample, "downsample": request.downsample}
+                         if request.arch == "conv" else {}))
     pair = yield from train_pair(cfg, data.images, labels=data.labels, device="cpu",
                                  cancel=cancel)
     if pair.status == "cancelled":

@@ -328,7 +328,7 @@ def test_train_comparison_pair_trains_saves_and_opens_both(cmp, qtbot, tmp_path)
 
     cmp.pair.left.select(2)
     cmp.train_pair(PairRequest(data_spec="digits", arch="conv", latent_dim=3, epochs=1, seed=5,
-                               folder=str(tmp_path)))
+                               folder=str(tmp_path), upsample="bed-of-nails", downsample="avg"))
     qtbot.waitUntil(lambda: cmp.pair.left.path is not None
                     and cmp.pair.left.path.parent == tmp_path, timeout=120_000)
     qtbot.waitUntil(cmp.is_ready, timeout=60_000)
@@ -339,6 +339,7 @@ def test_train_comparison_pair_trains_saves_and_opens_both(cmp, qtbot, tmp_path)
     for s in (left, right):
         cfg = s.model_file.meta["config"]
         assert (cfg["latent_dim"], cfg["seed"], cfg["epochs"]) == (3, 5, 1)
+        assert (cfg["upsample"], cfg["downsample"]) == ("bed-of-nails", "avg")
         assert s.latent_map.codes.shape[1] == 3
 
 
@@ -376,3 +377,20 @@ def test_two_dropped_files_open_as_a_pair_and_join_the_recent_pairs(qtbot, model
         qtbot.waitUntil(w.is_ready, timeout=60_000)
     finally:
         close_window(w)
+
+
+def test_pair_dialog_offers_the_sampling_choices_the_models_can_be_built_with(qtbot):
+    from explorer.qt.compare.train_dialog import TrainPairDialog
+    from explorer.session.training import PairRequest
+
+    dlg = TrainPairDialog(PairRequest(upsample="max-unpool", downsample="max"))
+    qtbot.addWidget(dlg)
+    req = dlg.request()
+    assert (req.upsample, req.downsample) == ("max-unpool", "max")
+    assert not dlg.sampling.downsample.isEnabled()  # max-unpooling needs max pooling
+    dlg.sampling.upsample.setCurrentIndex(dlg.sampling.upsample.findData("nearest"))
+    dlg.sampling.downsample.setCurrentIndex(dlg.sampling.downsample.findData("avg"))
+    assert (dlg.request().upsample, dlg.request().downsample) == ("nearest", "avg")
+    dlg.arch.setCurrentText("mlp")  # an MLP has neither
+    assert not dlg.sampling.upsample.isEnabled() and not dlg.sampling.downsample.isEnabled()
+    assert (dlg.request().upsample, dlg.request().downsample) == ("transpose", "stride")

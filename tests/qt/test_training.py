@@ -158,3 +158,31 @@ def test_stacked_pretraining_from_the_dialog(window, qtbot, boxes):
     assert boxes.calls == []
     assert window.session.meta["config"]["pretrain_epochs"] == 1
     _stop_map_jobs(window)
+
+
+def test_sampling_choices_from_the_dialog(window, qtbot, boxes):
+    """Bed of nails and average pooling train from the dialog; max-unpooling moves the
+    encoder onto max pooling (the only one it can use); an MLP offers neither."""
+    dlg = window.show_train_dialog()
+    _fill(dlg, epochs=1, spec="digits?limit=300")
+    dlg.kind.setCurrentIndex(dlg.kind.findData("ae"))
+    up, down = dlg.sampling.upsample, dlg.sampling.downsample
+    up.setCurrentIndex(up.findData("max-unpool"))
+    assert down.currentData() == "max" and not down.isEnabled()
+    assert dlg.request().extra == {"upsample": "max-unpool", "downsample": "max"}
+    up.setCurrentIndex(up.findData("bed-of-nails"))
+    assert down.isEnabled()
+    down.setCurrentIndex(down.findData("avg"))
+    assert dlg.request().extra == {"upsample": "bed-of-nails", "downsample": "avg"}
+    n_before = len(window.workspace.sessions)
+    qtbot.mouseClick(dlg.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.workspace.sessions) == n_before + 1 or bool(boxes.calls),
+                    timeout=120_000)
+    assert boxes.calls == []
+    cfg = window.session.meta["config"]
+    assert (cfg["upsample"], cfg["downsample"]) == ("bed-of-nails", "avg")
+    _stop_map_jobs(window)
+    qtbot.waitUntil(lambda: not dlg.running, timeout=60_000)
+    dlg.arch.setCurrentIndex(dlg.arch.findData("mlp"))
+    assert not up.isEnabled() and not down.isEnabled()
+    assert "upsample" not in dlg.request().extra

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.qt.sampling_choice import SamplingChoice
 from explorer.session.training import PairRequest
 
 
@@ -26,6 +27,9 @@ class TrainPairDialog(QDialog):
         for a in ("conv", "mlp"):
             self.arch.addItem(a)
         self.arch.setCurrentText(initial.arch)
+        self.sampling = SamplingChoice(initial.upsample, initial.downsample)
+        self.arch.currentTextChanged.connect(self.sampling.set_arch)
+        self.sampling.set_arch(initial.arch)
         self.latent = QSpinBox()
         self.latent.setRange(2, 256)
         self.latent.setValue(initial.latent_dim)
@@ -38,6 +42,8 @@ class TrainPairDialog(QDialog):
         self.folder = QLineEdit(initial.folder)
         form = QFormLayout(self)
         for label, w in (("Data", self.spec), ("Architecture", self.arch),
+                         ("Upsampling (conv decoder)", self.sampling.upsample),
+                         ("Downsampling (conv encoder)", self.sampling.downsample),
                          ("Latent size", self.latent), ("Epochs", self.epochs),
                          ("Seed", self.seed), ("Save both in", self.folder)):
             form.addRow(label, w)
@@ -51,4 +57,4 @@ class TrainPairDialog(QDialog):
         return PairRequest(data_spec=self.spec.text().strip() or "digits",
                            arch=self.arch.currentText(), latent_dim=self.latent.value(),
                            epochs=self.epochs.value(), seed=self.seed.value(),
-                           folder=self.folder.text().strip())
+                           folder=self.folder.text().strip(), **self.sampling.options())

@@ -427,7 +427,9 @@ class CompareWindow(AppWindow):
                                   arch=str(s.config.get("arch", "conv")),
                                   latent_dim=int(s.config.get("latent_dim", 8)),
                                   epochs=int(s.config.get("epochs", 10)),
-                                  seed=int(s.config.get("seed", 0)))
+                                  seed=int(s.config.get("seed", 0)),
+                                  upsample=str(s.config.get("upsample", "transpose")),
+                                  downsample=str(s.config.get("downsample", "stride")))
         dlg = TrainPairDialog(initial, self)
         if dlg.exec():
             self.train_pair(dlg.request())
