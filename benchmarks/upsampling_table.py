@@ -80,18 +80,40 @@ def _num(v: float | None, fmt: str) -> str:
     return "—" if v is None else format(v, fmt)
 
 
+def _cell(m: dict, group: str, key: str, judge: str) -> str:
+    """A judged fraction of the compare JSON with its 95 % interval, or '—'."""
+    c = (m.get("reconstruction", {}).get(judge) if group == "reconstruction"
+         else m.get(group, {}).get(key, {}).get(judge))
+    if c is None:
+        return "—"
+    return f"{_pct(c['fraction'])} [{_pct(c['low'])}, {_pct(c['high'])}]"
+
+
+def _probe(m: dict) -> str:
+    c = m.get("probe", {}).get("100%", {}).get("logistic")
+    return "—" if c is None else _pct(c["accuracy"])
+
+
 def markdown(rows: list[tuple[str, dict]]) -> str:
-    lines = ["| upsample (downsample) | model | recon MSE | hole fraction | prior-sample dist "
-             "| interp dist | path length | hole threshold |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    """One row per model: reconstruction, holes under the own prior (pixel and classifier
+    judges) and under a GMM fitted to the codes, holes between codes of one label, path
+    length and the probe accuracy (logistic regression, all labels)."""
+    lines = ["| upsample (downsample) | model | recon MSE | holes, own prior (pixel) "
+             "| holes, own prior (classifier) | holes, GMM (classifier) "
+             "| between, same label (classifier) | reconstructions failing the classifier "
+             "| path length | probe, logistic |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for up, doc in rows:
         for m in doc["models"]:
             lines.append(
                 f"| {up} ({CHOICES[up]}) | {m['kind'].upper()} | {_num(m['recon_mse'], '.4f')} | "
-                f"{_pct(m['hole_fraction'])} | {_num(m['prior_distance'], '.3f')} | "
-                f"{_num(m['interp_distance'], '.3f')} | {_num(m['path_length'], '.3f')} | "
-                f"{_num(doc['hole_threshold'], '.3f')} |")
-    return "\n".join(lines)
+                f"{_cell(m, 'holes', 'own', 'pixel')} | {_cell(m, 'holes', 'own', 'classifier')} | "
+                f"{_cell(m, 'holes', 'gmm', 'classifier')} | "
+                f"{_cell(m, 'between', 'same_label', 'classifier')} | "
+                f"{_cell(m, 'reconstruction', '', 'classifier')} | "
+                f"{_num(m['path_length'], '.3f')} | {_probe(m)} |")
+    thresholds = ", ".join(f"{up} {doc['hole_threshold']:.3f}" for up, doc in rows)
+    return "\n".join(lines) + f"\n\nPixel hole thresholds (pooled per pair): {thresholds}."
 
 
 def main() -> int:
