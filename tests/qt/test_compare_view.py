@@ -180,7 +180,9 @@ def test_gap_heatmap_has_one_scale_for_both_maps(cmp, qtbot):
 
 
 def test_metrics_panel_fills_with_numbers(cmp, qtbot):
+    assert cmp.bottom_tabs.currentWidget() is cmp.strip  # interpolation rows first
     qtbot.mouseClick(cmp.metrics_panel.run_button, Qt.MouseButton.LeftButton)
+    assert cmp.bottom_tabs.currentWidget() is cmp.metrics_panel  # computing shows the table
     qtbot.waitUntil(lambda: cmp.pair.metrics is not None, timeout=300_000)
     table = cmp.metrics_panel.table
     n_metrics = len(cmp.metrics_panel.columns)

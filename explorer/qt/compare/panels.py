@@ -6,9 +6,12 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -128,15 +131,29 @@ class MetricsPanel(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setMinimumSectionSize(40)
         self.table.verticalHeader().setDefaultSectionSize(20)  # ten rows without a scroll bar
+        # The table on the left, what it shows on the right (scrolling when long).
+        words = QWidget()
+        column = QVBoxLayout(words)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.explanation)
+        column.addWidget(self.note)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(words)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.table)
+        split.addWidget(scroll)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         top = QHBoxLayout()
         top.addWidget(self.run_button)
         top.addStretch(1)
         layout.addLayout(top)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.explanation)
-        layout.addWidget(self.note)
+        layout.addWidget(split, 1)
 
     def set_pair(self, pair: ComparePair | None) -> None:
         if self.pair is not None:

@@ -100,10 +100,12 @@ class CompareWindow(AppWindow):
         top.setSizes([520, 520, 340])
         self.strip = StripRows()
         self.metrics_panel = MetricsPanel()
-        bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(self.strip)
-        bottom.addWidget(self.metrics_panel)
-        bottom.setSizes([760, 620])
+        # The interpolation rows and the metrics share the full width, one tab each: the
+        # metrics table (some thirty rows) and its sentences need the room.
+        self.bottom_tabs = QTabWidget()
+        self.bottom_tabs.addTab(self.strip, "Interpolation")
+        self.bottom_tabs.addTab(self.metrics_panel, "Metrics (AE against VAE)")
+        bottom = self.bottom_tabs
         main = QSplitter(Qt.Orientation.Vertical)
         main.addWidget(top)
         main.addWidget(bottom)
@@ -404,6 +406,7 @@ class CompareWindow(AppWindow):
         if job is None:
             return
         self.metrics_panel.run_button.setEnabled(False)
+        self.bottom_tabs.setCurrentWidget(self.metrics_panel)
         job.progress.connect(self.show_progress)
         job.finished.connect(lambda: (self.show_progress(None),
                                       self.metrics_panel.run_button.setEnabled(True)))
