@@ -101,8 +101,8 @@ def markdown(rows: list[tuple[str, dict]]) -> str:
     lines = ["| upsample (downsample) | model | recon MSE | holes, own prior (pixel) "
              "| holes, own prior (classifier) | holes, GMM (classifier) "
              "| between, same label (classifier) | reconstructions failing the classifier "
-             "| path length | probe, logistic |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| path length | checkerboard, recon / prior | probe, logistic |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for up, doc in rows:
         for m in doc["models"]:
             lines.append(
@@ -111,7 +111,8 @@ def markdown(rows: list[tuple[str, dict]]) -> str:
                 f"{_cell(m, 'holes', 'gmm', 'classifier')} | "
                 f"{_cell(m, 'between', 'same_label', 'classifier')} | "
                 f"{_cell(m, 'reconstruction', '', 'classifier')} | "
-                f"{_num(m['path_length'], '.3f')} | {_probe(m)} |")
+                f"{_num(m['path_length'], '.3f')} | {_num(m.get('checker_recon'), '.2f')} / "
+                f"{_num(m.get('checker_prior'), '.2f')} | {_probe(m)} |")
     thresholds = ", ".join(f"{up} {doc['hole_threshold']:.3f}" for up, doc in rows)
     return "\n".join(lines) + f"\n\nPixel hole thresholds (pooled per pair): {thresholds}."
 

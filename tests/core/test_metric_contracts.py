@@ -227,11 +227,12 @@ def _result() -> CompareResult:
     a = ModelMetrics(name="AE", kind="ae", prior="fitted Gaussian to the codes", recon_mse=0.01234,
                      recon_rms=0.1, recon_p95=0.2, hole_threshold=0.25, hole_fraction=0.125,
                      prior_distance=0.3, interp_distance=0.21, interp_smoothness=1.5,
-                     path_length=2.25)
+                     path_length=2.25, checker_recon=0.5, checker_prior=5.125)
     b = ModelMetrics(name="VAE-long-name", kind="vae", prior="standard normal N(0, I)",
                      recon_mse=0.02, recon_rms=0.125, recon_p95=0.3, hole_threshold=0.25,
                      hole_fraction=0.5, prior_distance=0.2, interp_distance=0.15,
-                     interp_smoothness=1.25, path_length=1.5)
+                     interp_smoothness=1.25, path_length=1.5, checker_recon=0.25,
+                     checker_prior=1.0)
     return CompareResult(models=[a, b], data_spec="digits", n_held_out=180, n_reference=1617,
                          hole_threshold=0.25, settings=MetricSettings(), notes=["a note"])
 
@@ -247,10 +248,10 @@ FOOT = ("data digits: 180 held-out images; nearest real image searched among 161
 
 def test_plain_table_is_exact():
     want = "\n".join([
-        "model                prior            recon MSE  recon RMS  hole fraction  prior-sample dist  interp dist  interp smoothness  path length",
-        "-------------------  ---------------  ---------  ---------  -------------  -----------------  -----------  -----------------  -----------",
-        "AE (ae)              fitted Gaussian     0.0123      0.100          12.5%              0.300        0.210               1.50         2.25",
-        "VAE-long-name (vae)  N(0, I)             0.0200      0.125          50.0%              0.200        0.150               1.25         1.50",
+        "model                prior            recon MSE  recon RMS  hole fraction  prior-sample dist  interp dist  interp smoothness  path length  checkerboard, recon  checkerboard, prior",
+        "-------------------  ---------------  ---------  ---------  -------------  -----------------  -----------  -----------------  -----------  -------------------  -------------------",
+        "AE (ae)              fitted Gaussian     0.0123      0.100          12.5%              0.300        0.210               1.50         2.25                 0.50                 5.12",
+        "VAE-long-name (vae)  N(0, I)             0.0200      0.125          50.0%              0.200        0.150               1.25         1.50                 0.25                 1.00",
         "",
     ]) + "\n" + FOOT
     assert format_table(_result()) == want
@@ -258,10 +259,10 @@ def test_plain_table_is_exact():
 
 def test_markdown_table_is_exact():
     want = "\n".join([
-        "| model | prior | recon MSE | recon RMS | hole fraction | prior-sample dist | interp dist | interp smoothness | path length |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
-        "| AE (ae) | fitted Gaussian | 0.0123 | 0.100 | 12.5% | 0.300 | 0.210 | 1.50 | 2.25 |",
-        "| VAE-long-name (vae) | N(0, I) | 0.0200 | 0.125 | 50.0% | 0.200 | 0.150 | 1.25 | 1.50 |",
+        "| model | prior | recon MSE | recon RMS | hole fraction | prior-sample dist | interp dist | interp smoothness | path length | checkerboard, recon | checkerboard, prior |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| AE (ae) | fitted Gaussian | 0.0123 | 0.100 | 12.5% | 0.300 | 0.210 | 1.50 | 2.25 | 0.50 | 5.12 |",
+        "| VAE-long-name (vae) | N(0, I) | 0.0200 | 0.125 | 50.0% | 0.200 | 0.150 | 1.25 | 1.50 | 0.25 | 1.00 |",
         "",
     ]) + "\n" + FOOT
     assert format_table(_result(), markdown=True) == want

@@ -95,3 +95,15 @@ def fill_fractions(m: Any, bars: dict[str, float], judge: Any, seed: int) -> Non
         else:
             group, _, sub = key.partition("/")
             (met.holes if group == "holes" else met.between)[sub] = fractions
+
+
+def pixel_judge_descriptions(threshold: float, real_threshold: float, settings: Any
+                             ) -> dict[str, str]:
+    """What the two pixel judges are, in words, for the table's footer and the JSON."""
+    return {
+        "pixel": f"nearest-real pixel distance above {threshold:.3f}, the "
+                 f"{settings.hole_percentile:g}th percentile of the held-out reconstructions' "
+                 "(all models pooled)",
+        "pixel_real": f"nearest-real pixel distance above {real_threshold:.3f}, the "
+                      f"{settings.real_percentile:g}th percentile of real held-out images' "
+                      "nearest-neighbour distance in the training set (no model involved)"}

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from explorer.core.analysis.checkerboard import checkerboard_ratio
 from explorer.core.analysis.gaps import RealImageIndex, flatten_float
 from explorer.core.analysis.heldout import held_out_indices
 from explorer.core.analysis.judged import (
@@ -41,6 +42,7 @@ from explorer.core.analysis.judged import (
     between_pairs,
     fill_fractions,
     knn_targets,
+    pixel_judge_descriptions,
 )
 from explorer.core.analysis.probe import probe_metrics
 from explorer.core.analysis.samplers import SAMPLERS, make_samplers
@@ -114,6 +116,9 @@ class ModelMetrics:
     interp_distance: float = float("nan")
     interp_smoothness: float = float("nan")
     path_length: float = float("nan")
+    # period-2 (checkerboard) share of decodes over real images' (1 = as real; checkerboard.py)
+    checker_recon: float = float("nan")
+    checker_prior: float = float("nan")
     # holes[sampler][judge] = {"fraction", "low", "high"} (95 % interval); judges "pixel",
     # "pixel_real" and (with labels) "classifier"
     holes: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
@@ -290,6 +295,8 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
         prior_distance=float(prior_dist.mean()),
         interp_distance=float(inner_dist.mean()), interp_smoothness=float(ratio.mean()),
         path_length=float(path_len.mean()),
+        checker_recon=checkerboard_ratio(recon, images[held_out]),
+        checker_prior=checkerboard_ratio(prior_imgs, images[held_out]),
         gmm_components=getattr(samplers["gmm"], "n_components", None), probe=probe,
         extras={"code_spread": spread})
     yield progress(1.0, "done", "measured")
@@ -354,13 +361,7 @@ def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings |
         m.metrics.hole_threshold = threshold
         m.metrics.hole_fraction = float((m.prior_dist > threshold).mean())
         fill_fractions(m, bars, judge, settings.seed)
-    judges = {
-        "pixel": f"nearest-real pixel distance above {threshold:.3f}, the "
-                 f"{settings.hole_percentile:g}th percentile of the held-out reconstructions' "
-                 "(all models pooled)",
-        "pixel_real": f"nearest-real pixel distance above {real_threshold:.3f}, the "
-                      f"{settings.real_percentile:g}th percentile of real held-out images' "
-                      "nearest-neighbour distance in the training set (no model involved)"}
+    judges = pixel_judge_descriptions(threshold, real_threshold, settings)
     classifier = None
     if judge is not None:  # the classifier judge's own accuracy and bar
         judges["classifier"] = judge.describe()

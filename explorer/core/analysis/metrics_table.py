@@ -19,6 +19,8 @@ COLUMNS = (
     ("interp dist", "interp_distance", "{:.3f}"),
     ("interp smoothness", "interp_smoothness", "{:.2f}"),
     ("path length", "path_length", "{:.2f}"),
+    ("checkerboard, recon", "checker_recon", "{:.2f}"),
+    ("checkerboard, prior", "checker_prior", "{:.2f}"),
 )
 
 
