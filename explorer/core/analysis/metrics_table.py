@@ -68,12 +68,18 @@ def hole_cell(m: ModelMetrics, sampler: str, judge: str = "pixel", group: str = 
         h = m.reconstruction.get(judge)
     else:
         h = getattr(m, group).get(sampler, {}).get(judge)
-    if h is None:
+    return interval_cell(h, "fraction")
+
+
+def interval_cell(c: dict[str, float] | None, key: str) -> str:
+    """'54.9% [52.7%, 57.1%]': c[key] with its 95 % interval, and '(seeds mean ± sd)' when
+    it was measured over several seeds; '-' when there is no cell."""
+    if c is None:
         return "-"
-    text = f"{h['fraction']:.1%} [{h['low']:.1%}, {h['high']:.1%}]"
-    per_seed = h.get("per_seed")
+    text = f"{c[key]:.1%} [{c['low']:.1%}, {c['high']:.1%}]"
+    per_seed = c.get("per_seed")
     if isinstance(per_seed, list) and len(per_seed) > 1:
-        text += f" (seeds {h['mean']:.1%} ± {h['sd']:.1%})"
+        text += f" (seeds {c['mean']:.1%} ± {c['sd']:.1%})"
     return text
 
 
@@ -161,14 +167,7 @@ PROBE_TITLES = {"logistic": "logistic regression", "knn": "k-NN (k = 5)"}
 def probe_cell(m: ModelMetrics, key: str, clf: str) -> str:
     """'91.2% [89.3%, 92.8%]': a model's probe accuracy with its 95 % interval, '± sd' over
     seeds when there were several, or '-'."""
-    c = m.probe.get(key, {}).get(clf)
-    if c is None:
-        return "-"
-    text = f"{c['accuracy']:.1%} [{c['low']:.1%}, {c['high']:.1%}]"
-    per_seed = c.get("per_seed")
-    if isinstance(per_seed, list) and len(per_seed) > 1:
-        text += f" (seeds {c['mean']:.1%} ± {c['sd']:.1%})"
-    return text
+    return interval_cell(m.probe.get(key, {}).get(clf), "accuracy")
 
 
 def probe_rows(result: CompareResult) -> list[tuple[str, list[str], str]]:
