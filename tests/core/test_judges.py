@@ -216,7 +216,7 @@ def test_explanation_calls_overlapping_intervals_not_significant_and_reads_both_
                judges=("pixel", "classifier"), half=0.05)
     text = explain(_result(a, b))
     assert "(classifier judge; not significant: the 95 % intervals overlap)" in text
-    assert "the pixel judge agrees" in text
+    assert "the pixel judge agrees (30.0% against 33.0%, not significant)" in text
     assert "between codes of different labels" in text.lower()
     assert "pixel distance only" not in text
     # the judges point opposite ways, both significantly
@@ -224,7 +224,7 @@ def test_explanation_calls_overlapping_intervals_not_significant_and_reads_both_
     a.holes["own"]["classifier"] = _cell(0.6)
     b.holes["own"]["classifier"] = _cell(0.9)
     a.holes["own"]["pixel"] = _cell(0.5)
-    assert "the pixel judge disagrees" in explain(_result(a, b))
+    assert "the pixel judge disagrees (50.0% against 5.0%, significant)" in explain(_result(a, b))
 
 
 def test_table_rows_mark_significance_and_list_every_judge():

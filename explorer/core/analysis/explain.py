@@ -85,7 +85,8 @@ def _compare_sentence(a: Any, b: Any, judge: str, other: str | None) -> str:
         oa, ob = a.holes["own"][other], b.holes["own"][other]
         same_sign = (fa["fraction"] - fb["fraction"]) * (oa["fraction"] - ob["fraction"]) > 0
         verb = "agrees" if same_sign or (overlap(fa, fb) and overlap(oa, ob)) else "disagrees"
-        s += f"; the {other} judge {verb} ({_pct(oa)} against {_pct(ob)})"
+        sig = "not significant" if overlap(oa, ob) else "significant"
+        s += f"; the {other} judge {verb} ({_pct(oa)} against {_pct(ob)}, {sig})"
     if "mean" in fa and len(fa.get("per_seed", [])) > 1:
         s += (f"; over {len(fa['per_seed'])} sampling seeds {fa['mean']:.1%} ± {fa['sd']:.1%} "
               f"against {fb['mean']:.1%} ± {fb['sd']:.1%}")
