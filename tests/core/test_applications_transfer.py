@@ -4,6 +4,7 @@ images make the classifier judge call them A, against the same arithmetic on pix
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -16,10 +17,8 @@ from explorer.core.analysis.applications.transfer import (
     measure_transfer,
 )
 from explorer.core.progress import drain
-from explorer.qt.bundled import RESOURCES
 
-AE = RESOURCES / "models" / "digits_ae.safetensors"
-VAE = RESOURCES / "models" / "digits_vae.safetensors"
+AE = Path(__file__).resolve().parents[2] / "resources" / "models" / "digits_ae.safetensors"
 
 
 @pytest.fixture(scope="module")
