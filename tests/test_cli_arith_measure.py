@@ -46,6 +46,21 @@ def test_measure_prints_json_that_matches_the_core(capsys):
                                                            abs=1 / 8 + 1e-9)
 
 
+def test_measure_out_draws_latent_and_pixel_rows(tmp_path, capsys):
+    from PIL import Image
+
+    out = tmp_path / "edits.png"
+    code, text, err = _run(["traverse", AE, "--direction", "1:7", "--measure", "--strengths",
+                            "0,1,2", "--limit", "3", "--out", out, "--quiet"], capsys)
+    assert code == 0 and "→ 1" in text and f"Wrote {out}" in err
+    with Image.open(out) as img:  # 3 images x (latent row, pixel row), 3 strengths of 8 px x 4
+        assert img.size[1] == 6 * 32 + 5 * 4
+        assert 3 * 32 <= img.size[0] <= 3 * 32 + 2 * 8
+    code, _, err = _run(["traverse", AE, "--direction", "1:7", "--measure", "--out",
+                         tmp_path / "x.jpg", "--quiet"], capsys)
+    assert code == 2 and "must end in .png" in err
+
+
 def test_measure_prints_a_table_and_markdown(capsys):
     code, text, _ = _run(["traverse", AE, "--direction", "0:6", "--measure", "--strengths",
                           "0,1", "--limit", "5", "--quiet"], capsys)

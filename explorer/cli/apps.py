@@ -59,6 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="--measure: print machine-readable JSON")
     p.add_argument("--markdown", action="store_true", help="--measure: print a markdown table")
     p.add_argument("--quiet", action="store_true", help="--measure: no progress bar")
+    # with --measure, --out draws the first edited images: a latent and a pixel row each
     p.set_defaults(handler=run_traverse)
     p._negative_number_matcher = _NEGATIVE  # --xy -1.5,2 is a value
 
@@ -270,11 +271,12 @@ def _run_measure(args: argparse.Namespace) -> int:
 
     if args.direction is None:
         raise UserError("--measure needs --direction A:B (two labels, e.g. 1:7)")
-    given = [f for f, v in (("--index", args.index), ("--image", args.image), ("--xy", args.xy),
-                            ("--out", args.out)) if v is not None]
+    given = [f for f, v in (("--index", args.index), ("--image", args.image), ("--xy", args.xy))
+             if v is not None]
     if given:
         raise UserError(f"--measure edits the held-out images of label B and prints a table; "
                         f"leave out {', '.join(given)}")
+    out = _check_out(args)
     if args.limit < 1:
         raise UserError(f"--limit must be at least 1, not {args.limit}")
     if args.seed < 0:
@@ -289,6 +291,8 @@ def _run_measure(args: argparse.Namespace) -> int:
     result = _drain(measure_transfer(loaded.model, data, args.direction, strengths=strengths,
                                      seed=args.seed, limit=args.limit),
                     args.quiet or args.json)
+    if out is not None:  # rows: latent then pixels for each of the first edited images
+        _write(out, result.example_rows(), args.scale)
     if args.json:
         doc = result.to_dict()
         doc["file"] = str(args.file)

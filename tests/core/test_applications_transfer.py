@@ -122,6 +122,19 @@ def test_limit_and_seed_choose_the_sources(ae, digits):
     assert list(r.sources) != list(other.sources)
     assert all(digits.labels[i] == 6 for i in r.sources)
     assert [c.method for c in r.cells] == ["latent", "pixels"]
+    # the first 4 edited images kept for a picture: one latent and one pixel row each
+    assert r.examples["latent"].shape == r.examples["pixels"].shape == (4, 1, 8, 8)
+    rows = r.example_rows()
+    assert len(rows) == 8 and all(row.dtype == np.uint8 for row in rows)
+    np.testing.assert_array_equal(rows[1], r.examples["pixels"][0])
+
+
+def test_example_pixel_rows_are_the_edited_images(digits, measured):
+    assert measured.examples["pixels"].shape[:2] == (4, 2)
+    # strength 0: the image itself, as displayed
+    np.testing.assert_array_equal(measured.examples["pixels"][0, 0], digits.images[
+        measured.sources[0]][0])
+    assert not np.array_equal(measured.examples["latent"][0, 0], measured.examples["latent"][0, 1])
 
 
 def test_result_as_json_and_tables(measured):

@@ -42,6 +42,7 @@ from explorer.core.progress import Progress, check_cancel, relay
 
 DEFAULT_STRENGTHS = (0.0, 0.5, 1.0, 1.5, 2.0)
 DEFAULT_LIMIT = 500
+EXAMPLES = 4  # edited images kept for a picture, per method and strength
 METHODS = ("latent", "pixels")
 OUTCOMES = ("to_a", "still_b", "holes")
 
@@ -89,6 +90,8 @@ class TransferResult:
     cells: list[TransferCell]
     direction: np.ndarray  # the latent direction (not in to_dict)
     sources: np.ndarray  # data indices of the edited B images
+    # method -> display images (examples x strengths x H x W[x 3]) of the first sources
+    examples: dict[str, np.ndarray] = field(default_factory=dict)
     seed: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -97,6 +100,14 @@ class TransferResult:
             if c.method == method and np.isclose(c.strength, strength):
                 return c
         raise KeyError(f"no {method} cell at strength {strength:g}")
+
+    def example_rows(self) -> list[np.ndarray]:
+        """For each example source: its latent row, then its pixel row (strengths left to
+        right), the rows of `traverse --measure --out`."""
+        rows: list[np.ndarray] = []
+        for k in range(len(self.examples.get("latent", []))):
+            rows += [self.examples[m][k] for m in METHODS if m in self.examples]
+        return rows
 
     def to_dict(self) -> dict[str, Any]:
         return {"data": self.data_spec, "kind": self.kind, "a": self.a, "b": self.b,
@@ -174,6 +185,7 @@ def measure_transfer(model: Any, data: Any, a: str, b: str | None = None,
         decode_float,
         encode_iter,
         needs_switches,
+        to_display,
     )
 
     check_model(model)
@@ -224,13 +236,16 @@ def measure_transfer(model: Any, data: Any, a: str, b: str | None = None,
                      "nearest training image")
     cells: list[TransferCell] = []
     z0, x0 = codes[sources], x[sources]
+    shown: dict[str, list[np.ndarray]] = {m: [] for m in METHODS}
     for i, s in enumerate(s_all):
         check_cancel(cancel, "measuring latent arithmetic")
         z = (z0 + s * direction.vector[None, :]).astype(np.float32)
-        cells.append(_judge_cell(judge, decode_float(model, z, reference=ref), "latent",
-                                 float(s), ka, kb))
+        decoded = decode_float(model, z, reference=ref)
+        cells.append(_judge_cell(judge, decoded, "latent", float(s), ka, kb))
         edited = np.clip(x0 + s * pixel_dir[None], 0.0, 1.0)
         cells.append(_judge_cell(judge, edited, "pixels", float(s), ka, kb))
+        shown["latent"].append(to_display(decoded[:EXAMPLES]))
+        shown["pixels"].append(to_display(edited[:EXAMPLES]))
         yield TransferProgress("edit", 0.5 + 0.5 * (i + 1) / len(s_all),
                                f"strength {s:g}: {len(sources)} images edited")
     return TransferResult(
@@ -239,7 +254,9 @@ def measure_transfer(model: Any, data: Any, a: str, b: str | None = None,
         n_sources=len(sources), n_train_a=direction.n_a, n_train_b=direction.n_b,
         direction_norm=direction.norm, pixel_norm=float(np.sqrt((pixel_dir ** 2).mean())),
         judge_accuracy=judge.accuracy, judge_threshold=judge.threshold, cells=cells,
-        direction=direction.vector, sources=sources, seed=int(seed), notes=notes)
+        direction=direction.vector, sources=sources,
+        examples={m: np.stack(v, axis=1) for m, v in shown.items()}, seed=int(seed),
+        notes=notes)
 
 
 def _pct(cell: dict[str, float]) -> str:
@@ -248,7 +265,14 @@ def _pct(cell: dict[str, float]) -> str:
 
 
 def format_transfer_table(result: TransferResult, markdown: bool = False) -> str:
-    """One row per method and strength: → A, still B and holes, with 95 % intervals."""
+    """One row per method and strength: → A, still B and holes, with 95 % intervals,
+    then a paragraph saying what was measured."""
+    table, foot = transfer_table_parts(result, markdown)
+    return table + ("\n\n" if markdown else "\n") + foot
+
+
+def transfer_table_parts(result: TransferResult, markdown: bool = False) -> tuple[str, str]:
+    """(the table, the paragraph under it) of `format_transfer_table`."""
     head = ["method", "strength", f"→ {result.a}", f"still {result.b}", "holes"]
     body = []
     for method in METHODS:
@@ -268,7 +292,7 @@ def format_transfer_table(result: TransferResult, markdown: bool = False) -> str
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(row) + " |" for row in body]
-        return "\n".join(lines) + "\n\n" + foot
+        return "\n".join(lines), foot
     widths = [max(len(h), *(len(row[k]) for row in body)) for k, h in enumerate(head)]
     fmt = "  ".join(f"{{:<{w}}}" if k == 0 else f"{{:>{w}}}" for k, w in enumerate(widths))
-    return "\n".join([fmt.format(*head)] + [fmt.format(*row) for row in body]) + "\n" + foot
+    return "\n".join([fmt.format(*head)] + [fmt.format(*row) for row in body]), foot
