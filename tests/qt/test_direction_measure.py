@@ -82,6 +82,7 @@ def test_measure_fills_one_table_per_shown_model(qtbot, sessions, jobs):
         assert len(view.table.text().splitlines()) == len(table.splitlines()) == 11
         assert view.foot.text() == foot
     assert m.results[0].cell("latent", 1).to_a["fraction"] > 0.5
+    _fits(views)
 
     _pick(panel, "0", "6")  # another direction: that one is not measured yet
     assert m.results == [None, None] and m.columns.isHidden()
@@ -89,9 +90,21 @@ def test_measure_fills_one_table_per_shown_model(qtbot, sessions, jobs):
     assert all(r is not None for r in m.results) and not m.columns.isHidden()
 
     shown.set(sessions[1:])  # one model: one table, no column titles
+    panel.resize(480, 700)
     panel.flush()
     assert len(m.results) == 1 and m.results[0].kind == "vae"
     assert m.columns.column_titles() == []
+    _fits(m.columns.widgets)
+
+
+def _fits(views) -> None:
+    """Each table and its paragraph are laid out at the height their text needs."""
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    for view in views:
+        assert view.table.height() >= view.table.sizeHint().height()
+        assert view.foot.height() >= view.foot.heightForWidth(view.foot.width())
 
 
 def test_measure_refuses_factor_groups_readably(qtbot, sessions, jobs, monkeypatch):
@@ -104,3 +117,13 @@ def test_measure_refuses_factor_groups_readably(qtbot, sessions, jobs, monkeypat
     # the digits have no factors: the core's one line says so, in the panel
     assert m.hint.text().startswith("The measurement failed: unknown factor 'scale'")
     assert m.results == [None] and m.columns.isHidden()
+
+
+def test_measure_table_fits_a_narrow_panel(qtbot, sessions, jobs):
+    _, panel = _panel(qtbot, sessions[:1], jobs, width=480)
+    _pick(panel, "1", "7")
+    panel.measure.button.click()
+    qtbot.waitUntil(lambda: not panel.measure.running(), timeout=120_000)
+    panel.flush()
+    assert panel.measure.results[0] is not None
+    _fits(panel.measure.columns.widgets)

@@ -152,3 +152,9 @@ class DirectionMeasure(RunOrCancel, QWidget):
             table, foot = ("", "") if result is None else transfer_table_parts(result)
             view.set_text(table, foot)
         self.columns.setVisible(any(r is not None for r in self.results))
+        # New text changes the height a width needs (word wrap): make the panel's layout ask
+        # again, or it keeps the height of the previous text.
+        for view in views:
+            view.updateGeometry()
+        self.columns.updateGeometry()
+        self.updateGeometry()
