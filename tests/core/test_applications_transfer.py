@@ -191,3 +191,36 @@ def test_cancel_stops_the_measurement(ae, digits):
 
     with pytest.raises(Cancelled):
         drain(measure_transfer(ae, digits, "1:7", cancel=lambda: True))
+
+
+def _tiny(**options):
+    from models.config import ModelConfig
+    from models.networks import build_model
+
+    cfg = ModelConfig(arch="conv", input_shape=(1, 8, 8), hidden=(4, 6), latent_dim=3, seed=0,
+                      **options)
+    return build_model(cfg).eval()
+
+
+def test_a_max_unpool_model_decodes_edits_with_training_switches(digits):
+    """Without any attached reference (it could not decode a code alone), the measurement
+    lends the switches of the nearest training image."""
+    from explorer.core.analysis.heldout import held_out_indices
+    from explorer.core.switches import switch_reference
+
+    model = _tiny(kind="ae", upsample="max-unpool", downsample="max")
+    assert switch_reference(model) is None
+    r = drain(measure_transfer(model, digits, "1:7", strengths=[0, 1], limit=6))
+    assert r.n_sources == 6 and len(r.cells) == 4
+    assert any("switches of the nearest training image" in n for n in r.notes)
+    held, _ = held_out_indices(len(digits), [0])
+    assert set(r.sources) <= set(held.tolist())
+
+
+def test_conditional_models_and_other_image_sizes_are_refused(digits):
+    with pytest.raises(ApplicationError, match="conditional model"):
+        drain(measure_transfer(_tiny(kind="cvae", n_classes=10), digits, "1:7"))
+    small = SimpleNamespace(images=digits.images[:, :, :4, :4], labels=digits.labels,
+                            label_names=digits.label_names, factors={})
+    with pytest.raises(ApplicationError, match="expects images"):
+        drain(measure_transfer(_tiny(kind="ae"), small, "1:7"))
