@@ -34,8 +34,8 @@ def _source(p: argparse.ArgumentParser, *, xy: bool = False, image: bool = True,
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("traverse", help="sweep each latent dimension of a code -3..+3 sigma to a PNG grid")
-    _common(p, True)
-    _source(p, xy=True)
+    _common(p, False)  # --out is required unless --measure (checked in run_traverse)
+    _source(p, xy=True, required=False)
     p.add_argument("--dims", default=None, help="dimensions to show, e.g. 0,2,5 (default: all)")
     p.add_argument("--steps", type=int, default=7, help="images per row (default 7)")
     p.add_argument("--span", type=float, default=3.0, help="sweep +-SPAN sigma (default 3)")
@@ -47,8 +47,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--direction", default=None, metavar="A:B",
                    help="latent arithmetic: add the mean code of label A minus that of label B "
                         "(names or numbers, e.g. 3:8 or heart:square; a factor as scale>0.6)")
-    p.add_argument("--strengths", default="-2,-1,0,1,2",
-                   help="--direction: multiples of the direction to add (default -2,-1,0,1,2)")
+    p.add_argument("--strengths", default=None,
+                   help="--direction: multiples of the direction to add (default -2,-1,0,1,2; "
+                        "with --measure 0,0.5,1,1.5,2)")
+    p.add_argument("--measure", action="store_true",
+                   help="--direction A:B: measure how often adding the direction turns held-out "
+                        "B images into A (classifier judge), against the same on pixels")
+    p.add_argument("--limit", type=int, default=500, metavar="N",
+                   help="--measure: edit at most N held-out B images (default 500)")
+    p.add_argument("--seed", type=int, default=0, help="--measure: seed of the images' choice")
+    p.add_argument("--json", action="store_true", help="--measure: print machine-readable JSON")
+    p.add_argument("--markdown", action="store_true", help="--measure: print a markdown table")
+    p.add_argument("--quiet", action="store_true", help="--measure: no progress bar")
+    # with --measure, --out draws the first edited images: a latent and a pixel row each
     p.set_defaults(handler=run_traverse)
     p._negative_number_matcher = _NEGATIVE  # --xy -1.5,2 is a value
 
@@ -176,6 +187,13 @@ def _map_code(args: argparse.Namespace):
 # --- commands -----------------------------------------------------------------------
 
 def run_traverse(args: argparse.Namespace) -> int:
+    if args.measure:
+        return _run_measure(args)
+    if args.index is None and args.image is None and args.xy is None:
+        raise UserError("traverse needs one of --index, --image or --xy (or --direction A:B "
+                        "--measure)")
+    if args.out is None:
+        raise UserError("traverse needs --out PNG (or --direction A:B --measure)")
     out = _check_out(args)
     import numpy as np
 
@@ -231,7 +249,7 @@ def _run_direction(args: argparse.Namespace, out, loaded, data, code, where, lab
     from explorer.core.analysis.applications.arithmetic import parse_direction
     from explorer.core.inference import encode
 
-    strengths = _parse_floats(args.strengths, "--strengths")
+    strengths = _parse_floats(args.strengths or "-2,-1,0,1,2", "--strengths")
     a, b = parse_direction(args.direction, data.labels, data.label_names, data.factors)
     codes = encode(loaded.model, data.images, labels=_labels(loaded, data))
     v = attribute_direction(codes, a, b)
@@ -241,6 +259,46 @@ def _run_direction(args: argparse.Namespace, out, loaded, data, code, where, lab
           f"{v.b} ({v.n_b} samples), length {v.norm:.3f}")
     print("  strengths: " + " ".join(f"{s:g}" for s in row.strengths))
     _write(out, [row.images], args.scale)
+    return 0
+
+
+def _run_measure(args: argparse.Namespace) -> int:
+    """`traverse --direction A:B --measure`: the semantic-edit table (latent vs pixels)."""
+    import json
+
+    from .common import json_safe
+    from .compare import _drain
+
+    if args.direction is None:
+        raise UserError("--measure needs --direction A:B (two labels, e.g. 1:7)")
+    given = [f for f, v in (("--index", args.index), ("--image", args.image), ("--xy", args.xy))
+             if v is not None]
+    if given:
+        raise UserError(f"--measure edits the held-out images of label B and prints a table; "
+                        f"leave out {', '.join(given)}")
+    out = _check_out(args)
+    if args.limit < 1:
+        raise UserError(f"--limit must be at least 1, not {args.limit}")
+    if args.seed < 0:
+        raise UserError(f"--seed must be >= 0, not {args.seed}")
+    strengths = _parse_floats(args.strengths or "0,0.5,1,1.5,2", "--strengths")
+    from explorer.core.analysis.applications.transfer import (
+        format_transfer_table,
+        measure_transfer,
+    )
+
+    loaded, data = _load(args)
+    result = _drain(measure_transfer(loaded.model, data, args.direction, strengths=strengths,
+                                     seed=args.seed, limit=args.limit),
+                    args.quiet or args.json)
+    if out is not None:  # rows: latent then pixels for each of the first edited images
+        _write(out, result.example_rows(), args.scale)
+    if args.json:
+        doc = result.to_dict()
+        doc["file"] = str(args.file)
+        print(json.dumps(json_safe(doc), indent=2))
+    else:
+        print(format_transfer_table(result, markdown=args.markdown))
     return 0
 
 

@@ -5,6 +5,8 @@ a variational model in the row titles and an option to sort the rows by it.
 Latent arithmetic: a row above the grid adds an attribute direction (the mean code of one
 group, a label or a factor's upper half, minus that of another) to the same code, from
 strength 0 to the slider's strength (`explorer.core.analysis.applications.arithmetic`).
+Its "Measure" button measures, for two labels, how often the direction turns held-out
+images of B into A against the same arithmetic on pixels (`direction_measure`).
 
 The grid comes from `explorer.core.analysis.applications.latent_traversal`; the KL per dimension
 (an encode of the data) runs once per model in a background job. With two shown models
@@ -54,6 +56,7 @@ from .common import (
     shared_reason,
     to_pixmap,
 )
+from .direction_measure import DirectionMeasure
 
 CELL_PX = 44  # target size of one decoded image in the grid
 KL_SAMPLE_LIMIT = 5000  # the mean KL per dimension is estimated on at most this many images
@@ -142,6 +145,10 @@ class TraversalPanel(PanelBase):
         self.strength.setValue(10)
         self.strength_label = QLabel()
         self.strength_label.setMinimumWidth(44)
+        self.measure = DirectionMeasure(
+            lambda: [s for s in self.sessions if model_ready(s)],
+            lambda: (self.direction_a.currentData(), self.direction_b.currentData()),
+            self.jobs, self.schedule)
         self.header = hint_label()
         self.hint = hint_label()
         self.columns = SessionColumns(TraversalGrid)  # one grid per shown model
@@ -166,11 +173,13 @@ class TraversalPanel(PanelBase):
         arithmetic.addWidget(QLabel("direction ×"))
         arithmetic.addWidget(self.strength, 1)
         arithmetic.addWidget(self.strength_label)
+        arithmetic.addWidget(self.measure.button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addLayout(controls)
         layout.addLayout(arithmetic)
+        layout.addWidget(self.measure)
         layout.addWidget(self.header)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.hint)
@@ -189,8 +198,8 @@ class TraversalPanel(PanelBase):
         self.steps.valueChanged.connect(self.schedule)
         self.span.valueChanged.connect(self.schedule)
         self.sort_kl.toggled.connect(self.schedule)
-        for w in (self.direction_a, self.direction_b):
-            w.currentIndexChanged.connect(self._on_direction)
+        for w in (self.direction_a, self.direction_b):  # the row and the measured table
+            w.currentIndexChanged.connect(self.schedule)
         self.add_dir.toggled.connect(self.schedule)
         self.strength.valueChanged.connect(self._on_direction)
         self.follow([("cursor_changed", self._on_cursor), ("hover_changed", self._on_hover),
@@ -257,7 +266,8 @@ class TraversalPanel(PanelBase):
             combo.setCurrentIndex(k if k >= 0 else min(default, combo.count() - 1))
             combo.blockSignals(False)
         has = len(groups) >= 2
-        for w in (self.add_dir, self.direction_a, self.direction_b, self.strength):
+        for w in (self.add_dir, self.direction_a, self.direction_b, self.strength,
+                  self.measure.button):
             w.setEnabled(has)
         self.add_dir.setToolTip("" if has else "This data set has no labels or factors to "
                                 "take a direction from")
@@ -360,6 +370,7 @@ class TraversalPanel(PanelBase):
     def refresh(self) -> None:
         self.strength_label.setText(f"{self.direction_strength():+.1f}")
         sessions = [s for s in self.sessions if model_ready(s)]
+        self.measure.refresh(sessions)
         grids = self.columns.set_sessions(sessions)
         if not sessions:
             self._show_nothing("Open a model (or wait for it to load) to traverse its latent space.")
