@@ -117,6 +117,60 @@ def markdown(rows: list[tuple[str, dict]]) -> str:
     return "\n".join(lines) + f"\n\nPixel hole thresholds (pooled per pair): {thresholds}."
 
 
+def figure(choices: list[str], folder: Path, spec: str, seed: int, out: Path) -> None:
+    """One row per model: 4 held-out originals, their reconstructions, then 8 decodes of
+    samples from the model's own prior (a max-unpool model borrows the switches of the
+    nearest training image, as everywhere in the app)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from explorer.core.analysis.heldout import held_out_indices
+    from explorer.core.analysis.samplers import make_samplers
+    from explorer.core.data import load_data
+    from explorer.core.inference import SwitchReference, decode_float, encode, needs_switches
+    from explorer.core.io.blend import stack_rows, tile_row
+    from models.checkpoint import load_model
+
+    data = load_data(spec)
+    rows, names = [], []
+    for up in choices:
+        for kind in ("ae", "vae"):
+            model = load_model(folder / f"up_{up}_{kind}.safetensors").model
+            held, _ = held_out_indices(len(data.images), [int(model.config.seed)])
+            train = np.setdiff1d(np.arange(len(data.images)), held)
+            codes = encode(model, data.images)
+            ref = (SwitchReference(data.images[train], codes[train])
+                   if needs_switches(model) else None)
+            show = held[:4]
+            recon = decode_float(model, codes[show], switch_images=data.images[show])
+            z = make_samplers(model, codes[train], seed=seed)["own"].sample(8, seed)
+            prior = decode_float(model, z, reference=ref)
+            cells = np.concatenate([data.images[show] / 255.0, recon, prior])
+            rows.append(tile_row((np.clip(cells, 0, 1) * 255).round().astype(np.uint8)
+                                 .transpose(0, 2, 3, 1).squeeze(-1), gap=2, fill=255))
+            names.append(f"{up} ({CHOICES[up]}), {kind.upper()}")
+    grid = stack_rows(rows, gap=2, fill=255)
+    h = grid.shape[0]
+    fig, ax = plt.subplots(figsize=(grid.shape[1] / 40 + 2.6, h / 40 + 0.6), dpi=100)
+    ax.imshow(grid, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+    step = h / len(rows)
+    ax.set_yticks([step * (i + 0.5) for i in range(len(rows))], names)
+    cell = grid.shape[1] / 16
+    ax.set_xticks([cell * 2, cell * 6, cell * 12], ["held-out", "reconstructed",
+                                                    "own prior samples"])
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out)
+    plt.close(fig)
+    print(f"wrote {out}", file=sys.stderr)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default=f"mnist:{ROOT.parent / 'shared' / 'data' / 'mnist'}")
@@ -128,6 +182,8 @@ def main() -> int:
     ap.add_argument("--reuse", action="store_true",
                     help="with --keep: use model files and compare results already there")
     ap.add_argument("--keep", default=None, help="keep the model files in this folder")
+    ap.add_argument("--figure", default=None, metavar="PNG",
+                    help="also draw originals, reconstructions and prior samples per model")
     args = ap.parse_args()
     choices = [c.strip() for c in args.choices.split(",") if c.strip()]
     unknown = set(choices) - set(CHOICES)
@@ -145,6 +201,8 @@ def main() -> int:
     print("\n".join(shown))
     print("```\n")
     print(markdown(rows))
+    if args.figure:
+        figure(choices, folder, args.data, args.seed, Path(args.figure))
     if not args.keep:
         shutil.rmtree(folder, ignore_errors=True)
     return 0
