@@ -95,26 +95,60 @@ def _probe(m: dict) -> str:
 
 
 def markdown(rows: list[tuple[str, dict]]) -> str:
-    """One row per model: reconstruction, holes under the own prior (pixel and classifier
-    judges) and under a GMM fitted to the codes, holes between codes of one label, path
-    length and the probe accuracy (logistic regression, all labels)."""
-    lines = ["| upsample (downsample) | model | recon MSE | holes, own prior (pixel) "
-             "| holes, own prior (classifier) | holes, GMM (classifier) "
-             "| between, same label (classifier) | reconstructions failing the classifier "
-             "| path length | checkerboard, recon / prior | probe, logistic |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    """Two tables, one row per model. Gaps: reconstruction error, holes under the own prior
+    (pixel and classifier judges) and under a GMM fitted to the codes, holes between codes
+    of one label and the reconstructions the classifier already fails. Other measures:
+    path length, the checkerboard ratios and the probe accuracy (logistic, all labels)."""
+    gaps = ["| upsample (downsample) | model | recon MSE | holes, own prior (pixel) "
+            "| holes, own prior (classifier) | holes, GMM (classifier) "
+            "| between, same label (classifier) | reconstructions failing the classifier |",
+            "|---|---|---:|---:|---:|---:|---:|---:|"]
+    other = ["| upsample (downsample) | model | path length | checkerboard, reconstructions "
+             "| checkerboard, own prior | checkerboard, N(0, I) | probe, logistic |",
+             "|---|---|---:|---:|---:|---:|---:|"]
     for up, doc in rows:
         for m in doc["models"]:
-            lines.append(
-                f"| {up} ({CHOICES[up]}) | {m['kind'].upper()} | {_num(m['recon_mse'], '.4f')} | "
-                f"{_cell(m, 'holes', 'own', 'pixel')} | {_cell(m, 'holes', 'own', 'classifier')} | "
+            head = f"| {up} ({CHOICES[up]}) | {m['kind'].upper()} | "
+            gaps.append(
+                head + f"{_num(m['recon_mse'], '.4f')} | {_cell(m, 'holes', 'own', 'pixel')} | "
+                f"{_cell(m, 'holes', 'own', 'classifier')} | "
                 f"{_cell(m, 'holes', 'gmm', 'classifier')} | "
                 f"{_cell(m, 'between', 'same_label', 'classifier')} | "
-                f"{_cell(m, 'reconstruction', '', 'classifier')} | "
-                f"{_num(m['path_length'], '.3f')} | {_num(m.get('checker_recon'), '.2f')} / "
-                f"{_num(m.get('checker_prior'), '.2f')} | {_probe(m)} |")
+                f"{_cell(m, 'reconstruction', '', 'classifier')} |")
+            other.append(
+                head + f"{_num(m['path_length'], '.3f')} | {_num(m.get('checker_recon'), '.2f')} | "
+                f"{_num(m.get('checker_prior'), '.2f')} | "
+                f"{_num(m.get('checker_standard_normal'), '.2f')} | {_probe(m)} |")
     thresholds = ", ".join(f"{up} {doc['hole_threshold']:.3f}" for up, doc in rows)
-    return "\n".join(lines) + f"\n\nPixel hole thresholds (pooled per pair): {thresholds}."
+    return ("\n".join(gaps) + f"\n\nPixel hole thresholds (pooled per pair): {thresholds}.\n\n"
+            + "\n".join(other))
+
+
+def add_far_checkerboard(rows: list[tuple[str, dict]], folder: Path, spec: str,
+                         seed: int, n: int = 2000) -> None:
+    """Add `checker_standard_normal` to each model of the compare documents: the
+    checkerboard ratio (docs/metrics.md) of decodes of n N(0, I) samples, which lie far
+    from an AE's codes (a VAE's prior)."""
+    import numpy as np
+
+    from explorer.core.analysis.checkerboard import checkerboard_ratio
+    from explorer.core.analysis.heldout import held_out_indices
+    from explorer.core.data import load_data
+    from explorer.core.inference import SwitchReference, decode_float, encode, needs_switches
+    from models.checkpoint import load_model
+
+    data = load_data(spec)
+    for up, doc in rows:
+        for m in doc["models"]:
+            model = load_model(folder / f"up_{up}_{m['kind']}.safetensors").model
+            held, _ = held_out_indices(len(data.images), [int(model.config.seed)])
+            ref = None
+            if needs_switches(model):
+                train = np.setdiff1d(np.arange(len(data.images)), held)
+                ref = SwitchReference(data.images[train], encode(model, data.images[train]))
+            z = np.random.default_rng(seed).standard_normal((n, model.latent_dim))
+            decoded = decode_float(model, z.astype(np.float32), reference=ref)
+            m["checker_standard_normal"] = checkerboard_ratio(decoded, data.images[held])
 
 
 def figure(choices: list[str], folder: Path, spec: str, seed: int, out: Path) -> None:
@@ -196,6 +230,7 @@ def main() -> int:
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         docs = list(pool.map(lambda up: run_choice(up, args, folder), choices))
     rows = list(zip(choices, docs, strict=True))
+    add_far_checkerboard(rows, folder, args.data, args.seed)
     shown = [_shown(cmd, folder) for up in choices for cmd in commands(up, args, folder)]
     print("```bash")
     print("\n".join(shown))
