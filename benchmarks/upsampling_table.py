@@ -200,7 +200,7 @@ def figure(choices: list[str], folder: Path, spec: str, seed: int, out: Path) ->
         side.set_visible(False)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out)
+    fig.savefig(out, bbox_inches="tight")
     plt.close(fig)
     print(f"wrote {out}", file=sys.stderr)
 
