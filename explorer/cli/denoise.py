@@ -175,14 +175,13 @@ def run_sweep(args: argparse.Namespace) -> int:
         print("  best PSNR: " + ", ".join(f"{lv:g} {w}" for lv, w in
                                             zip(result.levels, wins, strict=True)))
     if out is not None:
-        from explorer.core.io.linechart import save_line_chart_png
+        from explorer.core.io.plots import Line, line_chart_png, save_png
 
-        series = {m: (result.levels, result.psnr[m]) for m in result.methods if m != "noisy"}
-        series["noisy input"] = (result.levels, result.psnr["noisy"])
+        lines = [Line(m, result.levels, result.psnr[m]) for m in result.methods if m != "noisy"]
+        lines.append(Line("noisy input", result.levels, result.psnr["noisy"], muted=True))
         unit = "sigma" if result.noise == "gaussian" else "fraction of pixels"
-        save_line_chart_png(out, series, title=f"PSNR against {result.noise} noise "
-                            f"({result.n_images} held-out images of {data.spec})",
-                            x_label=f"noise level ({unit})", y_label="PSNR (dB)",
-                            muted=("noisy input",))
+        save_png(out, line_chart_png(lines, title=f"PSNR against {result.noise} noise "
+                                     f"({result.n_images} held-out images of {data.spec})",
+                                     x_label=f"noise level ({unit})", y_label="PSNR (dB)"))
         print(f"Wrote {out}", file=sys.stderr)
     return 0

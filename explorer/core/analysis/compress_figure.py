@@ -6,14 +6,12 @@ against PSNR) and rows of examples (original, AE at b bits, JPEG at the same siz
 
 from __future__ import annotations
 
-import io
 import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from explorer.core.analysis.compress import CompressResult
-from explorer.core.io.blend import upscale
 
 AE_COLOUR = (200, 50, 40)
 FILE_COLOUR = (40, 90, 200)
@@ -58,54 +56,58 @@ def example_columns(result: CompressResult) -> list[tuple[str, np.ndarray]]:
     return cols
 
 
-def compress_picture(result: CompressResult, *, examples: bool = True,
-                     width: int = 720) -> np.ndarray:
-    """The rate-distortion chart, with the example rows under it; RGB H x W x 3."""
-    from PIL import Image, ImageDraw
+def compress_figure_png(result: CompressResult, *, examples: bool = True,
+                        width: int = 760, dpi: int = 100) -> bytes:
+    """The rate-distortion chart (PSNR against bits per image, log scale), with the example
+    rows under it, as PNG bytes (matplotlib)."""
+    from matplotlib.figure import Figure
 
-    from explorer.core.io.chart import Series, chart_font, line_chart
+    from explorer.core.io.blend import stack_rows, tile_row
+    from explorer.core.io.plots import Line, draw_lines, figure_png
 
-    series = [Series(c.name, c.bits.tolist(), c.psnr.tolist(), c.colour, c.dashed,
-                     "s" if k == 0 else "o")
-              for k, c in enumerate(rate_distortion_curves(result))]
-    chart = line_chart(series, title=f"AE against JPEG on {result.data_spec or 'the data'} "
-                       f"({result.n_held_out} held-out images)",
-                       x_label="bits per image (log scale)", y_label="PSNR (dB)", log_x=True,
-                       size=(width, 440))
+    lines = [Line(c.name, c.bits, c.psnr, c.colour, c.dashed, "s" if k == 0 else "o")
+             for k, c in enumerate(rate_distortion_curves(result))]
+    title = (f"AE against JPEG on {result.data_spec or 'the data'} "
+             f"({result.n_held_out} held-out images)")
     cols = example_columns(result) if examples else []
+    chart_h = 4.6
     if not cols:
-        return chart
+        fig = Figure(figsize=(width / dpi, chart_h), dpi=dpi, layout="constrained")
+        draw_lines(fig.add_subplot(), lines, title=title, x_label="bits per image (log scale)",
+                   y_label="PSNR (dB)", log_x=True)
+        return figure_png(fig)
     n = len(cols[0][1])
-    h_img, w_img = cols[0][1].shape[1:3]
-    scale = max(1, min(8, (width - 40) // (len(cols) * (w_img + 2))))
-    cell_w, cell_h = w_img * scale + 6, h_img * scale + 6
-    head = 36
-    grid_w = len(cols) * cell_w
-    pic = Image.new("RGB", (max(width, grid_w + 20), chart.shape[0] + head + n * cell_h + 10),
-                    (255, 255, 255))
-    pic.paste(Image.fromarray(chart), (0, 0))
-    draw = ImageDraw.Draw(pic)
-    font = chart_font(11)
-    x0 = (pic.width - grid_w) // 2
-    y0 = chart.shape[0] + head
-    for k, (title, images) in enumerate(cols):
-        x = x0 + k * cell_w
-        draw.multiline_text((x + cell_w / 2, y0 - 4), title, fill=(40, 40, 40), font=font,
-                            anchor="md", align="center")
-        for i, im in enumerate(images):
-            tile = upscale(np.asarray(im), scale)
-            pic.paste(Image.fromarray(np.ascontiguousarray(tile)),
-                      (x + 3, y0 + i * cell_h + 3))
-    return np.asarray(pic, dtype=np.uint8).copy()
+    rows = [tile_row(np.stack([np.asarray(images[i]) for _t, images in cols]), gap=2, fill=255)
+            for i in range(n)]
+    grid = stack_rows(rows, gap=2, fill=255)
+    grid_h = width / dpi * grid.shape[0] / grid.shape[1] + 0.7  # room for the column titles
+    fig = Figure(figsize=(width / dpi, chart_h + grid_h), dpi=dpi, layout="constrained")
+    ax_chart, ax_ex = fig.subplots(2, 1, height_ratios=[chart_h, grid_h])
+    draw_lines(ax_chart, lines, title=title, x_label="bits per image (log scale)",
+               y_label="PSNR (dB)", log_x=True)
+    ax_ex.imshow(grid, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+    cell = grid.shape[1] / len(cols)
+    ax_ex.set_xticks([cell * (k + 0.5) for k in range(len(cols))],
+                     [t for t, _i in cols], fontsize=8)
+    ax_ex.xaxis.tick_top()
+    ax_ex.set_yticks([])
+    ax_ex.tick_params(length=0)
+    for side in ax_ex.spines.values():
+        side.set_visible(False)
+    return figure_png(fig)
+
+
+def compress_picture(result: CompressResult, *, examples: bool = True,
+                     width: int = 760) -> np.ndarray:
+    """`compress_figure_png` as RGB H x W x 3."""
+    from explorer.core.io.plots import png_rgb
+
+    return png_rgb(compress_figure_png(result, examples=examples, width=width))
 
 
 def save_compress_png(path: str | os.PathLike, result: CompressResult, *,
                       examples: bool = True) -> None:
-    """Write `compress_picture` as a PNG, atomically."""
-    from PIL import Image
+    """Write the figure as a PNG, atomically."""
+    from explorer.core.io.plots import save_png
 
-    from models.modelfile import atomic_write_bytes
-
-    buf = io.BytesIO()
-    Image.fromarray(compress_picture(result, examples=examples)).save(buf, format="PNG")
-    atomic_write_bytes(path, buf.getvalue())
+    save_png(path, compress_figure_png(result, examples=examples))

@@ -8,7 +8,6 @@ its error) and the gap measures against reconstruction error (one series per mea
 
 from __future__ import annotations
 
-import io
 import os
 from typing import Any
 
@@ -41,16 +40,16 @@ def render_sweep_png(result: SweepResult, *, dpi: int = 110, judge: str = "pixel
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     fig.suptitle(f"β sweep on {result.data_spec}: {result.arch}, latent {result.latent_dim}, "
                  f"{result.epochs} epochs, seed {result.seed}", fontsize=11)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    from explorer.core.io.plots import figure_png
+
+    return figure_png(fig)
 
 
 def save_sweep_plot(result: SweepResult, path: str | os.PathLike, **kwargs: Any) -> None:
     """Write the sweep's figure to `path` (PNG) atomically."""
-    from models.modelfile import atomic_write_bytes
+    from explorer.core.io.plots import save_png
 
-    atomic_write_bytes(path, render_sweep_png(result, **kwargs))
+    save_png(path, render_sweep_png(result, **kwargs))
 
 
 def _draw_rate(ax: Any, result: SweepResult) -> None:
