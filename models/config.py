@@ -149,6 +149,11 @@ class ModelConfig:
         if self.pretrain_epochs and (self.arch != "mlp" or self.kind in ("cvae", "aae")):
             raise ConfigError("layer-wise pretraining (stacked AE) needs arch mlp and a plain, "
                               "denoising, sparse, contractive or variational kind")
+        if self.arch == "mlp" and (self.upsample, self.downsample) != ("transpose", "stride"):
+            raise ConfigError(
+                "upsample and downsample choose how conv blocks change the image size; an MLP "
+                f"has none (use arch conv, or leave them at transpose and stride, not "
+                f"{self.upsample} and {self.downsample})")
         if self.upsample == "max-unpool" and (self.arch != "conv" or self.downsample != "max"):
             raise ConfigError(
                 "upsample max-unpool needs the encoder's max-pooling switches: use it with "
@@ -197,6 +202,8 @@ class ModelConfig:
         missing = sorted(required - set(d))
         if missing:
             raise ConfigError(f"missing config key(s): {', '.join(missing)}")
+        if d.get("arch") == "mlp":  # files from before MLPs refused these: they were unused
+            d = {**d, "upsample": "transpose", "downsample": "stride"}
         try:
             return cls(**d)
         except (TypeError, ValueError) as exc:

@@ -266,8 +266,7 @@ def _run_measure(args: argparse.Namespace) -> int:
     """`traverse --direction A:B --measure`: the semantic-edit table (latent vs pixels)."""
     import json
 
-    from .common import json_safe
-    from .compare import _drain
+    from .common import drain_with_progress, json_safe
 
     if args.direction is None:
         raise UserError("--measure needs --direction A:B (two labels, e.g. 1:7)")
@@ -288,7 +287,7 @@ def _run_measure(args: argparse.Namespace) -> int:
     )
 
     loaded, data = _load(args)
-    result = _drain(measure_transfer(loaded.model, data, args.direction, strengths=strengths,
+    result = drain_with_progress(measure_transfer(loaded.model, data, args.direction, strengths=strengths,
                                      seed=args.seed, limit=args.limit),
                     args.quiet or args.json)
     if out is not None:  # rows: latent then pixels for each of the first edited images

@@ -56,8 +56,9 @@ def _bits(text: str) -> tuple[int, ...]:
         raise UserError(f"--bits: {exc}") from None
 
 
-def _load(args: argparse.Namespace):
-    """The model and its data (default: what it was trained on), checked to fit."""
+def _load(args: argparse.Namespace, need_labels: bool = False):
+    """The model and its data (default: what it was trained on), checked to fit (and to
+    have labels, with `need_labels`) before anything is printed."""
     from explorer.core.data import load_data
     from models.checkpoint import load_model
 
@@ -71,6 +72,9 @@ def _load(args: argparse.Namespace):
         c, h, w = loaded.config.input_shape
         raise UserError(f"{data.spec} has {data.shape[1]}x{data.shape[2]} images with "
                         f"{data.shape[0]} channel(s) but the model expects {h}x{w} with {c}")
+    if need_labels and data.labels is None:
+        raise UserError(f"{data.spec} has no labels, so there is nothing to classify; probe "
+                        "a labelled data set (digits, mnist, ...)")
     trained_on = loaded.meta.get("data_spec")
     if trained_on and trained_on != data.spec and not args.quiet:
         print(f"note: {Path(args.file).name} was trained on {trained_on}, measured on "
@@ -106,10 +110,10 @@ def run_compress(args: argparse.Namespace) -> int:
         format_compress_table,
     )
 
-    from .compare import _drain
+    from .common import drain_with_progress
 
     settings = CompressSettings(bits=bits, examples=args.examples, max_images=args.images)
-    result = _drain(compress_iter(loaded.model, data.images, settings, data_spec=data.spec),
+    result = drain_with_progress(compress_iter(loaded.model, data.images, settings, data_spec=data.spec),
                     args.quiet)
     if out is not None:
         from explorer.core.analysis.compress_figure import save_compress_png
@@ -130,16 +134,13 @@ def run_probe(args: argparse.Namespace) -> int:
         raise UserError(f"--labels: {exc}") from None
     if args.seed < 0:
         raise UserError(f"--seed must be >= 0, not {args.seed}")
-    loaded, data = _load(args)
-    if data.labels is None:
-        raise UserError(f"{data.spec} has no labels, so there is nothing to classify; probe a "
-                        "labelled data set (digits, mnist, ...)")
+    loaded, data = _load(args, need_labels=True)
     from explorer.core.analysis.probe import ProbeSettings, format_probe_table, probe_iter
 
-    from .compare import _drain
+    from .common import drain_with_progress
 
     settings = ProbeSettings(fractions=fractions, seed=args.seed, pixels=not args.no_pixels)
-    result = _drain(probe_iter(loaded.model, data.images, data.labels, settings,
+    result = drain_with_progress(probe_iter(loaded.model, data.images, data.labels, settings,
                                data_spec=data.spec), args.quiet)
     _print(result, args, format_probe_table)
     return 0

@@ -84,3 +84,29 @@ def json_safe(value):
     if isinstance(value, list | tuple):
         return [json_safe(v) for v in value]
     return value
+
+
+def drain_with_progress(gen, quiet: bool):
+    """Run a core generator to its result with a progress bar on stderr. The bar appears
+    with the first progress event, so input the generator refuses before any work is one
+    error line, not a bar and a line."""
+    from tqdm import tqdm
+
+    from explorer.core.progress import drain
+
+    bar = None
+
+    def on_progress(event) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=1.0, disable=quiet, file=sys.stderr, dynamic_ncols=True,
+                       bar_format="{percentage:3.0f}%|{bar}| {elapsed} {postfix}")
+        bar.n = round(event.fraction or 0.0, 3)
+        bar.set_postfix_str(event.message, refresh=False)
+        bar.refresh()
+
+    try:
+        return drain(gen, on_progress)
+    finally:
+        if bar is not None:
+            bar.close()

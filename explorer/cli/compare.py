@@ -9,7 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .common import UserError, check_output, json_safe
+from .common import UserError, check_output, drain_with_progress, json_safe
 from .train import add_model_options, finished_code
 
 
@@ -132,7 +132,7 @@ def run_compare(args: argparse.Namespace) -> int:
         print(f"Measuring {' and '.join(models)} on {len(data)} images of {data.spec} "
               f"(seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))})",
               file=sys.stderr)
-    result = _drain(compare_over_seeds(models, data, settings, seeds), args.quiet)
+    result = drain_with_progress(compare_over_seeds(models, data, settings, seeds), args.quiet)
     if args.json:
         doc = result.to_dict()
         doc["files"] = {name: str(path) for name, path in zip(models, (args.first, args.second),
@@ -141,25 +141,6 @@ def run_compare(args: argparse.Namespace) -> int:
     else:
         print(format_table(result, markdown=args.markdown))
     return 0
-
-
-def _drain(gen, quiet: bool):
-    from tqdm import tqdm
-
-    from explorer.core.progress import drain
-
-    bar = tqdm(total=1.0, disable=quiet, file=sys.stderr, dynamic_ncols=True,
-               bar_format="{percentage:3.0f}%|{bar}| {elapsed} {postfix}")
-
-    def on_progress(event) -> None:
-        bar.n = round(event.fraction or 0.0, 3)
-        bar.set_postfix_str(event.message, refresh=False)
-        bar.refresh()
-
-    try:
-        return drain(gen, on_progress)
-    finally:
-        bar.close()
 
 
 def run_train_pair(args: argparse.Namespace) -> int:

@@ -10,8 +10,8 @@ import sys
 import threading
 from pathlib import Path
 
-from .common import EXIT_INTERRUPTED, UserError, check_output, json_safe
-from .compare import _drain, _positive
+from .common import EXIT_INTERRUPTED, UserError, check_output, drain_with_progress, json_safe
+from .compare import _positive
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -98,7 +98,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     # Ctrl-C asks the trainer to stop at its next batch instead of tearing the generator.
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
     try:
-        result = _drain(run_sweep(cfg, data, betas, settings=settings, device=args.device,
+        result = drain_with_progress(run_sweep(cfg, data, betas, settings=settings, device=args.device,
                                   cancel=cancel), args.quiet)
     except Cancelled:
         print("latent-atlas: sweep interrupted; nothing was written", file=sys.stderr)

@@ -121,3 +121,14 @@ def test_strength_steps_run_from_the_code_to_the_full_strength():
     np.testing.assert_allclose(strength_steps(-2.0, 5), [0, -0.5, -1, -1.5, -2])
     with pytest.raises(ApplicationError, match="steps"):
         strength_steps(1.0, 1)
+
+
+def test_absurd_strengths_are_refused_with_the_bound():
+    from explorer.core.analysis.applications.arithmetic import MAX_STRENGTH, check_strengths
+    from explorer.core.analysis.applications.common import ApplicationError
+
+    assert check_strengths([-MAX_STRENGTH, 0, MAX_STRENGTH]).dtype == np.float32
+    with pytest.raises(ApplicationError, match="within ±1000"):
+        check_strengths([1e308])
+    with pytest.raises(ApplicationError, match="finite"):
+        check_strengths([float("nan")])

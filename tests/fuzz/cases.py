@@ -375,6 +375,43 @@ def _cases() -> list[Case]:
     add(Case(11, "interpolate-steps-huge", lambda d: ["interpolate", base(d), "--from", "0",
                                                       "--to", "1", "--steps", "10000000",
                                                       "--out", d / "o.png"]))
+
+    # 13. The course's commands (issue 13): bad numbers are one line, before any work.
+    course = (
+        ("compress-bits-0", ["compress", "{m}", "--bits", "0"], ("--bits",)),
+        ("compress-bits-nan", ["compress", "{m}", "--bits", "nan"], ("--bits",)),
+        ("compress-images-1", ["compress", "{m}", "--bits", "2", "--images", "1"], ("--images",)),
+        ("probe-labels-0", ["probe", "{m}", "--labels", "0%"], ("--labels",)),
+        ("probe-labels-word", ["probe", "{m}", "--labels", "half"], ("--labels",)),
+        ("probe-wrong-size", ["probe", "{m}", "--data", "shapes:64"], ("8x8",)),
+        ("denoise-sweep-levels-nan", ["denoise", "{m}", "--sweep", "--levels", "nan"],
+         ("sigma",)),
+        ("denoise-sweep-limit-1", ["denoise", "{m}", "--sweep", "--limit", "1"], ("--limit",)),
+        ("traverse-strength-1e308", ["traverse", "{m}", "--index", "0", "--direction", "1:7",
+                                     "--strengths", "1e308", "--out", "{d}/o.png"], ("±1000",)),
+        ("measure-strength-inf", ["traverse", "{m}", "--direction", "1:7", "--measure",
+                                  "--strengths", "inf"], ("finite",)),
+        ("measure-same-label", ["traverse", "{m}", "--direction", "3:3", "--measure"],
+         ("two different",)),
+        ("compare-probe-labels-150", ["compare", "{m}", "{m}", "--probe-labels", "150%"],
+         ("--probe-labels",)),
+    )
+    for name, argv, needles in course:
+        def setup(d: Path, argv=argv) -> list[str]:
+            m = str(base(d))
+            return [a.replace("{m}", m).replace("{d}", str(d)) for a in argv]
+
+        add(Case(13, name, setup, needles))
+    def unlabelled(d: Path) -> list[str]:
+        np.savez(d / "u.npz", x=np.zeros((64, 8, 8), np.uint8))
+        return ["probe", str(base(d)), "--data", f"npz:{d / 'u.npz'}"]
+
+    add(Case(13, "probe-unlabelled", unlabelled, ("no labels",)))
+    add(Case(13, "train-mlp-upsample", _train("--arch", "mlp", "--upsample", "nearest"),
+             ("an MLP has none",), ("M.safetensors",)))
+    add(Case(13, "train-unpool-stride", _train("--upsample", "max-unpool", "--downsample",
+                                               "stride"), ("--downsample max",),
+             ("M.safetensors",)))
     return cases
 
 

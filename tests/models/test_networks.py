@@ -7,9 +7,9 @@ from models.networks import build_model
 
 
 @pytest.mark.parametrize("kind", ["ae", "vae"])
-@pytest.mark.parametrize("arch", ["mlp", "conv"])
 @pytest.mark.parametrize("shape", [(1, 8, 8), (1, 28, 28), (3, 32, 32), (1, 64, 64), (3, 28, 20)])
-@pytest.mark.parametrize("upsample", ["transpose", "nearest", "bilinear"])
+@pytest.mark.parametrize("arch, upsample", [("mlp", "transpose"), ("conv", "transpose"),
+                                            ("conv", "nearest"), ("conv", "bilinear")])
 def test_shapes_for_every_arch_and_size(kind, arch, shape, upsample):
     cfg = ModelConfig(kind=kind, arch=arch, input_shape=shape, latent_dim=5,
                       hidden=default_hidden(arch, shape), upsample=upsample)

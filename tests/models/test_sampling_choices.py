@@ -185,3 +185,14 @@ def test_max_unpool_trains_on_shapes(tmp_path):
     result = run_training(build_model(cfg), data.images, device="cpu")
     assert result.epochs_completed == 1
     assert np.isfinite(result.history[-1]["train"]["total"])
+
+
+def test_an_mlp_has_no_sampling_choice_but_old_files_that_stored_one_still_load():
+    with pytest.raises(ConfigError, match="an MLP has none"):
+        ModelConfig(kind="ae", arch="mlp", upsample="nearest")
+    with pytest.raises(ConfigError, match="an MLP has none"):
+        ModelConfig(kind="ae", arch="mlp", downsample="avg")
+    stored = ModelConfig(kind="ae", arch="mlp").to_dict()
+    stored["upsample"] = "bilinear"  # an MLP saved by a release that ignored the option
+    cfg = ModelConfig.from_dict(stored)
+    assert (cfg.upsample, cfg.downsample) == ("transpose", "stride")

@@ -24,6 +24,7 @@ from explorer.core.analysis.applications.common import ApplicationError, check_l
 from explorer.core.inference import check_codes, decode_float, to_display
 
 MAX_STRENGTHS = 101
+MAX_STRENGTH = 1000.0  # far past any data: a larger shift only overflows
 _FACTOR = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*(>|<=)\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)\s*$")
 
 
@@ -193,6 +194,9 @@ def check_strengths(strengths: Any) -> np.ndarray:
         raise ApplicationError(f"give 1..{MAX_STRENGTHS} strengths, not {len(s)}")
     if not np.isfinite(s).all():
         raise ApplicationError("strengths must be finite numbers")
+    if np.abs(s).max() > MAX_STRENGTH:
+        raise ApplicationError(f"strengths are multiples of the direction and must lie within "
+                               f"±{MAX_STRENGTH:g}, not {s[np.abs(s).argmax()]:g}")
     return s.astype(np.float32)
 
 

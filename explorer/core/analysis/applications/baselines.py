@@ -86,6 +86,8 @@ def median_denoise(noisy: np.ndarray, size: int = MEDIAN_SIZE) -> np.ndarray:
 
 def nl_means_denoise(noisy: np.ndarray, params: NLMeansParams = NL_MEANS) -> np.ndarray:
     """Non-local means of each image with its own estimated sigma (float32 N x C x H x W)."""
+    import warnings
+
     from skimage.restoration import denoise_nl_means, estimate_sigma
 
     x = _batch(noisy)
@@ -94,7 +96,9 @@ def nl_means_denoise(noisy: np.ndarray, params: NLMeansParams = NL_MEANS) -> np.
     for i, img in enumerate(x):
         hwc = np.moveaxis(img, 0, -1) if colour else img[0]
         axis = -1 if colour else None
-        sigma = float(np.mean(estimate_sigma(hwc, channel_axis=axis)))
+        with warnings.catch_warnings():  # a constant image has no wavelet detail: NaN,
+            warnings.simplefilter("ignore", RuntimeWarning)  # handled just below
+            sigma = float(np.mean(estimate_sigma(hwc, channel_axis=axis)))
         if not np.isfinite(sigma) or sigma <= 0:
             out[i] = img  # a noise-free (or constant) image: nothing to remove
             continue
