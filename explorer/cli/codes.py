@@ -104,6 +104,10 @@ def run_compress(args: argparse.Namespace) -> int:
     if loaded.config.is_conditional:
         raise UserError("a conditional model needs each image's label beside its code; "
                         "compress a plain (unconditional) model")
+    if loaded.config.needs_switches:
+        raise UserError("a max-unpooling decoder needs the encoder's switches beside the code, "
+                        "so the code alone is not a compressed image; compress a model with "
+                        "another upsampling")
     from explorer.core.analysis.compress import (
         CompressSettings,
         compress_iter,

@@ -260,3 +260,17 @@ def test_settings_are_checked():
         CompressSettings(max_images=1)
     with pytest.raises(ValueError):
         CompressSettings(curve_qualities=(0,))
+
+
+def test_compress_refuses_a_max_unpooling_model():
+    import torch
+
+    from models.config import ModelConfig
+    from models.networks import build_model
+
+    torch.manual_seed(0)
+    cfg = ModelConfig(kind="ae", arch="conv", input_shape=(1, 8, 8), latent_dim=2,
+                      hidden=(8, 16), upsample="max-unpool", downsample="max")
+    images = np.zeros((30, 1, 8, 8), np.uint8)
+    with pytest.raises(ValueError, match="switches beside the code"):
+        drain(compress_iter(build_model(cfg), images))

@@ -407,6 +407,9 @@ def _cases() -> list[Case]:
         return ["probe", str(base(d)), "--data", f"npz:{d / 'u.npz'}"]
 
     add(Case(13, "probe-unlabelled", unlabelled, ("no labels",)))
+    add(Case(13, "compress-max-unpool", lambda d: [
+        "compress", base(d, "mu.safetensors", arch="conv", hidden=(8, 16), upsample="max-unpool",
+                         downsample="max")], ("switches",)))
     add(Case(13, "train-mlp-upsample", _train("--arch", "mlp", "--upsample", "nearest"),
              ("an MLP has none",), ("M.safetensors",)))
     add(Case(13, "train-unpool-stride", _train("--upsample", "max-unpool", "--downsample",

@@ -259,15 +259,17 @@ def compress_iter(model: Any, images: np.ndarray, settings: CompressSettings | N
 
     `images` is the whole data set (uint8 N x C x H x W) the model was trained on: the
     quantiser's range comes from the codes of the training split, the scores from the
-    validation split (`held_out_indices` with the model's seed).
-    """
+    validation split (`held_out_indices` with the model's seed)."""
     from explorer.core.analysis.heldout import held_out_indices
 
     settings = settings or CompressSettings()
     cfg = model.config
-    if cfg.is_conditional:
-        raise ValueError("a conditional model needs each image's label beside its code; "
-                         "compress a plain (unconditional) model")
+    if cfg.is_conditional or cfg.needs_switches:  # the code alone is not the image
+        raise ValueError(
+            "a conditional model needs each image's label beside its code; compress a plain "
+            "(unconditional) model" if cfg.is_conditional else "a max-unpooling decoder needs "
+            "the encoder's switches beside the code, so the code alone is not a compressed "
+            "image; compress a model with another upsampling")
     n = len(images)
     held, notes = held_out_indices(n, [int(cfg.seed)], settings.val_fraction)
     train = np.setdiff1d(np.arange(n), held)
