@@ -264,9 +264,7 @@ def _run_direction(args: argparse.Namespace, out, loaded, data, code, where, lab
 
 def _run_measure(args: argparse.Namespace) -> int:
     """`traverse --direction A:B --measure`: the semantic-edit table (latent vs pixels)."""
-    import json
-
-    from .common import drain_with_progress, json_safe
+    from .common import drain_with_progress, print_result
 
     if args.direction is None:
         raise UserError("--measure needs --direction A:B (two labels, e.g. 1:7)")
@@ -287,17 +285,12 @@ def _run_measure(args: argparse.Namespace) -> int:
     )
 
     loaded, data = _load(args)
-    result = drain_with_progress(measure_transfer(loaded.model, data, args.direction, strengths=strengths,
-                                     seed=args.seed, limit=args.limit),
-                    args.quiet or args.json)
+    result = drain_with_progress(
+        measure_transfer(loaded.model, data, args.direction, strengths=strengths,
+                         seed=args.seed, limit=args.limit), args.quiet or args.json)
     if out is not None:  # rows: latent then pixels for each of the first edited images
         _write(out, result.example_rows(), args.scale)
-    if args.json:
-        doc = result.to_dict()
-        doc["file"] = str(args.file)
-        print(json.dumps(json_safe(doc), indent=2))
-    else:
-        print(format_transfer_table(result, markdown=args.markdown))
+    print_result(result, args, format_transfer_table)
     return 0
 
 

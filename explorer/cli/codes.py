@@ -4,11 +4,10 @@ as features for a classifier, against raw pixels)."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from .common import UserError, check_output
+from .common import UserError, check_output, print_result
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -82,17 +81,6 @@ def _load(args: argparse.Namespace, need_labels: bool = False):
     return loaded, data
 
 
-def _print(result, args: argparse.Namespace, table) -> None:
-    from .common import json_safe
-
-    if args.json:
-        doc = result.to_dict()
-        doc["file"] = str(args.file)
-        print(json.dumps(json_safe(doc), indent=2))
-    else:
-        print(table(result, markdown=args.markdown))
-
-
 def run_compress(args: argparse.Namespace) -> int:
     bits = _bits(args.bits)
     if args.images is not None and args.images < 2:
@@ -125,7 +113,7 @@ def run_compress(args: argparse.Namespace) -> int:
         save_compress_png(out, result, examples=args.examples > 0)
         if not args.quiet:
             print(f"Wrote {out}", file=sys.stderr)
-    _print(result, args, format_compress_table)
+    print_result(result, args, format_compress_table)
     return 0
 
 
@@ -146,5 +134,5 @@ def run_probe(args: argparse.Namespace) -> int:
     settings = ProbeSettings(fractions=fractions, seed=args.seed, pixels=not args.no_pixels)
     result = drain_with_progress(probe_iter(loaded.model, data.images, data.labels, settings,
                                data_spec=data.spec), args.quiet)
-    _print(result, args, format_probe_table)
+    print_result(result, args, format_probe_table)
     return 0

@@ -110,3 +110,16 @@ def drain_with_progress(gen, quiet: bool):
     finally:
         if bar is not None:
             bar.close()
+
+
+def print_result(result, args, table) -> None:
+    """A core result on stdout: `result.to_dict()` plus the model file as JSON with
+    `--json`, else `table(result, markdown=args.markdown)`."""
+    import json
+
+    if args.json:
+        doc = result.to_dict()
+        doc["file"] = str(args.file)
+        print(json.dumps(json_safe(doc), indent=2))
+    else:
+        print(table(result, markdown=args.markdown))
