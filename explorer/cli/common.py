@@ -123,3 +123,15 @@ def print_result(result, args, table) -> None:
         print(json.dumps(json_safe(doc), indent=2))
     else:
         print(table(result, markdown=args.markdown))
+
+
+def model_name(path, kind: str, taken: set[str]) -> str:
+    """A model's name in a table: its kind ("AE"), or kind and file stem when two share a
+    kind; `taken` collects the names given so far."""
+    from pathlib import Path
+
+    name = kind.upper()
+    if name in taken:
+        name = f"{name} ({Path(path).stem})"
+    taken.add(name)
+    return name

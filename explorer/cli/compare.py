@@ -9,7 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .common import UserError, check_output, drain_with_progress, json_safe
+from .common import UserError, check_output, drain_with_progress, json_safe, model_name
 from .train import add_model_options, finished_code
 
 
@@ -74,14 +74,6 @@ def _seeds(text: str) -> list[int]:
     return seeds
 
 
-def _name(path: str, kind: str, taken: set[str]) -> str:
-    name = kind.upper()
-    if name in taken:
-        name = f"{name} ({Path(path).stem})"
-    taken.add(name)
-    return name
-
-
 def run_compare(args: argparse.Namespace) -> int:
     from explorer.core.analysis.metrics import MAX_PAIRS, MAX_PRIOR
 
@@ -113,7 +105,7 @@ def run_compare(args: argparse.Namespace) -> int:
     models, taken = {}, set()
     for path in (args.first, args.second):
         loaded = load_model(path)
-        models[_name(path, loaded.config.kind, taken)] = loaded.model
+        models[model_name(path, loaded.config.kind, taken)] = loaded.model
         trained_on = loaded.meta.get("data_spec")
         if trained_on and trained_on != data.spec and not args.quiet:
             print(f"note: {Path(path).name} was trained on {trained_on}, measured on {data.spec}; "

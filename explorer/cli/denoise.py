@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from .common import UserError, check_output, json_safe
+from .common import UserError, check_output, json_safe, model_name
 
 NOISE_CHOICES = ["gaussian", "masking", "salt-and-pepper"]
 DEFAULT_SWEEP = "0.1,0.2,0.3,0.4,0.5,0.6"
@@ -94,14 +94,6 @@ def run_denoise(args: argparse.Namespace) -> int:
     return 0
 
 
-def _model_name(path: str, kind: str, taken: set[str]) -> str:
-    name = kind.upper()
-    if name in taken:
-        name = f"{name} ({Path(path).stem})"
-    taken.add(name)
-    return name
-
-
 def run_sweep(args: argparse.Namespace) -> int:
     from . import apps
 
@@ -143,7 +135,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     if args.limit is not None:
         held = held[:args.limit]
     taken: set[str] = set()
-    named = [(_model_name(path, m.config.kind, taken), m.model) for path, m in models]
+    named = [(model_name(path, m.config.kind, taken), m.model) for path, m in models]
 
     def on_progress(event) -> None:
         if not args.json:
