@@ -187,3 +187,18 @@ def test_probe_accuracy_is_spread_over_seeds(digits):
     cell = result.models[0].probe["10%"]["logistic"]
     assert len(cell["per_seed"]) == 2 and cell["mean"] == pytest.approx(np.mean(cell["per_seed"]))
     assert "seeds" in probe_cell(result.models[0], "10%", "logistic")
+
+
+def test_probe_metrics_are_bounded_on_large_data(monkeypatch):
+    from explorer.core.analysis import probe
+
+    monkeypatch.setattr(probe, "MAX_PROBE_TRAIN", 50)
+    monkeypatch.setattr(probe, "MAX_PROBE_TEST", 40)
+    rng = np.random.default_rng(2)
+    y = np.repeat(np.arange(2), 300)
+    codes = np.where(y[:, None] == 1, 3.0, -3.0) + rng.normal(0, 1, (600, 2))
+    held = np.arange(0, 600, 3)
+    train = np.setdiff1d(np.arange(600), held)
+    out = probe.probe_metrics(codes, y, train, held, (1.0,), seed=0)
+    cell = out["100%"]["logistic"]
+    assert cell["n"] == 40 and cell["accuracy"] > 0.9

@@ -27,6 +27,10 @@ CLASSIFIERS = ("logistic", "knn")
 CLASSIFIER_TITLES = {"logistic": "logistic regression", "knn": "k-NN (k = 5)"}
 KNN_K = 5
 MAX_LOGISTIC_ITER = 500
+# The compare metrics' probe trains on at most this many labelled codes (a seeded subset)
+# and scores at most this many held-out images, so it stays seconds on a million images.
+MAX_PROBE_TRAIN = 20_000
+MAX_PROBE_TEST = 10_000
 
 
 def _features(x: np.ndarray) -> np.ndarray:
@@ -93,15 +97,22 @@ def probe_metrics(codes: np.ndarray, labels: np.ndarray, train: np.ndarray, held
     {"10%": {"logistic": {"accuracy", "low", "high", "n"}, "knn": ...}, ...}, trained on the
     codes of a stratified `fraction` of the labelled training images `train` and scored on
     the held-out images `held`, with the 95 % Wilson interval of the accuracy over the
-    held-out images. Empty when the training images hold fewer than two classes."""
+    held-out images (seeded subsets of at most MAX_PROBE_TRAIN labelled codes and
+    MAX_PROBE_TEST held-out images). Empty when the training images hold fewer than two
+    classes."""
     from explorer.core.analysis.intervals import wilson_interval
 
     y = np.asarray(labels).reshape(-1)
     if len(np.unique(y[train])) < 2 or len(held) == 0:
         return {}
+    rng = np.random.default_rng(seed)
+    if len(held) > MAX_PROBE_TEST:  # bounded work however large the data set
+        held = np.sort(rng.choice(held, MAX_PROBE_TEST, replace=False))
     out: dict[str, dict[str, dict[str, float]]] = {}
     for frac in fractions:
         pick = train[labelled_subset(y[train], frac, seed)]
+        if len(pick) > MAX_PROBE_TRAIN:
+            pick = np.sort(rng.choice(pick, MAX_PROBE_TRAIN, replace=False))
         accs = probe_accuracy(codes[pick], y[pick], codes[held], y[held], seed)
         cells = {}
         for name, acc in accs.items():
