@@ -86,7 +86,8 @@ def test_every_metric_matches_its_definition(data, kind):
                 "interp_smoothness"):
         assert getattr(m, key) == pytest.approx(want[key], rel=2e-5), key
     assert m.path_length == pytest.approx(want["path_length"], rel=1e-3)
-    assert m.extras == {"code_spread": pytest.approx(want["code_spread"], rel=1e-6)}
+    assert m.extras == {"code_spread": pytest.approx(want["code_spread"], rel=1e-6),
+                        "probe_right": {}}  # no labels: no probe
     assert m.interp_smoothness > 1.01  # the curve makes the steps uneven
     threshold = np.percentile(want["recon_dist"], SETTINGS.hole_percentile)
     assert res.hole_threshold == pytest.approx(threshold, rel=2e-5)
@@ -273,7 +274,7 @@ def test_result_dictionary_is_exact():
     d = r.to_dict()
     assert list(d) == ["data", "n_held_out", "n_reference_images", "hole_threshold",
                        "real_threshold", "classifier", "judges", "explanation", "seeds", "settings",
-                       "notes", "models"]
+                       "notes", "probe_tests", "models"]
     assert d["seeds"] == [0] and d["classifier"] is None and d["explanation"] == ""
     assert d["data"] == "digits" and d["n_held_out"] == 180 and d["n_reference_images"] == 1617
     assert d["hole_threshold"] == 0.25 and d["notes"] == ["a note"]

@@ -202,3 +202,41 @@ def test_probe_metrics_are_bounded_on_large_data(monkeypatch):
     out = probe.probe_metrics(codes, y, train, held, (1.0,), seed=0)
     cell = out["100%"]["logistic"]
     assert cell["n"] == 40 and cell["accuracy"] > 0.9
+
+
+def test_mcnemar_counts_the_images_only_one_classifier_gets_right():
+    from explorer.core.analysis.intervals import mcnemar
+
+    a = np.array([True] * 10 + [True] * 50 + [False] * 40)
+    b = np.array([False] * 10 + [True] * 50 + [False] * 40)
+    t = mcnemar(a, b)  # 10 images only A gets right, none only B
+    assert (t["b"], t["c"]) == (10, 0)
+    assert t["p"] == pytest.approx(2 * 0.5 ** 10)
+    assert mcnemar(a, a)["p"] == 1.0  # no discordant image: no evidence either way
+    even = mcnemar([True, False] * 20, [False, True] * 20)
+    assert even["b"] == even["c"] == 20 and even["p"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="scored on"):
+        mcnemar(a, b[:5])
+
+
+def test_compare_tests_the_two_probes_on_the_same_images(compared):
+    from explorer.core.analysis.intervals import mcnemar
+    from explorer.core.analysis.metrics_table import probe_rows
+
+    result, _ = compared
+    assert set(result.probe_tests) == {"10%", "100%"}
+    ae, vae = result.models
+    for key, by_clf in result.probe_tests.items():
+        for clf, test in by_clf.items():
+            assert 0 <= test["p"] <= 1
+            right_a = ae.extras["probe_right"][key][clf]
+            right_b = vae.extras["probe_right"][key][clf]
+            assert len(right_a) == len(right_b) == ae.probe[key][clf]["n"]
+            assert right_a.mean() == pytest.approx(ae.probe[key][clf]["accuracy"])
+            assert test == mcnemar(right_a, right_b)
+    rows = {title: sig for title, _c, sig in probe_rows(result)}
+    p = result.probe_tests["100%"]["logistic"]["p"]
+    assert rows["probe accuracy, logistic regression, all labels"] == ("yes" if p < 0.05
+                                                                       else "n.s.")
+    assert "McNemar p =" in result.explanation
+    assert result.to_dict()["probe_tests"]["100%"]["knn"]["p"] == result.probe_tests["100%"]["knn"]["p"]

@@ -136,9 +136,10 @@ def _between_sentence(a: Any, b: Any, judge: str) -> str | None:
     return text[0].upper() + text[1:] + "."
 
 
-def _probe_sentence(a: Any, b: Any) -> str | None:
+def _probe_sentence(a: Any, b: Any, tests: dict[str, Any]) -> str | None:
     """Which model's codes separate the labels better: each classifier of the probe with the
-    most labels both models were probed with."""
+    most labels both models were probed with, significant by McNemar's paired test (by
+    interval overlap when the test was not run)."""
     keys = [k for k in a.probe if k in b.probe]
     if not keys:
         return None
@@ -148,9 +149,12 @@ def _probe_sentence(a: Any, b: Any) -> str | None:
         ca, cb = a.probe[key].get(clf), b.probe[key].get(clf)
         if ca is None or cb is None:
             continue
+        test = tests.get(key, {}).get(clf)
+        sig = _significance(ca, cb) if test is None else (
+            f"{'significant' if test['p'] < 0.05 else 'not significant'}: McNemar p = "
+            f"{test['p']:.2g} over the images only one of them gets right")
         parts.append(f"{title} reads {ca['accuracy']:.1%} of the held-out labels off the "
-                     f"{a.name}'s codes and {cb['accuracy']:.1%} off the {b.name}'s "
-                     f"({_significance(ca, cb)})")
+                     f"{a.name}'s codes and {cb['accuracy']:.1%} off the {b.name}'s ({sig})")
     if not parts:
         return None
     labelled = "all training labels" if key == "100%" else f"{key} of the training labels"
@@ -172,7 +176,7 @@ def explain(result: Any) -> str:
         between = _between_sentence(models[0], models[1], judge)
         if between:
             parts.append(between)
-        probe = _probe_sentence(models[0], models[1])
+        probe = _probe_sentence(models[0], models[1], getattr(result, "probe_tests", {}))
         if probe:
             parts.append(probe)
     if judge == "pixel" and not any("classifier" in m.holes.get("own", {}) for m in models):

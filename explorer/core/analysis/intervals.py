@@ -88,3 +88,21 @@ def bootstrap_interval(hits, n_boot: int = 2000, seed: int = 0,
 def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
     """True when two intervals overlap: the difference is then not called significant."""
     return not (a["high"] < b["low"] or b["high"] < a["low"])
+
+
+def mcnemar(correct_a, correct_b) -> dict[str, float]:
+    """McNemar's exact test of two classifiers scored on the same images (McNemar, 1947):
+    `b` images only A gets right, `c` only B gets right; under "equally accurate" each
+    discordant image is a fair coin, so p is the two-sided binomial probability of a split
+    at least as uneven as (b, c). {"b", "c", "p"}; p = 1 without discordant images."""
+    import numpy as np
+    from scipy.stats import binomtest
+
+    a = np.asarray(correct_a, dtype=bool).reshape(-1)
+    b_ = np.asarray(correct_b, dtype=bool).reshape(-1)
+    if a.shape != b_.shape:
+        raise ValueError(f"the two classifiers were scored on {a.size} and {b_.size} images")
+    b = int((a & ~b_).sum())
+    c = int((~a & b_).sum())
+    p = 1.0 if b + c == 0 else float(binomtest(b, b + c, 0.5).pvalue)
+    return {"b": float(b), "c": float(c), "p": p}

@@ -36,6 +36,7 @@ import numpy as np
 from explorer.core.analysis.checkerboard import checkerboard_ratio
 from explorer.core.analysis.gaps import RealImageIndex, flatten_float
 from explorer.core.analysis.heldout import held_out_indices
+from explorer.core.analysis.intervals import mcnemar
 from explorer.core.analysis.judged import (
     BETWEEN_T,
     Judged,
@@ -153,6 +154,8 @@ class CompareResult:
     judges: dict[str, str] = field(default_factory=dict)  # judge -> what it is
     explanation: str = ""
     seeds: list[int] = field(default_factory=list)
+    # probe_tests[share][classifier]: McNemar's test of the first two models' probes
+    probe_tests: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"data": self.data_spec, "n_held_out": self.n_held_out,
@@ -161,6 +164,7 @@ class CompareResult:
                 "judges": dict(self.judges), "explanation": self.explanation,
                 "seeds": list(self.seeds) or [self.settings.seed],
                 "settings": asdict(self.settings), "notes": list(self.notes),
+                "probe_tests": self.probe_tests,
                 "models": [m.to_dict() for m in self.models]}
 
 
@@ -228,8 +232,9 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
         train_pool = np.arange(len(codes))
     train_codes = codes[train_pool]
     ref = SwitchReference(images[train_pool], train_codes) if needs_switches(model) else None
+    probe_right: dict[str, dict[str, np.ndarray]] = {}  # per image, for the paired test
     probe = {} if labels is None or not settings.probe_labels else probe_metrics(
-        codes, labels, train_pool, held_out, settings.probe_labels, settings.seed)
+        codes, labels, train_pool, held_out, settings.probe_labels, settings.seed, probe_right)
 
     def decode(z: np.ndarray) -> np.ndarray:
         return decode_float(model, z, reference=ref)
@@ -298,7 +303,7 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
         checker_recon=checkerboard_ratio(recon, images[held_out]),
         checker_prior=checkerboard_ratio(prior_imgs, images[held_out]),
         gmm_components=getattr(samplers["gmm"], "n_components", None), probe=probe,
-        extras={"code_spread": spread})
+        extras={"code_spread": spread, "probe_right": probe_right})
     yield progress(1.0, "done", "measured")
     return _Measured(metrics, recon_dist, prior_dist, judged)
 
@@ -374,5 +379,9 @@ def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings |
                            hole_threshold=threshold, settings=settings, notes=notes,
                            real_threshold=real_threshold, classifier=classifier, judges=judges,
                            seeds=[settings.seed])
+    if len(measured) >= 2:  # both probes scored the same held-out images: a paired test
+        a, b = (m.metrics.extras["probe_right"] for m in measured[:2])
+        result.probe_tests = {k: {c: mcnemar(a[k][c], b[k][c]) for c in a[k] if c in b[k]}
+                              for k in a if k in b}
     result.explanation = explain(result)
     return result

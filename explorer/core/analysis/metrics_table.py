@@ -172,7 +172,8 @@ def probe_cell(m: ModelMetrics, key: str, clf: str) -> str:
 
 def probe_rows(result: CompareResult) -> list[tuple[str, list[str], str]]:
     """(title, one cell per model, significance) for each labelled fraction x classifier of
-    the codes-as-features probe (higher is better); [] when no model was probed."""
+    the codes-as-features probe (higher is better); [] when no model was probed. The first
+    two models differ when McNemar's test on the shared held-out images gives p < 0.05."""
     models = result.models
     keys = list(dict.fromkeys(k for m in models for k in m.probe))
     rows: list[tuple[str, list[str], str]] = []
@@ -181,7 +182,9 @@ def probe_rows(result: CompareResult) -> list[tuple[str, list[str], str]]:
             cells = [m.probe.get(key, {}).get(clf) for m in models]
             if all(c is None for c in cells):
                 continue
-            sig = _differs(cells)
+            test = result.probe_tests.get(key, {}).get(clf)
+            # both probes scored the same images: McNemar's paired test when it was run
+            sig = _differs(cells) if test is None else ("yes" if test["p"] < 0.05 else "n.s.")
             labelled = "all labels" if key == "100%" else f"{key} labelled"
             rows.append((f"probe accuracy, {title}, {labelled}",
                          [probe_cell(m, key, clf) for m in models], sig))
@@ -199,5 +202,6 @@ def _probe_block(result: CompareResult, markdown: bool) -> list[str]:
         ["differs"] if two else [])
     table = [[title] + cells + ([sig] if two else []) for title, cells, sig in rows]
     title = ("held-out accuracy of classifiers trained on the codes of a labelled share of the "
-             "training images [95 % interval; higher is better]:")
+             "training images [95 % interval; higher is better; 'differs': McNemar's paired "
+             "test on the same images, p < 0.05]:")
     return _block(title, header, table, markdown)

@@ -40,11 +40,13 @@ def _features(x: np.ndarray) -> np.ndarray:
 
 
 def probe_accuracy(codes_train: np.ndarray, labels_train: np.ndarray, codes_test: np.ndarray,
-                   labels_test: np.ndarray, seed: int = 0) -> dict[str, float]:
+                   labels_test: np.ndarray, seed: int = 0,
+                   correct: dict[str, np.ndarray] | None = None) -> dict[str, float]:
     """Held-out accuracy (0..1) of a logistic regression and a k-NN classifier (k = 5, or
     fewer when fewer images are labelled) trained on (codes_train, labels_train) and
     scored on (codes_test, labels_test). Features may be codes N x d or images (uint8
-    pixels are scaled to [0, 1]); they are standardised on the training features."""
+    pixels are scaled to [0, 1]); they are standardised on the training features.
+    `correct`, when given, receives each test image's right/wrong per classifier."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.pipeline import make_pipeline
@@ -65,14 +67,18 @@ def probe_accuracy(codes_train: np.ndarray, labels_train: np.ndarray, codes_test
     out: dict[str, float] = {}
     logistic = make_pipeline(StandardScaler(), LogisticRegression(
         max_iter=MAX_LOGISTIC_ITER, random_state=int(seed)))
-    out["logistic"] = _fit_score(logistic, xtr, ytr, xte, yte)
     knn = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=min(KNN_K, len(xtr))))
-    out["knn"] = _fit_score(knn, xtr, ytr, xte, yte)
+    for name, clf in (("logistic", logistic), ("knn", knn)):
+        right = _fit_score(clf, xtr, ytr, xte, yte)
+        out[name] = float(right.mean())
+        if correct is not None:
+            correct[name] = right
     return out
 
 
 def _fit_score(clf: Any, xtr: np.ndarray, ytr: np.ndarray, xte: np.ndarray,
-               yte: np.ndarray) -> float:
+               yte: np.ndarray) -> np.ndarray:
+    """Fit on the training features; each test image's right (True) or wrong."""
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -82,7 +88,7 @@ def _fit_score(clf: Any, xtr: np.ndarray, ytr: np.ndarray, xte: np.ndarray,
         # of the last iterate is still the honest number for that budget.
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(xtr, ytr)
-    return float(np.mean(clf.predict(xte) == yte))
+    return np.asarray(clf.predict(xte) == yte, dtype=bool)
 
 
 def fraction_key(fraction: float) -> str:
@@ -91,7 +97,8 @@ def fraction_key(fraction: float) -> str:
 
 
 def probe_metrics(codes: np.ndarray, labels: np.ndarray, train: np.ndarray, held: np.ndarray,
-                  fractions: tuple[float, ...], seed: int = 0
+                  fractions: tuple[float, ...], seed: int = 0,
+                  correct: dict[str, dict[str, np.ndarray]] | None = None
                   ) -> dict[str, dict[str, dict[str, float]]]:
     """The probe accuracy of one model's codes for the compare metrics:
     {"10%": {"logistic": {"accuracy", "low", "high", "n"}, "knn": ...}, ...}, trained on the
@@ -99,7 +106,8 @@ def probe_metrics(codes: np.ndarray, labels: np.ndarray, train: np.ndarray, held
     the held-out images `held`, with the 95 % Wilson interval of the accuracy over the
     held-out images (seeded subsets of at most MAX_PROBE_TRAIN labelled codes and
     MAX_PROBE_TEST held-out images). Empty when the training images hold fewer than two
-    classes."""
+    classes. `correct`, when given, receives each held-out image's right/wrong (bool) per
+    share and classifier, for a paired test between models scored on the same images."""
     from explorer.core.analysis.intervals import wilson_interval
 
     y = np.asarray(labels).reshape(-1)
@@ -113,7 +121,10 @@ def probe_metrics(codes: np.ndarray, labels: np.ndarray, train: np.ndarray, held
         pick = train[labelled_subset(y[train], frac, seed)]
         if len(pick) > MAX_PROBE_TRAIN:
             pick = np.sort(rng.choice(pick, MAX_PROBE_TRAIN, replace=False))
-        accs = probe_accuracy(codes[pick], y[pick], codes[held], y[held], seed)
+        right: dict[str, np.ndarray] = {}
+        accs = probe_accuracy(codes[pick], y[pick], codes[held], y[held], seed, right)
+        if correct is not None:
+            correct[fraction_key(frac)] = right
         cells = {}
         for name, acc in accs.items():
             k = int(round(acc * len(held)))
