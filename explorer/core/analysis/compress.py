@@ -390,11 +390,6 @@ def format_compress_table(result: CompressResult, markdown: bool = False) -> str
             f"{u.psnr:.2f} dB, SSIM {u.ssim:.3f}. JPEG at the quality whose size is closest "
             "to the AE's; '<= AE' is the share of images whose JPEG is no larger. "
             "'file' counts the whole file, 'scan' only the entropy-coded data.")
-    if markdown:
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += ["| " + " | ".join(row) + " |" for row in body]
-        return "\n".join(lines) + "\n\n" + foot
-    widths = [max(len(h), *(len(row[k]) for row in body)) for k, h in enumerate(head)]
-    fmt = "  ".join(f"{{:>{w}}}" for w in widths)
-    lines = [fmt.format(*head)] + [fmt.format(*row) for row in body]
-    return "\n".join(lines) + "\n" + foot
+    from explorer.core.io.tables import render_table
+
+    return render_table(head, body, markdown=markdown) + ("\n\n" if markdown else "\n") + foot

@@ -288,10 +288,6 @@ def format_probe_table(result: ProbeResult, markdown: bool = False) -> str:
             f"codes have {result.latent_dim} dimensions, pixels {result.n_pixels}; labelled "
             f"images drawn (stratified, seed {result.seed}) from the {result.n_train} training "
             f"images; chance (commonest class) {100 * result.chance:.1f} %.")
-    if markdown:
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += ["| " + " | ".join(row) + " |" for row in body]
-        return "\n".join(lines) + "\n\n" + foot
-    widths = [max(len(h), *(len(row[k]) for row in body)) for k, h in enumerate(head)]
-    fmt = "  ".join(f"{{:>{w}}}" for w in widths)
-    return "\n".join([fmt.format(*head)] + [fmt.format(*row) for row in body]) + "\n" + foot
+    from explorer.core.io.tables import render_table
+
+    return render_table(head, body, markdown=markdown) + ("\n\n" if markdown else "\n") + foot

@@ -289,10 +289,6 @@ def transfer_table_parts(result: TransferResult, markdown: bool = False) -> tupl
             "95 % Wilson intervals in brackets.")
     if result.notes:
         foot += " " + " ".join(n[0].upper() + n[1:] + "." for n in result.notes)
-    if markdown:
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += ["| " + " | ".join(row) + " |" for row in body]
-        return "\n".join(lines), foot
-    widths = [max(len(h), *(len(row[k]) for row in body)) for k, h in enumerate(head)]
-    fmt = "  ".join(f"{{:<{w}}}" if k == 0 else f"{{:>{w}}}" for k, w in enumerate(widths))
-    return "\n".join([fmt.format(*head)] + [fmt.format(*row) for row in body]), foot
+    from explorer.core.io.tables import render_table
+
+    return render_table(head, body, markdown=markdown, first_left=True), foot
