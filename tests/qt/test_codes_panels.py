@@ -13,30 +13,13 @@ from PySide6.QtWidgets import QApplication
 from explorer.core.analysis.compress import CompressSettings, compress_iter
 from explorer.core.analysis.probe import ProbeSettings, probe_iter
 from explorer.core.progress import drain
-from explorer.qt.bundled import RESOURCES
 from explorer.qt.dispatch import QtDispatcher
 from explorer.qt.panels import CompressPanel, ProbePanel
 from explorer.session.jobs import Jobs
 from explorer.session.session import Session
 from explorer.session.workspace import ShownSessions
 
-BUNDLED = {kind: RESOURCES / "models" / f"digits_{kind}.safetensors" for kind in ("ae", "vae")}
 SHOTS = os.environ.get("LATENT_ATLAS_SHOTS")  # a folder: save what the panels look like
-
-
-@pytest.fixture(scope="module")
-def runtime():
-    from explorer.session.loading import build_runtime, dataset_extras, read_parts
-
-    if not all(p.exists() for p in BUNDLED.values()):
-        pytest.skip("the bundled digits models are missing (resources/models/make_bundled.sh)")
-    out = {}
-    for kind, path in BUNDLED.items():
-        mf, latent_map, labels = read_parts(path)
-        model, decoder = build_runtime(mf)
-        extras = dataset_extras(decoder, mf.meta["data_spec"], latent_map.n_points)
-        out[kind] = (path, mf, latent_map, labels, model, decoder, extras)
-    return out
 
 
 def _shown(runtime, kinds) -> tuple[ShownSessions, list[Session]]:

@@ -30,7 +30,6 @@ from explorer.core.analysis.applications.denoise import (
     quality_caption,
 )
 from explorer.core.io.images import sample_display
-from explorer.qt.bundled import RESOURCES
 from explorer.qt.dispatch import QtDispatcher
 from explorer.qt.panels import (
     AnomalyPanel,
@@ -43,24 +42,6 @@ from explorer.session.jobs import Jobs
 from explorer.session.loading import DataExtras
 from explorer.session.session import Session
 from explorer.session.workspace import ShownSessions, Workspace
-
-BUNDLED = {kind: RESOURCES / "models" / f"digits_{kind}.safetensors" for kind in ("ae", "vae")}
-
-
-@pytest.fixture(scope="module")
-def runtime():
-    """Each bundled model read, built and given its data once for the whole module."""
-    from explorer.session.loading import build_runtime, dataset_extras, read_parts
-
-    if not all(p.exists() for p in BUNDLED.values()):
-        pytest.skip("the bundled digits models are missing (resources/models/make_bundled.sh)")
-    out = {}
-    for kind, path in BUNDLED.items():
-        mf, latent_map, labels = read_parts(path)
-        model, decoder = build_runtime(mf)
-        extras = dataset_extras(decoder, mf.meta["data_spec"], latent_map.n_points)
-        out[kind] = (path, mf, latent_map, labels, model, decoder, extras)
-    return out
 
 
 class MainShown:
