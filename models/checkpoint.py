@@ -75,10 +75,12 @@ def save_model(path: str | os.PathLike, model: Autoencoder, *, data_spec: str = 
 def model_from_file(mf: ModelFile) -> Autoencoder:
     """Rebuild the network from a read file, checking every tensor against the config."""
     name = mf.path.name if mf.path else "the file"
-    try:
-        cfg = ModelConfig.from_dict(mf.meta.get("config"))
-    except ConfigError as exc:
-        raise IncompatibleModelError(f"{name} has an unusable model config: {exc}") from None
+    cfg = mf.config  # parsed once when the file was read
+    if not isinstance(cfg, ModelConfig):  # a ModelFile put together by hand
+        try:
+            cfg = ModelConfig.from_dict(mf.meta.get("config"))
+        except ConfigError as exc:
+            raise IncompatibleModelError(f"{name} has an unusable model config: {exc}") from None
     stored = mf.group("model")
     if not stored:
         raise NotAModelFileError(f"{name} holds no model weights")

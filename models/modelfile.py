@@ -73,6 +73,8 @@ class ModelFile:
     meta: dict[str, Any]
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     path: Path | None = None
+    # The checked `meta["config"]` as a ModelConfig, parsed once when the file is read.
+    config: Any = None
 
     def group(self, prefix: str) -> dict[str, np.ndarray]:
         """Arrays under `prefix.` with the prefix removed."""
@@ -146,11 +148,10 @@ def _json(raw: bytes | str, name: str, what: str) -> Any:
         raise NotAModelFileError(f"{name} {what}") from None
 
 
-def _meta_document(header: dict[str, Any], name: str) -> dict[str, Any]:
-    """The `latent_atlas` metadata document, checked (see `check_meta`)."""
+def _meta_document(header: dict[str, Any], name: str) -> tuple[dict[str, Any], Any]:
+    """The `latent_atlas` metadata document and its parsed config (see `check_meta`)."""
     meta = _json(header["__metadata__"][META_KEY], name, "has damaged metadata")
-    check_meta(meta, name)
-    return meta
+    return meta, check_meta(meta, name)
 
 
 def _number(v: Any) -> bool:
@@ -161,9 +162,10 @@ def _losses(v: Any) -> bool:
     return isinstance(v, dict) and all(isinstance(k, str) and _number(x) for k, x in v.items())
 
 
-def check_meta(meta: Any, name: str) -> None:
+def check_meta(meta: Any, name: str) -> Any:
     """Raise a readable ModelFileError unless every field `info`, the CLI and the windows
-    read has the type they expect (the config itself is checked by ModelConfig)."""
+    read has the type they expect (the config itself is checked by ModelConfig); return
+    the parsed `ModelConfig`, so no reader parses it a second time."""
 
     def bad(field: str, want: str) -> DamagedMetadataError:
         return DamagedMetadataError(f"{name} has damaged metadata: {field} must be {want}")
@@ -183,7 +185,7 @@ def check_meta(meta: Any, name: str) -> None:
     from .config import ConfigError, ModelConfig
 
     try:
-        ModelConfig.from_dict(meta["config"])
+        config = ModelConfig.from_dict(meta["config"])
     except ConfigError as exc:
         raise IncompatibleModelError(f"{name} has an unusable model config: {exc}") from None
     for key in ("data_spec", "app_version"):
@@ -205,6 +207,7 @@ def check_meta(meta: Any, name: str) -> None:
                               and type(m.get("n_points", 0)) is int
                               and isinstance(m.get("params", {}), dict)):
         raise bad("map", "a table with a method name and a point count")
+    return config
 
 
 def read_model_file(path: str | os.PathLike) -> ModelFile:
@@ -214,18 +217,18 @@ def read_model_file(path: str | os.PathLike) -> ModelFile:
 
     path = Path(path)
     header = _check_header(path)
-    meta = _meta_document(header, path.name)
+    meta, config = _meta_document(header, path.name)
     try:
         arrays = load_file(str(path))
     except (SafetensorError, ValueError, OSError) as exc:
         raise TruncatedFileError(f"{path.name} could not be read: {exc}") from None
-    return ModelFile(meta=meta, arrays=arrays, path=path)
+    return ModelFile(meta=meta, arrays=arrays, path=path, config=config)
 
 
 def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
     """Only the JSON metadata (cheap: reads the header), checked like `read_model_file`."""
     path = Path(path)
-    return _meta_document(_check_header(path), path.name)
+    return _meta_document(_check_header(path), path.name)[0]
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:

@@ -152,7 +152,7 @@ def test_retrieve_by_index_image_and_map_point(models, tmp_path, capsys):
     (["denoise", "{ae}", "--image", "{tmp}/none.png", "--level", "0.1", "--out", "{tmp}/x.png"],
      "does not exist"),
     (["denoise", "{ae}", "--index", "0", "--data", "shapes", "--level", "0.1", "--out", "{tmp}/x.png"],
-     "model expects 8x8"),
+     "takes 8x8"),
     (["inpaint", "{ae}", "--index", "0", "--rect", "9,9,2,2", "--out", "{tmp}/x.png"], "outside"),
     (["inpaint", "{ae}", "--index", "0", "--rect", "1,2,3", "--out", "{tmp}/x.png"], "4 whole"),
     (["inpaint", "{ae}", "--index", "0", "--rect", "0,0,8,8", "--out", "{tmp}/x.png"], "whole image"),

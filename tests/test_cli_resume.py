@@ -75,7 +75,7 @@ def _write_without_spec(tmp_path):
 
 @pytest.mark.parametrize("case, needle", [
     ("nospec", "does not say which data"),
-    ("shape", "trained on (1, 8, 8)"),
+    ("shape", "takes 8x8 with 1"),
     ("notmodel", "not a Latent Atlas model file"),
     ("missing", "does not exist"),
     ("zero", "at least 1"),

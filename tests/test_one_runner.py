@@ -1,6 +1,6 @@
 """One inference runner, one progress loop, a core grouped by concern: checked on the source.
 
-DESIGN.md 8a: every encode and decode goes through `explorer.core.inference` (batching,
+docs/architecture.md (explorer/core): every encode and decode goes through `explorer.core.inference` (batching,
 labels, device, thread policy, `torch.inference_mode()`), and every progress generator is
 consumed by the one `drain` (models/progress.py, re-exported by explorer.core.progress).
 """

@@ -91,7 +91,7 @@ def _escape_unencodable_output() -> None:
     print them escaped instead of failing under a strict UTF-8 (or ASCII) locale."""
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.reconfigure(errors="backslashreplace")
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
         except (AttributeError, ValueError, OSError):
             pass
 

@@ -7,6 +7,7 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from .common import UserError, check_output
 
@@ -103,33 +104,16 @@ def _check_out(args: argparse.Namespace) -> Path | None:
 
 
 def _load(args: argparse.Namespace, **data_options):
-    """Model and data set; the data defaults to what the model was trained on."""
-    from explorer.core.data import load_data
-    from models.checkpoint import load_model
+    """The opened model with its data; the data defaults to what it was trained on."""
+    from explorer.session.opening import open_model
 
-    loaded = load_model(args.file)
-    spec = args.data or loaded.meta.get("data_spec")
-    if not spec:
-        raise UserError(f"{Path(args.file).name} does not say which data it was trained on; give --data")
-    data = load_data(spec, **data_options)
-    if tuple(data.shape) != tuple(loaded.config.input_shape):
-        c, h, w = loaded.config.input_shape
-        raise UserError(f"{data.spec} has {data.shape[1]}x{data.shape[2]} images with {data.shape[0]} "
-                        f"channel(s) but the model expects {h}x{w} with {c}")
-    from explorer.core.inference import set_switch_reference
-
-    # A max-unpooling model decodes other codes with the switches of the nearest sample.
-    set_switch_reference(loaded.model, data.images, labels=_labels(loaded, data))
-    return loaded, data
+    opened = open_model(args.file, data=args.data, **data_options)
+    return opened, opened.require_data()
 
 
 def _labels(loaded, data):
     """The data's labels when the model is conditional (it must be given them)."""
-    if not loaded.config.is_conditional:
-        return None
-    if data.labels is None:
-        raise UserError("this conditional VAE needs labelled data; the data set has no labels")
-    return data.labels
+    return data.labels if loaded.config.is_conditional else None
 
 
 def _query_image(args: argparse.Namespace, loaded, data):
@@ -167,10 +151,15 @@ def _parse_ints(text: str, flag: str, count: int | None = None) -> list[int]:
     return values
 
 
-def _map_code(args: argparse.Namespace):
-    from explorer.core.latent.map import load_map
-    from models.modelfile import read_model_file
+def _one_label(label: int | None):
+    """A checked label as the labels array of one image, or None."""
+    import numpy as np
 
+    return None if label is None else np.array([label])
+
+
+def _map_code(args: argparse.Namespace, opened):
+    """The opened model's stored map and the `--xy` point on it, both checked."""
     parts = args.xy.split(",")
     try:
         if len(parts) != 2:
@@ -178,9 +167,11 @@ def _map_code(args: argparse.Namespace):
         xy = (float(parts[0]), float(parts[1]))
     except ValueError:
         raise UserError(f"--xy must be two numbers like 1.5,-2, not '{args.xy}'") from None
-    latent_map = load_map(read_model_file(args.file))
+    latent_map = opened.latent_map
     if latent_map is None:
         raise UserError(f"{Path(args.file).name} has no map yet; run `latent-atlas project {args.file}` first")
+    if latent_map.dim != opened.config.latent_dim:
+        raise UserError("the stored map does not match the model; run `latent-atlas project` again")
     return latent_map, xy
 
 
@@ -205,9 +196,7 @@ def run_traverse(args: argparse.Namespace) -> int:
     model, cfg = loaded.model, loaded.config
     check_label(model, args.label)  # a readable error before any work
     if args.xy is not None:
-        latent_map, xy = _map_code(args)
-        if latent_map.dim != cfg.latent_dim:
-            raise UserError("the stored map does not match the model; run `latent-atlas project` again")
+        latent_map, xy = _map_code(args, loaded)
         code, where = latent_map.inverse(np.asarray(xy)), f"map point {xy[0]:g},{xy[1]:g}"
     else:
         img, y, where = _query_image(args, loaded, data)
@@ -312,11 +301,12 @@ def run_inpaint(args: argparse.Namespace) -> int:
     loaded, data = _load(args)
     img, y, where = _query_image(args, loaded, data)
     shape = loaded.config.input_shape
+    mask: Any
     if args.rect is not None:
         mask = rectangle_mask(shape, *_parse_ints(args.rect, "--rect", 4))
     else:
         mask = _mask_from_picture(args.mask, shape)
-    r = inpaint(loaded.model, img, mask, steps=args.steps, labels=None if y is None else [y])
+    r = inpaint(loaded.model, img, mask, steps=args.steps, labels=_one_label(y))
     model_err = float(masked_mse(r.filled_float, img, mask)[0])
     base_err = float(masked_mse(mean_fill(img, mask), img, mask)[0])
     print(f"Inpainting {int(mask.sum())} pixel(s) of {where} with {Path(args.file).name} "
@@ -373,18 +363,14 @@ def run_retrieve(args: argparse.Namespace) -> int:
     codes = encode(model, data.images, labels=y)
     exclude = None
     if args.xy is not None:
-        latent_map, xy = _map_code(args)
-        if latent_map.dim != loaded.config.latent_dim:
-            raise UserError("the stored map does not match the model; run `latent-atlas project` again")
+        latent_map, xy = _map_code(args, loaded)
         query = latent_map.inverse(np.asarray(xy))
-        lab = check_label(model, args.label)
-        lab = None if lab is None else np.array([lab])
+        lab = _one_label(check_label(model, args.label))
         query_img = to_display(decode_float(model, query[None], labels=lab))
         where = f"map point {xy[0]:g},{xy[1]:g}"
     else:
         img, label, where = _query_image(args, loaded, data)
-        lab = check_label(model, label)
-        lab = None if lab is None else np.array([lab])
+        lab = _one_label(check_label(model, label))
         query = encode(model, img[None], labels=lab)[0]
         query_img = to_display(to_unit(img[None]))
         exclude = [args.index] if args.index is not None else None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from .common import UserError, check_output, print_result
 
@@ -58,27 +57,13 @@ def _bits(text: str) -> tuple[int, ...]:
 def _load(args: argparse.Namespace, need_labels: bool = False):
     """The model and its data (default: what it was trained on), checked to fit (and to
     have labels, with `need_labels`) before anything is printed."""
-    from explorer.core.data import load_data
-    from models.checkpoint import load_model
+    from explorer.session.opening import open_model
 
-    loaded = load_model(args.file)
-    spec = args.data or loaded.meta.get("data_spec")
-    if not spec:
-        raise UserError(f"{Path(args.file).name} does not say which data it was trained on; "
-                        "give --data")
-    data = load_data(spec)
-    if tuple(data.shape) != tuple(loaded.config.input_shape):
-        c, h, w = loaded.config.input_shape
-        raise UserError(f"{data.spec} has {data.shape[1]}x{data.shape[2]} images with "
-                        f"{data.shape[0]} channel(s) but the model expects {h}x{w} with {c}")
-    if need_labels and data.labels is None:
-        raise UserError(f"{data.spec} has no labels, so there is nothing to classify; probe "
-                        "a labelled data set (digits, mnist, ...)")
-    trained_on = loaded.meta.get("data_spec")
-    if trained_on and trained_on != data.spec and not args.quiet:
-        print(f"note: {Path(args.file).name} was trained on {trained_on}, measured on "
-              f"{data.spec}; its held-out images may include training images", file=sys.stderr)
-    return loaded, data
+    opened = open_model(args.file, data=args.data, need_labels=need_labels, switches=False)
+    if not args.quiet:
+        for note in opened.notes:
+            print(note, file=sys.stderr)
+    return opened, opened.require_data()
 
 
 def run_compress(args: argparse.Namespace) -> int:

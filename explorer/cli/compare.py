@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from .common import UserError, check_output, drain_with_progress, json_safe, model_name
 from .train import add_model_options, finished_code
@@ -87,29 +88,25 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise UserError(f"--seed must be >= 0, not {args.seed}")
     seeds = _seeds(args.seeds) if args.seeds is not None else [args.seed]
-    from models.modelfile import read_metadata
-
-    meta = read_metadata(args.first)
-    spec = args.data or meta.get("data_spec")
-    if not spec:
-        raise UserError(f"{Path(args.first).name} does not say which data it was trained on; "
-                        "give --data")
-    from explorer.core.data import load_data
-
-    data = load_data(spec, limit=args.limit)
     from explorer.core.analysis.metrics import MetricSettings
     from explorer.core.analysis.metrics_table import format_table
     from explorer.core.analysis.seeds import compare_over_seeds
-    from models.checkpoint import load_model
+    from explorer.session.opening import check_shape, open_model, other_data_note
 
-    models, taken = {}, set()
-    for path in (args.first, args.second):
-        loaded = load_model(path)
-        models[model_name(path, loaded.config.kind, taken)] = loaded.model
-        trained_on = loaded.meta.get("data_spec")
-        if trained_on and trained_on != data.spec and not args.quiet:
-            print(f"note: {Path(path).name} was trained on {trained_on}, measured on {data.spec}; "
-                  "its held-out images may include training images", file=sys.stderr)
+    # Both models and the data are opened and checked before anything is printed.
+    first = open_model(args.first, data=args.data, switches=False, limit=args.limit)
+    data = first.require_data()
+    second = open_model(args.second, with_data=False)
+    check_shape(data, second.config.input_shape, second.name)
+    models: dict[str, Any] = {}
+    taken: set[str] = set()
+    notes: list[str] = []
+    for opened in (first, second):
+        models[model_name(opened.stored.path, opened.config.kind, taken)] = opened.model
+        notes.append(other_data_note(opened.stored, data))
+    if not args.quiet:
+        for note in filter(None, notes):
+            print(note, file=sys.stderr)
     from explorer.core.analysis.probe import parse_fractions
 
     try:

@@ -76,7 +76,7 @@ def run_denoise(args: argparse.Namespace) -> int:
     loaded, data = apps._load(args)
     img, y, where = apps._query_image(args, loaded, data)
     r = denoise(loaded.model, img, args.noise, args.level, seed=args.seed,
-                labels=None if y is None else [y], baselines=baselines)
+                labels=apps._one_label(y), baselines=baselines)
     s = r.summary()
     if args.json:
         print(json.dumps(json_safe({"source": where, "noise": r.noise, "level": r.level,
@@ -115,18 +115,15 @@ def run_sweep(args: argparse.Namespace) -> int:
     baselines = _baselines(args.baselines, BASELINES)
     from explorer.core.analysis.heldout import held_out_indices
     from explorer.core.progress import drain
-    from models.checkpoint import load_model
+    from explorer.session.opening import check_shape, open_model
 
     loaded, data = apps._load(args)
     if loaded.config.is_conditional:
         raise UserError("the sweep takes unconditional models; a conditional VAE needs labels")
     models = [(args.file, loaded)]
     if args.compare_with is not None:
-        other = load_model(args.compare_with)
-        if tuple(other.config.input_shape) != tuple(loaded.config.input_shape):
-            raise UserError(f"{Path(args.compare_with).name} takes images of shape "
-                            f"{tuple(other.config.input_shape)}, {Path(args.file).name} "
-                            f"{tuple(loaded.config.input_shape)}")
+        other = open_model(args.compare_with, with_data=False)
+        check_shape(data, other.config.input_shape, other.name)
         if other.config.is_conditional:
             raise UserError("the sweep takes unconditional models; a conditional VAE needs labels")
         models.append((args.compare_with, other))

@@ -51,21 +51,20 @@ def run_export(args: argparse.Namespace) -> int:
         out = _check_folder(args.out)
     import numpy as np
 
-    from explorer.core.latent.map import LABELS_KEY, load_map
-    from models.modelfile import read_model_file
+    from explorer.session.opening import read_model
 
-    mf = read_model_file(args.file)
-    latent_map = load_map(mf)
+    stored = read_model(args.file)
+    latent_map = stored.latent_map
     if latent_map is None:
         raise UserError(f"{Path(args.file).name} has no map yet; run "
                         f"`latent-atlas project {args.file}` first")
     n = latent_map.n_points
-    labels = mf.arrays.get(LABELS_KEY)
+    labels = stored.labels
     labels = labels if labels is not None and len(labels) == n else None
-    names = list(mf.meta.get("label_names") or [])
+    names = stored.label_names
     images = errors = None
     if not args.no_data:
-        data, errors = _data_and_errors(args, mf, n)
+        data, errors = _data_and_errors(args, stored, n)
         labels = data.labels if data.labels is not None else labels
         names = list(data.label_names) or names
         images = None if args.no_images else data.images
@@ -87,23 +86,20 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _data_and_errors(args: argparse.Namespace, mf, n: int):
+def _data_and_errors(args: argparse.Namespace, stored, n: int):
     """The model's data (its images must be the map's points) and each one's error."""
     from explorer.core.analysis.applications import reconstruction_errors
-    from explorer.core.data import load_data
-    from models.checkpoint import model_from_file
+    from explorer.session.opening import OpenError, build_model, data_spec_for, open_data
 
-    spec = args.data or mf.meta.get("data_spec")
-    if not spec:
-        raise UserError(f"{Path(args.file).name} does not say which data it was trained on; "
-                        "give --data (or --no-data)")
-    data = load_data(spec)
+    try:
+        spec = data_spec_for(stored, args.data)
+    except OpenError as exc:
+        raise UserError(f"{exc} (or --no-data)") from None
+    data = open_data(spec, stored.config.input_shape, model_name=stored.name,
+                     from_file=not args.data)
     if len(data) != n:
         raise UserError(f"the map has {n:,} points but {data.spec} has {len(data):,} images; "
                         "give the data the map was made of (--data), or --no-data")
-    model = model_from_file(mf)
-    if tuple(data.shape) != tuple(model.config.input_shape):
-        raise UserError(f"{data.spec} has images of {data.shape} but the model expects "
-                        f"{model.config.input_shape}")
+    model = build_model(stored)
     labels = data.labels if model.config.is_conditional else None
     return data, reconstruction_errors(model, data.images, labels=labels)

@@ -98,14 +98,6 @@ def write_png(path: Path, images, scale: int = 1) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
-def _data_spec(args: argparse.Namespace, meta: dict) -> str:
-    spec = args.data or meta.get("data_spec")
-    if not spec:
-        raise UserError(f"{Path(args.file).name} does not say which data it was trained on; "
-                        "give --data")
-    return spec
-
-
 def _parse_xy(text: str) -> tuple[float, float]:
     parts = text.split(",")
     try:
@@ -154,24 +146,19 @@ def _drain_with_bar(gen, total: float, desc: str, quiet: bool, cancel: threading
 
 def run_project(args: argparse.Namespace) -> int:
     from models.files import writable_output
-    from models.modelfile import read_metadata
 
-    meta = read_metadata(args.file)
     writable_output(args.file, UserError, flag="the model file")  # the map is stored in it
-    spec = _data_spec(args, meta)
     if args.limit is not None and args.limit < 1:
         raise UserError(f"--limit must be at least 1, not {args.limit}")
     if args.subsample != 0 and args.subsample < 10:
         raise UserError(f"--subsample must be 0 (fit all) or at least 10, not {args.subsample}")
-    from explorer.core.data import load_data
-
-    data = load_data(spec, limit=args.limit)
     from explorer.core.inference import encode_iter
     from explorer.core.latent.map import build_map, save_map
     from explorer.core.progress import Cancelled
-    from models.checkpoint import load_model
+    from explorer.session.opening import open_model
 
-    loaded = load_model(args.file)
+    loaded = open_model(args.file, data=args.data, switches=False, limit=args.limit)
+    data = loaded.require_data()
     cancel = threading.Event()
     reproducible = args.reproducible or args.seed is not None
     seed = 0 if args.seed is None else args.seed
@@ -221,21 +208,18 @@ def run_decode_grid(args: argparse.Namespace, out: Path, scale: int) -> int:
     if not 1 <= args.grid <= MAX_GRID:
         raise UserError(f"--grid must be between 1 and {MAX_GRID}, not {args.grid}")
     square = _parse_square(args.square) if args.square is not None else None
-    from explorer.core.latent.map import load_map
-    from models.modelfile import read_model_file
-
-    mf = read_model_file(args.file)
     from explorer.core.analysis.generate import has_standard_prior
     from explorer.core.analysis.manifold import latent_square, manifold_grid
     from explorer.core.inference import Decoder
-    from models.checkpoint import model_from_file
+    from explorer.session.opening import open_model
 
-    model = model_from_file(mf)
+    opened = open_model(args.file, with_data=False)
+    model = opened.model
     if int(model.latent_dim) != 2:
         raise UserError(f"--grid needs a model with a 2-D latent; {Path(args.file).name} has "
                         f"{model.latent_dim} dimensions (decode map positions with --xy)")
     if square is None:
-        latent_map = load_map(mf)
+        latent_map = opened.latent_map
         codes = None
         if latent_map is not None and latent_map.dim == 2:
             codes = latent_map.codes
@@ -260,26 +244,22 @@ def run_decode(args: argparse.Namespace) -> int:
     if args.square is not None:
         raise UserError("--range goes with --grid")
     points = [_parse_xy(t) for t in args.xy]
-    from explorer.core.latent.map import load_map
-    from models.modelfile import read_model_file
+    from explorer.core.inference import Decoder
+    from explorer.session.opening import open_model
 
-    mf = read_model_file(args.file)
-    latent_map = load_map(mf)
+    opened = open_model(args.file, with_data=False)
+    latent_map = opened.latent_map
     if latent_map is None:
         raise UserError(f"{Path(args.file).name} has no map yet; run "
                         f"`latent-atlas project {args.file}` first")
-
-    from explorer.core.inference import Decoder
-    from models.checkpoint import model_from_file
-
-    decoder = Decoder(model_from_file(mf))
+    decoder = Decoder(opened.model)
     if latent_map.dim != decoder.latent_dim:
         raise UserError(f"the stored map has {latent_map.dim}-D codes but the model's latent is "
                         f"{decoder.latent_dim}-D; run `latent-atlas project` again")
     xy = np.asarray(points, dtype=np.float64)
     sources = None
     if decoder.needs_switches:
-        attach_switch_data(decoder.model, _data_spec(args, mf.meta), latent_map)
+        attach_switch_data(opened, args.data, latent_map)
         sources = decoder.switch_sources(latent_map.inverse(xy))
     images = decoder.decode_at(latent_map, xy)
     write_png(out, images, scale)
@@ -290,20 +270,19 @@ def run_decode(args: argparse.Namespace) -> int:
     return 0
 
 
-def attach_switch_data(model, spec: str, latent_map=None):
+def attach_switch_data(opened, data: str | None, latent_map=None):
     """Load the data a max-unpooling model borrows its switches from (the map's codes when
-    they are those of this data, else encoded now); a no-op for every other model."""
-    from explorer.core.inference import needs_switches, set_switch_reference
+    they are those of this data, else encoded now)."""
+    from explorer.core.inference import set_switch_reference
+    from explorer.session.opening import data_spec_for, open_data
 
-    if not needs_switches(model):
-        return None
-    from explorer.core.data import load_data
-
-    data = load_data(spec)
+    spec = data_spec_for(opened.stored, data)
+    images = open_data(spec, opened.config.input_shape, model_name=opened.name,
+                       from_file=not data)
     codes = None
-    if latent_map is not None and len(latent_map.codes) == len(data):
-        codes = np.asarray(getattr(latent_map, "base", latent_map).codes)
-    return set_switch_reference(model, data.images, codes, labels=data.labels)
+    if latent_map is not None and len(latent_map.codes) == len(images):
+        codes = np.asarray(latent_map.unaligned().codes)
+    return set_switch_reference(opened.model, images.images, codes, labels=images.labels)
 
 
 def run_interpolate(args: argparse.Namespace) -> int:
@@ -311,22 +290,18 @@ def run_interpolate(args: argparse.Namespace) -> int:
     scale = _check_scale(args.scale)
     if args.steps < 2 or args.steps > 1000:
         raise UserError(f"--steps must be between 2 and 1000, not {args.steps}")
-    from models.checkpoint import load_model
+    from explorer.session.opening import open_model
 
-    loaded = load_model(args.file)
-    spec = _data_spec(args, loaded.meta)
-    from explorer.core.data import load_data
-
-    data = load_data(spec)
+    loaded = open_model(args.file, data=args.data)
+    data = loaded.require_data()
     n = len(data)
     for flag, i in (("--from", args.start), ("--to", args.end)):
         if not 0 <= i < n:
             raise UserError(f"{flag} {i} is out of range: {data.spec} has {n} images (0..{n - 1})")
-    from explorer.core.inference import Decoder, set_switch_reference
+    from explorer.core.inference import Decoder
     from explorer.core.latent.interpolation import interpolate
 
     decoder = Decoder(loaded.model)
-    set_switch_reference(loaded.model, data.images, labels=data.labels)  # max-unpool only
     z = decoder.encode(data.images[[args.start, args.end]])
     path = interpolate(z[0], z[1], steps=args.steps, mode=args.mode)
     write_png(out, decoder.decode(path), scale)

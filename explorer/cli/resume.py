@@ -21,24 +21,12 @@ class ResumeStart:
 def resume_start(args: argparse.Namespace) -> ResumeStart:
     """Read the model file, its data (the stored spec unless --data gives another place)
     and its training state; every mismatch is one readable UserError or ModelFileError."""
-    from explorer.core.data import load_data
-    from models.checkpoint import model_from_file
-    from models.modelfile import read_model_file
+    from explorer.session.opening import open_model
     from models.train_state import read_train_state
 
-    mf = read_model_file(args.resume)
-    name = mf.path.name if mf.path else str(args.resume)
-    model = model_from_file(mf)
-    cfg = model.config
-    spec = args.data or mf.meta.get("data_spec") or ""
-    if not spec:
-        raise UserError(f"{name} does not say which data it was trained on; give --data SPEC")
-    data = load_data(spec, limit=args.limit)
-    if tuple(data.shape) != tuple(cfg.input_shape):
-        raise UserError(f"{data.spec} has images {tuple(data.shape)} (C, H, W) but {name} was "
-                        f"trained on {tuple(cfg.input_shape)}; give the data it was trained on "
-                        "with --data")
-    if cfg.is_conditional and (data.labels is None or len(data.labels) == 0):
+    opened = open_model(args.resume, data=args.data, switches=False, limit=args.limit)
+    mf, model, data, name = opened.stored.file, opened.model, opened.require_data(), opened.name
+    if opened.config.is_conditional and (data.labels is None or len(data.labels) == 0):
         raise UserError(f"{name} is a conditional VAE and {data.spec} has no labels")
     state = read_train_state(mf)
     if state is None:

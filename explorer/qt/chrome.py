@@ -13,7 +13,15 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QWidget,
+)
 
 from explorer.session.jobs import Jobs
 
@@ -102,6 +110,32 @@ class AppWindow(QMainWindow):
         session.message.connect(self.show_message)
         session.progress.connect(self.show_progress)
         session.jobs.changed.connect(lambda *_args: self.readyChanged.emit())
+        session.data_missing.connect(lambda spec: self.ask_for_moved_data(session, spec))
+
+    def ask_for_moved_data(self, session: Any, spec: str) -> None:
+        """The data a model names has moved: ask where it is now, or keep the map only."""
+        if self.headless:
+            self.headless_errors.append(f"data moved: {session.data_note}")
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, "Data not found",
+                          f"{session.data_note}\n\nThe map and decoding work without it; "
+                          "sample pictures, reconstructions and colours by error need it.",
+                          parent=self)
+        locate = box.addButton("Locate the data…", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Map only", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        if box.clickedButton() is locate:
+            path = ask_data_location(self, spec)
+            if path:
+                self.relocate_data(session, spec, path)
+
+    def relocate_data(self, session: Any, spec: str, path: str) -> None:
+        from explorer.session.opening import relocated_spec
+
+        try:
+            session.reload_data(relocated_spec(spec, path))
+        except ValueError as exc:
+            self.show_error("Cannot use that data", str(exc))
 
     # ---- File menu -------------------------------------------------------------------------
     def action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
@@ -171,3 +205,13 @@ def close_window(window, app) -> None:
     app.processEvents()
     del window
     gc.collect()
+
+
+def ask_data_location(parent: QWidget, spec: str) -> str:
+    """Ask where the data of `spec` is now: a file for file sources, else a folder."""
+    from explorer.session.opening import spec_names_a_file
+
+    title = f"Where is the data '{spec}' now?"
+    if spec_names_a_file(spec):
+        return QFileDialog.getOpenFileName(parent, title)[0]
+    return QFileDialog.getExistingDirectory(parent, title)

@@ -82,7 +82,7 @@ class ImagePanel(FollowsSession, QWidget):
             err = f"error {e.recon_error[i]:.4f}" if e.recon_error is not None else ""
             self.hover_recon.set_image(recon, err)
         else:
-            self.hover_original.set_image(None, "data loading…")
+            self.hover_original.set_image(None, e.data_status())
             self.hover_recon.set_image(None, "")
 
     def _update_placed(self) -> None:

@@ -8,7 +8,6 @@ imported inside the functions, never on the path to the first paint.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,37 +17,51 @@ from explorer.core.progress import Cancelled, Progress, check_cancel, relay
 
 @dataclass(frozen=True)
 class Stage(Progress):
-    """A step of a multi-step job, for the status line (never throttled away): `stage` is
-    "model", "data", "data_error" or "stage"; `payload` is what the step produced."""
+    """A step of a multi-step job, for the status line (never throttled away); `payload`
+    is what the step produced, if anything."""
 
     fraction: float | None = field(default=None, init=False)
     message: str = ""
     payload: Any = None
 
 
-def read_parts(path: str | Path) -> tuple[Any, Any, np.ndarray | None]:
-    """Numpy-only read of a model file: (ModelFile, LatentMap | None, labels | None)."""
-    from explorer.core.latent.map import load_map
-    from models.modelfile import NotAModelFileError, read_model_file
+@dataclass(frozen=True)
+class ModelReady(Progress):
+    """The network is built: clicks can decode from now on (the data may follow)."""
 
-    mf = read_model_file(path)
-    if "config" not in mf.meta:
-        raise NotAModelFileError(f"{Path(path).name} holds no model config")
-    latent_map = load_map(mf)
-    labels = None
-    for key in ("map.labels", "data.labels", "labels"):
-        if key in mf.arrays:
-            labels = np.asarray(mf.arrays[key]).astype(np.int64).ravel()
-            break
-    return mf, latent_map, labels
+    model: Any = None  # Autoencoder
+    decoder: Any = None  # Decoder
+    stage: str = field(default="model", init=False)
+    fraction: float | None = field(default=None, init=False)
+    message: str = field(default="model loaded", init=False)
+
+
+@dataclass(frozen=True)
+class DataReady(Progress):
+    """The data the model was trained on, loaded with its reconstructions."""
+
+    extras: Any = None  # DataExtras
+    stage: str = field(default="data", init=False)
+    fraction: float | None = field(default=None, init=False)
+
+
+@dataclass(frozen=True)
+class DataFailed(Progress):
+    """The data could not be loaded; the map still works. `moved` names the spec whose
+    path is gone (the window then asks where the data is now), else ""."""
+
+    moved: str = ""
+    stage: str = field(default="data_error", init=False)
+    fraction: float | None = field(default=None, init=False)
 
 
 def build_runtime(model_file: Any) -> tuple[Any, Any]:
     """Import torch (first time only), rebuild the network and wrap it in a Decoder."""
     from explorer.core.inference import Decoder
-    from models.checkpoint import model_from_file
 
-    model = model_from_file(model_file)
+    from .opening import build_model
+
+    model = build_model(model_file)
     return model, Decoder(model)
 
 
@@ -78,9 +91,12 @@ def dataset_extras_iter(decoder: Any, spec: str, n_expected: int | None, cancel=
     """`dataset_extras` as a generator: yields `Stage("stage", ...)` while it encodes and
     reconstructs (a million images take minutes), checks `cancel` at every batch."""
     from explorer.core.analysis.colouring import reconstruction_error
-    from explorer.core.data import load_data
 
-    data = load_data(spec)
+    from .opening import open_data
+
+    # The spec came from the model file: a folder that moved is said to have moved.
+    data = open_data(spec, decoder.model.config.input_shape, model_name="the model",
+                     from_file=True)
     check_cancel(cancel, "loading data")
     out = DataExtras(data=data, images=data.images, labels=data.labels,
                      label_names=list(data.label_names), factors=dict(data.factors))
@@ -139,25 +155,36 @@ def load_runtime(model_file: Any, spec: str, n_expected: int | None, latent_map:
     """
     check_cancel(cancel, "loading the model")
     model, decoder = build_runtime(model_file)
-    yield Stage("model", "model loaded", (model, decoder))
+    yield ModelReady(model=model, decoder=decoder)
     if spec:
-        check_cancel(cancel, "loading data")
-        try:
-            extras = yield from dataset_extras_iter(decoder, spec, n_expected, cancel)
-        except Cancelled:
-            raise
-        except Exception as exc:  # missing data folder, offline...: the map still works
-            from .errors import readable_error
-
-            yield Stage("data_error", f"data '{spec}' not available: {readable_error(exc)}")
-        else:
-            yield Stage("data", f"data '{spec}' loaded", extras)
+        yield from data_task(decoder, spec, n_expected, cancel)
     check_cancel(cancel, "warming up")
     # Build the map's inverse now (imports scipy, triangulates) so the first click is as
     # fast as every other one; the map object guards its lazy parts with a lock.
     if latent_map is not None:
         latent_map.prepare()
     warm_up_training()
+    return None
+
+
+def data_task(decoder: Any, spec: str, n_expected: int | None, cancel):
+    """Load a model's data: yields `DataReady`, or `DataFailed` when it cannot be had (a
+    moved folder, no network...); the map and decoding work either way."""
+    from .opening import DataMovedError
+
+    check_cancel(cancel, "loading data")
+    try:
+        extras = yield from dataset_extras_iter(decoder, spec, n_expected, cancel)
+    except Cancelled:
+        raise
+    except DataMovedError as exc:
+        yield DataFailed(message=str(exc), moved=spec)
+    except Exception as exc:  # offline, unreadable...: the map still works
+        from .errors import readable_error
+
+        yield DataFailed(message=f"data '{spec}' not available: {readable_error(exc)}")
+    else:
+        yield DataReady(message=f"data '{spec}' loaded", extras=extras)
     return None
 
 

@@ -189,7 +189,7 @@ class ComparePair:
         with one_torch_thread():
             for i, s in enumerate(self.sessions):
                 assert s.latent_map is not None  # self.ready()
-                base = getattr(s.latent_map, "base", None) or s.latent_map
+                base = s.latent_map.unaligned()
                 # An AE's prior is fitted to its own codes of the data (the map's codes).
                 self.samples[i] = sample_prior(s.model, int(n), seed=seed, codes=base.codes,
                                                latent_map=s.latent_map, decoder=s.decoder)
@@ -283,7 +283,7 @@ class ComparePair:
         for s in self.sessions:
             m = s.latent_map
             assert m is not None  # is_latent_pair
-            base = getattr(m, "base", None) or m
+            base = m.unaligned()
             rects.append(frame_rect(m, latent_square(has_standard_prior(s.model), base.codes)))
         return rects
 

@@ -24,13 +24,24 @@ from explorer.core.analysis.colouring import Colouring, colour_choices, colourin
 from .arrows import DEFAULT_STEPS, Arrow, PlacedImage, SessionArrows
 from .dispatch import Dispatcher, ManualDispatcher
 from .jobs import Job, Jobs
-from .loading import DataExtras, Stage, load_runtime, map_task, read_parts
+from .loading import (
+    DataExtras,
+    DataFailed,
+    DataReady,
+    ModelReady,
+    Stage,
+    data_task,
+    load_runtime,
+    map_task,
+)
+from .opening import read_model
 
 if TYPE_CHECKING:  # nothing heavy at run time: start-up must not import torch
     from explorer.core.data.base import ImageSet
     from explorer.core.inference import Decoder
     from explorer.core.io.interop import EmbeddingTable
     from explorer.core.latent.map import MapLike
+    from models.config import ModelConfig
     from models.modelfile import ModelFile
     from models.networks import Autoencoder
 
@@ -53,6 +64,7 @@ class Session(SessionArrows):
     path_settings_changed = Signal()  # steps or interpolation mode
     placed_changed = Signal()
     file_changed = Signal()  # name, path or saved state
+    data_missing = Signal(str)  # the spec whose data has moved: ask the user where it is now
     message = Signal(str)
     progress = Signal(object)  # a progress event of a job, or None when it ended
 
@@ -85,6 +97,7 @@ class Session(SessionArrows):
         self.reconstructions: np.ndarray | None = None
         self.recon_error: np.ndarray | None = None
         self.factors: dict[str, np.ndarray] = {}
+        self.data_note = ""  # why there is no data for the map, once that is known
         # gestures
         self.cursor_xy: np.ndarray | None = None
         self.cursor_z: np.ndarray | None = None
@@ -109,24 +122,30 @@ class Session(SessionArrows):
     @classmethod
     def from_file(cls, path: str | Path, dispatcher: Dispatcher | None = None) -> Session:
         """Read a model file with numpy only: the stored map can be drawn at once."""
-        mf, latent_map, labels = read_parts(path)
-        return cls(Path(path).stem, mf.meta, path=Path(path), model_file=mf,
-                   latent_map=latent_map, labels=labels, dispatcher=dispatcher)
+        stored = read_model(path)
+        return cls(Path(path).stem, stored.meta, path=Path(path), model_file=stored.file,
+                   latent_map=stored.latent_map, labels=stored.labels, dispatcher=dispatcher)
 
     # ---- what it is ---------------------------------------------------------------------
     @property
-    def config(self) -> dict[str, Any]:
-        cfg = self.meta.get("config")
-        return cfg if isinstance(cfg, dict) else {}
+    def config(self) -> ModelConfig | None:
+        """The model's config (parsed once, when the file was read), or None if unknown."""
+        if self.model is not None:
+            return self.model.config
+        if self.model_file is not None and self.model_file.config is not None:
+            return self.model_file.config
+        return _parse_config(self.meta)
 
     @property
     def kind(self) -> str:
-        return str(self.config.get("kind", "?"))
+        cfg = self.config
+        return "?" if cfg is None else str(cfg.kind)
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
-        c, h, w = (int(v) for v in self.config.get("input_shape", (1, 8, 8)))
-        return c, h, w
+        """(C, H, W) of the images the model takes; (0, 0, 0), matching no data, if unknown."""
+        cfg = self.config
+        return (0, 0, 0) if cfg is None else cfg.input_shape
 
     @property
     def data_spec(self) -> str:
@@ -181,17 +200,54 @@ class Session(SessionArrows):
         self.load_error = msg
         self.message.emit(f"{self.name}: cannot load the model: {msg}")
 
-    def _on_load_stage(self, st: Stage) -> None:
-        if st.stage == "model":
-            model, decoder = st.payload
-            self.set_model(model, decoder)
+    def _on_load_stage(self, st: ModelReady | DataReady | DataFailed | Stage) -> None:
+        if isinstance(st, ModelReady):
+            self.set_model(st.model, st.decoder)
             self.message.emit(f"{self.name}: ready — click or drag on the map to decode")
-        elif st.stage == "data":
-            self.set_data(st.payload)
-            if st.payload.note:
-                self.message.emit(f"{self.name}: {st.payload.note}")
-        elif st.stage in ("data_error", "stage"):  # "stage": encoding 1,024/60,000 images…
+        elif isinstance(st, DataReady):
+            self.set_data(st.extras)
+            if st.extras.note:
+                self.message.emit(f"{self.name}: {st.extras.note}")
+        elif isinstance(st, DataFailed):
+            self.data_note = st.message
+            self.data_changed.emit()
             self.message.emit(f"{self.name}: {st.message}")
+            if st.moved:
+                self.data_missing.emit(st.moved)
+        else:  # a status line: encoding 1,024/60,000 images…
+            self.message.emit(f"{self.name}: {st.message}")
+
+    def data_status(self) -> str:
+        """Why no sample picture can be shown yet, in a few words ("" once it can)."""
+        if self.data_matches_map():
+            return ""
+        if self.data_note:
+            return self.data_note
+        if self.jobs.running("runtime") or self.jobs.running("data"):
+            return "data loading…"
+        return "no data for this map"
+
+    def reload_data(self, spec: str) -> Job | None:
+        """Load the model's data from `spec` (data that moved, pointed to by the user); a
+        spec that loads is stored with the model on the next save."""
+        if self.decoder is None:
+            return None
+        n = self.n_points if self.latent_map is not None else None
+        decoder = self.decoder
+        self.data_note = ""
+        job = self.jobs.start("data", lambda cancel: data_task(decoder, spec, n, cancel))
+        job.progress.connect(self._on_load_stage)
+        job.progress.connect(lambda st: self._adopt_spec(st, spec))
+        job.start()
+        self.data_changed.emit()
+        self.message.emit(f"{self.name}: loading data '{spec}'…")
+        return job
+
+    def _adopt_spec(self, st: object, spec: str) -> None:
+        if isinstance(st, DataReady) and st.extras.data is not None:
+            self.meta = {**self.meta, "data_spec": spec}
+            self.dirty = True
+            self.file_changed.emit()
 
     def set_model(self, model: Autoencoder, decoder: Decoder) -> None:
         self.model, self.decoder = model, decoder
@@ -204,6 +260,7 @@ class Session(SessionArrows):
     def set_data(self, extras: DataExtras) -> None:
         if extras.data is None:  # the data does not match the map: keep only the map
             self.images = self.reconstructions = self.recon_error = None
+            self.data_note = extras.note
             self.data_changed.emit()
             return
         self.data = extras.data
@@ -240,7 +297,7 @@ class Session(SessionArrows):
         if codes is None or len(codes) != len(self.images):
             if not self.data_matches_map() or self.latent_map is None:
                 return False
-            codes = np.asarray(getattr(self.latent_map, "base", self.latent_map).codes)
+            codes = np.asarray(self.latent_map.unaligned().codes)
         from explorer.core.inference import set_switch_reference
 
         set_switch_reference(self.model, self.images, codes)
@@ -284,7 +341,7 @@ class Session(SessionArrows):
                 j.supersede()
             self.set_map(quick_map(np.asarray(self.latent_map.codes)), "PCA map")
             return None
-        codes = np.asarray(getattr(self.latent_map, "base", self.latent_map).codes)
+        codes = np.asarray(self.latent_map.unaligned().codes)
         label = "UMAP" if method in ("auto", "umap") and codes.shape[1] != 2 else method.upper()
         job = self.jobs.start("map", lambda cancel: map_task(codes, method, cancel))
         job.progress.connect(lambda ev: self.progress.emit(ev))
@@ -436,9 +493,20 @@ class Session(SessionArrows):
 
         if self.model is None:
             raise ValueError("the model is still loading; try again in a moment")
-        save_explorable(path, self.model, latent_map=getattr(self.latent_map, "base",
-                                                             self.latent_map),
+        save_explorable(path, self.model,
+                        latent_map=None if self.latent_map is None else self.latent_map.unaligned(),
                         data_spec=self.data_spec, label_names=self.label_names,
                         history=self.meta.get("history"), labels=self.map_labels())
         self.path, self.name, self.dirty = Path(path), Path(path).stem, False
         self.file_changed.emit()
+
+
+def _parse_config(meta: dict[str, Any]) -> ModelConfig | None:
+    """The config of a session built without a model file (tests, a model fresh from the
+    Train dialog), or None when its metadata has none that parses."""
+    from models.config import ConfigError, ModelConfig
+
+    try:
+        return ModelConfig.from_dict(meta["config"])
+    except (KeyError, ConfigError):
+        return None

@@ -8,7 +8,7 @@ from typing import Any
 
 from explorer.core.analysis.sweep import check_betas, parse_betas
 from explorer.core.progress import check_cancel
-from models.config import Arch
+from models.config import Arch, ModelConfig
 
 from .loading import Stage
 
@@ -42,20 +42,14 @@ class SweepRequest:
         return parse_betas(text)
 
 
-def sweep_defaults(config: dict[str, Any] | None, data_spec: str = "") -> SweepRequest:
+def sweep_defaults(config: ModelConfig | None, data_spec: str = "") -> SweepRequest:
     """The dialog's first values: the active model's data, architecture, latent size and
     epochs when there is one, else a small digits sweep."""
-    cfg = config or {}
-
-    def whole(key: str, default: int) -> int:
-        v = cfg.get(key)
-        return v if isinstance(v, int) and not isinstance(v, bool) and v >= 1 else default
-
-    arch: Arch = "mlp" if cfg.get("arch") == "mlp" else "conv"
+    if config is None:
+        return SweepRequest(data_spec=data_spec or "digits")
+    arch: Arch = "mlp" if config.arch == "mlp" else "conv"
     return SweepRequest(data_spec=data_spec or "digits", arch=arch,
-                        latent_dim=whole("latent_dim", 8), epochs=whole("epochs", 10),
-                        seed=max(0, int(cfg.get("seed", 0))) if isinstance(cfg.get("seed"), int)
-                        else 0)
+                        latent_dim=config.latent_dim, epochs=config.epochs, seed=config.seed)
 
 
 def sweep_task(req: SweepRequest, cancel: Any):

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from explorer.core.progress import check_cancel
-from models.config import Arch, Kind
+from models.config import Arch, Kind, ModelConfig
 
 from .loading import Stage
 
@@ -27,6 +27,15 @@ class PairRequest:
     folder: str = str(Path.home() / "LatentAtlas" / "pairs")
     upsample: str = "transpose"  # conv decoder blocks (models.config.UPSAMPLE_CHOICES)
     downsample: str = "stride"  # conv encoder blocks
+
+    @classmethod
+    def like(cls, config: ModelConfig | None, data_spec: str = "") -> PairRequest:
+        """A pair trained like the model of `config` (the dialog's first values)."""
+        if config is None:
+            return cls(data_spec=data_spec or "digits")
+        return cls(data_spec=data_spec or "digits", arch=config.arch,
+                   latent_dim=config.latent_dim, epochs=config.epochs, seed=config.seed,
+                   upsample=config.upsample, downsample=config.downsample)
 
 
 @dataclass

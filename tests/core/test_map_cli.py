@@ -78,7 +78,7 @@ def test_project_auto_fits_umap_and_reproducible_seed(model_file, capsys):
     (["interpolate", "{model}", "--from", "0", "--to", "1", "--steps", "1", "--out",
       "{tmp}/a.png"], "--steps"),
     (["interpolate", "{model}", "--data", "digits?size=16", "--from", "0", "--to", "1", "--out",
-      "{tmp}/a.png"], "expects 8x8"),
+      "{tmp}/a.png"], "takes 8x8"),
     (["project", "{model}", "--method", "identity", "--quiet"], "2-D latent"),
     (["project", "{tmp}/none.safetensors"], "does not exist"),
     (["project", "{model}", "--data", "nosuch"], "unknown data source"),

@@ -108,7 +108,7 @@ def _write(header, meta) -> Path:
 def test_a_mutated_model_file_loads_or_raises_our_own_error(mutation):
     from explorer.cli.train import run_info
     from explorer.core.latent.map import load_map
-    from explorer.session.loading import read_parts as session_read
+    from explorer.session.opening import read_model as session_read
     from models.checkpoint import load_model
     from models.modelfile import read_metadata
 

@@ -161,6 +161,10 @@ class AlignedMap(LatentMap):
             return z[0] if single else z
         return super().inverse(xy)
 
+    def unaligned(self) -> MapLike:
+        assert self.base is not None  # __post_init__ refuses an aligned map without one
+        return self.base
+
     def place(self, z: npt.ArrayLike) -> npt.NDArray[np.float32]:
         assert self.base is not None  # __post_init__ refuses an aligned map without one
         base_xy = self.base.place(z)

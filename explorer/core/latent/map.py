@@ -75,6 +75,10 @@ class MapLike(Protocol):
 
     def prepare(self) -> Self: ...
 
+    def unaligned(self) -> MapLike:
+        """The map as it was fitted, in its own frame: itself, or an aligned map's base."""
+        ...
+
     def inverse(self, xy: npt.ArrayLike) -> npt.NDArray[np.float32]: ...
 
     def place(self, z: npt.ArrayLike) -> npt.NDArray[np.float32]: ...
@@ -232,6 +236,10 @@ class LatentMap:
         return xy[0] if single else xy
 
     # --- the map itself --------------------------------------------------------------
+    def unaligned(self) -> MapLike:
+        """Itself: a fitted map is in its own frame (an `AlignedMap` returns its base)."""
+        return self
+
     def bounds(self) -> tuple[float, float, float, float]:
         """(xmin, xmax, ymin, ymax) of the positions."""
         x, y = self.positions[:, 0], self.positions[:, 1]  # per column: 30x faster at 1M

@@ -423,16 +423,8 @@ class CompareWindow(AppWindow):
                 j.cancel()
             self.show_message("cancelling the training…")
             return
-        initial = PairRequest()
-        if self.pair is not None:
-            s = self.pair.left
-            initial = PairRequest(data_spec=s.data_spec or "digits",
-                                  arch=str(s.config.get("arch", "conv")),
-                                  latent_dim=int(s.config.get("latent_dim", 8)),
-                                  epochs=int(s.config.get("epochs", 10)),
-                                  seed=int(s.config.get("seed", 0)),
-                                  upsample=str(s.config.get("upsample", "transpose")),
-                                  downsample=str(s.config.get("downsample", "stride")))
+        left = self.pair.left if self.pair is not None else None
+        initial = PairRequest.like(left.config if left else None, left.data_spec if left else "")
         dlg = TrainPairDialog(initial, self)
         if dlg.exec():
             self.train_pair(dlg.request())
