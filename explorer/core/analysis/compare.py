@@ -256,9 +256,8 @@ def build_aligned_map(codes: np.ndarray, reference: MapLike, *, seed: int = 0,
     seconds = yield from fit_projection(proj, codes, cancel)
     params = {**proj.params(), "init": "reference map", "fit_seconds": seconds}
     yield MapProgress("inverse", 0.97, "aligning the map")
-    extra = {} if proj.fit_index_ is None else {"fit_index": proj.fit_index_}
     fitted = LatentMap(method="umap", codes=codes, positions=proj.embedding_, params=params,
-                       extra=extra)
+                       extra=proj.stored_extra())
     aligned = align_maps(fitted, reference)
     aligned.prepare()
     yield MapProgress("done", 1.0, f"aligned umap map of {len(codes)} codes ready")

@@ -24,25 +24,22 @@ import numpy.typing as npt
 from explorer.core.latent.methods import METHODS as METHODS
 from explorer.core.latent.methods import make_projection, resolve_method
 from explorer.core.latent.projection import (
+    FIT_INDEX,
     MapProgress,
-    PCAProjection,
     Projection,
     check_fit_codes,
+    fitted,
 )
-from explorer.core.latent.umap_projection import SUBSAMPLE, UMAPProjection
+from explorer.core.latent.umap_projection import SUBSAMPLE
 from explorer.core.progress import check_cancel, drain, relay
 
 if TYPE_CHECKING:
     from os import PathLike
 
-    from explorer.core.latent.inverse import TriangulationInverse
-    from explorer.core.latent.placement import NeighbourPlacer
     from explorer.core.latent.point_grid import PointGrid
     from models.modelfile import ModelFile
 
 MAP_FORMAT = 1
-# Rows of the codes a UMAP map was fitted on when it was fitted on a subsample.
-FIT_INDEX = "fit_index"
 
 __all__ = ["LABELS_KEY", "LatentMap", "MapLike", "MapProgress", "build_map", "load_map",
            "map_file_parts", "quick_map", "save_map"]
@@ -99,8 +96,11 @@ class MapLike(Protocol):
 class LatentMap:
     """A fitted map: `codes` (N x d) at `positions` (N x 2), made by `method` with `params`.
 
-    `extra` holds method-specific arrays (PCA mean and components), stored with the map.
-    The inverse and the placement index are built lazily on first use (or by `prepare`).
+    `extra` holds method-specific arrays (PCA mean and components, a subsample's fit
+    index), stored with the map. Both directions between plane and latent are the fitted
+    estimator's (`projection.py`: one placement and one inverse per method), rebuilt from
+    the stored arrays; its triangulation and placement index are built lazily on first
+    use (or by `prepare`).
     """
 
     method: str
@@ -108,15 +108,11 @@ class LatentMap:
     positions: np.ndarray
     params: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, np.ndarray] = field(default_factory=dict)
-    _inverse: TriangulationInverse | None = field(default=None, init=False, repr=False,
-                                                  compare=False)
-    _placer: NeighbourPlacer | None = field(default=None, init=False, repr=False, compare=False)
+    projection: Projection = field(init=False, repr=False, compare=False)
     _grid: PointGrid | None = field(default=None, init=False, repr=False, compare=False)
     # its own lock: a hover must not wait for a triangulation built in the background
     _grid_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False,
                                        compare=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False,
-                                  compare=False)
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -131,14 +127,11 @@ class LatentMap:
             raise ValueError("map positions contain NaN or infinite values")
         if self.method == "identity" and self.dim != 2:
             raise ValueError(f"an identity map needs 2-D codes, not {self.dim}-D")
-        if self.method == "pca":
-            mean = np.asarray(self.extra.get("pca_mean", ()), dtype=np.float64)
-            comps = np.asarray(self.extra.get("pca_components", ()), dtype=np.float64)
-            if mean.shape != (self.dim,) or comps.shape != (2, self.dim):
-                raise ValueError("a PCA map needs its mean and two components")
-            self.extra = {"pca_mean": mean, "pca_components": comps}
         if FIT_INDEX in self.extra:
             self.extra[FIT_INDEX] = _check_fit_index(self.extra[FIT_INDEX], len(self.codes))
+        self.projection = fitted(self.method, self.codes, self.positions, self.extra)
+        if self.method == "pca":  # only what the estimator keeps
+            self.extra = self.projection.stored_extra()
 
     @property
     def n_points(self) -> int:
@@ -148,75 +141,36 @@ class LatentMap:
     def dim(self) -> int:
         return self.codes.shape[1]
 
-    # --- plane -> latent -------------------------------------------------------------
     def prepare(self) -> Self:
         """Build the inverse and the placement index now (they are otherwise built lazily)."""
-        if self.method != "identity":
-            self._get_inverse()
-        if self.method == "umap":
-            self._get_placer()
+        self.projection.prepare()
         return self
 
-    def _anchors(self) -> tuple[np.ndarray, np.ndarray]:
-        """(codes, positions) the inverse and the placement are built on.
-
-        A map fitted on a subsample (`extra["fit_index"]`) uses the fitted points only:
-        its other points were placed from them, the triangulation of 50,000 points builds
-        ~20x faster than that of a million, and a click costs the same. The inverse is
-        then exact at the fitted points and interpolates between them elsewhere.
-        """
-        fit = self.extra.get(FIT_INDEX)
-        if fit is None:
-            return self.codes, self.positions
-        return self.codes[fit], self.positions[fit]
-
-    def _get_inverse(self) -> TriangulationInverse:
-        """The triangulation of the positions (not used by an identity map)."""
-        with self._lock:
-            if self._inverse is None:
-                from explorer.core.latent.inverse import TriangulationInverse
-
-                codes, positions = self._anchors()
-                self._inverse = TriangulationInverse(positions, codes)
-            return self._inverse
-
+    # --- plane -> latent -------------------------------------------------------------
     def inverse(self, xy: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """Code(s) at map position(s): (2,) -> (d,), (M, 2) -> (M, d), float32.
 
         Exact at the data points, continuous, defined on the whole plane (outside the data
         it takes the code of the nearest point of the data's convex hull). For a 2-D latent
-        shown as itself ("identity") the inverse is the identity.
+        shown as itself ("identity") the inverse is the identity. A map fitted on a
+        subsample is exact at the fitted points and interpolates between them elsewhere.
         """
-        if self.method == "identity":
-            from explorer.core.latent.inverse import _as_points
+        from explorer.core.latent.inverse import _as_points
 
-            p, single = _as_points(xy)
-            z = p.astype(np.float32)
-            return z[0] if single else z
-        return self._get_inverse()(xy)
+        p, single = _as_points(xy)
+        z = self.projection.inverse_transform(p)
+        return z[0] if single else z
 
     def inside_hull(self, xy: npt.ArrayLike) -> npt.NDArray[np.bool_]:
         """Where `inverse` is honest: True inside the convex hull of the positions (it
         interpolates between data codes there), False outside (it only repeats the hull's
         codes: decodes there are not the model's, they paint rays). An identity map's
         inverse is exact everywhere, so all True. (2,) -> (1,), (M, 2) -> (M,)."""
-        if self.method == "identity":
-            from explorer.core.latent.inverse import _as_points
+        from explorer.core.latent.inverse import _as_points
 
-            p, _ = _as_points(xy)
-            return np.ones(len(p), dtype=bool)
-        return self._get_inverse().inside(xy)
+        return self.projection.inside_hull(_as_points(xy)[0])
 
     # --- latent -> plane -------------------------------------------------------------
-    def _get_placer(self) -> NeighbourPlacer:
-        """The k-nearest-codes placement (used by UMAP maps only)."""
-        with self._lock:
-            if self._placer is None:
-                from explorer.core.latent.placement import NeighbourPlacer
-
-                self._placer = NeighbourPlacer(*self._anchors())
-            return self._placer
-
     def place(self, z: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """Map position(s) of code(s): (d,) -> (2,), (M, d) -> (M, 2), float32.
 
@@ -227,12 +181,7 @@ class LatentMap:
         from explorer.core.latent.placement import _as_codes
 
         q, single = _as_codes(z, self.dim)
-        if self.method == "identity":
-            xy = q.astype(np.float32)
-        elif self.method == "pca":
-            xy = ((q - self.extra["pca_mean"]) @ self.extra["pca_components"].T).astype(np.float32)
-        else:
-            xy = self._get_placer()(q)
+        xy = np.asarray(self.projection.transform(q), dtype=np.float32)
         return xy[0] if single else xy
 
     # --- the map itself --------------------------------------------------------------
@@ -331,11 +280,7 @@ def build_map(codes: np.ndarray, method: str = "auto", *, seed: int = 0,
     proj = make_projection(method, seed=seed, reproducible=reproducible, subsample=subsample)
     seconds = yield from fit_projection(proj, codes, cancel)
     params = {**proj.params(), "fit_seconds": seconds}
-    extra: dict[str, np.ndarray] = {}
-    if isinstance(proj, PCAProjection):
-        extra = {"pca_mean": proj.mean_, "pca_components": proj.components_}
-    if isinstance(proj, UMAPProjection) and proj.fit_index_ is not None:
-        extra = {FIT_INDEX: proj.fit_index_}
+    extra = proj.stored_extra()
     yield MapProgress("inverse", 0.97, "preparing the map for live decoding")
     latent_map = LatentMap(method=method, codes=codes, positions=proj.embedding_,
                            params=params, extra=extra).prepare()

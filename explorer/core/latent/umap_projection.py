@@ -34,7 +34,7 @@ import threading
 import time
 import warnings
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -45,10 +45,6 @@ from explorer.core.latent.umap_runtime import (
     enable_umap_kernel_cache,
 )
 from explorer.core.progress import Cancelled, check_cancel, is_cancelled, relay
-
-if TYPE_CHECKING:
-    from explorer.core.latent.inverse import TriangulationInverse
-    from explorer.core.latent.placement import NeighbourPlacer
 
 UMAP_MIN_POINTS = 10
 SUBSAMPLE = 50_000
@@ -154,8 +150,6 @@ class UMAPProjection(Projection):
         self.backend_ = "umap-learn"
         self.fit_index_: np.ndarray | None = None  # rows fitted by UMAP; None: all of them
         self.quality_: dict[str, float] = {}
-        self._inverse: TriangulationInverse | None = None
-        self._placer: NeighbourPlacer | None = None
 
     def params(self):
         out = {"n_neighbors": self.n_neighbors, "min_dist": self.min_dist,
@@ -319,25 +313,13 @@ class UMAPProjection(Projection):
                            "(the first fit compiles code; later fits are faster)")
 
     def transform(self, codes):
-        """Positions for codes: the fitted ones for the training codes, else k-NN placement."""
-        from explorer.core.latent.placement import NeighbourPlacer
+        """Positions of codes not fitted by UMAP: inverse-distance-weighted positions of
+        their nearest fitted codes (umap itself is never called: no numba at click time)."""
+        return self.placer()(codes)
 
-        if self._placer is None:
-            self._placer = NeighbourPlacer(*self._anchors())
-        return self._placer(codes)
-
-    def inverse(self, xy):
-        from explorer.core.latent.inverse import TriangulationInverse
-
-        if self._inverse is None:
-            self._inverse = TriangulationInverse(*self._anchors()[::-1])
-        return self._inverse(xy)
-
-    def _anchors(self) -> tuple[np.ndarray, np.ndarray]:
-        """(codes, positions) that place and invert: the fitted ones (all, or the subsample)."""
-        if self.fit_index_ is None:
-            return self.codes_, self.embedding_
-        return self.codes_[self.fit_index_], self.embedding_[self.fit_index_]
+    def prepare(self) -> None:
+        super().prepare()
+        self.placer()
 
 
 def placement_quality(codes: np.ndarray, positions: np.ndarray, fit_index: np.ndarray,
