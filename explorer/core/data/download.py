@@ -1,8 +1,10 @@
-"""Downloading data files: progress reports, checksum verification, atomic writes.
+"""Downloading data files with pooch: progress reports, checksum verification, atomic writes.
 
-A file is streamed to a temporary name in its destination folder, hashed on the way,
-and renamed into place only when it is complete and its checksum matches, so an
-interrupted or corrupt download never leaves a file that looks valid.
+pooch (the fetcher of scikit-image, xarray and librosa) streams a file to a temporary
+name in its destination folder, checks its hash and moves it into place only when it
+matches, so an interrupted or corrupt download never leaves a file that looks valid.
+What is ours: trying mirrors in turn, one readable line naming every failure, and
+progress reports.
 
 Progress goes to the callback given, or to the one installed with `download_progress`
 (the GUI and CLI install theirs), or, failing both, to short lines on stderr.
@@ -12,15 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import hashlib
-import http.client
-import os
+import re
 import sys
-import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from .base import DataError
 
@@ -59,14 +57,6 @@ def _stderr_progress() -> Progress:
     return report
 
 
-def file_digest(path: Path, algorithm: str) -> str:
-    h = hashlib.new(algorithm, usedforsecurity=False)
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def checksum_algorithm(checksum: str) -> str:
     """md5 (32 hex digits) or sha256 (64), told apart by length."""
     algorithm = {32: "md5", 64: "sha256"}.get(len(checksum))
@@ -78,49 +68,69 @@ def checksum_algorithm(checksum: str) -> str:
 def download_file(urls: list[str], dest: Path, checksum: str | None = None,
                   progress: Progress | None = None, timeout: float = TIMEOUT_S) -> Path:
     """Fetch the first URL that works into `dest`; raise DownloadError naming each failure."""
+    import pooch
+    import requests
+
+    pooch.get_logger().setLevel("WARNING")  # our own progress lines say what happens
     report = progress or _progress.get() or _stderr_progress()
+    algorithm = checksum_algorithm(checksum) if checksum else None
+    known = f"{algorithm}:{checksum.lower()}" if checksum else None
     failures = []
     for url in urls:
+        fetch = pooch.HTTPDownloader(progressbar=_Bar(dest.name, report), chunk_size=_CHUNK,
+                                     timeout=timeout, headers={"User-Agent": "latent-atlas"})
         try:
-            _fetch(url, dest, checksum, report, timeout)
+            pooch.retrieve(url, known_hash=known, fname=dest.name, path=dest.parent,
+                           downloader=fetch)
             return dest
-        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+        except ValueError as exc:  # pooch refuses a file whose hash differs (and deletes it)
+            failures.append(f"{url}: checksum mismatch: expected {algorithm} {checksum}"
+                            if "does not match" in str(exc) else f"{url}: {exc}")
+        except (requests.RequestException, OSError) as exc:
             failures.append(f"{url}: {_reason(exc)}")
     raise DownloadError(f"could not download {dest.name} ({'; '.join(failures)})")
 
 
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, urllib.error.HTTPError):
-        return f"HTTP {exc.code} {exc.reason}"
-    if isinstance(exc, urllib.error.URLError):
-        return str(exc.reason)
+class _Bar:
+    """The progress-bar object pooch updates, turned into `Progress` calls."""
+
+    def __init__(self, name: str, report: Progress) -> None:
+        self.name, self.report, self.done = name, report, 0
+        self._total: int | None = None
+
+    @property
+    def total(self) -> int | None:
+        return self._total
+
+    @total.setter
+    def total(self, value: int) -> None:  # pooch sets it once the server answered
+        self._total = value or None
+        self.report(self.name, 0, self._total)
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self._total is not None:
+            self.done = min(self.done, self._total)  # pooch counts whole chunks
+        self.report(self.name, self.done, self._total)
+
+    def reset(self) -> None:
+        self.done = 0
+
+    def close(self) -> None:
+        pass
+
+
+def _reason(exc: Any) -> str:
+    """One short line for a failed request (no library's multi-line repr)."""
+    import requests
+
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return f"HTTP {exc.response.status_code} {exc.response.reason}"
+    if isinstance(exc, requests.ConnectionError):
+        found = re.search(r"\[Errno -?\d+\] ([^'\")]+)", str(exc))
+        return f"cannot connect ({found.group(1).strip()})" if found else "cannot connect"
+    if isinstance(exc, requests.Timeout):
+        return "no answer in time"
+    if isinstance(exc, requests.RequestException):
+        return "the transfer broke off before the end"
     return str(exc) or type(exc).__name__
-
-
-def _fetch(url: str, dest: Path, checksum: str | None, report: Progress, timeout: float) -> None:
-    algorithm = checksum_algorithm(checksum) if checksum else "sha256"
-    request = urllib.request.Request(url, headers={"User-Agent": "latent-atlas"})
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    tmp = Path(tmp_name)
-    try:
-        digest = hashlib.new(algorithm, usedforsecurity=False)
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=timeout) as resp:
-            length = resp.headers.get("Content-Length")
-            total = int(length) if length and length.isdigit() else None
-            done = 0
-            report(dest.name, 0, total)
-            while chunk := resp.read(_CHUNK):
-                out.write(chunk)
-                digest.update(chunk)
-                done += len(chunk)
-                report(dest.name, done, total)
-            if total is not None and done != total:
-                raise OSError(f"the connection closed after {done:,} of {total:,} bytes")
-            out.flush()
-            os.fsync(out.fileno())
-        if checksum and digest.hexdigest() != checksum.lower():
-            raise ValueError(f"checksum mismatch: expected {algorithm} {checksum}, "
-                             f"got {digest.hexdigest()}")
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
