@@ -30,13 +30,18 @@ def test_mypy_is_clean():
 
 def _names() -> dict[str, object]:
     """What the annotations name under TYPE_CHECKING (torch is fine to import in a test)."""
+    from explorer.core.data.base import ImageSet
     from explorer.core.inference import Decoder
     from explorer.core.latent.map import MapLike
+    from explorer.session.dispatch import Dispatcher
+    from explorer.session.loading import DataExtras
+    from models.config import ModelConfig
     from models.modelfile import ModelFile
     from models.networks import Autoencoder
 
     return {"Decoder": Decoder, "MapLike": MapLike, "Autoencoder": Autoencoder,
-            "ModelFile": ModelFile}
+            "ModelFile": ModelFile, "ImageSet": ImageSet, "DataExtras": DataExtras,
+            "ModelConfig": ModelConfig, "Dispatcher": Dispatcher}
 
 
 def _members(hint: object) -> tuple[object, ...]:
@@ -83,11 +88,13 @@ def test_click_path_signatures_are_typed():
     from explorer.core.inference import Decoder
     from explorer.core.latent.inverse import TriangulationInverse
     from explorer.core.latent.map import LatentMap, MapLike
+    from explorer.session.cursor import Cursor
     from explorer.session.session import Session
     from models.networks import Autoencoder
 
     _hints(Session.request_decode)
-    _hints(Session._decode_pending)
+    _hints(Cursor.request_decode)
+    _hints(Cursor._decode_pending)
     for inverse in (MapLike.inverse, LatentMap.inverse, AlignedMap.inverse,
                     TriangulationInverse.__call__):
         assert _dtype(_hints(inverse)["return"]) is np.float32, inverse.__qualname__

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
+    from psygnal import SignalInstance
+
     from explorer.core.inference import Decoder
     from explorer.core.latent.map import MapLike
 
@@ -80,30 +81,36 @@ def refresh_arrow(arrow: Arrow, latent_map: MapLike, decoder: Decoder | None, st
         arrow.frames = arrow.fade = None
 
 
-class SessionArrows:
-    """The interpolation arrows of a session: add (snapping ends to samples), select,
-    delete, steps and lerp/slerp; every arrow's trace and strip are kept up to date.
-    Mixed into `Session`, whose map, decoder and signals it uses."""
+class ArrowHost(Protocol):
+    """What the arrows use of their session: its map, decoder, snapping and signals."""
 
     latent_map: MapLike | None
     decoder: Decoder | None
-    arrows: list[Arrow]
-    selected_arrow: int | None
-    steps: int
-    mode: str
-    arrows_changed: Any
-    arrow_added: Any
-    arrow_removed: Any
-    arrow_selected: Any
-    path_settings_changed: Any
-    nearest: Callable[[npt.ArrayLike, float], int | None]
+    arrows_changed: SignalInstance
+    arrow_added: SignalInstance
+    arrow_removed: SignalInstance
+    arrow_selected: SignalInstance
+    path_settings_changed: SignalInstance
 
-    if TYPE_CHECKING:
-        @property
-        def n_points(self) -> int: ...  # the session's
+    @property
+    def n_points(self) -> int: ...
+
+    def nearest(self, xy: npt.ArrayLike, tolerance: float) -> int | None: ...
+
+
+class Arrows:
+    """The interpolation arrows of a session: add (snapping ends to samples), select,
+    delete, steps and lerp/slerp; every arrow's trace and strip are kept up to date."""
+
+    def __init__(self, host: ArrowHost) -> None:
+        self.host = host
+        self.arrows: list[Arrow] = []
+        self.selected_arrow: int | None = None
+        self.steps = DEFAULT_STEPS
+        self.mode = "lerp"
 
     def _end_code(self, xy: np.ndarray, index: int | None) -> np.ndarray:
-        m = self.latent_map
+        m = self.host.latent_map
         assert m is not None  # arrows are only added to a session with a map
         if index is not None:
             return np.asarray(m.codes[index], np.float32)
@@ -112,20 +119,21 @@ class SessionArrows:
     def add_arrow(self, xy0: npt.ArrayLike, xy1: npt.ArrayLike, tolerance: float = 0.0
                   ) -> Arrow | None:
         """Add an arrow between two map points; ends within `tolerance` snap to samples."""
-        if self.latent_map is None:
+        if self.host.latent_map is None:
             return None
         p0 = np.asarray(xy0, np.float32).reshape(2)
         p1 = np.asarray(xy1, np.float32).reshape(2)
-        i0, i1 = self.nearest(p0, tolerance), self.nearest(p1, tolerance)
+        i0, i1 = self.host.nearest(p0, tolerance), self.host.nearest(p1, tolerance)
         return self.add_arrow_at(ArrowEnds((float(p0[0]), float(p0[1])),
                                            (float(p1[0]), float(p1[1])), i0, i1))
 
     def add_arrow_at(self, ends: ArrowEnds) -> Arrow | None:
         """Add the arrow `ends` describes (snapped ends are samples of this map)."""
-        if self.latent_map is None:
+        if self.host.latent_map is None:
             return None
-        i0 = ends.index0 if ends.index0 is not None and ends.index0 < self.n_points else None
-        i1 = ends.index1 if ends.index1 is not None and ends.index1 < self.n_points else None
+        n = self.host.n_points
+        i0 = ends.index0 if ends.index0 is not None and ends.index0 < n else None
+        i1 = ends.index1 if ends.index1 is not None and ends.index1 < n else None
         if i0 is not None and i0 == i1:
             return None  # both ends on one sample: nothing to interpolate
         arrow = Arrow(z0=self._end_code(np.asarray(ends.xy0, np.float32), i0),
@@ -133,8 +141,8 @@ class SessionArrows:
                       index0=i0, index1=i1)
         self.arrows.append(arrow)
         self.selected_arrow = len(self.arrows) - 1
-        self._refresh_arrows()
-        self.arrow_added.emit(ends)
+        self.refresh()
+        self.host.arrow_added.emit(ends)
         return arrow
 
     def select_arrow(self, index: int | None) -> None:
@@ -142,8 +150,8 @@ class SessionArrows:
             index = None
         if index != self.selected_arrow:
             self.selected_arrow = index
-            self.arrows_changed.emit()
-            self.arrow_selected.emit(index)
+            self.host.arrows_changed.emit()
+            self.host.arrow_selected.emit(index)
 
     def delete_arrow(self, index: int) -> bool:
         if not 0 <= index < len(self.arrows):
@@ -152,8 +160,8 @@ class SessionArrows:
         if self.selected_arrow is not None:
             sel = self.selected_arrow - (1 if self.selected_arrow > index else 0)
             self.selected_arrow = min(sel, len(self.arrows) - 1) if self.arrows else None
-        self._refresh_arrows()
-        self.arrow_removed.emit(index)
+        self.refresh()
+        self.host.arrow_removed.emit(index)
         return True
 
     def delete_selected_arrow(self) -> bool:
@@ -172,20 +180,21 @@ class SessionArrows:
         steps = clamp_steps(steps)
         if steps != self.steps:
             self.steps = steps
-            self._refresh_arrows()
-            self.path_settings_changed.emit()
+            self.refresh()
+            self.host.path_settings_changed.emit()
 
     def set_mode(self, mode: str) -> None:
         if mode not in MODES:
             raise ValueError(f"interpolation must be lerp or slerp, not {mode!r}")
         if mode != self.mode:
             self.mode = mode
-            self._refresh_arrows()
-            self.path_settings_changed.emit()
+            self.refresh()
+            self.host.path_settings_changed.emit()
 
-    def _refresh_arrows(self) -> None:
+    def refresh(self) -> None:
         """Recompute every arrow's ends, trace and strip."""
-        if self.latent_map is not None:
+        if self.host.latent_map is not None:
             for a in self.arrows:
-                refresh_arrow(a, self.latent_map, self.decoder, self.steps, self.mode)
-        self.arrows_changed.emit()
+                refresh_arrow(a, self.host.latent_map, self.host.decoder, self.steps,
+                              self.mode)
+        self.host.arrows_changed.emit()

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+
+from .forward import Forward
 
 if TYPE_CHECKING:
     from explorer.core.data.base import ImageSet
@@ -162,22 +164,11 @@ class OpenedModel:
     model: Autoencoder
     data: ImageSet | None = None
     notes: list[str] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return self.stored.name
-
-    @property
-    def config(self) -> ModelConfig:
-        return self.stored.config
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        return self.stored.meta
-
-    @property
-    def latent_map(self) -> LatentMap | None:
-        return self.stored.latent_map
+    # what the file holds, as `stored` has it
+    name: ClassVar[Forward[str]] = Forward("stored")
+    config: ClassVar[Forward[ModelConfig]] = Forward("stored")
+    meta: ClassVar[Forward[dict[str, Any]]] = Forward("stored")
+    latent_map: ClassVar[Forward[LatentMap | None]] = Forward("stored")
 
     @property
     def labels(self) -> np.ndarray | None:
