@@ -9,19 +9,13 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .kinds import KINDS
+
+# The kinds of models/kinds.py, as a Literal for the type checker (a test checks they agree).
 Kind = Literal["ae", "vae", "dae", "sae", "cae", "beta-vae", "cvae", "aae"]
 Noise = Literal["gaussian", "masking"]
-VARIATIONAL_KINDS = ("vae", "beta-vae", "cvae")
-KIND_NAMES = {
-    "ae": "autoencoder",
-    "vae": "variational autoencoder",
-    "dae": "denoising autoencoder",
-    "sae": "sparse autoencoder",
-    "cae": "contractive autoencoder",
-    "beta-vae": "beta-VAE",
-    "cvae": "conditional VAE",
-    "aae": "adversarial autoencoder",
-}
+VARIATIONAL_KINDS = tuple(name for name, spec in KINDS.items() if spec.variational)
+KIND_NAMES = {name: spec.long for name, spec in KINDS.items()}
 Arch = Literal["mlp", "conv"]
 Upsample = Literal["transpose", "nearest", "bilinear", "bed-of-nails", "max-unpool"]
 Downsample = Literal["stride", "max", "avg"]
@@ -172,7 +166,7 @@ class ModelConfig:
 
     @property
     def is_conditional(self) -> bool:
-        return self.kind == "cvae"
+        return KINDS[self.kind].conditional
 
     @property
     def needs_switches(self) -> bool:
@@ -300,3 +294,8 @@ def default_hidden(arch: str, input_shape: tuple[int, int, int]) -> tuple[int, .
         n = input_shape[0] * h * w
         return (512, 256) if n >= 512 else (128, 64)
     return (32, 64) if min(h, w) < 16 else (32, 64, 128)
+
+
+def field_default(name: str) -> Any:
+    """The default of a ModelConfig field (kind options take theirs from here)."""
+    return {f.name: f.default for f in dataclasses.fields(ModelConfig)}[name]

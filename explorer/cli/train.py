@@ -9,7 +9,8 @@ import sys
 import threading
 
 from explorer.core.training import KIND_LABELS
-from models.config import DOWNSAMPLE_CHOICES, UPSAMPLE_CHOICES
+from models.config import DOWNSAMPLE_CHOICES, UPSAMPLE_CHOICES, field_default
+from models.kinds import all_options
 
 from .common import EXIT_INTERRUPTED, UserError, check_output
 
@@ -70,14 +71,12 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.add_argument("--limit", type=int, default=None, help="use at most N images")
     v = p.add_argument_group("variant options")
-    v.add_argument("--noise", default="gaussian", choices=["gaussian", "masking"], help="dae corruption")
-    v.add_argument("--noise-level", type=float, default=0.3,
-                   help="dae: Gaussian sigma or masked fraction")
-    v.add_argument("--sparsity-weight", type=float, default=1e-3, help="sae: lambda")
-    v.add_argument("--sparsity-target", type=float, default=0.0,
-                   help="sae: 0 for an L1 penalty, else the KL target rho")
-    v.add_argument("--contractive-weight", type=float, default=1e-2, help="cae: lambda")
-    v.add_argument("--adversarial-weight", type=float, default=1.0, help="aae: regularisation weight")
+    for opt in all_options():  # each kind's own fields (models/kinds.py)
+        default = field_default(opt.field)
+        if opt.choices:
+            v.add_argument(opt.flag, default=default, choices=list(opt.choices), help=opt.help)
+        else:
+            v.add_argument(opt.flag, type=type(default), default=default, help=opt.help)
     v.add_argument("--pretrain-epochs", type=int, default=0,
                    help="mlp only: stacked AE, greedy layer-wise pretraining epochs per layer")
 
@@ -112,10 +111,9 @@ def config_from_args(args: argparse.Namespace, data):
             hidden=parse_hidden(args.hidden), beta=args.beta, upsample=args.upsample,
             downsample=args.downsample,
             recon_loss=args.recon_loss, weight_decay=args.weight_decay, lr=args.lr,
-            batch_size=args.batch_size, epochs=args.epochs, seed=args.seed, noise=args.noise,
-            noise_level=args.noise_level, sparsity_weight=args.sparsity_weight,
-            sparsity_target=args.sparsity_target, contractive_weight=args.contractive_weight,
-            adversarial_weight=args.adversarial_weight, pretrain_epochs=args.pretrain_epochs)
+            batch_size=args.batch_size, epochs=args.epochs, seed=args.seed,
+            pretrain_epochs=args.pretrain_epochs,
+            **{opt.field: getattr(args, opt.field) for opt in all_options()})
     except TrainingChoiceError as exc:
         raise UserError(str(exc)) from None
 

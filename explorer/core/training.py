@@ -23,15 +23,12 @@ from typing import Any
 import numpy as np
 
 from explorer.core.progress import Progress, is_cancelled, relay
-from models.config import Arch, Kind, ModelConfig, default_hidden
+from models.config import Arch, Kind, ModelConfig, default_hidden, field_default
+from models.kinds import KINDS, kind_spec
 
 # Kept free of torch so the CLI's --help and the dialog can list the kinds cheaply.
-KIND_LABELS = {
-    "ae": "autoencoder", "vae": "variational AE", "dae": "denoising AE", "sae": "sparse AE",
-    "cae": "contractive AE", "beta-vae": "beta-VAE", "cvae": "conditional VAE",
-    "aae": "adversarial AE",
-}
-BETA_VAE_DEFAULT = 4.0
+KIND_LABELS = {name: spec.short for name, spec in KINDS.items()}
+BETA_VAE_DEFAULT = KINDS["beta-vae"].default_beta
 
 
 class TrainingChoiceError(ValueError):
@@ -44,10 +41,11 @@ def make_config(data: Any, *, kind: Kind, arch: Arch, latent_dim: int,
     """Config for `data` (an ImageSet): input shape from the data, default widths for the
     architecture, beta 4 for a beta-VAE unless given, and the class count for a CVAE.
     `options` are any other ModelConfig fields (lr, epochs, noise_level, ...)."""
+    spec = kind_spec(kind)
     if beta is None:
-        beta = BETA_VAE_DEFAULT if kind == "beta-vae" else 1.0
+        beta = spec.default_beta
     n_classes = 0
-    if kind == "cvae":
+    if spec.conditional:
         if data.labels is None or len(data.labels) == 0:
             raise TrainingChoiceError(
                 f"a conditional VAE needs labels, and {data.spec or 'this data set'} has none")
@@ -58,9 +56,9 @@ def make_config(data: Any, *, kind: Kind, arch: Arch, latent_dim: int,
 
 # The one strength option of each regularised kind: (config field, label, default).
 PENALTY_FIELD = {
-    "sae": ("sparsity_weight", "Sparsity weight λ (SAE)", 1e-3),
-    "cae": ("contractive_weight", "Contractive weight λ (CAE)", 1e-2),
-    "aae": ("adversarial_weight", "Adversarial weight (AAE)", 1.0),
+    name: (spec.penalty, next(o.label for o in spec.options if o.field == spec.penalty),
+           float(field_default(spec.penalty)))
+    for name, spec in KINDS.items() if spec.penalty
 }
 
 

@@ -3,18 +3,38 @@ until the map, the data or the key changes)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
 
 from explorer.core.analysis.colouring import Colouring, colour_choices, colouring_for
 
 if TYPE_CHECKING:
-    from .session import Session
+    from psygnal import SignalInstance
+
+    from explorer.core.latent.map import MapLike
+
+
+class ColourHost(Protocol):
+    """What the colouring reads of its session."""
+
+    latent_map: MapLike | None
+    labels: np.ndarray | None
+    label_names: list[str]
+    factors: dict[str, np.ndarray]
+    recon_error: np.ndarray | None
+    colours_changed: SignalInstance
+
+    @property
+    def n_points(self) -> int: ...
+
+    def map_labels(self) -> np.ndarray | None: ...
 
 
 class MapColours:
     """The colouring of a session's points: which key, and its colours (cached)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: ColourHost) -> None:
         self.session = session
         self.key = "label"
         self._colouring: Colouring | None = None

@@ -7,25 +7,70 @@ the data is now), and `Stage` status lines. `Loader` applies each on the owner t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from .loading import DataFailed, DataReady, ModelReady, Stage, data_task, load_runtime
 
 if TYPE_CHECKING:
+    from psygnal import SignalInstance
+
     from explorer.core.inference import Decoder
+    from explorer.core.latent.map import MapLike
+    from models.modelfile import ModelFile
     from models.networks import Autoencoder
 
-    from .jobs import Job
+    from .arrows import Arrows
+    from .colours import MapColours
+    from .cursor import Cursor
+    from .dataset import Dataset
+    from .jobs import Job, Jobs
     from .loading import DataExtras
-    from .session import Session
+
+
+class LoaderHost(Protocol):
+    """What loading reads and sets of its session (its parts, signals and shared state)."""
+
+    name: str
+    meta: dict[str, Any]
+    dirty: bool
+    load_error: str | None
+    model_file: ModelFile | None
+    model: Autoencoder | None
+    decoder: Decoder | None
+    latent_map: MapLike | None
+    images: np.ndarray | None
+    data_note: str
+    jobs: Jobs
+    dataset: Dataset
+    cursor: Cursor
+    arrow_part: Arrows
+    colours: MapColours
+    message: SignalInstance
+    data_changed: SignalInstance
+    data_missing: SignalInstance
+    decoder_changed: SignalInstance
+    colours_changed: SignalInstance
+    file_changed: SignalInstance
+
+    @property
+    def data_spec(self) -> str: ...
+
+    @property
+    def n_points(self) -> int: ...
+
+    def data_matches_map(self) -> bool: ...
+
+    def set_map(self, latent_map: MapLike, note: str = "", *, dirty: bool = True) -> None: ...
+
+    def refine_map(self, method: str = "auto") -> Job | None: ...
 
 
 class Loader:
     """The loading part of a session: start the job, apply its events."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: LoaderHost) -> None:
         self.session = session
 
     def start_loading(self) -> Job | None:

@@ -7,12 +7,8 @@ import numpy as np
 import pytest
 
 from explorer.core.latent.map import LatentMap, build_map
-from explorer.core.latent.projection import (
-    FIT_INDEX,
-    IdentityProjection,
-    PCAProjection,
-    fitted,
-)
+from explorer.core.latent.methods import fitted
+from explorer.core.latent.projection import FIT_INDEX, IdentityProjection, PCAProjection
 from explorer.core.progress import drain
 
 

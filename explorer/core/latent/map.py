@@ -22,13 +22,12 @@ import numpy as np
 import numpy.typing as npt
 
 from explorer.core.latent.methods import METHODS as METHODS
-from explorer.core.latent.methods import make_projection, resolve_method
+from explorer.core.latent.methods import fitted, make_projection, resolve_method
 from explorer.core.latent.projection import (
     FIT_INDEX,
     MapProgress,
     Projection,
     check_fit_codes,
-    fitted,
 )
 from explorer.core.latent.umap_projection import SUBSAMPLE
 from explorer.core.progress import check_cancel, drain, relay

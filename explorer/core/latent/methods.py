@@ -31,3 +31,11 @@ def make_projection(method: str, *, seed: int = 0, reproducible: bool = False,
     if method == "umap":
         return UMAPProjection(seed=seed, reproducible=reproducible, subsample=subsample)
     raise ValueError(f"unknown map method '{method}'; use auto, umap, pca or identity")
+
+
+def fitted(method: str, codes: np.ndarray, positions: np.ndarray,
+           extra: dict[str, np.ndarray]) -> Projection:
+    """The fitted estimator of a stored map (nothing is fitted again)."""
+    proj = make_projection(method)
+    proj.restore(codes, positions, extra)
+    return proj

@@ -21,8 +21,8 @@ two of d dimensions, and a click on a data point must give that point's code.
 - `UMAPProjection` (`umap_projection.py`): umap-learn, imported lazily (it is slow to import
   and compiles numba code on first use).
 
-`fitted(method, codes, positions, extra)` rebuilds a fitted estimator from a stored map
-without fitting anything.
+`methods.fitted(method, codes, positions, extra)` rebuilds a fitted estimator from a
+stored map without fitting anything.
 """
 
 from __future__ import annotations
@@ -227,13 +227,3 @@ class PCAProjection(Projection):
             raise ValueError("a PCA map needs its mean and two components")
         super().restore(codes, positions, {})
         self.mean_, self.components_ = mean, comps
-
-
-def fitted(method: str, codes: np.ndarray, positions: np.ndarray,
-           extra: dict[str, np.ndarray]) -> Projection:
-    """The fitted estimator of a stored map (nothing is fitted again)."""
-    from explorer.core.latent.methods import make_projection
-
-    proj = make_projection(method)
-    proj.restore(codes, positions, extra)
-    return proj
