@@ -162,6 +162,27 @@ def unprivileged():
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture(scope="module")
+def runtime():
+    """Each bundled digits model (ae, vae) read, built and given its data once per test
+    module: kind -> (path, model file, map, labels, model, decoder, data extras)."""
+    from explorer.session.loading import build_runtime, dataset_extras
+    from explorer.session.opening import read_model
+
+    bundled = {kind: ROOT / "resources" / "models" / f"digits_{kind}.safetensors"
+               for kind in ("ae", "vae")}
+    if not all(p.exists() for p in bundled.values()):
+        pytest.skip("the bundled digits models are missing (resources/models/make_bundled.sh)")
+    out = {}
+    for kind, path in bundled.items():
+        stored = read_model(path)
+        mf, latent_map, labels = stored.file, stored.latent_map, stored.labels
+        model, decoder = build_runtime(mf)
+        extras = dataset_extras(decoder, mf.meta["data_spec"], latent_map.n_points)
+        out[kind] = (path, mf, latent_map, labels, model, decoder, extras)
+    return out
+
+
 @pytest.fixture(scope="session")
 def digits():
     from explorer.core.data import load_data
