@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QVBoxLayout, QW
 
 from explorer.session.panels import DirectionMeasureModel
 
-from .common import SessionColumns, weak_slot, hint_label
+from .common import SessionColumns, hint_label, weak_slot
 
 START_TEXT = "Measure"
 

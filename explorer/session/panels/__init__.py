@@ -9,8 +9,14 @@ and turns gestures into calls, so every panel's behaviour is tested without a di
 from `explorer.core.analysis` or `models`.
 """
 
+from .anomaly import AnomalyColumn, AnomalyModel
 from .base import JobGroup, PanelModel, shared_reason
+from .compress import CompressModel, CompressView, Curve
+from .denoise import DenoiseModel, DenoiseView, ShownImage
 from .direction import DirectionMeasureModel, MeasureColumn
+from .inpaint import InpaintModel, InpaintView
+from .probe import ProbeModel
+from .retrieval import RetrievalColumn, RetrievalModel, RetrievalResult
 from .sources import (
     PICK_MODES,
     SOURCES,
@@ -25,8 +31,10 @@ from .sources import (
 from .traversal import TraversalColumn, TraversalModel, TraversalResult
 
 __all__ = [
-    "PICK_MODES", "SOURCES", "DirectionMeasureModel", "JobGroup", "MeasureColumn",
-    "PanelModel", "PickedImage", "SamplePick", "TraversalColumn", "TraversalModel",
-    "TraversalResult", "label_text", "model_ready", "sample_captions", "select_sample",
-    "session_title", "shared_reason",
+    "PICK_MODES", "SOURCES", "AnomalyColumn", "AnomalyModel", "CompressModel", "CompressView",
+    "Curve", "DenoiseModel", "DenoiseView", "DirectionMeasureModel", "InpaintModel",
+    "InpaintView", "JobGroup", "MeasureColumn", "PanelModel", "PickedImage", "ProbeModel",
+    "RetrievalColumn", "RetrievalModel", "RetrievalResult", "SamplePick", "ShownImage",
+    "TraversalColumn", "TraversalModel", "TraversalResult", "label_text", "model_ready",
+    "sample_captions", "select_sample", "session_title", "shared_reason",
 ]

@@ -181,9 +181,9 @@ class JobGroup:
         self._on_change()
 
 
-def job_name(prefix: str, session: Session) -> str:
-    """One job per model: a second model's job never cancels the first's."""
-    return f"{prefix}-{id(session)}"
+def job_name(prefix: str, owner: object) -> str:
+    """One job per model (or panel): a second model's job never cancels the first's."""
+    return f"{prefix}-{id(owner)}"
 
 
 def shared_reason(outcomes: Sequence[tuple[Any, str]]) -> str | None:

@@ -90,19 +90,22 @@ class DirectionMeasureModel(PanelModel):
             return self.say("Wait until the model's data has loaded.")
         todo = [s for s in sessions if self.result_for(s) is None]
         for s in todo:
-            model, data, images, keys = s.model, s.data, s.images, (a, b)
-            self.group.start(
-                job_name("direction-measure", s),
-                lambda cancel, model=model, data=data: measure_transfer(
-                    model, data, group_text(a), group_text(b), strengths=DEFAULT_STRENGTHS,
-                    limit=DEFAULT_LIMIT, cancel=cancel),
-                lambda r, s=s, images=images, keys=keys: self._on_done(s, images, keys, r),
-                lambda msg: self.say(f"The measurement failed: {msg}"),
-                lambda: self.say("The measurement was cancelled."))
+            self._start_one(s, a, b)
         if todo:
             self.hint = f"Measuring the direction on {len(todo)} model(s)…"
         self.schedule()
         return None
+
+    def _start_one(self, s: Session, a: str, b: str) -> None:
+        model, data, images = s.model, s.data, s.images
+        self.group.start(
+            job_name("direction-measure", s),
+            lambda cancel: measure_transfer(model, data, group_text(a), group_text(b),
+                                            strengths=DEFAULT_STRENGTHS, limit=DEFAULT_LIMIT,
+                                            cancel=cancel),
+            lambda r: self._on_done(s, images, (a, b), r),
+            lambda msg: self.say(f"The measurement failed: {msg}"),
+            lambda: self.say("The measurement was cancelled."))
 
     def _on_done(self, s: Session, images: Any, keys: tuple, result: Any) -> None:
         self._results[s] = (images, keys, result)

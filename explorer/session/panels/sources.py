@@ -102,6 +102,11 @@ def query_code(s: Session, source: str, hover_index: int | None, *,
     return Query(np.asarray(s.cursor_z), None, f"the point ({x:.2f}, {y:.2f})")
 
 
+def label_array(label: int | None) -> np.ndarray | None:
+    """One image's label as the application functions take it (None: no label)."""
+    return None if label is None else np.asarray(label, np.int64)
+
+
 @dataclass
 class PickedImage:
     """The image a panel works on: uint8 C x H x W, its label (conditional models) and a

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import weakref
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -352,7 +352,7 @@ def _traverse_one(t: _Task, settings: tuple) -> tuple[TraversalColumn, Any]:
         return col, None
     try:
         sigma = t.sigma or traversal_scale(t.model, t.codes, "auto")
-        order = "kl" if t.kl is not None and sort_kl else "index"
+        order: Literal["kl", "index"] = "kl" if t.kl is not None and sort_kl else "index"
         tr = latent_traversal(t.model, t.code, sigma=sigma[0], scale=sigma[1], steps=steps,
                               span=span, kl=t.kl, order=order,
                               label=t.label if label is None else label)
