@@ -91,10 +91,12 @@ class DenoiseModel(PanelModel):
     # ---- gestures ----------------------------------------------------------------------
     def set_pick_mode(self, mode: str) -> None:
         self.pick.set_mode(mode)
+        self.changed.emit()  # the picker shows the choice at once; the image follows
         self.schedule()
 
     def set_pick_number(self, number: int) -> None:
         self.pick.set_number(number)
+        self.changed.emit()
         self.schedule()
 
     def set_noise(self, kind: str) -> None:

@@ -92,7 +92,7 @@ class DirectionMeasureModel(PanelModel):
         for s in todo:
             self._start_one(s, a, b)
         if todo:
-            self.hint = f"Measuring the direction on {len(todo)} model(s)…"
+            self.say(f"Measuring the direction on {len(todo)} model(s)…")
         self.schedule()
         return None
 

@@ -84,10 +84,12 @@ class InpaintModel(PanelModel):
     # ---- settings and the picked image ----------------------------------------------------
     def set_pick_mode(self, mode: str) -> None:
         self.pick.set_mode(mode)
+        self.changed.emit()  # the picker shows the choice at once; the image follows
         self.schedule()
 
     def set_pick_number(self, number: int) -> None:
         self.pick.set_number(number)
+        self.changed.emit()
         self.schedule()
 
     def pick_max(self) -> int:
