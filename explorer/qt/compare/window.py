@@ -51,15 +51,12 @@ class CompareWindow(AppWindow):
 
     def __init__(self, parent: QWidget | None = None, *, headless: bool = False):
         super().__init__(parent, headless=headless)
-        from explorer.core.analysis.metrics import MetricSettings
-
         self.setWindowTitle("Latent Atlas — compare AE vs VAE")
         self.resize(1400, 900)
         self.tools = Tools()
         self.shown = ShownSessions()
         self.pair: ComparePair | None = None
         self._manifold_framed = False
-        self.metric_settings = MetricSettings()
 
         self.canvases = [MapCanvas(self.tools, title=SIDE_TITLES[0]),
                          MapCanvas(self.tools, title=SIDE_TITLES[1], follow_bounds=False)]
@@ -133,6 +130,15 @@ class CompareWindow(AppWindow):
     def sessions(self) -> list[Session]:
         return [] if self.pair is None else list(self.pair.sessions)
 
+    @property
+    def metric_settings(self):
+        """What "Compute metrics" measures with (the metrics model's settings)."""
+        return self.metrics_panel.model.settings
+
+    @metric_settings.setter
+    def metric_settings(self, settings) -> None:
+        self.metrics_panel.model.settings = settings
+
     # ---- UI -------------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
         tb = self.addToolBar("Compare")
@@ -146,11 +152,11 @@ class CompareWindow(AppWindow):
                                    "nearest real image (same scale on both maps)")
         self.heat_check.toggled.connect(self.set_heatmap)
         tb.addWidget(self.heat_check)
-        from explorer.core.analysis.heatmap import JUDGE_TITLES, JUDGES
+        from explorer.session.panels.compare_views import GAP_JUDGES
 
         self.judge_combo = QComboBox()
-        for name in JUDGES:
-            self.judge_combo.addItem(JUDGE_TITLES[name], name)
+        for name, title in GAP_JUDGES:
+            self.judge_combo.addItem(title, name)
         self.judge_combo.setToolTip("What scores a decoded image: its pixel distance to the "
                                     "nearest real image, or a classifier's doubt about it")
         self.judge_combo.activated.connect(
@@ -402,7 +408,7 @@ class CompareWindow(AppWindow):
         """Measure both models (explorer.core.analysis.metrics) in the background."""
         if self.pair is None:
             return
-        job = self.pair.compute_metrics(self.metric_settings)
+        job = self.metrics_panel.model.compute()
         if job is None:
             return
         self.metrics_panel.run_button.setEnabled(False)
@@ -413,7 +419,7 @@ class CompareWindow(AppWindow):
 
     # ---- training a pair ----------------------------------------------------------------------
     def show_train_dialog(self) -> None:
-        from explorer.session.training import PairRequest
+        from explorer.session.panels.train_form import pair_request_for
 
         from .train_dialog import TrainPairDialog
 
@@ -423,8 +429,7 @@ class CompareWindow(AppWindow):
                 j.cancel()
             self.show_message("cancelling the training…")
             return
-        left = self.pair.left if self.pair is not None else None
-        initial = PairRequest.like(left.config if left else None, left.data_spec if left else "")
+        initial = pair_request_for(self.pair.left if self.pair is not None else None)
         dlg = TrainPairDialog(initial, self)
         if dlg.exec():
             self.train_pair(dlg.request())
