@@ -1,5 +1,4 @@
-"""The compare window's panels: the three-row interpolation strip and the metrics table,
-plus the tiling of prior samples into one grid image."""
+"""The compare window's panels: the three-row interpolation strip and the metrics table."""
 
 from __future__ import annotations
 
@@ -18,25 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.io.blend import stack_rows, tile_row
 from explorer.session.pair import SIDE_TITLES, ComparePair
+from explorer.session.panels.files import pair_strip_frames, pair_strip_rows
 
 from ..image_box import ImageBox
 from ..panels.common import weak_slot
 from ..strip_panel import path_controls, show_path_settings
-
-
-def tile_grid(images: np.ndarray, per_row: int) -> np.ndarray:
-    """N display images as a grid of `per_row` columns (the last row padded black)."""
-    n = len(images)
-    rows = []
-    for start in range(0, n, per_row):
-        chunk = images[start:start + per_row]
-        if len(chunk) < per_row:
-            pad = np.zeros((per_row - len(chunk),) + images.shape[1:], images.dtype)
-            chunk = np.concatenate([chunk, pad])
-        rows.append(tile_row(chunk, gap=1))
-    return stack_rows(rows, gap=1)
 
 
 class StripRows(QWidget):
@@ -92,13 +78,12 @@ class StripRows(QWidget):
         """The frames of the three rows (AE, VAE, fade), None where not available."""
         if self.pair is None:
             return [None, None, None]
-        arrows = [s.selected() for s in self.pair.sessions]
-        frames = [None if a is None else a.frames for a in arrows]
-        return frames + [None if arrows[0] is None else arrows[0].fade]
+        return pair_strip_frames(self.pair.sessions)
 
     def _update(self) -> None:
-        for box, frames in zip(self.rows, self.row_images(), strict=True):
-            box.set_image(None if frames is None else tile_row(frames, gap=1), "")
+        rows = [None] * 3 if self.pair is None else pair_strip_rows(self.pair.sessions)
+        for box, image in zip(self.rows, rows, strict=True):
+            box.set_image(image, "")
         has = self.pair is not None and bool(self.pair.left.arrows)
         self.hint.setVisible(not has)
         self.clear_button.setEnabled(has)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -31,13 +30,14 @@ from PySide6.QtWidgets import (
 
 from explorer.session.errors import readable_error
 from explorer.session.pair import SIDE_TITLES, ComparePair
+from explorer.session.panels.files import sample_grid
 from explorer.session.session import Session
 from explorer.session.workspace import ShownSessions, Tools
 
 from ..canvas import MapCanvas
 from ..chrome import AppWindow, build_tool_actions
 from ..image_box import ImageBox
-from .panels import MetricsPanel, StripRows, tile_grid
+from .panels import MetricsPanel, StripRows
 
 GAP_RESOLUTION = 64
 GAP_DELAY_MS = 250  # wait for the view to settle before rescoring the visible area
@@ -305,8 +305,7 @@ class CompareWindow(AppWindow):
                 box.set_image(None, "")
                 canvas.set_samples(None)
                 continue
-            per_row = int(np.ceil(np.sqrt(len(smp.images))))
-            box.set_image(tile_grid(np.asarray(smp.images), per_row),
+            box.set_image(sample_grid(smp.images),
                           f"{len(smp.images)} from {smp.prior.description}")
             canvas.set_samples(smp.positions)
 

@@ -70,5 +70,5 @@ class AnomalyPanel(GalleryPanel):
             if col is None:
                 gallery.clear()
             else:
-                gallery.set_samples(col.images, col.indices, col.captions)
+                gallery.set_samples(col.thumbs, col.indices, col.captions)
         self.hint.setText(m.hint)

@@ -8,7 +8,6 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
 
-from explorer.core.io.images import sample_display
 from explorer.session.panels import PanelModel, select_sample
 
 from .common import PanelBase, SessionColumns, to_pixmap
@@ -35,14 +34,13 @@ class Gallery(QListWidget):
         self.itemClicked.connect(self._emit)
         self.itemActivated.connect(self._emit)
 
-    def set_samples(self, images: np.ndarray | None, indices, captions: list[str]) -> None:
-        """Show the samples `indices` of uint8 data `images` (N x C x H x W) with captions
-        (nothing when `images` is None)."""
+    def set_samples(self, thumbs: np.ndarray | None, indices, captions: list[str]) -> None:
+        """Show display images `thumbs` (N x H x W[x 3]) of the samples `indices` with
+        captions (nothing when `thumbs` is None)."""
         self.clear()
         idx = np.asarray(indices, dtype=np.int64).reshape(-1)
-        if images is None or len(idx) == 0:
+        if thumbs is None or len(idx) == 0:
             return
-        thumbs = sample_display(images, idx)
         scale = max(1, GALLERY_ICON_PX // max(thumbs.shape[1:3]))
         for i, thumb, text in zip(idx, thumbs, captions, strict=True):
             # Non-breaking spaces: a caption line must not wrap into an elided third line.

@@ -61,6 +61,6 @@ class RetrievalPanel(GalleryPanel):
             if col is None:
                 gallery.clear()
                 continue
-            gallery.set_samples(col.images, col.indices, col.captions)
+            gallery.set_samples(col.thumbs, col.indices, col.captions)
             self.columns.set_note(k, col.note)
         self.hint.setText(r.hint)

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.io.images import image_strip
 from explorer.session.jobs import Jobs
 from explorer.session.panels import SOURCES, TraversalModel, TraversalResult
 from explorer.session.workspace import ShownSessions
@@ -63,9 +62,10 @@ class TraversalGrid(QWidget):
     def row_titles(self) -> list[str]:
         return [t.text() for t in self.titles]
 
-    def set_rows(self, titles: list[str], rows: list[np.ndarray], width: int = 0) -> None:
-        """`rows[r]` are the display images (steps x H x W[x 3]) of row r; the images are
-        enlarged up to CELL_PX, less when the rows would not fit in `width` pixels."""
+    def set_rows(self, titles: list[str], strips: list[np.ndarray], steps: int = 1,
+                 width: int = 0) -> None:
+        """`strips[r]` is row r as one display image of `steps` images side by side; the
+        images are enlarged up to CELL_PX, less when the rows would not fit in `width`."""
         if len(titles) != len(self.titles):
             self.grid.setRowStretch(len(self.titles), 0)  # the old spare row is a row now
             for w in self.titles + self.strips:
@@ -82,16 +82,17 @@ class TraversalGrid(QWidget):
                 s.show()
             self.grid.setColumnStretch(2, 1)
             self.grid.setRowStretch(len(titles), 1)
-        if not rows:
+        if not strips:
             return
-        steps, h, w = rows[0].shape[:3]
+        h, total = strips[0].shape[:2]
+        w = (total + 1) // steps - 1
         scale = max(1, CELL_PX // max(h, w))
         if width > 0:
             title_px = max(self.fontMetrics().horizontalAdvance(t) for t in titles) + 16
             scale = max(1, min(scale, (width - title_px) // (steps * (w + 1))))
-        for t, s, title, row in zip(self.titles, self.strips, titles, rows, strict=True):
+        for t, s, title, strip in zip(self.titles, self.strips, titles, strips, strict=True):
             t.setText(title)
-            s.setPixmap(to_pixmap(image_strip(row, gap=1, background=60), scale))
+            s.setPixmap(to_pixmap(strip, scale))
 
 
 class TraversalPanel(PanelBase):
@@ -201,7 +202,7 @@ class TraversalPanel(PanelBase):
             if col is None or col.traversal is None:
                 grid.set_rows([], [])
             else:
-                grid.set_rows(col.titles, col.rows, width)
+                grid.set_rows(col.titles, col.strips, len(col.rows[0]), width)
             self.columns.set_note(k, "" if col is None else col.note)
         self.header.setText(r.header)
         self.hint.setText(r.hint)

@@ -25,7 +25,7 @@ from ..jobs import Jobs
 from ..session import Session
 from ..workspace import ShownSessions
 from .base import JobGroup, PanelModel, job_name
-from .sources import model_ready, sample_captions
+from .sources import model_ready, sample_captions, thumbnails
 
 METRICS = (("mse", "mean squared error"), ("bce", "binary cross-entropy"))
 Metric = Literal["mse", "bce"]
@@ -37,8 +37,9 @@ class AnomalyColumn:
 
     session: Session
     ranking: Any = None
-    images: np.ndarray | None = None
+    images: np.ndarray | None = None  # the session's data (None: not loaded)
     indices: list[int] = field(default_factory=list)
+    thumbs: np.ndarray | None = None  # display images of `indices` (None: no data)
     captions: list[str] = field(default_factory=list)
 
 
@@ -155,6 +156,7 @@ class AnomalyModel(PanelModel):
                     problems.append(str(exc))
                 else:
                     col.images, col.indices = s.images, [int(i) for i in r.top]
+                    col.thumbs = thumbnails(s.images, col.indices)
                     col.captions = sample_captions(s, col.indices,
                                                    [f"{r.errors[i]:.4f}" for i in r.top])
             columns.append(col)

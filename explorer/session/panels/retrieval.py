@@ -21,7 +21,7 @@ from ..jobs import Jobs
 from ..session import Session
 from ..workspace import ShownSessions
 from .base import PanelModel, job_name, shared_reason
-from .sources import query_code, sample_captions
+from .sources import query_code, sample_captions, thumbnails
 
 QUERIES = (("clicked", "clicked point"), ("hovered", "hovered sample"), ("own", "your image"))
 METRICS = (("euclidean", "Euclidean"), ("cosine", "cosine"))
@@ -36,8 +36,9 @@ class RetrievalColumn:
 
     session: Session
     neighbours: Any = None
-    images: np.ndarray | None = None
+    images: np.ndarray | None = None  # the session's data (None: not loaded)
     indices: list[int] = field(default_factory=list)
+    thumbs: np.ndarray | None = None  # display images of `indices` (None: no data)
     captions: list[str] = field(default_factory=list)
     note: str = ""
 
@@ -129,6 +130,7 @@ class RetrievalModel(PanelModel):
                 col.indices = [int(i) for i in hits.indices]
                 if s.data_matches_map():
                     col.images = s.images
+                    col.thumbs = thumbnails(s.images, col.indices)
                     col.captions = sample_captions(s, col.indices,
                                                    [f"d {d:.3f}" for d in hits.distances])
                 else:

@@ -41,6 +41,15 @@ def sample_captions(session: Session, indices: Sequence[int], lines: list[str]) 
     return out
 
 
+def thumbnails(images: np.ndarray | None, indices: Sequence[int]) -> np.ndarray | None:
+    """Display images of the samples `indices` of uint8 data (None without data)."""
+    from explorer.core.io.images import sample_display
+
+    if images is None or not len(indices):
+        return None
+    return sample_display(images, np.asarray(indices, dtype=np.int64))
+
+
 def model_ready(session: Session | None) -> bool:
     """The session has a network to run and a map to search."""
     return session is not None and session.model is not None and session.latent_map is not None

@@ -30,6 +30,7 @@ from explorer.core.analysis.applications import (
 from explorer.core.analysis.applications.arithmetic import groups_for_codes, strength_steps
 from explorer.core.analysis.applications.traversal import even_subset
 from explorer.core.inference import one_torch_thread
+from explorer.core.io.images import image_strip
 from explorer.core.progress import check_cancel
 
 from ..jobs import Jobs
@@ -47,7 +48,9 @@ __all__ = ["SOURCES", "TraversalColumn", "TraversalModel", "TraversalResult"]
 @dataclass
 class TraversalColumn:
     """One model's grid: the core Traversal (None: nothing), the direction row (or None),
-    the row titles and images to show, and a note (why nothing, or the direction's)."""
+    the row titles and images to show (`rows`: steps x H x W[x 3] each; `strips`: each
+    row as one display image, a grey gap between the steps), and a note (why nothing, or
+    the direction's)."""
 
     session: Session
     traversal: Any = None
@@ -55,6 +58,7 @@ class TraversalColumn:
     titles: list[str] = field(default_factory=list)
     rows: list[np.ndarray] = field(default_factory=list)
     note: str = ""
+    strips: list[np.ndarray] = field(default_factory=list)
 
 
 @dataclass
@@ -375,4 +379,5 @@ def _traverse_one(t: _Task, settings: tuple) -> tuple[TraversalColumn, Any]:
                 col.direction_row = row
                 col.titles = [f"{row.direction.title} ×{strength:+.1f}", *col.titles]
                 col.rows = [row.images, *col.rows]
+    col.strips = [image_strip(r, gap=1, background=60) for r in col.rows]
     return col, sigma
