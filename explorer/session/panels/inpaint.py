@@ -15,20 +15,15 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.analysis.applications import inpaint, masked_mse, mean_fill
-from explorer.core.analysis.applications.masks import (
-    mask_overlay,
-    paint_stroke,
-    rectangle_between,
-)
-from explorer.core.inference import one_torch_thread
+from explorer.core.analysis.applications.masks import mask_overlay
 from explorer.core.io.images import sample_display
 
 from ..jobs import Job, Jobs
 from ..session import Session
 from ..workspace import ShownSessions
 from .base import PanelModel
-from .sources import PickedImage, SamplePick, label_array, session_title
+from .inpaint_work import Brush, fill_hole
+from .sources import PickedImage, SamplePick, session_title
 
 TOOLS = (("rectangle", "rectangle"), ("brush", "brush"), ("eraser", "eraser"))
 
@@ -64,9 +59,7 @@ class InpaintModel(PanelModel):
         self.view = InpaintView()
         self._picked: PickedImage | None = None
         self._sessions: list[Session] = []
-        self._drag_start: np.ndarray | None = None
-        self._last_point: np.ndarray | None = None
-        self._preview: np.ndarray | None = None
+        self.brush = Brush()
         self._fill_job: Job | None = None
         self._fill_pending = False
         super().__init__(shown, jobs)
@@ -123,40 +116,18 @@ class InpaintModel(PanelModel):
         or "click"; the mask is filled again when the gesture ends."""
         if self.hole is None:
             return
-        p = np.array([x, y])
-        if self.tool == "rectangle":
-            if phase == "start":
-                self._drag_start = p
-            start = self._drag_start if self._drag_start is not None else p
-            rect = rectangle_between(self.hole.shape, start, p)
-            if phase in ("finish", "click"):
-                self._drag_start = self._preview = None
-                self.set_mask(self.hole | rect)
-            else:
-                self._preview = rect
-                self._show_canvas()
-            return
-        if phase in ("start", "click") or self._last_point is None:
-            self._last_point = p
-        self.hole = paint_stroke(self.hole, self._last_point, p, radius=self.radius,
-                                 value=self.tool == "brush")
-        self._last_point = p
-        if phase in ("finish", "click"):
-            self._last_point = None
+        self.hole, done = self.brush.gesture(self.hole, self.tool, self.radius, phase, x, y)
+        if done:
             self.schedule()
         else:
-            self._show_canvas()
-
-    def _show_canvas(self) -> None:
-        self.view.canvas = self._canvas()
-        self.changed.emit()
+            self.view.canvas = self._canvas()
+            self.changed.emit()
 
     def _canvas(self) -> np.ndarray | None:
         if self._picked is None or self.hole is None:
             return None
-        shown = self.hole if self._preview is None else (self.hole | self._preview)
         display = sample_display(self._picked.image[None], [0])[0]
-        return mask_overlay(display, shown)
+        return mask_overlay(display, self.brush.shown(self.hole))
 
     # ---- filling --------------------------------------------------------------------------
     def update(self) -> None:
@@ -247,13 +218,3 @@ class InpaintModel(PanelModel):
         if self._fill_job is not None:
             self._fill_job.supersede()
         super().close()
-
-
-def fill_hole(model: Any, picked: PickedImage, hole: np.ndarray, steps: int
-              ) -> tuple[Any, float, float]:
-    """Worker: (InpaintResult, error in the hole, error of the mean-fill baseline)."""
-    with one_torch_thread():
-        r = inpaint(model, picked.image, hole, steps=steps, labels=label_array(picked.label))
-    err = float(masked_mse(picked.image, r.filled_float, hole)[0])
-    base = float(masked_mse(picked.image, mean_fill(picked.image, hole), hole)[0])
-    return r, err, base
