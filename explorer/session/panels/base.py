@@ -104,7 +104,11 @@ class PanelModel:
         self.stale = True
         if self.live and not self._posted and not self._closed:
             self._posted = True
-            self.jobs.dispatcher.post(self._run_update)
+            self.jobs.dispatcher.post(self._on_posted)
+
+    def _on_posted(self) -> None:
+        if self._posted:  # not run by `flush` meanwhile
+            self._run_update()
 
     def flush(self) -> None:
         """Run a pending update now (tests, screenshots)."""
