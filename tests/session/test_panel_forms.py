@@ -53,7 +53,7 @@ def test_the_train_form_enables_each_kinds_own_options():
 def test_the_pair_dialog_starts_from_the_shown_pair(desk):
     ae, _ = desk.show("ae", "vae")
     req = train_form.pair_request_for(ae)
-    assert (req.data_spec, req.latent_dim) == ("digits", ae.config["latent_dim"])
+    assert (req.data_spec, req.latent_dim) == ("digits", ae.config.latent_dim)
     assert train_form.pair_request_for(None) == train_form.PairRequest()
 
 
