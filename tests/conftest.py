@@ -162,6 +162,93 @@ def unprivileged():
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture(scope="module")
+def runtime():
+    """Each bundled digits model (ae, vae) read, built and given its data once per test
+    module: kind -> (path, model file, map, labels, model, decoder, data extras)."""
+    from explorer.session.loading import build_runtime, dataset_extras
+    from explorer.session.opening import read_model
+
+    bundled = {kind: ROOT / "resources" / "models" / f"digits_{kind}.safetensors"
+               for kind in ("ae", "vae")}
+    if not all(p.exists() for p in bundled.values()):
+        pytest.skip("the bundled digits models are missing (resources/models/make_bundled.sh)")
+    out = {}
+    for kind, path in bundled.items():
+        stored = read_model(path)
+        mf, latent_map, labels = stored.file, stored.latent_map, stored.labels
+        model, decoder = build_runtime(mf)
+        extras = dataset_extras(decoder, mf.meta["data_spec"], latent_map.n_points)
+        out[kind] = (path, mf, latent_map, labels, model, decoder, extras)
+    return out
+
+
+class Desk:
+    """The bundled digits AE and VAE as sessions on one `ManualDispatcher` (no Qt, no
+    display), the shown ones and the window's jobs, pumped by hand: what the panel models
+    (explorer.session.panels) are tested on."""
+
+    def __init__(self, runtime):
+        import numpy as np
+
+        from explorer.session.dispatch import ManualDispatcher
+        from explorer.session.jobs import Jobs
+        from explorer.session.session import Session
+        from explorer.session.workspace import ShownSessions
+
+        self._np = np
+        self.dispatcher = ManualDispatcher()
+        self.jobs = Jobs(self.dispatcher)
+        self.shown = ShownSessions()
+        self.by_kind = {}
+        self.links = []
+        for kind in ("ae", "vae"):
+            path, mf, latent_map, labels, model, decoder, extras = runtime[kind]
+            s = Session(path.stem, mf.meta, path=path, latent_map=latent_map, labels=labels,
+                        dispatcher=self.dispatcher)
+            s.set_model(model, decoder)
+            s.set_data(extras)
+            self.by_kind[kind] = s
+        self.dispatcher.process()
+
+    def show(self, *kinds: str):
+        sessions = [self.by_kind[k] for k in kinds]
+        self.shown.set(sessions)
+        return sessions
+
+    def link(self) -> None:
+        """Link the AE and the VAE as the compare window does (the maps share a frame)."""
+        from explorer.session.link import Link
+
+        self.links.append(Link(self.by_kind["ae"], self.by_kind["vae"]))
+
+    def settle(self, model, timeout: float = 120.0) -> None:
+        """Run the model's pending update and wait until its jobs have delivered."""
+        model.flush()
+        assert self.dispatcher.wait_until(
+            lambda: not self.jobs.running() and not model.stale, timeout), "jobs did not finish"
+        self.dispatcher.process()
+
+    def click(self, session, xy) -> None:
+        """What a click on the map does; a linked session decodes the same point too."""
+        session.request_decode(self._np.asarray(xy, self._np.float32))
+        self.dispatcher.process()
+
+    def close(self) -> None:
+        for link in self.links:
+            link.disconnect()
+        self.jobs.shutdown()
+        for s in self.by_kind.values():
+            s.close()
+
+
+@pytest.fixture()
+def desk(runtime):
+    d = Desk(runtime)
+    yield d
+    d.close()
+
+
 @pytest.fixture(scope="session")
 def digits():
     from explorer.core.data import load_data

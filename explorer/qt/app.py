@@ -119,6 +119,7 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
 
     if screenshot:
         deadline = seconds_since_start() + SCREENSHOT_TIMEOUT_S
+        staged = {"demo": False}
 
         def poll() -> None:
             note_ready()
@@ -139,8 +140,13 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
                     return
                 QTimer.singleShot(50, poll)
                 return
-            demo_scene(window)
+            if not staged["demo"]:
+                demo_scene(window)
+                staged["demo"] = True
             app.processEvents()
+            if window.panels_busy() and seconds_since_start() < deadline:
+                QTimer.singleShot(50, poll)  # a shown panel's job is still computing
+                return
             ok = window.grab().save(screenshot, "PNG")
             if not ok:
                 print(f"latent-atlas: error: cannot write {screenshot}", file=sys.stderr)

@@ -368,7 +368,7 @@ class MapCanvas(QWidget):
     def set_heat(self, grid: Any, levels: tuple[float, float] | None, visible: bool) -> None:
         """Show a heatmap (explorer.core.analysis.heatmap.Heatmap) with explicit shared
         `levels`; its cells outside the data's hull are transparent and hatched."""
-        from explorer.core.analysis.heatmap import outside_rectangles
+        from explorer.session.panels.compare_views import outside_cells
 
         if grid is None or levels is None:
             self.heat.clear()
@@ -383,7 +383,7 @@ class MapCanvas(QWidget):
         self.heat.setVisible(visible)
         path = QPainterPath()
         path.setFillRule(Qt.FillRule.WindingFill)
-        for x, y, w, h in outside_rectangles(grid.inside, grid.rect):
+        for x, y, w, h in outside_cells(grid):
             path.addRect(QRectF(x, y, w, h))
         self.heat_outside.setPath(path)
         self.heat_outside.setVisible(visible and not path.isEmpty())

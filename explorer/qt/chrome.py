@@ -82,6 +82,13 @@ class AppWindow(QMainWindow):
     def sessions(self) -> list[Any]:  # pragma: no cover - both windows override
         raise NotImplementedError
 
+    def panels_busy(self) -> bool:
+        """A shown application panel still has work pending or running (screenshots wait)."""
+        docks = getattr(self, "panels", {}) or {}
+        pending = any(d.widget().live and d.widget().model.stale for d in docks.values())
+        return pending or any(not j.name.startswith(("train", "sweep"))
+                              for j in self.jobs.running())
+
     # ---- messages ------------------------------------------------------------------------
     def show_error(self, title: str, message: str) -> None:
         """The one way errors reach the user: a warning box with a readable message."""

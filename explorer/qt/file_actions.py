@@ -10,12 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from explorer.core.io.images import IMAGE_SUFFIXES
 from explorer.session.errors import readable_error
+from explorer.session.panels import files as session_files
+from explorer.session.panels.files import IMAGE_SUFFIXES
 
 MAX_RECENT = 8
 MODEL_FILTER = "Latent Atlas models (*.safetensors)"
@@ -124,10 +124,8 @@ class FileActions:
 
     # ---- exports ------------------------------------------------------------------------
     def _ask_path(self, title: str, suffix: str, filt: str) -> str | None:
-        from explorer.core.io.exports import default_export_name
-
-        s = self.session()
-        start = str(Path(self.recent.folder()) / default_export_name(s.path if s else None, suffix))
+        start = str(Path(self.recent.folder())
+                    / session_files.default_export_name(self.session(), suffix))
         path, _ = QFileDialog.getSaveFileName(self.window, title, start, filt)
         if not path:
             return None
@@ -143,43 +141,39 @@ class FileActions:
             self.window.show_error("Export failed", f"Could not write {path}.")
         return bool(ok)
 
-    def export_codes(self, fmt: str, path: str | None = None) -> bool:
-        from explorer.core.io.exports import export_codes_csv, export_codes_npz
-
+    def _has_map(self) -> bool:
         s = self.session()
         if s is None or s.latent_map is None:
             self.window.show_error("Nothing to export", "Open or train a model first.")
+            return False
+        return True
+
+    def export_codes(self, fmt: str, path: str | None = None) -> bool:
+        if not self._has_map():
             return False
         path = path or self._ask_path(f"Export codes as {fmt.upper()}", f"_codes.{fmt}",
                                       f"{fmt.upper()} files (*.{fmt})")
         if not path:
             return False
-        writer = export_codes_csv if fmt == "csv" else export_codes_npz
         try:
-            writer(path, np.asarray(s.latent_map.codes), np.asarray(s.latent_map.positions),
-                   s.map_labels(), s.label_names)
+            n = session_files.export_codes(self.session(), fmt, path)
         except Exception as exc:
             self.window.show_error("Export failed", readable_error(exc))
             return False
-        self.window.show_message(f"Exported {s.n_points:,} codes to {path}")
+        self.window.show_message(f"Exported {n:,} codes to {path}")
         return True
 
     def export_interop(self, fmt: str, path: str | None = None) -> bool:
         """The map for other viewers: a TensorBoard projector folder or a Parquet table."""
-        from explorer.core.io.interop import export_parquet, export_projector, parquet_available
-
-        s = self.session()
-        if s is None or s.latent_map is None:
-            self.window.show_error("Nothing to export", "Open or train a model first.")
+        if not self._has_map():
             return False
-        if fmt == "parquet" and not parquet_available():
+        if fmt == "parquet" and not session_files.parquet_available():
             self.window.show_error("Parquet needs pyarrow",
                                    'Install it with: pip install "latent-atlas[interop]"')
             return False
         if path is None and fmt == "projector":
-            from explorer.core.io.exports import default_export_name
-
-            start = str(Path(self.recent.folder()) / default_export_name(s.path, "_projector"))
+            start = str(Path(self.recent.folder())
+                        / session_files.default_export_name(self.session(), "_projector"))
             path, _ = QFileDialog.getSaveFileName(
                 self.window, "Export for TensorBoard's projector (a folder)", start, "Folders (*)")
         elif path is None:
@@ -187,23 +181,15 @@ class FileActions:
         if not path:
             return False
         try:
-            table = s.embedding_table()
-            if fmt == "parquet":
-                export_parquet(path, table)
-            else:
-                export_projector(path, table)
+            n = session_files.export_interop(self.session(), fmt, path)
         except Exception as exc:
             self.window.show_error("Export failed", readable_error(exc))
             return False
-        self.window.show_message(f"Exported {len(table):,} points to {path}")
+        self.window.show_message(f"Exported {n:,} points to {path}")
         return True
 
     def export_strip(self, fmt: str, path: str | None = None) -> bool:
-        from explorer.core.io.exports import export_strip_gif, export_strip_png
-
-        s = self.session()
-        a = None if s is None else s.selected()
-        if a is None or a.frames is None:
+        if not session_files.has_strip(self.session()):
             self.window.show_error("No strip to export", "Draw an arrow on the map first "
                                    "(Arrow tool or Shift+drag), and wait until the model has "
                                    "loaded.")
@@ -213,10 +199,7 @@ class FileActions:
         if not path:
             return False
         try:
-            if fmt == "gif":
-                export_strip_gif(path, a.frames)
-            else:
-                export_strip_png(path, [a.frames, a.fade])
+            session_files.export_strip(self.session(), fmt, path)
         except Exception as exc:
             self.window.show_error("Export failed", readable_error(exc))
             return False

@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QLabel, QSplitter, QWidget
 
-from explorer.core.io.images import is_image_path
 from explorer.session.errors import readable_error
+from explorer.session.panels.files import is_image_path, place_picture
 from explorer.session.session import Session
 from explorer.session.workspace import ShownSessions, Workspace
 
@@ -236,16 +236,12 @@ class MainWindow(AppWindow):
 
     def place_image_file(self, path: str) -> bool:
         """Convert, encode and mark the user's picture on the active map."""
-        from explorer.core.io.images import dataset_background, load_model_input
-
         s = self.session
         if s is None:
             self.show_error("No model open", "Open or train a model before placing a picture.")
             return False
         try:
-            bg = dataset_background(s.images) if s.images is not None else 0.0
-            chw = load_model_input(path, s.input_shape, background=bg)
-            s.place_image(Path(path).name, chw)
+            place_picture(s, path)
         except Exception as exc:
             self.show_error("Cannot use this picture", readable_error(exc))
             return False

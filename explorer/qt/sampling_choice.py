@@ -1,23 +1,14 @@
 """The conv decoder's upsampling and the encoder's downsampling, as two linked combo boxes
-for the Train and Train-pair dialogs. Which pairs go together is decided in models.config
-(`downsample_choices`); the boxes only offer what it allows."""
+for the Train and Train-pair dialogs. Which pairs go together is decided on the session
+floor (`explorer.session.panels.train_form.downsample_choices`, from models.config); the
+boxes only offer what it allows."""
 
 from __future__ import annotations
 
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import QComboBox
 
-from models.config import DOWNSAMPLE_CHOICES, UPSAMPLE_CHOICES, downsample_choices
-
-UPSAMPLE_LABELS = {
-    "transpose": "transposed convolution",
-    "nearest": "nearest resize + conv",
-    "bilinear": "bilinear resize + conv",
-    "bed-of-nails": "bed of nails (zero insertion) + conv",
-    "max-unpool": "max-unpooling (needs the encoder; cannot generate)",
-}
-DOWNSAMPLE_LABELS = {"stride": "strided convolution", "max": "max pooling",
-                     "avg": "average pooling"}
+from explorer.session.panels.train_form import DOWNSAMPLES, UPSAMPLES, downsample_choices
 
 
 class SamplingChoice:
@@ -27,15 +18,15 @@ class SamplingChoice:
     def __init__(self, upsample: str = "transpose", downsample: str = "stride"):
         self.arch = "conv"
         self.upsample = QComboBox()
-        for key in UPSAMPLE_CHOICES:
-            self.upsample.addItem(UPSAMPLE_LABELS.get(key, key), key)
+        for key, title in UPSAMPLES:
+            self.upsample.addItem(title, key)
         self.upsample.setToolTip(
             "How each decoder block doubles the image size. Max-unpooling puts values back "
             "where the encoder's max pooling found them: the model reconstructs, but a click "
             "on the map decodes with the switches of the nearest sample.")
         self.downsample = QComboBox()
-        for key in DOWNSAMPLE_CHOICES:
-            self.downsample.addItem(DOWNSAMPLE_LABELS.get(key, key), key)
+        for key, title in DOWNSAMPLES:
+            self.downsample.addItem(title, key)
         self.downsample.setToolTip("How each encoder block halves the image size.")
         self.upsample.setCurrentIndex(max(0, self.upsample.findData(upsample)))
         self.downsample.setCurrentIndex(max(0, self.downsample.findData(downsample)))

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.io.blend import tile_row
 from explorer.session.arrows import DEFAULT_STEPS, MAX_STEPS, MIN_STEPS
+from explorer.session.panels.files import arrow_titles, strip_rows
 from explorer.session.session import Session
 
 from .binding import FollowsSession, SessionBinding
@@ -110,10 +110,8 @@ class StripPanel(FollowsSession, QWidget):
         arrows = e.arrows if e is not None else []
         self.arrow_combo.blockSignals(True)
         self.arrow_combo.clear()
-        for i, a in enumerate(arrows):
-            ends = [f"#{a.index0}" if a.index0 is not None else "point",
-                    f"#{a.index1}" if a.index1 is not None else "point"]
-            self.arrow_combo.addItem(f"{i + 1}: {ends[0]} → {ends[1]}")
+        for title in arrow_titles(e):
+            self.arrow_combo.addItem(title)
         if e is not None and e.selected_arrow is not None:
             self.arrow_combo.setCurrentIndex(e.selected_arrow)
         self.arrow_combo.blockSignals(False)
@@ -125,11 +123,6 @@ class StripPanel(FollowsSession, QWidget):
             show_path_settings(self.steps, self.mode, e)
 
     def _update_strip(self) -> None:
-        a = None if self.session is None else self.session.selected()
-        if a is None or a.frames is None:
-            note = "" if a is None else "decoding once the model has loaded…"
-            self.decoded_row.set_image(None, note)
-            self.fade_row.set_image(None, "")
-            return
-        self.decoded_row.set_image(tile_row(a.frames, gap=1), "")
-        self.fade_row.set_image(tile_row(a.fade, gap=1), "")
+        rows = strip_rows(self.session)
+        self.decoded_row.set_image(rows.decoded, rows.note)
+        self.fade_row.set_image(rows.fade, "")

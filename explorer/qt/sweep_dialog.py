@@ -1,10 +1,8 @@
 """The β sweep dialog (Model ▸ β sweep…): asks the data, the βs, the architecture, the
-latent size and the epochs, runs `explorer.session.sweep.sweep_task` as a job with
-progress and Cancel, then draws the rate–distortion curve and the gap measures against
-reconstruction error, with the table under them.
-
-Every number and every series comes from `explorer.core.analysis.sweep`; the dialog
-only collects a `SweepRequest` and draws what comes back.
+latent size and the epochs; its `explorer.session.panels.sweep.SweepModel` runs the
+sweep as a job with progress and Cancel; the dialog draws what the model says: the
+rate–distortion curve and the gap measures against reconstruction error, with the table
+under them.
 """
 
 from __future__ import annotations
@@ -32,18 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.analysis.sweep import (
-    beta_columns,
-    beta_name,
-    dodge_offsets,
-    gap_series,
-    rate_points,
-    sweep_footer,
-    sweep_table,
-)
 from explorer.session.errors import readable_error
-from explorer.session.jobs import Job, Jobs
-from explorer.session.sweep import SweepRequest, sweep_task
+from explorer.session.jobs import Jobs
+from explorer.session.panels.sweep import SweepFigure, SweepModel
+from explorer.session.panels.train_form import ARCHS
+from explorer.session.sweep import SweepRequest
 
 from .image_box import BACKGROUND
 from .train_dialog import DATA_PRESETS
@@ -67,10 +58,8 @@ class SweepDialog(QDialog):
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("β sweep: reconstruction against gaps")
-        self.jobs = jobs
-        self.job: Job | None = None
-        self.result: Any = None
-        d = defaults or SweepRequest()
+        self.model = SweepModel(jobs, defaults)
+        d = self.model.defaults
 
         self.data_spec = QComboBox()
         self.data_spec.setEditable(True)
@@ -79,8 +68,8 @@ class SweepDialog(QDialog):
         self.betas = QLineEdit(", ".join(f"{b:g}" for b in d.betas))
         self.betas.setToolTip("KL weights, comma-separated; 0 trains the plain autoencoder")
         self.arch = QComboBox()
-        self.arch.addItem("convolutional", "conv")
-        self.arch.addItem("fully connected (MLP)", "mlp")
+        for key, title in ARCHS:
+            self.arch.addItem(title, key)
         self.arch.setCurrentIndex(self.arch.findData(d.arch))
         self.latent = _spin(1, 512, d.latent_dim)
         self.epochs = _spin(1, 10_000, d.epochs)
@@ -118,8 +107,7 @@ class SweepDialog(QDialog):
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
-        self.status = QLabel("Choose the βs and press Run. Each β trains one model with "
-                             "the same seed; β = 0 is the plain autoencoder.")
+        self.status = QLabel(self.model.status)
         self.status.setWordWrap(True)
         self.run_button = QPushButton("Run")
         self.run_button.setDefault(True)
@@ -165,6 +153,8 @@ class SweepDialog(QDialog):
         self.cancel_button.clicked.connect(self.cancel)
         self.save_button.clicked.connect(self._ask_save)
         self.close_button.clicked.connect(self.close)
+        self._drawn: SweepFigure | None = None
+        self.model.changed.connect(self._update)
 
     # ---- input -------------------------------------------------------------------------
     def request(self) -> SweepRequest:
@@ -177,96 +167,70 @@ class SweepDialog(QDialog):
 
     @property
     def running(self) -> bool:
-        return self.job is not None and not self.job.settled
+        return self.model.running
+
+    @property
+    def result(self) -> Any:
+        return self.model.result
 
     def run(self) -> None:
-        if self.running:
-            return
-        try:
-            req = self.request()
-        except ValueError as exc:
-            self.status.setText(f"Cannot run: {readable_error(exc)}")
-            return
-        job = self.jobs.start("sweep", lambda cancel: sweep_task(req, cancel))
-        self.job = job
-        job.progress.connect(self.show_progress)
-        job.succeeded.connect(self.show_result)
-        job.failed.connect(lambda msg: self._finished(f"The sweep failed: {msg}"))
-        job.cancelled.connect(lambda: self._finished("Sweep cancelled; nothing was measured."))
-        self.progress.setValue(0)
-        self.run_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.status.setText(f"Training {len(req.betas)} models on {req.data_spec}…")
-        job.start()
+        self.model.run(self.request)
 
     def cancel(self) -> None:
-        if self.job is not None:
-            self.job.cancel()
-            self.status.setText("Cancelling at the next batch…")
+        self.model.cancel()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        self.cancel()
+        if self.running:
+            self.cancel()
         super().closeEvent(event)
 
-    # ---- job -> widgets ----------------------------------------------------------------
-    def show_progress(self, event: Any) -> None:
-        if event.fraction is not None:
-            self.progress.setValue(int(round(1000 * event.fraction)))
-        if event.message:
-            self.status.setText(event.message)
-
-    def _finished(self, message: str) -> None:
-        self.run_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
-        self.status.setText(message)
-
-    def show_result(self, result: Any) -> None:
-        self.result = result
-        self._draw_rate(result)
-        self._draw_gaps(result)
-        header, rows = sweep_table(result)
+    # ---- model -> widgets ----------------------------------------------------------------
+    def _update(self) -> None:
+        m = self.model
+        self.status.setText(m.status)
+        self.progress.setValue(int(round(1000 * m.fraction)))
+        self.run_button.setEnabled(not m.running)
+        self.cancel_button.setEnabled(m.running)
+        self.save_button.setEnabled(m.result is not None)
+        fig = m.figure
+        if fig is None or fig is self._drawn:
+            return
+        self._drawn = fig
+        self._draw_rate(fig)
+        self._draw_gaps(fig)
         self.table.clear()
-        self.table.setColumnCount(len(header))
-        self.table.setRowCount(len(rows))
-        self.table.setHorizontalHeaderLabels(header)
-        for r, row in enumerate(rows):
+        self.table.setColumnCount(len(fig.header))
+        self.table.setRowCount(len(fig.rows))
+        self.table.setHorizontalHeaderLabels(fig.header)
+        for r, row in enumerate(fig.rows):
             for c, text in enumerate(row):
                 self.table.setItem(r, c, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
-        self.footer.setText("\n".join(sweep_footer(result)))
-        self.progress.setValue(1000)
-        self.save_button.setEnabled(True)
-        self._finished(result.message)
+        self.footer.setText(fig.footer)
 
-    def _draw_rate(self, result: Any) -> None:
+    def _draw_rate(self, fig: SweepFigure) -> None:
         p = self.rate_plot
         p.clear()
-        pts = rate_points(result)
-        if pts:
-            betas, x, y = (np.array(v, dtype=float) for v in zip(*pts, strict=True))
-            p.plot(x, y, pen=pg.mkPen(COLOURS[0], width=1.5), symbol="o", symbolSize=9,
-                   symbolBrush=COLOURS[0], symbolPen="w")
-            for b, xi, yi in pts:
-                label = pg.TextItem(beta_name(b), color="w", anchor=(-0.1, 1.0))
+        if fig.rate:
+            _labels, x, y = (list(v) for v in zip(*fig.rate, strict=True))
+            p.plot(np.array(x), np.array(y), pen=pg.mkPen(COLOURS[0], width=1.5), symbol="o",
+                   symbolSize=9, symbolBrush=COLOURS[0], symbolPen="w")
+            for label_text, xi, yi in fig.rate:
+                label = pg.TextItem(label_text, color="w", anchor=(-0.1, 1.0))
                 label.setPos(xi, yi)
                 p.addItem(label)
-        for point in result.points:
-            if point.kl is None:
-                line = pg.InfiniteLine(point.recon_mse, angle=90,
-                                       pen=pg.mkPen("#9aa0a6", style=pg.QtCore.Qt.PenStyle.DashLine),
-                                       label=f"{beta_name(point.beta)}: no rate",
-                                       labelOpts={"position": 0.5, "color": "#9aa0a6"})
-                p.addItem(line)
+        for text, x in fig.no_rate:
+            p.addItem(pg.InfiniteLine(x, angle=90,
+                                      pen=pg.mkPen("#9aa0a6", style=pg.QtCore.Qt.PenStyle.DashLine),
+                                      label=text, labelOpts={"position": 0.5, "color": "#9aa0a6"}))
 
-    def _draw_gaps(self, result: Any) -> None:
+    def _draw_gaps(self, fig: SweepFigure) -> None:
         p = self.gap_plot
         p.clear()
         self.legend.clear()
-        series = gap_series(result)
-        offsets = dodge_offsets(result, len(series))
-        for i, s in enumerate(series):
+        for i, s in enumerate(fig.gaps):
             colour = COLOURS[i % len(COLOURS)]
-            x = np.array(s.x, dtype=float) + offsets[i]
+            x = np.array(s.x, dtype=float)
             y = 100 * np.array(s.y, dtype=float)
             low, high = 100 * np.array(s.low), 100 * np.array(s.high)
             p.addItem(pg.ErrorBarItem(x=x, y=y, top=high - y, bottom=y - low, beam=0.0,
@@ -274,17 +238,15 @@ class SweepDialog(QDialog):
             p.plot(x, y, pen=pg.mkPen(colour, width=1.2), symbol=SYMBOLS[i % len(SYMBOLS)],
                    symbolSize=8, symbolBrush=colour, symbolPen="w", name=s.label)
         # Every measure of one model shares its x: one β label over each column.
-        for column in beta_columns(result):
-            label = pg.TextItem(column.label, color="w", anchor=(0.5, 1.1))
-            label.setPos(column.x, 100 * column.top)
+        for text, x, top in fig.columns:
+            label = pg.TextItem(text, color="w", anchor=(0.5, 1.1))
+            label.setPos(x, 100 * top)
             p.addItem(label)
 
     # ---- saving ------------------------------------------------------------------------
     def save_plot(self, path: str) -> None:
         """Write the sweep's figure (the same PNG as `latent-atlas sweep --out`)."""
-        from explorer.core.analysis.sweep_plot import save_sweep_plot
-
-        save_sweep_plot(self.result, path)
+        self.model.save_plot(path)
 
     def _ask_save(self) -> None:
         if self.result is None:

@@ -23,10 +23,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.training import BETA_VAE_DEFAULT, KIND_LABELS, PENALTY_FIELD
 from explorer.qt.sampling_choice import SamplingChoice
 from explorer.session.loading import Stage
-from explorer.session.training import TrainRequest
+from explorer.session.panels.train_form import (
+    ARCHS,
+    KINDS,
+    NOISES,
+    TrainRequest,
+    beta_for_kind,
+    train_extra,
+    variant_fields,
+)
 
 from .image_box import BACKGROUND
 
@@ -59,12 +66,12 @@ class TrainDialog(QDialog):
                                   "e.g. mnist?limit=5000")
         self.folder_button = QPushButton("Folder…")
         self.kind = QComboBox()
-        for key in ("vae", "ae", "beta-vae", "dae", "sae", "cae", "cvae", "aae"):
-            self.kind.addItem(f"{key.upper()} ({KIND_LABELS[key]})", key)
+        for key, title in KINDS:
+            self.kind.addItem(title, key)
         # Variant options; only the ones the chosen kind uses are enabled.
         self.noise = QComboBox()
-        self.noise.addItem("Gaussian noise", "gaussian")
-        self.noise.addItem("masking noise", "masking")
+        for key, title in NOISES:
+            self.noise.addItem(title, key)
         self.noise_level = QDoubleSpinBox()
         self.noise_level.setDecimals(2)
         self.noise_level.setRange(0.01, 0.95)
@@ -75,8 +82,8 @@ class TrainDialog(QDialog):
         self.penalty.setSingleStep(1e-3)
         self.pretrain = _spin(0, 1000, 0)
         self.arch = QComboBox()
-        self.arch.addItem("convolutional", "conv")
-        self.arch.addItem("fully connected (MLP)", "mlp")
+        for key, title in ARCHS:
+            self.arch.addItem(title, key)
         self.sampling = SamplingChoice()
         self.latent = _spin(1, 512, 8)
         self.epochs = _spin(1, 10_000, 10)
@@ -165,14 +172,10 @@ class TrainDialog(QDialog):
     # ---- input ---------------------------------------------------------------------------
     def request(self) -> TrainRequest:
         kind = self.kind.currentData()
-        extra: dict = {}
-        if kind == "dae":
-            extra = {"noise": self.noise.currentData(), "noise_level": self.noise_level.value()}
-        elif kind in PENALTY_FIELD:
-            extra = {PENALTY_FIELD[kind][0]: self.penalty.value()}
-        if self.arch.currentData() == "mlp" and self.pretrain.value() and kind not in ("cvae", "aae"):
-            extra["pretrain_epochs"] = self.pretrain.value()
-        extra.update(self.sampling.options())
+        extra = train_extra(kind, self.arch.currentData(), noise=self.noise.currentData(),
+                            noise_level=self.noise_level.value(), penalty=self.penalty.value(),
+                            pretrain_epochs=self.pretrain.value(),
+                            sampling=self.sampling.options())
         return TrainRequest(
             data_spec=self.data_spec.currentText().strip(), kind=kind,
             arch=self.arch.currentData(), latent_dim=self.latent.value(),
@@ -181,21 +184,18 @@ class TrainDialog(QDialog):
             extra=extra)
 
     def _update_variant_fields(self) -> None:
-        kind = self.kind.currentData()
-        self.noise.setEnabled(kind == "dae")
-        self.noise_level.setEnabled(kind == "dae")
-        field_name, label, default = PENALTY_FIELD.get(kind, ("", "Penalty weight", 0.0))
-        self.penalty.setEnabled(bool(field_name))
-        self.penalty_label.setText(label)
-        if field_name:
-            self.penalty.setValue(default)
-        self.beta.setEnabled(kind in ("vae", "beta-vae", "cvae"))
-        if kind == "beta-vae" and self.beta.value() == 1.0:
-            self.beta.setValue(BETA_VAE_DEFAULT)
-        elif kind != "beta-vae" and self.beta.value() == BETA_VAE_DEFAULT:
-            self.beta.setValue(1.0)
-        self.pretrain.setEnabled(self.arch.currentData() == "mlp" and kind not in ("cvae", "aae"))
-        self.sampling.set_arch(self.arch.currentData())
+        kind, arch = self.kind.currentData(), self.arch.currentData()
+        fields = variant_fields(kind, arch)
+        self.noise.setEnabled(fields.noise)
+        self.noise_level.setEnabled(fields.noise)
+        self.penalty.setEnabled(bool(fields.penalty_field))
+        self.penalty_label.setText(fields.penalty_label)
+        if fields.penalty_field:
+            self.penalty.setValue(fields.penalty_default)
+        self.beta.setEnabled(fields.beta)
+        self.beta.setValue(beta_for_kind(kind, self.beta.value()))
+        self.pretrain.setEnabled(fields.pretrain)
+        self.sampling.set_arch(arch)
 
     def _pick_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder of images (one subfolder per class)")

@@ -105,24 +105,3 @@ def window(qtbot, model_files, boxes):
     qtbot.waitUntil(lambda: all(s.images is not None for s in w.workspace.sessions), timeout=60_000)
     yield w
     close_window(w)
-
-
-@pytest.fixture(scope="module")
-def runtime():
-    """Each bundled digits model (ae, vae) read, built and given its data once per test
-    module: kind -> (path, model file, map, labels, model, decoder, data extras)."""
-    from explorer.qt.bundled import RESOURCES
-    from explorer.session.loading import build_runtime, dataset_extras
-    from explorer.session.opening import read_model
-
-    bundled = {kind: RESOURCES / "models" / f"digits_{kind}.safetensors" for kind in ("ae", "vae")}
-    if not all(p.exists() for p in bundled.values()):
-        pytest.skip("the bundled digits models are missing (resources/models/make_bundled.sh)")
-    out = {}
-    for kind, path in bundled.items():
-        stored = read_model(path)
-        mf, latent_map, labels = stored.file, stored.latent_map, stored.labels
-        model, decoder = build_runtime(mf)
-        extras = dataset_extras(decoder, mf.meta["data_spec"], latent_map.n_points)
-        out[kind] = (path, mf, latent_map, labels, model, decoder, extras)
-    return out

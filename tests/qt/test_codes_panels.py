@@ -1,5 +1,6 @@
-"""The compression and probe panels (offscreen), on the bundled digits AE and VAE: the
-jobs run in the background, the panels show the core's numbers."""
+"""The compression and probe panels (offscreen) bound to their models, on the bundled
+digits AE and VAE: the button runs the model's jobs, the panels show what the model
+says (the numbers themselves: tests/session/test_panel_codes.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,6 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from explorer.core.analysis.compress import CompressSettings, compress_iter
-from explorer.core.analysis.probe import ProbeSettings, probe_iter
-from explorer.core.progress import drain
 from explorer.qt.dispatch import QtDispatcher
 from explorer.qt.panels import CompressPanel, ProbePanel
 from explorer.session.jobs import Jobs
@@ -65,28 +63,30 @@ def _shot(panel, name: str) -> None:
 def test_compress_panel_draws_the_curve_and_the_examples(qtbot, runtime, jobs):
     shown, (s,) = _shown(runtime, ["ae"])
     panel = _panel(qtbot, CompressPanel, shown, jobs)
+    m = panel.model
     assert not panel.curves and "JPEG" in panel.hint.text()
     panel.bits_edit.setText("2,8")
     panel.images_spin.setValue(40)
+    assert (m.bits_text, m.max_images) == ("2,8", 40)
     panel.run_button.click()
     assert panel.running() and panel.run_button.text() == "Cancel"  # a job, not a frozen GUI
     qtbot.waitUntil(lambda: not panel.running(), timeout=120_000)
     panel.flush()
-    expected = drain(compress_iter(s.model, s.images, CompressSettings(bits=(2, 8), examples=4,
-                                                                       max_images=40)))
-    assert set(panel.curves) == {"AE, latent 8 x b bits", "JPEG, whole file",
-                                 "JPEG, scan data only"}
-    bits, psnr = panel.curves["AE, latent 8 x b bits"]
-    np.testing.assert_array_equal(bits, [16, 64])
-    np.testing.assert_allclose(psnr, [r.ae.psnr for r in expected.rows], rtol=1e-4)
-    assert "8 bits/dim: AE 8 B" in panel.summary.text()
+    assert panel.run_button.text() == "Compare with JPEG"
+    assert set(panel.curves) == {c.name for c in m.view.curves} == {
+        "AE, latent 8 x b bits", "JPEG, whole file", "JPEG, scan data only"}
+    items = panel.plot.getPlotItem().listDataItems()
+    assert [it.name() for it in items] == [c.name for c in m.view.curves]
+    np.testing.assert_allclose(items[0].yData, m.view.curves[0].psnr)
+    assert panel.summary.text() == m.view.summary and panel.hint.text() == m.hint
     # examples: a header row and 4 rows of original, AE, JPEG
     pixmaps = [lab for lab in panel.example_labels if lab.pixmap() is not None
                and not lab.pixmap().isNull()]
     assert len(pixmaps) == 4 * 3
-    assert panel.example_bits.currentData() == 8
+    assert panel.example_bits.currentData() == 8 == m.view.example_bits
     _shot(panel, "compress_panel")
     panel.example_bits.setCurrentIndex(0)
+    assert m.example_bits == 2
     panel.flush()
     assert "AE 2 bits" in " ".join(lab.text() for lab in panel.example_labels)
 
@@ -99,28 +99,22 @@ def test_compress_panel_refuses_bad_bits(qtbot, runtime, jobs):
     assert not panel.running() and "bits" in panel.hint.text()
 
 
-def test_probe_panel_shows_a_table_per_model_and_pixels_once(qtbot, runtime, jobs):
+def test_probe_panel_shows_the_models_table(qtbot, runtime, jobs):
     shown, sessions = _shown(runtime, ["ae", "vae"])  # as the compare window shows them
     panel = _panel(qtbot, ProbePanel, shown, jobs, size=(560, 420))
     assert panel.table.rowCount() == 0
     panel.fractions_edit.setText("10%,100%")
+    assert panel.model.fractions_text == "10%,100%"
     panel.run_button.click()
     assert panel.running()
     qtbot.waitUntil(lambda: not panel.running(), timeout=180_000)
     panel.flush()
-    head, body = panel.rows()
-    assert head[:2] == ["labelled", "images"] and len(head) == 2 + 2 * 2 + 2
-    assert head[2] == "AE\nlogistic" and head[5] == "VAE\nk-NN"
-    assert head[-1].startswith("pixels")
+    head, body = panel.model.head, panel.model.body
+    assert len(body) == 2 and head[2] == "AE\nlogistic"
     assert panel.table.rowCount() == 2 and panel.table.columnCount() == len(head)
-    ae = sessions[0]
-    expected = drain(probe_iter(ae.model, ae.images, ae.labels,
-                                ProbeSettings(fractions=(0.1, 1.0), pixels=False)))
-    assert body[1][2] == f"{100 * expected.rows[1].codes['logistic']:.1f} %"
-    assert panel.table.item(1, 3).text() == f"{100 * expected.rows[1].codes['knn']:.1f} %"
-    for row in body:  # every accuracy well above chance (about 10 %)
-        assert all(float(cell.rstrip(" %")) > 40 for cell in row[2:])
-    assert "chance" in panel.hint.text()
+    assert [panel.table.horizontalHeaderItem(j).text() for j in range(len(head))] == head
+    assert panel.table.item(1, 3).text() == body[1][3]
+    assert panel.hint.text() == panel.model.hint and "chance" in panel.hint.text()
     _shot(panel, "probe_panel")
 
 

@@ -1,7 +1,8 @@
-"""The application panels (traversal, denoising, inpainting, anomaly ranking, retrieval),
-driven through sessions (offscreen): the bundled digits models as the main window shows
-them (the active session), and a pair of models as the compare window shows them (two
-linked sessions, one result per model)."""
+"""The application panels (traversal, denoising, inpainting, anomaly ranking, retrieval)
+bound to their Qt-free models (offscreen): each panel shows what its model says, and a
+gesture on it calls the model. What the models compute is tested without a display in
+tests/session/test_panel_*.py. The bundled digits models as the main window shows them
+(the active session), and a pair of models as the compare window shows them."""
 
 from __future__ import annotations
 
@@ -11,25 +12,6 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QDockWidget
 
-from explorer.core.analysis.applications import (
-    BASELINES,
-    attribute_direction,
-    classic_denoise,
-    denoise,
-    inpaint,
-    kl_per_dim,
-    nearest_codes,
-    parse_direction,
-    reconstruction_errors,
-    retrieve_sample,
-)
-from explorer.core.analysis.applications.baselines import BASELINE_TITLES
-from explorer.core.analysis.applications.denoise import (
-    error_caption,
-    psnr_of_mse,
-    quality_caption,
-)
-from explorer.core.io.images import sample_display
 from explorer.qt.dispatch import QtDispatcher
 from explorer.qt.panels import (
     AnomalyPanel,
@@ -116,8 +98,15 @@ def make_panel(qtbot, cls, shown, jobs, width: int = 460):
     panel.resize(width, 620)
     panel.show()
     qtbot.waitExposed(panel)
-    panel.flush()
+    settle(qtbot, panel, jobs)
     return panel
+
+
+def settle(qtbot, panel, jobs, timeout: int = 60_000) -> None:
+    """Run the panel model's pending update, wait for its jobs and show the outcome."""
+    panel.flush()
+    qtbot.waitUntil(lambda: not jobs.running() and not panel.model.stale, timeout=timeout)
+    QApplication.processEvents()
 
 
 def click_map(session: Session, xy) -> None:
@@ -138,49 +127,55 @@ def titles(shown: ShownSessions) -> list[str]:
 
 
 # ---- latent traversal ------------------------------------------------------------------------
-def test_traversal_rows_per_dimension_with_kl_for_the_vae(qtbot, main, jobs):
+def test_traversal_shows_its_models_grid_and_sends_the_controls_to_it(qtbot, main, jobs):
     e = main.session
-    assert e.kind == "vae"
-    panel = make_panel(qtbot, TraversalPanel, main.shown, jobs)
-    assert panel.grid.row_count() == 0  # nothing clicked yet: a hint, no grid
+    panel = make_panel(qtbot, TraversalPanel, main.shown, jobs, width=560)
+    m = panel.model
+    assert panel.grid.row_count() == 0 and panel.hint.text() == m.result.hint  # nothing yet
     click_map(e, e.latent_map.positions[42])
-    qtbot.waitUntil(lambda: panel.traversal is not None and panel.traversal.kl is not None,
-                    timeout=30_000)
-    panel.flush()
-    d = e.model.config.latent_dim
-    assert panel.grid.row_count() == d
+    settle(qtbot, panel, jobs)
+    col = m.result.columns[0]
+    assert col.traversal is not None and col.traversal.kl is not None
+    assert panel.grid.row_titles() == col.titles
+    assert panel.grid.row_count() == e.model.config.latent_dim
     assert all(not s.pixmap().isNull() for s in panel.grid.strips)
-    kl = kl_per_dim(e.model, e.images)  # all 1,797 digits: below the panel's sample limit
-    assert panel.grid.row_titles() == [f"z{j}  KL {kl[j]:.2f}" for j in range(d)]
-    t = panel.traversal
-    assert np.allclose(t.code, e.cursor_z)  # swept around the clicked point
-    assert t.images.shape[:2] == (d, 7)
-    # The most informative dimension changes its decoded images along the row far more
-    # than the least informative one (which the VAE switched off).
-    change = [np.abs(row.astype(int) - row[3].astype(int)).mean() for row in t.images]
-    assert change[int(np.argmax(kl))] > 3 * change[int(np.argmin(kl))]
+    assert panel.header.text() == m.result.header and panel.hint.text() == m.result.hint
+    assert panel.sort_kl.isEnabled() and panel.label.isHidden()  # not a conditional model
 
-    panel.sort_kl.setChecked(True)
-    panel.flush()
-    shown = [float(title.split("KL ")[1]) for title in panel.grid.row_titles()]
-    assert len(shown) == d and shown == sorted(shown, reverse=True)
+    panel.sort_kl.setChecked(True)  # each control calls the model
+    panel.steps.setValue(9)
+    panel.span.setValue(2.0)
+    panel.source.setCurrentIndex(panel.source.findData("hovered"))
+    assert (m.sort_kl, m.steps, m.span, m.source) == (True, 9, 2.0, "hovered")
+    e.set_hover(10)
+    settle(qtbot, panel, jobs)
+    assert panel.grid.row_titles() == m.result.columns[0].titles
+    assert "sample #10" in panel.header.text()
 
-    main.workspace.set_active(0)  # the AE: no KL, a data-scaled sweep
-    panel.flush()
-    assert panel.grid.row_count() == 0 and "Click" in panel.hint.text()
-    click_map(main.session, main.session.latent_map.positions[42])
-    panel.flush()
-    assert panel.grid.row_titles() == [f"z{j}" for j in range(d)]
-    assert panel.traversal.scale == "data" and not panel.sort_kl.isEnabled()
+    titles = [panel.direction_a.itemText(k) for k in range(panel.direction_a.count())]
+    assert titles == [title for _, title in m.groups] == [str(k) for k in range(10)]
+    panel.direction_a.setCurrentIndex(panel.direction_a.findText("1"))
+    panel.direction_b.setCurrentIndex(panel.direction_b.findText("3"))
+    panel.strength.setValue(-15)
+    panel.add_dir.setChecked(True)
+    assert (m.direction_a, m.direction_b) == (panel.direction_a.currentData(),
+                                              panel.direction_b.currentData())
+    assert m.strength == -1.5 and m.add_direction
+    settle(qtbot, panel, jobs)
+    assert panel.grid.row_titles()[0] == "1 − 3 ×-1.5" == m.result.columns[0].titles[0]
+    assert panel.strength_label.text() == "-1.5"
+
+    main.workspace.set_active(0)  # the AE: no KL to sort by
+    settle(qtbot, panel, jobs)
+    assert not panel.sort_kl.isEnabled()
 
 
-def test_traversal_follows_the_hovered_sample_and_a_cvae_label(qtbot, main, jobs, digits):
+def test_traversal_offers_a_cvae_its_labels(qtbot, main, jobs, digits):
     from explorer.core.inference import Decoder, encode
     from explorer.core.latent.map import quick_map
     from models.config import ModelConfig
     from models.networks import build_model
 
-    # Untrained is enough here: its decoder already takes the label as an input.
     cfg = ModelConfig(kind="cvae", arch="mlp", input_shape=(1, 8, 8), latent_dim=3,
                       hidden=(64, 32), n_classes=10, seed=0)
     model = build_model(cfg).eval()
@@ -189,127 +184,82 @@ def test_traversal_follows_the_hovered_sample_and_a_cvae_label(qtbot, main, jobs
     meta = {"config": cfg.to_dict(), "data_spec": "digits", "label_names": extras.label_names}
     main.add("digits_cvae", meta, quick_map(encode(model, digits.images)), digits.labels, model,
              Decoder(model), extras)
-    e = main.session
     panel = make_panel(qtbot, TraversalPanel, main.shown, jobs)
-    panel.source.setCurrentIndex(panel.source.findData("hovered"))
-    e.set_hover(10)
-    panel.flush()
     assert not panel.label.isHidden() and panel.label.count() == 1 + 10
-    t = panel.traversal
-    assert panel.grid.row_count() == 3
-    assert np.allclose(t.code, e.latent_map.codes[10])
-    assert t.label == int(digits.labels[10])  # "sample's label" by default
-    e.set_hover(None)  # leaving the map keeps the last sample
-    panel.flush()
-    assert np.allclose(panel.traversal.code, e.latent_map.codes[10])
-    grids = {}
-    for label in (3, 8):
-        panel.label.setCurrentIndex(panel.label.findData(label))
-        panel.flush()
-        assert panel.traversal.label == label
-        grids[label] = panel.traversal.images.copy()
-    assert not np.array_equal(grids[3], grids[8])
+    assert [panel.label.itemText(k) for k in range(panel.label.count())] == [
+        title for title, _ in panel.model.label_choices]
+    panel.label.setCurrentIndex(panel.label.findData(8))
+    assert panel.model.label == 8
+
+
+def test_traversal_shows_a_grid_per_model_with_titles(qtbot, pair, jobs):
+    ae, vae = pair.sessions
+    panel = make_panel(qtbot, TraversalPanel, pair, jobs)
+    assert len(panel.grids) == 2 and panel.columns.column_titles() == titles(pair)
+    click_map(ae, ae.latent_map.positions[42])
+    settle(qtbot, panel, jobs)
+    for grid, col in zip(panel.grids, panel.model.result.columns, strict=True):
+        assert grid.row_titles() == col.titles and grid.row_count() == len(col.rows)
+        assert all(not strip.pixmap().isNull() for strip in grid.strips)
+    pair.set([vae])  # one model shown again: one grid, no column titles
+    settle(qtbot, panel, jobs)
+    assert len(panel.grids) == 1 and panel.columns.column_titles() == []
 
 
 # ---- denoising ------------------------------------------------------------------------------
-def test_denoise_slider_changes_noisy_image_and_errors_for_every_model(qtbot, main, jobs):
+def test_denoise_shows_its_models_images_and_sends_the_controls_to_it(qtbot, main, jobs):
     e = main.session
     shown = ShownSessions()  # every open model, the active one first
     shown.set([e] + [s for s in main.workspace.sessions if s is not e])
-    panel = make_panel(qtbot, DenoisePanel, shown, jobs)
-    assert panel.results == {}
+    panel = make_panel(qtbot, DenoisePanel, shown, jobs, width=520)
+    m = panel.model
+    assert panel.hint.text() == m.view.hint and panel.noisy.image is None
     click_map(e, e.latent_map.positions[7])
-    panel.flush()
-    assert panel.picker.number.value() == 7
-    assert set(panel.results) == {x.name for x in main.workspace.sessions}  # every open model
-    assert len(panel.recon_boxes) == 2
-    noisy_before = panel.noisy.image.copy()
-    captions_before = [panel.noisy.caption.text()] + [b.caption.text() for b in panel.recon_boxes]
-
-    panel.level.setValue(80)
-    panel.flush()
-    assert panel.level_label.text() == "σ = 0.80"
-    assert not np.array_equal(panel.noisy.image, noisy_before)
-    captions = [panel.noisy.caption.text()] + [b.caption.text() for b in panel.recon_boxes]
-    assert all(a != b for a, b in zip(captions, captions_before, strict=True))
-    # The numbers are the core's for the same image, noise, level and seed.
-    r = denoise(e.model, e.images[7], "gaussian", 0.8, seed=panel.seed)
-    s = r.summary()
-    assert np.array_equal(panel.results[e.name].noisy, r.noisy)
-    assert panel.noisy.caption.text() == quality_caption(
-        s["noisy_mse"], s["noisy_psnr"], s["noisy_ssim"]).replace(" · ", "\n")
-    assert panel.recon_boxes[0].caption.text() == quality_caption(
-        s["recon_mse"], s["recon_psnr"], s["recon_ssim"]).replace(" · ", "\n")
-    assert np.array_equal(panel.recon_boxes[0].image, sample_display(r.reconstruction, [0])[0])
-
-    panel.noise.setCurrentIndex(panel.noise.findData("masking"))
-    panel.flush()
-    assert panel.level_label.text() == "80 % of pixels"
-    noisy = panel.results[e.name].noisy
-    assert (noisy == 0).mean() > 0.6
-
-
-
-def test_denoise_shows_the_classic_denoisers_on_the_same_noisy_image(qtbot, main, jobs):
-    e = main.session
-    panel = make_panel(qtbot, DenoisePanel, main.shown, jobs, width=520)
-    click_map(e, e.latent_map.positions[12])
-    panel.flush()
-    assert panel.classic.isChecked() and set(panel.baselines) == set(BASELINES)
-    noisy = panel.results[e.name].noisy
-    expected = classic_denoise(panel.results[e.name].clean, noisy, BASELINES)
+    settle(qtbot, panel, jobs)
+    assert panel.picker.number.value() == 7 == m.pick.number
+    v = m.view
+    assert len(panel.recon_boxes) == 2 == len(v.models)
+    assert np.array_equal(panel.noisy.image, v.noisy.image)
+    assert panel.noisy.caption.text() == v.noisy.caption
+    assert panel.clean.caption.text() == v.clean.caption
+    for box, shown_image in zip(panel.recon_boxes, v.models, strict=True):
+        assert box.title.text() == shown_image.title
+        assert np.array_equal(box.image, shown_image.image)
+        assert box.caption.text() == shown_image.caption
     for name, box in panel.baseline_boxes.items():
-        assert box.isVisible() and box.title.text() == BASELINE_TITLES[name]
-        b = expected[name]
-        np.testing.assert_array_equal(panel.baselines[name].output, b.output)
-        assert np.array_equal(box.image, sample_display(b.output, [0])[0])
-        err = float(b.mse.mean())
-        assert box.caption.text() == quality_caption(
-            err, psnr_of_mse(err), float(b.ssim.mean())).replace(" · ", "\n")
-    panel.level.setValue(60)
-    panel.flush()
-    assert not np.array_equal(panel.baselines["median"].output, expected["median"].output)
+        assert box.isVisible() and np.array_equal(box.image, v.classic[name].image)
+        assert box.caption.text() == v.classic[name].caption
+    assert panel.hint.text() == v.hint
+
+    panel.level.setValue(80)  # each control calls the model
+    panel.noise.setCurrentIndex(panel.noise.findData("masking"))
+    seed = m.seed
+    panel.reseed.click()
+    assert (m.level, m.noise, m.seed) == (0.8, "masking", seed + 1)
+    settle(qtbot, panel, jobs)
+    assert panel.level_label.text() == "80 % of pixels" == m.level_text()
+    assert np.array_equal(panel.noisy.image, m.view.noisy.image)
     panel.classic.setChecked(False)
-    panel.flush()
-    assert panel.baselines == {}
+    assert not m.classic
+    settle(qtbot, panel, jobs)
     assert not any(box.isVisible() for box in panel.baseline_boxes.values())
     assert panel.recon_boxes[0].isVisible()
 
+    panel.picker.number.setValue(12)  # typing a number picks that sample
+    assert (m.pick.mode, m.pick.number) == ("number", 12)
+    assert panel.picker.mode.currentData() == "number"
+    settle(qtbot, panel, jobs)
+    assert panel.clean.caption.text().startswith("sample #12")
 
-def test_traversal_adds_a_label_direction_row_with_its_strength(qtbot, main, jobs):
-    main.workspace.set_active(0)  # the AE
-    e = main.session
-    panel = make_panel(qtbot, TraversalPanel, main.shown, jobs, width=560)
-    click_map(e, e.latent_map.positions[42])
-    panel.flush()
-    d = e.model.config.latent_dim
-    assert panel.grid.row_count() == d and panel.direction_rows == [None]
-    titles = [panel.direction_a.itemText(k) for k in range(panel.direction_a.count())]
-    assert titles == [str(k) for k in range(10)]  # the digits' labels
-    panel.direction_a.setCurrentIndex(panel.direction_a.findText("1"))
-    panel.direction_b.setCurrentIndex(panel.direction_b.findText("3"))
-    panel.strength.setValue(-15)
-    panel.add_dir.setChecked(True)
-    panel.flush()
-    assert panel.grid.row_count() == d + 1
-    assert panel.grid.row_titles()[0] == "1 − 3 ×-1.5"
-    assert not panel.grid.strips[0].pixmap().isNull()
-    row = panel.direction_rows[0]
-    codes, labels = e.latent_map.codes, e.map_labels()
-    v = attribute_direction(codes, *parse_direction("1:3", labels, e.label_names))
-    np.testing.assert_allclose(row.direction.vector, v.vector, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(row.strengths, np.linspace(0, -1.5, 7), atol=1e-6)
-    np.testing.assert_allclose(row.codes[0], e.cursor_z, atol=1e-6)  # strength 0: the code
-    assert np.array_equal(row.images[0], panel.traversal.images[0, 3])  # its own decode
-    assert not np.array_equal(row.images[0], row.images[-1])
-    assert "mean code of 1 minus that of 3" in panel.header.text()
 
-    panel.strength.setValue(20)
-    panel.flush()
-    assert panel.grid.row_titles()[0] == "1 − 3 ×+2.0" and panel.strength_label.text() == "+2.0"
-    panel.add_dir.setChecked(False)
-    panel.flush()
-    assert panel.grid.row_count() == d and panel.grid.row_titles()[0] == "z0"
+def test_denoise_titles_each_models_reconstruction(qtbot, pair, jobs):
+    panel = make_panel(qtbot, DenoisePanel, pair, jobs)
+    panel.picker.set_mode("number")
+    panel.picker.number.setValue(7)
+    settle(qtbot, panel, jobs)
+    assert [b.title.text() for b in panel.recon_boxes] == titles(pair)
+    assert not np.array_equal(panel.recon_boxes[0].image, panel.recon_boxes[1].image)
+
 
 # ---- inpainting -----------------------------------------------------------------------------
 def _canvas_pos(canvas, xy) -> QPointF:
@@ -336,116 +286,131 @@ def _drag_canvas(canvas, xy0, xy1, steps: int = 8) -> None:
 
 
 def fill_done(qtbot, panel) -> None:
-    """Run the pending refresh, then wait for the background fill it started."""
+    """Run the pending update, then wait for the background fill it started."""
     panel.flush()
-    qtbot.waitUntil(lambda: not panel.filling(), timeout=30_000)
+    qtbot.waitUntil(lambda: not panel.filling() and not panel.model.stale, timeout=30_000)
     QApplication.processEvents()  # deliver the job's queued result
 
 
-def test_inpaint_a_dragged_rectangle_is_filled_and_known_pixels_stay(qtbot, main, jobs):
-    e = main.session
+def test_inpaint_sends_the_mouse_to_its_model_and_shows_the_fill(qtbot, main, jobs):
     panel = make_panel(qtbot, InpaintPanel, main.shown, jobs)
+    m = panel.model
     panel.picker.set_mode("number")
     panel.picker.number.setValue(12)
-    panel.flush()
+    fill_done(qtbot, panel)
     assert panel.canvas.image is not None and panel.result is None
     _drag_canvas(panel.canvas, (2.5, 1.5), (5.5, 4.5))  # pixel centres: columns 2-5, rows 1-4
     fill_done(qtbot, panel)
-    hole = panel.hole
-    assert hole.sum() == 16 and hole[1:5, 2:6].all()
-    r = panel.result
-    assert r is not None and r.iterations == 10
-    original = e.images[12]
-    filled = r.filled[0]
-    assert np.array_equal(filled[:, ~hole], original[:, ~hole])  # known pixels never change
-    assert np.ptp(filled[:, hole]) > 0  # a real fill, not the flat starting value
-    direct = inpaint(e.model, original, hole, steps=10)
-    assert np.array_equal(filled, direct.filled[0])
-    assert np.array_equal(panel.filled.image, sample_display(r.filled, [0])[0])
-    shown = panel.canvas.image  # the hole is tinted on the canvas, the rest is the image
-    assert shown.ndim == 3 and (shown[hole] != shown[hole][:, :1]).any()
-    assert (shown[~hole] == shown[~hole][:, :1]).all()
+    assert m.hole.sum() == 16 and m.hole[1:5, 2:6].all()  # the drag reached the model
+    assert m.result is not None
+    assert np.array_equal(panel.filled.image, m.view.filled[0])
+    assert panel.filled.caption.text() == m.view.captions[0]
+    assert np.array_equal(panel.canvas.image, m.view.canvas)
+    assert panel.original.caption.text() == m.view.original_caption
+    assert panel.hint.text() == m.view.hint
 
     panel.iterations.setValue(3)
-    fill_done(qtbot, panel)
-    assert panel.result.iterations == 3
     panel.tool.setCurrentIndex(panel.tool.findData("eraser"))
     panel.radius.setValue(0.0)
+    assert (m.iterations, m.tool, m.radius) == (3, "eraser", 0.0)
     _drag_canvas(panel.canvas, (2.5, 1.5), (5.5, 1.5))  # erase the top row of the hole
     fill_done(qtbot, panel)
-    assert panel.hole.sum() == 12 and not panel.hole[1].any()
-    assert np.array_equal(panel.result.mask[0, 0], panel.hole)
+    assert m.hole.sum() == 12 and m.result.iterations == 3
     panel.clear_button.click()
-    panel.flush()
-    assert not panel.hole.any() and panel.result is None
+    fill_done(qtbot, panel)
+    assert not m.hole.any() and panel.filled.image is None
+
+
+def test_inpaint_titles_each_models_fill(qtbot, pair, jobs):
+    ae, _vae = pair.sessions
+    panel = make_panel(qtbot, InpaintPanel, pair, jobs)
+    panel.picker.set_mode("number")
+    panel.picker.number.setValue(12)
+    hole = np.zeros(ae.images.shape[2:], dtype=bool)
+    hole[1:5, 2:6] = True
+    panel.set_mask(hole)
+    fill_done(qtbot, panel)
+    assert [b.title.text() for b in panel.filled_boxes] == [f"filled by {t}" for t in titles(pair)]
+    for box, image in zip(panel.filled_boxes, panel.model.view.filled, strict=True):
+        assert np.array_equal(box.image, image)
 
 
 # ---- anomaly ranking ------------------------------------------------------------------------
-def test_anomaly_colours_the_map_and_lists_the_worst_first(qtbot, main, jobs):
+def test_anomaly_button_runs_the_model_and_a_click_selects_the_sample(qtbot, main, jobs):
     e = main.session
     panel = make_panel(qtbot, AnomalyPanel, main.shown, jobs)
+    m = panel.model
     panel.worst.setValue(10)
-    assert e.colour_key != "recon_error"
+    panel.metric_combo.setCurrentIndex(panel.metric_combo.findData("mse"))
+    assert m.worst == 10 and m.metric == "mse" and panel.rank_button.isEnabled()
     qtbot.mouseClick(panel.rank_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: panel.ranking is not None, timeout=60_000)
-    errors = reconstruction_errors(e.model, e.images)
-    assert np.allclose(panel.ranking.errors, errors)
-    assert np.allclose(e.recon_error, errors)
-    assert e.colour_key == "recon_error"
-    col = e.colouring()
-    assert col.key == "recon_error" and col.kind == "continuous" and len(col.index) == e.n_points
-    assert col.index[int(np.argmax(errors))] == col.n_colours - 1
-    assert col.index[int(np.argmin(errors))] == 0
+    assert m.running() and panel.rank_button.text() == "Cancel"
+    qtbot.waitUntil(lambda: panel.ranking is not None and not m.running(), timeout=60_000)
+    settle(qtbot, panel, jobs)
+    assert panel.rank_button.text() != "Cancel" and panel.progress.isHidden()
     ids = panel.gallery.sample_indices()
-    assert len(ids) == 10 and ids[0] == int(np.argmax(errors))
-    assert np.all(np.diff(errors[ids]) <= 0)
-
+    assert ids == m.columns[0].indices and len(ids) == 10
+    assert panel.gallery.item(0).toolTip() == m.columns[0].captions[0].replace("\n", "  ")
+    assert panel.hint.text() == m.hint
     click_gallery(qtbot, panel.gallery, 2)
     assert e.hover_index == ids[2]
     assert np.allclose(e.cursor_xy, e.latent_map.positions[ids[2]])
-    assert np.allclose(e.cursor_z, e.latent_map.codes[ids[2]], atol=1e-5)
+
+
+def test_anomaly_a_click_on_either_gallery_rings_both_maps(qtbot, pair, jobs):
+    ae, vae = pair.sessions
+    panel = make_panel(qtbot, AnomalyPanel, pair, jobs)
+    assert panel.columns.column_titles() == titles(pair)
+    qtbot.mouseClick(panel.rank_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: None not in panel.model.rankings and len(panel.model.rankings) == 2
+                    and not panel.model.running(), timeout=60_000)
+    settle(qtbot, panel, jobs)
+    for gallery, col in zip(panel.galleries, panel.model.columns, strict=True):
+        assert gallery.sample_indices() == col.indices
+    ids = panel.galleries[1].sample_indices()
+    click_gallery(qtbot, panel.galleries[1], 2)  # one of the VAE's worst...
+    for s in pair.sessions:  # ...is ringed on both maps
+        assert s.hover_index == ids[2] and s.selected_index == ids[2]
+    assert np.allclose(vae.cursor_xy, ae.cursor_xy) and vae.cursor_image is not None
 
 
 # ---- retrieval ------------------------------------------------------------------------------
-def test_retrieval_shows_the_k_nearest_to_the_clicked_point(qtbot, main, jobs):
+def test_retrieval_shows_its_models_neighbours_and_sends_the_controls_to_it(qtbot, main, jobs):
     e = main.session
-    m = e.latent_map
     panel = make_panel(qtbot, RetrievalPanel, main.shown, jobs)
-    assert panel.gallery.count() == 0
+    m = panel.model
+    assert panel.gallery.count() == 0 and panel.hint.text() == m.result.hint
     panel.k.setValue(9)
-    click_map(e, m.positions[100])
-    panel.flush()
-    hits = nearest_codes(m.codes, m.inverse(m.positions[100]), 9)
-    ids = panel.gallery.sample_indices()
-    assert ids == list(hits.indices) and 100 in ids and hits.distances[0] < 1e-4
-    # Somewhere else on the map, other neighbours.
-    far = int(np.argmax(np.linalg.norm(m.positions - m.positions[100], axis=1)))
-    click_map(e, m.positions[far])
-    panel.flush()
-    assert panel.gallery.sample_indices() == list(nearest_codes(m.codes, m.codes[far], 9).indices)
-    assert set(panel.gallery.sample_indices()).isdisjoint(ids)
-
-    panel.query.setCurrentIndex(panel.query.findData("hovered"))
-    e.set_hover(5)
-    panel.flush()
-    assert panel.gallery.sample_indices() == list(retrieve_sample(m.codes, 5, 9).indices)
-
+    panel.metric_combo.setCurrentIndex(panel.metric_combo.findData("cosine"))
+    assert m.k == 9 and m.metric == "cosine"
+    click_map(e, e.latent_map.positions[100])
+    settle(qtbot, panel, jobs)
+    assert panel.gallery.sample_indices() == m.result.columns[0].indices
+    assert len(panel.gallery.sample_indices()) == 9 and panel.hint.text() == m.result.hint
     panel.query.setCurrentIndex(panel.query.findData("own"))
-    panel.flush()
+    assert m.query == "own"
+    settle(qtbot, panel, jobs)
     assert panel.gallery.count() == 0 and "Open image" in panel.hint.text()
-    placed = e.place_image("mine.png", e.images[20])  # what File ▸ Open image… does
-    panel.flush()
-    assert panel.gallery.sample_indices() == list(nearest_codes(m.codes, placed.z, 9).indices)
-    assert 20 in panel.gallery.sample_indices() and panel.neighbours.distances[0] < 1e-4
-
     panel.query.setCurrentIndex(panel.query.findData("clicked"))
-    panel.flush()
+    settle(qtbot, panel, jobs)
     shown = panel.gallery.sample_indices()
     click_gallery(qtbot, panel.gallery, 3)  # selects that sample on the map...
     assert e.hover_index == shown[3]
-    assert np.allclose(e.cursor_xy, m.positions[shown[3]])
-    panel.flush()  # ...and searches around it
-    assert shown[3] in panel.gallery.sample_indices() and panel.neighbours.distances[0] < 1e-4
+    settle(qtbot, panel, jobs)  # ...and the gallery follows the model's new search
+    assert shown[3] in panel.gallery.sample_indices()
+
+
+def test_retrieval_titles_one_gallery_per_model(qtbot, pair, jobs):
+    ae, vae = pair.sessions
+    panel = make_panel(qtbot, RetrievalPanel, pair, jobs)
+    click_map(ae, ae.latent_map.positions[100])
+    settle(qtbot, panel, jobs)
+    assert panel.columns.column_titles() == titles(pair)
+    for gallery, col in zip(panel.galleries, panel.model.result.columns, strict=True):
+        assert gallery.sample_indices() == col.indices
+    pair.set([vae])  # one model shown again: one gallery, no column titles
+    settle(qtbot, panel, jobs)
+    assert len(panel.galleries) == 1 and panel.columns.column_titles() == []
 
 
 # ---- the window ------------------------------------------------------------------------------
@@ -490,6 +455,7 @@ def test_anomaly_ranking_recolours_the_window_map(window, qtbot):
     colours_before = [points.point_colour(i).name() for i in range(points.n_points)]
     qtbot.mouseClick(panel.rank_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.ranking is not None, timeout=60_000)
+    QApplication.processEvents()
     window.canvas.flush()  # the canvas redraws when the event loop is next idle
     assert window.colour_combo.currentData() == "recon_error"
     assert window.canvas.legend.isVisible()
@@ -503,139 +469,6 @@ def test_anomaly_ranking_recolours_the_window_map(window, qtbot):
     assert window.session.hover_index == ids[0] == worst
     xy = (window.canvas.hover_ring.data["x"][0], window.canvas.hover_ring.data["y"][0])
     assert np.allclose(xy, e.latent_map.positions[worst])
-
-
-# ---- two models side by side (the compare window) --------------------------------------------
-def test_traversal_shows_a_grid_per_model_around_the_same_point(qtbot, pair, jobs):
-    ae, vae = pair.sessions
-    assert (ae.kind, vae.kind) == ("ae", "vae")
-    panel = make_panel(qtbot, TraversalPanel, pair, jobs)
-    assert len(panel.grids) == 2 and panel.columns.column_titles() == titles(pair)
-    assert all(g.row_count() == 0 for g in panel.grids)
-    click_map(ae, ae.latent_map.positions[42])
-    assert np.allclose(vae.cursor_xy, ae.cursor_xy)  # the linked VAE decodes the same point
-    qtbot.waitUntil(lambda: len(panel.traversals) == 2 and panel.traversals[1] is not None
-                    and panel.traversals[1].kl is not None, timeout=30_000)
-    panel.flush()
-    assert panel.traversal is panel.traversals[0]
-    for s, grid, t in zip(pair.sessions, panel.grids, panel.traversals, strict=True):
-        assert np.allclose(t.code, s.cursor_z)  # each model around its own code of the point
-        assert grid.row_count() == s.model.config.latent_dim
-        assert all(not strip.pixmap().isNull() for strip in grid.strips)
-    d = ae.model.config.latent_dim
-    assert panel.grids[0].row_titles() == [f"z{j}" for j in range(d)]  # the AE has no KL
-    kl = kl_per_dim(vae.model, vae.images)
-    assert panel.grids[1].row_titles() == [f"z{j}  KL {kl[j]:.2f}" for j in range(d)]
-    assert panel.sort_kl.isEnabled()
-
-    panel.source.setCurrentIndex(panel.source.findData("hovered"))
-    vae.set_hover(10)  # hovering one map hovers the same sample on the other
-    panel.flush()
-    for s, t in zip(pair.sessions, panel.traversals, strict=True):
-        assert np.allclose(t.code, s.latent_map.codes[10])
-
-    pair.set([vae])  # one model shown again: one grid, no column titles
-    panel.flush()
-    assert len(panel.grids) == 1 and panel.columns.column_titles() == []
-    assert np.allclose(panel.traversal.code, vae.latent_map.codes[10])
-
-
-def test_denoise_shows_each_models_reconstruction_of_the_same_noisy_image(qtbot, pair, jobs):
-    ae, vae = pair.sessions
-    panel = make_panel(qtbot, DenoisePanel, pair, jobs)
-    panel.picker.set_mode("number")
-    panel.picker.number.setValue(7)
-    panel.flush()
-    assert set(panel.results) == {ae.name, vae.name}
-    assert [b.title.text() for b in panel.recon_boxes] == titles(pair)
-    for s, box in zip(pair.sessions, panel.recon_boxes, strict=True):
-        r = denoise(s.model, ae.images[7], "gaussian", 0.3, seed=panel.seed)
-        assert np.array_equal(panel.results[s.name].noisy, r.noisy)  # one noisy image for both
-        assert np.array_equal(box.image, sample_display(r.reconstruction, [0])[0])
-        m = r.summary()
-        assert box.caption.text() == quality_caption(m["recon_mse"], m["recon_psnr"],
-                                                     m["recon_ssim"]).replace(" · ", "\n")
-        assert box.caption.text().startswith(error_caption(m["recon_mse"], m["recon_psnr"])
-                                             .replace(" · ", "\n"))
-    assert not np.array_equal(panel.recon_boxes[0].image, panel.recon_boxes[1].image)
-    assert panel.clean.caption.text().startswith("sample #7")
-
-
-def test_inpaint_fills_the_same_hole_with_each_model(qtbot, pair, jobs):
-    ae, vae = pair.sessions
-    panel = make_panel(qtbot, InpaintPanel, pair, jobs)
-    panel.picker.set_mode("number")
-    panel.picker.number.setValue(12)
-    panel.flush()
-    assert [b.title.text() for b in panel.filled_boxes] == [f"filled by {t}" for t in titles(pair)]
-    hole = np.zeros(ae.images.shape[2:], dtype=bool)
-    hole[1:5, 2:6] = True
-    panel.set_mask(hole)
-    fill_done(qtbot, panel)
-    assert len(panel.results) == 2 and panel.result is panel.results[0]
-    original = ae.images[12]
-    for s, r, box in zip(pair.sessions, panel.results, panel.filled_boxes, strict=True):
-        assert np.array_equal(r.filled[0], inpaint(s.model, original, hole, steps=10).filled[0])
-        assert np.array_equal(r.filled[0][:, ~hole], original[:, ~hole])
-        assert np.array_equal(box.image, sample_display(r.filled, [0])[0])
-        assert box.caption.text().startswith("error in the hole")
-    assert not np.array_equal(panel.results[0].filled, panel.results[1].filled)
-    assert "AE " in panel.hint.text() and "VAE " in panel.hint.text()
-
-
-def test_anomaly_ranks_each_model_and_a_click_selects_the_sample_on_both_maps(qtbot, pair, jobs):
-    ae, vae = pair.sessions
-    panel = make_panel(qtbot, AnomalyPanel, pair, jobs)
-    assert panel.columns.column_titles() == titles(pair)
-    panel.worst.setValue(10)
-    qtbot.mouseClick(panel.rank_button, Qt.MouseButton.LeftButton)
-    assert panel.running() and panel.rank_button.text() == "Cancel"
-    qtbot.waitUntil(lambda: len(panel.rankings) == 2 and None not in panel.rankings,
-                    timeout=60_000)
-    qtbot.waitUntil(lambda: not panel.running(), timeout=60_000)
-    assert panel.ranking is panel.rankings[0]
-    for s, r, gallery in zip(pair.sessions, panel.rankings, panel.galleries, strict=True):
-        errors = reconstruction_errors(s.model, s.images)
-        assert np.allclose(r.errors, errors) and np.allclose(s.recon_error, errors)
-        assert s.colour_key == "recon_error" and s.colouring().key == "recon_error"
-        ids = gallery.sample_indices()
-        assert len(ids) == 10 and ids[0] == int(np.argmax(errors))
-    assert panel.galleries[0].sample_indices() != panel.galleries[1].sample_indices()
-
-    ids = panel.galleries[1].sample_indices()
-    click_gallery(qtbot, panel.galleries[1], 2)  # one of the VAE's worst...
-    for s in pair.sessions:  # ...is ringed on both maps
-        assert s.hover_index == ids[2] and s.selected_index == ids[2]
-    assert np.allclose(ae.cursor_xy, ae.latent_map.positions[ids[2]])
-    assert np.allclose(vae.cursor_xy, ae.cursor_xy)  # the VAE decoded the same point at once
-    assert vae.cursor_image is not None
-
-
-def test_retrieval_searches_each_models_latent_space_for_the_same_query(qtbot, pair, jobs):
-    ae, vae = pair.sessions
-    panel = make_panel(qtbot, RetrievalPanel, pair, jobs)
-    panel.k.setValue(9)
-    click_map(ae, ae.latent_map.positions[100])
-    panel.flush()
-    assert panel.columns.column_titles() == titles(pair)
-    assert len(panel.all_neighbours) == 2 and panel.neighbours is panel.all_neighbours[0]
-    for s, gallery in zip(pair.sessions, panel.galleries, strict=True):
-        hits = nearest_codes(s.latent_map.codes, s.cursor_z, 9)
-        assert gallery.sample_indices() == list(hits.indices)
-    assert 100 in panel.galleries[0].sample_indices()
-
-    panel.query.setCurrentIndex(panel.query.findData("hovered"))
-    vae.set_hover(5)
-    panel.flush()
-    for s, gallery in zip(pair.sessions, panel.galleries, strict=True):
-        assert gallery.sample_indices() == list(retrieve_sample(s.latent_map.codes, 5, 9).indices)
-    assert panel.galleries[0].sample_indices() != panel.galleries[1].sample_indices()
-
-    pair.set([vae])  # one model shown again: one gallery, no column titles
-    panel.flush()
-    assert len(panel.galleries) == 1 and panel.columns.column_titles() == []
-    assert panel.gallery.sample_indices() == list(retrieve_sample(vae.latent_map.codes, 5,
-                                                                  9).indices)
 
 
 def test_a_deleted_panel_is_never_called_again(qtbot, main, jobs):

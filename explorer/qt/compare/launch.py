@@ -80,7 +80,7 @@ def run_compare(app, files: list[str], screenshot: str | None, default_paths) ->
                     window.compute_metrics()
                     stage["name"] = "working"
             elif (stage["name"] == "working" and not pair.jobs.running()
-                  and pair.metrics is not None):
+                  and pair.metrics is not None and not window.panels_busy()):
                 app.processEvents()
                 for c in window.canvases:
                     c.flush()

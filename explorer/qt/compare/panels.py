@@ -1,5 +1,4 @@
-"""The compare window's panels: the three-row interpolation strip and the metrics table,
-plus the tiling of prior samples into one grid image."""
+"""The compare window's panels: the three-row interpolation strip and the metrics table."""
 
 from __future__ import annotations
 
@@ -18,24 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.io.blend import stack_rows, tile_row
 from explorer.session.pair import SIDE_TITLES, ComparePair
+from explorer.session.panels.files import pair_strip_frames, pair_strip_rows
 
 from ..image_box import ImageBox
+from ..panels.common import weak_slot
 from ..strip_panel import path_controls, show_path_settings
-
-
-def tile_grid(images: np.ndarray, per_row: int) -> np.ndarray:
-    """N display images as a grid of `per_row` columns (the last row padded black)."""
-    n = len(images)
-    rows = []
-    for start in range(0, n, per_row):
-        chunk = images[start:start + per_row]
-        if len(chunk) < per_row:
-            pad = np.zeros((per_row - len(chunk),) + images.shape[1:], images.dtype)
-            chunk = np.concatenate([chunk, pad])
-        rows.append(tile_row(chunk, gap=1))
-    return stack_rows(rows, gap=1)
 
 
 class StripRows(QWidget):
@@ -91,13 +78,12 @@ class StripRows(QWidget):
         """The frames of the three rows (AE, VAE, fade), None where not available."""
         if self.pair is None:
             return [None, None, None]
-        arrows = [s.selected() for s in self.pair.sessions]
-        frames = [None if a is None else a.frames for a in arrows]
-        return frames + [None if arrows[0] is None else arrows[0].fade]
+        return pair_strip_frames(self.pair.sessions)
 
     def _update(self) -> None:
-        for box, frames in zip(self.rows, self.row_images(), strict=True):
-            box.set_image(None if frames is None else tile_row(frames, gap=1), "")
+        rows = [None] * 3 if self.pair is None else pair_strip_rows(self.pair.sessions)
+        for box, image in zip(self.rows, rows, strict=True):
+            box.set_image(image, "")
         has = self.pair is not None and bool(self.pair.left.arrows)
         self.hint.setVisible(not has)
         self.clear_button.setEnabled(has)
@@ -106,18 +92,17 @@ class StripRows(QWidget):
 
 
 class MetricsPanel(QWidget):
-    """The continuity metrics of both models (explorer.core.analysis.metrics), computed on demand."""
+    """The continuity metrics of both models, computed on demand: a view of its
+    `explorer.session.panels.compare_views.MetricsModel`."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        from explorer.core.analysis.metrics_table import COLUMNS
+        from explorer.session.panels.compare_views import MetricsModel, metric_rows
 
-        self.pair: ComparePair | None = None
-        self.columns = COLUMNS
+        self.model = MetricsModel()
+        self.columns = metric_rows()
         self.run_button = QPushButton("Compute metrics")
-        self.note = QLabel("Reconstruction, hole fraction under four samplers and two judges, "
-                           "gaps between codes, interpolation, path length and codes as "
-                           "features (docs/metrics.md).")
+        self.note = QLabel(self.model.table.note)
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: gray")
         # What the numbers show, in sentences written by core (explorer.core.analysis.explain).
@@ -125,9 +110,9 @@ class MetricsPanel(QWidget):
         self.explanation.setWordWrap(True)
         self.explanation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # One row per metric, one column per model (and one saying whether the first two
-        # differ beyond their intervals); the hole rows come from core's `judged_rows`.
-        self.table = QTableWidget(len(COLUMNS), 0)
-        self.table.setVerticalHeaderLabels([c[0] for c in COLUMNS])
+        # differ beyond their intervals).
+        self.table = QTableWidget(len(self.columns), 0)
+        self.table.setVerticalHeaderLabels(self.columns)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setMinimumSectionSize(40)
         self.table.verticalHeader().setDefaultSectionSize(20)  # ten rows without a scroll bar
@@ -154,47 +139,30 @@ class MetricsPanel(QWidget):
         top.addStretch(1)
         layout.addLayout(top)
         layout.addWidget(split, 1)
+        self.model.changed.connect(weak_slot(self._update))
+
+    @property
+    def pair(self) -> ComparePair | None:
+        return self.model.pair
 
     def set_pair(self, pair: ComparePair | None) -> None:
-        if self.pair is not None:
-            self.pair.metrics_changed.disconnect(self._update)
-        self.pair = pair
-        if pair is not None:
-            pair.metrics_changed.connect(self._update)
-        self._update()
+        self.model.set_pair(pair)
 
     def _update(self) -> None:
-        r = None if self.pair is None else self.pair.metrics
-        if r is None:
+        t = self.model.table
+        if not t.columns:
             self.table.setColumnCount(0)
             self.explanation.setText("")
             return
-        from explorer.core.analysis.metrics_table import judged_rows, probe_rows
-
-        judged = probe_rows(r) + judged_rows(r)
-        two = len(r.models) >= 2
-        titles = [c[0] for c in self.columns] + [title for title, _c, _s in judged]
-        self.table.setRowCount(len(titles))
-        self.table.setVerticalHeaderLabels(titles)
-        self.table.setColumnCount(len(r.models) + (1 if two else 0))
-        self.table.setHorizontalHeaderLabels([f"{m.name} ({m.kind.upper()})" for m in r.models]
-                                             + (["differs"] if two else []))
-        columns = [[fmt.format(getattr(m, attr)) for _h, attr, fmt in self.columns]
-                   + [cells[j] for _t, cells, _s in judged] for j, m in enumerate(r.models)]
-        if two:
-            columns.append([""] * len(self.columns) + [sig for _t, _c, sig in judged])
-        for j, texts in enumerate(columns):
+        self.table.setRowCount(len(t.rows))
+        self.table.setVerticalHeaderLabels(t.rows)
+        self.table.setColumnCount(len(t.columns))
+        self.table.setHorizontalHeaderLabels(t.headers)
+        for j, texts in enumerate(t.columns):
             for i, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
-        self.explanation.setText(r.explanation)
-        accuracy = ("" if not r.classifier else
-                    f"; classifier judge {r.classifier['accuracy']:.1%} accurate on held-out "
-                    f"images, bar {r.classifier['threshold']:.3f}")
-        self.note.setText(f"pixel judge: hole above {r.hole_threshold:.3f} (95th percentile of "
-                          f"held-out reconstructions' nearest-real distance); real bar "
-                          f"{r.real_threshold:.3f} (no model involved){accuracy}; "
-                          f"{r.n_held_out} held-out images; [95 % intervals]. Lower is better "
-                          "except smoothness ≈ 1 and probe accuracy (higher).")
+        self.explanation.setText(t.explanation)
+        self.note.setText(t.note)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.qt.sampling_choice import SamplingChoice
-from explorer.session.training import PairRequest
+from explorer.session.panels.train_form import PairRequest
 
 
 class TrainPairDialog(QDialog):

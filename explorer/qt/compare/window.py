@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -31,13 +30,14 @@ from PySide6.QtWidgets import (
 
 from explorer.session.errors import readable_error
 from explorer.session.pair import SIDE_TITLES, ComparePair
+from explorer.session.panels.files import sample_grid
 from explorer.session.session import Session
 from explorer.session.workspace import ShownSessions, Tools
 
 from ..canvas import MapCanvas
 from ..chrome import AppWindow, build_tool_actions
 from ..image_box import ImageBox
-from .panels import MetricsPanel, StripRows, tile_grid
+from .panels import MetricsPanel, StripRows
 
 GAP_RESOLUTION = 64
 GAP_DELAY_MS = 250  # wait for the view to settle before rescoring the visible area
@@ -51,15 +51,12 @@ class CompareWindow(AppWindow):
 
     def __init__(self, parent: QWidget | None = None, *, headless: bool = False):
         super().__init__(parent, headless=headless)
-        from explorer.core.analysis.metrics import MetricSettings
-
         self.setWindowTitle("Latent Atlas — compare AE vs VAE")
         self.resize(1400, 900)
         self.tools = Tools()
         self.shown = ShownSessions()
         self.pair: ComparePair | None = None
         self._manifold_framed = False
-        self.metric_settings = MetricSettings()
 
         self.canvases = [MapCanvas(self.tools, title=SIDE_TITLES[0]),
                          MapCanvas(self.tools, title=SIDE_TITLES[1], follow_bounds=False)]
@@ -133,6 +130,15 @@ class CompareWindow(AppWindow):
     def sessions(self) -> list[Session]:
         return [] if self.pair is None else list(self.pair.sessions)
 
+    @property
+    def metric_settings(self):
+        """What "Compute metrics" measures with (the metrics model's settings)."""
+        return self.metrics_panel.model.settings
+
+    @metric_settings.setter
+    def metric_settings(self, settings) -> None:
+        self.metrics_panel.model.settings = settings
+
     # ---- UI -------------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
         tb = self.addToolBar("Compare")
@@ -146,11 +152,11 @@ class CompareWindow(AppWindow):
                                    "nearest real image (same scale on both maps)")
         self.heat_check.toggled.connect(self.set_heatmap)
         tb.addWidget(self.heat_check)
-        from explorer.core.analysis.heatmap import JUDGE_TITLES, JUDGES
+        from explorer.session.panels.compare_views import GAP_JUDGES
 
         self.judge_combo = QComboBox()
-        for name in JUDGES:
-            self.judge_combo.addItem(JUDGE_TITLES[name], name)
+        for name, title in GAP_JUDGES:
+            self.judge_combo.addItem(title, name)
         self.judge_combo.setToolTip("What scores a decoded image: its pixel distance to the "
                                     "nearest real image, or a classifier's doubt about it")
         self.judge_combo.activated.connect(
@@ -299,8 +305,7 @@ class CompareWindow(AppWindow):
                 box.set_image(None, "")
                 canvas.set_samples(None)
                 continue
-            per_row = int(np.ceil(np.sqrt(len(smp.images))))
-            box.set_image(tile_grid(np.asarray(smp.images), per_row),
+            box.set_image(sample_grid(smp.images),
                           f"{len(smp.images)} from {smp.prior.description}")
             canvas.set_samples(smp.positions)
 
@@ -402,7 +407,7 @@ class CompareWindow(AppWindow):
         """Measure both models (explorer.core.analysis.metrics) in the background."""
         if self.pair is None:
             return
-        job = self.pair.compute_metrics(self.metric_settings)
+        job = self.metrics_panel.model.compute()
         if job is None:
             return
         self.metrics_panel.run_button.setEnabled(False)
@@ -413,7 +418,7 @@ class CompareWindow(AppWindow):
 
     # ---- training a pair ----------------------------------------------------------------------
     def show_train_dialog(self) -> None:
-        from explorer.session.training import PairRequest
+        from explorer.session.panels.train_form import pair_request_for
 
         from .train_dialog import TrainPairDialog
 
@@ -423,8 +428,7 @@ class CompareWindow(AppWindow):
                 j.cancel()
             self.show_message("cancelling the training…")
             return
-        left = self.pair.left if self.pair is not None else None
-        initial = PairRequest.like(left.config if left else None, left.data_spec if left else "")
+        initial = pair_request_for(self.pair.left if self.pair is not None else None)
         dlg = TrainPairDialog(initial, self)
         if dlg.exec():
             self.train_pair(dlg.request())

@@ -1,6 +1,6 @@
 """The application views as dock panels: latent traversal, denoising, inpainting, anomaly
 ranking, retrieval, compression against JPEG and codes as features (the probe). Each is a
-thin widget over `explorer.core.analysis` (`applications`, `compress`, `probe`).
+thin widget over its Qt-free model in `explorer.session.panels`, which does the work.
 
 `add_application_panels(window, shown, jobs)` docks them (tabified on the right, hidden
 at start so the window opens as before) and adds a Views menu that shows each one. A

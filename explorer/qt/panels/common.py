@@ -1,14 +1,14 @@
-"""Pieces the application panels share: the panel base, following the shown sessions,
-per-session result columns, a pixmap helper and "select this sample on the map" (the
-sample galleries are in `gallery`, the picker of the image a panel works on in `picker`).
+"""Pieces the application panels share: the panel base, per-session result columns and
+a pixmap helper (the sample galleries are in `gallery`, the picker of the image a panel
+works on in `picker`).
 
-Panels follow the window's conventions: they take the window's `ShownSessions` (the
+Panels follow the window's conventions: each takes the window's `ShownSessions` (the
 active session in the main window, the AE and VAE sessions in the compare window) and
-its `Jobs` for long work, connect the shown sessions' signals to private slots, compute
-nothing themselves (every number comes from `explorer.core`), and stay idle while
-hidden. With two sessions a panel shows one result per session side by side, each
-titled with its model, for the same picked image or sample (a pair's sessions share
-their data and sample order).
+its `Jobs`, builds its Qt-free model from `explorer.session.panels` over them, connects
+the model's `changed` to `_update` and turns gestures into calls on the model. The
+model follows the sessions, keeps the caches and runs the work off the GUI thread; the
+panel computes nothing. With two sessions a panel shows one result per session side by
+side, each titled with its model.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
@@ -30,13 +30,9 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from explorer.core.inference import one_torch_thread
-from explorer.session.jobs import Jobs
+from explorer.session.panels import PanelModel, session_title
 from explorer.session.session import Session
 from explorer.session.workspace import ShownSessions
-
-from ..binding import SessionBinding
-from ..dispatch import QtDispatcher
 
 
 def to_pixmap(image: np.ndarray, scale: int = 1) -> QPixmap:
@@ -73,62 +69,16 @@ def hint_label(text: str = "") -> QLabel:
     return label
 
 
-def session_title(session: Session) -> str:
-    """What a per-session result is titled with: "VAE — digits_vae"."""
-    return f"{session.kind.upper()} — {session.name}"
+def weak_slot(method: Callable[..., Any]) -> Callable[..., None]:
+    """A bound method of a widget as a function that holds the widget weakly and does
+    nothing once the widget (or its C++ object) is gone."""
+    ref = weakref.WeakMethod(method)
 
-
-def label_text(session: Session, index: int) -> str | None:
-    """The name of sample `index`'s label, if the session knows it."""
-    if session.labels is None or not 0 <= index < len(session.labels):
-        return None
-    k = int(session.labels[index])
-    return session.label_names[k] if 0 <= k < len(session.label_names) else str(k)
-
-
-def select_sample(sessions: Sequence[Session], index: int) -> None:
-    """Select dataset sample `index` on the maps of `sessions`: the cursor jumps to it
-    (its image is decoded, the map's inverse is exact at data points) and it is ringed.
-
-    The first session selects; a session linked to it (the compare view) follows the
-    first one's map point, as it does for a click, and decodes now; one that is not
-    linked selects the sample itself.
-    """
-    if not sessions:
-        return
-    first, rest = sessions[0], list(sessions[1:])
-    asked: list[Session] = []
-    probes = [(s, lambda _xy, s=s: asked.append(s)) for s in rest]
-    for s, probe in probes:
-        s.cursor_requested.connect(probe)
-    try:
-        first.select_sample(int(index))
-    finally:
-        for s, probe in probes:
-            s.cursor_requested.disconnect(probe)
-    for s in rest:
-        if any(a is s for a in asked):
-            s.flush_decode()
-        else:
-            s.select_sample(int(index))
-
-
-def model_ready(session: Session | None) -> bool:
-    """The session has a network to run and a map to search."""
-    return session is not None and session.model is not None and session.latent_map is not None
-
-
-def hovered_index(sessions: Sequence[Session]) -> int | None:
-    """The sample hovered on any of the maps (linked maps hover the same one)."""
-    return next((s.hover_index for s in sessions if s.hover_index is not None), None)
-
-
-def shared_reason(outcomes: Sequence[tuple[Any, str]]) -> str | None:
-    """For per-model (result or None, text) pairs: the one reason none has a result, when
-    every model gives the same one (then the panel says it once, not once per column)."""
-    if any(r is not None for r, _ in outcomes) or len({t for _, t in outcomes}) != 1:
-        return None
-    return outcomes[0][1]
+    def call(*args: Any) -> None:
+        m = ref()
+        if m is not None and isValid(m.__self__):
+            m(*args)
+    return call
 
 
 def sync_count(widgets: list[QWidget], n: int, make: Callable[[], QWidget],
@@ -143,59 +93,6 @@ def sync_count(widgets: list[QWidget], n: int, make: Callable[[], QWidget],
     new = [make() for _ in range(n - len(widgets))]
     widgets.extend(new)
     return new
-
-
-# ---- following the shown sessions --------------------------------------------------------
-def _weak_slot(method: Callable[..., Any]) -> Callable[..., None]:
-    """A bound method of a widget as a function that holds the widget weakly and does
-    nothing once the widget (or its C++ object) is gone."""
-    ref = weakref.WeakMethod(method)
-
-    def call(*args: Any) -> None:
-        m = ref()
-        if m is not None and isValid(m.__self__):
-            m(*args)
-    return call
-
-
-class ShownBinding:
-    """Connects a widget's slots to every shown session (or only the first one) and
-    rebinds when the shown sessions change; `on_change` runs after each rebinding.
-
-    The widget keeps this object; the sessions and `shown` only hold it weakly, and every
-    connection is cut when the widget is destroyed, so a closed panel is never called.
-    """
-
-    def __init__(self, widget: QWidget, shown: ShownSessions,
-                 pairs: list[tuple[str, Callable[..., Any]]], on_change: Callable[[], Any],
-                 *, first_only: bool = False):
-        self.shown = shown
-        self.first_only = first_only
-        self._pairs = [(name, _weak_slot(slot)) for name, slot in pairs]
-        self._on_change = _weak_slot(on_change)
-        self.bindings: list[SessionBinding] = []
-        shown.changed.connect(self.rebind)
-        widget.destroyed.connect(self.release)
-
-    def sessions(self) -> list[Session]:
-        s = list(self.shown.sessions)
-        return s[:1] if self.first_only else s
-
-    def rebind(self) -> None:
-        sessions = self.sessions()
-        while len(self.bindings) > len(sessions):
-            self.bindings.pop().bind(None)
-        while len(self.bindings) < len(sessions):
-            self.bindings.append(SessionBinding(self._pairs))
-        for binding, session in zip(self.bindings, sessions, strict=True):
-            binding.bind(session)
-        self._on_change()
-
-    def release(self, *_args: Any) -> None:
-        self.shown.changed.disconnect(self.rebind)
-        for binding in self.bindings:
-            binding.bind(None)
-        self.bindings = []
 
 
 # ---- widgets -----------------------------------------------------------------------------
@@ -250,96 +147,40 @@ class SessionColumns(QWidget):
 
 
 class PanelBase(QWidget):
-    """Base of every application panel: the shown sessions, a coalesced refresh and a
-    live/idle switch.
+    """Base of every application panel: it binds to its Qt-free panel model
+    (`explorer.session.panels`), which follows the shown sessions, owns the caches and
+    runs the jobs; the panel shows what the model says (`_update`, on `model.changed`)
+    and turns gestures into calls. The dock's visibility is the model's live switch: a
+    hidden panel does no work."""
 
-    Many signals can arrive in one event-loop turn (a drag moves the cursor dozens of
-    times, in both sessions of a linked pair); `schedule()` collapses them into one
-    `refresh()` when the loop is next idle. A hidden panel (`set_live(False)`) only
-    remembers that it is stale. Subclasses call `follow(pairs)` once their widgets exist.
-    """
-
-    def __init__(self, shown: ShownSessions, jobs: Jobs | None = None,
-                 parent: QWidget | None = None):
+    def __init__(self, model: PanelModel, parent: QWidget | None = None):
         super().__init__(parent)
-        self.shown = shown
-        self.jobs = jobs if jobs is not None else Jobs(QtDispatcher(self))
-        self.live = True
-        self._stale = True
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self._run_refresh)
-        self._binding: ShownBinding | None = None
-        self.hover_index: int | None = None  # the last sample hovered (`remember_hover`)
+        self.model = model
+        model.changed.connect(weak_slot(self._on_model_changed))
+        self.destroyed.connect(lambda *_args, m=model: m.close())
 
     @property
-    def sessions(self) -> list[Session]:
-        return list(self.shown.sessions)
+    def shown(self) -> ShownSessions:
+        return self.model.shown
 
-    def follow(self, pairs: list[tuple[str, Callable[..., Any]]]) -> None:
-        """Connect (session signal name, slot) pairs on every shown session, now and
-        whenever the shown sessions change (then `_on_sessions` runs)."""
-        self._binding = ShownBinding(self, self.shown, pairs, self._on_sessions)
-        self._binding.rebind()
-
-    def _on_sessions(self) -> None:
-        self.schedule()
-
-    def remember_hover(self) -> bool:
-        """Keep the sample hovered on a shown map in `hover_index`; False when the mouse
-        left the maps (the panel keeps showing the last sample then)."""
-        i = hovered_index(self.sessions)
-        if i is not None:
-            self.hover_index = i
-        return i is not None
+    @property
+    def live(self) -> bool:
+        return self.model.live
 
     def set_live(self, live: bool) -> None:
         """Called with the dock's visibility; a panel shown again catches up at once."""
-        self.live = bool(live)
-        if self.live and self._stale:
-            self.schedule()
-
-    def schedule(self) -> None:
-        self._stale = True
-        if self.live and not self._timer.isActive():
-            self._timer.start()
+        self.model.set_live(live)
 
     def flush(self) -> None:
-        """Run a pending refresh now (tests, screenshots)."""
-        if self._timer.isActive():
-            self._timer.stop()
-            self._run_refresh()
+        """Run the model's pending update now and show the outcome (tests, screenshots)."""
+        self.model.flush()
+        QApplication.processEvents()
 
-    def _run_refresh(self) -> None:
-        if not self.live:
-            return
-        self._stale = False
-        with one_torch_thread():  # one image or grid: a second intra-op thread only adds waiting
-            self.refresh()
+    def _on_model_changed(self) -> None:
+        self._update()
         # Lay out new rows and captions now rather than a turn of the event loop later, so
         # the panel never paints (or is grabbed) with the old geometry.
         QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
-    def refresh(self) -> None:  # pragma: no cover - every panel overrides it
-        raise NotImplementedError
-
-
-class RunOrCancel:
-    """One button that starts a panel's per-model jobs (`start_jobs`), or cancels them all
-    while any runs. The panel keeps its running jobs in `_jobs` (name -> job)."""
-
-    _jobs: dict[str, Any]
-
-    def running(self) -> bool:
-        return bool(self._jobs)
-
-    def _on_button(self) -> None:
-        if self.running():
-            for job in self._jobs.values():
-                job.cancel()
-        else:
-            self.start_jobs()
-
-    def start_jobs(self) -> None:  # pragma: no cover - panels define it
+    def _update(self) -> None:  # pragma: no cover - every panel defines it
         raise NotImplementedError

@@ -8,12 +8,9 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
 
-from explorer.core.io.images import sample_display
-from explorer.session.jobs import Jobs
-from explorer.session.session import Session
-from explorer.session.workspace import ShownSessions
+from explorer.session.panels import PanelModel, select_sample
 
-from .common import PanelBase, SessionColumns, label_text, select_sample, to_pixmap
+from .common import PanelBase, SessionColumns, to_pixmap
 
 GALLERY_ICON_PX = 56
 
@@ -37,13 +34,13 @@ class Gallery(QListWidget):
         self.itemClicked.connect(self._emit)
         self.itemActivated.connect(self._emit)
 
-    def set_samples(self, images: np.ndarray, indices, captions: list[str]) -> None:
-        """Show the samples `indices` of uint8 data `images` (N x C x H x W) with captions."""
+    def set_samples(self, thumbs: np.ndarray | None, indices, captions: list[str]) -> None:
+        """Show display images `thumbs` (N x H x W[x 3]) of the samples `indices` with
+        captions (nothing when `thumbs` is None)."""
         self.clear()
         idx = np.asarray(indices, dtype=np.int64).reshape(-1)
-        if len(idx) == 0:
+        if thumbs is None or len(idx) == 0:
             return
-        thumbs = sample_display(images, idx)
         scale = max(1, GALLERY_ICON_PX // max(thumbs.shape[1:3]))
         for i, thumb, text in zip(idx, thumbs, captions, strict=True):
             # Non-breaking spaces: a caption line must not wrap into an elided third line.
@@ -64,14 +61,13 @@ class GalleryPanel(PanelBase):
     """A panel that lists samples: one gallery per shown model (side by side, titled);
     clicking a thumbnail selects that sample on the maps."""
 
-    def __init__(self, shown: ShownSessions, jobs: Jobs | None = None,
-                 parent: QWidget | None = None):
-        super().__init__(shown, jobs, parent)
+    def __init__(self, model: PanelModel, parent: QWidget | None = None):
+        super().__init__(model, parent)
         self.columns = SessionColumns(self._make_gallery)
 
     def _make_gallery(self) -> Gallery:
         gallery = Gallery()
-        gallery.sampleClicked.connect(lambda i: select_sample(self.sessions, i))
+        gallery.sampleClicked.connect(lambda i: select_sample(self.model.sessions, i))
         return gallery
 
     @property
@@ -82,13 +78,3 @@ class GalleryPanel(PanelBase):
     @property
     def galleries(self) -> list[Gallery]:
         return list(self.columns.widgets)
-
-    @staticmethod
-    def captions(session: Session, indices, lines: list[str]) -> list[str]:
-        """Thumbnail captions: the sample number and label ("#12 · 7") over one line each."""
-        out = []
-        for i, line in zip(indices, lines, strict=True):
-            lab = label_text(session, int(i))
-            out.append(f"#{i}{'' if lab is None else ' · ' + lab}\n{line}")
-        return out
-

@@ -1,11 +1,9 @@
 """Inpainting panel: drag a rectangle or brush a mask on an enlarged image; the model
-fills the hole by iterating encode -> decode with the known pixels kept fixed.
-
-Mask editing is `explorer.core.analysis.applications.masks` (pixel arithmetic), the fill is
-`explorer.core.analysis.applications.inpaint`; a few encode/decode passes of one image take
-milliseconds to a tenth of a second, so they run in a background job whenever the mask
-is released (one at a time; the newest request wins). With two shown models (the compare
-window) both fill the same hole of the same image, one result under the other.
+fills the hole by iterating encode -> decode with the known pixels kept fixed. The mask,
+the tools and the fills (a background job whenever the mask is released) are its
+`explorer.session.panels.InpaintModel`'s; the canvas reports gestures to it. With two
+shown models (the compare window) both fill the same hole of the same image, one result
+under the other.
 """
 
 from __future__ import annotations
@@ -25,23 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.analysis.applications import inpaint, masked_mse, mean_fill
-from explorer.core.analysis.applications.masks import (
-    mask_overlay,
-    paint_stroke,
-    rectangle_between,
-)
-from explorer.core.inference import one_torch_thread
-from explorer.core.io.images import sample_display
 from explorer.session.jobs import Jobs
-from explorer.session.session import Session
+from explorer.session.panels.inpaint import TOOLS, InpaintModel
 from explorer.session.workspace import ShownSessions
 
 from ..image_box import BACKGROUND, ImageBox
-from .common import PanelBase, hint_label, session_title, sync_count
-from .picker import PickedImage, SamplePicker
-
-TOOLS = (("rectangle", "rectangle"), ("brush", "brush"), ("eraser", "eraser"))
+from .common import PanelBase, hint_label, sync_count
+from .picker import SamplePicker
 
 
 class PaintableImage(pg.ImageItem):
@@ -92,22 +80,22 @@ class MaskCanvas(pg.GraphicsLayoutWidget):
 
 
 class InpaintPanel(PanelBase):
-    def __init__(self, shown: ShownSessions, jobs: Jobs | None = None,
-                 parent: QWidget | None = None):
-        super().__init__(shown, jobs, parent)
-        self.picker = SamplePicker(shown)
+    def __init__(self, shown: ShownSessions, jobs: Jobs, parent: QWidget | None = None):
+        super().__init__(InpaintModel(shown, jobs), parent)
+        m: InpaintModel = self.model
+        self.picker = SamplePicker(m)
         self.tool = QComboBox()
         for key, title in TOOLS:
             self.tool.addItem(title, key)
         self.radius = QDoubleSpinBox()
         self.radius.setRange(0.0, 20.0)
         self.radius.setSingleStep(0.5)
-        self.radius.setValue(0.7)
+        self.radius.setValue(m.radius)
         self.radius.setSuffix(" px")
         self.radius.setToolTip("Radius of the brush and the eraser in image pixels")
         self.iterations = QSpinBox()
         self.iterations.setRange(1, 100)
-        self.iterations.setValue(10)
+        self.iterations.setValue(m.iterations)
         self.iterations.setSuffix(" encode → decode passes")
         self.iterations.setToolTip("Known pixels are reset after each pass")
         self.clear_button = QPushButton("Clear mask")
@@ -127,7 +115,7 @@ class InpaintPanel(PanelBase):
         fill.addStretch(1)
         self.results_layout = results = QVBoxLayout()
         results.addWidget(self.original, 1)
-        self._set_filled_boxes([])
+        self._set_filled_boxes(["filled by the model"])
         images = QHBoxLayout()
         images.addWidget(self.canvas, 3)
         images.addLayout(results, 2)
@@ -139,184 +127,52 @@ class InpaintPanel(PanelBase):
         layout.addLayout(images, 1)
         layout.addWidget(self.hint)
 
-        self.hole: np.ndarray | None = None  # H x W, True = pixel to fill
-        self.results: list = []  # the last core InpaintResult of each shown model
-        self.result = None  # the first model's (tests read it)
-        self._picked = None
-        self._drag_start: np.ndarray | None = None
-        self._last_point: np.ndarray | None = None
-        self._preview: np.ndarray | None = None
-        self._fill_job = None
-        self._fill_pending = False
-
-        self.canvas.item.gesture.connect(self._on_gesture)
-        self.picker.changed.connect(self.schedule)
-        self.iterations.valueChanged.connect(self.schedule)
-        self.clear_button.clicked.connect(self.clear_mask)
-        self.follow([("decoder_changed", self.schedule)])
+        self.canvas.item.gesture.connect(m.gesture)
+        self.tool.currentIndexChanged.connect(lambda _i: m.set_tool(self.tool.currentData()))
+        self.radius.valueChanged.connect(m.set_radius)
+        self.iterations.valueChanged.connect(m.set_iterations)
+        self.clear_button.clicked.connect(m.clear_mask)
+        self._update()
 
     @property
     def filled(self) -> ImageBox:
         """The first model's filled image."""
         return self.filled_boxes[0]
 
-    def _set_filled_boxes(self, sessions: list[Session]) -> None:
-        n = max(1, len(sessions))
-        for box in sync_count(self.filled_boxes, n, _filled_box, self.results_layout):
-            self.results_layout.insertWidget(len(self.filled_boxes) - 1, box, 1)
-        for k, box in enumerate(self.filled_boxes):
-            many = len(sessions) > 1
-            box.title.setText(f"filled by {session_title(sessions[k])}" if many
-                              else "filled by the model")
+    @property
+    def hole(self):
+        return self.model.hole
 
-    def _show_results(self, results: list, captions: list[str]) -> None:
-        self.results = results
-        self.result = results[0] if results else None
-        for k, box in enumerate(self.filled_boxes):
-            r = results[k] if k < len(results) else None
-            box.set_image(None if r is None else sample_display(r.filled, [0])[0],
-                          captions[k] if k < len(captions) else "")
+    @property
+    def result(self):
+        return self.model.result
 
-    # ---- mask editing --------------------------------------------------------------------
-    def clear_mask(self) -> None:
-        if self.hole is not None:
-            self.hole = np.zeros_like(self.hole)
-        self.schedule()
-
-    def set_mask(self, mask: np.ndarray) -> None:
-        """Replace the mask (H x W booleans, True = fill) and fill again."""
-        self.hole = np.asarray(mask, dtype=bool).copy()
-        self.schedule()
-
-    def _on_gesture(self, phase: str, x: float, y: float) -> None:
-        if self.hole is None:
-            return
-        p = np.array([x, y])
-        tool = self.tool.currentData()
-        if tool == "rectangle":
-            if phase == "start":
-                self._drag_start = p
-            start = self._drag_start if self._drag_start is not None else p
-            rect = rectangle_between(self.hole.shape, start, p)
-            if phase in ("finish", "click"):
-                self._drag_start = self._preview = None
-                self.set_mask(self.hole | rect)
-            else:
-                self._preview = rect
-                self._show_canvas()
-            return
-        value = tool == "brush"
-        if phase in ("start", "click") or self._last_point is None:
-            self._last_point = p
-        self.hole = paint_stroke(self.hole, self._last_point, p, radius=self.radius.value(),
-                                 value=value)
-        self._last_point = p
-        if phase in ("finish", "click"):
-            self._last_point = None
-            self.schedule()
-        else:
-            self._show_canvas()
-
-    def _show_canvas(self) -> None:
-        if self._picked is None:
-            self.canvas.set_image(None)
-            return
-        shown = self.hole if self._preview is None else (self.hole | self._preview)
-        display = sample_display(self._picked.image[None], [0])[0]
-        self.canvas.set_image(mask_overlay(display, shown))
-
-    # ---- filling --------------------------------------------------------------------------
-    def refresh(self) -> None:
-        picked, why = self.picker.picked()
-        self._picked = picked
-        sessions = self._fill_sessions(picked)
-        self._set_filled_boxes(sessions)
-        if picked is None or not sessions:
-            self._show_results([], [])
-            self.canvas.set_image(None)
-            self.original.set_image(None, "")
-            self.hint.setText(why or "Waiting for the model to load…")
-            return
-        hw = picked.image.shape[1:]
-        if self.hole is None or self.hole.shape != hw:
-            self.hole = np.zeros(hw, dtype=bool)
-        self._show_canvas()
-        self.original.set_image(sample_display(picked.image[None], [0])[0], picked.title)
-        if not self.hole.any():
-            self._show_results([], [])
-            self.hint.setText("Drag a rectangle (or choose the brush) on the image to erase a "
-                              "region; the model fills it in.")
-            return
-        self._start_fill(sessions, picked, self.hole.copy(), self.iterations.value())
-
-    def _fill_sessions(self, picked: PickedImage | None) -> list[Session]:
-        """The shown models that can fill the picked image."""
-        shape = None if picked is None else tuple(picked.image.shape)
-        return [s for s in self.sessions if s.model is not None and s.input_shape == shape]
+    @property
+    def results(self) -> list:
+        return self.model.results
 
     def filling(self) -> bool:
-        """True while a fill runs in the background (or another is queued after it)."""
-        return self._fill_pending or (self._fill_job is not None and self._fill_job.is_running())
+        return self.model.filling()
 
-    def _start_fill(self, sessions: list[Session], picked: PickedImage, hole: np.ndarray,
-                    steps: int) -> None:
-        # One fill at a time: a hundred encode -> decode passes of a 28 x 28 image take
-        # over 100 ms, too long for the GUI thread. Requests arriving meanwhile collapse
-        # into one refresh once the running fill is done.
-        if self._fill_job is not None and self._fill_job.is_running():
-            self._fill_pending = True
-            return
-        self._fill_pending = False
-        models = [s.model for s in sessions]
-        job = self.jobs.start("inpaint", lambda _cancel: [fill_hole(m, picked, hole, steps)
-                                                          for m in models], supersede=False)
-        job.succeeded.connect(lambda out: self._on_filled(list(zip(sessions, models,
-                                                                   strict=True)),
-                                                          picked, hole, steps, out))
-        job.failed.connect(self._on_fill_failed)
-        job.finished.connect(self._on_fill_finished)
-        self._fill_job = job
-        job.start()
+    def set_mask(self, mask) -> None:
+        self.model.set_mask(mask)
 
-    def _on_fill_finished(self) -> None:
-        if self._fill_pending:
-            self.schedule()
+    def _set_filled_boxes(self, titles: list[str]) -> None:
+        for box in sync_count(self.filled_boxes, len(titles), _filled_box, self.results_layout):
+            self.results_layout.insertWidget(len(self.filled_boxes) - 1, box, 1)
+        for box, title in zip(self.filled_boxes, titles, strict=True):
+            box.title.setText(title)
 
-    def _on_fill_failed(self, msg: str) -> None:
-        if not self._fill_pending:
-            self._show_results([], [])
-            self.hint.setText(msg)
-
-    def _on_filled(self, filled_by: list[tuple[Session, object]], picked: PickedImage,
-                   hole: np.ndarray, steps: int, out: list) -> None:
-        current = self._picked
-        if (self._fill_pending or current is None or self.hole is None
-                or steps != self.iterations.value() or not np.array_equal(hole, self.hole)
-                or not np.array_equal(picked.image, current.image)
-                or [(id(s), id(s.model)) for s in self._fill_sessions(current)]
-                != [(id(s), id(m)) for s, m in filled_by]):
-            return  # outdated: the inputs changed while it ran; the next fill is coming
-        sessions = [s for s, _ in filled_by]
-        self._show_results([r for r, _, _ in out],
-                           [f"error in the hole {err:.4f}\n(mean fill {base:.4f})"
-                            for _, err, base in out])
-        many = len(sessions) > 1
-        changes = ", ".join(f"{s.kind.upper() + ' ' if many else ''}{r.changes[-1]:.4f}"
-                            for s, (r, _, _) in zip(sessions, out, strict=True))
-        r = out[0][0]
-        self.hint.setText(f"{int(hole.sum())} pixels filled in {r.iterations} iteration(s); "
-                          f"the last changed the hole by {changes} on average. "
-                          "Known pixels are never changed.")
+    def _update(self) -> None:
+        v = self.model.view
+        self._set_filled_boxes(v.titles)
+        self.canvas.set_image(v.canvas)
+        self.original.set_image(v.original, v.original_caption)
+        for k, box in enumerate(self.filled_boxes):
+            box.set_image(v.filled[k] if k < len(v.filled) else None,
+                          v.captions[k] if k < len(v.captions) else "")
+        self.hint.setText(v.hint)
 
 
 def _filled_box() -> ImageBox:
     return ImageBox("filled by the model", min_size=96)
-
-
-def fill_hole(model, picked: PickedImage, hole: np.ndarray, steps: int):
-    """Worker: (InpaintResult, error in the hole, error of the mean-fill baseline)."""
-    with one_torch_thread():
-        r = inpaint(model, picked.image, hole, steps=steps, labels=picked.label)
-    err = float(masked_mse(picked.image, r.filled_float, hole)[0])
-    base = float(masked_mse(picked.image, mean_fill(picked.image, hole), hole)[0])
-    return r, err, base

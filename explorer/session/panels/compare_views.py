@@ -1,0 +1,102 @@
+"""The compare window's own views, Qt-free: the metrics table of a `ComparePair` (its
+rows, columns, cells and sentences, from `explorer.core.analysis.metrics_table`), the
+gap heatmap's judges and the hatched cells outside the data's hull."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from psygnal import Signal
+
+from explorer.core.analysis.heatmap import JUDGE_TITLES, JUDGES, outside_rectangles
+from explorer.core.analysis.metrics import MetricSettings
+
+from ..jobs import Job
+from ..pair import ComparePair
+
+GAP_JUDGES = tuple((name, JUDGE_TITLES[name]) for name in JUDGES)
+INTRO = ("Reconstruction, hole fraction under four samplers and two judges, gaps between "
+         "codes, interpolation, path length and codes as features (docs/metrics.md).")
+
+
+def metric_rows() -> list[str]:
+    """The titles of the metric rows every table has (before the judged and probe rows)."""
+    from explorer.core.analysis.metrics_table import COLUMNS
+
+    return [c[0] for c in COLUMNS]
+
+
+def outside_cells(grid: Any) -> list[tuple[float, float, float, float]]:
+    """The cells of a Heatmap outside the data's hull as (x, y, width, height) in map
+    coordinates (what the canvas hatches)."""
+    return outside_rectangles(np.asarray(grid.inside), grid.rect)
+
+
+@dataclass
+class MetricsTable:
+    """The metrics of a pair as a table: row titles, column headers, one list of cells per
+    column, the explanation (sentences written by core) and the note under it."""
+
+    rows: list[str] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+    columns: list[list[str]] = field(default_factory=list)
+    explanation: str = ""
+    note: str = INTRO
+
+
+def metrics_table(result: Any) -> MetricsTable:
+    """The table of a CompareResult (explorer.core.analysis.metrics), or an empty one."""
+    from explorer.core.analysis.metrics_table import COLUMNS, judged_rows, probe_rows
+
+    if result is None:
+        return MetricsTable(rows=[c[0] for c in COLUMNS])
+    judged = probe_rows(result) + judged_rows(result)
+    two = len(result.models) >= 2
+    table = MetricsTable(
+        rows=[c[0] for c in COLUMNS] + [title for title, _c, _s in judged],
+        headers=[f"{m.name} ({m.kind.upper()})" for m in result.models]
+        + (["differs"] if two else []),
+        columns=[[fmt.format(getattr(m, attr)) for _h, attr, fmt in COLUMNS]
+                 + [cells[j] for _t, cells, _s in judged] for j, m in enumerate(result.models)],
+        explanation=result.explanation)
+    if two:
+        table.columns.append([""] * len(COLUMNS) + [sig for _t, _c, sig in judged])
+    accuracy = ("" if not result.classifier else
+                f"; classifier judge {result.classifier['accuracy']:.1%} accurate on held-out "
+                f"images, bar {result.classifier['threshold']:.3f}")
+    table.note = (f"pixel judge: hole above {result.hole_threshold:.3f} (95th percentile of "
+                  f"held-out reconstructions' nearest-real distance); real bar "
+                  f"{result.real_threshold:.3f} (no model involved){accuracy}; "
+                  f"{result.n_held_out} held-out images; [95 % intervals]. Lower is better "
+                  "except smoothness ≈ 1 and probe accuracy (higher).")
+    return table
+
+
+class MetricsModel:
+    """The metrics tab of the compare window: starts the pair's metrics job with its
+    settings and turns the result into a `MetricsTable`."""
+
+    changed = Signal()
+
+    def __init__(self, settings: MetricSettings | None = None):
+        self.settings = settings or MetricSettings()
+        self.pair: ComparePair | None = None
+        self.table = metrics_table(None)
+
+    def set_pair(self, pair: ComparePair | None) -> None:
+        if self.pair is not None:
+            self.pair.metrics_changed.disconnect(self._on_metrics)
+        self.pair = pair
+        if pair is not None:
+            pair.metrics_changed.connect(self._on_metrics)
+        self._on_metrics()
+
+    def compute(self) -> Job | None:
+        """Measure both models in the background (None when nothing was started)."""
+        return None if self.pair is None else self.pair.compute_metrics(self.settings)
+
+    def _on_metrics(self) -> None:
+        self.table = metrics_table(None if self.pair is None else self.pair.metrics)
+        self.changed.emit()

@@ -1,0 +1,98 @@
+"""What the Train and Train-pair dialogs offer, Qt-free: the model kinds (from
+`models.config`), the architectures, the conv blocks' up- and downsampling and which go
+together, which options a kind uses, and the request a filled form makes."""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+from explorer.core.training import BETA_VAE_DEFAULT, KIND_LABELS, PENALTY_FIELD
+from models.config import DOWNSAMPLE_CHOICES, UPSAMPLE_CHOICES, Kind, ModelConfig
+from models.config import downsample_choices as _downsample_choices
+
+from ..session import Session
+from ..training import PairRequest, TrainRequest
+
+_DEFAULT_KIND = ModelConfig.kind
+KINDS: tuple[tuple[str, str], ...] = tuple(
+    (k, f"{k.upper()} ({KIND_LABELS.get(k, k)})")
+    for k in sorted(typing.get_args(Kind), key=lambda k: k != _DEFAULT_KIND))
+ARCHS = (("conv", "convolutional"), ("mlp", "fully connected (MLP)"))
+NOISES = (("gaussian", "Gaussian noise"), ("masking", "masking noise"))
+UPSAMPLE_LABELS = {
+    "transpose": "transposed convolution",
+    "nearest": "nearest resize + conv",
+    "bilinear": "bilinear resize + conv",
+    "bed-of-nails": "bed of nails (zero insertion) + conv",
+    "max-unpool": "max-unpooling (needs the encoder; cannot generate)",
+}
+DOWNSAMPLE_LABELS = {"stride": "strided convolution", "max": "max pooling",
+                     "avg": "average pooling"}
+UPSAMPLES = tuple((k, UPSAMPLE_LABELS.get(k, k)) for k in UPSAMPLE_CHOICES)
+DOWNSAMPLES = tuple((k, DOWNSAMPLE_LABELS.get(k, k)) for k in DOWNSAMPLE_CHOICES)
+NO_PRETRAIN = ("cvae", "aae")  # kinds layer-wise pretraining does not apply to
+
+
+def downsample_choices(upsample: str, arch: str = "conv") -> tuple[str, ...]:
+    """The encoder downsamplings allowed with the decoder's `upsample` (models.config)."""
+    return _downsample_choices(upsample, arch)
+
+
+@dataclass(frozen=True)
+class VariantFields:
+    """Which of the kind's own options the Train dialog enables, and the penalty's field,
+    title and default."""
+
+    noise: bool
+    penalty_field: str
+    penalty_label: str
+    penalty_default: float
+    beta: bool
+    pretrain: bool
+
+
+def variant_fields(kind: str, arch: str) -> VariantFields:
+    field_name, label, default = PENALTY_FIELD.get(kind, ("", "Penalty weight", 0.0))
+    return VariantFields(noise=kind == "dae", penalty_field=field_name, penalty_label=label,
+                         penalty_default=float(default),
+                         beta=kind in ("vae", "beta-vae", "cvae"),
+                         pretrain=arch == "mlp" and kind not in NO_PRETRAIN)
+
+
+def beta_for_kind(kind: str, beta: float) -> float:
+    """The β field after choosing `kind`: a β-VAE starts at its own default, and leaving
+    it puts the plain VAE's 1 back."""
+    if kind == "beta-vae" and beta == 1.0:
+        return BETA_VAE_DEFAULT
+    if kind != "beta-vae" and beta == BETA_VAE_DEFAULT:
+        return 1.0
+    return beta
+
+
+def train_extra(kind: str, arch: str, *, noise: str, noise_level: float, penalty: float,
+                pretrain_epochs: int, sampling: dict[str, str]) -> dict[str, Any]:
+    """The kind's own ModelConfig options (TrainRequest.extra) from the dialog's fields."""
+    fields = variant_fields(kind, arch)
+    extra: dict[str, Any] = {}
+    if fields.noise:
+        extra = {"noise": noise, "noise_level": noise_level}
+    elif fields.penalty_field:
+        extra = {fields.penalty_field: penalty}
+    if fields.pretrain and pretrain_epochs:
+        extra["pretrain_epochs"] = pretrain_epochs
+    extra.update(sampling)
+    return extra
+
+
+def pair_request_for(session: Session | None) -> PairRequest:
+    """The Train-pair dialog's first values: the shown pair's settings, else defaults."""
+    if session is None:
+        return PairRequest()
+    return PairRequest.like(session.config, session.data_spec)
+
+
+__all__ = ["ARCHS", "DOWNSAMPLES", "KINDS", "NOISES", "UPSAMPLES", "PairRequest", "TrainRequest",
+           "VariantFields", "beta_for_kind", "downsample_choices", "pair_request_for",
+           "train_extra", "variant_fields"]

@@ -1,0 +1,184 @@
+"""The traversal panel's model without a display: grids per dimension with the VAE's KL,
+the hovered sample and a CVAE's label, the direction row, and one grid per shown model."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from explorer.core.analysis.applications import attribute_direction, kl_per_dim, parse_direction
+from explorer.session.loading import DataExtras
+from explorer.session.panels import TraversalModel
+from explorer.session.session import Session
+
+
+def test_rows_per_dimension_with_kl_for_the_vae(desk):
+    (vae,) = desk.show("vae")
+    m = TraversalModel(desk.shown, desk.jobs)
+    desk.settle(m)
+    assert m.result.traversal is None and "Click" in m.result.hint  # nothing clicked yet
+    desk.click(vae, vae.latent_map.positions[42])
+    desk.settle(m)
+    t = m.result.traversal
+    assert t is not None and t.kl is not None
+    d = vae.model.config.latent_dim
+    kl = kl_per_dim(vae.model, vae.images)  # all 1,797 digits: below the sample limit
+    assert m.result.columns[0].titles == [f"z{j}  KL {kl[j]:.2f}" for j in range(d)]
+    assert np.allclose(t.code, vae.cursor_z)  # swept around the clicked point
+    assert t.images.shape[:2] == (d, 7) and len(m.result.columns[0].rows) == d
+    # The most informative dimension changes its decoded images along the row far more
+    # than the least informative one (which the VAE switched off).
+    change = [np.abs(row.astype(int) - row[3].astype(int)).mean() for row in t.images]
+    assert change[int(np.argmax(kl))] > 3 * change[int(np.argmin(kl))]
+    assert "KL per dimension in nats" in m.result.hint
+    assert m.result.header.startswith("Around the point (")
+
+    m.set_sort_kl(True)
+    desk.settle(m)
+    shown = [float(title.split("KL ")[1]) for title in m.result.columns[0].titles]
+    assert len(shown) == d and shown == sorted(shown, reverse=True)
+    m.close()
+
+
+def test_the_ae_has_no_kl_and_a_data_scaled_sweep(desk):
+    ae, _ = desk.show("ae", "vae")
+    desk.show("ae")
+    m = TraversalModel(desk.shown, desk.jobs)
+    desk.settle(m)
+    assert not m.kl_sortable and m.result.traversal is None and "Click" in m.result.hint
+    desk.click(ae, ae.latent_map.positions[42])
+    desk.settle(m)
+    d = ae.model.config.latent_dim
+    assert m.result.columns[0].titles == [f"z{j}" for j in range(d)]
+    assert m.result.traversal.scale == "data" and m.result.hint == ""
+    m.close()
+
+
+def test_follows_the_hovered_sample_and_a_cvae_label(desk, digits):
+    from explorer.core.inference import Decoder, encode
+    from explorer.core.latent.map import quick_map
+    from models.config import ModelConfig
+    from models.networks import build_model
+
+    # Untrained is enough here: its decoder already takes the label as an input.
+    cfg = ModelConfig(kind="cvae", arch="mlp", input_shape=(1, 8, 8), latent_dim=3,
+                      hidden=(64, 32), n_classes=10, seed=0)
+    model = build_model(cfg).eval()
+    meta = {"config": cfg.to_dict(), "data_spec": "digits",
+            "label_names": list(digits.label_names)}
+    s = Session("digits_cvae", meta, latent_map=quick_map(encode(model, digits.images)),
+                labels=digits.labels, dispatcher=desk.dispatcher)
+    s.set_model(model, Decoder(model))
+    s.set_data(DataExtras(data=digits, images=digits.images, labels=digits.labels,
+                          label_names=list(digits.label_names)))
+    desk.shown.set([s])
+    m = TraversalModel(desk.shown, desk.jobs)
+    m.set_source("hovered")
+    s.set_hover(10)
+    desk.settle(m)
+    assert len(m.label_choices) == 1 + 10 and m.label_choices[0] == ("sample's label", None)
+    t = m.result.traversal
+    assert len(m.result.columns[0].rows) == 3
+    assert np.allclose(t.code, s.latent_map.codes[10])
+    assert t.label == int(digits.labels[10])  # "sample's label" by default
+    s.set_hover(None)  # leaving the map keeps the last sample
+    desk.settle(m)
+    assert np.allclose(m.result.traversal.code, s.latent_map.codes[10])
+    grids = {}
+    for label in (3, 8):
+        m.set_label(label)
+        desk.settle(m)
+        assert m.result.traversal.label == label
+        grids[label] = m.result.traversal.images.copy()
+    assert not np.array_equal(grids[3], grids[8])
+    m.close()
+    s.close()
+
+
+def test_adds_a_label_direction_row_with_its_strength(desk):
+    (ae,) = desk.show("ae")
+    m = TraversalModel(desk.shown, desk.jobs)
+    desk.click(ae, ae.latent_map.positions[42])
+    desk.settle(m)
+    d = ae.model.config.latent_dim
+    assert len(m.result.columns[0].rows) == d and m.result.direction_rows == [None]
+    assert [title for _, title in m.groups] == [str(k) for k in range(10)]  # the labels
+    keys = dict((title, key) for key, title in m.groups)
+    m.set_direction(keys["1"], keys["3"])
+    m.set_strength(-1.5)
+    m.set_add_direction(True)
+    desk.settle(m)
+    col = m.result.columns[0]
+    assert len(col.rows) == d + 1 and col.titles[0] == "1 − 3 ×-1.5"
+    row = m.result.direction_rows[0]
+    codes, labels = ae.latent_map.codes, ae.map_labels()
+    v = attribute_direction(codes, *parse_direction("1:3", labels, ae.label_names))
+    np.testing.assert_allclose(row.direction.vector, v.vector, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(row.strengths, np.linspace(0, -1.5, 7), atol=1e-6)
+    np.testing.assert_allclose(row.codes[0], ae.cursor_z, atol=1e-6)  # strength 0: the code
+    assert np.array_equal(row.images[0], m.result.traversal.images[0, 3])  # its own decode
+    assert not np.array_equal(row.images[0], row.images[-1])
+    assert "mean code of 1 minus that of 3" in m.result.header
+
+    m.set_strength(2.0)
+    desk.settle(m)
+    assert m.result.columns[0].titles[0] == "1 − 3 ×+2.0"
+    m.set_add_direction(False)
+    desk.settle(m)
+    assert len(m.result.columns[0].rows) == d and m.result.columns[0].titles[0] == "z0"
+    m.close()
+
+
+def test_one_grid_per_shown_model_around_the_same_point(desk):
+    ae, vae = desk.show("ae", "vae")
+    desk.link()
+    m = TraversalModel(desk.shown, desk.jobs)
+    desk.settle(m)
+    assert [c.session for c in m.result.columns] == [ae, vae]
+    assert all(c.traversal is None for c in m.result.columns)
+    desk.click(ae, ae.latent_map.positions[42])
+    assert np.allclose(vae.cursor_xy, ae.cursor_xy)  # the linked VAE decodes the same point
+    desk.settle(m)
+    for s, t in zip((ae, vae), m.result.traversals, strict=True):
+        assert np.allclose(t.code, s.cursor_z)  # each model around its own code of the point
+        assert len(t.rows) == s.model.config.latent_dim
+    d = ae.model.config.latent_dim
+    assert m.result.columns[0].titles == [f"z{j}" for j in range(d)]  # the AE has no KL
+    kl = kl_per_dim(vae.model, vae.images)
+    assert m.result.columns[1].titles == [f"z{j}  KL {kl[j]:.2f}" for j in range(d)]
+    assert m.kl_sortable
+
+    m.set_source("hovered")
+    vae.set_hover(10)  # hovering one map hovers the same sample on the other
+    desk.settle(m)
+    for s, t in zip((ae, vae), m.result.traversals, strict=True):
+        assert np.allclose(t.code, s.latent_map.codes[10])
+
+    desk.shown.set([vae])  # one model shown again: one grid
+    desk.settle(m)
+    assert len(m.result.columns) == 1
+    assert np.allclose(m.result.traversal.code, vae.latent_map.codes[10])
+    m.close()
+
+
+def test_a_stale_grid_never_lands(desk):
+    (ae,) = desk.show("ae")
+    m = TraversalModel(desk.shown, desk.jobs)
+    desk.click(ae, ae.latent_map.positions[1])
+    m.flush()  # a grid decoding around sample 1...
+    desk.click(ae, ae.latent_map.positions[2])
+    desk.settle(m)  # ...superseded by the one around sample 2
+    assert np.allclose(m.result.traversal.code, ae.latent_map.codes[2], atol=1e-5)
+    m.close()
+
+
+def test_a_hidden_panel_does_no_work_and_catches_up_when_shown(desk):
+    (ae,) = desk.show("ae")
+    m = TraversalModel(desk.shown, desk.jobs)
+    m.set_live(False)
+    desk.click(ae, ae.latent_map.positions[5])
+    desk.dispatcher.process()
+    assert not desk.jobs.running() and m.result.traversal is None and m.stale
+    m.set_live(True)
+    desk.settle(m)
+    assert m.result.traversal is not None
+    m.close()
