@@ -140,7 +140,7 @@ class ModelConfig:
             raise ConfigError("adversarial_weight must be >= 0")
         if self.kind == "cvae" and self.n_classes < 2:
             raise ConfigError("a conditional VAE needs labelled data with at least 2 classes")
-        if self.pretrain_epochs and (self.arch != "mlp" or self.kind in ("cvae", "aae")):
+        if self.pretrain_epochs and (self.arch != "mlp" or not KINDS[self.kind].pretrainable):
             raise ConfigError("layer-wise pretraining (stacked AE) needs arch mlp and a plain, "
                               "denoising, sparse, contractive or variational kind")
         if self.arch == "mlp" and (self.upsample, self.downsample) != ("transpose", "stride"):

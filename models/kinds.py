@@ -39,6 +39,7 @@ class KindSpec:
     variational: bool = False
     conditional: bool = False
     default_beta: float = 1.0  # the KL weight when none is given
+    pretrainable: bool = True  # greedy layer-wise pretraining (stacked AE, MLP) applies
     options: tuple[KindOption, ...] = ()
     penalty: str = ""  # the field of its one strength control, if it has one
 
@@ -65,11 +66,11 @@ KINDS: dict[str, KindSpec] = {spec.name: spec for spec in (
     KindSpec("beta-vae", "beta-VAE", "beta-VAE", "Higgins et al. 2017", variational=True,
              default_beta=4.0),
     KindSpec("cvae", "conditional VAE", "conditional VAE", "Sohn et al. 2015",
-             variational=True, conditional=True),
+             variational=True, conditional=True, pretrainable=False),
     KindSpec("aae", "adversarial AE", "adversarial autoencoder", "Makhzani et al. 2016",
              options=(KindOption("adversarial_weight", "aae: regularisation weight",
                                  "Adversarial weight (AAE)"),),
-             penalty="adversarial_weight"),
+             penalty="adversarial_weight", pretrainable=False),
 )}
 
 

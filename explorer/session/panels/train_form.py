@@ -1,24 +1,24 @@
-"""What the Train and Train-pair dialogs offer, Qt-free: the model kinds (from
-`models.config`), the architectures, the conv blocks' up- and downsampling and which go
+"""What the Train and Train-pair dialogs offer, Qt-free: the model kinds (from the
+registry, `models/kinds.py`), the architectures, the conv blocks' up- and downsampling and which go
 together, which options a kind uses, and the request a filled form makes."""
 
 from __future__ import annotations
 
-import typing
 from dataclasses import dataclass
 from typing import Any
 
 from explorer.core.training import BETA_VAE_DEFAULT, KIND_LABELS, PENALTY_FIELD
-from models.config import DOWNSAMPLE_CHOICES, UPSAMPLE_CHOICES, Kind, ModelConfig
+from models.config import DOWNSAMPLE_CHOICES, UPSAMPLE_CHOICES, ModelConfig
 from models.config import downsample_choices as _downsample_choices
+from models.kinds import KINDS as _REGISTRY
 
 from ..session import Session
 from ..training import PairRequest, TrainRequest
 
 _DEFAULT_KIND = ModelConfig.kind
 KINDS: tuple[tuple[str, str], ...] = tuple(
-    (k, f"{k.upper()} ({KIND_LABELS.get(k, k)})")
-    for k in sorted(typing.get_args(Kind), key=lambda k: k != _DEFAULT_KIND))
+    (k, f"{k.upper()} ({KIND_LABELS[k]})")
+    for k in sorted(_REGISTRY, key=lambda k: k != _DEFAULT_KIND))
 ARCHS = (("conv", "convolutional"), ("mlp", "fully connected (MLP)"))
 NOISES = (("gaussian", "Gaussian noise"), ("masking", "masking noise"))
 UPSAMPLE_LABELS = {
@@ -32,7 +32,6 @@ DOWNSAMPLE_LABELS = {"stride": "strided convolution", "max": "max pooling",
                      "avg": "average pooling"}
 UPSAMPLES = tuple((k, UPSAMPLE_LABELS.get(k, k)) for k in UPSAMPLE_CHOICES)
 DOWNSAMPLES = tuple((k, DOWNSAMPLE_LABELS.get(k, k)) for k in DOWNSAMPLE_CHOICES)
-NO_PRETRAIN = ("cvae", "aae")  # kinds layer-wise pretraining does not apply to
 
 
 def downsample_choices(upsample: str, arch: str = "conv") -> tuple[str, ...]:
@@ -54,19 +53,21 @@ class VariantFields:
 
 
 def variant_fields(kind: str, arch: str) -> VariantFields:
+    spec = _REGISTRY[kind]
     field_name, label, default = PENALTY_FIELD.get(kind, ("", "Penalty weight", 0.0))
-    return VariantFields(noise=kind == "dae", penalty_field=field_name, penalty_label=label,
-                         penalty_default=float(default),
-                         beta=kind in ("vae", "beta-vae", "cvae"),
-                         pretrain=arch == "mlp" and kind not in NO_PRETRAIN)
+    return VariantFields(noise=any(o.field == "noise" for o in spec.options),
+                         penalty_field=field_name, penalty_label=label,
+                         penalty_default=float(default), beta=spec.variational,
+                         pretrain=arch == "mlp" and spec.pretrainable)
 
 
 def beta_for_kind(kind: str, beta: float) -> float:
-    """The β field after choosing `kind`: a β-VAE starts at its own default, and leaving
-    it puts the plain VAE's 1 back."""
-    if kind == "beta-vae" and beta == 1.0:
-        return BETA_VAE_DEFAULT
-    if kind != "beta-vae" and beta == BETA_VAE_DEFAULT:
+    """The β field after choosing `kind`: a kind with its own default β (the β-VAE)
+    starts there, and leaving it puts the plain 1 back."""
+    own = _REGISTRY[kind].default_beta
+    if own != 1.0 and beta == 1.0:
+        return own
+    if own == 1.0 and beta == BETA_VAE_DEFAULT:
         return 1.0
     return beta
 
