@@ -304,29 +304,14 @@ class MainWindow(AppWindow):
         self.show_error("Training failed", msg)
 
     def _on_trained(self, out) -> None:
-        from explorer.session.loading import DataExtras
-
         dlg = self.train_dialog
         result = out.result
-        if out.quick is None:
+        session = out.session(self.dispatcher)
+        if session is None:
             if dlg is not None:
                 dlg.finished(result.message or "No epoch finished; nothing to explore.")
             return
-        cfg = out.model.config
-        name = f"{out.data.spec.split('?')[0].replace(':', '_').replace('/', '_')}_{cfg.kind}_new"
-        session = Session(name, out.meta, latent_map=out.quick, labels=out.data.labels,
-                          label_names=list(out.data.label_names), dispatcher=self.dispatcher)
-        session.map_note = "PCA (UMAP refining…)"
-        session.dirty = True
-        session.set_model(out.model, out.decoder)
-        session.set_data(DataExtras(data=out.data, images=out.data.images,
-                                    labels=out.data.labels,
-                                    label_names=list(out.data.label_names),
-                                    factors=dict(out.data.factors),
-                                    reconstructions=out.reconstructions,
-                                    recon_error=out.recon_error))
         self.add_session(session)
-        session.refine_map("auto")
         msg = (f"{result.message} The map shows PCA now; UMAP is refining in the background. "
                "Save it with File ▸ Save model.")
         if dlg is not None:

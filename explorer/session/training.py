@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +13,9 @@ from explorer.core.progress import check_cancel
 from models.config import Arch, Kind, ModelConfig
 
 from .loading import Stage
+
+if TYPE_CHECKING:
+    from .session import Session
 
 
 @dataclass
@@ -66,6 +69,28 @@ class TrainOutcome:
     reconstructions: np.ndarray | None = None
     recon_error: np.ndarray | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def session(self, dispatcher: Any = None) -> Session | None:
+        """The freshly trained model opened as an unsaved session (its PCA map now, UMAP
+        refining in the background), or None when no epoch finished."""
+        from .loading import DataExtras
+        from .session import Session
+
+        if self.quick is None:
+            return None
+        data, kind = self.data, self.model.config.kind
+        name = f"{data.spec.split('?')[0].replace(':', '_').replace('/', '_')}_{kind}_new"
+        s = Session(name, self.meta, latent_map=self.quick, labels=data.labels,
+                    label_names=list(data.label_names), dispatcher=dispatcher)
+        s.map_note = "PCA (UMAP refining…)"
+        s.dirty = True
+        s.set_model(self.model, self.decoder)
+        s.set_data(DataExtras(data=data, images=data.images, labels=data.labels,
+                              label_names=list(data.label_names), factors=dict(data.factors),
+                              reconstructions=self.reconstructions,
+                              recon_error=self.recon_error))
+        s.refine_map("auto")
+        return s
 
 
 def train_task(req: TrainRequest, cancel):

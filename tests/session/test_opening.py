@@ -173,3 +173,19 @@ def test_dialog_defaults_follow_the_open_model_typed_config(tmp_path):
     assert sweep_defaults(None).data_spec == "digits"
     bare = Session("bare", {})  # no config at all: kind unknown, a shape that matches no data
     assert bare.config is None and bare.kind == "?" and bare.input_shape == (0, 0, 0)
+
+
+def test_a_freshly_trained_model_opens_as_an_unsaved_session():
+    from explorer.core.progress import drain
+    from explorer.session.dispatch import ManualDispatcher
+    from explorer.session.training import TrainRequest, train_task
+
+    out = drain(train_task(TrainRequest(data_spec="digits?limit=120", kind="ae", arch="mlp",
+                                        latent_dim=3, epochs=1, device="cpu"), None))
+    d = ManualDispatcher()
+    s = out.session(d)
+    assert s is not None and s.dirty and s.kind == "ae" and s.path is None
+    assert s.decoder is not None and s.data_matches_map() and len(s.images) == 120
+    assert s.name == "digits_ae_new" and s.map_note.startswith("PCA")
+    assert s.jobs.running("map")  # UMAP refines in the background
+    s.close()
