@@ -12,16 +12,10 @@ window. Torch, the data and a refined UMAP alignment follow in the background.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
-    QSpinBox,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -38,6 +32,7 @@ from ..canvas import MapCanvas
 from ..chrome import AppWindow, build_tool_actions
 from ..image_box import ImageBox
 from .panels import MetricsPanel, StripRows
+from .toolbar import PairTraining, build_toolbar
 
 GAP_RESOLUTION = 64
 GAP_DELAY_MS = 250  # wait for the view to settle before rescoring the visible area
@@ -109,6 +104,7 @@ class CompareWindow(AppWindow):
         main.setSizes([530, 330])
         self.setCentralWidget(main)
         self.tool_group, self.tool_actions = build_tool_actions(self, self.tools)
+        self.pair_training = PairTraining(self)
         self._build_toolbar()
         self._build_menus()
 
@@ -141,59 +137,7 @@ class CompareWindow(AppWindow):
 
     # ---- UI -------------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
-        tb = self.addToolBar("Compare")
-        tb.setObjectName("compare-toolbar")
-        tb.setMovable(False)
-        for a in self.tool_actions.values():
-            tb.addAction(a)
-        tb.addSeparator()
-        self.heat_check = QCheckBox("Gap heatmap")
-        self.heat_check.setToolTip("Colour each spot by how far its decoded image is from the "
-                                   "nearest real image (same scale on both maps)")
-        self.heat_check.toggled.connect(self.set_heatmap)
-        tb.addWidget(self.heat_check)
-        from explorer.session.panels.compare_views import GAP_JUDGES
-
-        self.judge_combo = QComboBox()
-        for name, title in GAP_JUDGES:
-            self.judge_combo.addItem(title, name)
-        self.judge_combo.setToolTip("What scores a decoded image: its pixel distance to the "
-                                    "nearest real image, or a classifier's doubt about it")
-        self.judge_combo.activated.connect(
-            lambda i: self.set_heat_judge(self.judge_combo.itemData(i)))
-        tb.addWidget(self.judge_combo)
-        tb.addSeparator()
-        self.sample_count = QSpinBox()
-        self.sample_count.setRange(1, 256)
-        self.sample_count.setValue(16)
-        self.sample_count.setPrefix("N ")
-        self.sample_button = QPushButton("Sample")
-        self.sample_button.setToolTip("Draw N codes from each model's prior: shown as a grid "
-                                      "and as × markers on its map")
-        self.sample_button.clicked.connect(lambda: self.sample(self.sample_count.value()))
-        tb.addWidget(self.sample_count)
-        tb.addWidget(self.sample_button)
-        tb.addSeparator()
-        self.grid_count = QSpinBox()
-        self.grid_count.setRange(2, 32)
-        self.grid_count.setValue(10)
-        self.grid_count.setPrefix("grid ")
-        self.grid_count.setToolTip("Images per side of the decoded grid (Decoded grid tab)")
-        self.grid_count.valueChanged.connect(lambda _v: self._grid_timer.start())
-        tb.addWidget(self.grid_count)
-        self.manifold_check = QCheckBox("Manifold grid")
-        self.manifold_check.setToolTip("2-D latents: images decoded over each model's latent "
-                                       "square (±3 for the VAE, the codes' range for the AE), "
-                                       "drawn behind the points")
-        self.manifold_check.setEnabled(False)
-        self.manifold_check.toggled.connect(self.set_manifold)
-        tb.addWidget(self.manifold_check)
-        tb.addSeparator()
-        self.train_button = QPushButton("Train comparison pair…")
-        self.train_button.setToolTip("Train an AE and a VAE with identical architecture, "
-                                     "latent size, data and seed, then compare them")
-        self.train_button.clicked.connect(self.show_train_dialog)
-        tb.addWidget(self.train_button)
+        build_toolbar(self)
 
     def _build_menus(self) -> None:
         m = self.menuBar().addMenu("&File")
@@ -418,49 +362,11 @@ class CompareWindow(AppWindow):
 
     # ---- training a pair ----------------------------------------------------------------------
     def show_train_dialog(self) -> None:
-        from explorer.session.panels.train_form import pair_request_for
-
-        from .train_dialog import TrainPairDialog
-
-        running = self.jobs.running("train")
-        if running:  # the button reads "Cancel training" meanwhile
-            for j in running:
-                j.cancel()
-            self.show_message("cancelling the training…")
-            return
-        initial = pair_request_for(self.pair.left if self.pair is not None else None)
-        dlg = TrainPairDialog(initial, self)
-        if dlg.exec():
-            self.train_pair(dlg.request())
+        self.pair_training.show_dialog()
 
     def train_pair(self, request) -> None:
         """Train the pair in the background (one progress bar), then open it here."""
-        from explorer.session.training import train_pair_task
-
-        if self.jobs.running("train"):
-            self.show_message("a comparison pair is already training")
-            return
-        self.train_button.setText("Cancel training")
-        job = self.jobs.start("train", lambda cancel: train_pair_task(request, cancel))
-        job.progress.connect(self._on_train_progress)
-        job.succeeded.connect(self._on_pair_trained)
-        job.failed.connect(lambda msg: self.show_message(f"training failed: {msg}"))
-        job.cancelled.connect(lambda: self.show_message("training cancelled"))
-        job.finished.connect(lambda: (self.show_progress(None),
-                                      self.train_button.setText("Train comparison pair…")))
-        job.start()
-
-    def _on_train_progress(self, ev) -> None:
-        if ev.fraction is not None:
-            self.show_progress(ev)
-            self.show_message(f"training the pair: {ev.message}")
-        else:
-            self.show_message(ev.message)
-
-    def _on_pair_trained(self, paths) -> None:
-        if self.open_pair(paths, load=True):
-            self.show_message(f"trained pair saved as {Path(paths[0]).name} and "
-                              f"{Path(paths[1]).name}")
+        self.pair_training.start(request)
 
     # ---- shutdown ---------------------------------------------------------------------------------
     def shutdown(self) -> None:
