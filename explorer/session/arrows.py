@@ -1,4 +1,4 @@
-"""Interpolation arrows and the user's placed picture: plain data held by a session."""
+"""Interpolation arrows and the user's placed picture: two parts of a session."""
 
 from __future__ import annotations
 
@@ -198,3 +198,42 @@ class Arrows:
                 refresh_arrow(a, self.host.latent_map, self.host.decoder, self.steps,
                               self.mode)
         self.host.arrows_changed.emit()
+
+
+class PictureHost(Protocol):
+    """What the placed picture uses of its session."""
+
+    latent_map: MapLike | None
+    decoder: Decoder | None
+    placed_changed: SignalInstance
+
+
+class Picture:
+    """The user's own picture, encoded by the session's model and marked on its map."""
+
+    def __init__(self, host: PictureHost) -> None:
+        self.host = host
+        self.placed: PlacedImage | None = None
+
+    def place_image(self, name: str, chw: np.ndarray) -> PlacedImage:
+        """Encode the user's picture with this model and mark it on the map."""
+        from explorer.core.inference import to_display
+
+        m, decoder = self.host.latent_map, self.host.decoder
+        if m is None:
+            raise ValueError("open a model first")
+        if decoder is None:
+            raise ValueError("the model is still loading; try again in a moment")
+        z = np.asarray(decoder.encode(chw[None]), np.float32)[0]
+        recon = np.asarray(decoder.reconstruct(chw[None]))[0]
+        display = np.asarray(to_display(chw[None].astype(np.float32) / 255.0))[0]
+        xy = np.asarray(m.place(z), np.float32)
+        self.placed = PlacedImage(name=name, original=chw, z=z, xy=xy, display=display,
+                                  reconstruction=recon)
+        self.host.placed_changed.emit()
+        return self.placed
+
+    def follow_map(self, latent_map: MapLike) -> None:
+        """Keep the picture on its code when the map changes."""
+        if self.placed is not None:
+            self.placed.xy = np.asarray(latent_map.place(self.placed.z), np.float32)

@@ -3,7 +3,7 @@
 A session is composed of parts, each owning one concern: `Dataset` (the data the model
 was trained on, dataset.py), `Cursor` (the decode cursor, hover and selection, with the
 decode coalescing, cursor.py), `Arrows` (interpolation arrows, arrows.py) and
-`MapColours` (the colouring, below) and `Loader` (the model and its data arriving in
+`MapColours` (colours.py), `Picture` (the user's placed picture, arrows.py) and `Loader` (the model and its data arriving in
 the background, session_loading.py). The session itself holds what they share: the file, network and
 decoder, the latent map (a stored one at once, or PCA at once and UMAP refined in the
 background), the placed picture, the jobs and the signals. Each change is announced by
@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from psygnal import Signal
 
-from .arrows import Arrow, Arrows, PlacedImage
+from .arrows import Arrow, Arrows, Picture, PlacedImage
 from .colours import MapColours
 from .cursor import Cursor
 from .dataset import Dataset
@@ -110,6 +110,8 @@ class Session:
     set_steps: Forward[Callable[[int], None]] = Forward("arrow_part")
     set_mode: Forward[Callable[[str], None]] = Forward("arrow_part")
     colour_key: Forward[str] = Forward("colours", "key")
+    placed: Forward[PlacedImage | None] = Forward("picture")
+    place_image: Forward[Callable[[str, np.ndarray], PlacedImage]] = Forward("picture")
     start_loading: Forward[Callable[[], Job | None]] = Forward("loader")
     reload_data: Forward[Callable[[str], Job | None]] = Forward("loader")
     set_model: Forward[Callable[[Autoencoder, Decoder], None]] = Forward("loader")
@@ -132,11 +134,11 @@ class Session:
         self.jobs = Jobs(self.dispatcher)
         self.model = None
         self.decoder = None
-        self.placed: PlacedImage | None = None
         self.dataset = Dataset(labels, label_names or meta.get("label_names"))
         self.cursor = Cursor(self)
         self.arrow_part = Arrows(self)
         self.colours = MapColours(self)
+        self.picture = Picture(self)
         self.loader = Loader(self)
 
     @classmethod
@@ -223,8 +225,7 @@ class Session:
         self.map_note = note
         self.dirty = self.dirty or dirty
         self.colours.invalidate()
-        if self.placed is not None:
-            self.placed.xy = np.asarray(latent_map.place(self.placed.z), np.float32)
+        self.picture.follow_map(latent_map)
         self.cursor.follow_map(latent_map)
         self.map_changed.emit()
         self.cursor_changed.emit()
@@ -274,24 +275,6 @@ class Session:
     def colouring(self) -> Colouring | None:
         """Colour index of every point for the chosen key (one colour until its data exists)."""
         return self.colours.colouring()
-
-    # ---- own image ----------------------------------------------------------------------
-    def place_image(self, name: str, chw: np.ndarray) -> PlacedImage:
-        """Encode the user's picture with this model and mark it on the map."""
-        from explorer.core.inference import to_display
-
-        if self.latent_map is None:
-            raise ValueError("open a model first")
-        if self.decoder is None:
-            raise ValueError("the model is still loading; try again in a moment")
-        z = np.asarray(self.decoder.encode(chw[None]), np.float32)[0]
-        recon = np.asarray(self.decoder.reconstruct(chw[None]))[0]
-        display = np.asarray(to_display(chw[None].astype(np.float32) / 255.0))[0]
-        xy = np.asarray(self.latent_map.place(z), np.float32)
-        self.placed = PlacedImage(name=name, original=chw, z=z, xy=xy, display=display,
-                                  reconstruction=recon)
-        self.placed_changed.emit()
-        return self.placed
 
     # ---- saving -----------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:

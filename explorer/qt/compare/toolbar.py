@@ -4,12 +4,12 @@ they do is the window's and the session floor's)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QPushButton, QSpinBox
 
-if TYPE_CHECKING:
-    from .window import CompareWindow
+# The compare window (typed loosely: naming its class here would make an import circle).
+CompareWindow = Any
 
 
 def build_toolbar(w: CompareWindow) -> None:
