@@ -141,8 +141,9 @@ class ModelConfig:
         if self.kind == "cvae" and self.n_classes < 2:
             raise ConfigError("a conditional VAE needs labelled data with at least 2 classes")
         if self.pretrain_epochs and (self.arch != "mlp" or not KINDS[self.kind].pretrainable):
-            raise ConfigError("layer-wise pretraining (stacked AE) needs arch mlp and a plain, "
-                              "denoising, sparse, contractive or variational kind")
+            able = ", ".join(k for k, spec in KINDS.items() if spec.pretrainable)
+            raise ConfigError(f"layer-wise pretraining (stacked AE) needs arch mlp and one of "
+                              f"the kinds {able}")
         if self.arch == "mlp" and (self.upsample, self.downsample) != ("transpose", "stride"):
             raise ConfigError(
                 "upsample and downsample choose how conv blocks change the image size; an MLP "
@@ -210,9 +211,10 @@ CORE_FIELDS = ("kind", "arch", "input_shape", "latent_dim", "hidden", "upsample"
                "beta", "weight_decay", "lr", "batch_size", "epochs", "seed")
 
 
-_INT_FIELDS = ("latent_dim", "batch_size", "epochs", "seed", "n_classes", "pretrain_epochs")
-_REAL_FIELDS = ("beta", "weight_decay", "lr", "noise_level", "sparsity_weight", "sparsity_target",
-                "contractive_weight", "adversarial_weight")
+# Every field annotated int or float is type-checked when a config is made (a new kind's
+# option included, with no list to extend by hand).
+_INT_FIELDS = tuple(f.name for f in dataclasses.fields(ModelConfig) if f.type == "int")
+_REAL_FIELDS = tuple(f.name for f in dataclasses.fields(ModelConfig) if f.type == "float")
 
 
 def _whole(name: str, value: Any) -> int:

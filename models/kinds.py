@@ -67,7 +67,7 @@ KINDS: dict[str, KindSpec] = {spec.name: spec for spec in (
              default_beta=4.0),
     KindSpec("cvae", "conditional VAE", "conditional VAE", "Sohn et al. 2015",
              variational=True, conditional=True, pretrainable=False),
-    KindSpec("aae", "adversarial AE", "adversarial autoencoder", "Makhzani et al. 2016",
+    KindSpec("aae", "adversarial AE", "adversarial autoencoder", "Makhzani et al. 2015",
              options=(KindOption("adversarial_weight", "aae: regularisation weight",
                                  "Adversarial weight (AAE)"),),
              penalty="adversarial_weight", pretrainable=False),

@@ -108,6 +108,12 @@ def test_overcomplete_mlp_ae_trains(digits):
     assert result.history[-1]["train"]["recon"] < result.history[0]["train"]["recon"]
 
 
+def test_the_family_tests_cover_every_registered_kind():
+    from models.kinds import KINDS as REGISTRY
+
+    assert set(KINDS) == set(REGISTRY), "give each new kind its config here (KINDS above)"
+
+
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_every_kind_trains_saves_and_reloads(kind, digits, tmp_path):
     model = build_model(_cfg(kind))

@@ -30,7 +30,8 @@ def test_derived_tables_follow_the_registry():
     assert BETA_VAE_DEFAULT == kind_spec("beta-vae").default_beta == 4.0
     assert PENALTY_FIELD["sae"] == ("sparsity_weight", "Sparsity weight λ (SAE)",
                                     field_default("sparsity_weight"))
-    assert set(PENALTY_FIELD) == {"sae", "cae", "aae"}
+    assert set(PENALTY_FIELD) == {k for k, spec in KINDS.items() if spec.penalty}
+    assert {"sae", "cae", "aae"} <= set(PENALTY_FIELD)
     cfg = ModelConfig(kind="cvae", n_classes=3)
     assert cfg.is_conditional and cfg.is_variational
     assert not ModelConfig(kind="aae").is_conditional
@@ -52,3 +53,24 @@ def test_an_unknown_kind_is_named():
 
     with pytest.raises(ValueError, match="unknown model kind 'xae'"):
         kind_spec("xae")
+
+
+def test_every_number_field_of_the_config_is_type_checked():
+    import dataclasses
+
+    import pytest
+
+    from models.config import ConfigError
+
+    for f in dataclasses.fields(ModelConfig):
+        if f.type in ("int", "float"):
+            with pytest.raises(ConfigError, match=f.name):
+                ModelConfig(**{f.name: "3"})
+
+
+def test_the_readme_kind_table_names_every_kind():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    missing = [k for k in KINDS if f"| `{k}` |" not in readme]
+    assert not missing, f"the README's kind table lacks {missing}"
