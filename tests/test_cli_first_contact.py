@@ -1,0 +1,100 @@
+"""First contact (issue 26): the mistakes a new user makes each get one helpful line."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from explorer.cli import build_parser, command_names, main
+from explorer.qt.platform_check import display_problem
+
+BUNDLED = "resources/models/digits_ae.safetensors"
+
+
+def _run(argv, capsys):
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["trian", "--data", "digits", "--epochs", "1", "--out", "x.safetensors"],
+     "unknown command 'trian'; did you mean 'train'?"),
+    (["projct", "vae.safetensors"], "unknown command 'projct'; did you mean 'project'?"),
+    (["inof", BUNDLED], "did you mean 'info'?"),
+    (["nosuch.safetensors"], "no such model file: nosuch.safetensors"),
+    (["--compare", BUNDLED, "gone/b.safetensors"], "no such model file: gone/b.safetensors"),
+    (["zebra"], "unknown command 'zebra', and no model file of that name; commands: train"),
+])
+def test_a_mistyped_command_or_missing_file_is_one_line_never_a_window(argv, needle, capsys,
+                                                                       monkeypatch):
+    import explorer.qt.app as app
+
+    monkeypatch.setattr(app, "run_app", lambda **kw: pytest.fail("the window must not open"))
+    code, out, err = _run(argv, capsys)
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [f"latent-atlas: error: {needle}"] or needle in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_the_command_names_come_from_the_parser():
+    names = command_names(build_parser())
+    assert {"train", "info", "data", "project", "decode", "compare", "export"} <= set(names)
+    import explorer.cli as cli
+
+    assert not hasattr(cli, "_known_commands")  # no second, hand-written list
+
+
+def _gui_env(**changes):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env.update(changes)
+    return env
+
+
+@pytest.mark.parametrize("display, why", [
+    (None, "DISPLAY is not set"), ("", "DISPLAY is empty"),
+    (":97", "no X server answers at DISPLAY=:97"),
+])
+def test_no_display_is_one_line_with_what_to_do_before_qt_loads(display, why):
+    env = _gui_env() if display is None else _gui_env(DISPLAY=display)
+    code = ("import sys; from explorer.cli import main; rc = main([]); "
+            "assert 'PySide6' not in sys.modules, 'Qt was imported'; sys.exit(rc)")
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 2, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and why in lines[0]
+    for hint in ("ssh -X", "QT_QPA_PLATFORM=offscreen", "--screenshot", "headless commands"):
+        assert hint in lines[0]
+
+
+def test_a_reachable_display_offscreen_or_wayland_is_not_refused(monkeypatch, tmp_path):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    assert display_problem(offscreen=True) is None  # --screenshot renders offscreen
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert display_problem() is None
+    monkeypatch.delenv("QT_QPA_PLATFORM")
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    assert display_problem() is None
+    monkeypatch.delenv("WAYLAND_DISPLAY")
+    # An X server listening on a socket: the check connects and lets the window start.
+    import explorer.qt.platform_check as pc
+
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(tmp_path / "X42"))
+    server.listen(1)
+    try:
+        monkeypatch.setattr(pc, "X11_SOCKET_DIR", str(tmp_path))
+        monkeypatch.setattr(pc._x11_reachable, "__defaults__", (str(tmp_path), 1.0))
+        monkeypatch.setenv("DISPLAY", ":42")
+        assert display_problem() is None
+        monkeypatch.setenv("DISPLAY", ":43")
+        assert "no X server answers at DISPLAY=:43" in display_problem()
+    finally:
+        server.close()
