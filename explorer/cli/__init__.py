@@ -32,7 +32,7 @@ Without a command, opens the window:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # exit 2 with one line, as argparse does, but no usage dump
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, f"latent-atlas: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

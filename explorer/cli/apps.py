@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from .common import UserError, check_output
+from .common import UserError, add_format_flags, check_output
 
 # argparse reads "-1.5,2" or "-5,-5,3,3" as an unknown option; these parsers have no option
 # starting with "-<digit>", so such words are values (positions, rectangles).
@@ -56,8 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, default=500, metavar="N",
                    help="--measure: edit at most N held-out B images (default 500)")
     p.add_argument("--seed", type=int, default=0, help="--measure: seed of the images' choice")
-    p.add_argument("--json", action="store_true", help="--measure: print machine-readable JSON")
-    p.add_argument("--markdown", action="store_true", help="--measure: print a markdown table")
+    add_format_flags(p, "--measure: print machine-readable JSON", "--measure: print a markdown table")
     p.add_argument("--quiet", action="store_true", help="--measure: no progress bar")
     # with --measure, --out draws the first edited images: a latent and a pixel row each
     p.set_defaults(handler=run_traverse)
@@ -294,6 +293,20 @@ def _run_measure(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_rect(text: str, shape) -> list[int]:
+    """TOP,LEFT,HEIGHT,WIDTH inside the model's image: the command refuses what the panel
+    would clip, so the pixels filled are the ones asked for."""
+    top, left, height, width = _parse_ints(text, "--rect", 4)
+    _, h, w = shape
+    if height < 1 or width < 1:
+        raise UserError(f"--rect must be at least 1x1 pixels, not {height}x{width}")
+    if top < 0 or left < 0 or top + height > h or left + width > w:
+        raise UserError(f"--rect {text} lies outside the {h}x{w} image (rows {top}..{top + height - 1}, "
+                        f"columns {left}..{left + width - 1}); it must lie inside: TOP and LEFT at "
+                        f"least 0, TOP+HEIGHT at most {h}, LEFT+WIDTH at most {w}")
+    return [top, left, height, width]
+
+
 def _mask_from_picture(path: str, shape) -> object:
     import numpy as np
     from PIL import Image
@@ -313,7 +326,7 @@ def run_inpaint(args: argparse.Namespace) -> int:
     img, y, where = _query_image(args, loaded, data)
     shape = loaded.config.input_shape
     if args.rect is not None:
-        mask = rectangle_mask(shape, *_parse_ints(args.rect, "--rect", 4))
+        mask = rectangle_mask(shape, *_check_rect(args.rect, shape))
     else:
         mask = _mask_from_picture(args.mask, shape)
     r = inpaint(loaded.model, img, mask, steps=args.steps, labels=None if y is None else [y])

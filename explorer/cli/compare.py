@@ -9,7 +9,14 @@ import sys
 import threading
 from pathlib import Path
 
-from .common import UserError, check_output, drain_with_progress, json_safe, model_name
+from .common import (
+    UserError,
+    add_format_flags,
+    check_output,
+    drain_with_progress,
+    json_safe,
+    model_name,
+)
 from .train import add_model_options, finished_code
 
 
@@ -39,8 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--samples", type=int, default=2000, help="prior samples (default 2000)")
     p.add_argument("--pairs", type=int, default=100,
                    help="held-out pairs to interpolate (default 100)")
-    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
-    p.add_argument("--markdown", action="store_true", help="print the table as markdown")
+    add_format_flags(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_compare)
 

@@ -11,7 +11,7 @@ import threading
 from explorer.core.training import KIND_LABELS
 from models.config import DOWNSAMPLE_CHOICES, UPSAMPLE_CHOICES
 
-from .common import EXIT_INTERRUPTED, UserError, check_output
+from .common import EXIT_INTERRUPTED, UserError, at_least, check_output, fraction_in
 
 KIND_CHOICES = KIND_LABELS
 
@@ -60,7 +60,7 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
                    help="conv encoder: stride-2 conv (default), or conv + 2x2 max or average "
                         "pooling")
     p.add_argument("--recon-loss", default="bce", choices=["bce", "mse"])
-    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--epochs", type=at_least(1), default=10)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--beta", type=float, default=None,
@@ -71,8 +71,8 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=None, help="use at most N images")
     v = p.add_argument_group("variant options")
     v.add_argument("--noise", default="gaussian", choices=["gaussian", "masking"], help="dae corruption")
-    v.add_argument("--noise-level", type=float, default=0.3,
-                   help="dae: Gaussian sigma or masked fraction")
+    v.add_argument("--noise-level", type=fraction_in(0.0, 1.0), default=0.3,
+                   help="dae: Gaussian sigma (0..1 pixel scale) or masked fraction (0..1)")
     v.add_argument("--sparsity-weight", type=float, default=1e-3, help="sae: lambda")
     v.add_argument("--sparsity-target", type=float, default=0.0,
                    help="sae: 0 for an L1 penalty, else the KL target rho")
@@ -130,10 +130,6 @@ def run_train(args: argparse.Namespace) -> int:
         raise UserError("give --out FILE.safetensors (or --resume FILE to continue a model)")
     out = check_output(args.out or args.resume, (".safetensors",),
                        flag="--out" if args.out else "--resume")
-    if args.epochs == 0 and (args.resume or out.exists()):
-        raise UserError("--epochs counts the epochs to train and must be at least 1 with --resume"
-                        if args.resume else f"--epochs 0 would replace {out} with an untrained "
-                        "model; give another --out")
     from explorer.core.data import load_data
     from models.device import resolve_device
 
