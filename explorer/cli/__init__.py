@@ -54,7 +54,22 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         mod.register(sub)
+    for command in sub.choices.values():
+        show_defaults(command)
     return parser
+
+
+def show_defaults(parser: argparse.ArgumentParser) -> None:
+    """Every option's default in --help: appended to its help text unless the text already
+    names it (as "(default 7)" or "default: the data the model was trained on")."""
+    for action in parser._actions:
+        default = action.default
+        if (not action.option_strings or action.help == argparse.SUPPRESS
+                or default is None or default is False or default == argparse.SUPPRESS
+                or "default" in (action.help or "")):
+            continue
+        shown = str(default).replace("%", "%%")
+        action.help = f"{action.help} (default {shown})" if action.help else f"default {shown}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,7 +19,8 @@ def _common(p: argparse.ArgumentParser, out_required: bool) -> None:
     p.add_argument("file", help="model file (.safetensors)")
     p.add_argument("--data", default=None, help="data spec (default: the data the model was trained on)")
     p.add_argument("--out", required=out_required, default=None, help="output PNG")
-    p.add_argument("--scale", type=int, default=4, help="enlarge pixels N times (default 4)")
+    p.add_argument("--scale", type=int, default=None,
+                   help="enlarge pixels N times, 1..32 (default: enough for images of at least 128 px)")
 
 
 def _source(p: argparse.ArgumentParser, *, xy: bool = False, image: bool = True,
@@ -93,7 +94,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 # --- shared steps --------------------------------------------------------------------
 
 def _check_out(args: argparse.Namespace) -> Path | None:
-    if not 1 <= args.scale <= 32:
+    if args.scale is not None and not 1 <= args.scale <= 32:
         raise UserError(f"--scale must be between 1 and 32, not {args.scale}")
     if args.out is None:
         return None
@@ -147,11 +148,13 @@ def _query_image(args: argparse.Namespace, loaded, data):
     return img, args.label, Path(args.image).name
 
 
-def _write(out: Path | None, rows, scale: int) -> None:
+def _write(out: Path | None, rows, scale: int | None) -> None:
     if out is None:
         return
-    from explorer.core.io.exports import export_strip_png
+    from explorer.core.io.exports import export_strip_png, readable_scale
 
+    if scale is None:  # small images (8x8 digits) enlarged to be seen
+        scale = readable_scale(*rows[0].shape[1:3])
     export_strip_png(out, rows, scale=scale)
     print(f"Wrote {out}", file=sys.stderr)
 

@@ -95,8 +95,27 @@ def run_denoise(args: argparse.Namespace) -> int:
         for title, key in rows:
             print(f"  {title + ':':<24} MSE {s[key + '_mse']:.5f}  PSNR {s[key + '_psnr']:.2f} dB"
                   f"  SSIM {s[key + '_ssim']:.3f}")
-    apps._write(out, r.display_rows(), args.scale)
+    if out is not None:
+        _write_labelled(out, r, s, where, Path(args.file).name, args.scale)
     return 0
+
+
+def _write_labelled(out: Path, r, s: dict, where: str, model: str, scale: int | None) -> None:
+    """The denoise picture with a label on each row (what it is, with PSNR and SSIM against
+    the clean image) and the sample above its column."""
+    from explorer.core.io.exports import export_labelled_png, readable_scale
+
+    def score(key: str) -> str:
+        return f"PSNR {s[key + '_psnr']:.1f} dB, SSIM {s[key + '_ssim']:.2f}"
+
+    labels = ["clean", f"noisy ({r.noise} {r.level:g}): {score('noisy')}",
+              f"reconstruction ({model}): {score('recon')}"]
+    labels += [f"{name}: {score(name)}" for name in r.baselines]
+    rows = r.display_rows()
+    if scale is None:
+        scale = readable_scale(*rows[0].shape[1:3])
+    export_labelled_png(out, rows, labels, [where], scale=scale)
+    print(f"Wrote {out}", file=sys.stderr)
 
 
 def run_sweep(args: argparse.Namespace) -> int:

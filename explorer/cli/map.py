@@ -45,7 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True,
                    help="output PNG (images side by side; with --grid the N x N figure, "
                         "top-left tile at (XMIN, YMAX))")
-    p.add_argument("--scale", type=int, default=1, help="enlarge pixels N times (default 1)")
+    p.add_argument("--scale", type=int, default=None,
+                   help="enlarge pixels N times, 1..32 (default: enough for images of at least 128 px)")
     p.add_argument("--data", default=None,
                    help="max-unpool models only: the data whose max-pooling switches decode "
                         "each point (those of the nearest sample; default: the model's data). "
@@ -67,7 +68,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=int, default=7, help="images in the strip (default 7)")
     p.add_argument("--mode", default="lerp", choices=["lerp", "slerp"])
     p.add_argument("--out", required=True, help="output PNG")
-    p.add_argument("--scale", type=int, default=1, help="enlarge pixels N times (default 1)")
+    p.add_argument("--scale", type=int, default=None,
+                   help="enlarge pixels N times, 1..32 (default: enough for images of at least 128 px)")
     p.set_defaults(handler=run_interpolate)
 
 
@@ -75,21 +77,26 @@ def _check_out(path: str, model_file: str) -> Path:
     return check_output(path, (".png",), inputs=(model_file,))
 
 
-def _check_scale(scale: int) -> int:
-    if not 1 <= scale <= 32:
+def _check_scale(scale: int | None) -> int | None:
+    if scale is not None and not 1 <= scale <= 32:
         raise UserError(f"--scale must be between 1 and 32, not {scale}")
     return scale
 
 
-def write_png(path: Path, images, scale: int = 1) -> None:
-    """Save display images (N x H x W or N x H x W x 3 uint8) side by side as one PNG."""
+def write_png(path: Path, images, scale: int | None = 1, minimum: int | None = None) -> None:
+    """Save display images (N x H x W or N x H x W x 3 uint8) side by side as one PNG;
+    `scale` None enlarges each image to at least `minimum` (default 128) pixels."""
     import io
 
     from PIL import Image
 
+    from explorer.core.io.exports import MIN_IMAGE_PX, readable_scale
     from explorer.core.io.images import image_strip
     from models.modelfile import atomic_write_bytes
 
+    images = np.asarray(images)
+    if scale is None:
+        scale = readable_scale(*images.shape[1:3], minimum=minimum or MIN_IMAGE_PX)
     strip = image_strip(images)
     if scale > 1:
         strip = np.repeat(np.repeat(strip, scale, axis=0), scale, axis=1)
@@ -245,7 +252,8 @@ def run_decode_grid(args: argparse.Namespace, out: Path, scale: int) -> int:
                             "--range")
         square = latent_square(has_standard_prior(model), codes)
     grid = manifold_grid(Decoder(model), None, square, args.grid)
-    write_png(out, grid.mosaic()[None], scale)
+    # The grid is one picture: enlarged to at least 512 px, not 128 px per tile.
+    write_png(out, grid.mosaic()[None], scale, minimum=512)
     x0, x1, y0, y1 = square
     print(f"Wrote the {args.grid} x {args.grid} manifold grid over x {x0:.2f}..{x1:.2f}, "
           f"y {y0:.2f}..{y1:.2f} to {out}", file=sys.stderr)

@@ -33,7 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--arch", default="conv", choices=["mlp", "conv"])
     p.add_argument("--latent-dim", type=int, default=8)
     p.add_argument("--hidden", default=None,
-                   help="comma-separated widths (mlp) or conv channels, e.g. 32,64")
+                   help="comma-separated widths (mlp) or conv channels, e.g. 32,64 (default: conv "
+                        "32,64 below 16 px, else 32,64,128; mlp 128,64 below 512 pixels, "
+                        "else 512,256)")
     p.add_argument("--epochs", type=at_least(1), default=10)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)

@@ -49,7 +49,9 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--arch", default="conv", choices=["mlp", "conv"])
     p.add_argument("--latent-dim", type=int, default=8)
     p.add_argument("--hidden", default=None,
-                   help="comma-separated widths (mlp) or conv channels, e.g. 32,64")
+                   help="comma-separated widths (mlp) or conv channels, e.g. 32,64 (default: conv "
+                        "32,64 below 16 px, else 32,64,128; mlp 128,64 below 512 pixels, "
+                        "else 512,256)")
     p.add_argument("--upsample", default="transpose", choices=list(UPSAMPLE_CHOICES),
                    help="conv decoder: transposed conv, nearest or bilinear resize + conv, "
                         "bed-of-nails (zero insertion) + conv, or max-unpool + conv. max-unpool "
