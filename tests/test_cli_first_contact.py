@@ -98,3 +98,83 @@ def test_a_reachable_display_offscreen_or_wayland_is_not_refused(monkeypatch, tm
         assert "no X server answers at DISPLAY=:43" in display_problem()
     finally:
         server.close()
+
+
+# --- map coordinates ----------------------------------------------------------------------
+
+def test_info_shows_the_map_range_in_text_and_json(capsys):
+    import json
+
+    from explorer.core.latent.map import load_map
+
+    x0, x1, y0, y1 = load_map(BUNDLED).bounds()
+    code, out, _ = _run(["info", BUNDLED], capsys)
+    assert code == 0 and f"x {x0:.2f}..{x1:.2f}, y {y0:.2f}..{y1:.2f}" in out
+    code, out, _ = _run(["info", BUNDLED, "--json"], capsys)
+    doc = json.loads(out)
+    assert doc["map"]["x_range"] == pytest.approx([x0, x1])
+    assert doc["map"]["y_range"] == pytest.approx([y0, y1])
+
+
+def test_decode_outside_the_data_says_so_and_how_far(tmp_path, capsys):
+    """Decided: it still decodes (exit 0) and says, per point, how far outside it lies."""
+    from explorer.core.latent.map import load_map
+
+    x0, x1, y0, y1 = load_map(BUNDLED).bounds()
+    out = tmp_path / "d.png"
+    inside = load_map(BUNDLED).positions[0]
+    code, _, err = _run(["decode", BUNDLED, "--xy", "1000,1000", "--xy",
+                         f"{inside[0]},{inside[1]}", "--out", out], capsys)
+    assert code == 0 and out.exists()
+    notes = [line for line in err.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1 and "point (1000, 1000) lies outside the data's map" in notes[0]
+    assert "map units from its edge" in notes[0] and f"x {x0:.2f}..{x1:.2f}" in notes[0]
+
+
+def test_hull_distance_is_zero_inside_and_euclidean_outside():
+    import numpy as np
+
+    from explorer.core.latent.hull import hull_distance
+
+    square = np.array([[0, 0], [1, 0], [1, 1], [0, 1], [0.5, 0.5]], float)
+    far = hull_distance(square, np.array([[0.5, 0.5], [1, 1], [2, 0.5], [4, 5], [-3, -4]]))
+    assert far.distance == pytest.approx([0, 0, 1, 5, 5])
+    assert list(far.outside) == [False, False, True, True, True] and far.extent == 1
+    line = np.array([[0, 0], [1, 0], [2, 0]], float)  # all on one line: a segment
+    assert hull_distance(line, np.array([[1, 2], [3, 0]])).distance == pytest.approx([2, 1])
+
+
+# --- readable pictures --------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv, images", [
+    (["decode", BUNDLED, "--xy", "0,0", "--xy", "1,1"], 2),
+    (["interpolate", BUNDLED, "--from", "0", "--to", "5", "--steps", "3"], 3),
+    (["retrieve", BUNDLED, "--index", "0", "--k", "2"], 2),
+])
+def test_small_images_are_enlarged_to_at_least_128_px_by_default(argv, images, tmp_path,
+                                                                  capsys):
+    from PIL import Image
+
+    out = tmp_path / "o.png"
+    code, _, err = _run([*argv, "--out", out], capsys)
+    assert code == 0, err
+    with Image.open(out) as img:
+        assert img.height >= 128 and img.width >= images * 128
+
+
+def test_denoise_labels_its_rows_and_column(tmp_path, capsys):
+    import numpy as np
+    from PIL import Image
+
+    from explorer.core.io.exports import labelled_picture
+
+    out = tmp_path / "d.png"
+    code, _, err = _run(["denoise", BUNDLED, "--index", "3", "--level", "0.3", "--baselines",
+                         "median", "--out", out], capsys)
+    assert code == 0, err
+    rows = [np.zeros((1, 8, 8), np.uint8)] * 4
+    plain = labelled_picture(rows, [""] * 4, None, scale=16)
+    with Image.open(out) as img:  # wider and taller than the bare column: labels beside/above
+        assert img.height >= 4 * 128 and img.width > plain.shape[1] + 100
+        pixels = np.asarray(img.convert("L"))
+    assert (pixels[:, :100] < 128).any()  # dark text in the label column (left of images)

@@ -291,11 +291,31 @@ def run_decode(args: argparse.Namespace) -> int:
         sources = decoder.switch_sources(latent_map.inverse(xy))
     images = decoder.decode_at(latent_map, xy)
     write_png(out, images, scale)
+    _say_where_outside(latent_map, xy)
     for (x, y), i in zip(points, sources if sources is not None else [], strict=False):
         print(f"point ({x:g}, {y:g}): decoded with the max-pooling switches of sample #{i} "
               "(the nearest code): a max-unpooling decoder cannot decode a code on its own")
     print(f"Wrote {len(points)} decoded image(s) to {out}", file=sys.stderr)
     return 0
+
+
+def _say_where_outside(latent_map, xy: np.ndarray) -> None:
+    """A note on stderr for each point outside the data's hull, and how far: a decode there
+    is not backed by any data (the command still writes it: exit 0)."""
+    from explorer.core.latent.hull import hull_distance
+
+    far = hull_distance(latent_map.positions, xy)
+    x0, x1, y0, y1 = latent_map.bounds()
+    for (x, y), d in zip(xy, far.distance, strict=True):
+        if d > 0:
+            times = d / far.extent if far.extent > 0 else float("inf")
+            print(f"note: point ({x:g}, {y:g}) lies outside the data's map (x {x0:.2f}..{x1:.2f}, "
+                  f"y {y0:.2f}..{y1:.2f}), {_amount(d)} map units from its edge ({_amount(times)} "
+                  "times the map's size): no data backs the decode there", file=sys.stderr)
+
+
+def _amount(v: float) -> str:
+    return f"{v:,.0f}" if v >= 100 else f"{v:.2g}"
 
 
 def attach_switch_data(model, spec: str, latent_map=None):

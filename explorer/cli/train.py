@@ -222,11 +222,27 @@ def _drain(gen, bar):
     return drain(gen, on_progress)
 
 
+def _map_extent(path: str) -> tuple[float, float, float, float] | None:
+    """(xmin, xmax, ymin, ymax) of the stored map's positions; None if it cannot be read."""
+    from explorer.core.latent.map import load_map
+    from models.modelfile import ModelFileError
+
+    try:
+        latent_map = load_map(path)
+    except (ModelFileError, ValueError, OSError):
+        return None
+    return None if latent_map is None or latent_map.n_points == 0 else latent_map.bounds()
+
+
 def run_info(args: argparse.Namespace) -> int:
     from models.modelfile import read_metadata
 
     meta = read_metadata(args.file)  # checked: every field below has the type used here
+    extent = _map_extent(args.file) if meta.get("map") else None
     if args.json:
+        if extent is not None:
+            meta = {**meta, "map": {**meta["map"], "x_range": list(extent[:2]),
+                                    "y_range": list(extent[2:])}}
         print(json.dumps(meta, indent=2))
         return 0
     cfg = meta["config"]
@@ -251,6 +267,9 @@ def run_info(args: argparse.Namespace) -> int:
             print(f"final val:   {val_l}")
     m = meta.get("map")
     shown = f"{m.get('method', '?')} ({m.get('n_points', '?')} points)" if m else "none"
+    if extent is not None:
+        shown += (f", x {extent[0]:.2f}..{extent[1]:.2f}, y {extent[2]:.2f}..{extent[3]:.2f} "
+                  "(positions for decode --xy)")
     print(f"map:         {shown}")
     print("config:      " + ", ".join(f"{k}={v}" for k, v in cfg.items()))
     print(f"app version: {meta.get('app_version', '?')}, file format {meta.get('format_version')}")
