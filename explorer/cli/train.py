@@ -156,6 +156,8 @@ def run_train(args: argparse.Namespace) -> int:
     try:
         is_main = group.is_main
         if is_main:
+            for note in data.notes:  # e.g. which images a --limit kept
+                print(f"note: {note}", file=sys.stderr)
             print(f"Training {cfg.kind.upper()} ({cfg.arch}, latent {cfg.latent_dim}) on "
                   f"{data.spec}: {len(data)} images {data.shape}, {epochs} epochs"
                   + (f" after {len(history)}" if history else "") + f", device {group.device}"

@@ -33,8 +33,8 @@ from .options import (
     existing_path,
     finish,
     limit_option,
+    limit_pick,
     normalise_options,
-    order,
     seed_option,
     size_option,
 )
@@ -214,10 +214,9 @@ def load_arrays(spec: DataSpec) -> ImageSet:
     images = to_nchw(raw, name)
     n = len(images)
     labels = None if label_arr is None else to_labels(label_arr, n, name)
-    picked = order(n, seed, limit)
-    idx: np.ndarray | slice | None = picked
-    if seed is None and picked is not None:
-        idx = slice(0, len(picked))  # the first `limit`: a view, so a memory map stays one
+    idx, note = limit_pick(n, seed, limit, labels)  # a slice keeps a memory map one
+    if note:
+        notes.append(note)
     if idx is not None:
         # Pick before converting, so a memory-mapped .npy is read only where needed.
         images = images[idx]
