@@ -178,3 +178,16 @@ def test_denoise_labels_its_rows_and_column(tmp_path, capsys):
         assert img.height >= 4 * 128 and img.width > plain.shape[1] + 100
         pixels = np.asarray(img.convert("L"))
     assert (pixels[:, :100] < 128).any()  # dark text in the label column (left of images)
+
+
+def test_compare_of_two_data_sets_fails_on_the_shapes_before_printing_anything(tmp_path,
+                                                                              capsys):
+    other = tmp_path / "shapes_ae.safetensors"
+    assert main(["train", "--data", "shapes:64", "--arch", "mlp", "--model", "ae", "--epochs",
+                 "1", "--quiet", "--out", str(other)]) == 0
+    capsys.readouterr()
+    code, out, err = _run(["compare", BUNDLED, other], capsys)
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [
+        "latent-atlas: error: digits_ae takes 8×8×1 images but shapes_ae takes 32×32×1; "
+        "compare two models of the same data"]

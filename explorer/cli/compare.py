@@ -108,14 +108,19 @@ def run_compare(args: argparse.Namespace) -> int:
     from explorer.core.analysis.seeds import compare_over_seeds
     from models.checkpoint import load_model
 
-    models, taken = {}, set()
+    models, taken, notes, shapes = {}, set(), [], []
     for path in (args.first, args.second):
         loaded = load_model(path)
         models[model_name(path, loaded.config.kind, taken)] = loaded.model
+        shapes.append((Path(path).stem, tuple(loaded.config.input_shape)))
         trained_on = loaded.meta.get("data_spec")
-        if trained_on and trained_on != data.spec and not args.quiet:
-            print(f"note: {Path(path).name} was trained on {trained_on}, measured on {data.spec}; "
-                  "its held-out images may include training images", file=sys.stderr)
+        if trained_on and trained_on != data.spec:
+            notes.append(f"note: {Path(path).name} was trained on {trained_on}, measured on "
+                         f"{data.spec}; its held-out images may include training images")
+    _check_shapes(shapes, data)  # the real error first, before any note or heading
+    if not args.quiet:
+        for note in notes:
+            print(note, file=sys.stderr)
     from explorer.core.analysis.probe import parse_fractions
 
     try:
@@ -139,6 +144,22 @@ def run_compare(args: argparse.Namespace) -> int:
     else:
         print(format_table(result, markdown=args.markdown))
     return 0
+
+
+def _size(shape) -> str:
+    c, h, w = shape
+    return f"{h}×{w}×{c}"
+
+
+def _check_shapes(shapes: list[tuple[str, tuple[int, ...]]], data) -> None:
+    """Both models take the same images, and the data has them (as the compare window says)."""
+    (a, sa), (b, sb) = shapes
+    if sa != sb:
+        raise UserError(f"{a} takes {_size(sa)} images but {b} takes {_size(sb)}; compare two "
+                        "models of the same data")
+    if tuple(data.shape) != sa:
+        raise UserError(f"{a} and {b} take {_size(sa)} images but {data.spec} has "
+                        f"{_size(data.shape)}; give the data they were trained on with --data")
 
 
 def run_train_pair(args: argparse.Namespace) -> int:

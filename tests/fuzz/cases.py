@@ -454,6 +454,9 @@ def _cases() -> list[Case]:
             return [a.replace("{m}", m).replace("{d}", str(d)) for a in argv]
 
         add(Case(26, name, setup, needles))
+    add(Case(26, "compare-shapes-differ", lambda d: [
+        "compare", base(d), base(d, "big.safetensors", input_shape=(1, 32, 32), with_map=False,
+                                data_spec="shapes:64")], ("takes 8×8×1 images but",)))
     add(Case(26, "train-resume-epochs-negative", resume_negative, ("--epochs",),
              ("R.safetensors",)))
     return cases
