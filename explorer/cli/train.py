@@ -168,7 +168,8 @@ def run_train(args: argparse.Namespace) -> int:
                     device=str(group.device), cancel=cancel, history=history, state=state,
                     group=group)
         bar = tqdm(total=epochs, unit="epoch", disable=args.quiet or not is_main, file=sys.stderr,
-                   dynamic_ncols=True)
+                   dynamic_ncols=True, bar_format="{l_bar}{bar}| {n:.2f}/{total_fmt} epochs "
+                   "[{elapsed}<{remaining}{postfix}]")
         # Ctrl-C asks the trainer to stop before its next batch (keeping the last complete
         # epoch) instead of raising KeyboardInterrupt inside the generator, which would lose it.
         previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
@@ -202,19 +203,35 @@ def finished_code(status: str) -> int:
     return {"completed": 0, "cancelled": EXIT_INTERRUPTED}.get(status, 1)
 
 
-def _drain(gen, bar):
+BATCH_REFRESH_S = 0.5  # the bar moves within an epoch, at most twice a second
+
+
+def _drain(gen, bar, clock=None):
+    import time
+
     from explorer.core.progress import drain
 
+    clock = clock or time.monotonic
     stage = ""
+    last = clock()
 
     def on_progress(event) -> None:
-        nonlocal stage
+        nonlocal stage, last
         if event.stage == "pretrain" and event.message != stage:
             stage = event.message
             bar.set_description(stage)
+        if event.stage == "batch":  # a long epoch is not a bar standing still
+            now = clock()
+            if now - last >= BATCH_REFRESH_S:
+                last = now
+                bar.n = round(event.epoch - 1 + event.step / max(1, event.steps), 2)
+                bar.set_postfix_str(f"batch {event.step}/{event.steps}, "
+                                    f"{event.images_per_s:.0f} img/s", refresh=False)
+                bar.refresh()
         if event.stage == "epoch":
+            last = clock()
             bar.set_description("")
-            bar.update(1)
+            bar.n = event.epoch
             post = {k: f"{v:.2f}" for k, v in event.losses.items()}
             if event.val:
                 post["val"] = f"{event.val['total']:.2f}"
