@@ -146,7 +146,7 @@ def test_progress_reports_every_stage_in_order(data):
         assert k_max >= 1 and [e.message for e in mine] == [
             f"{name}: fitting a Gaussian mixture to the codes ({k}/{k_max} components)"
             for k in range(1, k_max + 1)]
-        assert all(a.fraction < b.fraction for a, b in zip(mine, mine[1:]))
+        assert all(a.fraction < b.fraction for a, b in zip(mine, mine[1:], strict=False))
     events = [e for e in events if e not in fits]
     assert [(e.stage, e.message) for e in events] == [(st, msg) for st, _, msg in want]
     np.testing.assert_allclose([e.fraction for e in events], [f for _, f, _ in want])
