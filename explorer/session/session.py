@@ -190,6 +190,10 @@ class Session(SessionArrows):
             self.set_data(st.payload)
             if st.payload.note:
                 self.message.emit(f"{self.name}: {st.payload.note}")
+            else:  # replaces the last "reconstructing 1,797/1,797 images…": the job is done
+                n = 0 if self.images is None else len(self.images)
+                self.message.emit(f"{self.name}: ready — {n:,} images loaded; click or drag "
+                                  "on the map to decode")
         elif st.stage in ("data_error", "stage"):  # "stage": encoding 1,024/60,000 images…
             self.message.emit(f"{self.name}: {st.message}")
 
