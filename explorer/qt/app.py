@@ -141,7 +141,9 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
                 return
             demo_scene(window)
             app.processEvents()
-            ok = window.grab().save(screenshot, "PNG")
+            from .screenshot import save_screenshot
+
+            ok = save_screenshot(window, screenshot, [window.canvas])
             if not ok:
                 print(f"latent-atlas: error: cannot write {screenshot}", file=sys.stderr)
                 exit_code["code"] = 2

@@ -166,7 +166,12 @@ class FileActions:
 
     def export_interop(self, fmt: str, path: str | None = None) -> bool:
         """The map for other viewers: a TensorBoard projector folder or a Parquet table."""
-        from explorer.core.io.interop import export_parquet, export_projector, parquet_available
+        from explorer.core.io.interop import (
+            PARQUET_HINT,
+            export_parquet,
+            export_projector,
+            parquet_available,
+        )
 
         s = self.session()
         if s is None or s.latent_map is None:
@@ -174,7 +179,7 @@ class FileActions:
             return False
         if fmt == "parquet" and not parquet_available():
             self.window.show_error("Parquet needs pyarrow",
-                                   'Install it with: pip install "latent-atlas[interop]"')
+                                   f"Install it with: {PARQUET_HINT}")
             return False
         if path is None and fmt == "projector":
             from explorer.core.io.exports import default_export_name

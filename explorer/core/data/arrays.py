@@ -165,9 +165,12 @@ def to_labels(arr: np.ndarray, n: int, name: str) -> np.ndarray:
     return labels
 
 
-@source("npz", "npy")
+OPTIONS = ("limit", "seed", "size", "channels")
+
+
+@source("npz", "npy", options=OPTIONS)
 def load_arrays(spec: DataSpec) -> ImageSet:
-    spec = normalise_options(spec, ("limit", "seed", "size", "channels"))
+    spec = normalise_options(spec, OPTIONS)
     path = existing_path(spec.arg, "file", spec.name)
     if path.is_dir():
         raise DataError(f"{path} is a folder; {spec.name}:FILE takes a numpy file "

@@ -129,9 +129,12 @@ def _short(exc: Exception) -> str:
     return text[:80] if text else type(exc).__name__
 
 
-@source("folder")
+OPTIONS = ("limit", "seed", "size", "channels")
+
+
+@source("folder", options=OPTIONS)
 def load_folder(spec: DataSpec) -> ImageSet:
-    spec = normalise_options(spec, ("limit", "seed", "size", "channels"))
+    spec = normalise_options(spec, OPTIONS)
     root = existing_path(spec.arg, "dir", "folder")
     if not root.is_dir():
         raise DataError(f"{root} is a file; folder:DIR takes a folder of images "

@@ -22,7 +22,7 @@ from models.files import regular_file
 from .base import DataError, DataSpec, ImageSet, OptDefault, int_option
 
 SPLITS = ("train", "test", "all")
-_ALIASES = {"max": "limit"}
+ALIASES = {"max": "limit"}  # alias -> option, for every source
 _CHANNEL_WORDS = {"1": 1, "gray": 1, "grey": 1, "grayscale": 1, "greyscale": 1, "l": 1,
                   "3": 3, "rgb": 3, "color": 3, "colour": 3}
 
@@ -32,7 +32,7 @@ def normalise_options(spec: DataSpec, allowed: Iterable[str]) -> DataSpec:
     allowed = tuple(allowed)
     opts: dict[str, str] = {}
     for key, value in spec.options:
-        key = _ALIASES.get(key, key)
+        key = ALIASES.get(key, key)
         if key not in allowed:
             takes = ", ".join(allowed) if allowed else "no options"
             raise DataError(f"{spec.name} does not take the option '{key}'; it takes {takes}")
