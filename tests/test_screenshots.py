@@ -35,7 +35,7 @@ def test_every_screenshot_comes_from_the_one_script_with_its_texts():
 
 def test_a_changed_wording_is_caught():
     script = _script()
-    assert script.normalised("hole 61.1% [52.0%, 70.3%]") == script.normalised("hole 9.9% [8%, 11%]")
+    assert script.normalised("hole 61.1% [52.0%, 70.3%]") == script.normalised("hole 9.9% [8.0%, 11.3%]")
     assert script.normalised("not significant: the 95 % intervals overlap") != \
         script.normalised("not significant: McNemar p = 0.73")
 
