@@ -226,7 +226,7 @@ def _drain(gen, bar, clock=None):
                 last = now
                 bar.n = round(event.epoch - 1 + event.step / max(1, event.steps), 2)
                 bar.set_postfix_str(f"batch {event.step}/{event.steps}, "
-                                    f"{event.images_per_s:.0f} img/s", refresh=False)
+                                    f"{event.images_per_s:.0f} images/s", refresh=False)
                 bar.refresh()
         if event.stage == "epoch":
             last = clock()
