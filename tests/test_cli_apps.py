@@ -152,7 +152,7 @@ def test_retrieve_by_index_image_and_map_point(models, tmp_path, capsys):
     (["traverse", "{ae}", "--index", "0", "--out", "{tmp}/x.jpg"], "must end in .png"),
     (["traverse", "{ae}", "--index", "0", "--out", "{tmp}/no/x.png"], "does not exist"),
     (["denoise", "{ae}", "--index", "0", "--noise", "masking", "--level", "3", "--out", "{tmp}/x.png"],
-     "--level: must be a noise level from 0 to 1"),
+     "--level: must be a finite noise level from 0 to 1"),
     (["denoise", "{ae}", "--image", "{tmp}/none.png", "--level", "0.1", "--out", "{tmp}/x.png"],
      "does not exist"),
     (["denoise", "{ae}", "--index", "0", "--data", "shapes", "--level", "0.1", "--out", "{tmp}/x.png"],

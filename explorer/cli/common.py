@@ -155,7 +155,7 @@ def at_least(minimum: int):
     return whole_number
 
 
-def fraction_in(low: float, high: float, what: str = "a number"):
+def fraction_in(low: float, high: float, what: str = "number"):
     """An argparse type: a finite number in [low, high]."""
     import math
 
@@ -165,8 +165,8 @@ def fraction_in(low: float, high: float, what: str = "a number"):
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be {what}, not '{text}'") from None
         if not math.isfinite(value) or not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be {what} from {low:g} to {high:g}, "
-                                             f"not {text}")
+            raise argparse.ArgumentTypeError(f"must be a finite {what} from {low:g} to "
+                                             f"{high:g}, not {text}")
         return value
 
     number.__name__ = what

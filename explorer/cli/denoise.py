@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     common(p, False)
     source(p, required=False)
     p.add_argument("--noise", default="gaussian", choices=NOISE_CHOICES)
-    p.add_argument("--level", type=fraction_in(0.0, 1.0, "a noise level"), default=None,
+    p.add_argument("--level", type=fraction_in(0.0, 1.0, "noise level"), default=None,
                    help="Gaussian sigma (0..1 pixel scale) or fraction of pixels hit (0..1)")
     p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     p.add_argument("--label", type=int, default=None, help="conditional VAE: class of --image")

@@ -71,7 +71,7 @@ def test_compare_same_kind_twice_gets_distinct_names(pair_files, capsys):
 
 
 @pytest.mark.parametrize("extra, needle", [
-    (["--data", "shapes:50"], "expects images"),
+    (["--data", "shapes:50"], "take 8×8×1 images but shapes:50 has 32×32×1"),
     (["--data", "nosuchsource"], "unknown data source"),
     (["--samples", "0"], "--samples must be at least 1"),
     (["--seed", "-1"], "--seed must be >= 0"),

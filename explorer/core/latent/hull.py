@@ -32,7 +32,9 @@ def hull_distance(positions: np.ndarray, xy: np.ndarray) -> HullDistance:
     lo, hi = pos.min(axis=0), pos.max(axis=0)
     extent = float(max(hi - lo))
     polygon = _hull_polygon(pos)
-    distance = np.array([_outside_distance(polygon, p) for p in pts])
+    with np.errstate(over="ignore", invalid="ignore"):  # --xy 1e308,1e308 is far, not an error
+        distance = np.array([_outside_distance(polygon, p) for p in pts])
+    distance = np.where(np.isfinite(distance), distance, np.inf)
     return HullDistance(distance=distance, extent=extent)
 
 
