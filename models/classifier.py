@@ -79,15 +79,16 @@ def train_classifier(images: np.ndarray, labels: np.ndarray, n_classes: int, *, 
     Seeded (weights, batch order and noise). `on_epoch(done, total)` is called after each epoch
     (it may raise to cancel). Returns the network in eval mode.
     """
-    steps = train_classifier_steps(images, labels, n_classes, seed=seed, epochs=epochs,
-                                   batch_size=batch_size, lr=lr, outlier_weight=outlier_weight)
-    while True:
-        try:
-            _, _, epoch_done, total = next(steps)
-        except StopIteration as stop:
-            return stop.value
+    from models.progress import drain
+
+    def each_step(event: tuple[int, int, int, int]) -> None:
+        _, _, epoch_done, total = event
         if epoch_done and on_epoch is not None:
             on_epoch(epoch_done, total)
+
+    return drain(train_classifier_steps(images, labels, n_classes, seed=seed, epochs=epochs,
+                                        batch_size=batch_size, lr=lr,
+                                        outlier_weight=outlier_weight), each_step)
 
 
 def train_classifier_steps(images: np.ndarray, labels: np.ndarray, n_classes: int, *,

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.progress import Progress, check_cancel
+from explorer.core.progress import Progress, check_cancel, relay
 
 CLASSIFIER_PERCENTILE = 10.0
 JUDGES = ("pixel", "classifier")
@@ -170,18 +170,17 @@ def classifier_judge(images: np.ndarray, labels: np.ndarray | None, train_idx: n
         # One thread: a network this small spends more time syncing two threads than
         # computing (measured: 15x the CPU time on a busy 2-core machine).
         with one_torch_thread(True):
-            steps = train_classifier_steps(x_train, y_train, n_classes, seed=seed)
-            while True:  # progress inside the fit (20 s on MNIST), about 50 reports
-                try:
-                    step, total, epoch_done, _ = next(steps)
-                except StopIteration as stop:
-                    net = stop.value
-                    break
+            def report(event: tuple[int, int, int, int]) -> JudgeProgress | None:
+                step, total, epoch_done, _ = event  # about 50 reports over the fit
                 if epoch_done:
                     check_cancel(cancel, "training the classifier judge")
-                if step % max(1, total // 50) == 0:
-                    yield JudgeProgress("classifier", lo + 0.95 * (hi - lo) * step / total,
-                                        f"training the classifier judge: step {step}/{total}")
+                if step % max(1, total // 50):
+                    return None
+                return JudgeProgress("classifier", lo + 0.95 * (hi - lo) * step / total,
+                                     f"training the classifier judge: step {step}/{total}")
+
+            net = yield from relay(train_classifier_steps(x_train, y_train, n_classes,
+                                                          seed=seed), report)
         if use_cache:
             _save_cached(path, net)
     check_cancel(cancel, "measuring")

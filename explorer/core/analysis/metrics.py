@@ -239,15 +239,11 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     def decode(z: np.ndarray) -> np.ndarray:
         return decode_float(model, z, reference=ref)
 
-    fits = fit_gmm_steps(train_codes, seed=settings.seed)  # seconds on MNIST: report steps
-    while True:
-        try:
-            k, k_max = next(fits)
-        except StopIteration as stop:
-            gmm = stop.value
-            break
-        yield progress(0.3 + 0.05 * (k - 1) / k_max, "prior",
-                       f"fitting a Gaussian mixture to the codes ({k}/{k_max} components)")
+    gmm = yield from relay(  # seconds on MNIST: report each number of components tried
+        fit_gmm_steps(train_codes, seed=settings.seed),
+        lambda step: progress(0.3 + 0.05 * (step[0] - 1) / step[1], "prior",
+                              f"fitting a Gaussian mixture to the codes ({step[0]}/{step[1]} "
+                              "components)"))
     yield progress(0.35, "prior", "decoding prior samples")
     samplers = make_samplers(model, train_codes, seed=settings.seed, gmm=gmm)
     prior = samplers["own"]

@@ -87,12 +87,9 @@ def fit_gmm(codes: np.ndarray, max_components: int = MAX_COMPONENTS, seed: int =
     codes (N x d); the one with the lowest BIC. Seeded, so the same codes give the same
     mixture. Fewer components are tried when there are few codes (at least 2 (d + 1)
     codes per component, and no more than distinct codes)."""
-    fits = fit_gmm_steps(codes, max_components, seed)
-    while True:
-        try:
-            next(fits)
-        except StopIteration as stop:
-            return stop.value
+    from explorer.core.progress import drain
+
+    return drain(fit_gmm_steps(codes, max_components, seed))
 
 
 def fit_gmm_steps(codes: np.ndarray, max_components: int = MAX_COMPONENTS, seed: int = 0

@@ -170,7 +170,9 @@ def limit_pick(n: int, seed: int | None, limit: int | None, labels: np.ndarray |
     grouped = grouped_by_class(labels)
     if seed is None and not grouped:
         return slice(0, limit), None
+    idx: np.ndarray | slice | None
     if seed is None:
+        assert labels is not None  # grouped_by_class needs labels
         idx = class_sample(labels, limit, 0)
         how = ("the images come grouped by class, so it samples across the classes "
                "(seed 0; add seed=N for a shuffled sample)")

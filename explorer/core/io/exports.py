@@ -115,7 +115,7 @@ def labelled_picture(rows: list[np.ndarray], row_labels: list[str],
 
     def text_size(text: str) -> tuple[int, int]:
         x0, y0, x1, y1 = probe.textbbox((0, 0), text, font=font)
-        return x1 - x0, y1 - y0
+        return int(x1 - x0), int(y1 - y0)
 
     pad = 6
     label_w = max((text_size(t)[0] for t in row_labels), default=0) + 2 * pad
