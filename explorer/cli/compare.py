@@ -29,7 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", default=None,
                    help="data spec (default: the data the first model was trained on)")
     p.add_argument("--limit", type=int, default=None,
-                   help="use the first N images (only if the models were trained that way)")
+                   help="use at most N images, chosen as the data's limit option chooses them "
+                        "(only if the models were trained that way)")
     p.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
     p.add_argument("--seeds", default=None, metavar="S,S,...",
                    help="repeat the sampling with each seed (e.g. 0,1,2) and report mean and "
