@@ -14,7 +14,7 @@ scores become a hole judgement is `explorer.core.analysis.judges`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 
 import numpy as np
 import torch
@@ -79,6 +79,24 @@ def train_classifier(images: np.ndarray, labels: np.ndarray, n_classes: int, *, 
     Seeded (weights, batch order and noise). `on_epoch(done, total)` is called after each epoch
     (it may raise to cancel). Returns the network in eval mode.
     """
+    from models.progress import drain
+
+    def each_step(event: tuple[int, int, int, int]) -> None:
+        _, _, epoch_done, total = event
+        if epoch_done and on_epoch is not None:
+            on_epoch(epoch_done, total)
+
+    return drain(train_classifier_steps(images, labels, n_classes, seed=seed, epochs=epochs,
+                                        batch_size=batch_size, lr=lr,
+                                        outlier_weight=outlier_weight), each_step)
+
+
+def train_classifier_steps(images: np.ndarray, labels: np.ndarray, n_classes: int, *,
+                           seed: int = 0, epochs: int | None = None, batch_size: int = 128,
+                           lr: float = 2e-3, outlier_weight: float = 0.5
+                           ) -> Generator[tuple[int, int, int, int], None, ImageClassifier]:
+    """`train_classifier` as a generator, for progress inside the fit: yields (step, steps,
+    epoch just finished or 0, epochs) after every optimiser step; returns the network."""
     x_all = np.asarray(images)
     y_all = np.asarray(labels).astype(np.int64).reshape(-1)
     if x_all.ndim != 4 or len(x_all) != len(y_all) or len(x_all) < 2:
@@ -95,6 +113,8 @@ def train_classifier(images: np.ndarray, labels: np.ndarray, n_classes: int, *, 
     y_t = torch.from_numpy(y_all)
     shape = x_all.shape[1:]
     net.train()
+    per_epoch = max(1, math.ceil(len(x_all) / batch_size))
+    step = 0
     for epoch in range(total):
         order = torch.randperm(len(x_all), generator=gen).numpy()
         for start in range(0, len(order), batch_size):
@@ -107,8 +127,9 @@ def train_classifier(images: np.ndarray, labels: np.ndarray, n_classes: int, *, 
             loss = loss - outlier_weight * torch.log_softmax(net(noise), dim=1).mean()
             loss.backward()
             opt.step()
-        if on_epoch is not None:
-            on_epoch(epoch + 1, total)
+            step += 1
+            last = start + batch_size >= len(order)
+            yield step, per_epoch * total, epoch + 1 if last else 0, total
     net.eval()
     return net
 

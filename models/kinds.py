@@ -22,6 +22,7 @@ class KindOption:
     help: str
     label: str
     choices: tuple[str, ...] = ()
+    bounds: tuple[float, float] | None = None  # a number refused outside [low, high]
 
     @property
     def flag(self) -> str:
@@ -45,8 +46,8 @@ class KindSpec:
 
 
 _NOISE = KindOption("noise", "dae corruption", "Noise", ("gaussian", "masking"))
-_NOISE_LEVEL = KindOption("noise_level", "dae: Gaussian sigma or masked fraction",
-                          "Noise level (DAE)")
+_NOISE_LEVEL = KindOption("noise_level", "dae: Gaussian sigma (0..1 pixel scale) or masked "
+                          "fraction (0..1)", "Noise level (DAE)", bounds=(0.0, 1.0))
 
 KINDS: dict[str, KindSpec] = {spec.name: spec for spec in (
     KindSpec("ae", "autoencoder", "autoencoder", "Hinton & Salakhutdinov 2006"),

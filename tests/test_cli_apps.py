@@ -30,7 +30,10 @@ def models(tmp_path_factory):
 
 
 def _run(argv, capsys):
-    code = main(argv)
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse refuses a value while reading the arguments
+        code = exc.code
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -89,8 +92,9 @@ def test_denoise_prints_the_error_numbers_of_the_core_function(models, tmp_path,
                        seed=3).summary()
     assert noisy == pytest.approx((expected["noisy_mse"], expected["noisy_psnr"]), abs=1e-2)
     assert recon == pytest.approx((expected["recon_mse"], expected["recon_psnr"]), abs=1e-2)
-    with Image.open(out) as img:  # clean, noisy, reconstruction rows
-        assert img.size == (32, 3 * 32 + 2 * 4)
+    with Image.open(out) as img:  # clean, noisy, reconstruction rows of 8x8 enlarged to
+        # 128 px (the default), each labelled on its left, the sample named above
+        assert img.height > 3 * 128 and img.width > 128 + 100
 
 
 def test_inpaint_with_a_rectangle_and_with_a_mask_picture(models, tmp_path, capsys):
@@ -113,8 +117,8 @@ def test_anomalies_lists_the_worst_first(models, tmp_path, capsys):
     assert code == 0 and "Worst 5 of 600 images" in text
     errors = [float(v) for v in re.findall(r"error (\d+\.\d+)", text)]
     assert len(errors) == 5 and errors == sorted(errors, reverse=True)
-    with Image.open(out) as img:  # originals and reconstructions
-        assert img.size == (5 * 32 + 4 * 2, 2 * 32 + 4)
+    with Image.open(out) as img:  # originals and reconstructions, enlarged to 128 px
+        assert img.size == (5 * 128 + 4 * 2, 2 * 128 + 4)
     code, text, _ = _run(["anomalies", models["cvae"], "--limit", "50", "--metric", "bce"], capsys)
     assert code == 0 and "of 50 images" in text
 
@@ -148,11 +152,11 @@ def test_retrieve_by_index_image_and_map_point(models, tmp_path, capsys):
     (["traverse", "{ae}", "--index", "0", "--out", "{tmp}/x.jpg"], "must end in .png"),
     (["traverse", "{ae}", "--index", "0", "--out", "{tmp}/no/x.png"], "does not exist"),
     (["denoise", "{ae}", "--index", "0", "--noise", "masking", "--level", "3", "--out", "{tmp}/x.png"],
-     "fraction of pixels"),
+     "--level: must be a finite noise level from 0 to 1"),
     (["denoise", "{ae}", "--image", "{tmp}/none.png", "--level", "0.1", "--out", "{tmp}/x.png"],
      "does not exist"),
     (["denoise", "{ae}", "--index", "0", "--data", "shapes", "--level", "0.1", "--out", "{tmp}/x.png"],
-     "takes 8x8"),
+     "takes 8×8×1"),
     (["inpaint", "{ae}", "--index", "0", "--rect", "9,9,2,2", "--out", "{tmp}/x.png"], "outside"),
     (["inpaint", "{ae}", "--index", "0", "--rect", "1,2,3", "--out", "{tmp}/x.png"], "4 whole"),
     (["inpaint", "{ae}", "--index", "0", "--rect", "0,0,8,8", "--out", "{tmp}/x.png"], "whole image"),

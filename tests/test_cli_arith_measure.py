@@ -51,7 +51,7 @@ def test_measure_out_draws_latent_and_pixel_rows(tmp_path, capsys):
 
     out = tmp_path / "edits.png"
     code, text, err = _run(["traverse", AE, "--direction", "1:7", "--measure", "--strengths",
-                            "0,1,2", "--limit", "3", "--out", out, "--quiet"], capsys)
+                            "0,1,2", "--limit", "3", "--out", out, "--quiet", "--scale", "4"], capsys)
     assert code == 0 and "→ 1" in text and f"Wrote {out}" in err
     with Image.open(out) as img:  # 3 images x (latent row, pixel row), 3 strengths of 8 px x 4
         assert img.size[1] == 6 * 32 + 5 * 4

@@ -79,7 +79,7 @@ def unlabelled(tmp_path_factory):
     (["compress", BUNDLED_AE, "--images", "1"], "--images"),
     (["compress", BUNDLED_AE, "--examples", "99"], "--examples"),
     (["compress", BUNDLED_AE, "--out", "x.jpg"], "--out"),
-    (["compress", BUNDLED_AE, "--data", "shapes:50"], "takes 8x8"),
+    (["compress", BUNDLED_AE, "--data", "shapes:50"], "takes 8×8×1"),
     (["compress", "/nonexistent/model.safetensors"], ""),
     (["probe", BUNDLED_AE, "--labels", "0%"], "--labels"),
     (["probe", BUNDLED_AE, "--labels", "lots"], "--labels"),

@@ -11,6 +11,7 @@ import argparse
 import importlib
 import os
 import sys
+from pathlib import Path
 
 from .common import EXIT_INTERRUPTED, EXIT_USAGE, UserError, user_errors
 
@@ -31,7 +32,7 @@ Without a command, opens the window:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # exit 2 with one line, as argparse does, but no usage dump
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, f"latent-atlas: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,7 +54,22 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         mod.register(sub)
+    for command in sub.choices.values():
+        show_defaults(command)
     return parser
+
+
+def show_defaults(parser: argparse.ArgumentParser) -> None:
+    """Every option's default in --help: appended to its help text unless the text already
+    names it (as "(default 7)" or "default: the data the model was trained on")."""
+    for action in parser._actions:
+        default = action.default
+        if (not action.option_strings or action.help == argparse.SUPPRESS
+                or default is None or default is False or default == argparse.SUPPRESS
+                or "default" in (action.help or "")):
+            continue
+        shown = str(default).replace("%", "%%")
+        action.help = f"{action.help} (default {shown})" if action.help else f"default {shown}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,17 +89,41 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
-    # Opening the window must not pay for building every subcommand parser.
-    if not argv or not any(a in _known_commands() for a in argv if not a.startswith("-")):
-        if not any(a in ("-h", "--help", "--version") for a in argv):
-            return _run_gui(argv)
+    first = _first_positional(argv)
+    # Opening the window must not pay for building every subcommand parser: no word at
+    # all, or an existing file with a suffix (no command has a dot in its name), is the GUI.
+    wants_help = any(a in ("-h", "--help", "--version") for a in argv)
+    if not wants_help and (first is None or ("." in Path(first).name and Path(first).is_file())):
+        return _run_gui(argv)
     parser = build_parser()
+    commands = command_names(parser)
+    if first is not None and first not in commands and not wants_help:
+        return _run_gui(argv, commands)
     args = parser.parse_args(argv)
     if args.command is None:
-        return _run_gui(argv)
+        return _run_gui(argv, commands)
     with user_errors() as status:
         return args.handler(args)
     return status.code
+
+
+def command_names(parser: argparse.ArgumentParser) -> list[str]:
+    """The subcommands a parser knows, in --help order."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return list(sub.choices)
+
+
+def _first_positional(argv: list[str]) -> str | None:
+    """The first word that is not an option (nor the value of the window's --screenshot)."""
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--screenshot":
+            skip = True
+        elif not a.startswith("-") or a == "-":
+            return a
+    return None
 
 
 def _escape_unencodable_output() -> None:
@@ -104,18 +144,37 @@ def _discard_stdout() -> None:
         pass
 
 
-def _known_commands() -> set[str]:
-    return {"train", "info", "data", "project", "decode", "interpolate", "compare", "train-pair",
-            "traverse", "denoise", "inpaint", "anomalies", "retrieve", "export",
-            "compress", "probe", "sweep"}
+def _missing_file_message(path: str, first: bool, commands: list[str] | None) -> str:
+    """Why `path`, given where a model file or a command goes, opens nothing."""
+    import difflib
+
+    looks_like_file = "." in Path(path).name or "/" in path or os.sep in path
+    if first and not looks_like_file:
+        commands = commands if commands is not None else command_names(build_parser())
+        close = difflib.get_close_matches(path.lower(), commands, n=1, cutoff=0.6)
+        if close:
+            return f"unknown command '{path}'; did you mean '{close[0]}'?"
+        return (f"unknown command '{path}', and no model file of that name; commands: "
+                f"{', '.join(commands)} (latent-atlas --help)")
+    return f"no such model file: {path}"
 
 
-def _run_gui(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="latent-atlas")
+def _run_gui(argv: list[str], commands: list[str] | None = None) -> int:
+    parser = _Parser(prog="latent-atlas")
     parser.add_argument("files", nargs="*")
     parser.add_argument("--compare", action="store_true")
     parser.add_argument("--screenshot")
+    first = _first_positional(argv)
+    if first is not None and not os.path.exists(first):  # before parsing: `trian --data x`
+        print(f"latent-atlas: error: {_missing_file_message(first, True, commands)}",
+              file=sys.stderr)
+        return EXIT_USAGE
     args = parser.parse_args(argv)
+    for path in args.files:
+        if not os.path.exists(path):
+            print(f"latent-atlas: error: {_missing_file_message(path, False, commands)}",
+                  file=sys.stderr)
+            return EXIT_USAGE
     if args.screenshot:
         from .common import check_output
 
@@ -124,6 +183,13 @@ def _run_gui(argv: list[str]) -> int:
             status.code = 0
         if status.code:
             return status.code
+    # Before Qt is imported: without a display Qt aborts the process with a plugin list.
+    from explorer.qt.platform_check import display_problem
+
+    problem = display_problem(offscreen=bool(args.screenshot))
+    if problem:
+        print(f"latent-atlas: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         from explorer.qt.app import run_app
     except ImportError as exc:

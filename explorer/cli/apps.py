@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import UserError, check_output
+from .common import UserError, add_format_flags, check_output
 
 # argparse reads "-1.5,2" or "-5,-5,3,3" as an unknown option; these parsers have no option
 # starting with "-<digit>", so such words are values (positions, rectangles).
@@ -20,7 +20,8 @@ def _common(p: argparse.ArgumentParser, out_required: bool) -> None:
     p.add_argument("file", help="model file (.safetensors)")
     p.add_argument("--data", default=None, help="data spec (default: the data the model was trained on)")
     p.add_argument("--out", required=out_required, default=None, help="output PNG")
-    p.add_argument("--scale", type=int, default=4, help="enlarge pixels N times (default 4)")
+    p.add_argument("--scale", type=int, default=None,
+                   help="enlarge pixels N times, 1..32 (default: enough for images of at least 128 px)")
 
 
 def _source(p: argparse.ArgumentParser, *, xy: bool = False, image: bool = True,
@@ -57,8 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, default=500, metavar="N",
                    help="--measure: edit at most N held-out B images (default 500)")
     p.add_argument("--seed", type=int, default=0, help="--measure: seed of the images' choice")
-    p.add_argument("--json", action="store_true", help="--measure: print machine-readable JSON")
-    p.add_argument("--markdown", action="store_true", help="--measure: print a markdown table")
+    add_format_flags(p, "--measure: print machine-readable JSON", "--measure: print a markdown table")
     p.add_argument("--quiet", action="store_true", help="--measure: no progress bar")
     # with --measure, --out draws the first edited images: a latent and a pixel row each
     p.set_defaults(handler=run_traverse)
@@ -95,7 +95,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 # --- shared steps --------------------------------------------------------------------
 
 def _check_out(args: argparse.Namespace) -> Path | None:
-    if not 1 <= args.scale <= 32:
+    if args.scale is not None and not 1 <= args.scale <= 32:
         raise UserError(f"--scale must be between 1 and 32, not {args.scale}")
     if args.out is None:
         return None
@@ -132,11 +132,13 @@ def _query_image(args: argparse.Namespace, loaded, data):
     return img, args.label, Path(args.image).name
 
 
-def _write(out: Path | None, rows, scale: int) -> None:
+def _write(out: Path | None, rows, scale: int | None) -> None:
     if out is None:
         return
-    from explorer.core.io.exports import export_strip_png
+    from explorer.core.io.exports import export_strip_png, readable_scale
 
+    if scale is None:  # small images (8x8 digits) enlarged to be seen
+        scale = readable_scale(*rows[0].shape[1:3])
     export_strip_png(out, rows, scale=scale)
     print(f"Wrote {out}", file=sys.stderr)
 
@@ -283,6 +285,20 @@ def _run_measure(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_rect(text: str, shape) -> list[int]:
+    """TOP,LEFT,HEIGHT,WIDTH inside the model's image: the command refuses what the panel
+    would clip, so the pixels filled are the ones asked for."""
+    top, left, height, width = _parse_ints(text, "--rect", 4)
+    _, h, w = shape
+    if height < 1 or width < 1:
+        raise UserError(f"--rect must be at least 1x1 pixels, not {height}x{width}")
+    if top < 0 or left < 0 or top + height > h or left + width > w:
+        raise UserError(f"--rect {text} lies outside the {h}x{w} image (rows {top}..{top + height - 1}, "
+                        f"columns {left}..{left + width - 1}); it must lie inside: TOP and LEFT at "
+                        f"least 0, TOP+HEIGHT at most {h}, LEFT+WIDTH at most {w}")
+    return [top, left, height, width]
+
+
 def _mask_from_picture(path: str, shape) -> object:
     import numpy as np
     from PIL import Image
@@ -303,7 +319,7 @@ def run_inpaint(args: argparse.Namespace) -> int:
     shape = loaded.config.input_shape
     mask: Any
     if args.rect is not None:
-        mask = rectangle_mask(shape, *_parse_ints(args.rect, "--rect", 4))
+        mask = rectangle_mask(shape, *_check_rect(args.rect, shape))
     else:
         mask = _mask_from_picture(args.mask, shape)
     r = inpaint(loaded.model, img, mask, steps=args.steps, labels=_one_label(y))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import UserError, check_output, print_result
+from .common import UserError, add_format_flags, check_output, print_result
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,8 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="write the rate-distortion curve (and examples) to this PNG")
     p.add_argument("--examples", type=int, default=4, metavar="N",
                    help="example rows under the curve in --out (default 4; 0 for none)")
-    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
-    p.add_argument("--markdown", action="store_true", help="print the table as markdown")
+    add_format_flags(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_compress)
 
@@ -39,8 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="labelled fractions of the training split (default 1%%,10%%,100%%)")
     p.add_argument("--seed", type=int, default=0, help="seed of the labelled choice (default 0)")
     p.add_argument("--no-pixels", action="store_true", help="skip the raw-pixel baseline")
-    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
-    p.add_argument("--markdown", action="store_true", help="print the table as markdown")
+    add_format_flags(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_probe)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import sys
@@ -135,3 +136,46 @@ def model_name(path, kind: str, taken: set[str]) -> str:
         name = f"{name} ({Path(path).stem})"
     taken.add(name)
     return name
+
+
+def at_least(minimum: int):
+    """An argparse type: a whole number >= minimum, refused while the arguments are read
+    (before any work), with the bound in the message."""
+
+    def whole_number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, not '{text}'") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        return value
+
+    whole_number.__name__ = f"whole number >= {minimum}"
+    return whole_number
+
+
+def fraction_in(low: float, high: float, what: str = "number"):
+    """An argparse type: a finite number in [low, high]."""
+    import math
+
+    def number(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what}, not '{text}'") from None
+        if not math.isfinite(value) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be a finite {what} from {low:g} to "
+                                             f"{high:g}, not {text}")
+        return value
+
+    number.__name__ = what
+    return number
+
+
+def add_format_flags(p: argparse.ArgumentParser, json_help: str = "print machine-readable JSON",
+                     markdown_help: str = "print the table as markdown") -> None:
+    """--json and --markdown: one output format or the other, never both."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--json", action="store_true", help=json_help)
+    g.add_argument("--markdown", action="store_true", help=markdown_help)

@@ -10,7 +10,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .common import UserError, check_output, drain_with_progress, json_safe, model_name
+from .common import (
+    UserError,
+    add_format_flags,
+    check_output,
+    drain_with_progress,
+    json_safe,
+    model_name,
+)
 from .train import add_model_options, finished_code
 
 
@@ -23,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", default=None,
                    help="data spec (default: the data the first model was trained on)")
     p.add_argument("--limit", type=int, default=None,
-                   help="use the first N images (only if the models were trained that way)")
+                   help="use at most N images, chosen as the data's limit option chooses them "
+                        "(only if the models were trained that way)")
     p.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
     p.add_argument("--seeds", default=None, metavar="S,S,...",
                    help="repeat the sampling with each seed (e.g. 0,1,2) and report mean and "
@@ -40,8 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--samples", type=int, default=2000, help="prior samples (default 2000)")
     p.add_argument("--pairs", type=int, default=100,
                    help="held-out pairs to interpolate (default 100)")
-    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
-    p.add_argument("--markdown", action="store_true", help="print the table as markdown")
+    add_format_flags(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_compare)
 
@@ -91,13 +98,16 @@ def run_compare(args: argparse.Namespace) -> int:
     from explorer.core.analysis.metrics import MetricSettings
     from explorer.core.analysis.metrics_table import format_table
     from explorer.core.analysis.seeds import compare_over_seeds
-    from explorer.session.opening import check_shape, open_model, other_data_note
+    from explorer.session.opening import data_spec_for, open_data, open_model, other_data_note
 
-    # Both models and the data are opened and checked before anything is printed.
-    first = open_model(args.first, data=args.data, switches=False, limit=args.limit)
-    data = first.require_data()
+    # Both models, then the data, are opened and checked before anything is printed: two
+    # models of different images fail on that, the real error, first.
+    first = open_model(args.first, with_data=False)
     second = open_model(args.second, with_data=False)
-    check_shape(data, second.config.input_shape, second.name)
+    _check_shapes([(Path(args.first).stem, first.config.input_shape),
+                   (Path(args.second).stem, second.config.input_shape)])
+    data = open_data(data_spec_for(first.stored, args.data), first.config.input_shape,
+                     model_name=first.name, from_file=not args.data, limit=args.limit)
     models: dict[str, Any] = {}
     taken: set[str] = set()
     notes: list[str] = []
@@ -130,6 +140,19 @@ def run_compare(args: argparse.Namespace) -> int:
     else:
         print(format_table(result, markdown=args.markdown))
     return 0
+
+
+def _size(shape) -> str:
+    c, h, w = shape
+    return f"{h}×{w}×{c}"
+
+
+def _check_shapes(shapes: list[tuple[str, tuple[int, ...]]]) -> None:
+    """Both models take the same images (as the compare window says)."""
+    (a, sa), (b, sb) = shapes
+    if sa != sb:
+        raise UserError(f"{a} takes {_size(sa)} images but {b} takes {_size(sb)}; compare two "
+                        "models of the same data")
 
 
 def run_train_pair(args: argparse.Namespace) -> int:

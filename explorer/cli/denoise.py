@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from .common import UserError, check_output, json_safe, model_name
+from .common import UserError, check_output, fraction_in, json_safe, model_name
 
 NOISE_CHOICES = ["gaussian", "masking", "salt-and-pepper"]
 DEFAULT_SWEEP = "0.1,0.2,0.3,0.4,0.5,0.6"
@@ -24,8 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     common(p, False)
     source(p, required=False)
     p.add_argument("--noise", default="gaussian", choices=NOISE_CHOICES)
-    p.add_argument("--level", type=float, default=None,
-                   help="Gaussian sigma (0..1 pixel scale) or fraction of pixels hit")
+    p.add_argument("--level", type=fraction_in(0.0, 1.0, "noise level"), default=None,
+                   help="Gaussian sigma (0..1 pixel scale) or fraction of pixels hit (0..1)")
     p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     p.add_argument("--label", type=int, default=None, help="conditional VAE: class of --image")
     p.add_argument("--baselines", default=None, metavar="NAMES",
@@ -53,9 +53,14 @@ def _baselines(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
 
 def _levels(text: str) -> list[float]:
     try:
-        return [float(v) for v in text.replace(" ", "").split(",") if v]
+        values = [float(v) for v in text.replace(" ", "").split(",") if v]
     except ValueError:
         raise UserError(f"--levels must be numbers separated by commas, not '{text}'") from None
+    outside = [v for v in values if v == v and not 0.0 <= v <= 1.0]
+    if outside:  # NaN is left to the core check, which names the noise's own scale
+        raise UserError(f"--levels must lie from 0 to 1 (Gaussian sigma on the 0..1 pixel "
+                        f"scale, or the fraction of pixels hit), not {outside[0]:g}")
+    return values
 
 
 def run_denoise(args: argparse.Namespace) -> int:
@@ -90,8 +95,27 @@ def run_denoise(args: argparse.Namespace) -> int:
         for title, key in rows:
             print(f"  {title + ':':<24} MSE {s[key + '_mse']:.5f}  PSNR {s[key + '_psnr']:.2f} dB"
                   f"  SSIM {s[key + '_ssim']:.3f}")
-    apps._write(out, r.display_rows(), args.scale)
+    if out is not None:
+        _write_labelled(out, r, s, where, Path(args.file).name, args.scale)
     return 0
+
+
+def _write_labelled(out: Path, r, s: dict, where: str, model: str, scale: int | None) -> None:
+    """The denoise picture with a label on each row (what it is, with PSNR and SSIM against
+    the clean image) and the sample above its column."""
+    from explorer.core.io.exports import export_labelled_png, readable_scale
+
+    def score(key: str) -> str:
+        return f"PSNR {s[key + '_psnr']:.1f} dB, SSIM {s[key + '_ssim']:.2f}"
+
+    labels = ["clean", f"noisy ({r.noise} {r.level:g}): {score('noisy')}",
+              f"reconstruction ({model}): {score('recon')}"]
+    labels += [f"{name}: {score(name)}" for name in r.baselines]
+    rows = r.display_rows()
+    if scale is None:
+        scale = readable_scale(*rows[0].shape[1:3])
+    export_labelled_png(out, rows, labels, [where], scale=scale)
+    print(f"Wrote {out}", file=sys.stderr)
 
 
 def run_sweep(args: argparse.Namespace) -> int:

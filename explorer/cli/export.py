@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="model file with a map (see `latent-atlas project`)")
     p.add_argument("--format", required=True, choices=["projector", "parquet"],
                    help="projector: a folder for `tensorboard --logdir`; parquet: one table "
-                        "(needs pyarrow: pip install \"latent-atlas[interop]\")")
+                        "(needs pyarrow: pip install -e \".[interop]\" in the clone, or pip install "
+                        "pyarrow)")
     p.add_argument("--out", required=True,
                    help="output folder (projector) or .parquet file")
     p.add_argument("--data", default=None,
@@ -41,11 +42,11 @@ def _check_folder(path: str) -> Path:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from explorer.core.io.interop import EmbeddingTable, parquet_available
+    from explorer.core.io.interop import PARQUET_HINT, EmbeddingTable, parquet_available
 
     if args.format == "parquet":
         if not parquet_available():
-            raise UserError('--format parquet needs pyarrow: pip install "latent-atlas[interop]"')
+            raise UserError(f"--format parquet needs pyarrow: {PARQUET_HINT}")
         out = check_output(args.out, (".parquet",), inputs=(args.file,))
     else:
         out = _check_folder(args.out)

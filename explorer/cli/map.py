@@ -45,7 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True,
                    help="output PNG (images side by side; with --grid the N x N figure, "
                         "top-left tile at (XMIN, YMAX))")
-    p.add_argument("--scale", type=int, default=1, help="enlarge pixels N times (default 1)")
+    p.add_argument("--scale", type=int, default=None,
+                   help="enlarge pixels N times, 1..32 (default: enough for images of at least 128 px)")
     p.add_argument("--data", default=None,
                    help="max-unpool models only: the data whose max-pooling switches decode "
                         "each point (those of the nearest sample; default: the model's data). "
@@ -67,7 +68,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=int, default=7, help="images in the strip (default 7)")
     p.add_argument("--mode", default="lerp", choices=["lerp", "slerp"])
     p.add_argument("--out", required=True, help="output PNG")
-    p.add_argument("--scale", type=int, default=1, help="enlarge pixels N times (default 1)")
+    p.add_argument("--scale", type=int, default=None,
+                   help="enlarge pixels N times, 1..32 (default: enough for images of at least 128 px)")
     p.set_defaults(handler=run_interpolate)
 
 
@@ -75,21 +77,27 @@ def _check_out(path: str, model_file: str) -> Path:
     return check_output(path, (".png",), inputs=(model_file,))
 
 
-def _check_scale(scale: int) -> int:
-    if not 1 <= scale <= 32:
+def _check_scale(scale: int | None) -> int | None:
+    if scale is not None and not 1 <= scale <= 32:
         raise UserError(f"--scale must be between 1 and 32, not {scale}")
     return scale
 
 
-def write_png(path: Path, images, scale: int = 1) -> None:
-    """Save display images (N x H x W or N x H x W x 3 uint8) side by side as one PNG."""
+def write_png(path: Path, images, scale: int | None = 1, minimum: int | None = None) -> None:
+    """Save display images (N x H x W or N x H x W x 3 uint8) side by side as one PNG;
+    `scale` None enlarges each image to at least `minimum` (default 128) pixels."""
     import io
 
     from PIL import Image
 
+    from explorer.core.io.exports import MIN_IMAGE_PX, readable_scale
     from explorer.core.io.images import image_strip
     from models.modelfile import atomic_write_bytes
 
+    images = np.asarray(images)
+    if scale is None:
+        h, w = images.shape[1:3]
+        scale = readable_scale(int(h), int(w), minimum=minimum or MIN_IMAGE_PX)
     strip = image_strip(images)
     if scale > 1:
         strip = np.repeat(np.repeat(strip, scale, axis=0), scale, axis=1)
@@ -201,7 +209,7 @@ def _parse_square(text: str) -> tuple[float, float, float, float]:
     return x0, x1, y0, y1
 
 
-def run_decode_grid(args: argparse.Namespace, out: Path, scale: int) -> int:
+def run_decode_grid(args: argparse.Namespace, out: Path, scale: int | None) -> int:
     """`decode --grid N`: the manifold figure of a 2-D latent (explorer.core.analysis.manifold)."""
     from explorer.core.analysis.manifold import MAX_GRID
 
@@ -229,7 +237,8 @@ def run_decode_grid(args: argparse.Namespace, out: Path, scale: int) -> int:
                             "--range")
         square = latent_square(has_standard_prior(model), codes)
     grid = manifold_grid(Decoder(model), None, square, args.grid)
-    write_png(out, grid.mosaic()[None], scale)
+    # The grid is one picture: enlarged to at least 512 px, not 128 px per tile.
+    write_png(out, grid.mosaic()[None], scale, minimum=512)
     x0, x1, y0, y1 = square
     print(f"Wrote the {args.grid} x {args.grid} manifold grid over x {x0:.2f}..{x1:.2f}, "
           f"y {y0:.2f}..{y1:.2f} to {out}", file=sys.stderr)
@@ -263,11 +272,31 @@ def run_decode(args: argparse.Namespace) -> int:
         sources = decoder.switch_sources(latent_map.inverse(xy))
     images = decoder.decode_at(latent_map, xy)
     write_png(out, images, scale)
+    _say_where_outside(latent_map, xy)
     for (x, y), i in zip(points, sources if sources is not None else [], strict=False):
         print(f"point ({x:g}, {y:g}): decoded with the max-pooling switches of sample #{i} "
               "(the nearest code): a max-unpooling decoder cannot decode a code on its own")
     print(f"Wrote {len(points)} decoded image(s) to {out}", file=sys.stderr)
     return 0
+
+
+def _say_where_outside(latent_map, xy: np.ndarray) -> None:
+    """A note on stderr for each point outside the data's hull, and how far: a decode there
+    is not backed by any data (the command still writes it: exit 0)."""
+    from explorer.core.latent.hull import hull_distance
+
+    far = hull_distance(latent_map.positions, xy)
+    x0, x1, y0, y1 = latent_map.bounds()
+    for (x, y), d in zip(xy, far.distance, strict=True):
+        if d > 0:
+            times = d / far.extent if far.extent > 0 else float("inf")
+            print(f"note: point ({x:g}, {y:g}) lies outside the data's map (x {x0:.2f}..{x1:.2f}, "
+                  f"y {y0:.2f}..{y1:.2f}), {_amount(d)} map units from its edge ({_amount(times)} "
+                  "times the map's size): no data backs the decode there", file=sys.stderr)
+
+
+def _amount(v: float) -> str:
+    return f"{v:,.0f}" if v >= 100 else f"{v:.2g}"
 
 
 def attach_switch_data(opened, data: str | None, latent_map=None):

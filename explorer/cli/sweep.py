@@ -10,7 +10,15 @@ import sys
 import threading
 from pathlib import Path
 
-from .common import EXIT_INTERRUPTED, UserError, check_output, drain_with_progress, json_safe
+from .common import (
+    EXIT_INTERRUPTED,
+    UserError,
+    add_format_flags,
+    at_least,
+    check_output,
+    drain_with_progress,
+    json_safe,
+)
 from .compare import _positive
 
 
@@ -25,8 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--arch", default="conv", choices=["mlp", "conv"])
     p.add_argument("--latent-dim", type=int, default=8)
     p.add_argument("--hidden", default=None,
-                   help="comma-separated widths (mlp) or conv channels, e.g. 32,64")
-    p.add_argument("--epochs", type=int, default=10)
+                   help="comma-separated widths (mlp) or conv channels, e.g. 32,64 (default: conv "
+                        "32,64 below 16 px, else 32,64,128; mlp 128,64 below 512 pixels, "
+                        "else 512,256)")
+    p.add_argument("--epochs", type=at_least(1), default=10)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0,
@@ -39,8 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="where to write the plot (default sweep.png)")
     p.add_argument("--save-models", default=None, metavar="DIR",
                    help="also save each model as DIR/beta_<β>_<kind>.safetensors")
-    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
-    p.add_argument("--markdown", action="store_true", help="print the table as markdown")
+    add_format_flags(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_sweep_command)
 

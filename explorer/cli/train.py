@@ -12,7 +12,7 @@ from explorer.core.training import KIND_LABELS
 from models.config import DOWNSAMPLE_CHOICES, UPSAMPLE_CHOICES, field_default
 from models.kinds import all_options
 
-from .common import EXIT_INTERRUPTED, UserError, check_output
+from .common import EXIT_INTERRUPTED, UserError, at_least, check_output, fraction_in
 
 KIND_CHOICES = KIND_LABELS
 
@@ -50,7 +50,9 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--arch", default="conv", choices=["mlp", "conv"])
     p.add_argument("--latent-dim", type=int, default=8)
     p.add_argument("--hidden", default=None,
-                   help="comma-separated widths (mlp) or conv channels, e.g. 32,64")
+                   help="comma-separated widths (mlp) or conv channels, e.g. 32,64 (default: conv "
+                        "32,64 below 16 px, else 32,64,128; mlp 128,64 below 512 pixels, "
+                        "else 512,256)")
     p.add_argument("--upsample", default="transpose", choices=list(UPSAMPLE_CHOICES),
                    help="conv decoder: transposed conv, nearest or bilinear resize + conv, "
                         "bed-of-nails (zero insertion) + conv, or max-unpool + conv. max-unpool "
@@ -61,7 +63,7 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
                    help="conv encoder: stride-2 conv (default), or conv + 2x2 max or average "
                         "pooling")
     p.add_argument("--recon-loss", default="bce", choices=["bce", "mse"])
-    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--epochs", type=at_least(1), default=10)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--beta", type=float, default=None,
@@ -75,6 +77,9 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
         default = field_default(opt.field)
         if opt.choices:
             v.add_argument(opt.flag, default=default, choices=list(opt.choices), help=opt.help)
+        elif opt.bounds is not None:
+            v.add_argument(opt.flag, type=fraction_in(*opt.bounds), default=default,
+                           help=opt.help)
         else:
             v.add_argument(opt.flag, type=type(default), default=default, help=opt.help)
     v.add_argument("--pretrain-epochs", type=int, default=0,
@@ -128,10 +133,6 @@ def run_train(args: argparse.Namespace) -> int:
         raise UserError("give --out FILE.safetensors (or --resume FILE to continue a model)")
     out = check_output(args.out or args.resume, (".safetensors",),
                        flag="--out" if args.out else "--resume")
-    if args.epochs == 0 and (args.resume or out.exists()):
-        raise UserError("--epochs counts the epochs to train and must be at least 1 with --resume"
-                        if args.resume else f"--epochs 0 would replace {out} with an untrained "
-                        "model; give another --out")
     from explorer.core.data import load_data
     from models.device import resolve_device
 
@@ -156,6 +157,8 @@ def run_train(args: argparse.Namespace) -> int:
     try:
         is_main = group.is_main
         if is_main:
+            for note in data.notes:  # e.g. which images a --limit kept
+                print(f"note: {note}", file=sys.stderr)
             print(f"Training {cfg.kind.upper()} ({cfg.arch}, latent {cfg.latent_dim}) on "
                   f"{data.spec}: {len(data)} images {data.shape}, {epochs} epochs"
                   + (f" after {len(history)}" if history else "") + f", device {group.device}"
@@ -166,7 +169,8 @@ def run_train(args: argparse.Namespace) -> int:
                     device=str(group.device), cancel=cancel, history=history, state=state,
                     group=group)
         bar = tqdm(total=epochs, unit="epoch", disable=args.quiet or not is_main, file=sys.stderr,
-                   dynamic_ncols=True)
+                   dynamic_ncols=True, bar_format="{l_bar}{bar}| {n:.2f}/{total_fmt} epochs "
+                   "[{elapsed}<{remaining}{postfix}]")
         # Ctrl-C asks the trainer to stop before its next batch (keeping the last complete
         # epoch) instead of raising KeyboardInterrupt inside the generator, which would lose it.
         previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
@@ -200,19 +204,35 @@ def finished_code(status: str) -> int:
     return {"completed": 0, "cancelled": EXIT_INTERRUPTED}.get(status, 1)
 
 
-def _drain(gen, bar):
+BATCH_REFRESH_S = 0.5  # the bar moves within an epoch, at most twice a second
+
+
+def _drain(gen, bar, clock=None):
+    import time
+
     from explorer.core.progress import drain
 
+    clock = clock or time.monotonic
     stage = ""
+    last = clock()
 
     def on_progress(event) -> None:
-        nonlocal stage
+        nonlocal stage, last
         if event.stage == "pretrain" and event.message != stage:
             stage = event.message
             bar.set_description(stage)
+        if event.stage == "batch":  # a long epoch is not a bar standing still
+            now = clock()
+            if now - last >= BATCH_REFRESH_S:
+                last = now
+                bar.n = round(event.epoch - 1 + event.step / max(1, event.steps), 2)
+                bar.set_postfix_str(f"batch {event.step}/{event.steps}, "
+                                    f"{event.images_per_s:.0f} images/s", refresh=False)
+                bar.refresh()
         if event.stage == "epoch":
+            last = clock()
             bar.set_description("")
-            bar.update(1)
+            bar.n = event.epoch
             post = {k: f"{v:.2f}" for k, v in event.losses.items()}
             if event.val:
                 post["val"] = f"{event.val['total']:.2f}"
@@ -222,11 +242,27 @@ def _drain(gen, bar):
     return drain(gen, on_progress)
 
 
+def _map_extent(path: str) -> tuple[float, float, float, float] | None:
+    """(xmin, xmax, ymin, ymax) of the stored map's positions; None if it cannot be read."""
+    from explorer.core.latent.map import load_map
+    from models.modelfile import ModelFileError
+
+    try:
+        latent_map = load_map(path)
+    except (ModelFileError, ValueError, OSError):
+        return None
+    return None if latent_map is None or latent_map.n_points == 0 else latent_map.bounds()
+
+
 def run_info(args: argparse.Namespace) -> int:
     from models.modelfile import read_metadata
 
     meta = read_metadata(args.file)  # checked: every field below has the type used here
+    extent = _map_extent(args.file) if meta.get("map") else None
     if args.json:
+        if extent is not None:
+            meta = {**meta, "map": {**meta["map"], "x_range": list(extent[:2]),
+                                    "y_range": list(extent[2:])}}
         print(json.dumps(meta, indent=2))
         return 0
     cfg = meta["config"]
@@ -251,6 +287,9 @@ def run_info(args: argparse.Namespace) -> int:
             print(f"final val:   {val_l}")
     m = meta.get("map")
     shown = f"{m.get('method', '?')} ({m.get('n_points', '?')} points)" if m else "none"
+    if extent is not None:
+        shown += (f", x {extent[0]:.2f}..{extent[1]:.2f}, y {extent[2]:.2f}..{extent[3]:.2f} "
+                  "(positions for decode --xy)")
     print(f"map:         {shown}")
     print("config:      " + ", ".join(f"{k}={v}" for k, v in cfg.items()))
     print(f"app version: {meta.get('app_version', '?')}, file format {meta.get('format_version')}")

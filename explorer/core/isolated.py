@@ -21,19 +21,32 @@ import numpy as np
 from explorer.core.progress import Cancelled, drain, is_cancelled
 
 POLL_S = 0.05
+# After its last message the child exits by itself; terminating it then would skip its
+# exit handlers, which unlink its semaphores (umap's dependencies make some), and the
+# resource tracker would warn "leaked semaphore objects" when the app exits.
+CHILD_EXIT_S = 10.0
 
 
 class IsolatedError(ValueError):
     """The child process failed; the message is the child's own error message."""
 
 
+def _exit_on_terminate(*_args: Any) -> None:
+    raise SystemExit(143)  # a cancel: leave through the exit handlers (they unlink semaphores)
+
+
 def _child(conn, module: str, func: str, args: tuple, kwargs: dict) -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _exit_on_terminate)
     try:
         gen = getattr(importlib.import_module(module), func)(*args, **kwargs)
         result = drain(gen, lambda event: conn.send(("progress", event)))
         conn.send(("result", result))
     except Cancelled:
         conn.send(("cancelled", None))
+    except SystemExit:
+        raise
     except BaseException as exc:  # reported to the parent, which raises it as one line
         conn.send(("error", (type(exc).__name__, str(exc), traceback.format_exc())))
     finally:
@@ -54,6 +67,7 @@ def run_isolated(module: str, func: str, *args: Any, cancel: Any = None,
                        name=f"latent-atlas-{func}")
     proc.start()
     child.close()
+    ended = False  # the child sent its last message and is exiting on its own
     try:
         while True:
             if is_cancelled(cancel):
@@ -69,7 +83,9 @@ def run_isolated(module: str, func: str, *args: Any, cancel: Any = None,
                 raise IsolatedError(f"the {func} process stopped unexpectedly") from None
             if kind == "progress":
                 yield payload
-            elif kind == "result":
+                continue
+            ended = True
+            if kind == "result":
                 return payload
             elif kind == "cancelled":
                 raise Cancelled(f"{func} cancelled")
@@ -77,6 +93,8 @@ def run_isolated(module: str, func: str, *args: Any, cancel: Any = None,
                 name, message, _tb = payload
                 raise IsolatedError(message or name)
     finally:
+        if ended:
+            proc.join(CHILD_EXIT_S)
         if proc.is_alive():
             proc.terminate()
         proc.join(5)

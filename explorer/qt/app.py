@@ -147,7 +147,9 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
             if window.panels_busy() and seconds_since_start() < deadline:
                 QTimer.singleShot(50, poll)  # a shown panel's job is still computing
                 return
-            ok = window.grab().save(screenshot, "PNG")
+            from .screenshot import save_screenshot
+
+            ok = save_screenshot(window, screenshot, [window.canvas])
             if not ok:
                 print(f"latent-atlas: error: cannot write {screenshot}", file=sys.stderr)
                 exit_code["code"] = 2

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
 
@@ -49,6 +49,10 @@ SAMPLE_COLOUR = "#ffd400"
 SELECT_COLOUR = "#00e5ff"
 class MapCanvas(QWidget):
     """Draws one session (see module docstring); `set_session` switches what it shows."""
+
+    # The mouse's map position (x, y), or None when it leaves the map: the status line shows
+    # it, so a user can find the coordinates `latent-atlas decode --xy` takes.
+    pointerMoved = Signal(object)
 
     def __init__(self, tools: Tools, session: Session | None = None, *, title: str = "",
                  follow_bounds: bool = True, parent: QWidget | None = None):
@@ -213,8 +217,10 @@ class MapCanvas(QWidget):
         if s is None:
             return
         if not self.vb.sceneBoundingRect().contains(scene_pos):
+            self.pointerMoved.emit(None)
             return s.set_hover(None)
         p = self.vb.mapSceneToView(scene_pos)
+        self.pointerMoved.emit((p.x(), p.y()))
         s.hover_at((p.x(), p.y()), HOVER_PX * self.pixel_size())
 
     # ---- drawing -------------------------------------------------------------------------

@@ -69,7 +69,9 @@ class AppWindow(QMainWindow):
         self.task_bar.setRange(0, 1000)
         self.task_bar.setMaximumWidth(220)
         self.task_bar.hide()
+        self.position_label = QLabel("")  # the mouse's map position (see show_position)
         self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.position_label)
         self.statusBar().addPermanentWidget(self.task_bar)
         self.setAcceptDrops(True)
 
@@ -100,6 +102,10 @@ class AppWindow(QMainWindow):
 
     def show_message(self, text: str) -> None:
         self.status_label.setText(text)
+
+    def show_position(self, xy: Any) -> None:
+        """The mouse's map position in the status line ("x 1.23, y -0.45"), or nothing."""
+        self.position_label.setText("" if xy is None else f"x {xy[0]:.2f}, y {xy[1]:.2f}")
 
     def show_progress(self, event: Any) -> None:
         """A job's progress event in the task bar; None hides the bar."""

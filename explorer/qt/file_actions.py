@@ -169,7 +169,7 @@ class FileActions:
             return False
         if fmt == "parquet" and not session_files.parquet_available():
             self.window.show_error("Parquet needs pyarrow",
-                                   'Install it with: pip install "latent-atlas[interop]"')
+                                   f"Install it with: {session_files.PARQUET_HINT}")
             return False
         if path is None and fmt == "projector":
             start = str(Path(self.recent.folder())

@@ -40,6 +40,7 @@ class MainWindow(AppWindow):
         self._train_job = None
 
         self.canvas = MapCanvas(self.workspace.tools)
+        self.canvas.pointerMoved.connect(self.show_position)
         self.image_panel = ImagePanel()
         self.strip_panel = StripPanel()
         top = QSplitter(Qt.Orientation.Horizontal)

@@ -144,8 +144,8 @@ def check_shape(data: ImageSet, input_shape: tuple[int, ...], model_name: str) -
     if tuple(data.shape) != tuple(input_shape):
         c, h, w = data.shape
         mc, mh, mw = input_shape
-        raise OpenError(f"{data.spec} has {h}x{w} images with {c} channel(s) but "
-                        f"{model_name} takes {mh}x{mw} with {mc}")
+        raise OpenError(f"{data.spec} has {h}×{w}×{c} images but {model_name} takes "
+                        f"{mh}×{mw}×{mc}; give the data it was trained on with --data")
 
 
 def other_data_note(stored: StoredModel, data: ImageSet) -> str:

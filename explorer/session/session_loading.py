@@ -127,6 +127,10 @@ class Loader:
             self.set_data(event.extras)
             if event.extras.note:
                 s.message.emit(f"{s.name}: {event.extras.note}")
+            else:  # replaces the last "reconstructing 1,797/1,797 images…": the job is done
+                n = 0 if s.images is None else len(s.images)
+                s.message.emit(f"{s.name}: ready — {n:,} images loaded; click or drag "
+                               "on the map to decode")
         elif isinstance(event, DataFailed):
             s.data_note = event.message
             s.data_changed.emit()

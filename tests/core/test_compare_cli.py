@@ -71,7 +71,7 @@ def test_compare_same_kind_twice_gets_distinct_names(pair_files, capsys):
 
 
 @pytest.mark.parametrize("extra, needle", [
-    (["--data", "shapes:50"], "takes 8x8 with 1"),
+    (["--data", "shapes:50"], "shapes:50 has 32×32×1 images but"),
     (["--data", "nosuchsource"], "unknown data source"),
     (["--samples", "0"], "--samples must be at least 1"),
     (["--seed", "-1"], "--seed must be >= 0"),

@@ -52,10 +52,11 @@ def test_decode_grid_writes_the_n_by_n_figure(pair2d, tmp_path, capsys):
     x0 = float(m.codes[:, 0].min())
     assert f"x {x0:.2f}.." in capsys.readouterr().err
     # an explicit range: the top-left tile is the decode at the first cell centre
-    assert main(["decode", str(vae), "--grid", "2", "--range", "-1,1,-1,1",
+    assert main(["decode", str(vae), "--grid", "2", "--range", "-1,1,-1,1", "--scale", "1",
                  "--out", str(tmp_path / "r.png")]) == 0
     corner = tmp_path / "corner.png"
-    assert main(["decode", str(vae), "--xy", "-0.5,0.5", "--out", str(corner)]) == 0
+    assert main(["decode", str(vae), "--xy", "-0.5,0.5", "--out", str(corner), "--scale",
+                 "1"]) == 0
     grid_png = np.asarray(Image.open(tmp_path / "r.png"))
     assert np.array_equal(grid_png[:8, :8], np.asarray(Image.open(corner)))
 

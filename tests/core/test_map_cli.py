@@ -47,7 +47,7 @@ def test_project_pca_then_decode_and_interpolate(model_file, tmp_path, capsys):
 
     strip = tmp_path / "strip.png"
     assert main(["interpolate", str(model_file), "--from", "0", "--to", "7", "--steps", "5",
-                 "--mode", "slerp", "--out", str(strip)]) == 0
+                 "--mode", "slerp", "--out", str(strip), "--scale", "1"]) == 0
     img = np.asarray(Image.open(strip))
     assert img.shape == (8, 5 * 8 + 4 * 2)
     from explorer.core.data import load_data
@@ -78,7 +78,7 @@ def test_project_auto_fits_umap_and_reproducible_seed(model_file, capsys):
     (["interpolate", "{model}", "--from", "0", "--to", "1", "--steps", "1", "--out",
       "{tmp}/a.png"], "--steps"),
     (["interpolate", "{model}", "--data", "digits?size=16", "--from", "0", "--to", "1", "--out",
-      "{tmp}/a.png"], "takes 8x8"),
+      "{tmp}/a.png"], "takes 8×8×1"),
     (["project", "{model}", "--method", "identity", "--quiet"], "2-D latent"),
     (["project", "{tmp}/none.safetensors"], "does not exist"),
     (["project", "{model}", "--data", "nosuch"], "unknown data source"),

@@ -128,7 +128,8 @@ def test_progress_reports_every_stage_in_order(data):
     events = []
     drain(compare_models(models, data, SETTINGS), events.append)
     stages = [("encode", 0.0, "encoding the data"), ("reconstruction", 0.15, "reconstructing held-out images"),
-              ("prior", 0.3, "decoding prior samples"), ("between", 0.5, "decoding between codes"),
+              ("prior", 0.3, "codes as features (probe)"),
+              ("prior", 0.35, "decoding prior samples"), ("between", 0.5, "decoding between codes"),
               ("interpolation", 0.65, "interpolating held-out pairs"),
               ("path length", 0.85, "measuring local path length"), ("done", 1.0, "measured")]
     # (no labels, so no classifier judge to train in the first tenth)
@@ -136,6 +137,17 @@ def test_progress_reports_every_stage_in_order(data):
     for i, name in enumerate(models):
         want += [(st, 0.1 + 0.9 * (i + f) / 2, f"{name}: {msg}") for st, f, msg in stages]
     want.append(("done", 1.0, "metrics ready"))
+    # The mixture's fit reports each number of components it tries (issue 26), in order,
+    # between the probe and the prior samples.
+    fits = [e for e in events if "fitting a Gaussian mixture" in e.message]
+    for name in models:
+        mine = [e for e in fits if e.message.startswith(f"{name}: ")]
+        k_max = len(mine)
+        assert k_max >= 1 and [e.message for e in mine] == [
+            f"{name}: fitting a Gaussian mixture to the codes ({k}/{k_max} components)"
+            for k in range(1, k_max + 1)]
+        assert all(a.fraction < b.fraction for a, b in zip(mine, mine[1:], strict=False))
+    events = [e for e in events if e not in fits]
     assert [(e.stage, e.message) for e in events] == [(st, msg) for st, _, msg in want]
     np.testing.assert_allclose([e.fraction for e in events], [f for _, f, _ in want])
 

@@ -415,6 +415,50 @@ def _cases() -> list[Case]:
     add(Case(13, "train-unpool-stride", _train("--upsample", "max-unpool", "--downsample",
                                                "stride"), ("--downsample max",),
              ("M.safetensors",)))
+
+    # 26. First contact: every value the help bounds is refused before any work.
+    def resume_negative(d: Path) -> list[str]:
+        base(d, "R.safetensors")
+        return ["train", "--resume", d / "R.safetensors", "--epochs", "-3", "--quiet"]
+
+    first_contact = (
+        ("train-epochs-0", ["train", "--epochs", "0", "--out", "{d}/M.safetensors"],
+         ("--epochs", "at least 1")),
+        ("train-pair-epochs-0", ["train-pair", "--epochs", "0", "--out", "{d}/P"],
+         ("--epochs", "at least 1")),
+        ("sweep-epochs-0", ["sweep", "--epochs", "0", "--out", "{d}/s.png"], ("--epochs",)),
+        ("train-dae-noise-level-5", ["train", "--model", "dae", "--noise-level", "5", "--out",
+                                     "{d}/M.safetensors"], ("--noise-level", "0 to 1")),
+        ("denoise-level-5", ["denoise", "{m}", "--index", "0", "--level", "5"],
+         ("--level", "0 to 1")),
+        ("denoise-level-nan", ["denoise", "{m}", "--index", "0", "--level", "nan"], ("--level",)),
+        ("denoise-sweep-levels-2", ["denoise", "{m}", "--sweep", "--levels", "0.1,2"],
+         ("--levels", "0 to 1")),
+        ("inpaint-rect-past-edge", ["inpaint", "{m}", "--index", "0", "--rect", "4,4,10,10",
+                                    "--out", "{d}/o.png"], ("outside", "8x8")),
+        ("compare-json-markdown", ["compare", "{m}", "{m}", "--json", "--markdown"],
+         ("not allowed",)),
+        ("compress-json-markdown", ["compress", "{m}", "--json", "--markdown"], ("not allowed",)),
+        ("probe-json-markdown", ["probe", "{m}", "--json", "--markdown"], ("not allowed",)),
+        ("sweep-json-markdown", ["sweep", "--json", "--markdown"], ("not allowed",)),
+        ("measure-json-markdown", ["traverse", "{m}", "--direction", "1:7", "--measure",
+                                   "--json", "--markdown"], ("not allowed",)),
+        ("command-misspelt", ["trian", "--data", "digits", "--epochs", "1", "--out",
+                              "{d}/M.safetensors"], ("did you mean 'train'",)),
+        ("command-misspelt-with-file", ["projct", "{m}"], ("did you mean 'project'",)),
+        ("gui-missing-model-file", ["{d}/gone.safetensors"], ("no such model file",)),
+    )
+    for name, argv, needles in first_contact:
+        def setup(d: Path, argv=argv) -> list[str]:
+            m = str(base(d))
+            return [a.replace("{m}", m).replace("{d}", str(d)) for a in argv]
+
+        add(Case(26, name, setup, needles))
+    add(Case(26, "compare-shapes-differ", lambda d: [
+        "compare", base(d), base(d, "big.safetensors", input_shape=(1, 32, 32), with_map=False,
+                                data_spec="shapes:64")], ("takes 8×8×1 images but",)))
+    add(Case(26, "train-resume-epochs-negative", resume_negative, ("--epochs",),
+             ("R.safetensors",)))
     return cases
 
 

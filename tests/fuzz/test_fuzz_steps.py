@@ -77,7 +77,7 @@ def test_zero_epochs_never_replace_a_model(tmp_path):
     old = base(tmp_path, "M.safetensors")
     before = old.read_bytes()
     run = run_cli(["train", "--data", "digits?limit=64", "--epochs", "0", "--out", old])
-    assert_one_line_error(run, "untrained")
+    assert_one_line_error(run, "--epochs", "at least 1")
     assert old.read_bytes() == before
 
 

@@ -242,3 +242,17 @@ def test_exports_and_save_round_trip(window, tmp_path, boxes):
 def test_strip_export_without_arrow_is_a_readable_error(window, boxes, fmt):
     assert not window.files.export_strip(fmt, "/tmp/never-written." + fmt)
     assert boxes.calls and "Draw an arrow" in boxes.calls[0][1]
+
+
+def test_the_status_line_shows_the_mouse_map_position(window):
+    """Issue 26: the coordinates `latent-atlas decode --xy` takes are visible in the window."""
+    from PySide6.QtCore import QPointF
+
+    xy = window.session.latent_map.positions[7]
+    scene = window.canvas.vb.mapViewToScene(QPointF(float(xy[0]), float(xy[1])))
+    window.canvas._on_mouse_moved(scene)
+    text = window.position_label.text()
+    x, y = (float(v) for v in text.replace("x ", "").replace("y ", "").split(","))
+    assert abs(x - xy[0]) < 0.01 and abs(y - xy[1]) < 0.01
+    window.canvas._on_mouse_moved(QPointF(-1e6, -1e6))  # off the map: the position goes
+    assert window.position_label.text() == ""

@@ -92,8 +92,9 @@ def test_a_model_without_a_data_spec_asks_for_one(tmp_path):
 
 def test_images_of_another_shape_are_refused_in_one_sentence(tmp_path):
     path = _model_file(tmp_path / "m.safetensors", "digits")
-    with pytest.raises(OpenError, match=r"^shapes:20 has 32x32 images with 1 channel\(s\) but "
-                                        r"m.safetensors takes 8x8 with 1$"):
+    with pytest.raises(OpenError, match=r"^shapes:20 has 32×32×1 images but m.safetensors "
+                                        r"takes 8×8×1; give the data it was trained on with "
+                                        r"--data$"):
         open_model(path, data="shapes:20")
 
 

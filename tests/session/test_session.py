@@ -149,3 +149,18 @@ def test_a_pair_of_different_images_is_refused_with_what_differs(pair_files, tmp
     with pytest.raises(PairError, match="16×16"):
         ComparePair(Session.from_file(pair_files["ae"]), Session.from_file(other),
                     ManualDispatcher())
+
+
+def test_no_progress_line_outlives_the_loading(pair_files):
+    """Issue 26: "reconstructing 1,797/1,797 images…" must not stay in the status line."""
+    d = ManualDispatcher()
+    s = Session.from_file(pair_files["ae"], d)
+    messages: list[str] = []
+    s.message.connect(messages.append)
+    s.start_loading()
+    assert d.wait_until(lambda: s.images is not None and not s.jobs.running("runtime"), 60)
+    d.process()
+    assert any("reconstructing" in m for m in messages)  # it did report progress
+    assert "…" not in messages[-1] and "ready" in messages[-1]
+    assert "1,797 images loaded" in messages[-1]
+    s.close()

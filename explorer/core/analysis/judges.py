@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.progress import Progress, check_cancel
+from explorer.core.progress import Progress, check_cancel, relay
 
 CLASSIFIER_PERCENTILE = 10.0
 JUDGES = ("pixel", "classifier")
@@ -147,7 +147,7 @@ def classifier_judge(images: np.ndarray, labels: np.ndarray | None, train_idx: n
     and measures the accuracy on `images[held_out]`.
     """
     from explorer.core.inference import one_torch_thread
-    from models.classifier import train_classifier
+    from models.classifier import train_classifier_steps
 
     if labels is None:
         return None
@@ -167,14 +167,20 @@ def classifier_judge(images: np.ndarray, labels: np.ndarray | None, train_idx: n
     cached = net is not None
     if net is None:
         yield JudgeProgress("classifier", lo, "training the classifier judge")
-
-        def on_epoch(done: int, total: int) -> None:
-            check_cancel(cancel, "training the classifier judge")
-
         # One thread: a network this small spends more time syncing two threads than
         # computing (measured: 15x the CPU time on a busy 2-core machine).
         with one_torch_thread(True):
-            net = train_classifier(x_train, y_train, n_classes, seed=seed, on_epoch=on_epoch)
+            def report(event: tuple[int, int, int, int]) -> JudgeProgress | None:
+                step, total, epoch_done, _ = event  # about 50 reports over the fit
+                if epoch_done:
+                    check_cancel(cancel, "training the classifier judge")
+                if step % max(1, total // 50):
+                    return None
+                return JudgeProgress("classifier", lo + 0.95 * (hi - lo) * step / total,
+                                     f"training the classifier judge: step {step}/{total}")
+
+            net = yield from relay(train_classifier_steps(x_train, y_train, n_classes,
+                                                          seed=seed), report)
         if use_cache:
             _save_cached(path, net)
     check_cancel(cancel, "measuring")

@@ -46,7 +46,7 @@ from explorer.core.analysis.judged import (
     pixel_judge_descriptions,
 )
 from explorer.core.analysis.probe import probe_metrics
-from explorer.core.analysis.samplers import SAMPLERS, make_samplers
+from explorer.core.analysis.samplers import SAMPLERS, fit_gmm_steps, make_samplers
 from explorer.core.progress import Progress, check_cancel, relay
 
 MAX_PRIOR = 100_000
@@ -226,7 +226,7 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     # nearest real (training) image, for decodes of codes known to be good.
     recon_dist = judge_images("reconstruction", recon, (len(recon), 1))
 
-    yield progress(0.3, "prior", "decoding prior samples")
+    yield progress(0.3, "prior", "codes as features (probe)")
     train_pool = np.flatnonzero(~held_mask)
     if len(train_pool) < 2:
         train_pool = np.arange(len(codes))
@@ -239,7 +239,13 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     def decode(z: np.ndarray) -> np.ndarray:
         return decode_float(model, z, reference=ref)
 
-    samplers = make_samplers(model, train_codes, seed=settings.seed)
+    gmm = yield from relay(  # seconds on MNIST: report each number of components tried
+        fit_gmm_steps(train_codes, seed=settings.seed),
+        lambda step: progress(0.3 + 0.05 * (step[0] - 1) / step[1], "prior",
+                              f"fitting a Gaussian mixture to the codes ({step[0]}/{step[1]} "
+                              "components)"))
+    yield progress(0.35, "prior", "decoding prior samples")
+    samplers = make_samplers(model, train_codes, seed=settings.seed, gmm=gmm)
     prior = samplers["own"]
     n = settings.n_prior
     z_prior = prior.sample(n, settings.seed)

@@ -21,6 +21,7 @@ a `description`.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -86,6 +87,15 @@ def fit_gmm(codes: np.ndarray, max_components: int = MAX_COMPONENTS, seed: int =
     codes (N x d); the one with the lowest BIC. Seeded, so the same codes give the same
     mixture. Fewer components are tried when there are few codes (at least 2 (d + 1)
     codes per component, and no more than distinct codes)."""
+    from explorer.core.progress import drain
+
+    return drain(fit_gmm_steps(codes, max_components, seed))
+
+
+def fit_gmm_steps(codes: np.ndarray, max_components: int = MAX_COMPONENTS, seed: int = 0
+                  ) -> Generator[tuple[int, int], None, MixtureSampler]:
+    """`fit_gmm` as a generator, for progress inside the fit: yields (k, k_max) before the
+    fit with k components; returns the mixture."""
     from sklearn.mixture import GaussianMixture
 
     z = np.asarray(codes, dtype=np.float64)
@@ -108,6 +118,7 @@ def fit_gmm(codes: np.ndarray, max_components: int = MAX_COMPONENTS, seed: int =
     best: Any = None
     bics: list[float] = []
     for k in range(1, k_max + 1):
+        yield k, k_max
         gm = GaussianMixture(n_components=k, covariance_type="full", random_state=seed,
                              reg_covar=1e-6)
         gm.fit(x)
@@ -127,13 +138,14 @@ def standard_normal(d: int) -> Prior:
 
 
 def make_samplers(model: Any, codes: np.ndarray, *, seed: int = 0,
-                  max_components: int = MAX_COMPONENTS) -> dict[str, Sampler]:
+                  max_components: int = MAX_COMPONENTS,
+                  gmm: MixtureSampler | None = None) -> dict[str, Sampler]:
     """The four samplers of `SAMPLERS` for `model`, given its codes of the training data
-    (N x latent_dim). `seed` fixes the mixture's fit."""
+    (N x latent_dim). `seed` fixes the mixture's fit; `gmm` is one fitted already."""
     codes = np.asarray(codes)
     d = int(model.latent_dim)
     if codes.ndim != 2 or codes.shape[1] != d:
         raise ValueError(f"codes must be N x {d} for this model, not {codes.shape}")
     return {"own": model_prior(model, codes), "standard_normal": standard_normal(d),
             "fitted_gaussian": fit_gaussian(codes),
-            "gmm": fit_gmm(codes, max_components, seed)}
+            "gmm": gmm if gmm is not None else fit_gmm(codes, max_components, seed)}

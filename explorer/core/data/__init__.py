@@ -8,6 +8,16 @@ Each source lives in its own module and registers a loader with `@source("name")
 
 from __future__ import annotations
 
-from .base import DataError, DataSpec, ImageSet, load_data, parse_spec, source, source_names
+from .base import (
+    DataError,
+    DataSpec,
+    ImageSet,
+    load_data,
+    parse_spec,
+    source,
+    source_names,
+    source_options,
+)
 
-__all__ = ["DataError", "DataSpec", "ImageSet", "load_data", "parse_spec", "source", "source_names"]
+__all__ = ["DataError", "DataSpec", "ImageSet", "load_data", "parse_spec", "source", "source_names",
+           "source_options"]

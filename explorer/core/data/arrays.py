@@ -33,8 +33,8 @@ from .options import (
     existing_path,
     finish,
     limit_option,
+    limit_pick,
     normalise_options,
-    order,
     seed_option,
     size_option,
 )
@@ -165,9 +165,12 @@ def to_labels(arr: np.ndarray, n: int, name: str) -> np.ndarray:
     return labels
 
 
-@source("npz", "npy")
+OPTIONS = ("limit", "seed", "size", "channels")
+
+
+@source("npz", "npy", options=OPTIONS)
 def load_arrays(spec: DataSpec) -> ImageSet:
-    spec = normalise_options(spec, ("limit", "seed", "size", "channels"))
+    spec = normalise_options(spec, OPTIONS)
     path = existing_path(spec.arg, "file", spec.name)
     if path.is_dir():
         raise DataError(f"{path} is a folder; {spec.name}:FILE takes a numpy file "
@@ -214,10 +217,9 @@ def load_arrays(spec: DataSpec) -> ImageSet:
     images = to_nchw(raw, name)
     n = len(images)
     labels = None if label_arr is None else to_labels(label_arr, n, name)
-    picked = order(n, seed, limit)
-    idx: np.ndarray | slice | None = picked
-    if seed is None and picked is not None:
-        idx = slice(0, len(picked))  # the first `limit`: a view, so a memory map stays one
+    idx, note = limit_pick(n, seed, limit, labels)  # a slice keeps a memory map one
+    if note:
+        notes.append(note)
     if idx is not None:
         # Pick before converting, so a memory-mapped .npy is read only where needed.
         images = images[idx]

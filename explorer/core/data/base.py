@@ -118,16 +118,19 @@ class DataSpec:
 
 Loader = Callable[[DataSpec], ImageSet]
 _SOURCES: dict[str, Loader] = {}
+_OPTIONS: dict[str, tuple[str, ...]] = {}
 # Modules that define sources; imported lazily so `import explorer.core.data` stays cheap.
 _SOURCE_MODULES = ("digits", "shapes", "mnist", "idx", "folder", "arrays")
 
 
-def source(*names: str) -> Callable[[Loader], Loader]:
-    """Register a loader under one or more spec names."""
+def source(*names: str, options: tuple[str, ...] = ()) -> Callable[[Loader], Loader]:
+    """Register a loader under one or more spec names, with the options it takes (its
+    own list: `source_options` and the README test read it)."""
 
     def register(fn: Loader) -> Loader:
         for n in names:
             _SOURCES[n] = fn
+            _OPTIONS[n] = tuple(options)
         return fn
 
     return register
@@ -141,6 +144,14 @@ def _ensure_sources() -> None:
 def source_names() -> list[str]:
     _ensure_sources()
     return sorted(_SOURCES)
+
+
+def source_options(name: str) -> tuple[str, ...]:
+    """The options a source takes (aliases such as `max` for `limit` not included)."""
+    _ensure_sources()
+    if name not in _SOURCES:
+        raise DataError(f"unknown data source '{name}'")
+    return _OPTIONS[name]
 
 
 def parse_spec(spec: str, **overrides: object) -> DataSpec:

@@ -19,14 +19,16 @@ from .options import (
     size_option,
 )
 
+OPTIONS = ("limit", "seed", "size", "channels")
 
-@source("digits")
+
+@source("digits", options=OPTIONS)
 def load_digits_set(spec: DataSpec) -> ImageSet:
     from sklearn.datasets import load_digits
 
     if spec.arg:
         raise DataError("digits takes no path (it is bundled with scikit-learn)")
-    spec = normalise_options(spec, ("limit", "seed", "size", "channels"))
+    spec = normalise_options(spec, OPTIONS)
     limit, seed = limit_option(spec), seed_option(spec)
     size, channels = size_option(spec, 8), channels_option(spec, 1)
     bunch = load_digits()

@@ -29,8 +29,8 @@ from .options import (
     channels_option,
     existing_path,
     limit_option,
+    limit_pick,
     normalise_options,
-    order,
     seed_option,
     size_option,
 )
@@ -129,9 +129,12 @@ def _short(exc: Exception) -> str:
     return text[:80] if text else type(exc).__name__
 
 
-@source("folder")
+OPTIONS = ("limit", "seed", "size", "channels")
+
+
+@source("folder", options=OPTIONS)
 def load_folder(spec: DataSpec) -> ImageSet:
-    spec = normalise_options(spec, ("limit", "seed", "size", "channels"))
+    spec = normalise_options(spec, OPTIONS)
     root = existing_path(spec.arg, "dir", "folder")
     if not root.is_dir():
         raise DataError(f"{root} is a file; folder:DIR takes a folder of images "
@@ -142,9 +145,14 @@ def load_folder(spec: DataSpec) -> ImageSet:
     if not files:
         raise DataError(f"no image files (PNG, JPEG, BMP, GIF, TIFF, WebP) in {root}"
                         + (f"; it holds {others} other file(s)" if others else ""))
-    idx = order(len(files), seed, None)
+    # The files come sorted by sub-folder, i.e. grouped by class: a limit samples across
+    # the classes (limit_pick) instead of keeping the first class or two.
+    _, codes = _labels([label for _, label in files])
+    idx, note = limit_pick(len(files), seed, limit, codes)
     if idx is not None:
-        files = [files[i] for i in idx]
+        files = files[idx] if isinstance(idx, slice) else [files[i] for i in idx]
+    if note:
+        notes.append(note)
     check_image_budget(min(len(files), limit or len(files)), (channels or 1, size, size),
                        str(root))
     images: list[np.ndarray] = []

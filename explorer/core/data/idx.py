@@ -298,10 +298,12 @@ def _mapping_names(folder: Path, set_name: str) -> list[str] | None:
     return [mapping.get(i, str(i)) for i in range(max(mapping) + 1)]
 
 
-@source("idx")
+OPTIONS = ("split", "limit", "seed", "size", "channels", "set", "transpose")
+
+
+@source("idx", options=OPTIONS)
 def load_idx_folder(spec: DataSpec) -> ImageSet:
-    spec = normalise_options(spec, ("split", "limit", "seed", "size", "channels", "set",
-                                    "transpose"))
+    spec = normalise_options(spec, OPTIONS)
     folder = existing_path(spec.arg, "dir", "idx")
     split, limit, seed = split_option(spec), limit_option(spec), seed_option(spec)
     size, channels = size_option(spec, None), channels_option(spec, None)

@@ -125,10 +125,13 @@ def ensure_downloaded(family: Family, splits: list[str], folder: Path, progress=
                 f"into {folder}, or name a folder that has them: {family.name}:DIR") from None
 
 
-@source(*FAMILIES)
+OPTIONS = ("split", "limit", "seed", "size", "channels")
+
+
+@source(*FAMILIES, options=OPTIONS)
 def load_mnist_family(spec: DataSpec) -> ImageSet:
     family = FAMILIES[spec.name]
-    spec = normalise_options(spec, ("split", "limit", "seed", "size", "channels"))
+    spec = normalise_options(spec, OPTIONS)
     split, limit, seed = split_option(spec), limit_option(spec), seed_option(spec)
     size, channels = size_option(spec, None), channels_option(spec, None)
     if spec.arg:

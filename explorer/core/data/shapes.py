@@ -250,9 +250,12 @@ def render_shapes(factors: dict[str, np.ndarray], size: int = DEFAULT_SIZE) -> n
     return out
 
 
-@source("shapes")
+OPTIONS = ("limit", "seed", "size", "channels")
+
+
+@source("shapes", options=OPTIONS)
 def load_shapes(spec: DataSpec) -> ImageSet:
-    spec = normalise_options(spec, ("limit", "seed", "size", "channels"))
+    spec = normalise_options(spec, OPTIONS)
     count = DEFAULT_COUNT
     if spec.arg:
         try:

@@ -87,6 +87,68 @@ def export_strip_png(path: str | os.PathLike, rows: list[np.ndarray], scale: int
     atomic_write_bytes(path, buf.getvalue())
 
 
+MIN_IMAGE_PX = 128  # a picture a reader can see: every image at least this wide
+
+
+def readable_scale(height: int, width: int, minimum: int = MIN_IMAGE_PX, most: int = 32) -> int:
+    """The whole-number enlargement that makes an image at least `minimum` pixels on its
+    longer side (1 for images already that big, at most `most`)."""
+    side = max(1, int(height), int(width))
+    return int(min(most, max(1, -(-minimum // side))))
+
+
+def labelled_picture(rows: list[np.ndarray], row_labels: list[str],
+                     column_labels: list[str] | None = None, scale: int = 4,
+                     gap: int = 2) -> np.ndarray:
+    """Rows of display images (each N x H x W [x 3]) enlarged, with a label left of each
+    row and, optionally, a title above each column: black text on white."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    try:
+        font = ImageFont.load_default(size=14)
+    except TypeError:  # Pillow < 10.1 has only the small bitmap font
+        font = ImageFont.load_default()
+    tiled = [tile_row(upscale_batch(r, scale), gap=gap, fill=255) for r in rows]
+    colour = any(t.ndim == 3 for t in tiled)
+    tiled = [np.repeat(t[..., None], 3, axis=2) if colour and t.ndim == 2 else t for t in tiled]
+    probe = ImageDraw.Draw(Image.new("L", (1, 1)))
+
+    def text_size(text: str) -> tuple[int, int]:
+        x0, y0, x1, y1 = probe.textbbox((0, 0), text, font=font)
+        return int(x1 - x0), int(y1 - y0)
+
+    pad = 6
+    label_w = max((text_size(t)[0] for t in row_labels), default=0) + 2 * pad
+    head_h = (max(text_size(t)[1] for t in column_labels) + 2 * pad) if column_labels else 0
+    width = label_w + max(t.shape[1] for t in tiled)
+    height = head_h + sum(t.shape[0] for t in tiled) + 2 * gap * (len(tiled) - 1)
+    mode = "RGB" if colour else "L"
+    canvas = Image.new(mode, (width, height), (255, 255, 255) if colour else 255)
+    draw = ImageDraw.Draw(canvas)
+    ink = (0, 0, 0) if colour else 0
+    if column_labels:
+        w_img = rows[0].shape[2] * scale
+        for j, title in enumerate(column_labels):
+            tw, _ = text_size(title)
+            x = label_w + j * (w_img + gap) + max(0, (w_img - tw) // 2)
+            draw.text((x, pad), title, fill=ink, font=font)
+    y = head_h
+    for tile, title in zip(tiled, row_labels, strict=True):
+        canvas.paste(_pil(tile), (label_w, y))
+        _, th = text_size(title)
+        draw.text((pad, y + max(0, (tile.shape[0] - th) // 2)), title, fill=ink, font=font)
+        y += tile.shape[0] + 2 * gap
+    return np.asarray(canvas)
+
+
+def export_labelled_png(path: str | os.PathLike, rows: list[np.ndarray], row_labels: list[str],
+                        column_labels: list[str] | None = None, scale: int = 4) -> None:
+    """Save `labelled_picture` as one PNG (atomically)."""
+    buf = io.BytesIO()
+    _pil(labelled_picture(rows, row_labels, column_labels, scale=scale)).save(buf, format="PNG")
+    atomic_write_bytes(path, buf.getvalue())
+
+
 def export_strip_gif(path: str | os.PathLike, frames: np.ndarray, scale: int = 8,
                      frame_ms: int = 120, bounce: bool = True) -> None:
     """Save decoded steps as an animated GIF that plays forward and back (loops forever)."""

@@ -6,7 +6,7 @@ One `EmbeddingTable` holds what both write: the codes, their 2-D map positions, 
 
     export_projector(folder, table)   # tensors.tsv, metadata.tsv, sprite.png,
                                       # projector_config.pbtxt (tensorboard --logdir folder)
-    export_parquet(path, table)       # needs pyarrow: pip install "latent-atlas[interop]"
+    export_parquet(path, table)       # needs pyarrow (PARQUET_HINT)
 
 Every file is written atomically (see models.modelfile.atomic_write_bytes).
 """
@@ -26,6 +26,9 @@ from models.modelfile import atomic_write_bytes
 # The projector loads one sprite picture; it refuses anything above 8192 x 8192 pixels.
 MAX_SPRITE_SIDE = 8192
 PROJECTOR_FILES = ("tensors.tsv", "metadata.tsv", "sprite.png", "projector_config.pbtxt")
+
+# How to get pyarrow, as the README says it (Latent Atlas is installed from its clone).
+PARQUET_HINT = 'pip install -e ".[interop]" in the clone of Latent Atlas, or pip install pyarrow'
 
 
 class InteropError(ValueError):
@@ -158,8 +161,7 @@ def parquet_bytes(table: EmbeddingTable, with_images: bool = True) -> bytes:
     """The table as Parquet: index, x, y, label, label_name, recon_error, the code as a
     list and as z0..z{d-1} columns, and each image as PNG bytes (`image`)."""
     if not parquet_available():
-        raise InteropError('Parquet needs pyarrow: pip install "latent-atlas[interop]" '
-                           "(or pip install pyarrow)")
+        raise InteropError(f"Parquet needs pyarrow: {PARQUET_HINT}")
     import pyarrow as pa
     import pyarrow.parquet as pq
 

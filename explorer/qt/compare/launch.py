@@ -84,7 +84,9 @@ def run_compare(app, files: list[str], screenshot: str | None, default_paths) ->
                 app.processEvents()
                 for c in window.canvases:
                     c.flush()
-                if not window.grab().save(screenshot, "PNG"):
+                from ..screenshot import save_screenshot
+
+                if not save_screenshot(window, screenshot, window.canvases):
                     print(f"latent-atlas: error: cannot write {screenshot}", file=sys.stderr)
                     exit_code["code"] = 2
                 print(f"compare_ready_s={seconds_since_start():.3f}", flush=True)

@@ -55,6 +55,8 @@ class CompareWindow(AppWindow):
 
         self.canvases = [MapCanvas(self.tools, title=SIDE_TITLES[0]),
                          MapCanvas(self.tools, title=SIDE_TITLES[1], follow_bounds=False)]
+        for canvas in self.canvases:  # aligned maps: one position line serves both
+            canvas.pointerMoved.connect(self.show_position)
         self.canvases[1].vb.setXLink(self.canvases[0].vb)  # aligned maps: one view for both
         self.canvases[1].vb.setYLink(self.canvases[0].vb)
         self.click_boxes = [ImageBox(f"{t} at the point", min_size=90) for t in SIDE_TITLES]

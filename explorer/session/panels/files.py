@@ -18,7 +18,7 @@ from ..session import Session
 
 __all__ = ["IMAGE_SUFFIXES", "StripRows", "arrow_titles", "default_export_name",
            "export_codes", "export_interop", "export_strip", "has_strip", "is_image_path",
-           "pair_strip_frames", "pair_strip_rows", "parquet_available", "place_picture",
+           "pair_strip_frames", "pair_strip_rows", "PARQUET_HINT", "parquet_available", "place_picture",
            "sample_grid", "strip_rows", "tile_grid"]
 
 
@@ -55,6 +55,9 @@ def export_codes(session: Session | None, fmt: str, path: str | Path) -> int:
     writer(path, np.asarray(s.latent_map.codes), np.asarray(s.latent_map.positions),
            s.map_labels(), s.label_names)
     return s.n_points
+
+
+from explorer.core.io.interop import PARQUET_HINT  # noqa: E402  (how to get pyarrow)
 
 
 def parquet_available() -> bool:
