@@ -459,6 +459,17 @@ def _cases() -> list[Case]:
                                 data_spec="shapes:64")], ("takes 8×8×1 images but",)))
     add(Case(26, "train-resume-epochs-negative", resume_negative, ("--epochs",),
              ("R.safetensors",)))
+    # issue 20: a model whose data moved says where the path came from and how to point
+    # elsewhere, in every command that opens a model with its data
+    for command in ("anomalies", "project", "probe", "export"):
+        def moved(d: Path, command=command) -> list[str]:
+            gone = d / "moved-away" / "data.npz"
+            m = base(d, "moved.safetensors", data_spec=f"npz:{gone}")
+            out = (["--format", "projector", "--out", str(d / "proj")] if command == "export"
+                   else [])
+            return [command, str(m), *out]
+
+        add(Case(20, f"moved-data-{command}", moved, ("not there any more", "--data")))
     return cases
 
 
