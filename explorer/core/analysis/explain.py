@@ -233,7 +233,15 @@ def _probe_sentence(result: Any, a: Any, b: Any) -> str | None:
     if not parts:
         return None
     labelled = "all training labels" if key == "100%" else f"{key} of the training labels"
-    return f"Codes as features, with {labelled}: " + "; ".join(parts) + "."
+    text = f"Codes as features, with {labelled}: " + "; ".join(parts) + "."
+    std = find(getattr(result, "differences", None) or [], f"probe/{key}/knn_standardised",
+               None)
+    plain = find(getattr(result, "differences", None) or [], f"probe/{key}/knn", None)
+    if std is not None and plain is not None and std["verdict"] != plain["verdict"]:
+        text += (f" The preprocessing decides k-NN's verdict: on standardised codes it reads "
+                 f"{std['a']:.1%} and {std['b']:.1%}, and "
+                 + difference_words(std, a.name, b.name) + ".")
+    return text
 
 
 def explain(result: Any) -> str:

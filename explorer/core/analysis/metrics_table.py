@@ -185,7 +185,24 @@ def _block(title: str, header: list[str], table: list[list[str]], markdown: bool
             + [fmt_row(r) for r in table])
 
 
-PROBE_TITLES = {"logistic": "logistic regression", "knn": "k-NN (k = 5)"}
+PROBE_TITLES = {"logistic": "logistic regression", "knn": "k-NN (k = 5)",
+                "knn_standardised": "k-NN on standardised features"}
+
+
+def _preprocessing_disagrees(result: CompareResult, key: str) -> bool:
+    """True when k-NN on standardised features reaches another verdict than k-NN on the
+    unscaled features (or, without paired tests, another side of 0.05 in McNemar's p)."""
+    from explorer.core.analysis.paired import find
+
+    plain = find(result.differences, f"probe/{key}/knn", None)
+    std = find(result.differences, f"probe/{key}/knn_standardised", None)
+    if plain is not None and std is not None:
+        return plain["verdict"] != std["verdict"] or (
+            plain["verdict"] == "differs" and plain["difference"] * std["difference"] < 0)
+    tests = result.probe_tests.get(key, {})
+    if "knn" in tests and "knn_standardised" in tests:
+        return (tests["knn"]["p"] < 0.05) != (tests["knn_standardised"]["p"] < 0.05)
+    return False
 
 
 def probe_cell(m: ModelMetrics, key: str, clf: str) -> str:
@@ -205,6 +222,8 @@ def probe_rows(result: CompareResult) -> list[tuple[str, list[str], str]]:
     rows: list[tuple[str, list[str], str]] = []
     for key in keys:
         for clf, title in PROBE_TITLES.items():
+            if clf == "knn_standardised" and not _preprocessing_disagrees(result, key):
+                continue  # shown only where the preprocessing changes the verdict
             cells = [m.probe.get(key, {}).get(clf) for m in models]
             if all(c is None for c in cells):
                 continue
