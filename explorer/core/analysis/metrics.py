@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.analysis.checkerboard import checkerboard_ratio
+from explorer.core.analysis.checkerboard import checkerboard_interval
 from explorer.core.analysis.gaps import RealImageIndex, flatten_float
 from explorer.core.analysis.heldout import held_out_indices
 from explorer.core.analysis.intervals import mcnemar
@@ -124,9 +124,11 @@ class ModelMetrics:
     interp_distance: float = float("nan")
     interp_smoothness: float = float("nan")
     path_length: float = float("nan")
-    # period-2 (checkerboard) share of decodes over real images' (1 = as real; checkerboard.py)
+    # near-period-2 (checkerboard) amplitude of decodes over real images' (1 = as real;
+    # checkerboard.py), and checker["recon" | "prior"] = {"ratio", "low", "high"} (95 %)
     checker_recon: float = float("nan")
     checker_prior: float = float("nan")
+    checker: dict[str, dict[str, float]] = field(default_factory=dict)
     # holes[sampler][judge] = {"fraction", "low", "high"} (95 % interval); judges "pixel",
     # "pixel_real" and (with labels) "classifier"
     holes: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
@@ -311,6 +313,8 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     moved = decode(np.concatenate([z, z + step * u]))
     path_len = _rms(moved[:len(z)], moved[len(z):]) / settings.epsilon
 
+    checker = {"recon": checkerboard_interval(recon, images[held_out], seed=settings.seed),
+               "prior": checkerboard_interval(prior_imgs, images[held_out], seed=settings.seed)}
     metrics = ModelMetrics(
         name=name, kind=model.config.kind, prior=prior.description,
         recon_mse=float(sq.mean()), recon_rms=float(np.sqrt(sq).mean()),
@@ -318,8 +322,8 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
         prior_distance=float(prior_dist.mean()),
         interp_distance=float(inner_dist.mean()), interp_smoothness=float(ratio.mean()),
         path_length=float(path_len.mean()),
-        checker_recon=checkerboard_ratio(recon, images[held_out]),
-        checker_prior=checkerboard_ratio(prior_imgs, images[held_out]),
+        checker_recon=checker["recon"]["ratio"], checker_prior=checker["prior"]["ratio"],
+        checker=checker,
         gmm_components=getattr(samplers["gmm"], "n_components", None), probe=probe,
         gmm_capped=bool(getattr(samplers["gmm"], "capped", False)), same_draws=same_draws,
         extras={"code_spread": spread, "probe_right": probe_right})
