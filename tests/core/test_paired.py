@@ -78,7 +78,8 @@ def test_judge_floor_of_real_images_is_about_the_percentile_and_covers_it():
     assert 0.03 < f["fraction"] < 0.08 and f["low"] < 0.05 < f["high"]
 
 
-def _rows(pa: float, pb: float, n: int, seed: int) -> tuple[Bars, list[PairedRow]]:
+def _rows(pa: float, pb: float, n: int, seed: int, paired: bool = True
+          ) -> tuple[Bars, list[PairedRow]]:
     """Two 'models' whose decodes are holes with probability pa and pb under a bar at the
     real images' 95th percentile: a hole is a value drawn far above every real value."""
     rng = np.random.default_rng(seed)
@@ -87,7 +88,8 @@ def _rows(pa: float, pb: float, n: int, seed: int) -> tuple[Bars, list[PairedRow
 
     def decodes(p: float) -> np.ndarray:
         inside = rng.normal(size=n) * 0.3  # well under the bar
-        return np.where(u < p, 10.0, inside)[:, None]
+        draw = u if paired else rng.random(n)
+        return np.where(draw < p, 10.0, inside)[:, None]
 
     return _bars(real), [PairedRow("holes/own", "pixel_real", decodes(pa), decodes(pb))]
 
@@ -115,7 +117,7 @@ def test_equal_rates_on_many_units_are_the_same_within_the_margin():
 
 
 def test_too_few_units_say_no_difference_detected_and_what_could_have_been_seen():
-    bars, rows = _rows(0.30, 0.25, 60, 2)
+    bars, rows = _rows(0.25, 0.25, 60, 2, paired=False)
     (rec,) = paired_differences(rows, bars, n_boot=500)
     assert rec["verdict"] == "not detected"
     assert rec["detectable"] > abs(rec["difference"]) and rec["detectable"] > 0.05
@@ -123,6 +125,11 @@ def test_too_few_units_say_no_difference_detected_and_what_could_have_been_seen(
     assert words.startswith("no difference detected")
     assert f"would have seen about {100 * rec['detectable']:.1f} points" in words
     assert difference_cell(rec).startswith("n.s.")
+    # a row whose own interval excludes 0 but which Holm's adjustment does not reject says so
+    adjusted_away = dict(rec, low=0.01, high=0.09, difference=0.05)
+    words = difference_words(adjusted_away, "AE", "VAE")
+    assert words.startswith("not significant once the table's tests are adjusted for")
+    assert "its own 95 % interval +1.0 to +9.0 excludes 0" in words
 
 
 def test_holm_is_applied_across_the_rows():

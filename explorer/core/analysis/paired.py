@@ -341,7 +341,9 @@ def difference_words(rec: dict[str, Any], first: str, second: str) -> str:
     - "same": "the same within ±3.0 points (difference +0.4, 90 % interval −1.2 to 1.9;
       equivalence test)";
     - "not detected": "no difference detected (difference +1.1 points, 95 % interval −0.8
-      to 3.0, Holm-adjusted p = 0.41; the test would have seen about 4.2 points)"."""
+      to 3.0, Holm-adjusted p = 0.41; the test would have seen about 4.2 points)", or, when
+      the row's own interval excludes 0 but Holm's adjustment does not reject, "not
+      significant once the table's tests are adjusted for (...)"."""
     d, lo, hi = rec["difference"], rec["low"], rec["high"]
     if rec["verdict"] == "differs":
         word = "higher" if d > 0 else "lower"
@@ -351,6 +353,11 @@ def difference_words(rec: dict[str, Any], first: str, second: str) -> str:
         return (f"the same within ±{_pts(rec['margin'])} points (difference {_signed(d)}, 90 % "
                 f"interval {_signed(rec['low90'])} to {_signed(rec['high90'])}; equivalence "
                 "test)")
+    if lo > 0 or hi < 0:  # the row's own interval excludes 0; the table's adjustment does not
+        return (f"not significant once the table's tests are adjusted for (difference "
+                f"{_signed(d)} points, its own 95 % interval {_signed(lo)} to {_signed(hi)} "
+                f"excludes 0, but Holm-adjusted p = {rec['p_holm']:.2g}; the test would have "
+                f"seen about {_pts(rec['detectable'])} points)")
     return (f"no difference detected (difference {_signed(d)} points, 95 % interval "
             f"{_signed(lo)} to {_signed(hi)}, Holm-adjusted p = {rec['p_holm']:.2g}; the test "
             f"would have seen about {_pts(rec['detectable'])} points)")
