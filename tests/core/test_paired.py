@@ -228,3 +228,11 @@ def test_table_shows_identical_rows_once_the_floors_and_the_paired_cell():
     assert floor[0] == ["13.3% [11.3%, 15.3%]"] * 2 and floor[1] == ""
     # rows without a paired record fall back to interval overlap
     assert rows["holes, own prior (pixel)"][1] in ("yes", "n.s.")
+
+
+@pytest.mark.parametrize("kw", [{"equivalence_margin": 0.0}, {"equivalence_margin": 0.5},
+                                {"n_boot": 99}, {"n_boot": 100_001}])
+def test_settings_refuse_a_meaningless_margin_or_replicate_count(kw):
+    with pytest.raises(ValueError, match="equivalence_margin"):
+        MetricSettings(**kw)
+    MetricSettings(equivalence_margin=0.01, n_boot=100)  # the edges that are allowed
