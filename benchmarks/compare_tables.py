@@ -11,8 +11,12 @@ whose files already exist, so an interrupted run resumes):
     latent-atlas compare DIR/NAME_sS_ae.safetensors DIR/NAME_sS_vae.safetensors --json --quiet
 
 and prints one markdown table per data set: each hole fraction as the mean ± standard
-deviation over the training seeds, and in how many seeds the two models' 95 % intervals
-did not overlap. The JSON of every compare is kept beside the models.
+deviation over the training seeds; the AE − VAE difference (points, mean ± sd over seeds);
+in how many seeds the paired test found a difference (`differs`: Holm-adjusted p < 0.05)
+and in how many the equivalence test called the two the same (within the stated margin);
+each judge's floor on real held-out images; `= own prior` where a sampler reuses the own
+prior's draws (identical by construction). The JSON of every compare is kept beside the
+models.
 """
 
 from __future__ import annotations
@@ -72,27 +76,62 @@ def cell(doc: dict, model: int, group: str, key: str | None, judge: str) -> dict
     return m.get(group, {}).get(key or "", {}).get(judge)
 
 
+def stat(vals: list[float]) -> str:
+    mean = statistics.fmean(vals)
+    sd = statistics.stdev(vals) if len(vals) > 1 else 0.0
+    return f"{mean:.1%} ± {sd:.1%}"
+
+
+def record(doc: dict, group: str, key: str | None, judge: str) -> dict | None:
+    measure = group if group == "reconstruction" else f"{group}/{key}"
+    for rec in doc.get("differences", []):
+        if rec["measure"] == measure and rec["judge"] == judge:
+            return rec
+    return None
+
+
 def table(name: str, spec: str, epochs: int, latent: int, docs: list[dict]) -> str:
     seeds = len(docs)
+    margin = docs[0].get("settings", {}).get("equivalence_margin", 0.03)
     lines = [f"**{name}** (`{spec}`, conv, latent {latent}, {epochs} epochs, training seeds "
-             f"0–{seeds - 1}; mean ± sd over seeds; 'differs' = seeds in which the two 95 % "
-             "intervals do not overlap)", "",
-             "| measure | judge | AE | VAE | differs |", "|---|---|---:|---:|---:|"]
+             f"0–{seeds - 1}; mean ± sd over seeds; AE − VAE in points; 'differs' = seeds in "
+             "which the paired test finds a difference (Holm-adjusted p < 0.05 over the "
+             f"table); 'same' = seeds in which the equivalence test puts it within ±"
+             f"{100 * margin:.0f} points; '= own prior': the same draws, shown once)", "",
+             "| measure | judge | AE | VAE | AE − VAE | differs | same |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for judge in JUDGES:
+        floors = [d["judge_floors"][judge]["fraction"] for d in docs
+                  if judge in d.get("judge_floors", {})]
+        if floors:
+            lines.append(f"| real held-out images (judge floor) | {judge} | {stat(floors)} | "
+                         f"{stat(floors)} | | | |")
     for group, key, title in ROWS:
         for judge in JUDGES:
             pairs = [(cell(d, 0, group, key, judge), cell(d, 1, group, key, judge)) for d in docs]
             pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
             if not pairs:
                 continue
+            recs = [r for r in (record(d, group, key, judge) for d in docs) if r is not None]
 
-            def stat(vals: list[float]) -> str:
-                mean = statistics.fmean(vals)
-                sd = statistics.stdev(vals) if len(vals) > 1 else 0.0
-                return f"{mean:.1%} ± {sd:.1%}"
+            def shown(model: int, vals: list[float], group: str = group,
+                      key: str | None = key) -> str:
+                same = group == "holes" and all(
+                    d["models"][model].get("same_draws", {}).get(key or "") == "own"
+                    for d in docs)
+                return "= own prior" if same else stat(vals)
 
-            differs = sum(a["high"] < b["low"] or b["high"] < a["low"] for a, b in pairs)
-            lines.append(f"| {title} | {judge} | {stat([a['fraction'] for a, _ in pairs])} | "
-                         f"{stat([b['fraction'] for _, b in pairs])} | {differs}/{len(pairs)} |")
+            diff = (f"{statistics.fmean(100 * r['difference'] for r in recs):+.1f} ± "
+                    f"{statistics.stdev(100 * r['difference'] for r in recs):.1f}"
+                    if len(recs) > 1 else "")
+            differs = sum(r["verdict"] == "differs" for r in recs)
+            same = sum(r["verdict"] == "same" for r in recs)
+            lines.append(f"| {title} | {judge} | {shown(0, [a['fraction'] for a, _ in pairs])} | "
+                         f"{shown(1, [b['fraction'] for _, b in pairs])} | {diff} | "
+                         f"{differs}/{len(recs)} | {same}/{len(recs)} |")
+    gmm = [f"{m['gmm_components']}{' (capped)' if m.get('gmm_capped') else ''}"
+           for d in docs for m in d["models"][:2]]
+    lines += ["", f"GMM components chosen by BIC (AE, VAE per seed): {', '.join(gmm)}."]
     acc = [d["classifier"]["accuracy"] for d in docs if d.get("classifier")]
     if acc:
         lines += ["", f"Classifier judge held-out accuracy: "

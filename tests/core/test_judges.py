@@ -200,13 +200,21 @@ def test_explanation_names_the_dominant_effect():
     gaps = _model("VAE", own=0.5, fitted=0.5, gmm=0.45, recon=0.05, same=0.45)
     recon = _model("DAE", own=0.42, fitted=0.41, gmm=0.4, recon=0.4, same=0.42)
     text = explain(_result(prior, gaps))
-    assert "For the AE the largest effect is prior mismatch" in text
-    assert "fall from 90.0% to 10.0%" in text
+    # own 90 % -> fitted Gaussian 85 % -> mixture 10 %: space between clusters, not mismatch
+    assert "For the AE the largest effect is space between clusters" in text
+    assert "space between clusters +75.0 points (fitted Gaussian 85.0%, the mixture 10.0%)" \
+        in text
+    assert "prior mismatch +5.0 points (own prior 90.0%, fitted Gaussian 85.0%)" in text
     assert "For the VAE the largest effect is gaps between codes" in text
     assert "the AE decodes to a hole 90.0% of the time and the VAE 50.0%" in text
-    assert "significant: the 95 % intervals do not overlap" in text
+    assert "significant: the 95 % intervals do not overlap" in text  # no paired tests run
     assert "pixel distance only" in text
-    assert "For the DAE the largest effect is reconstruction" in explain(_result(recon))
+    assert "For the DAE the largest effect is reconstruction floor" in explain(_result(recon))
+    # an AE whose own prior is its fitted Gaussian has no prior mismatch, by construction
+    prior.same_draws = {"fitted_gaussian": "own"}
+    d = decompose(prior, "pixel")
+    assert d["by_construction"] == ["prior mismatch"] and d["effects"]["prior mismatch"] == 0
+    assert "prior mismatch none by construction" in explain(_result(prior, gaps))
 
 
 def test_explanation_calls_overlapping_intervals_not_significant_and_reads_both_judges():
@@ -215,8 +223,9 @@ def test_explanation_calls_overlapping_intervals_not_significant_and_reads_both_
     b = _model("VAE", own=0.33, fitted=0.3, gmm=0.2, recon=0.05, same=0.1, diff=0.32,
                judges=("pixel", "classifier"), half=0.05)
     text = explain(_result(a, b))
-    assert "(classifier judge; not significant: the 95 % intervals overlap)" in text
-    assert "the pixel judge agrees (30.0% against 33.0%, not significant)" in text
+    assert "(classifier judge): not significant: the 95 % intervals overlap" in text
+    assert "By the pixel judge 30.0% against 33.0%: not significant: the 95 % intervals " \
+        "overlap (the pixel judge agrees)" in text
     assert "between codes of different labels" in text.lower()
     assert "pixel distance only" not in text
     # the judges point opposite ways, both significantly
@@ -224,7 +233,8 @@ def test_explanation_calls_overlapping_intervals_not_significant_and_reads_both_
     a.holes["own"]["classifier"] = _cell(0.6)
     b.holes["own"]["classifier"] = _cell(0.9)
     a.holes["own"]["pixel"] = _cell(0.5)
-    assert "the pixel judge disagrees (50.0% against 5.0%, significant)" in explain(_result(a, b))
+    assert "By the pixel judge 50.0% against 5.0%: significant: the 95 % intervals do not " \
+        "overlap (the pixel judge disagrees)" in explain(_result(a, b))
 
 
 def test_table_rows_mark_significance_and_list_every_judge():
@@ -269,6 +279,32 @@ def test_compare_json_has_every_sampler_judge_between_and_explanation(pair_files
         assert set(m["between"]) == {"same_label", "different_label", "knn"}
         for kind in m["between"]:
             assert set(m["between"][kind]) == {"pixel", "classifier", "pixel_real"}
+    ae, vae = doc["models"]
+    assert ae["same_draws"] == {"fitted_gaussian": "own"}
+    assert vae["same_draws"] == {"standard_normal": "own"}
+    assert isinstance(ae["gmm_capped"], bool)
+    # the judges' floors: real held-out images under each judge, with an interval
+    assert set(doc["judge_floors"]) == {"pixel", "pixel_real", "classifier"}
+    for floor in doc["judge_floors"].values():
+        assert 0.0 <= floor["low"] <= floor["fraction"] <= floor["high"] <= 1.0
+    # one paired test per measure x judge (and probe row), Holm-adjusted together
+    diffs = doc["differences"]
+    measures = {d["measure"] for d in diffs}
+    assert {"reconstruction", "holes/own", "holes/gmm", "between/same_label",
+            "between/knn", "probe/100%/knn"} <= measures
+    from explorer.core.analysis.paired import holm
+    np.testing.assert_allclose([d["p_holm"] for d in diffs], holm([d["p"] for d in diffs]))
+    for d in diffs:
+        assert d["low"] <= d["difference"] <= d["high"]
+        assert d["difference"] == pytest.approx(d["a"] - d["b"])
+        assert d["verdict"] in ("differs", "same", "not detected")
+        assert (d["verdict"] == "differs") == (d["p_holm"] < 0.05)
+        assert {"low90", "high90", "detectable", "margin", "test", "a_low", "b_high"} <= set(d)
+    own = next(d for d in diffs if d["measure"] == "holes/own" and d["judge"] == "pixel")
+    assert own["a"] == pytest.approx(ae["holes"]["own"]["pixel"]["fraction"])
+    assert own["test"].startswith("McNemar")
+    pairs = next(d for d in diffs if d["measure"] == "between/same_label")
+    assert pairs["test"].startswith("sign-flip")
 
 
 def test_compare_text_prints_the_explanation_and_the_judges(pair_files, capsys):

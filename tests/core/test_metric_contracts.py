@@ -286,8 +286,10 @@ def test_result_dictionary_is_exact():
     d = r.to_dict()
     assert list(d) == ["data", "n_held_out", "n_reference_images", "hole_threshold",
                        "real_threshold", "classifier", "judges", "explanation", "seeds", "settings",
-                       "notes", "probe_tests", "models"]
+                       "notes", "probe_tests", "differences", "judge_floors", "models"]
     assert d["seeds"] == [0] and d["classifier"] is None and d["explanation"] == ""
+    assert d["differences"] == [] and d["judge_floors"] == {}
+    assert d["settings"]["equivalence_margin"] == 0.03 and d["settings"]["n_boot"] == 2000
     assert d["data"] == "digits" and d["n_held_out"] == 180 and d["n_reference_images"] == 1617
     assert d["hole_threshold"] == 0.25 and d["notes"] == ["a note"]
     assert d["settings"]["n_prior"] == 2000 and d["settings"]["epsilon"] == 0.01

@@ -35,7 +35,7 @@ def test_probe_accuracy_on_separable_and_on_random_labels():
     y = rng.integers(0, 3, 300)
     x = centres[y] + rng.normal(0, 0.5, size=(300, 4))
     acc = probe_accuracy(x[:200], y[:200], x[200:], y[200:], seed=0)
-    assert set(acc) == {"logistic", "knn"}
+    assert set(acc) == {"logistic", "knn", "knn_standardised"}
     assert acc["logistic"] > 0.95 and acc["knn"] > 0.95
     shuffled = rng.permutation(y)  # labels that have nothing to do with the features
     acc = probe_accuracy(x[:200], shuffled[:200], x[200:], shuffled[200:], seed=0)
@@ -118,7 +118,7 @@ def test_probe_metrics_give_accuracy_with_an_interval_per_share_and_classifier()
     out = probe_metrics(codes, y, train, held, (0.1, 1.0), seed=0)
     assert list(out) == ["10%", "100%"]
     for cells in out.values():
-        assert set(cells) == {"logistic", "knn"}
+        assert set(cells) == {"logistic", "knn", "knn_standardised"}
         for c in cells.values():
             assert c["low"] <= c["accuracy"] <= c["high"] and c["n"] == len(held)
             assert c["accuracy"] > 0.9
@@ -150,7 +150,7 @@ def test_compare_metrics_carry_the_probe_of_both_models(compared):
         assert m.probe["100%"]["logistic"]["accuracy"] > 0.8  # chance is about 0.1
         assert m.to_dict()["probe"]["100%"]["knn"]["accuracy"] == m.probe["100%"]["knn"]["accuracy"]
     rows = probe_rows(result)
-    assert len(rows) == 4 and all(sig in ("yes", "n.s.") for _t, _c, sig in rows)
+    assert len(rows) >= 4 and all(sig.split(" ")[0] in ("yes", "n.s.", "same") for _t, _c, sig in rows)
     assert "codes as features" in format_table(result)
     assert "| probe accuracy, logistic regression, all labels |" in format_table(result, True)
     assert "Codes as features, with all training labels" in result.explanation
@@ -234,9 +234,31 @@ def test_compare_tests_the_two_probes_on_the_same_images(compared):
             assert len(right_a) == len(right_b) == ae.probe[key][clf]["n"]
             assert right_a.mean() == pytest.approx(ae.probe[key][clf]["accuracy"])
             assert test == mcnemar(right_a, right_b)
+    from explorer.core.analysis.paired import difference_cell, find
+
     rows = {title: sig for title, _c, sig in probe_rows(result)}
     p = result.probe_tests["100%"]["logistic"]["p"]
-    assert rows["probe accuracy, logistic regression, all labels"] == ("yes" if p < 0.05
-                                                                       else "n.s.")
+    rec = find(result.differences, "probe/100%/logistic", None)
+    assert rec["p"] == pytest.approx(p) and rec["p_holm"] >= rec["p"]  # adjusted with the rest
+    assert rows["probe accuracy, logistic regression, all labels"] == difference_cell(rec)
     assert "McNemar p =" in result.explanation
     assert result.to_dict()["probe_tests"]["100%"]["knn"]["p"] == result.probe_tests["100%"]["knn"]["p"]
+
+
+def test_knn_reads_unscaled_codes_so_a_collapsed_dimension_does_not_swamp_it():
+    from explorer.core.analysis.probe import KNN_STANDARDISED
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, size=600)
+    signal = y[:, None] * 3.0 + rng.normal(size=(600, 1)) * 0.3
+    collapsed = rng.normal(size=(600, 12)) * 0.01  # near-constant dimensions of pure noise
+    codes = np.concatenate([signal, collapsed], axis=1).astype(np.float32)
+    acc = probe_accuracy(codes[:400], y[:400], codes[400:], y[400:], seed=0)
+    assert acc["knn"] > 0.95  # the noise barely moves a distance
+    assert acc[KNN_STANDARDISED] < acc["knn"] - 0.25  # standardised, the noise dims outvote the signal
+    # pixels are read on the 0..1 scale, uint8 or float alike
+    img = (rng.random((60, 1, 4, 4)) * 255).astype(np.uint8)
+    lab = rng.integers(0, 2, size=60)
+    a = probe_accuracy(img[:40], lab[:40], img[40:], lab[40:])
+    b = probe_accuracy(img[:40] / 255.0, lab[:40], img[40:] / 255.0, lab[40:])
+    assert a["knn"] == b["knn"]

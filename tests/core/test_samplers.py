@@ -15,7 +15,7 @@ from explorer.core.analysis.generate import model_prior
 from explorer.core.analysis.intervals import fraction_interval, wilson_interval
 from explorer.core.analysis.metrics import MetricSettings, compare_models
 from explorer.core.analysis.metrics_table import format_table
-from explorer.core.analysis.samplers import SAMPLERS, fit_gmm, make_samplers
+from explorer.core.analysis.samplers import BIC_PATIENCE, SAMPLERS, fit_gmm, make_samplers
 from explorer.core.data import ImageSet
 from explorer.core.progress import drain
 
@@ -62,12 +62,27 @@ def test_gmm_picks_several_components_on_bimodal_codes_and_one_on_a_blob():
     bimodal = np.concatenate([rng.normal(size=(200, 3)) - 6, rng.normal(size=(200, 3)) + 6])
     assert fit_gmm(blob, seed=0).n_components == 1
     two = fit_gmm(bimodal, seed=0)
-    assert two.n_components > 1 and len(two.bic) == 10
+    assert two.n_components > 1 and not two.capped
+    # the search ran past the best until BIC had turned, and no further
+    assert len(two.bic) == two.n_components + BIC_PATIENCE
+    assert min(two.bic) == two.bic[two.n_components - 1] < two.bic[-1]
     z = two.sample(1000, seed=3)
     assert z.shape == (1000, 3) and z.dtype == np.float32
     np.testing.assert_array_equal(z, two.sample(1000, seed=3))
     # both modes are sampled, nothing lands between them
     assert 0.35 < (z[:, 0] > 0).mean() < 0.65 and (np.abs(z[:, 0]) > 2).mean() > 0.9
+
+
+def test_gmm_says_when_bic_was_still_falling_at_the_cap():
+    rng = np.random.default_rng(1)
+    # eight well-separated modes, but at most three components allowed
+    centres = rng.normal(size=(8, 2)) * 30
+    codes = np.concatenate([c + rng.normal(size=(60, 2)) for c in centres])
+    capped = fit_gmm(codes, max_components=3, seed=0)
+    assert capped.capped and capped.n_components == 3 and len(capped.bic) == 3
+    assert "still falling" in capped.description
+    free = fit_gmm(codes, seed=0)
+    assert not free.capped and free.n_components >= 6 and "still falling" not in free.description
 
 
 def test_make_samplers_own_is_the_models_prior():

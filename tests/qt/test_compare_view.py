@@ -190,21 +190,32 @@ def test_metrics_panel_fills_with_numbers(cmp, qtbot):
 
     judged = judged_rows(cmp.pair.metrics)
     probe = probe_rows(cmp.pair.metrics)
-    # codes as features (2 label shares x 2 classifiers), then every sampler and
-    # between-code kind under the judges, plus the reconstruction floor
-    assert len(probe) == 4
+    # codes as features (2 label shares x 2 classifiers, and k-NN on standardised codes
+    # where that changes the verdict), then every sampler and between-code kind under the
+    # judges, plus the reconstruction floor and the judges' floors on real images
+    assert 4 <= len(probe) <= 6
     assert table.rowCount() == n_metrics + len(probe) + len(judged) >= n_metrics + 18
     assert table.columnCount() == 3  # two models and "differs"
     for i in range(n_metrics):
         for j in range(2):
             text = table.item(i, j).text().rstrip("%")
             assert np.isfinite(float(text))
+    from explorer.core.analysis.metrics_table import SAME_DRAWS
+
     for i in range(n_metrics, table.rowCount()):
         for j in range(2):
+            if table.item(i, j).text() == SAME_DRAWS:  # shown once, under the own prior
+                continue
             value, low, high = (float(v) for v in
                                 re.findall(r"([\d.]+)%", table.item(i, j).text())[:3])
             assert low <= value <= high
-        assert table.item(i, 2).text() in ("yes", "n.s.")
+        title = table.verticalHeaderItem(i).text()
+        differs = table.item(i, 2).text()
+        if "judge floor" in title:
+            assert differs == ""  # one value, the same for both models
+        else:  # verdict, difference [95 % interval] and the Holm-adjusted p
+            assert re.match(r"(yes|n\.s\.|same ±[\d.]+) [+-][\d.]+ \[[+-][\d.]+, [+-][\d.]+\] "
+                            r"p=", differs), differs
     assert table.verticalHeaderItem(n_metrics).text().startswith("probe accuracy")
     assert table.verticalHeaderItem(n_metrics + len(probe)).text().startswith("reconstruction")
     # the probe reads the labels off the codes far better than chance (10 classes)

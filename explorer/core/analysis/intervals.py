@@ -21,23 +21,23 @@ def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
         centre = (p + z^2 / 2n) / (1 + z^2 / n)
         half   = z / (1 + z^2 / n) * sqrt(p (1 - p) / n + z^2 / 4n^2)
 
-    and the interval is (centre - half, centre + half), clipped to [0, 1] against
-    rounding. z = 1.96 gives the 95 % interval. It always contains p. n = 0 says nothing:
-    (0, 1).
+    and the interval is (centre - half, centre + half), computed by SciPy
+    (`binomtest(k, n).proportion_ci(method="wilson")` at the confidence level of z, 95 %
+    for z = 1.96), with the end at 0 or 1 exact when k = 0 or k = n. It always contains
+    p. n = 0 says nothing: (0, 1).
     """
+    from scipy.stats import binomtest, norm
+
     if int(k) != k or int(n) != n or n < 0 or not 0 <= k <= n:
         raise ValueError(f"need whole numbers 0 <= k <= n, not k={k}, n={n}")
     if not math.isfinite(z) or z <= 0:
         raise ValueError(f"z must be a positive number, not {z}")
     if n == 0:
         return 0.0, 1.0
-    p = k / n
-    z2 = z * z
-    denom = 1.0 + z2 / n
-    centre = (p + z2 / (2 * n)) / denom
-    half = z / denom * math.sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n))
-    low = 0.0 if k == 0 else max(0.0, centre - half)
-    high = 1.0 if k == n else min(1.0, centre + half)
+    level = float(2.0 * norm.cdf(z) - 1.0)
+    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="wilson")
+    low = 0.0 if k == 0 else max(0.0, float(ci.low))
+    high = 1.0 if k == n else min(1.0, float(ci.high))
     return low, high
 
 

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.analysis.checkerboard import checkerboard_ratio
+from explorer.core.analysis.checkerboard import checkerboard_interval
 from explorer.core.analysis.gaps import RealImageIndex, flatten_float
 from explorer.core.analysis.heldout import held_out_indices
 from explorer.core.analysis.intervals import mcnemar
@@ -45,6 +45,8 @@ from explorer.core.analysis.judged import (
     knn_targets,
     pixel_judge_descriptions,
 )
+from explorer.core.analysis.paired import Bars, PairedRow, crossfit_fraction, judge_floors
+from explorer.core.analysis.paired import paired_differences as _paired_differences
 from explorer.core.analysis.probe import probe_metrics
 from explorer.core.analysis.samplers import SAMPLERS, fit_gmm_steps, make_samplers
 from explorer.core.progress import Progress, check_cancel, relay
@@ -73,6 +75,8 @@ class MetricSettings:
     classifier: bool = True  # judge with a classifier when the data has labels
     classifier_cache: bool = True  # reuse the classifier trained on the same data
     probe_labels: tuple[float, ...] = (0.1, 1.0)  # labelled fractions of the probe; () = none
+    equivalence_margin: float = 0.03  # TOST margin: "the same" within +- this fraction
+    n_boot: int = 2000  # replicates of the paired bootstrap (paired.py)
 
     def __post_init__(self) -> None:
         if min(self.n_prior, self.n_pairs, self.n_path, self.n_between, self.knn) < 1 \
@@ -94,6 +98,9 @@ class MetricSettings:
             raise ValueError("epsilon must be in (0, 1) and hole_percentile in (0, 100]")
         if any(not 0 < f <= 1 for f in self.probe_labels):
             raise ValueError("probe label fractions must be in (0, 1], e.g. 0.1 for 10 %")
+        if not 0 < self.equivalence_margin < 0.5 or not 100 <= self.n_boot <= 100_000:
+            raise ValueError("equivalence_margin must be in (0, 0.5) and n_boot in "
+                             "[100, 100,000]")
 
 
 @dataclass(frozen=True)
@@ -117,9 +124,11 @@ class ModelMetrics:
     interp_distance: float = float("nan")
     interp_smoothness: float = float("nan")
     path_length: float = float("nan")
-    # period-2 (checkerboard) share of decodes over real images' (1 = as real; checkerboard.py)
+    # near-period-2 (checkerboard) amplitude of decodes over real images' (1 = as real;
+    # checkerboard.py), and checker["recon" | "prior"] = {"ratio", "low", "high"} (95 %)
     checker_recon: float = float("nan")
     checker_prior: float = float("nan")
+    checker: dict[str, dict[str, float]] = field(default_factory=dict)
     # holes[sampler][judge] = {"fraction", "low", "high"} (95 % interval); judges "pixel",
     # "pixel_real" and (with labels) "classifier"
     holes: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
@@ -130,6 +139,10 @@ class ModelMetrics:
     # probe["10%"][classifier] = {"accuracy", "low", "high", "n"}: codes as features
     probe: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     gmm_components: int | None = None  # chosen by BIC for the `gmm` sampler
+    gmm_capped: bool = False  # BIC was still falling at the largest mixture tried
+    # sampler -> the sampler whose draws (and so decodes) it reuses exactly: identical by
+    # construction, e.g. an AE's fitted Gaussian is its own prior, a VAE's N(0, I) too
+    same_draws: dict[str, str] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -156,6 +169,10 @@ class CompareResult:
     seeds: list[int] = field(default_factory=list)
     # probe_tests[share][classifier]: McNemar's test of the first two models' probes
     probe_tests: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    # paired tests of first - second model, one record per row (paired.paired_differences)
+    differences: list[dict[str, Any]] = field(default_factory=list)
+    # judge -> its hole rate on the real held-out images (cross-fitted, with an interval)
+    judge_floors: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"data": self.data_spec, "n_held_out": self.n_held_out,
@@ -164,7 +181,8 @@ class CompareResult:
                 "judges": dict(self.judges), "explanation": self.explanation,
                 "seeds": list(self.seeds) or [self.settings.seed],
                 "settings": asdict(self.settings), "notes": list(self.notes),
-                "probe_tests": self.probe_tests,
+                "probe_tests": self.probe_tests, "differences": list(self.differences),
+                "judge_floors": dict(self.judge_floors),
                 "models": [m.to_dict() for m in self.models]}
 
 
@@ -253,10 +271,12 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     prior_dist = judge_images("holes/own", prior_imgs, (n, 1))
     # Every sampler draws as many codes with the same seed; one that draws exactly the own
     # prior's codes (N(0, I) for a VAE, the fitted Gaussian for an AE) reuses its decodes.
+    same_draws: dict[str, str] = {}
     for key in SAMPLERS[1:]:
         z = samplers[key].sample(n, settings.seed)
         if np.array_equal(z, z_prior):
             judged[f"holes/{key}"] = judged["holes/own"]
+            same_draws[key] = "own"
         else:
             judge_images(f"holes/{key}", decode(z), (n, 1))
 
@@ -299,6 +319,8 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     moved = decode(np.concatenate([z, z + step * u]))
     path_len = _rms(moved[:len(z)], moved[len(z):]) / settings.epsilon
 
+    checker = {"recon": checkerboard_interval(recon, images[held_out], seed=settings.seed),
+               "prior": checkerboard_interval(prior_imgs, images[held_out], seed=settings.seed)}
     metrics = ModelMetrics(
         name=name, kind=model.config.kind, prior=prior.description,
         recon_mse=float(sq.mean()), recon_rms=float(np.sqrt(sq).mean()),
@@ -306,9 +328,10 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
         prior_distance=float(prior_dist.mean()),
         interp_distance=float(inner_dist.mean()), interp_smoothness=float(ratio.mean()),
         path_length=float(path_len.mean()),
-        checker_recon=checkerboard_ratio(recon, images[held_out]),
-        checker_prior=checkerboard_ratio(prior_imgs, images[held_out]),
+        checker_recon=checker["recon"]["ratio"], checker_prior=checker["prior"]["ratio"],
+        checker=checker,
         gmm_components=getattr(samplers["gmm"], "n_components", None), probe=probe,
+        gmm_capped=bool(getattr(samplers["gmm"], "capped", False)), same_draws=same_draws,
         extras={"code_spread": spread, "probe_right": probe_right})
     yield progress(1.0, "done", "measured")
     return _Measured(metrics, recon_dist, prior_dist, judged)
@@ -357,8 +380,8 @@ def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings |
         notes.append("the data has no labels, so only the pixel judges are used"
                      if labels is None or settings.classifier else
                      "the classifier judge was turned off")
-    real_threshold = float(np.percentile(index.nearest(images[held_out])[0],
-                                         settings.real_percentile))
+    real_nn = index.nearest(images[held_out])[0]
+    real_threshold = float(np.percentile(real_nn, settings.real_percentile))
     measured: list[_Measured] = []
     k = len(models)
     for i, (name, model) in enumerate(models.items()):
@@ -389,5 +412,62 @@ def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings |
         a, b = (m.metrics.extras["probe_right"] for m in measured[:2])
         result.probe_tests = {k: {c: mcnemar(a[k][c], b[k][c]) for c in a[k] if c in b[k]}
                               for k in a if k in b}
+    real_conf = None if judge is None else judge.confidence(images[held_out])
+    paired_tests(result, measured, real_nn, real_conf, judge, settings)
     result.explanation = explain(result)
     return result
+
+
+def paired_tests(result: CompareResult, measured: list[_Measured], real_nn: np.ndarray,
+                 real_conf: np.ndarray | None, judge: Any, settings: MetricSettings) -> None:
+    """Fill `result.judge_floors`, the cross-fitted reconstruction rows and, for two or
+    more models, `result.differences`: the paired tests of the first two (paired.py)."""
+    setters: dict[str, np.ndarray] = {
+        "pixel": np.stack([m.recon_dist for m in measured], axis=1), "pixel_real": real_nn}
+    percentiles = {"pixel": settings.hole_percentile, "pixel_real": settings.real_percentile}
+    above = {"pixel": True, "pixel_real": True}
+    real: dict[str, np.ndarray] = {"pixel": real_nn, "pixel_real": real_nn}
+    if judge is not None and real_conf is not None:
+        setters["classifier"] = real_conf
+        percentiles["classifier"] = judge.percentile
+        above["classifier"] = False
+        real["classifier"] = real_conf
+    fold = np.zeros(len(real_nn), dtype=np.int64)
+    fold[np.random.default_rng(settings.seed + 7).permutation(len(real_nn))[
+        : len(real_nn) // 2]] = 1
+    bars = Bars(setters, percentiles, above, real, fold)
+    boot = {"n_boot": settings.n_boot, "seed": settings.seed}
+    result.judge_floors = judge_floors(bars, **boot)
+
+    def values(j: Any, name: str) -> np.ndarray | None:
+        return j.conf if name == "classifier" else j.dist
+
+    # A held-out reconstruction is judged by the bar the other half of the held-out
+    # images set, never by a bar it helped to set (the pooled pixel bar is made of them).
+    for m in measured:
+        rec = m.judged["reconstruction"]
+        for name in bars.judges:
+            v = values(rec, name)
+            if v is not None and name in m.metrics.reconstruction:
+                m.metrics.reconstruction[name] = crossfit_fraction(bars, name, v, **boot)
+    if len(measured) < 2:
+        return
+    first, second = measured[:2]
+    rows: list[PairedRow] = []
+    for key in first.judged:
+        if key not in second.judged:
+            continue
+        ja, jb = first.judged[key], second.judged[key]
+        for name in bars.judges:
+            va, vb = values(ja, name), values(jb, name)
+            if va is None or vb is None or np.shape(va) != np.shape(vb):
+                continue
+            rows.append(PairedRow(key, name, va, vb, held_out=key == "reconstruction"))
+    ra, rb = (m.metrics.extras.get("probe_right", {}) for m in (first, second))
+    for share in ra:
+        for clf in ra[share]:
+            if clf in rb.get(share, {}):
+                rows.append(PairedRow(f"probe/{share}/{clf}", None, ra[share][clf],
+                                      rb[share][clf], higher_is_better=True))
+    result.differences = _paired_differences(rows, bars, margin=settings.equivalence_margin,
+                                             **boot)

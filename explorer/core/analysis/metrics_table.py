@@ -90,17 +90,31 @@ BETWEEN_LABELS = {"same_label": "between, same label", "different_label":
 JUDGE_ORDER = ("pixel", "classifier", "pixel_real")
 
 
+SAME_DRAWS = "= own prior"  # the cell of a sampler that reuses the own prior's draws
+
+
 def judged_rows(result: CompareResult) -> list[tuple[str, list[str], str]]:
     """(title, one cell per model, significance) for every measure x judge measured:
-    the reconstruction floor, each sampler, each between-code kind. Significance compares
-    the first two models: 'yes' when their intervals do not overlap, 'n.s.' when they do
-    ('' for one model)."""
+    the reconstruction floor, each judge's floor on real held-out images (one value, the
+    same for every model), each sampler, each between-code kind. A sampler that reuses a
+    model's own-prior draws (identical by construction) shows SAME_DRAWS instead of the
+    numbers again. Significance compares the first two models by the paired test
+    (`paired.difference_cell`: verdict, difference in points [95 % interval], Holm-adjusted
+    p), or by interval overlap ('yes' / 'n.s.') when it was not run; '' for one model."""
+    from explorer.core.analysis.paired import difference_cell, find
+
     models = result.models
     measures = ([("reconstruction", "", "reconstruction")]
                 + [("holes", k, "holes, " + SAMPLER_LABELS[k]) for k in SAMPLERS]
                 + [("between", k, BETWEEN_LABELS[k]) for k in BETWEEN_KINDS])
     rows: list[tuple[str, list[str], str]] = []
+    floors = result.judge_floors
     for group, key, title in measures:
+        if group == "holes" and key == SAMPLERS[0]:  # the floors just above the samplers
+            for judge in JUDGE_ORDER:
+                if judge in floors:
+                    rows.append((f"real held-out images, judge floor ({JUDGE_LABELS[judge]})",
+                                 [interval_cell(floors[judge], "fraction")] * len(models), ""))
         for judge in JUDGE_ORDER:
             def cell(m: ModelMetrics, g: str = group, k: str = key, j: str = judge
                      ) -> dict[str, float] | None:
@@ -111,9 +125,12 @@ def judged_rows(result: CompareResult) -> list[tuple[str, list[str], str]]:
             cells = [cell(m) for m in models]
             if all(c is None for c in cells):
                 continue
-            sig = _differs(cells)
-            rows.append((f"{title} ({JUDGE_LABELS[judge]})",
-                         [hole_cell(m, key, judge, group) for m in models], sig))
+            measure = group if group == "reconstruction" else f"{group}/{key}"
+            rec = find(result.differences, measure, judge) if len(models) >= 2 else None
+            sig = difference_cell(rec) if rec is not None else _differs(cells)
+            texts = [SAME_DRAWS if group == "holes" and m.same_draws.get(key) == "own"
+                     else hole_cell(m, key, judge, group) for m in models]
+            rows.append((f"{title} ({JUDGE_LABELS[judge]})", texts, sig))
     return rows
 
 
@@ -144,7 +161,14 @@ def _holes_block(result: CompareResult, markdown: bool) -> list[str]:
     header = ["hole fraction"] + [label(m) for m in models] + (["differs"] if two else [])
     table = [[title] + cells + ([sig] if two else []) for title, cells, sig in rows]
     title = ("hole fractions by sampler, between codes and of reconstructions, per judge "
-             "[95 % interval; 'differs' = intervals of the first two models do not overlap]:")
+             "[95 % interval]; 'differs': first minus second model in percentage points "
+             "[95 % paired-bootstrap interval, bars redrawn] and the Holm-adjusted p over the "
+             f"table (McNemar, or sign-flip over pairs): yes when p < 0.05, 'same ±"
+             f"{100 * result.settings.equivalence_margin:.1f}' when the 90 % interval lies "
+             "inside that margin (equivalence test), n.s. otherwise; "
+             f"'{SAME_DRAWS}': the same draws as that model's own prior (identical by "
+             "construction); judge floor: real held-out images judged by the bar the other "
+             "half sets:")
     return _block(title, header, table, markdown)
 
 
@@ -161,7 +185,24 @@ def _block(title: str, header: list[str], table: list[list[str]], markdown: bool
             + [fmt_row(r) for r in table])
 
 
-PROBE_TITLES = {"logistic": "logistic regression", "knn": "k-NN (k = 5)"}
+PROBE_TITLES = {"logistic": "logistic regression", "knn": "k-NN (k = 5)",
+                "knn_standardised": "k-NN on standardised features"}
+
+
+def _preprocessing_disagrees(result: CompareResult, key: str) -> bool:
+    """True when k-NN on standardised features reaches another verdict than k-NN on the
+    unscaled features (or, without paired tests, another side of 0.05 in McNemar's p)."""
+    from explorer.core.analysis.paired import find
+
+    plain = find(result.differences, f"probe/{key}/knn", None)
+    std = find(result.differences, f"probe/{key}/knn_standardised", None)
+    if plain is not None and std is not None:
+        return plain["verdict"] != std["verdict"] or (
+            plain["verdict"] == "differs" and plain["difference"] * std["difference"] < 0)
+    tests = result.probe_tests.get(key, {})
+    if "knn" in tests and "knn_standardised" in tests:
+        return (tests["knn"]["p"] < 0.05) != (tests["knn_standardised"]["p"] < 0.05)
+    return False
 
 
 def probe_cell(m: ModelMetrics, key: str, clf: str) -> str:
@@ -174,17 +215,23 @@ def probe_rows(result: CompareResult) -> list[tuple[str, list[str], str]]:
     """(title, one cell per model, significance) for each labelled fraction x classifier of
     the codes-as-features probe (higher is better); [] when no model was probed. The first
     two models differ when McNemar's test on the shared held-out images gives p < 0.05."""
+    from explorer.core.analysis.paired import difference_cell, find
+
     models = result.models
     keys = list(dict.fromkeys(k for m in models for k in m.probe))
     rows: list[tuple[str, list[str], str]] = []
     for key in keys:
         for clf, title in PROBE_TITLES.items():
+            if clf == "knn_standardised" and not _preprocessing_disagrees(result, key):
+                continue  # shown only where the preprocessing changes the verdict
             cells = [m.probe.get(key, {}).get(clf) for m in models]
             if all(c is None for c in cells):
                 continue
             test = result.probe_tests.get(key, {}).get(clf)
+            rec = find(result.differences, f"probe/{key}/{clf}", None)
             # both probes scored the same images: McNemar's paired test when it was run
-            sig = _differs(cells) if test is None else ("yes" if test["p"] < 0.05 else "n.s.")
+            sig = (difference_cell(rec) if rec is not None else _differs(cells) if test is None
+                   else ("yes" if test["p"] < 0.05 else "n.s."))
             labelled = "all labels" if key == "100%" else f"{key} labelled"
             rows.append((f"probe accuracy, {title}, {labelled}",
                          [probe_cell(m, key, clf) for m in models], sig))
@@ -202,6 +249,7 @@ def _probe_block(result: CompareResult, markdown: bool) -> list[str]:
         ["differs"] if two else [])
     table = [[title] + cells + ([sig] if two else []) for title, cells, sig in rows]
     title = ("held-out accuracy of classifiers trained on the codes of a labelled share of the "
-             "training images [95 % interval; higher is better; 'differs': McNemar's paired "
-             "test on the same images, p < 0.05]:")
+             "training images [95 % interval; higher is better; 'differs': first minus second "
+             "in points [paired-bootstrap interval], McNemar's paired test on the same images, "
+             "Holm-adjusted with the hole rows]:")
     return _block(title, header, table, markdown)

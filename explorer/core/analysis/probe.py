@@ -8,8 +8,15 @@ against the same classifier on the raw pixels (a linear probe, after Alain & Ben
 
 The classifiers are trained on the codes of a labelled fraction of the model's training
 split (a seeded, stratified choice) and scored on its validation split (the held-out
-images), so the encoder never saw the test images either. Features are standardised
-(mean 0, variance 1 per feature, fitted on the labelled images) before both classifiers.
+images), so the encoder never saw the test images either.
+
+Preprocessing decides k-NN's neighbourhoods, so it is fixed and stated: k-NN reads pixels
+in [0, 1] and codes as the encoder gives them (unscaled: a near-collapsed dimension, which
+barely changes the decode, barely changes a distance either, instead of being blown up to
+unit variance like a real one); the logistic regression standardises its features (mean
+0, variance 1, fitted on the labelled images), which only conditions the optimiser.
+`knn_standardised` (k-NN after the same standardisation) is measured beside it, and the
+tables show it where the two preprocessings disagree.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from explorer.core.progress import Progress, check_cancel, relay
 
 CLASSIFIERS = ("logistic", "knn")
 CLASSIFIER_TITLES = {"logistic": "logistic regression", "knn": "k-NN (k = 5)"}
+# k-NN on standardised features, measured beside the unscaled k-NN (module docstring)
+KNN_STANDARDISED = "knn_standardised"
 KNN_K = 5
 MAX_LOGISTIC_ITER = 500
 # The compare metrics' probe trains on at most this many labelled codes (a seeded subset)
@@ -44,9 +53,11 @@ def probe_accuracy(codes_train: np.ndarray, labels_train: np.ndarray, codes_test
                    correct: dict[str, np.ndarray] | None = None) -> dict[str, float]:
     """Held-out accuracy (0..1) of a logistic regression and a k-NN classifier (k = 5, or
     fewer when fewer images are labelled) trained on (codes_train, labels_train) and
-    scored on (codes_test, labels_test). Features may be codes N x d or images (uint8
-    pixels are scaled to [0, 1]); they are standardised on the training features.
-    `correct`, when given, receives each test image's right/wrong per classifier."""
+    scored on (codes_test, labels_test), and of k-NN on standardised features
+    (KNN_STANDARDISED). Features may be codes N x d or images (uint8 pixels are scaled to
+    [0, 1]); k-NN reads them as they are, the logistic regression standardised on the
+    training features. `correct`, when given, receives each test image's right/wrong per
+    classifier."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.pipeline import make_pipeline
@@ -67,8 +78,10 @@ def probe_accuracy(codes_train: np.ndarray, labels_train: np.ndarray, codes_test
     out: dict[str, float] = {}
     logistic = make_pipeline(StandardScaler(), LogisticRegression(
         max_iter=MAX_LOGISTIC_ITER, random_state=int(seed)))
-    knn = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=min(KNN_K, len(xtr))))
-    for name, clf in (("logistic", logistic), ("knn", knn)):
+    k = min(KNN_K, len(xtr))
+    knn = KNeighborsClassifier(n_neighbors=k)
+    knn_std = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=k))
+    for name, clf in (("logistic", logistic), ("knn", knn), (KNN_STANDARDISED, knn_std)):
         right = _fit_score(clf, xtr, ytr, xte, yte)
         out[name] = float(right.mean())
         if correct is not None:
@@ -275,19 +288,25 @@ def probe_iter(model: Any, images: np.ndarray, labels: np.ndarray | None,
 def format_probe_table(result: ProbeResult, markdown: bool = False) -> str:
     """Accuracy per labelled fraction: each classifier on the codes and on the pixels."""
     head = ["labelled", "images"]
-    for c in CLASSIFIERS:
+    shown = CLASSIFIERS + ((KNN_STANDARDISED,) if any(KNN_STANDARDISED in r.codes
+                                                      for r in result.rows) else ())
+    for c in shown:
+        c = "knn std." if c == KNN_STANDARDISED else c
         head += [f"{c} codes", f"{c} pixels"]
     body = []
     for r in result.rows:
         row = [f"{100 * r.fraction:g} %", str(r.n_labelled)]
-        for c in CLASSIFIERS:
-            row += [f"{100 * r.codes[c]:.1f} %",
+        for c in shown:
+            row += [f"{100 * r.codes[c]:.1f} %" if c in r.codes else "-",
                     f"{100 * r.pixels[c]:.1f} %" if c in r.pixels else "-"]
         body.append(row)
     foot = (f"{result.data_spec or 'data'}: accuracy on {result.n_held_out} held-out images; "
             f"codes have {result.latent_dim} dimensions, pixels {result.n_pixels}; labelled "
             f"images drawn (stratified, seed {result.seed}) from the {result.n_train} training "
-            f"images; chance (commonest class) {100 * result.chance:.1f} %.")
+            f"images; chance (commonest class) {100 * result.chance:.1f} %. k-NN reads pixels "
+            "in [0, 1] and unscaled codes (a collapsed dimension adds next to nothing to a "
+            "distance); 'knn std.' standardises each feature first, as the logistic "
+            "regression does.")
     from explorer.core.io.tables import render_table
 
     return render_table(head, body, markdown=markdown) + ("\n\n" if markdown else "\n") + foot

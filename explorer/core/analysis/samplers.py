@@ -32,7 +32,9 @@ from explorer.core.analysis.generate import STANDARD_NORMAL, Prior, fit_gaussian
 SAMPLERS = ("own", "standard_normal", "fitted_gaussian", "gmm")
 SAMPLER_LABELS = {"own": "own prior", "standard_normal": "N(0, I)",
                   "fitted_gaussian": "fitted Gaussian", "gmm": "GMM (BIC)"}
-MAX_COMPONENTS = 10
+MAX_COMPONENTS = 30
+# BIC has turned once this many more components than the best have not beaten it.
+BIC_PATIENCE = 3
 
 
 class Sampler(Protocol):
@@ -59,6 +61,7 @@ class MixtureSampler:
     means: np.ndarray
     covs: np.ndarray
     bic: tuple[float, ...] = field(default=())
+    capped: bool = False  # the best BIC was the largest number of components tried
 
     @property
     def n_components(self) -> int:
@@ -66,7 +69,8 @@ class MixtureSampler:
 
     @property
     def description(self) -> str:
-        return f"Gaussian mixture of {self.n_components} fitted to the codes (BIC)"
+        cap = ", the most tried: BIC was still falling" if self.capped else ""
+        return f"Gaussian mixture of {self.n_components} fitted to the codes (BIC{cap})"
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         """n codes (float32 n x d), reproducible for a given seed."""
@@ -83,10 +87,13 @@ class MixtureSampler:
 
 def fit_gmm(codes: np.ndarray, max_components: int = MAX_COMPONENTS, seed: int = 0
             ) -> MixtureSampler:
-    """Full-covariance Gaussian mixtures with 1..max_components components fitted to the
-    codes (N x d); the one with the lowest BIC. Seeded, so the same codes give the same
-    mixture. Fewer components are tried when there are few codes (at least 2 (d + 1)
-    codes per component, and no more than distinct codes)."""
+    """Full-covariance Gaussian mixtures with 1, 2, ... components fitted to the codes
+    (N x d); the one with the lowest BIC. The search stops once BIC_PATIENCE more
+    components than the best have not lowered the BIC (it has turned), or at
+    max_components; `capped` says the best was the largest tried, so BIC had not turned.
+    Seeded, so the same codes give the same mixture. Fewer components are tried when
+    there are few codes (at least 2 (d + 1) codes per component, and no more than
+    distinct codes)."""
     from explorer.core.progress import drain
 
     return drain(fit_gmm_steps(codes, max_components, seed))
@@ -95,7 +102,7 @@ def fit_gmm(codes: np.ndarray, max_components: int = MAX_COMPONENTS, seed: int =
 def fit_gmm_steps(codes: np.ndarray, max_components: int = MAX_COMPONENTS, seed: int = 0
                   ) -> Generator[tuple[int, int], None, MixtureSampler]:
     """`fit_gmm` as a generator, for progress inside the fit: yields (k, k_max) before the
-    fit with k components; returns the mixture."""
+    fit with k components (the search may stop before k_max); returns the mixture."""
     from sklearn.mixture import GaussianMixture
 
     z = np.asarray(codes, dtype=np.float64)
@@ -118,6 +125,8 @@ def fit_gmm_steps(codes: np.ndarray, max_components: int = MAX_COMPONENTS, seed:
     best: Any = None
     bics: list[float] = []
     for k in range(1, k_max + 1):
+        if best is not None and k > best.n_components + BIC_PATIENCE:
+            break  # BIC has turned
         yield k, k_max
         gm = GaussianMixture(n_components=k, covariance_type="full", random_state=seed,
                              reg_covar=1e-6)
@@ -129,7 +138,7 @@ def fit_gmm_steps(codes: np.ndarray, max_components: int = MAX_COMPONENTS, seed:
     means = np.asarray(best.means_, dtype=np.float64) * scale + centre
     covs = np.asarray(best.covariances_, dtype=np.float64) * np.outer(scale, scale)
     return MixtureSampler(weights=weights / weights.sum(), means=means, covs=covs,
-                          bic=tuple(bics))
+                          bic=tuple(bics), capped=best.n_components == len(bics) > 1)
 
 
 def standard_normal(d: int) -> Prior:
