@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXCLUDED = {
     "tests/test_types.py": "runs mypy over the source; it never executes the mutated code",
     "tests/test_one_runner.py": "reads the source text for forbidden patterns; executes none",
-    "tests/test_cli_ddp.py": "spawns two torchrun processes that import the installed "
+    "tests/cli/test_cli_ddp.py": "spawns two torchrun processes that import the installed "
                              "package, not mutmut's mutated copy",
 }
 # Windows (Qt) tests need a display server and the fuzz helpers are not tests.

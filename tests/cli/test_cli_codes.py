@@ -11,7 +11,7 @@ from PIL import Image
 
 from explorer.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_AE = str(ROOT / "resources" / "models" / "digits_ae.safetensors")
 
 

@@ -15,7 +15,7 @@ import pytest
 from explorer.cli import main
 from models.checkpoint import load_model
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 300
 ARGS = ["train", "--data", "digits", "--model", "vae", "--latent-dim", "4", "--seed", "1"]
 
