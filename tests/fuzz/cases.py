@@ -383,7 +383,7 @@ def _cases() -> list[Case]:
         ("compress-images-1", ["compress", "{m}", "--bits", "2", "--images", "1"], ("--images",)),
         ("probe-labels-0", ["probe", "{m}", "--labels", "0%"], ("--labels",)),
         ("probe-labels-word", ["probe", "{m}", "--labels", "half"], ("--labels",)),
-        ("probe-wrong-size", ["probe", "{m}", "--data", "shapes:64"], ("8x8",)),
+        ("probe-wrong-size", ["probe", "{m}", "--data", "shapes:64"], ("8×8×1",)),
         ("denoise-sweep-levels-nan", ["denoise", "{m}", "--sweep", "--levels", "nan"],
          ("sigma",)),
         ("denoise-sweep-limit-1", ["denoise", "{m}", "--sweep", "--limit", "1"], ("--limit",)),

@@ -44,7 +44,7 @@ def test_the_cli_flags_are_made_from_the_kinds_with_the_config_defaults():
     actions = {a.dest: a for a in train._actions}
     for opt in all_options():
         assert actions[opt.field].default == field_default(opt.field), opt.field
-        assert actions[opt.field].help == opt.help
+        assert actions[opt.field].help.startswith(opt.help)
     assert actions["noise"].choices == ["gaussian", "masking"]
 
 
