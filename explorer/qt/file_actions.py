@@ -155,13 +155,7 @@ class FileActions:
                                       f"{fmt.upper()} files (*.{fmt})")
         if not path:
             return False
-        try:
-            n = session_files.export_codes(self.session(), fmt, path)
-        except Exception as exc:
-            self.window.show_error("Export failed", readable_error(exc))
-            return False
-        self.window.show_message(f"Exported {n:,} codes to {path}")
-        return True
+        return self._export(session_files.export_codes, fmt, path, "codes")
 
     def export_interop(self, fmt: str, path: str | None = None) -> bool:
         """The map for other viewers: a TensorBoard projector folder or a Parquet table."""
@@ -180,12 +174,16 @@ class FileActions:
             path = self._ask_path("Export as Parquet", ".parquet", "Parquet tables (*.parquet)")
         if not path:
             return False
+        return self._export(session_files.export_interop, fmt, path, "points")
+
+    def _export(self, export, fmt: str, path: str, what: str) -> bool:
+        """Run one export of the active session; a failure is a dialog, success a line."""
         try:
-            n = session_files.export_interop(self.session(), fmt, path)
+            n = export(self.session(), fmt, path)
         except Exception as exc:
             self.window.show_error("Export failed", readable_error(exc))
             return False
-        self.window.show_message(f"Exported {n:,} points to {path}")
+        self.window.show_message(f"Exported {n:,} {what} to {path}")
         return True
 
     def export_strip(self, fmt: str, path: str | None = None) -> bool:

@@ -75,8 +75,7 @@ class DenoiseView:
 class DenoiseModel(PanelModel):
     """The denoising panel's state and job (see module docstring)."""
 
-    FOLLOW = ("decoder_changed", "cursor_changed", "placed_changed", "data_changed",
-              "map_changed")
+    FOLLOW = SamplePick.FOLLOW
 
     def __init__(self, shown: ShownSessions, jobs: Jobs):
         self.pick = SamplePick()

@@ -47,8 +47,7 @@ class InpaintView:
 class InpaintModel(PanelModel):
     """The inpainting panel's mask, tools and fills (see module docstring)."""
 
-    FOLLOW = ("decoder_changed", "cursor_changed", "placed_changed", "data_changed",
-              "map_changed")
+    FOLLOW = SamplePick.FOLLOW
 
     def __init__(self, shown: ShownSessions, jobs: Jobs):
         self.pick = SamplePick()

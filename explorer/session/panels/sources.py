@@ -133,6 +133,10 @@ class SamplePick:
     user's own picture. It reads the first shown session: the sessions of a compare pair
     share their data, so one picked image serves both."""
 
+    # what a panel built on a picked image follows (its PanelModel.FOLLOW)
+    FOLLOW = ("decoder_changed", "cursor_changed", "placed_changed", "data_changed",
+              "map_changed")
+
     def __init__(self) -> None:
         self.mode = "clicked"
         self.number = 0
