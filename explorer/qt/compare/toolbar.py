@@ -21,11 +21,9 @@ def build_toolbar(w: CompareWindow) -> None:
     for a in w.tool_actions.values():
         tb.addAction(a)
     tb.addSeparator()
-    w.heat_check = QCheckBox("Gap heatmap")
-    w.heat_check.setToolTip("Colour each spot by how far its decoded image is from the "
-                            "nearest real image (same scale on both maps)")
-    w.heat_check.toggled.connect(w.set_heatmap)
-    tb.addWidget(w.heat_check)
+    w.heat_check = _tool(tb, QCheckBox("Gap heatmap"), "Colour each spot by how far its "
+                         "decoded image is from the nearest real image (same scale on both "
+                         "maps)", "toggled", w.set_heatmap)
     from explorer.session.panels.compare_views import GAP_JUDGES
 
     w.judge_combo = QComboBox()
@@ -41,12 +39,10 @@ def build_toolbar(w: CompareWindow) -> None:
     w.sample_count.setRange(1, 256)
     w.sample_count.setValue(16)
     w.sample_count.setPrefix("N ")
-    w.sample_button = QPushButton("Sample")
-    w.sample_button.setToolTip("Draw N codes from each model's prior: shown as a grid "
-                               "and as × markers on its map")
-    w.sample_button.clicked.connect(lambda: w.sample(w.sample_count.value()))
     tb.addWidget(w.sample_count)
-    tb.addWidget(w.sample_button)
+    w.sample_button = _tool(tb, QPushButton("Sample"), "Draw N codes from each model's "
+                            "prior: shown as a grid and as × markers on its map", "clicked",
+                            lambda: w.sample(w.sample_count.value()))
     tb.addSeparator()
     w.grid_count = QSpinBox()
     w.grid_count.setRange(2, 32)
@@ -55,19 +51,23 @@ def build_toolbar(w: CompareWindow) -> None:
     w.grid_count.setToolTip("Images per side of the decoded grid (Decoded grid tab)")
     w.grid_count.valueChanged.connect(lambda _v: w._grid_timer.start())
     tb.addWidget(w.grid_count)
-    w.manifold_check = QCheckBox("Manifold grid")
-    w.manifold_check.setToolTip("2-D latents: images decoded over each model's latent "
-                                "square (±3 for the VAE, the codes' range for the AE), "
-                                "drawn behind the points")
+    w.manifold_check = _tool(tb, QCheckBox("Manifold grid"), "2-D latents: images decoded "
+                             "over each model's latent square (±3 for the VAE, the codes' "
+                             "range for the AE), drawn behind the points", "toggled",
+                             w.set_manifold)
     w.manifold_check.setEnabled(False)
-    w.manifold_check.toggled.connect(w.set_manifold)
-    tb.addWidget(w.manifold_check)
     tb.addSeparator()
-    w.train_button = QPushButton("Train comparison pair…")
-    w.train_button.setToolTip("Train an AE and a VAE with identical architecture, "
-                              "latent size, data and seed, then compare them")
-    w.train_button.clicked.connect(w.show_train_dialog)
-    tb.addWidget(w.train_button)
+    w.train_button = _tool(tb, QPushButton("Train comparison pair…"), "Train an AE and a "
+                           "VAE with identical architecture, latent size, data and seed, then "
+                           "compare them", "clicked", w.show_train_dialog)
+
+
+def _tool(tb: Any, widget: Any, tip: str, signal: str, slot: Any) -> Any:
+    """`widget` with its tooltip, its `signal` connected to `slot`, added to toolbar `tb`."""
+    widget.setToolTip(tip)
+    getattr(widget, signal).connect(slot)
+    tb.addWidget(widget)
+    return widget
 
 
 class PairTraining:
