@@ -42,8 +42,8 @@ def test_core_never_imports_qt():
 
 def test_importing_core_loads_no_qt_at_runtime():
     code = (
-        "import sys, importlib, pkgutil, explorer.core, models\n"
-        "for pkg in (explorer.core, models):\n"
+        "import sys, importlib, pkgutil, latent_atlas.explorer.core, models\n"
+        "for pkg in (latent_atlas.explorer.core, models):\n"
         "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
         "        importlib.import_module(m.name)\n"
         f"bad = [m for m in sys.modules if m.split('.')[0] in {sorted(QT_MODULES)!r}]\n"
@@ -56,7 +56,7 @@ def test_importing_core_loads_no_qt_at_runtime():
 
 
 def test_import_contracts_hold():
-    """The contracts in pyproject.toml ([tool.importlinter]): models < explorer.core, no Qt
+    """The contracts in pyproject.toml ([tool.importlinter]): models < latent_atlas.explorer.core, no Qt
     in either, no import circles between the modules of either."""
     exe = shutil.which("lint-imports") or str(Path(sys.executable).with_name("lint-imports"))
     if not Path(exe).exists():
