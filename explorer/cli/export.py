@@ -102,5 +102,5 @@ def _data_and_errors(args: argparse.Namespace, stored, n: int):
         raise UserError(f"the map has {n:,} points but {data.spec} has {len(data):,} images; "
                         "give the data the map was made of (--data), or --no-data")
     model = build_model(stored)
-    labels = data.labels if model.config.is_conditional else None
+    labels = data.labels if bool(model.n_cond) else None
     return data, reconstruction_errors(model, data.images, labels=labels)

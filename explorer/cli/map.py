@@ -171,7 +171,7 @@ def run_project(args: argparse.Namespace) -> int:
     reproducible = args.reproducible or args.seed is not None
     seed = 0 if args.seed is None else args.seed
     print(f"Mapping {len(data)} images of {data.spec} with {Path(args.file).name} "
-          f"(latent {loaded.config.latent_dim}, method {args.method})", file=sys.stderr)
+          f"(latent {loaded.model.latent_dim}, method {args.method})", file=sys.stderr)
     try:
         codes = _drain_with_bar(
             encode_iter(loaded.model, data.images, cancel=cancel, labels=data.labels),
@@ -306,7 +306,7 @@ def attach_switch_data(opened, data: str | None, latent_map=None):
     from explorer.session.opening import data_spec_for, open_data
 
     spec = data_spec_for(opened.stored, data)
-    images = open_data(spec, opened.config.input_shape, model_name=opened.name,
+    images = open_data(spec, opened.model.image_shape, model_name=opened.name,
                        from_file=not data)
     codes = None
     if latent_map is not None and len(latent_map.codes) == len(images):

@@ -42,8 +42,8 @@ if TYPE_CHECKING:  # nothing heavy at run time: start-up must not import torch
     from explorer.core.latent.map import MapLike
     from explorer.session.loading import DataExtras
     from models.config import ModelConfig
+    from models.contract import LatentModel
     from models.modelfile import ModelFile
-    from models.networks import Autoencoder
 
 
 class Session:
@@ -71,7 +71,7 @@ class Session:
     # The click path: request_decode -> latent_map.inverse -> decoder.decode.
     latent_map: MapLike | None
     decoder: Decoder | None
-    model: Autoencoder | None
+    model: LatentModel | None
 
     # ---- the parts' names, forwarded ----------------------------------------------------
     data: Forward[ImageSet | None] = Forward("dataset")
@@ -113,8 +113,8 @@ class Session:
     placed: Forward[PlacedImage | None] = Forward("picture")
     place_image: Forward[Callable[[str, np.ndarray], PlacedImage]] = Forward("picture")
     start_loading: Forward[Callable[[], Job | None]] = Forward("loader")
-    reload_data: Forward[Callable[[str], Job | None]] = Forward("loader")
-    set_model: Forward[Callable[[Autoencoder, Decoder], None]] = Forward("loader")
+    reload_data: Forward[Callable[..., Job | None]] = Forward("loader")
+    set_model: Forward[Callable[[LatentModel, Decoder], None]] = Forward("loader")
     set_data: Forward[Callable[[DataExtras], None]] = Forward("loader")
     needs_switches: Forward[bool] = Forward("loader")
 
@@ -148,24 +148,45 @@ class Session:
         return cls(Path(path).stem, stored.meta, path=Path(path), model_file=stored.file,
                    latent_map=stored.latent_map, labels=stored.labels, dispatcher=dispatcher)
 
+    @classmethod
+    def from_opened(cls, opened: Any, dispatcher: Dispatcher | None = None) -> Session:
+        """A session over a model opened in memory (`user_model.open_source`): decoding at
+        once, its data encoded, reconstructed and mapped in the background (PCA, then UMAP)."""
+        from explorer.core.inference import Decoder
+
+        data = opened.data
+        s = cls(opened.name, dict(opened.meta), labels=None if data is None else data.labels,
+                label_names=None if data is None else list(data.label_names),
+                dispatcher=dispatcher)
+        s.set_model(opened.model, Decoder(opened.model))
+        for note in opened.notes:
+            s.message.emit(f"{s.name}: {note}")
+        if data is not None:
+            s.reload_data(data.spec, data)
+        return s
+
     # ---- what it is ---------------------------------------------------------------------
     @property
     def config(self) -> ModelConfig | None:
         """The model's config (parsed once, when the file was read), or None if unknown."""
-        if self.model is not None:
-            return self.model.config
+        if self.model is not None:  # None for a model not built by Latent Atlas
+            return getattr(self.model, "config", None)
         if self.model_file is not None and self.model_file.config is not None:
             return self.model_file.config
         return _parse_config(self.meta)
 
     @property
     def kind(self) -> str:
+        if self.model is not None:
+            return str(self.model.kind)
         cfg = self.config
         return "?" if cfg is None else str(cfg.kind)
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
         """(C, H, W) of the images the model takes; (0, 0, 0), matching no data, if unknown."""
+        if self.model is not None:
+            return self.model.image_shape
         cfg = self.config
         return (0, 0, 0) if cfg is None else cfg.input_shape
 
@@ -283,6 +304,8 @@ class Session:
 
         if self.model is None:
             raise ValueError("the model is still loading; try again in a moment")
+        if not self.model.capabilities.saveable:
+            raise ValueError(self.model.capabilities.why_not("saveable", self.name))
         m = self.latent_map
         save_explorable(path, self.model, latent_map=None if m is None else m.unaligned(),
                         data_spec=self.data_spec, label_names=self.label_names,

@@ -24,13 +24,14 @@ from explorer.core.data import ImageSet
 from explorer.core.latent.map import quick_map
 from explorer.core.progress import Cancelled, drain
 from models.config import ModelConfig
+from models.contract import ConfigContract
 from models.networks import build_model
 from models.trainer import split_indices
 
 SMALL = MetricSettings(n_prior=200, n_pairs=10, n_path=50)
 
 
-class _LinearModel(nn.Module):
+class _LinearModel(ConfigContract, nn.Module):
     """Encoder and decoder both linear (decoder around mid-grey, well inside [0, 1]):
     straight latent paths give evenly spaced images and finite differences are exact."""
 
