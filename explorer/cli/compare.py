@@ -102,8 +102,8 @@ def run_compare(args: argparse.Namespace) -> int:
 
     # Both models, then the data, are opened and checked before anything is printed: two
     # models of different images fail on that, the real error, first.
-    first = open_model(args.first, with_data=False)
-    second = open_model(args.second, with_data=False)
+    first = open_model(args.first, with_data=False, data=getattr(args, "data", None))
+    second = open_model(args.second, with_data=False, data=getattr(args, "data", None))
     _check_shapes([(Path(args.first).stem, first.model.image_shape),
                    (Path(args.second).stem, second.model.image_shape)])
     data = open_data(data_spec_for(first.stored, args.data), first.model.image_shape,

@@ -146,7 +146,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         raise UserError("the sweep takes unconditional models; a conditional VAE needs labels")
     models = [(args.file, loaded)]
     if args.compare_with is not None:
-        other = open_model(args.compare_with, with_data=False)
+        other = open_model(args.compare_with, with_data=False, data=getattr(args, "data", None))
         check_shape(data, other.model.image_shape, other.name)
         if other.model.n_cond:
             raise UserError("the sweep takes unconditional models; a conditional VAE needs labels")

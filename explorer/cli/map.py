@@ -166,6 +166,8 @@ def run_project(args: argparse.Namespace) -> int:
     from explorer.session.opening import open_model
 
     loaded = open_model(args.file, data=args.data, switches=False, limit=args.limit)
+    if not loaded.model.capabilities.saveable:  # the map goes into the model file
+        raise UserError(loaded.model.capabilities.why_not("saveable", loaded.name))
     data = loaded.require_data()
     cancel = threading.Event()
     reproducible = args.reproducible or args.seed is not None
@@ -221,7 +223,7 @@ def run_decode_grid(args: argparse.Namespace, out: Path, scale: int | None) -> i
     from explorer.core.inference import Decoder
     from explorer.session.opening import open_model
 
-    opened = open_model(args.file, with_data=False)
+    opened = open_model(args.file, with_data=False, data=getattr(args, "data", None))
     model = opened.model
     if int(model.latent_dim) != 2:
         raise UserError(f"--grid needs a model with a 2-D latent; {Path(args.file).name} has "
@@ -256,7 +258,7 @@ def run_decode(args: argparse.Namespace) -> int:
     from explorer.core.inference import Decoder
     from explorer.session.opening import open_model
 
-    opened = open_model(args.file, with_data=False)
+    opened = open_model(args.file, with_data=False, data=getattr(args, "data", None))
     latent_map = opened.latent_map
     if latent_map is None:
         raise UserError(f"{Path(args.file).name} has no map yet; run "

@@ -51,8 +51,10 @@ def demo_scene(window) -> None:
     e.set_hover(a)
 
 
-def run_app(files: list[str], compare: bool = False, screenshot: str | None = None) -> int:
-    """Open the explorer window; with `screenshot`, render offscreen, save, print timings."""
+def run_app(files: list, compare: bool = False, screenshot: str | None = None,
+            data: str | None = None) -> int:
+    """Open the explorer window; with `screenshot`, render offscreen, save, print timings.
+    `files` are paths or `UserSource`s (`--python`); `data` is the data spec of those."""
     if screenshot and not os.environ.get("QT_QPA_PLATFORM"):  # set it (e.g. xcb) for Xvfb
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from .platform_check import xcb_plugin_problem
@@ -79,12 +81,13 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
     if compare:
         from .compare.launch import run_compare
 
-        code = run_compare(app, files, screenshot, default_model_paths)
+        code = run_compare(app, files, screenshot, default_model_paths, data=data)
         collector.stop()
         del collector
         return code
     times: dict[str, float] = {}
     window = MainWindow(headless=bool(screenshot))
+    window.source_data = data
     window.show()  # before any file is read: a slow or bad file never hides the window
     paths = list(files) or default_model_paths()
     window.open_paths(paths, load=False)

@@ -59,6 +59,7 @@ class AppWindow(QMainWindow):
         super().__init__(parent)
         # Screenshots run with nobody to press OK: errors then go to stderr instead.
         self.headless = headless
+        self.source_data: str | None = None  # the data of models opened with --python
         self.headless_errors: list[str] = []  # what show_error printed with nobody to see it
         self.dispatcher = QtDispatcher(self)
         self.jobs = Jobs(self.dispatcher)

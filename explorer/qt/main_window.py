@@ -214,12 +214,13 @@ class MainWindow(AppWindow):
                 self.place_image_file(p)
                 continue
             try:
-                session = Session.from_file(p, self.dispatcher)
+                session = Session.open(p, self.dispatcher, data=self.source_data)
             except Exception as exc:
                 self.show_error("Cannot open model", f"{Path(p).name}: {readable_error(exc)}")
                 continue
             self.add_session(session)
-            self.recent.add(p)
+            if isinstance(p, (str, Path)):  # never a --python factory: it runs code
+                self.recent.add(str(p))
             opened += 1
             if load:
                 session.start_loading()

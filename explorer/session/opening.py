@@ -173,7 +173,6 @@ class OpenedModel:
     name: ClassVar[Forward[str]] = Forward("stored")
     config: ClassVar[Forward[ModelConfig | None]] = Forward("stored")
     meta: ClassVar[Forward[dict[str, Any]]] = Forward("stored")
-    latent_map: ClassVar[Forward[LatentMap | None]] = Forward("stored")
 
     @property
     def labels(self) -> np.ndarray | None:
@@ -181,6 +180,19 @@ class OpenedModel:
         if not self.model.n_cond or self.data is None:
             return None
         return self.data.labels
+
+    @property
+    def latent_map(self) -> LatentMap | None:
+        """The stored map; a model opened from no file gets a PCA map of its data's codes
+        (made once, on first use)."""
+        m = self.stored.latent_map
+        if m is None and self.stored.path is None and self.data is not None:
+            from explorer.core.inference import encode
+            from explorer.core.latent.map import quick_map
+
+            m = quick_map(encode(self.model, self.data.images, labels=self.labels))
+            self.stored.latent_map = m
+        return m
 
     def require_data(self) -> ImageSet:
         if self.data is None:

@@ -149,6 +149,19 @@ class Session:
                    latent_map=stored.latent_map, labels=stored.labels, dispatcher=dispatcher)
 
     @classmethod
+    def open(cls, item: Any, dispatcher: Dispatcher | None = None, *, data: Any = None
+             ) -> Session:
+        """A model file (read with numpy only; loaded by `start_loading`), or any other
+        source (`opening.open_source`: opened, probed and its data loaded now)."""
+        from .user_model import is_source
+
+        if is_source(item):
+            from .opening import open_source
+
+            return cls.from_opened(open_source(item, data=data), dispatcher)
+        return cls.from_file(item, dispatcher)
+
+    @classmethod
     def from_opened(cls, opened: Any, dispatcher: Dispatcher | None = None) -> Session:
         """A session over a model opened in memory (`user_model.open_source`): decoding at
         once, its data encoded, reconstructed and mapped in the background (PCA, then UMAP)."""

@@ -12,6 +12,8 @@ window. Torch, the data and a refined UMAP alignment follow in the background.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -161,13 +163,14 @@ class CompareWindow(AppWindow):
                             f"not {len(paths)}; choose an AE and a VAE of the same data")
             return False
         try:
-            sessions = [Session.from_file(p, self.dispatcher) for p in paths]
+            sessions = [Session.open(p, self.dispatcher, data=self.source_data)
+                        for p in paths]
             pair = ComparePair(sessions[0], sessions[1], self.dispatcher)
         except Exception as exc:
             self.show_error("Cannot compare these models", readable_error(exc))
             return False
         self._set_pair(pair)
-        self.recent.add(*paths)
+        self.recent.add(*[str(p) for p in paths if isinstance(p, (str, Path))])
         if load:
             self.start_loading()
         return True

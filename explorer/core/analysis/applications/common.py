@@ -20,8 +20,8 @@ class ApplicationError(ValueError):
 
 
 def check_model(model: Any) -> Any:
-    """The model must look like a `models.networks.Autoencoder` (config, encode, decode)."""
-    if model is None or not all(hasattr(model, a) for a in ("config", "encode", "decode")):
+    """The model must speak the model contract (`models/contract.py`: shapes, encode, decode)."""
+    if model is None or not all(hasattr(model, a) for a in ("image_shape", "encode", "decode")):
         raise ApplicationError("no model is loaded; open or train a model first")
     return model
 
