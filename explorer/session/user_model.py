@@ -105,16 +105,17 @@ def prepare_source(obj: Any, *, data: Any = None, name: str | None = None,
         output = output or obj.output
         allow_pickle = allow_pickle or obj.allow_pickle
         obj = obj.target
+    fallback = ""
     if isinstance(obj, PythonFactory):
-        label = label or obj.name
+        fallback = obj.name
         obj = obj.load()
     if isinstance(obj, dict):  # a factory's model with its options
         opts = dict(obj)
         data = data if data is not None else opts.pop("data", None)
         label = label or opts.pop("name", None)
         output = output or opts.pop("output", None)
-        model_obj = opts.get("model") or (opts.get("encoder"), opts.get("decoder"))
-        obj = model_obj
+        obj = opts.get("model") or (opts.get("encoder"), opts.get("decoder"))
+    label = label or fallback or None
     images = as_image_set(data, **data_options)
     folder_meta: dict[str, Any] = {}
     if isinstance(obj, (str, Path)):

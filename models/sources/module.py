@@ -163,7 +163,8 @@ def from_object(obj: Any, image_shape: tuple[int, int, int], sample: torch.Tenso
         except Exception as exc:
             raise BadModelError(f"the encoder fails on {len(sample)} image(s) of "
                                 f"{' x '.join(map(str, image_shape))}: "
-                                f"{type(exc).__name__}: {exc}") from None
+                                f"{type(exc).__name__}: {' '.join(str(exc).split())}; is this "
+                                "the data it was trained on?") from None
         mu, logvar = split_posterior(raw)
     if mu.ndim < 2 or len(mu) != len(sample):
         raise BadModelError(f"the encoder gave {_describe(mu)} for {len(sample)} images; "
