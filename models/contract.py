@@ -125,7 +125,7 @@ class ConfigContract:
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
-        return tuple(self.config.input_shape)  # type: ignore[return-value]
+        return tuple(self.config.input_shape)
 
     @property
     def code_shape(self) -> tuple[int, ...]:

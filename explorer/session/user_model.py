@@ -143,12 +143,9 @@ def prepare_source(obj: Any, *, data: Any = None, name: str | None = None,
         raise SourceError(f"{images.spec} has no labels; this needs a labelled data set")
     model = _contract_model(obj, tuple(shape), images, output, variational, label,
                             str(folder_meta.get("source") or "user"))
-    import torch
+    from explorer.core.model_check import probe_model
 
-    from models.sources import probe_model
-
-    sample = torch.from_numpy(np.array(images.images[:_SAMPLE])).float().div_(255.0)
-    notes = probe_model(model, sample, name=label)
+    notes = probe_model(model, np.asarray(images.images[:_SAMPLE]), name=label)
     meta = {"data_spec": images.spec if images.spec != "array" else "",
             "label_names": list(images.label_names), "source": model.kind, **folder_meta}
     return PreparedSource(model=model, data=images, name=label, notes=notes, meta=meta)
@@ -198,3 +195,37 @@ def _open_folder(path: Path, *, allow_pickle: bool) -> tuple[Any, dict[str, Any]
     raise SourceError(f"{path} is a folder but holds no model Latent Atlas can open (an ONNX "
                     "pair encoder.onnx + decoder.onnx, a diffusers AutoencoderKL or a pythae "
                     "model folder)")
+
+
+ROUND_TRIP_TOL = 1e-5
+
+
+def export_onnx(opened: Any, folder: Path) -> tuple[list[Path], float]:
+    """Write an opened model as an ONNX pair (`models.sources.onnx_pair`) into `folder`,
+    then decode the same codes with onnxruntime and with the model: returns the files and
+    the largest pixel difference, and refuses (removing nothing it did not write) above
+    `ROUND_TRIP_TOL`."""
+    import torch
+
+    from explorer.core.inference import decode_float
+    from models.sources.onnx_pair import export_onnx_pair, open_onnx_pair
+
+    try:
+        import onnx  # noqa: F401  (torch.onnx.export writes with it)
+    except ImportError:
+        raise SourceError("--format onnx needs onnx and onnxruntime: pip install "
+                          "'latent-atlas[onnx]' (or pip install onnx onnxruntime)") from None
+    model = opened.model
+    meta = {k: v for k, v in (("data_spec", opened.meta.get("data_spec")),
+                              ("label_names", opened.meta.get("label_names"))) if v}
+    files = export_onnx_pair(model, Path(folder), meta=meta)
+    (_, decode_fn), _ = open_onnx_pair(Path(folder))
+    z = torch.from_numpy(np.random.default_rng(0).standard_normal((16, model.latent_dim),
+                                                                   dtype=np.float32))
+    ours = decode_float(model, z.numpy())
+    theirs = decode_fn(z).reshape(ours.shape).numpy()  # the exported decoder takes flat codes
+    gap = float(np.abs(ours - theirs).max())
+    if not gap <= ROUND_TRIP_TOL:
+        raise SourceError(f"the ONNX decoder differs from the model by {gap:.2e} (more than "
+                          f"{ROUND_TRIP_TOL:g}); the export is not faithful")
+    return files, gap

@@ -107,23 +107,21 @@ class SourceModel(nn.Module):
     # ---- the contract -------------------------------------------------------------------
     def encode(self, x: torch.Tensor, y: Any = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         mu, logvar = split_posterior(self._encode_fn(x))
-        n = len(x)
-        mu = mu.reshape(n, -1)
+        mu = mu.flatten(1)  # flatten, not reshape(len(x), ...): an ONNX export traces this
         if mu.shape[1] != self.latent_dim:
             raise BadModelError(f"the encoder gave codes of {mu.shape[1]} values, not "
                                 f"{self.latent_dim} as when it was opened")
         if logvar is not None and self.variational:
-            return mu, logvar.reshape(n, -1)
+            return mu, logvar.flatten(1)
         return mu, None
 
     def decode(self, z: torch.Tensor, y: Any = None) -> torch.Tensor:
-        n = len(z)
-        out = first_image(self._decode_fn(z.reshape(n, *self.code_shape)))
-        if out.numel() != n * code_width(self.image_shape):
+        out = first_image(self._decode_fn(z.reshape(-1, *self.code_shape)))
+        if out.numel() != len(z) * code_width(self.image_shape):
             raise BadModelError(
-                f"the decoder gave {_describe(out)} for {n} code(s); it must give "
-                f"{n} x {' x '.join(map(str, self.image_shape))} images")
-        out = out.reshape(n, *self.image_shape)
+                f"the decoder gave {_describe(out)} for {len(z)} code(s); it must give "
+                f"{len(z)} x {' x '.join(map(str, self.image_shape))} images")
+        out = out.reshape(-1, *self.image_shape)
         return torch.sigmoid(out) if self.output == "logits" else out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -82,15 +82,24 @@ class OnnxFunctions:
         self.dec_type = np.float32
 
     def encode(self, x: torch.Tensor) -> Any:
-        outs = self.enc.run(None, {self.enc_in: np.ascontiguousarray(x.cpu().numpy(),
-                                                                     dtype=np.float32)})
+        outs = _run(self.enc, ENCODER, {self.enc_in: np.ascontiguousarray(x.cpu().numpy(),
+                                                                          dtype=np.float32)})
         t = [torch.from_numpy(np.asarray(o, dtype=np.float32)) for o in outs]
         return t[0] if len(t) == 1 else (t[0], t[1])
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        out = self.dec.run(None, {self.dec_in: np.ascontiguousarray(z.cpu().numpy(),
-                                                                    dtype=np.float32)})[0]
+        out = _run(self.dec, DECODER, {self.dec_in: np.ascontiguousarray(z.cpu().numpy(),
+                                                                         dtype=np.float32)})[0]
         return torch.from_numpy(np.asarray(out, dtype=np.float32))
+
+
+def _run(session: Any, name: str, feed: dict[str, np.ndarray]) -> list[Any]:
+    try:
+        return list(session.run(None, feed))
+    except Exception as exc:  # onnxruntime's own errors: a graph that does not fit the input
+        shapes = ", ".join(f"{k} {list(v.shape)}" for k, v in feed.items())
+        raise BadModelError(f"{name} cannot run on {shapes}: "
+                            f"{' '.join(str(exc).split())[-200:]}") from None
 
 
 def open_onnx_pair(folder: Path) -> tuple[tuple[Any, Any], dict[str, Any]]:
@@ -156,7 +165,9 @@ def export_onnx_pair(model: Any, folder: Path, *, meta: dict[str, Any] | None = 
             {"images": batch, **{n: batch for n in enc_names}})
     _export(_Decode(model), z, folder / DECODER, ["codes"], ["images"],
             {"codes": batch, "images": batch})
-    described = {"image_shape": list(model.image_shape), "code_shape": list(model.code_shape),
+    # The exported graphs take and give flat codes (the model restores spatial ones inside).
+    described = {"image_shape": list(model.image_shape), "code_shape": [model.latent_dim],
+                 "model_code_shape": list(model.code_shape),
                  "variational": bool(model.variational), "output": "probabilities",
                  "kind": str(model.kind), **(meta or {})}
     (folder / DESCRIPTION).write_text(json.dumps(described, indent=2) + "\n")
@@ -165,8 +176,13 @@ def export_onnx_pair(model: Any, folder: Path, *, meta: dict[str, Any] | None = 
 
 def _export(module: torch.nn.Module, example: torch.Tensor, path: Path, inputs: list[str],
             outputs: list[str], axes: dict[str, dict[int, str]]) -> None:
+    import warnings
+
     tmp = path.with_name(path.name + ".tmp")
-    with torch.no_grad():
+    # The TorchScript exporter (dynamo=False): these graphs are plain, and the torch.export
+    # one takes ~12 s per graph here and needs onnxscript. Torch marks it deprecated.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
         torch.onnx.export(module, (example,), str(tmp), input_names=inputs,
                           output_names=outputs, dynamic_axes=axes, dynamo=False)
     tmp.replace(path)
