@@ -165,6 +165,8 @@ class AppWindow(QMainWindow):
         """Open…, Open recent and a separator: the top of both File menus."""
         self.act_open = self.action(open_text, self.open_dialog, QKeySequence.StandardKey.Open)
         menu.addAction(self.act_open)
+        self.act_open_python = self.action("Open &Python model…", self.open_python_dialog)
+        menu.addAction(self.act_open_python)
         self.recent_menu = menu.addMenu("Open &recent")
         self.recent.changed = self.update_recent_menu
         self.update_recent_menu()
@@ -173,6 +175,25 @@ class AppWindow(QMainWindow):
         paths = ask_open_models(self, self.recent)
         if paths:
             self.open_paths(paths)
+
+    def open_python_dialog(self) -> None:
+        """Ask for a Python file and factory (the dialog says the code will run), open it."""
+        from .python_model_dialog import PythonModelDialog
+
+        dialog = PythonModelDialog(self, data=self.source_data or "digits")
+        if dialog.exec() != PythonModelDialog.DialogCode.Accepted:
+            return
+        try:
+            sources = dialog.sources()
+        except ValueError as exc:
+            self.show_error("Cannot open Python model", str(exc))
+            return
+        self.open_sources(sources, dialog.data())
+
+    def open_sources(self, sources: list, data: str | None) -> int:
+        """Open models of the user's own (`UserSource`s) with the data spec `data`."""
+        self.source_data = data
+        return self.open_paths(sources)
 
     def update_recent_menu(self) -> None:
         self.recent_menu.clear()

@@ -1,0 +1,140 @@
+"""Models of your own in the windows (offscreen): a `--python` factory, a plain module handed
+over in Python and an ONNX pair each open in the main window with every application panel,
+and a user's AE against a user's VAE opens in the compare view; a bad model is a dialog and
+the window keeps running."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from explorer.qt.compare.window import CompareWindow
+from explorer.qt.main_window import MainWindow
+from explorer.qt.panels import show_panel
+from explorer.session.opening import open_source
+from explorer.session.session import Session
+from explorer.session.user_code import PythonFactory, UserSource
+from tests import user_models as um
+
+USER = um.__file__
+TIMEOUT = 120_000
+
+
+def factory(name: str) -> UserSource:
+    return UserSource(PythonFactory(f"{USER}:{name}"))
+
+
+@pytest.fixture()
+def window(qtbot):
+    w = MainWindow(headless=True)
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.shutdown()
+
+
+def _ready(qtbot, session: Session) -> None:
+    qtbot.waitUntil(lambda: session.is_ready() and session.reconstructions is not None,
+                    timeout=TIMEOUT)
+
+
+def _click_decodes(session: Session) -> np.ndarray:
+    pos = session.latent_map.positions
+    session.request_decode(pos[:2].mean(axis=0))
+    session.flush_decode()
+    QApplication.processEvents()
+    assert session.cursor_image is not None
+    return session.cursor_image
+
+
+def _every_panel(qtbot, win) -> dict[str, str]:
+    """Show each application panel in turn and wait for its work; its hint by key."""
+    hints = {}
+    for key, dock in win.panels.items():
+        show_panel(win, dock)
+        QApplication.processEvents()
+        qtbot.waitUntil(lambda: not win.panels_busy(), timeout=TIMEOUT)
+        QApplication.processEvents()
+        panel = dock.widget()
+        assert not panel.grab().isNull()
+        hints[key] = panel.model.hint
+    return hints
+
+
+@pytest.mark.parametrize("source", ["factory", "module", "onnx"])
+def test_a_model_of_your_own_opens_in_the_main_window_with_every_panel(
+        qtbot, window, boxes, source, tmp_path):
+    if source == "factory":
+        item = factory("make_vae")
+        assert window.open_sources([item], None) == 1
+    elif source == "module":
+        # what the Python API hands over: an object opened on the session floor
+        session = Session.from_opened(open_source(um.make_vae()["model"], data="digits"),
+                                      window.dispatcher)
+        window.add_session(session)
+    else:
+        pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
+        pytest.importorskip("onnx", reason="the onnx extra is not installed")
+        from explorer.session.user_model import export_onnx
+
+        export_onnx(open_source(um.make_vae()["model"], data="digits"), tmp_path / "pair")
+        assert window.open_sources([str(tmp_path / "pair")], None) == 1
+    s = window.session
+    _ready(qtbot, s)
+    assert s.kind.endswith("vae") and s.model.variational and s.data_spec == "digits"
+    image = _click_decodes(s)
+    assert image.shape == (8, 8)
+    hints = _every_panel(qtbot, window)
+    assert set(hints) >= {"traversal", "denoise", "inpaint", "anomaly", "retrieval"}
+    assert not boxes.calls, boxes.calls
+    # what cannot be done says so: saving a model Latent Atlas did not build
+    with pytest.raises(ValueError, match="cannot be saved as a Latent Atlas model file"):
+        s.save(tmp_path / "x.safetensors")
+
+
+def test_a_bad_model_is_a_dialog_and_the_window_keeps_running(qtbot, window, boxes):
+    assert window.open_sources([factory("make_nan")], "digits") == 0
+    assert window.open_sources([factory("make_raises")], "digits") == 0
+    assert len(window.headless_errors) == 2
+    assert "NaN" in window.headless_errors[0]
+    assert "the checkpoint is missing" in window.headless_errors[1]
+    assert window.open_sources([factory("make_ae")], "digits") == 1  # still working
+    _ready(qtbot, window.session)
+
+
+def test_the_dialog_says_the_code_runs_and_names_the_factories(qtbot):
+    from explorer.qt.python_model_dialog import WARNING, PythonModelDialog
+
+    dialog = PythonModelDialog()
+    qtbot.addWidget(dialog)
+    assert "runs the code" in WARNING
+    dialog.file_edit.setText(USER)
+    dialog.factory_edit.setText("make_ae, make_vae")
+    dialog.logits_check.setChecked(True)
+    sources = dialog.sources()
+    assert [s.label for s in sources] == [f"{USER}:make_ae", f"{USER}:make_vae"]
+    assert all(s.output == "logits" for s in sources) and dialog.data() == "digits"
+    dialog.file_edit.setText("")
+    with pytest.raises(ValueError, match="Python file"):
+        dialog.sources()
+
+
+def test_your_ae_against_your_vae_in_the_compare_view(qtbot, boxes):
+    win = CompareWindow(headless=True)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        assert win.open_sources([factory("make_vae"), factory("make_ae")], "digits") == 2
+        pair = win.pair
+        assert pair.left.kind == "user-ae" and pair.right.kind == "user-vae"  # AE on the left
+        qtbot.waitUntil(win.is_ready, timeout=TIMEOUT)
+        _click_decodes(pair.left)
+        assert pair.right.cursor_image is not None  # the link decoded the same point
+        win.sample(8)
+        assert all(smp is not None for smp in pair.samples)
+        hints = _every_panel(qtbot, win)
+        assert "traversal" in hints
+        assert not boxes.calls, boxes.calls
+    finally:
+        win.shutdown()
