@@ -91,7 +91,7 @@ def run_app(files: list, compare: bool = False, screenshot: str | None = None,
     window.show()  # before any file is read: a slow or bad file never hides the window
     paths = list(files) or default_model_paths()
     window.open_paths(paths, load=False)
-    if not window.workspace.sessions:
+    if not window.workspace.sessions and not window.opening():
         window.show_message("No model open: File ▸ Open model… or Model ▸ Train… "
                                   "(the bundled digits models were not found)")
         if screenshot and files:  # nothing to show of what was asked for
@@ -134,7 +134,11 @@ def run_app(files: list, compare: bool = False, screenshot: str | None = None,
                 exit_code["code"] = 2
                 app.quit()
                 return
-            if not window.is_ready() and window.workspace.sessions:
+            if window.headless_errors and not window.workspace.sessions:
+                exit_code["code"] = 2  # what was asked for did not open (said already)
+                app.quit()
+                return
+            if not window.is_ready() and (window.workspace.sessions or window.opening()):
                 if seconds_since_start() > deadline:
                     print("latent-atlas: error: the window did not get ready in time",
                           file=sys.stderr)

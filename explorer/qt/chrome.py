@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -190,10 +191,30 @@ class AppWindow(QMainWindow):
             return
         self.open_sources(sources, dialog.data())
 
-    def open_sources(self, sources: list, data: str | None) -> int:
-        """Open models of the user's own (`UserSource`s) with the data spec `data`."""
+    def open_sources(self, items: list, data: str | None) -> int:
+        """Open models of the user's own (`UserSource`s, model folders; model files may come
+        along) with the data spec `data`, in the background: running a factory may train a
+        model. The window shows them (`add_prepared`) when all have opened; a failure is a
+        dialog. Returns how many are on their way."""
+        from explorer.session.session import Session
+
         self.source_data = data
-        return self.open_paths(sources)
+        items = list(items)
+        self._open_count = getattr(self, "_open_count", 0) + 1
+        job = self.jobs.start(f"open-{self._open_count}",
+                              lambda cancel: [Session.prepare(i, data=data) for i in items])
+        job.succeeded.connect(self.add_prepared)
+        job.failed.connect(lambda msg: self.show_error("Cannot open model", msg))
+        job.start()
+        self.show_message(f"opening {', '.join(Path(i).name for i in items)}…")
+        return len(items)
+
+    def add_prepared(self, prepared: list) -> None:  # pragma: no cover - windows override
+        raise NotImplementedError
+
+    def opening(self) -> bool:
+        """Models of the user's own are still opening (their code runs)."""
+        return any(j.name.startswith("open-") for j in self.jobs.running())
 
     def update_recent_menu(self) -> None:
         self.recent_menu.clear()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSplitter, QWidget
 from explorer.session.errors import readable_error
 from explorer.session.panels.files import is_image_path, place_picture
 from explorer.session.session import Session
+from explorer.session.user_model import is_source
 from explorer.session.workspace import ShownSessions, Workspace
 
 from .canvas import MapCanvas
@@ -209,22 +210,37 @@ class MainWindow(AppWindow):
     def open_paths(self, paths: list[str], load: bool = True) -> int:
         """Open model files (and place pictures); returns how many models opened."""
         opened = 0
+        sources = [p for p in paths if is_source(p)]
+        if sources:  # opened in the background (a factory may train a model first)
+            opened += self.open_sources(sources, self.source_data)
         for p in paths:
             if is_image_path(p):
                 self.place_image_file(p)
                 continue
+            if is_source(p):
+                continue
             try:
-                session = Session.open(p, self.dispatcher, data=self.source_data)
+                session = Session.from_file(p, self.dispatcher)
             except Exception as exc:
                 self.show_error("Cannot open model", f"{Path(p).name}: {readable_error(exc)}")
                 continue
             self.add_session(session)
-            if isinstance(p, (str, Path)):  # never a --python factory: it runs code
-                self.recent.add(str(p))
+            self.recent.add(p)
             opened += 1
             if load:
                 session.start_loading()
         return opened
+
+    def add_prepared(self, prepared: list) -> None:
+        """Show models opened in the background (`open_sources`); a folder goes to the
+        recent files, a Python factory never does (it runs code)."""
+        for item in prepared:
+            session = Session.from_prepared(item, self.dispatcher)
+            self.add_session(session)
+            folder = getattr(item, "meta", {}).get("folder")
+            if folder:
+                self.recent.add(str(folder))
+            session.start_loading()
 
     def start_loading(self) -> None:
         """Import torch, build the networks and load each model's data, in the background."""
@@ -323,7 +339,8 @@ class MainWindow(AppWindow):
     # ---- readiness & shutdown -----------------------------------------------------------------
     def is_ready(self) -> bool:
         """True when every model can decode and no load or map job is running."""
-        return bool(self.workspace.sessions) and all(s.is_ready() for s in self.workspace.sessions)
+        return (bool(self.workspace.sessions) and not self.opening()
+                and all(s.is_ready() for s in self.workspace.sessions))
 
     def shutdown(self) -> None:
         if self.compare_window is not None:

@@ -153,13 +153,28 @@ class Session:
              ) -> Session:
         """A model file (read with numpy only; loaded by `start_loading`), or any other
         source (`opening.open_source`: opened, probed and its data loaded now)."""
+        return cls.from_prepared(cls.prepare(item, data=data), dispatcher)
+
+    @staticmethod
+    def prepare(item: Any, *, data: Any = None) -> Any:
+        """The slow half of `open` for a source (runs its code, loads its data, probes it:
+        fit for a worker thread): an `OpenedModel`; a model file path comes back as is."""
         from .user_model import is_source
 
         if is_source(item):
             from .opening import open_source
 
-            return cls.from_opened(open_source(item, data=data), dispatcher)
-        return cls.from_file(item, dispatcher)
+            return open_source(item, data=data)
+        return item
+
+    @classmethod
+    def from_prepared(cls, prepared: Any, dispatcher: Dispatcher | None = None) -> Session:
+        """The session of what `prepare` gave (on the owner thread)."""
+        from .opening import OpenedModel
+
+        if isinstance(prepared, OpenedModel):
+            return cls.from_opened(prepared, dispatcher)
+        return cls.from_file(prepared, dispatcher)
 
     @classmethod
     def from_opened(cls, opened: Any, dispatcher: Dispatcher | None = None) -> Session:
@@ -257,7 +272,9 @@ class Session:
         """Replace the map (UMAP after PCA, an alignment); re-place cursor, arrows, picture."""
         self.latent_map = latent_map
         self.map_note = note
-        self.dirty = self.dirty or dirty
+        # A model Latent Atlas did not build cannot be saved: no unsaved-changes star.
+        saveable = self.model is None or self.model.capabilities.saveable
+        self.dirty = self.dirty or (dirty and saveable)
         self.colours.invalidate()
         self.picture.follow_map(latent_map)
         self.cursor.follow_map(latent_map)

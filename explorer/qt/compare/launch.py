@@ -67,6 +67,13 @@ def run_compare(app, files: list, screenshot: str | None, default_paths,
             if seconds_since_start() > deadline:
                 return fail("the compare view did not get ready in time")
             pair = window.pair
+            if pair is None:  # models of the user's own are still opening, or failed to
+                if window.headless_errors and not window.opening():
+                    exit_code["code"] = 2
+                    app.quit()
+                    return
+                QTimer.singleShot(50, poll)
+                return
             failed = [s for s in pair.sessions if s.load_error]
             if failed:  # it will never get ready: say why at once
                 print("\n".join(f"latent-atlas: error: {s.name}: cannot load the model: "

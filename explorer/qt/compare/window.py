@@ -12,8 +12,6 @@ window. Torch, the data and a refined UMAP alignment follow in the background.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -28,6 +26,7 @@ from explorer.session.errors import readable_error
 from explorer.session.pair import SIDE_TITLES, ComparePair
 from explorer.session.panels.files import sample_grid
 from explorer.session.session import Session
+from explorer.session.user_model import is_source
 from explorer.session.workspace import ShownSessions, Tools
 
 from ..canvas import MapCanvas
@@ -162,17 +161,40 @@ class CompareWindow(AppWindow):
             self.show_error("Cannot compare", f"the compare view needs two model files, "
                             f"not {len(paths)}; choose an AE and a VAE of the same data")
             return False
+        if any(is_source(p) for p in paths):  # opened in the background, then paired
+            self.open_sources(paths, self.source_data)
+            return True
         try:
-            sessions = [Session.open(p, self.dispatcher, data=self.source_data)
-                        for p in paths]
-            pair = ComparePair(sessions[0], sessions[1], self.dispatcher)
+            sessions = [Session.from_file(p, self.dispatcher) for p in paths]
         except Exception as exc:
             self.show_error("Cannot compare these models", readable_error(exc))
             return False
-        self._set_pair(pair)
-        self.recent.add(*[str(p) for p in paths if isinstance(p, (str, Path))])
+        if not self._pair_up(sessions):
+            return False
+        self.recent.add(*paths)
         if load:
             self.start_loading()
+        return True
+
+    def add_prepared(self, prepared: list) -> None:
+        """Pair the two models `open_sources` opened (models of the user's own)."""
+        try:
+            sessions = [Session.from_prepared(p, self.dispatcher) for p in prepared]
+        except Exception as exc:
+            self.show_error("Cannot compare these models", readable_error(exc))
+            return
+        if self._pair_up(sessions):
+            self.start_loading()
+
+    def _pair_up(self, sessions: list[Session]) -> bool:
+        try:
+            pair = ComparePair(sessions[0], sessions[1], self.dispatcher)
+        except Exception as exc:
+            for s in sessions:
+                s.close()
+            self.show_error("Cannot compare these models", readable_error(exc))
+            return False
+        self._set_pair(pair)
         return True
 
     def _set_pair(self, pair: ComparePair) -> None:
@@ -221,7 +243,7 @@ class CompareWindow(AppWindow):
             self.pair.start_loading()
 
     def is_ready(self) -> bool:
-        return self.pair is not None and self.pair.is_ready()
+        return self.pair is not None and not self.opening() and self.pair.is_ready()
 
     def _update_titles(self) -> None:
         if self.pair is None:
