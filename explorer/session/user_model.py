@@ -163,6 +163,11 @@ def _contract_model(obj: Any, shape: tuple[int, ...], images: ImageSet, output: 
         return obj  # ours, or an adapter already
     import torch
 
+    from models.sources.diffusers_vae import is_autoencoder_kl
+
+    if is_autoencoder_kl(obj):
+        family = "diffusers"
+
     from models.sources import from_object
 
     sample = torch.from_numpy(np.array(images.images[:_SAMPLE])).float().div_(255.0)
@@ -184,7 +189,7 @@ def _open_folder(path: Path, *, allow_pickle: bool) -> tuple[Any, dict[str, Any]
     if kind == "diffusers":
         from models.sources.diffusers_vae import open_autoencoder_kl
 
-        return open_autoencoder_kl(path), meta
+        return open_autoencoder_kl(path), {**meta, "source": "diffusers"}
     if kind == "pythae":
         from models.sources.pythae_model import PickleRefused, open_pythae
 

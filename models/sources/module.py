@@ -130,6 +130,11 @@ class SourceModel(nn.Module):
 
 def _callable_parts(obj: Any) -> tuple[Callable[..., Any], Callable[..., Any], tuple[Any, ...]]:
     """(encode function, decode function, modules) of what a user handed over."""
+    from .diffusers_vae import is_autoencoder_kl, kl_parts
+
+    if is_autoencoder_kl(obj):
+        enc_kl, dec_kl, kl = kl_parts(obj)
+        return enc_kl, dec_kl, (kl,)
     if isinstance(obj, (tuple, list)) and len(obj) == 2 and all(callable(p) for p in obj):
         return obj[0], obj[1], tuple(obj)
     enc, dec = getattr(obj, "encode", None), getattr(obj, "decode", None)
