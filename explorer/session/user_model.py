@@ -28,9 +28,9 @@ if TYPE_CHECKING:
 _SAMPLE = 16  # images the probe encodes and decodes
 # What a folder holds that says which source it is.
 _ONNX = ("encoder.onnx", "decoder.onnx")
-_PICKLE_CONSENT = ("{name} holds a pickled model (model.pt): loading it runs code stored in "
-                   "the file. Open it only if you trust where it came from, with --python-pickle "
-                   "(CLI) or allow_pickle=True (Python)")
+_PICKLE_CONSENT = ("{detail}: pickled, and unpickling may run code stored in the files. Open "
+                   "it only if you trust where it came from, with --allow-pickle (CLI) or "
+                   "allow_pickle=True (Python)")
 
 
 def is_source(obj: Any) -> bool:
@@ -164,9 +164,12 @@ def _contract_model(obj: Any, shape: tuple[int, ...], images: ImageSet, output: 
     import torch
 
     from models.sources.diffusers_vae import is_autoencoder_kl
+    from models.sources.pythae_model import is_pythae_model
 
     if is_autoencoder_kl(obj):
         family = "diffusers"
+    elif is_pythae_model(obj):
+        family = "pythae"
 
     from models.sources import from_object
 
@@ -194,9 +197,9 @@ def _open_folder(path: Path, *, allow_pickle: bool) -> tuple[Any, dict[str, Any]
         from models.sources.pythae_model import PickleRefused, open_pythae
 
         try:
-            return open_pythae(path, allow_pickle=allow_pickle), meta
-        except PickleRefused:
-            raise SourceError(_PICKLE_CONSENT.format(name=path.name)) from None
+            return open_pythae(path, allow_pickle=allow_pickle), {**meta, "source": "pythae"}
+        except PickleRefused as exc:
+            raise SourceError(_PICKLE_CONSENT.format(detail=exc)) from None
     raise SourceError(f"{path} is a folder but holds no model Latent Atlas can open (an ONNX "
                     "pair encoder.onnx + decoder.onnx, a diffusers AutoencoderKL or a pythae "
                     "model folder)")

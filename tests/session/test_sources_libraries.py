@@ -53,3 +53,42 @@ def test_an_autoencoder_kl_folder_opens_from_safetensors_only(tmp_path):
     (tmp_path / "kl" / "diffusion_pytorch_model.safetensors").unlink()
     with pytest.raises(ValueError, match="safetensors"):
         open_model(tmp_path / "kl", data=f"npz:{tmp_path / 'rgb.npz'}")
+
+
+def _pythae_vae(custom: bool = False):
+    pytest.importorskip("pythae", reason="the pythae extra is not installed")
+    import torch
+    from pythae.models import VAE, VAEConfig
+
+    torch.manual_seed(0)
+    cfg = VAEConfig(input_dim=(1, 8, 8), latent_dim=3)
+    if not custom:
+        return VAE(cfg)
+    from pythae.models.nn.default_architectures import Decoder_AE_MLP, Encoder_VAE_MLP
+
+    return VAE(cfg, encoder=Encoder_VAE_MLP(cfg), decoder=Decoder_AE_MLP(cfg))
+
+
+def test_a_pythae_vae_object_and_its_folder_open_without_unpickling(tmp_path):
+    model = _pythae_vae()
+    opened = open_source(model, data="digits")
+    assert opened.model.kind == "pythae-vae" and opened.model.latent_dim == 3
+    model.save(str(tmp_path / "vae"))
+    assert not any(p.suffix == ".pkl" for p in (tmp_path / "vae").iterdir())
+    again = open_model(tmp_path / "vae", data="digits")
+    assert again.model.kind == "pythae-vae"
+    images = opened.data.images[:5]
+    np.testing.assert_allclose(encode(again.model, images), encode(opened.model, images),
+                               atol=1e-5)
+
+
+def test_a_pythae_folder_with_pickled_networks_needs_consent(tmp_path):
+    from explorer.session.user_code import UserSource
+
+    model = _pythae_vae(custom=True)
+    model.save(str(tmp_path / "custom"))
+    assert (tmp_path / "custom" / "encoder.pkl").is_file()
+    with pytest.raises(ValueError, match="pickled.*--allow-pickle"):
+        open_model(tmp_path / "custom", data="digits")
+    opened = open_model(UserSource(str(tmp_path / "custom"), allow_pickle=True), data="digits")
+    assert opened.model.kind == "pythae-vae"
