@@ -62,10 +62,43 @@ def _every_panel(qtbot, win) -> dict[str, str]:
     return hints
 
 
-@pytest.mark.parametrize("source", ["factory", "module", "onnx"])
+def _onnx_pair(tmp_path, factory_name: str):
+    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
+    pytest.importorskip("onnx", reason="the onnx extra is not installed")
+    from explorer.session.user_model import export_onnx
+
+    made = getattr(um, factory_name)()
+    model = made["model"] if isinstance(made, dict) else made
+    folder = tmp_path / factory_name
+    export_onnx(open_source(model, data="digits"), folder)
+    return str(folder)
+
+
+def _library_model(source: str, tmp_path):
+    """A tiny diffusers AutoencoderKL on 16x16 RGB, or a pythae VAE on digits."""
+    if source == "diffusers":
+        pytest.importorskip("diffusers", reason="the diffusers extra is not installed")
+        from models.sources.diffusers_vae import tiny_autoencoder_kl
+
+        images = np.random.default_rng(0).integers(0, 256, (120, 3, 16, 16), dtype=np.uint8)
+        np.savez(tmp_path / "rgb.npz", x=images, y=np.arange(120) % 3)
+        return tiny_autoencoder_kl(), f"npz:{tmp_path / 'rgb.npz'}"
+    pytest.importorskip("pythae", reason="the pythae extra is not installed")
+    import torch
+    from pythae.models import VAE, VAEConfig
+
+    torch.manual_seed(0)
+    return VAE(VAEConfig(input_dim=(1, 8, 8), latent_dim=3)), "digits"
+
+
+@pytest.mark.parametrize("source", ["factory", "module", "onnx", "diffusers", "pythae"])
 def test_a_model_of_your_own_opens_in_the_main_window_with_every_panel(
         qtbot, window, boxes, source, tmp_path):
-    if source == "factory":
+    if source in ("diffusers", "pythae"):
+        model, spec = _library_model(source, tmp_path)
+        window.add_session(Session.from_opened(open_source(model, data=spec),
+                                               window.dispatcher))
+    elif source == "factory":
         item = factory("make_vae")
         assert window.open_sources([item], None) == 1
     elif source == "module":
@@ -74,18 +107,14 @@ def test_a_model_of_your_own_opens_in_the_main_window_with_every_panel(
                                       window.dispatcher)
         window.add_session(session)
     else:
-        pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
-        pytest.importorskip("onnx", reason="the onnx extra is not installed")
-        from explorer.session.user_model import export_onnx
-
-        export_onnx(open_source(um.make_vae()["model"], data="digits"), tmp_path / "pair")
-        assert window.open_sources([str(tmp_path / "pair")], None) == 1
+        assert window.open_sources([_onnx_pair(tmp_path, "make_vae")], None) == 1
     qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
     s = window.session
     _ready(qtbot, s)
-    assert s.kind.endswith("vae") and s.model.variational and s.data_spec == "digits"
+    prefix = {"factory": "user", "module": "user"}.get(source, source)
+    assert s.kind == f"{prefix}-vae" and s.model.variational
     image = _click_decodes(s)
-    assert image.shape == (8, 8)
+    assert image.shape == ((16, 16, 3) if source == "diffusers" else (8, 8))
     hints = _every_panel(qtbot, window)
     assert set(hints) >= {"traversal", "denoise", "inpaint", "anomaly", "retrieval"}
     assert not boxes.calls, boxes.calls
@@ -124,15 +153,21 @@ def test_the_dialog_says_the_code_runs_and_names_the_factories(qtbot):
         dialog.sources()
 
 
-def test_your_ae_against_your_vae_in_the_compare_view(qtbot, boxes):
+@pytest.mark.parametrize("source", ["factory", "onnx"])
+def test_your_ae_against_your_vae_in_the_compare_view(qtbot, boxes, source, tmp_path):
     win = CompareWindow(headless=True)
     qtbot.addWidget(win)
     win.show()
+    if source == "factory":
+        items = [factory("make_vae"), factory("make_ae")]
+    else:
+        items = [_onnx_pair(tmp_path, "make_vae"), _onnx_pair(tmp_path, "make_ae")]
     try:
-        assert win.open_sources([factory("make_vae"), factory("make_ae")], "digits") == 2
+        assert win.open_sources(items, "digits") == 2
         qtbot.waitUntil(lambda: win.pair is not None, timeout=TIMEOUT)
         pair = win.pair
-        assert pair.left.kind == "user-ae" and pair.right.kind == "user-vae"  # AE on the left
+        prefix = "user" if source == "factory" else "onnx"
+        assert (pair.left.kind, pair.right.kind) == (f"{prefix}-ae", f"{prefix}-vae")  # AE left
         qtbot.waitUntil(win.is_ready, timeout=TIMEOUT)
         _click_decodes(pair.left)
         assert pair.right.cursor_image is not None  # the link decoded the same point
