@@ -237,6 +237,8 @@ class MainWindow(AppWindow):
         for item in prepared:
             session = Session.from_prepared(item, self.dispatcher)
             self.add_session(session)
+            for note in getattr(item, "notes", []):  # a slow decoder, other data...
+                self.show_message(f"{session.name}: {note}")
             folder = getattr(item, "meta", {}).get("folder")
             if folder:
                 self.recent.add(str(folder))

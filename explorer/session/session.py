@@ -179,7 +179,8 @@ class Session:
     @classmethod
     def from_opened(cls, opened: Any, dispatcher: Dispatcher | None = None) -> Session:
         """A session over a model opened in memory (`user_model.open_source`): decoding at
-        once, its data encoded, reconstructed and mapped in the background (PCA, then UMAP)."""
+        once, its data encoded, reconstructed and mapped in the background (PCA, then UMAP).
+        The host shows `opened.notes` (a slow decoder...) once it listens."""
         from explorer.core.inference import Decoder
 
         data = opened.data
@@ -187,8 +188,6 @@ class Session:
                 label_names=None if data is None else list(data.label_names),
                 dispatcher=dispatcher)
         s.set_model(opened.model, Decoder(opened.model))
-        for note in opened.notes:
-            s.message.emit(f"{s.name}: {note}")
         if data is not None:
             s.reload_data(data.spec, data)
         return s

@@ -136,6 +136,17 @@ def test_a_bad_model_is_a_dialog_and_the_window_keeps_running(qtbot, window, box
     _ready(qtbot, window.session)
 
 
+def test_a_slow_decoder_opens_with_a_notice_in_the_status_line(qtbot, window, boxes,
+                                                               monkeypatch):
+    said: list[str] = []
+    shown = window.show_message
+    monkeypatch.setattr(window, "show_message", lambda text: (said.append(text), shown(text)))
+    window.open_sources([factory("make_slow")], "digits?limit=60")
+    qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
+    assert any("decodes one image in" in t for t in said)  # the decoder sleeps 150 ms
+    assert not boxes.calls
+
+
 def test_the_dialog_says_the_code_runs_and_names_the_factories(qtbot):
     from explorer.qt.python_model_dialog import WARNING, PythonModelDialog
 

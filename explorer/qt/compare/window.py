@@ -185,6 +185,9 @@ class CompareWindow(AppWindow):
             return
         if self._pair_up(sessions):
             self.start_loading()
+            for s, item in zip(sessions, prepared, strict=True):
+                for note in getattr(item, "notes", []):  # a slow decoder, other data...
+                    self.show_message(f"{s.name}: {note}")
 
     def _pair_up(self, sessions: list[Session]) -> bool:
         try:
