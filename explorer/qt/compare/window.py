@@ -12,6 +12,8 @@ window. Torch, the data and a refined UMAP alignment follow in the background.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -162,35 +164,20 @@ class CompareWindow(AppWindow):
                             f"not {len(paths)}; choose an AE and a VAE of the same data")
             return False
         if any(is_source(p) for p in paths):  # opened in the background, then paired
-            self.open_sources(paths, self.source_data)
-            return True
-        try:
-            sessions = [Session.from_file(p, self.dispatcher) for p in paths]
-        except Exception as exc:
-            self.show_error("Cannot compare these models", readable_error(exc))
-            return False
-        if not self._pair_up(sessions):
+            return self.open_sources(paths, self.source_data) == 2
+        if not self.add_prepared(paths):
             return False
         self.recent.add(*paths)
-        if load:
-            self.start_loading()
+        if not load:
+            return True
+        self.start_loading()
         return True
 
-    def add_prepared(self, prepared: list) -> None:
-        """Pair the two models `open_sources` opened (models of the user's own)."""
+    def add_prepared(self, prepared: list) -> bool:
+        """Pair two model files, or two models `open_sources` opened (and load those)."""
+        sessions: list[Session] = []
         try:
             sessions = [Session.from_prepared(p, self.dispatcher) for p in prepared]
-        except Exception as exc:
-            self.show_error("Cannot compare these models", readable_error(exc))
-            return
-        if self._pair_up(sessions):
-            self.start_loading()
-            for s, item in zip(sessions, prepared, strict=True):
-                for note in getattr(item, "notes", []):  # a slow decoder, other data...
-                    self.show_message(f"{s.name}: {note}")
-
-    def _pair_up(self, sessions: list[Session]) -> bool:
-        try:
             pair = ComparePair(sessions[0], sessions[1], self.dispatcher)
         except Exception as exc:
             for s in sessions:
@@ -198,6 +185,12 @@ class CompareWindow(AppWindow):
             self.show_error("Cannot compare these models", readable_error(exc))
             return False
         self._set_pair(pair)
+        if not all(isinstance(p, (str, Path)) for p in prepared):
+            self.start_loading()  # opened from code: nothing waits for a first paint
+        notes = [f"{s.name}: {n}" for s, p in zip(sessions, prepared, strict=True)
+                 for n in getattr(p, "notes", [])]  # a slow decoder, other data...
+        if notes:
+            self.show_message("; ".join(notes))
         return True
 
     def _set_pair(self, pair: ComparePair) -> None:
