@@ -129,12 +129,12 @@ def prepare_source(obj: Any, *, data: Any = None, name: str | None = None,
     shape = image_shape or (images.shape if images is not None else None)
     shape = shape or getattr(obj, "image_shape", None)
     if shape is None:
-        raise SourceError("give data (a spec such as digits, or an image array) so the "
-                        "model's image shape is known")
+        raise SourceError("give the data to map (--data SPEC on the command line, data=SPEC "
+                          "or an image array in Python), so the model's image shape is known")
     label = label or type(obj).__name__
     if images is None:
         raise SourceError(f"{label} was handed over without data; give data=SPEC or an "
-                        "image array (CLI: --data SPEC)")
+                          "image array (CLI: --data SPEC)")
     if tuple(images.shape) != tuple(shape):
         c, h, w = images.shape
         raise SourceError(f"{images.spec} has {h}x{w}x{c} images but {label} takes "

@@ -95,7 +95,7 @@ def test_data_of_another_shape_and_no_data_are_refused():
         open_source(um.make_ae(), data="shapes:16")
     with pytest.raises(ValueError, match="takes 8x8x1"):
         open_source(um.make_ae(), data="shapes:16", image_shape=(1, 8, 8))
-    with pytest.raises(ValueError, match="give data"):
+    with pytest.raises(ValueError, match="give the data to map.*--data SPEC"):
         open_source(um.make_ae())
 
 
