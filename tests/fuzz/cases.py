@@ -479,8 +479,11 @@ USER_MODELS = Path(__file__).resolve().parents[1] / "user_models.py"
 
 def _python(factory: str, *, file: Path | None = None) -> Callable[[Path], list[str]]:
     def setup(d: Path) -> list[str]:
-        return ["decode", "--python", f"{file or USER_MODELS}:{factory}", "--data", "digits",
-                "--xy", "0,0", "--out", d / "o.png"]
+        # a small npz, not digits: no scikit-learn import per case
+        np.savez(d / "x.npz", x=np.random.default_rng(0).integers(0, 256, (20, 1, 8, 8),
+                                                                   dtype=np.uint8))
+        return ["decode", "--python", f"{file or USER_MODELS}:{factory}", "--data",
+                f"npz:{d / 'x.npz'}", "--xy", "0,0", "--out", d / "o.png"]
 
     return setup
 
@@ -507,7 +510,12 @@ def _onnx_two_inputs(d: Path) -> list[str]:
                           str(folder / "encoder.onnx"), dynamo=False)
         torch.onnx.export(torch.nn.Linear(4, 64), (torch.rand(2, 4),),
                           str(folder / "decoder.onnx"), dynamo=False)
-    return ["anomalies", folder, "--data", "digits"]
+    return ["anomalies", folder, "--data", _small_npz(d)]
+
+
+def _small_npz(d: Path) -> str:
+    np.savez(d / "x.npz", x=np.zeros((20, 1, 8, 8), np.uint8))
+    return f"npz:{d / 'x.npz'}"
 
 
 def _onnx_garbage(d: Path) -> list[str]:
@@ -515,7 +523,7 @@ def _onnx_garbage(d: Path) -> list[str]:
     folder.mkdir()
     for name in ("encoder.onnx", "decoder.onnx"):
         (folder / name).write_bytes(b"\x00not onnx at all" * 10)
-    return ["anomalies", folder, "--data", "digits"]
+    return ["anomalies", folder, "--data", _small_npz(d)]
 
 
 def _own_model_cases(add: Callable[[Case], None]) -> None:
