@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.inference import Decoder, decode_float, encode_posterior
+from latent_atlas.explorer.core.inference import Decoder, decode_float, encode_posterior
 from models.sources.checks import BadModelError
 
 SLOW_DECODE_S = 0.1

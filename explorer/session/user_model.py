@@ -8,7 +8,7 @@
 Every source is wrapped behind the model contract (`models/contract.py`), probed once on
 a few of the data's images (`models.sources.checks`: a bad model is one `BadModelError`
 sentence, a slow decoder a note), and handed back with its data, exactly as `open_model`
-hands back a model file (`explorer.session.opening.open_source` and `open_model` call
+hands back a model file (`latent_atlas.explorer.session.opening.open_source` and `open_model` call
 `prepare_source` here). The windows make a `Session` of it with `Session.from_opened`.
 """
 
@@ -23,7 +23,7 @@ import numpy as np
 from .user_code import PythonFactory, SourceError, UserSource
 
 if TYPE_CHECKING:
-    from explorer.core.data.base import ImageSet
+    from latent_atlas.explorer.core.data.base import ImageSet
 
 _SAMPLE = 16  # images the probe encodes and decodes
 # What a folder holds that says which source it is.
@@ -58,14 +58,14 @@ def folder_kind(path: Path) -> str | None:
 def as_image_set(data: Any, **options: Any) -> ImageSet | None:
     """A data spec, an ImageSet, or an image array (uint8, or floats in [0, 1]; N x H x W,
     N x H x W x C or N x C x H x W) as an ImageSet; None stays None."""
-    from explorer.core.data import load_data
-    from explorer.core.data.base import ImageSet
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.data.base import ImageSet
 
     if data is None or isinstance(data, ImageSet):
         return data
     if isinstance(data, (str, Path)):
         return load_data(str(data), **options)
-    from explorer.core.data.arrays import to_nchw, to_uint8
+    from latent_atlas.explorer.core.data.arrays import to_nchw, to_uint8
 
     arr = np.asarray(data)
     return ImageSet(images=to_uint8(to_nchw(arr, "the array"), "the array"), spec="array")
@@ -83,7 +83,7 @@ class PreparedSource:
 
     def no_file(self) -> Any:
         """The `ModelFile` of a model opened from no file (no path, no config, no map)."""
-        from models.modelfile import ModelFile
+        from latent_atlas.models.modelfile import ModelFile
 
         return ModelFile(meta=self.meta, arrays={}, path=None, config=None)
 
@@ -93,7 +93,7 @@ def prepare_source(obj: Any, *, data: Any = None, name: str | None = None,
                    variational: bool | None = None, allow_pickle: bool = False,
                    need_labels: bool = False, **data_options: Any) -> PreparedSource:
     """Wrap a model Latent Atlas did not build and load its data, checked (module
-    docstring); `explorer.session.opening.open_source` makes it an `OpenedModel`.
+    docstring); `latent_atlas.explorer.session.opening.open_source` makes it an `OpenedModel`.
 
     `data` is a data spec, an `ImageSet` or an image array (it gives the image shape, unless
     `image_shape` does); `output="logits"` reads the decoder's output through a sigmoid;
@@ -143,7 +143,7 @@ def prepare_source(obj: Any, *, data: Any = None, name: str | None = None,
         raise SourceError(f"{images.spec} has no labels; this needs a labelled data set")
     model = _contract_model(obj, tuple(shape), images, output, variational, label,
                             str(folder_meta.get("source") or "user"))
-    from explorer.core.model_check import probe_model
+    from latent_atlas.explorer.core.model_check import probe_model
 
     notes = probe_model(model, np.asarray(images.images[:_SAMPLE]), name=label)
     meta = {"data_spec": images.spec if images.spec != "array" else "",
@@ -157,7 +157,7 @@ def obj_name(meta: dict[str, Any]) -> str:
 
 def _contract_model(obj: Any, shape: tuple[int, ...], images: ImageSet, output: str | None,
                     variational: bool | None, label: str, family: str) -> Any:
-    from models.contract import LatentModel
+    from latent_atlas.models.contract import LatentModel
 
     if isinstance(obj, LatentModel) and output is None:
         return obj  # ours, or an adapter already
@@ -215,7 +215,7 @@ def export_onnx(opened: Any, folder: Path) -> tuple[list[Path], float]:
     `ROUND_TRIP_TOL`."""
     import torch
 
-    from explorer.core.inference import decode_float
+    from latent_atlas.explorer.core.inference import decode_float
     from models.sources.onnx_pair import export_onnx_pair, open_onnx_pair
 
     try:
