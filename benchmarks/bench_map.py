@@ -11,9 +11,14 @@ else scikit-learn's digits), this measures in one run:
   process (10,000 codes; optionally 60,000),
 - reopening the stored map in a fresh process (no torch, no umap).
 
+- the click path of every model source (a user's nn.Module, a --python factory, an ONNX
+  pair, diffusers) beside the native one at the same model size
+  (`benchmarks/sources_click.py`: `click_p99_ms_<source>=… ratio_<source>=…`).
+
 Last line: `click_p99_ms=A umap_inverse_ms=B speedup=B/A`.
 
     python benchmarks/bench_map.py [--model FILE] [--epochs 1] [--clicks 1000] [--fresh-60k]
+    python benchmarks/bench_map.py --sources-only   # just the sources' click paths
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # sources_click
 MNIST_DIR = ROOT.parent / "shared" / "data" / "mnist"
 
 
@@ -144,6 +150,8 @@ def main() -> int:
     ap.add_argument("--umap-points", type=int, default=3, help="points for umap.inverse_transform")
     ap.add_argument("--no-fresh", action="store_true", help="skip the fresh-process fit")
     ap.add_argument("--fresh-60k", action="store_true", help="also fit 60,000 codes fresh")
+    ap.add_argument("--sources-only", action="store_true",
+                    help="only the click path of each model source beside the native one")
     args = ap.parse_args()
 
     import torch
@@ -158,6 +166,11 @@ def main() -> int:
           f"load average {os.getloadavg()[0]:.1f} (timings scale with what else runs)")
     images, spec = load_images()
     model = get_model(args, images, spec).eval()
+    import sources_click
+
+    sources_click.run(model, images, spec, clicks=args.clicks)
+    if args.sources_only:
+        return 0
 
     t = time.perf_counter()
     codes = encode(model, images)

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from .config import ModelConfig
+from .contract import ConfigContract
 
 # The labels of a conditional model: one per row, one for all, or None (its default label).
 Labels = torch.Tensor | int | None
@@ -199,11 +200,12 @@ class LatentDiscriminator(nn.Module):
         return self.net(z).squeeze(-1)
 
 
-class Autoencoder(nn.Module):
+class Autoencoder(ConfigContract, nn.Module):
     """Every member of the family on the shared backbone.
 
     `encode(x) -> (mu, logvar | None)`; `decode_logits(z)` gives pre-sigmoid images and
-    `decode(z)` images in [0, 1]. `forward` returns a dict used by `latent_atlas.models.losses`.
+    `decode(z)` images in [0, 1]. The rest of the model contract (image and code shapes,
+    capabilities) comes from its config (`ConfigContract`). `forward` returns a dict used by `latent_atlas.models.losses`.
     A conditional VAE also takes labels `y` (a one-hot vector joins the encoder features
     and the code, as in Sohn et al. 2015); without `y` it uses `default_label`.
     """
@@ -211,7 +213,6 @@ class Autoencoder(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.config = cfg
-        self.n_cond = cfg.n_classes if cfg.is_conditional else 0
         self.default_label = 0
         dec_in = cfg.latent_dim + self.n_cond
         self.encoder: ConvEncoder | MLPEncoder

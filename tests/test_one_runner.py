@@ -27,6 +27,11 @@ NO_GRAD_ALLOWED = {
     # layer-wise pretraining runs the frozen lower layers without gradients while the
     # layer above them trains; that is training, not inference.
     "models/stacked.py",
+    # a foreign encoder (a user's module, an ONNX pair...) runs once on a few images before
+    # it is wrapped, to learn its code shape; the wrapper then goes through the runner.
+    "models/sources/module.py",
+    # tracing a model for `export --format onnx` is export, not inference.
+    "models/sources/onnx_pair.py",
 }
 MAX_LINES = 400
 

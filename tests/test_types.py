@@ -36,10 +36,12 @@ def _names() -> dict[str, object]:
     from latent_atlas.explorer.session.dispatch import Dispatcher
     from latent_atlas.explorer.session.loading import DataExtras
     from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.contract import LatentModel
     from latent_atlas.models.modelfile import ModelFile
     from latent_atlas.models.networks import Autoencoder
 
     return {"Decoder": Decoder, "MapLike": MapLike, "Autoencoder": Autoencoder,
+            "LatentModel": LatentModel,
             "ModelFile": ModelFile, "ImageSet": ImageSet, "DataExtras": DataExtras,
             "ModelConfig": ModelConfig, "Dispatcher": Dispatcher}
 
@@ -75,12 +77,13 @@ def test_session_holds_a_typed_map_decoder_and_model():
     from latent_atlas.explorer.core.inference import Decoder
     from latent_atlas.explorer.core.latent.map import MapLike
     from latent_atlas.explorer.session.session import Session
-    from latent_atlas.models.networks import Autoencoder
+    from latent_atlas.models.contract import LatentModel
 
     hints = typing.get_type_hints(Session, localns=_names())
     assert hints["latent_map"] == MapLike | None
     assert hints["decoder"] == Decoder | None
-    assert hints["model"] == Autoencoder | None
+    # the model contract (models/contract.py): ours or any source's model
+    assert hints["model"] == LatentModel | None
 
 
 def test_click_path_signatures_are_typed():
@@ -90,7 +93,7 @@ def test_click_path_signatures_are_typed():
     from latent_atlas.explorer.core.latent.map import LatentMap, MapLike
     from latent_atlas.explorer.session.cursor import Cursor
     from latent_atlas.explorer.session.session import Session
-    from latent_atlas.models.networks import Autoencoder
+    from latent_atlas.models.contract import LatentModel
 
     _hints(Session.request_decode)
     _hints(Cursor.request_decode)
@@ -98,7 +101,7 @@ def test_click_path_signatures_are_typed():
     for inverse in (MapLike.inverse, LatentMap.inverse, AlignedMap.inverse,
                     TriangulationInverse.__call__):
         assert _dtype(_hints(inverse)["return"]) is np.float32, inverse.__qualname__
-    assert _hints(Decoder.__init__)["model"] is Autoencoder
+    assert _hints(Decoder.__init__)["model"] is LatentModel
     assert _dtype(_hints(Decoder.decode_float)["return"]) is np.float32
     assert _dtype(_hints(Decoder.decode)["return"]) is np.uint8
     assert _dtype(_hints(Decoder.decode_at)["return"]) is np.uint8

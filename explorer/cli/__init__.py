@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from .common import EXIT_INTERRUPTED, EXIT_USAGE, UserError, user_errors
+from .sources import HELP as SOURCES_HELP
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a closed pipe
 
@@ -23,10 +24,11 @@ _COMMAND_MODULES = ("train", "data", "map", "apps", "denoise", "compare", "codes
 
 _GUI_USAGE = """\
 Without a command, opens the window:
-  latent-atlas [FILE.safetensors ...] [--compare] [--screenshot OUT.png]
+  latent-atlas [FILE.safetensors ...] [--compare] [--screenshot OUT.png] [--data SPEC]
     FILE          model files to open (default: the bundled digits AE and VAE)
     --compare     open the AE-vs-VAE compare view
     --screenshot  render the window offscreen, save a PNG, print timings, exit
+    --data        the data of models opened with --python (or a folder)
 """
 
 
@@ -41,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="latent-atlas",
         description="Latent Atlas: look inside autoencoders.",
-        epilog=_GUI_USAGE,
+        epilog=_GUI_USAGE + "\n" + SOURCES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"latent-atlas {__version__}")
@@ -89,20 +91,31 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
+    from .sources import attach, is_marker, take_sources, tell_once
+
+    try:
+        argv, found = take_sources(argv)
+    except ValueError as exc:
+        print(f"latent-atlas: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    tell_once(found)
+    if is_marker(_first_positional(argv)):  # `latent-atlas --python my.py:make`: the window
+        return _run_gui(argv, None, found)
     first = _first_positional(argv)
     # Opening the window must not pay for building every subcommand parser: no word at
     # all, or an existing file with a suffix (no command has a dot in its name), is the GUI.
     wants_help = any(a in ("-h", "--help", "--version") for a in argv)
     if not wants_help and (first is None or ("." in Path(first).name and Path(first).is_file())):
-        return _run_gui(argv)
+        return _run_gui(argv, None, found)
     parser = build_parser()
     commands = command_names(parser)
     if first is not None and first not in commands and not wants_help:
-        return _run_gui(argv, commands)
+        return _run_gui(argv, commands, found)
     args = parser.parse_args(argv)
     if args.command is None:
-        return _run_gui(argv, commands)
+        return _run_gui(argv, commands, found)
     with user_errors() as status:
+        attach(args, found)
         return args.handler(args)
     return status.code
 
@@ -159,19 +172,22 @@ def _missing_file_message(path: str, first: bool, commands: list[str] | None) ->
     return f"no such model file: {path}"
 
 
-def _run_gui(argv: list[str], commands: list[str] | None = None) -> int:
+def _run_gui(argv: list[str], commands: list[str] | None = None, found=None) -> int:
+    from .sources import attach, is_marker
+
     parser = _Parser(prog="latent-atlas")
     parser.add_argument("files", nargs="*")
     parser.add_argument("--compare", action="store_true")
     parser.add_argument("--screenshot")
+    parser.add_argument("--data")
     first = _first_positional(argv)
-    if first is not None and not os.path.exists(first):  # before parsing: `trian --data x`
+    if first is not None and not is_marker(first) and not os.path.exists(first):
         print(f"latent-atlas: error: {_missing_file_message(first, True, commands)}",
-              file=sys.stderr)
+              file=sys.stderr)  # before parsing: `trian --data x`
         return EXIT_USAGE
     args = parser.parse_args(argv)
     for path in args.files:
-        if not os.path.exists(path):
+        if not is_marker(path) and not os.path.exists(path):
             print(f"latent-atlas: error: {_missing_file_message(path, False, commands)}",
                   file=sys.stderr)
             return EXIT_USAGE
@@ -195,7 +211,12 @@ def _run_gui(argv: list[str], commands: list[str] | None = None) -> int:
     except ImportError as exc:
         print(f"latent-atlas: error: the window cannot start: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    return run_app(files=args.files, compare=args.compare, screenshot=args.screenshot)
+    if found:
+        attach(args, found)
+    if args.data is None:
+        return run_app(files=args.files, compare=args.compare, screenshot=args.screenshot)
+    return run_app(files=args.files, compare=args.compare, screenshot=args.screenshot,
+                   data=args.data)
 
 
 __all__ = ["main", "build_parser", "UserError"]

@@ -113,7 +113,7 @@ def _load(args: argparse.Namespace, **data_options):
 
 def _labels(loaded, data):
     """The data's labels when the model is conditional (it must be given them)."""
-    return data.labels if loaded.config.is_conditional else None
+    return data.labels if loaded.model.n_cond else None
 
 
 def _query_image(args: argparse.Namespace, loaded, data):
@@ -127,7 +127,7 @@ def _query_image(args: argparse.Namespace, loaded, data):
             f"sample {args.index}"
     from latent_atlas.explorer.core.io.images import dataset_background, load_model_input
 
-    img = load_model_input(args.image, loaded.config.input_shape,
+    img = load_model_input(args.image, loaded.model.image_shape,
                            background=dataset_background(data.images))
     return img, args.label, Path(args.image).name
 
@@ -172,7 +172,7 @@ def _map_code(args: argparse.Namespace, opened):
     latent_map = opened.latent_map
     if latent_map is None:
         raise UserError(f"{Path(args.file).name} has no map yet; run `latent-atlas project {args.file}` first")
-    if latent_map.dim != opened.config.latent_dim:
+    if latent_map.dim != opened.model.latent_dim:
         raise UserError("the stored map does not match the model; run `latent-atlas project` again")
     return latent_map, xy
 
@@ -195,7 +195,7 @@ def run_traverse(args: argparse.Namespace) -> int:
     from latent_atlas.explorer.core.inference import encode
 
     loaded, data = _load(args)
-    model, cfg = loaded.model, loaded.config
+    model = cfg = loaded.model
     check_label(model, args.label)  # a readable error before any work
     if args.xy is not None:
         latent_map, xy = _map_code(args, loaded)
@@ -203,14 +203,14 @@ def run_traverse(args: argparse.Namespace) -> int:
     else:
         img, y, where = _query_image(args, loaded, data)
         label = args.label if args.label is not None else y
-        ylab = None if label is None or not cfg.is_conditional else np.array([label])
+        ylab = None if label is None or not cfg.n_cond else np.array([label])
         code = encode(model, img[None], labels=ylab)[0]
     if args.direction is not None:
         return _run_direction(args, out, loaded, data, code, where,
                               args.label if args.label is not None else
                               (y if args.xy is None else None))
     dims = None if args.dims is None else np.array(_parse_ints(args.dims, "--dims"))
-    order = args.sort if args.sort != "auto" else ("kl" if cfg.is_variational else "index")
+    order = args.sort if args.sort != "auto" else ("kl" if cfg.variational else "index")
     label = args.label if args.label is not None else (y if args.xy is None else None)
     t = traversal_for(model, code, data.images, _labels(loaded, data), scale=args.unit, dims=dims,
                       steps=args.steps, span=args.span, order=order, label=label)
@@ -245,7 +245,7 @@ def _run_direction(args: argparse.Namespace, out, loaded, data, code, where, lab
     codes = encode(loaded.model, data.images, labels=_labels(loaded, data))
     v = attribute_direction(codes, a, b)
     row = add_direction(loaded.model, code, v, strengths, label=label)
-    print(f"Latent arithmetic on {where} with {Path(args.file).name} ({loaded.config.kind}): "
+    print(f"Latent arithmetic on {where} with {Path(args.file).name} ({loaded.model.kind}): "
           f"direction '{v.title}' = mean code of {v.a} ({v.n_a} samples) minus mean code of "
           f"{v.b} ({v.n_b} samples), length {v.norm:.3f}")
     print("  strengths: " + " ".join(f"{s:g}" for s in row.strengths))
@@ -321,7 +321,7 @@ def run_inpaint(args: argparse.Namespace) -> int:
 
     loaded, data = _load(args)
     img, y, where = _query_image(args, loaded, data)
-    shape = loaded.config.input_shape
+    shape = loaded.model.image_shape
     mask: Any
     if args.rect is not None:
         mask = rectangle_mask(shape, *_check_rect(args.rect, shape))
@@ -331,7 +331,7 @@ def run_inpaint(args: argparse.Namespace) -> int:
     model_err = float(masked_mse(r.filled_float, img, mask)[0])
     base_err = float(masked_mse(mean_fill(img, mask), img, mask)[0])
     print(f"Inpainting {int(mask.sum())} pixel(s) of {where} with {Path(args.file).name} "
-          f"({loaded.config.kind}), {r.iterations} iteration(s):")
+          f"({loaded.model.kind}), {r.iterations} iteration(s):")
     print("  change per iteration: " + " ".join(f"{c:.4f}" for c in r.changes))
     print(f"  masked-region MSE: model {model_err:.5f}, mean fill {base_err:.5f}")
     _write(out, r.display_rows(), args.scale)
@@ -358,7 +358,7 @@ def run_anomalies(args: argparse.Namespace) -> int:
     ranking = rank_anomalies(reconstruction_errors(loaded.model, data.images, labels=y,
                                                    metric=args.metric), top=args.top)
     print(f"Worst {len(ranking.top)} of {len(data)} images of {data.spec} by reconstruction "
-          f"{args.metric} ({Path(args.file).name}, {loaded.config.kind}); median "
+          f"{args.metric} ({Path(args.file).name}, {loaded.model.kind}); median "
           f"{float(np.median(ranking.errors)):.5f}")
     has_labels = data.labels is not None
     for rank, i in enumerate(ranking.top, 1):

@@ -72,10 +72,10 @@ def run_compress(args: argparse.Namespace) -> int:
         raise UserError(f"--examples must be from 0 to 32, not {args.examples}")
     out = None if args.out is None else check_output(args.out, (".png",), inputs=(args.file,))
     loaded, data = _load(args)
-    if loaded.config.is_conditional:
+    if loaded.model.n_cond:
         raise UserError("a conditional model needs each image's label beside its code; "
                         "compress a plain (unconditional) model")
-    if loaded.config.needs_switches:
+    if loaded.model.capabilities.switches:
         raise UserError("a max-unpooling decoder needs the encoder's switches beside the code, "
                         "so the code alone is not a compressed image; compress a model with "
                         "another upsampling")

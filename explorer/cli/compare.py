@@ -107,17 +107,17 @@ def run_compare(args: argparse.Namespace) -> int:
 
     # Both models, then the data, are opened and checked before anything is printed: two
     # models of different images fail on that, the real error, first.
-    first = open_model(args.first, with_data=False)
-    second = open_model(args.second, with_data=False)
-    _check_shapes([(Path(args.first).stem, first.config.input_shape),
-                   (Path(args.second).stem, second.config.input_shape)])
-    data = open_data(data_spec_for(first.stored, args.data), first.config.input_shape,
+    first = open_model(args.first, with_data=False, data=getattr(args, "data", None))
+    second = open_model(args.second, with_data=False, data=getattr(args, "data", None))
+    _check_shapes([(Path(args.first).stem, first.model.image_shape),
+                   (Path(args.second).stem, second.model.image_shape)])
+    data = open_data(data_spec_for(first.stored, args.data), first.model.image_shape,
                      model_name=first.name, from_file=not args.data, limit=args.limit)
     models: dict[str, Any] = {}
     taken: set[str] = set()
     notes: list[str] = []
     for opened in (first, second):
-        models[model_name(opened.stored.path, opened.config.kind, taken)] = opened.model
+        models[model_name(opened.stored.path, opened.model.kind, taken)] = opened.model
         notes.append(other_data_note(opened.stored, data))
     if not args.quiet:
         for note in filter(None, notes):

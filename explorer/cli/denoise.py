@@ -86,10 +86,10 @@ def run_denoise(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(json_safe({"source": where, "noise": r.noise, "level": r.level,
                                      "seed": r.seed, "model": Path(args.file).name,
-                                     "kind": loaded.config.kind, **s}), indent=2))
+                                     "kind": loaded.model.kind, **s}), indent=2))
     else:
         print(f"Denoising {where} ({args.noise} noise, level {args.level:g}, seed {args.seed}) "
-              f"with {Path(args.file).name} ({loaded.config.kind}):")
+              f"with {Path(args.file).name} ({loaded.model.kind}):")
         rows = [("noisy vs clean", "noisy"), ("reconstruction vs clean", "recon")]
         rows += [(f"{name} vs clean", name) for name in r.baselines]
         for title, key in rows:
@@ -142,21 +142,21 @@ def run_sweep(args: argparse.Namespace) -> int:
     from latent_atlas.explorer.session.opening import check_shape, open_model
 
     loaded, data = apps._load(args)
-    if loaded.config.is_conditional:
+    if loaded.model.n_cond:
         raise UserError("the sweep takes unconditional models; a conditional VAE needs labels")
     models = [(args.file, loaded)]
     if args.compare_with is not None:
-        other = open_model(args.compare_with, with_data=False)
-        check_shape(data, other.config.input_shape, other.name)
-        if other.config.is_conditional:
+        other = open_model(args.compare_with, with_data=False, data=getattr(args, "data", None))
+        check_shape(data, other.model.image_shape, other.name)
+        if other.model.n_cond:
             raise UserError("the sweep takes unconditional models; a conditional VAE needs labels")
         models.append((args.compare_with, other))
-    seeds = [int(m.config.seed) for _, m in models]
+    seeds = [int(m.model.seed) for _, m in models]
     held, notes = held_out_indices(len(data), seeds)
     if args.limit is not None:
         held = held[:args.limit]
     taken: set[str] = set()
-    named = [(model_name(path, m.config.kind, taken), m.model) for path, m in models]
+    named = [(model_name(path, m.model.kind, taken), m.model) for path, m in models]
 
     def on_progress(event) -> None:
         if not args.json:

@@ -14,12 +14,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="export a model's codes, map, labels, errors and images "
                                       "for TensorBoard's projector or as Parquet")
     p.add_argument("file", help="model file with a map (see `latent-atlas project`)")
-    p.add_argument("--format", required=True, choices=["projector", "parquet"],
+    p.add_argument("--format", required=True, choices=["projector", "parquet", "onnx"],
                    help="projector: a folder for `tensorboard --logdir`; parquet: one table "
                         "(needs pyarrow: pip install -e \".[interop]\" in the clone, or pip install "
-                        "pyarrow)")
+                        "pyarrow); onnx: the model itself as encoder.onnx + decoder.onnx in a "
+                        "folder, opened again by any command or the window (needs onnx and "
+                        "onnxruntime: pip install 'latent-atlas[onnx]')")
     p.add_argument("--out", required=True,
-                   help="output folder (projector) or .parquet file")
+                   help="output folder (projector, onnx) or .parquet file")
     p.add_argument("--data", default=None,
                    help="data spec (default: the data the model was trained on)")
     p.add_argument("--no-data", action="store_true",
@@ -48,6 +50,8 @@ def run_export(args: argparse.Namespace) -> int:
         parquet_available,
     )
 
+    if args.format == "onnx":
+        return _run_onnx(args)
     if args.format == "parquet":
         if not parquet_available():
             raise UserError(f"--format parquet needs pyarrow: {PARQUET_HINT}")
@@ -111,5 +115,20 @@ def _data_and_errors(args: argparse.Namespace, stored, n: int):
         raise UserError(f"the map has {n:,} points but {data.spec} has {len(data):,} images; "
                         "give the data the map was made of (--data), or --no-data")
     model = build_model(stored)
-    labels = data.labels if model.config.is_conditional else None
+    labels = data.labels if bool(model.n_cond) else None
     return data, reconstruction_errors(model, data.images, labels=labels)
+
+
+def _run_onnx(args: argparse.Namespace) -> int:
+    """The model as an ONNX pair, checked by decoding the same codes both ways."""
+    from latent_atlas.explorer.session.opening import open_model
+    from latent_atlas.explorer.session.user_model import export_onnx
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} is a file; the ONNX export writes a folder")
+    opened = open_model(args.file, with_data=False, data=args.data)
+    files, gap = export_onnx(opened, out)
+    print(f"Wrote {', '.join(p.name for p in files)} to {out}; decodes match within "
+          f"{gap:.1e}; open it with: latent-atlas {out}", file=sys.stderr)
+    return 0

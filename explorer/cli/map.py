@@ -166,12 +166,14 @@ def run_project(args: argparse.Namespace) -> int:
     from latent_atlas.explorer.session.opening import open_model
 
     loaded = open_model(args.file, data=args.data, switches=False, limit=args.limit)
+    if not loaded.model.capabilities.saveable:  # the map goes into the model file
+        raise UserError(loaded.model.capabilities.why_not("saveable", loaded.name))
     data = loaded.require_data()
     cancel = threading.Event()
     reproducible = args.reproducible or args.seed is not None
     seed = 0 if args.seed is None else args.seed
     print(f"Mapping {len(data)} images of {data.spec} with {Path(args.file).name} "
-          f"(latent {loaded.config.latent_dim}, method {args.method})", file=sys.stderr)
+          f"(latent {loaded.model.latent_dim}, method {args.method})", file=sys.stderr)
     try:
         codes = _drain_with_bar(
             encode_iter(loaded.model, data.images, cancel=cancel, labels=data.labels),
@@ -221,7 +223,7 @@ def run_decode_grid(args: argparse.Namespace, out: Path, scale: int | None) -> i
     from latent_atlas.explorer.core.inference import Decoder
     from latent_atlas.explorer.session.opening import open_model
 
-    opened = open_model(args.file, with_data=False)
+    opened = open_model(args.file, with_data=False, data=getattr(args, "data", None))
     model = opened.model
     if int(model.latent_dim) != 2:
         raise UserError(f"--grid needs a model with a 2-D latent; {Path(args.file).name} has "
@@ -256,7 +258,7 @@ def run_decode(args: argparse.Namespace) -> int:
     from latent_atlas.explorer.core.inference import Decoder
     from latent_atlas.explorer.session.opening import open_model
 
-    opened = open_model(args.file, with_data=False)
+    opened = open_model(args.file, with_data=False, data=getattr(args, "data", None))
     latent_map = opened.latent_map
     if latent_map is None:
         raise UserError(f"{Path(args.file).name} has no map yet; run "
@@ -306,7 +308,7 @@ def attach_switch_data(opened, data: str | None, latent_map=None):
     from latent_atlas.explorer.session.opening import data_spec_for, open_data
 
     spec = data_spec_for(opened.stored, data)
-    images = open_data(spec, opened.config.input_shape, model_name=opened.name,
+    images = open_data(spec, opened.model.image_shape, model_name=opened.name,
                        from_file=not data)
     codes = None
     if latent_map is not None and len(latent_map.codes) == len(images):

@@ -25,8 +25,11 @@ def resume_start(args: argparse.Namespace) -> ResumeStart:
     from latent_atlas.models.train_state import read_train_state
 
     opened = open_model(args.resume, data=args.data, switches=False, limit=args.limit)
-    mf, model, data, name = opened.stored.file, opened.model, opened.require_data(), opened.name
-    if opened.config.is_conditional and (data.labels is None or len(data.labels) == 0):
+    mf, data, name = opened.stored.file, opened.require_data(), opened.name
+    if not opened.model.capabilities.trainable:
+        raise UserError(opened.model.capabilities.why_not("trainable", name))
+    model: Any = opened.model  # a Latent Atlas network (trainable)
+    if opened.model.n_cond and (data.labels is None or len(data.labels) == 0):
         raise UserError(f"{name} is a conditional VAE and {data.spec} has no labels")
     state = read_train_state(mf)
     if state is None:

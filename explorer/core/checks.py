@@ -9,10 +9,10 @@ import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
-    from latent_atlas.models.networks import Autoencoder
+    from latent_atlas.models.contract import LatentModel
 
 
-def check_images(model: Autoencoder, images: npt.ArrayLike, *, allow_float: bool = False
+def check_images(model: LatentModel, images: npt.ArrayLike, *, allow_float: bool = False
                  ) -> np.ndarray:
     """Validate N x C x H x W images (or one C x H x W) against the model's input shape.
 
@@ -26,7 +26,7 @@ def check_images(model: Autoencoder, images: npt.ArrayLike, *, allow_float: bool
         images = images[None]
     if images.ndim != 4:
         raise ValueError(f"images must be N x C x H x W, not shape {images.shape}")
-    expected = tuple(model.config.input_shape)
+    expected = tuple(model.image_shape)
     if tuple(images.shape[1:]) != expected:
         c, h, w = expected
         raise ValueError(

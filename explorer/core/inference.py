@@ -46,7 +46,7 @@ from latent_atlas.explorer.core.switches import (
 if TYPE_CHECKING:
     import torch
 
-    from latent_atlas.models.networks import Autoencoder
+    from latent_atlas.models.contract import LatentModel
 
 ENCODE_BATCH = 1024
 DECODE_BATCH = 1024
@@ -64,7 +64,7 @@ class EncodeProgress(CountProgress):
 
 # --- device and threads --------------------------------------------------------------
 
-def model_device(model: torch.nn.Module) -> torch.device:
+def model_device(model: Any) -> torch.device:
     """The device of the model's parameters (the CPU for a model without any)."""
     import torch
 
@@ -104,7 +104,7 @@ def _small(n: int, device: torch.device) -> bool:
     return n <= SINGLE_THREAD_MAX and device.type == "cpu"
 
 
-def _labels(model: Autoencoder, labels: npt.ArrayLike | None, n: int) -> np.ndarray | None:
+def _labels(model: LatentModel, labels: npt.ArrayLike | None, n: int) -> np.ndarray | None:
     """Labels for a conditional model (None: its default label); ignored by other models."""
     if labels is None or not getattr(model, "n_cond", 0):
         return None
@@ -128,7 +128,7 @@ def _label_batch(y: np.ndarray | None, start: int, stop: int, device: torch.devi
 
 # --- encode --------------------------------------------------------------------------
 
-def _encode_batches(model: Autoencoder, images: np.ndarray, labels: npt.ArrayLike | None,
+def _encode_batches(model: LatentModel, images: np.ndarray, labels: npt.ArrayLike | None,
                     batch_size: int, cancel: Any, want_logvar: bool
                     ) -> Generator[EncodeProgress, None, tuple[np.ndarray, np.ndarray | None]]:
     import torch
@@ -139,7 +139,7 @@ def _encode_batches(model: Autoencoder, images: np.ndarray, labels: npt.ArrayLik
     d = int(model.latent_dim)
     mu_out = np.empty((n, d), dtype=np.float32)
     lv_out = (np.empty((n, d), dtype=np.float32)
-              if want_logvar and model.config.is_variational else None)
+              if want_logvar and model.variational else None)
     device = model_device(model)
     single = _small(n, device)
     was_training = model.training
@@ -169,7 +169,7 @@ def _encode_batches(model: Autoencoder, images: np.ndarray, labels: npt.ArrayLik
     return mu_out, lv_out
 
 
-def encode_iter(model: Autoencoder, images_uint8: np.ndarray, *,
+def encode_iter(model: LatentModel, images_uint8: np.ndarray, *,
                 labels: npt.ArrayLike | None = None, batch_size: int = ENCODE_BATCH,
                 cancel: Any = None) -> Generator[EncodeProgress, None, np.ndarray]:
     """Yield `EncodeProgress` per batch; return the mean codes (N x d float32).
@@ -184,13 +184,13 @@ def encode_iter(model: Autoencoder, images_uint8: np.ndarray, *,
     return mu
 
 
-def encode(model: Autoencoder, images_uint8: np.ndarray, *,
+def encode(model: LatentModel, images_uint8: np.ndarray, *,
            labels: npt.ArrayLike | None = None, batch_size: int = ENCODE_BATCH) -> np.ndarray:
     """Mean codes N x d of uint8 images N x C x H x W (or one C x H x W): `encode_iter` drained."""
     return drain(encode_iter(model, images_uint8, labels=labels, batch_size=batch_size))
 
 
-def encode_posterior(model: Autoencoder, images: np.ndarray, *,
+def encode_posterior(model: LatentModel, images: np.ndarray, *,
                      labels: npt.ArrayLike | None = None, batch_size: int = ENCODE_BATCH
                      ) -> tuple[np.ndarray, np.ndarray | None]:
     """(mean codes N x d, log-variances N x d or None for a non-variational model).
@@ -204,7 +204,7 @@ def encode_posterior(model: Autoencoder, images: np.ndarray, *,
 
 # --- max-pooling switches (see latent_atlas.explorer.core.switches) --------------------------------
 
-def set_switch_reference(model: Autoencoder, images: np.ndarray,
+def set_switch_reference(model: LatentModel, images: np.ndarray,
                          codes: npt.ArrayLike | None = None, *,
                          labels: npt.ArrayLike | None = None) -> SwitchReference | None:
     """Attach the data a max-unpooling model borrows switches from (a no-op, returning None,
@@ -218,7 +218,7 @@ def set_switch_reference(model: Autoencoder, images: np.ndarray,
     return ref
 
 
-def _switches(model: Autoencoder, images: np.ndarray, device: torch.device) -> list[torch.Tensor]:
+def _switches(model: LatentModel, images: np.ndarray, device: torch.device) -> list[torch.Tensor]:
     """The encoder's max-pooling switches of uint8 or [0, 1] float images (inside the
     caller's inference mode)."""
     import torch
@@ -227,12 +227,13 @@ def _switches(model: Autoencoder, images: np.ndarray, device: torch.device) -> l
     if device.type != "cpu":
         x = x.to(device)
     x = x.float().div_(255.0) if x.dtype == torch.uint8 else x.float()
-    return model.encode_with_switches(x)[2]
+    own: Any = model  # only Latent Atlas's max-unpooling networks get here
+    return own.encode_with_switches(x)[2]
 
 
 # --- decode --------------------------------------------------------------------------
 
-def _decode(model: Autoencoder, z: npt.NDArray[np.float32], y: torch.Tensor | None,
+def _decode(model: LatentModel, z: npt.NDArray[np.float32], y: torch.Tensor | None,
             device: torch.device, reference: SwitchReference | None = None,
             switch_images: np.ndarray | None = None) -> npt.NDArray[np.float32]:
     """One decoder pass; every decode of the project goes through here, so this is where
@@ -248,7 +249,8 @@ def _decode(model: Autoencoder, z: npt.NDArray[np.float32], y: torch.Tensor | No
         if switch_images is None:
             ref = resolve_reference(model, reference)
             switch_images = ref.images[ref.nearest(z)]
-        decoded = model.decode(t, y, _switches(model, switch_images, device))
+        own: Any = model  # a Latent Atlas max-unpooling network (capabilities.switches)
+        decoded = own.decode(t, y, _switches(model, switch_images, device))
     else:
         decoded = model.decode(t) if y is None else model.decode(t, y)
     out: npt.NDArray[np.float32] = decoded.float().cpu().numpy()
@@ -258,7 +260,7 @@ def _decode(model: Autoencoder, z: npt.NDArray[np.float32], y: torch.Tensor | No
     return out
 
 
-def decode_float(model: Autoencoder, codes: npt.ArrayLike, *,
+def decode_float(model: LatentModel, codes: npt.ArrayLike, *,
                  labels: npt.ArrayLike | None = None, batch_size: int = DECODE_BATCH,
                  reference: SwitchReference | None = None,
                  switch_images: np.ndarray | None = None) -> npt.NDArray[np.float32]:
@@ -282,7 +284,7 @@ def decode_float(model: Autoencoder, codes: npt.ArrayLike, *,
     bs = _check_batch_size(batch_size)
     m = len(z)
     y = _labels(model, labels, m)
-    out = np.empty((m, *model.config.input_shape), dtype=np.float32)
+    out = np.empty((m, *model.image_shape), dtype=np.float32)
     device = model_device(model)
     was_training = model.training
     model.eval()
@@ -298,7 +300,7 @@ def decode_float(model: Autoencoder, codes: npt.ArrayLike, *,
     return out
 
 
-def reconstruct_float(model: Autoencoder, images: np.ndarray, *,
+def reconstruct_float(model: LatentModel, images: np.ndarray, *,
                       labels: npt.ArrayLike | None = None, batch_size: int = DECODE_BATCH
                       ) -> npt.NDArray[np.float32]:
     """Encode then decode uint8 (or [0, 1] float) images: float images N x C x H x W.
@@ -344,7 +346,7 @@ class Decoder:
     this is the display path of a loaded model.
     """
 
-    def __init__(self, model: Autoencoder) -> None:
+    def __init__(self, model: LatentModel) -> None:
         self.model = model
         model.eval()
         self.device = model_device(model)

@@ -51,8 +51,10 @@ def demo_scene(window) -> None:
     e.set_hover(a)
 
 
-def run_app(files: list[str], compare: bool = False, screenshot: str | None = None) -> int:
-    """Open the explorer window; with `screenshot`, render offscreen, save, print timings."""
+def run_app(files: list, compare: bool = False, screenshot: str | None = None,
+            data: str | None = None) -> int:
+    """Open the explorer window; with `screenshot`, render offscreen, save, print timings.
+    `files` are paths or `UserSource`s (`--python`); `data` is the data spec of those."""
     if screenshot and not os.environ.get("QT_QPA_PLATFORM"):  # set it (e.g. xcb) for Xvfb
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from .platform_check import xcb_plugin_problem
@@ -79,16 +81,17 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
     if compare:
         from .compare.launch import run_compare
 
-        code = run_compare(app, files, screenshot, default_model_paths)
+        code = run_compare(app, files, screenshot, default_model_paths, data=data)
         collector.stop()
         del collector
         return code
     times: dict[str, float] = {}
     window = MainWindow(headless=bool(screenshot))
+    window.source_data = data
     window.show()  # before any file is read: a slow or bad file never hides the window
     paths = list(files) or default_model_paths()
     window.open_paths(paths, load=False)
-    if not window.workspace.sessions:
+    if not window.workspace.sessions and not window.opening():
         window.show_message("No model open: File ▸ Open model… or Model ▸ Train… "
                                   "(the bundled digits models were not found)")
         if screenshot and files:  # nothing to show of what was asked for
@@ -131,7 +134,11 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
                 exit_code["code"] = 2
                 app.quit()
                 return
-            if not window.is_ready() and window.workspace.sessions:
+            if window.headless_errors and not window.workspace.sessions:
+                exit_code["code"] = 2  # what was asked for did not open (said already)
+                app.quit()
+                return
+            if not window.is_ready() and (window.workspace.sessions or window.opening()):
                 if seconds_since_start() > deadline:
                     print("latent-atlas: error: the window did not get ready in time",
                           file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -59,6 +60,7 @@ class AppWindow(QMainWindow):
         super().__init__(parent)
         # Screenshots run with nobody to press OK: errors then go to stderr instead.
         self.headless = headless
+        self.source_data: str | None = None  # the data of models opened with --python
         self.headless_errors: list[str] = []  # what show_error printed with nobody to see it
         self.dispatcher = QtDispatcher(self)
         self.jobs = Jobs(self.dispatcher)
@@ -164,6 +166,8 @@ class AppWindow(QMainWindow):
         """Open…, Open recent and a separator: the top of both File menus."""
         self.act_open = self.action(open_text, self.open_dialog, QKeySequence.StandardKey.Open)
         menu.addAction(self.act_open)
+        self.act_open_python = self.action("Open &Python model…", self.open_python_dialog)
+        menu.addAction(self.act_open_python)
         self.recent_menu = menu.addMenu("Open &recent")
         self.recent.changed = self.update_recent_menu
         self.update_recent_menu()
@@ -172,6 +176,45 @@ class AppWindow(QMainWindow):
         paths = ask_open_models(self, self.recent)
         if paths:
             self.open_paths(paths)
+
+    def open_python_dialog(self) -> None:
+        """Ask for a Python file and factory (the dialog says the code will run), open it."""
+        from .python_model_dialog import PythonModelDialog
+
+        dialog = PythonModelDialog(self, data=self.source_data or "digits")
+        if dialog.exec() != PythonModelDialog.DialogCode.Accepted:
+            return
+        try:
+            sources = dialog.sources()
+        except ValueError as exc:
+            self.show_error("Cannot open Python model", str(exc))
+            return
+        self.open_sources(sources, dialog.data())
+
+    def open_sources(self, items: list, data: str | None) -> int:
+        """Open models of the user's own (`UserSource`s, model folders; model files may come
+        along) with the data spec `data`, in the background: running a factory may train a
+        model. The window shows them (`add_prepared`) when all have opened; a failure is a
+        dialog. Returns how many are on their way."""
+        from latent_atlas.explorer.session.session import Session
+
+        self.source_data = data
+        items = list(items)
+        self._open_count = getattr(self, "_open_count", 0) + 1
+        job = self.jobs.start(f"open-{self._open_count}",
+                              lambda cancel: [Session.prepare(i, data=data) for i in items])
+        job.succeeded.connect(self.add_prepared)
+        job.failed.connect(lambda msg: self.show_error("Cannot open model", msg))
+        job.start()
+        self.show_message(f"opening {', '.join(Path(i).name for i in items)}…")
+        return len(items)
+
+    def add_prepared(self, prepared: list) -> None:  # pragma: no cover - windows override
+        raise NotImplementedError
+
+    def opening(self) -> bool:
+        """Models of the user's own are still opening (their code runs)."""
+        return any(j.name.startswith("open-") for j in self.jobs.running())
 
     def update_recent_menu(self) -> None:
         self.recent_menu.clear()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSplitter, QWidget
 from latent_atlas.explorer.session.errors import readable_error
 from latent_atlas.explorer.session.panels.files import is_image_path, place_picture
 from latent_atlas.explorer.session.session import Session
+from latent_atlas.explorer.session.user_model import is_source
 from latent_atlas.explorer.session.workspace import ShownSessions, Workspace
 
 from .canvas import MapCanvas
@@ -209,9 +210,14 @@ class MainWindow(AppWindow):
     def open_paths(self, paths: list[str], load: bool = True) -> int:
         """Open model files (and place pictures); returns how many models opened."""
         opened = 0
+        sources = [p for p in paths if is_source(p)]
+        if sources:  # opened in the background (a factory may train a model first)
+            opened += self.open_sources(sources, self.source_data)
         for p in paths:
             if is_image_path(p):
                 self.place_image_file(p)
+                continue
+            if is_source(p):
                 continue
             try:
                 session = Session.from_file(p, self.dispatcher)
@@ -224,6 +230,19 @@ class MainWindow(AppWindow):
             if load:
                 session.start_loading()
         return opened
+
+    def add_prepared(self, prepared: list) -> None:
+        """Show models opened in the background (`open_sources`); a folder goes to the
+        recent files, a Python factory never does (it runs code)."""
+        for item in prepared:
+            session = Session.from_prepared(item, self.dispatcher)
+            self.add_session(session)
+            for note in getattr(item, "notes", []):  # a slow decoder, other data...
+                self.show_message(f"{session.name}: {note}")
+            folder = getattr(item, "meta", {}).get("folder")
+            if folder:
+                self.recent.add(str(folder))
+            session.start_loading()
 
     def start_loading(self) -> None:
         """Import torch, build the networks and load each model's data, in the background."""
@@ -322,7 +341,8 @@ class MainWindow(AppWindow):
     # ---- readiness & shutdown -----------------------------------------------------------------
     def is_ready(self) -> bool:
         """True when every model can decode and no load or map job is running."""
-        return bool(self.workspace.sessions) and all(s.is_ready() for s in self.workspace.sessions)
+        return (bool(self.workspace.sessions) and not self.opening()
+                and all(s.is_ready() for s in self.workspace.sessions))
 
     def shutdown(self) -> None:
         if self.compare_window is not None:

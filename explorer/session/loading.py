@@ -87,16 +87,19 @@ def dataset_extras(decoder: Any, spec: str, n_expected: int | None, cancel=None)
     return drain(dataset_extras_iter(decoder, spec, n_expected, cancel))
 
 
-def dataset_extras_iter(decoder: Any, spec: str, n_expected: int | None, cancel=None):
+def dataset_extras_iter(decoder: Any, spec: str, n_expected: int | None, cancel=None,
+                        data: Any = None):
     """`dataset_extras` as a generator: yields `Stage("stage", ...)` while it encodes and
-    reconstructs (a million images take minutes), checks `cancel` at every batch."""
+    reconstructs (a million images take minutes), checks `cancel` at every batch. `data`
+    (an ImageSet loaded already, as a model opened from Python has) skips the loading."""
     from latent_atlas.explorer.core.analysis.colouring import reconstruction_error
 
     from .opening import open_data
 
     # The spec came from the model file: a folder that moved is said to have moved.
-    data = open_data(spec, decoder.model.config.input_shape, model_name="the model",
-                     from_file=True)
+    if data is None:
+        data = open_data(spec, decoder.model.image_shape, model_name="the model",
+                         from_file=True)
     check_cancel(cancel, "loading data")
     out = DataExtras(data=data, images=data.images, labels=data.labels,
                      label_names=list(data.label_names), factors=dict(data.factors))
@@ -167,14 +170,14 @@ def load_runtime(model_file: Any, spec: str, n_expected: int | None, latent_map:
     return None
 
 
-def data_task(decoder: Any, spec: str, n_expected: int | None, cancel):
+def data_task(decoder: Any, spec: str, n_expected: int | None, cancel, data: Any = None):
     """Load a model's data: yields `DataReady`, or `DataFailed` when it cannot be had (a
     moved folder, no network...); the map and decoding work either way."""
     from .opening import DataMovedError
 
     check_cancel(cancel, "loading data")
     try:
-        extras = yield from dataset_extras_iter(decoder, spec, n_expected, cancel)
+        extras = yield from dataset_extras_iter(decoder, spec, n_expected, cancel, data)
     except Cancelled:
         raise
     except DataMovedError as exc:

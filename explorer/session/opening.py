@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from latent_atlas.explorer.core.data.base import ImageSet
     from latent_atlas.explorer.core.latent.map import LatentMap
     from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.contract import LatentModel
     from latent_atlas.models.modelfile import ModelFile
     from latent_atlas.models.networks import Autoencoder
 
@@ -46,6 +47,7 @@ class StoredModel:
     file: ModelFile
     latent_map: LatentMap | None
     labels: np.ndarray | None  # the stored map's point labels, when the file has them
+    title: str = ""  # the name of a model opened from no file (a Python object, a folder)
 
     @property
     def path(self) -> Path | None:
@@ -53,10 +55,13 @@ class StoredModel:
 
     @property
     def name(self) -> str:
+        if self.title:
+            return self.title
         return self.file.path.name if self.file.path else "the model"
 
     @property
-    def config(self) -> ModelConfig:
+    def config(self) -> ModelConfig | None:
+        """The Latent Atlas config (None for a model Latent Atlas did not build)."""
         return self.file.config
 
     @property
@@ -161,21 +166,33 @@ class OpenedModel:
     """A model file opened for work: its stored parts, the network and (usually) data."""
 
     stored: StoredModel
-    model: Autoencoder
+    model: LatentModel
     data: ImageSet | None = None
     notes: list[str] = field(default_factory=list)
     # what the file holds, as `stored` has it
     name: ClassVar[Forward[str]] = Forward("stored")
-    config: ClassVar[Forward[ModelConfig]] = Forward("stored")
+    config: ClassVar[Forward[ModelConfig | None]] = Forward("stored")
     meta: ClassVar[Forward[dict[str, Any]]] = Forward("stored")
-    latent_map: ClassVar[Forward[LatentMap | None]] = Forward("stored")
 
     @property
     def labels(self) -> np.ndarray | None:
         """Labels the model must be given (a conditional model), or None."""
-        if not self.config.is_conditional or self.data is None:
+        if not self.model.n_cond or self.data is None:
             return None
         return self.data.labels
+
+    @property
+    def latent_map(self) -> LatentMap | None:
+        """The stored map; a model opened from no file gets a PCA map of its data's codes
+        (made once, on first use)."""
+        m = self.stored.latent_map
+        if m is None and self.stored.path is None and self.data is not None:
+            from latent_atlas.explorer.core.inference import encode
+            from latent_atlas.explorer.core.latent.map import quick_map
+
+            m = quick_map(encode(self.model, self.data.images, labels=self.labels))
+            self.stored.latent_map = m
+        return m
 
     def require_data(self) -> ImageSet:
         if self.data is None:
@@ -190,26 +207,34 @@ def build_model(stored: StoredModel | ModelFile) -> Autoencoder:
     return model_from_file(stored.file if isinstance(stored, StoredModel) else stored)
 
 
-def open_model(path: str | Path, *, data: str | None = None, with_data: bool = True,
+def open_model(path: str | Path | Any, *, data: str | None = None, with_data: bool = True,
                need_labels: bool = False, switches: bool = True,
                **data_options: Any) -> OpenedModel:
     """Open a model file for headless work: read it, build the network and load its data
     (`data` overrides the spec the file names), all checked before anything is computed.
 
+    A folder of a model Latent Atlas did not build (an ONNX pair, a diffusers or pythae
+    folder) and a `--python` factory (`user_code.PythonFactory`, made only from an explicit
+    request) are opened by `latent_atlas.explorer.session.user_model.open_source`, behind the same
+    contract; `with_data=False` does not apply to them (their shapes come from the data).
+
     A conditional model refuses unlabelled data; a max-unpooling model gets the data's
     switches attached (`switches`). Every failure is an `OpenError`, `DataError` or
     `ModelFileError` whose message is meant for the user.
     """
+    from .user_model import is_source
+
+    if is_source(path):
+        return open_source(path, data=data, need_labels=need_labels, **data_options)
     stored = read_model(path)
     model = build_model(stored)
     opened = OpenedModel(stored=stored, model=model)
     if not with_data:
         return opened
     spec = data_spec_for(stored, data)
-    cfg = stored.config
-    images = open_data(spec, cfg.input_shape, model_name=stored.name, from_file=not data,
+    images = open_data(spec, model.image_shape, model_name=stored.name, from_file=not data,
                        need_labels=need_labels, **data_options)
-    if cfg.is_conditional and images.labels is None:
+    if model.n_cond and images.labels is None:
         raise OpenError(f"{stored.name} is a conditional VAE and needs labelled data; "
                         f"{images.spec} has no labels")
     opened.data = images
@@ -222,3 +247,21 @@ def open_model(path: str | Path, *, data: str | None = None, with_data: bool = T
         # A max-unpooling model decodes other codes with the switches of the nearest sample.
         set_switch_reference(model, images.images, labels=opened.labels)
     return opened
+
+
+def open_source(obj: Any, *, data: Any = None, **options: Any) -> OpenedModel:
+    """Open a model Latent Atlas did not build, behind the model contract, with its data.
+
+    `obj`: an `nn.Module` autoencoder (with `encode`/`decode`, or `encoder`/`decoder`), an
+    (encoder, decoder) pair, a folder (ONNX pair, diffusers `AutoencoderKL`, pythae), or a
+    `--python` factory (`user_code.PythonFactory`/`UserSource`, made only when the user
+    asked). `data`: a data spec, an `ImageSet` or an image array. Options (`name`,
+    `output="logits"`, `image_shape`, `variational`, `allow_pickle`, `need_labels` and
+    data options) are those of `user_model.prepare_source`. The model is probed once
+    (`models.sources.checks`); every failure is one sentence (a ValueError).
+    """
+    from .user_model import prepare_source
+
+    p = prepare_source(obj, data=data, **options)
+    stored = StoredModel(file=p.no_file(), latent_map=None, labels=None, title=p.name)
+    return OpenedModel(stored=stored, model=p.model, data=p.data, notes=list(p.notes))

@@ -44,6 +44,13 @@ def check_pair(a: Session, b: Session) -> None:
                         "models of the same data")
 
 
+def _plain(s: Session) -> bool:
+    """A non-variational model (the left side): from the model contract when it is built."""
+    if s.model is not None:
+        return not s.model.variational
+    return s.kind == "ae"
+
+
 def _shape(shape: tuple[int, int, int]) -> str:
     c, h, w = shape
     return f"{h}×{w}×{c}"
@@ -62,7 +69,7 @@ class ComparePair:
 
     def __init__(self, a: Session, b: Session, dispatcher: Dispatcher):
         check_pair(a, b)
-        if b.kind == "ae" and a.kind != "ae":
+        if _plain(b) and not _plain(a):  # the AE on the left
             a, b = b, a
         self.sessions = (a, b)
         self.jobs = Jobs(dispatcher)

@@ -42,8 +42,8 @@ if TYPE_CHECKING:  # nothing heavy at run time: start-up must not import torch
     from latent_atlas.explorer.core.latent.map import MapLike
     from latent_atlas.explorer.session.loading import DataExtras
     from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.contract import LatentModel
     from latent_atlas.models.modelfile import ModelFile
-    from latent_atlas.models.networks import Autoencoder
 
 
 class Session:
@@ -71,7 +71,7 @@ class Session:
     # The click path: request_decode -> latent_map.inverse -> decoder.decode.
     latent_map: MapLike | None
     decoder: Decoder | None
-    model: Autoencoder | None
+    model: LatentModel | None
 
     # ---- the parts' names, forwarded ----------------------------------------------------
     data: Forward[ImageSet | None] = Forward("dataset")
@@ -113,8 +113,8 @@ class Session:
     placed: Forward[PlacedImage | None] = Forward("picture")
     place_image: Forward[Callable[[str, np.ndarray], PlacedImage]] = Forward("picture")
     start_loading: Forward[Callable[[], Job | None]] = Forward("loader")
-    reload_data: Forward[Callable[[str], Job | None]] = Forward("loader")
-    set_model: Forward[Callable[[Autoencoder, Decoder], None]] = Forward("loader")
+    reload_data: Forward[Callable[..., Job | None]] = Forward("loader")
+    set_model: Forward[Callable[[LatentModel, Decoder], None]] = Forward("loader")
     set_data: Forward[Callable[[DataExtras], None]] = Forward("loader")
     needs_switches: Forward[bool] = Forward("loader")
 
@@ -148,24 +148,72 @@ class Session:
         return cls(Path(path).stem, stored.meta, path=Path(path), model_file=stored.file,
                    latent_map=stored.latent_map, labels=stored.labels, dispatcher=dispatcher)
 
+    @classmethod
+    def open(cls, item: Any, dispatcher: Dispatcher | None = None, *, data: Any = None
+             ) -> Session:
+        """A model file (read with numpy only; loaded by `start_loading`), or any other
+        source (`opening.open_source`: opened, probed and its data loaded now)."""
+        return cls.from_prepared(cls.prepare(item, data=data), dispatcher)
+
+    @staticmethod
+    def prepare(item: Any, *, data: Any = None) -> Any:
+        """The slow half of `open` for a source (runs its code, loads its data, probes it:
+        fit for a worker thread): an `OpenedModel`; a model file path comes back as is."""
+        from .user_model import is_source
+
+        if is_source(item):
+            from .opening import open_source
+
+            return open_source(item, data=data)
+        return item
+
+    @classmethod
+    def from_prepared(cls, prepared: Any, dispatcher: Dispatcher | None = None) -> Session:
+        """The session of what `prepare` gave (on the owner thread)."""
+        from .opening import OpenedModel
+
+        if isinstance(prepared, OpenedModel):
+            return cls.from_opened(prepared, dispatcher)
+        return cls.from_file(prepared, dispatcher)
+
+    @classmethod
+    def from_opened(cls, opened: Any, dispatcher: Dispatcher | None = None) -> Session:
+        """A session over a model opened in memory (`user_model.open_source`): decoding at
+        once, its data encoded, reconstructed and mapped in the background (PCA, then UMAP).
+        The host shows `opened.notes` (a slow decoder...) once it listens."""
+        from latent_atlas.explorer.core.inference import Decoder
+
+        data = opened.data
+        s = cls(opened.name, dict(opened.meta), labels=None if data is None else data.labels,
+                label_names=None if data is None else list(data.label_names),
+                dispatcher=dispatcher)
+        s.set_model(opened.model, Decoder(opened.model))
+        if data is not None:
+            s.reload_data(data.spec, data)
+        return s
+
     # ---- what it is ---------------------------------------------------------------------
     @property
     def config(self) -> ModelConfig | None:
         """The model's config (parsed once, when the file was read), or None if unknown."""
-        if self.model is not None:
-            return self.model.config
+        if self.model is not None:  # None for a model not built by Latent Atlas
+            return getattr(self.model, "config", None)
         if self.model_file is not None and self.model_file.config is not None:
             return self.model_file.config
         return _parse_config(self.meta)
 
     @property
     def kind(self) -> str:
+        if self.model is not None:
+            return str(self.model.kind)
         cfg = self.config
         return "?" if cfg is None else str(cfg.kind)
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
         """(C, H, W) of the images the model takes; (0, 0, 0), matching no data, if unknown."""
+        if self.model is not None:
+            return self.model.image_shape
         cfg = self.config
         return (0, 0, 0) if cfg is None else cfg.input_shape
 
@@ -223,7 +271,9 @@ class Session:
         """Replace the map (UMAP after PCA, an alignment); re-place cursor, arrows, picture."""
         self.latent_map = latent_map
         self.map_note = note
-        self.dirty = self.dirty or dirty
+        # A model Latent Atlas did not build cannot be saved: no unsaved-changes star.
+        saveable = self.model is None or self.model.capabilities.saveable
+        self.dirty = self.dirty or (dirty and saveable)
         self.colours.invalidate()
         self.picture.follow_map(latent_map)
         self.cursor.follow_map(latent_map)
@@ -283,6 +333,8 @@ class Session:
 
         if self.model is None:
             raise ValueError("the model is still loading; try again in a moment")
+        if not self.model.capabilities.saveable:
+            raise ValueError(self.model.capabilities.why_not("saveable", self.name))
         m = self.latent_map
         save_explorable(path, self.model, latent_map=None if m is None else m.unaligned(),
                         data_spec=self.data_spec, label_names=self.label_names,

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
     from latent_atlas.explorer.core.inference import Decoder
     from latent_atlas.explorer.core.latent.map import MapLike
+    from latent_atlas.models.contract import LatentModel
     from latent_atlas.models.modelfile import ModelFile
-    from latent_atlas.models.networks import Autoencoder
 
     from .arrows import Arrows
     from .colours import MapColours
@@ -37,7 +37,7 @@ class LoaderHost(Protocol):
     dirty: bool
     load_error: str | None
     model_file: ModelFile | None
-    model: Autoencoder | None
+    model: LatentModel | None
     decoder: Decoder | None
     latent_map: MapLike | None
     images: np.ndarray | None
@@ -88,18 +88,20 @@ class Loader:
         s.message.emit(f"{s.name}: loading the model…")
         return job
 
-    def reload_data(self, spec: str) -> Job | None:
+    def reload_data(self, spec: str, data: Any = None) -> Job | None:
         """Load the model's data from `spec` (data that moved, pointed to by the user); a
-        spec that loads is stored with the model on the next save."""
+        spec that loads is stored with the model on the next save. `data`: an ImageSet
+        loaded already (a model opened from Python), encoded and mapped here."""
         s = self.session
         if s.decoder is None:
             return None
         n = s.n_points if s.latent_map is not None else None
         decoder = s.decoder
         s.data_note = ""
-        job = s.jobs.start("data", lambda cancel: data_task(decoder, spec, n, cancel))
+        job = s.jobs.start("data", lambda cancel: data_task(decoder, spec, n, cancel, data))
         job.progress.connect(self.apply)
-        job.progress.connect(lambda ev: self._adopt_spec(ev, spec))
+        if data is None:
+            job.progress.connect(lambda ev: self._adopt_spec(ev, spec))
         job.start()
         s.data_changed.emit()
         s.message.emit(f"{s.name}: loading data '{spec}'…")
@@ -140,7 +142,7 @@ class Loader:
         else:  # a status line: encoding 1,024/60,000 images…
             s.message.emit(f"{s.name}: {event.message}")
 
-    def set_model(self, model: Autoencoder, decoder: Decoder) -> None:
+    def set_model(self, model: LatentModel, decoder: Decoder) -> None:
         s = self.session
         s.model, s.decoder = model, decoder
         self._attach_switches()

@@ -9,12 +9,13 @@ from torch import nn
 
 from latent_atlas.explorer.core.data import ImageSet
 from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.contract import ConfigContract
 
 SHAPE = (1, 8, 8)
 N_PIX = 64
 
 
-class LinearModel(nn.Module):
+class LinearModel(ConfigContract, nn.Module):
     """encode(x) = (x - 0.5) P; decode(z) = 0.5 + z Q, or sigmoid(gain * z Q) when `gain` is
     given (a curved decoder, so interpolation steps are uneven)."""
 

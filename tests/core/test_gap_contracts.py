@@ -22,6 +22,7 @@ from latent_atlas.explorer.core.analysis.gaps.score import (
 from latent_atlas.explorer.core.inference import Decoder
 from latent_atlas.explorer.core.latent.map import LatentMap
 from latent_atlas.explorer.core.progress import Cancelled, drain
+from latent_atlas.models.contract import ConfigContract
 
 
 def _images(n=60, size=4, seed=0):
@@ -29,7 +30,7 @@ def _images(n=60, size=4, seed=0):
     return rng.integers(0, 256, size=(n, 1, size, size), dtype=np.uint8)
 
 
-class _Grey(nn.Module):
+class _Grey(ConfigContract, nn.Module):
     """Decodes code (a, b) to a flat image of grey level sigmoid(a + b / 3)."""
 
     def __init__(self):

@@ -19,6 +19,7 @@ from latent_atlas.explorer.core.analysis.gaps.score import (
 from latent_atlas.explorer.core.inference import Decoder
 from latent_atlas.explorer.core.latent.map import LatentMap, quick_map
 from latent_atlas.explorer.core.progress import Cancelled, drain
+from latent_atlas.models.contract import ConfigContract
 
 
 def _images(n=200, size=8, seed=0):
@@ -26,7 +27,7 @@ def _images(n=200, size=8, seed=0):
     return rng.integers(0, 256, size=(n, 1, size, size), dtype=np.uint8)
 
 
-class _LookupDecoder(nn.Module):
+class _LookupDecoder(ConfigContract, nn.Module):
     """A 'model' whose decoder returns real image k for the code (k, anything):
     its decoded images are real images, so their gap score must be 0."""
 

@@ -24,13 +24,14 @@ from latent_atlas.explorer.core.data import ImageSet
 from latent_atlas.explorer.core.latent.map import quick_map
 from latent_atlas.explorer.core.progress import Cancelled, drain
 from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.contract import ConfigContract
 from latent_atlas.models.networks import build_model
 from latent_atlas.models.trainer import split_indices
 
 SMALL = MetricSettings(n_prior=200, n_pairs=10, n_path=50)
 
 
-class _LinearModel(nn.Module):
+class _LinearModel(ConfigContract, nn.Module):
     """Encoder and decoder both linear (decoder around mid-grey, well inside [0, 1]):
     straight latent paths give evenly spaced images and finite differences are exact."""
 

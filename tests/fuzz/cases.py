@@ -470,7 +470,79 @@ def _cases() -> list[Case]:
             return [command, str(m), *out]
 
         add(Case(20, f"moved-data-{command}", moved, ("not there any more", "--data")))
+    _own_model_cases(add)
     return cases
+
+
+USER_MODELS = Path(__file__).resolve().parents[1] / "user_models.py"
+
+
+def _python(factory: str, *, file: Path | None = None) -> Callable[[Path], list[str]]:
+    def setup(d: Path) -> list[str]:
+        # a small npz, not digits: no scikit-learn import per case
+        np.savez(d / "x.npz", x=np.random.default_rng(0).integers(0, 256, (20, 1, 8, 8),
+                                                                   dtype=np.uint8))
+        return ["decode", "--python", f"{file or USER_MODELS}:{factory}", "--data",
+                f"npz:{d / 'x.npz'}", "--xy", "0,0", "--out", d / "o.png"]
+
+    return setup
+
+
+def _syntax_error(d: Path) -> list[str]:
+    (d / "broken.py").write_text("def make(:\n    pass\n")
+    return _python("make", file=d / "broken.py")(d)
+
+
+def _onnx_two_inputs(d: Path) -> list[str]:
+    import warnings
+
+    import torch
+
+    class TwoInputs(torch.nn.Module):
+        def forward(self, x, t):
+            return x.flatten(1)[:, :4] + t
+
+    folder = d / "pair"
+    folder.mkdir()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(TwoInputs(), (torch.rand(2, 1, 8, 8), torch.rand(2, 4)),
+                          str(folder / "encoder.onnx"), dynamo=False)
+        torch.onnx.export(torch.nn.Linear(4, 64), (torch.rand(2, 4),),
+                          str(folder / "decoder.onnx"), dynamo=False)
+    return ["anomalies", folder, "--data", _small_npz(d)]
+
+
+def _small_npz(d: Path) -> str:
+    np.savez(d / "x.npz", x=np.zeros((20, 1, 8, 8), np.uint8))
+    return f"npz:{d / 'x.npz'}"
+
+
+def _onnx_garbage(d: Path) -> list[str]:
+    folder = d / "pair"
+    folder.mkdir()
+    for name in ("encoder.onnx", "decoder.onnx"):
+        (folder / name).write_bytes(b"\x00not onnx at all" * 10)
+    return ["anomalies", folder, "--data", _small_npz(d)]
+
+
+def _own_model_cases(add: Callable[[Case], None]) -> None:
+    """Issue 21: models of your own (`--python` factories, ONNX pairs) that cannot work."""
+    for name, factory, needles in (
+            ("python-factory-raises", "make_raises", ("raised RuntimeError", "line")),
+            ("python-wrong-output-shape", "make_wrong_shape", ("1 x 8 x 8 images",)),
+            ("python-encoder-decoder-misfit", "make_misfit", ("does not take the encoder",)),
+            ("python-nan-output", "make_nan", ("NaN",)),
+            ("python-logits-output", "make_logits", ("outside [0, 1]", "--logits")),
+            ("python-not-a-model", "make_nothing", ("cannot use",)),
+            ("python-no-such-factory", "nope", ("has no 'nope'",))):
+        add(Case(21, name, _python(factory), needles))
+    add(Case(21, "python-no-such-file", _python("make", file=Path("/no/such/file.py")),
+             ("no such Python file",)))
+    add(Case(21, "python-syntax-error", _syntax_error, ("failed when it ran", "SyntaxError")))
+    # onnx: either the graph's fault, or (without the extra) what to install
+    add(Case(21, "onnx-wrong-inputs", _onnx_two_inputs, ("onnx",)))
+    add(Case(21, "onnx-not-onnx", _onnx_garbage, ("onnx",)))
 
 
 CASES = _cases()

@@ -40,7 +40,9 @@ class Run:
 
     @property
     def lines(self) -> list[str]:
-        return [line for line in self.stderr.strip().splitlines() if line.strip()]
+        # `--python` says once that it runs the named code: a notice, not an error line.
+        return [line for line in self.stderr.strip().splitlines() if line.strip()
+                and not line.startswith("latent-atlas: note: --python runs")]
 
 
 def run_cli(args: Sequence[str], *, timeout: float = HANG_S, env: dict | None = None,

@@ -36,7 +36,8 @@ def demo_scene(window) -> None:
     window.sample(16)
 
 
-def run_compare(app, files: list[str], screenshot: str | None, default_paths) -> int:
+def run_compare(app, files: list, screenshot: str | None, default_paths,
+                data: str | None = None) -> int:
     """Show the compare window; with `screenshot`, wait for the models, the alignment, the
     gap heatmap (the manifold grid for a 2-D pair) and the metrics, save the window, and quit (exit 2 when the files cannot
     be compared). Without it, a bad pair is a dialog and the window stays open."""
@@ -46,6 +47,7 @@ def run_compare(app, files: list[str], screenshot: str | None, default_paths) ->
     from .window import CompareWindow
 
     window = CompareWindow(headless=bool(screenshot))
+    window.source_data = data
     window.show()
     opened = window.open_pair(list(files) or default_paths(), load=True)
     exit_code = {"code": 0}
@@ -65,6 +67,13 @@ def run_compare(app, files: list[str], screenshot: str | None, default_paths) ->
             if seconds_since_start() > deadline:
                 return fail("the compare view did not get ready in time")
             pair = window.pair
+            if pair is None:  # models of the user's own are still opening, or failed to
+                if window.headless_errors and not window.opening():
+                    exit_code["code"] = 2
+                    app.quit()
+                    return
+                QTimer.singleShot(50, poll)
+                return
             failed = [s for s in pair.sessions if s.load_error]
             if failed:  # it will never get ready: say why at once
                 print("\n".join(f"latent-atlas: error: {s.name}: cannot load the model: "

@@ -12,6 +12,8 @@ window. Torch, the data and a refined UMAP alignment follow in the background.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -26,6 +28,7 @@ from latent_atlas.explorer.session.errors import readable_error
 from latent_atlas.explorer.session.pair import SIDE_TITLES, ComparePair
 from latent_atlas.explorer.session.panels.files import sample_grid
 from latent_atlas.explorer.session.session import Session
+from latent_atlas.explorer.session.user_model import is_source
 from latent_atlas.explorer.session.workspace import ShownSessions, Tools
 
 from ..canvas import MapCanvas
@@ -160,16 +163,34 @@ class CompareWindow(AppWindow):
             self.show_error("Cannot compare", f"the compare view needs two model files, "
                             f"not {len(paths)}; choose an AE and a VAE of the same data")
             return False
+        if any(is_source(p) for p in paths):  # opened in the background, then paired
+            return self.open_sources(paths, self.source_data) == 2
+        if not self.add_prepared(paths):
+            return False
+        self.recent.add(*paths)
+        if not load:
+            return True
+        self.start_loading()
+        return True
+
+    def add_prepared(self, prepared: list) -> bool:
+        """Pair two model files, or two models `open_sources` opened (and load those)."""
+        sessions: list[Session] = []
         try:
-            sessions = [Session.from_file(p, self.dispatcher) for p in paths]
+            sessions = [Session.from_prepared(p, self.dispatcher) for p in prepared]
             pair = ComparePair(sessions[0], sessions[1], self.dispatcher)
         except Exception as exc:
+            for s in sessions:
+                s.close()
             self.show_error("Cannot compare these models", readable_error(exc))
             return False
         self._set_pair(pair)
-        self.recent.add(*paths)
-        if load:
-            self.start_loading()
+        if not all(isinstance(p, (str, Path)) for p in prepared):
+            self.start_loading()  # opened from code: nothing waits for a first paint
+        notes = [f"{s.name}: {n}" for s, p in zip(sessions, prepared, strict=True)
+                 for n in getattr(p, "notes", [])]  # a slow decoder, other data...
+        if notes:
+            self.show_message("; ".join(notes))
         return True
 
     def _set_pair(self, pair: ComparePair) -> None:
@@ -218,7 +239,7 @@ class CompareWindow(AppWindow):
             self.pair.start_loading()
 
     def is_ready(self) -> bool:
-        return self.pair is not None and self.pair.is_ready()
+        return self.pair is not None and not self.opening() and self.pair.is_ready()
 
     def _update_titles(self) -> None:
         if self.pair is None:

@@ -83,7 +83,7 @@ class CompressModel(MeasureModel):
                                 max_images=self.max_images or None)
 
     def refuses(self, s: Session) -> str:
-        if s.model is not None and s.model.config.is_conditional:
+        if s.model is not None and bool(s.model.n_cond):
             return ("A conditional model needs each image's label beside its code; "
                     "compression is measured for plain models only.")
         return ""

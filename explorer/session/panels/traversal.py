@@ -129,16 +129,16 @@ class TraversalModel(PanelModel):
     def _on_model(self) -> None:
         models = [s for s in self.sessions if s.model is not None]
         conditional = next((s for s in models if s.model is not None
-                            and s.model.config.is_conditional), None)
+                            and bool(s.model.n_cond)), None)
         self.label_choices = []
         if conditional is not None and conditional.model is not None:
             names = conditional.label_names
             self.label_choices = [("sample's label", None)] + [
                 (f"label {names[k] if k < len(names) else k}", k)
-                for k in range(int(conditional.model.config.n_classes))]
+                for k in range(int(conditional.model.n_cond))]
         if self.label not in {v for _, v in self.label_choices}:
             self.label = None
-        self.kl_sortable = any(s.model is not None and s.model.config.is_variational
+        self.kl_sortable = any(s.model is not None and s.model.variational
                                for s in models)
         ready = [s for s in models if model_ready(s)]
         groups = self._groups_of(ready[0]) if ready else {}

@@ -97,7 +97,7 @@ class KLCache:
 
     def get(self, s: Session) -> np.ndarray | None:
         """The KL of `s` (None until its job is done, or for a plain model)."""
-        if s.model is None or not s.model.config.is_variational:
+        if s.model is None or not s.model.variational:
             return None
         cached = self._kl.get(s)
         if cached is not None and cached[0] is s.images:
@@ -124,7 +124,7 @@ class KLCache:
     def hint(self, sessions: list[Session]) -> str:
         """What the panel says about the KL of the shown models."""
         variational = [s for s in sessions if s.model is not None
-                       and s.model.config.is_variational]
+                       and s.model.variational]
         cached = [self._kl.get(s) for s in variational]
         failed = [c[2] for c in cached if c is not None and c[2]]
         if failed:

@@ -209,7 +209,7 @@ def add_direction(model: Any, code: np.ndarray, direction: Direction, strengths:
     """Decode code + s x direction.vector for each strength s (a conditional model decodes
     under `label`, default its default label)."""
     check_model(model)
-    d = int(model.config.latent_dim)
+    d = int(model.latent_dim)
     if np.ndim(code) != 1:
         raise ApplicationError(f"add a direction to one code (shape ({d},)), not shape "
                                f"{np.shape(code)}")

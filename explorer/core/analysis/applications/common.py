@@ -20,8 +20,8 @@ class ApplicationError(ValueError):
 
 
 def check_model(model: Any) -> Any:
-    """The model must look like a `latent_atlas.models.networks.Autoencoder` (config, encode, decode)."""
-    if model is None or not all(hasattr(model, a) for a in ("config", "encode", "decode")):
+    """The model must speak the model contract (`models/contract.py`: shapes, encode, decode)."""
+    if model is None or not all(hasattr(model, a) for a in ("image_shape", "encode", "decode")):
         raise ApplicationError("no model is loaded; open or train a model first")
     return model
 
@@ -42,14 +42,14 @@ def as_batch(model: Any, images: Any) -> tuple[np.ndarray, bool]:
 
 def check_labels(model: Any, labels: Any, n: int) -> np.ndarray | None:
     """Labels for a conditional model (None keeps the default label); ignored by others."""
-    if not getattr(model.config, "is_conditional", False) or labels is None:
+    if not bool(getattr(model, "n_cond", 0)) or labels is None:
         return None
     y = np.asarray(labels)
     if y.ndim == 0:
         y = np.full(n, int(y), dtype=np.int64)
     if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer):
         raise ApplicationError(f"labels must be {n} whole numbers, one per image, not shape {y.shape}")
-    k = model.config.n_classes
+    k = model.n_cond
     if len(y) and (y.min() < 0 or y.max() >= k):
         raise ApplicationError(f"labels must be in 0..{k - 1} for this conditional model")
     return y.astype(np.int64)
@@ -57,11 +57,11 @@ def check_labels(model: Any, labels: Any, n: int) -> np.ndarray | None:
 
 def check_label(model: Any, label: int | None) -> int | None:
     """One label to decode under: required range for a conditional model, None otherwise."""
-    if not getattr(model.config, "is_conditional", False):
+    if not bool(getattr(model, "n_cond", 0)):
         return None
     if label is None:
         return int(getattr(model, "default_label", 0))
-    k = model.config.n_classes
+    k = model.n_cond
     if isinstance(label, bool) or int(label) != label or not 0 <= int(label) < k:
         raise ApplicationError(f"the label must be a whole number in 0..{k - 1}, not {label!r}")
     return int(label)

@@ -189,15 +189,15 @@ def measure_transfer(model: Any, data: Any, a: str, b: str | None = None,
     )
 
     check_model(model)
-    cfg = model.config
+    cfg = model  # the model contract (models/contract.py)
     s_all = check_strengths(strengths)
     if int(limit) != limit or limit < 1:
         raise ApplicationError(f"the limit must be a whole number of at least 1, not {limit}")
     images = np.asarray(data.images)
-    if tuple(cfg.input_shape) != tuple(images.shape[1:]):
-        raise ApplicationError(f"the model expects images {tuple(cfg.input_shape)} (C, H, W) but "
+    if tuple(cfg.image_shape) != tuple(images.shape[1:]):
+        raise ApplicationError(f"the model expects images {tuple(cfg.image_shape)} (C, H, W) but "
                                f"the data has {tuple(images.shape[1:])}")
-    if cfg.is_conditional:
+    if cfg.n_cond:
         raise ApplicationError("a conditional model reads the class from its label, not its "
                                "code; measure latent arithmetic on a plain AE or VAE")
     ga, gb = _label_groups(data, a, b)

@@ -84,9 +84,9 @@ def traversal_scale(model: Any, codes: np.ndarray | None = None,
     data's mean `codes`, N x d) for every other one; see the module docstring for why.
     """
     check_model(model)
-    d = int(model.config.latent_dim)
+    d = int(model.latent_dim)
     if scale == "auto":
-        scale = "prior" if model.config.is_variational else "data"
+        scale = "prior" if model.variational else "data"
     if scale == "prior":
         return np.ones(d, dtype=np.float32), "prior"
     if scale != "data":
@@ -122,13 +122,13 @@ def kl_per_dim(model: Any, images: np.ndarray, labels: np.ndarray | None = None,
     from latent_atlas.models.losses import kl_per_dimension
 
     check_model(model)
-    if not model.config.is_variational:
-        raise ApplicationError(f"a {model.config.kind} model is not variational: it has no KL "
+    if not model.variational:
+        raise ApplicationError(f"a {model.kind} model is not variational: it has no KL "
                                "per dimension")
     batch, _ = as_batch(model, images)
     y = check_labels(model, labels, len(batch))
     bs = check_batch_size(batch_size)
-    total = np.zeros(int(model.config.latent_dim), dtype=np.float64)
+    total = np.zeros(int(model.latent_dim), dtype=np.float64)
     for s in range(0, len(batch), bs):
         mu, logvar = encode_posterior(model, to_unit(batch[s:s + bs]),
                                       labels=None if y is None else y[s:s + bs], batch_size=bs)
@@ -156,7 +156,7 @@ def latent_traversal(model: Any, code: np.ndarray, *, sigma: np.ndarray, scale: 
     check_model(model)
     single = np.ndim(code) == 1
     try:
-        z = check_codes(code, int(model.config.latent_dim), one=True)
+        z = check_codes(code, int(model.latent_dim), one=True)
     except ValueError as exc:
         raise ApplicationError(str(exc)) from None
     if not single:
@@ -219,7 +219,7 @@ def traversal_for(model: Any, code: np.ndarray, images: np.ndarray | None = None
     """Convenience: pick sigma (from `codes`, encoding `images` when needed) and the KL
     of a variational model over `images`, then call `latent_traversal`."""
     check_model(model)
-    variational = model.config.is_variational
+    variational = model.variational
     use = "prior" if scale == "auto" and variational else ("data" if scale == "auto" else scale)
     if use == "data" and codes is None:
         if images is None:

@@ -263,11 +263,11 @@ def compress_iter(model: Any, images: np.ndarray, settings: CompressSettings | N
     from latent_atlas.explorer.core.analysis.gaps.heldout import held_out_indices
 
     settings = settings or CompressSettings()
-    cfg = model.config
-    if cfg.is_conditional or cfg.needs_switches:  # the code alone is not the image
+    cfg = model  # the model contract (models/contract.py)
+    if cfg.n_cond or cfg.capabilities.switches:  # the code alone is not the image
         raise ValueError(
             "a conditional model needs each image's label beside its code; compress a plain "
-            "(unconditional) model" if cfg.is_conditional else "a max-unpooling decoder needs "
+            "(unconditional) model" if cfg.n_cond else "a max-unpooling decoder needs "
             "the encoder's switches beside the code, so the code alone is not a compressed "
             "image; compress a model with another upsampling")
     n = len(images)

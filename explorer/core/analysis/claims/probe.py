@@ -247,13 +247,13 @@ def probe_iter(model: Any, images: np.ndarray, labels: np.ndarray | None,
     y = np.asarray(labels).reshape(-1)
     if len(y) != len(images):
         raise ValueError(f"{len(y)} labels for {len(images)} images")
-    cfg = model.config
+    cfg = model  # the model contract (models/contract.py)
     n = len(images)
     held, notes = held_out_indices(n, [int(cfg.seed)], settings.val_fraction)
     train = np.setdiff1d(np.arange(n), held)
     if len(np.unique(y[train])) < 2:
         raise ValueError("the training split holds fewer than two classes")
-    if cfg.is_conditional:
+    if cfg.n_cond:
         notes.append("a conditional model's encoder also reads the label; every image is "
                      "encoded under the default label so the codes do not leak it")
     yield ProbeProgress("encode", 0.0, "encoding the images…")

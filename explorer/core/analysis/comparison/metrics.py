@@ -99,7 +99,7 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     from latent_atlas.explorer.core.latent.interpolation import lerp
 
     lo, hi = span
-    name = name or model.config.kind.upper()
+    name = name or model.kind.upper()
 
     def progress(frac: float, stage: str, msg: str) -> MetricsProgress:
         check_cancel(cancel, "measuring")
@@ -208,7 +208,7 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     checker = {"recon": checkerboard_interval(recon, images[held_out], seed=settings.seed),
                "prior": checkerboard_interval(prior_imgs, images[held_out], seed=settings.seed)}
     metrics = ModelMetrics(
-        name=name, kind=model.config.kind, prior=prior.description,
+        name=name, kind=model.kind, prior=prior.description,
         recon_mse=float(sq.mean()), recon_rms=float(np.sqrt(sq).mean()),
         recon_p95=float(np.percentile(recon_dist, settings.hole_percentile)),
         prior_distance=float(prior_dist.mean()),
@@ -238,11 +238,11 @@ def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings |
         raise ValueError("nothing to compare: give at least one model")
     images = data.images
     for name, model in models.items():
-        if tuple(model.config.input_shape) != tuple(images.shape[1:]):
-            raise ValueError(f"{name} expects images {tuple(model.config.input_shape)} (C, H, W) "
+        if tuple(model.image_shape) != tuple(images.shape[1:]):
+            raise ValueError(f"{name} expects images {tuple(model.image_shape)} (C, H, W) "
                              f"but the data has {tuple(images.shape[1:])}; use the data it was "
                              "trained on")
-    held_out, notes = held_out_indices(len(images), [m.config.seed for m in models.values()],
+    held_out, notes = held_out_indices(len(images), [m.seed for m in models.values()],
                                        settings.val_fraction)
     yield MetricsProgress("index", 0.0, "indexing the real images")
     # The real images a decode is compared with are the training images: a held-out

@@ -21,8 +21,7 @@ FITTED_GAUSSIAN = "Gaussian fitted to the codes"
 
 def has_standard_prior(model: Any) -> bool:
     """True when training pulls the model's codes towards N(0, I)."""
-    cfg = model.config
-    return bool(cfg.is_variational or cfg.kind == "aae")
+    return bool(model.capabilities.prior)
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ def model_prior(model: Any, codes: np.ndarray | None = None) -> Prior:
     if has_standard_prior(model):
         return Prior(mean=np.zeros(d), cov=np.eye(d), description=STANDARD_NORMAL)
     if codes is None:
-        raise ValueError(f"a {model.config.kind} has no prior of its own: give its codes so a "
+        raise ValueError(f"a {model.kind} has no prior of its own: give its codes so a "
                          "Gaussian can be fitted to them")
     codes = np.asarray(codes)
     if codes.ndim != 2 or codes.shape[1] != d:

@@ -1,0 +1,239 @@
+"""Opening a model Latent Atlas did not build: the same `OpenedModel` as a model file.
+
+    opened = open_source(my_vae, data="digits")                 # a plain nn.Module
+    opened = open_source((encoder, decoder), data=images_uint8)  # a pair, numpy images
+    opened = open_source(PythonFactory("my.py:make"), data="mnist")  # --python (runs code)
+    opened = open_source("exported/", data="digits")             # ONNX / diffusers / pythae folder
+
+Every source is wrapped behind the model contract (`models/contract.py`), probed once on
+a few of the data's images (`models.sources.checks`: a bad model is one `BadModelError`
+sentence, a slow decoder a note), and handed back with its data, exactly as `open_model`
+hands back a model file (`latent_atlas.explorer.session.opening.open_source` and `open_model` call
+`prepare_source` here). The windows make a `Session` of it with `Session.from_opened`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .user_code import PythonFactory, SourceError, UserSource
+
+if TYPE_CHECKING:
+    from latent_atlas.explorer.core.data.base import ImageSet
+
+_SAMPLE = 16  # images the probe encodes and decodes
+# What a folder holds that says which source it is.
+_ONNX = ("encoder.onnx", "decoder.onnx")
+_PICKLE_CONSENT = ("{detail}: pickled, and unpickling may run code stored in the files. Open "
+                   "it only if you trust where it came from, with --allow-pickle (CLI) or "
+                   "allow_pickle=True (Python)")
+
+
+def is_source(obj: Any) -> bool:
+    """Whether `open_model` should hand `obj` to `open_source`: anything but a path, or a
+    path to a folder of a foreign model."""
+    if isinstance(obj, (str, Path)):
+        return folder_kind(Path(obj)) is not None
+    return True
+
+
+def folder_kind(path: Path) -> str | None:
+    """'onnx', 'diffusers' or 'pythae' for a folder holding such a model, else None."""
+    if not path.is_dir():
+        return None
+    if all((path / f).is_file() for f in _ONNX):
+        return "onnx"
+    config = path / "config.json"
+    if config.is_file() and "AutoencoderKL" in config.read_text(errors="replace")[:4096]:
+        return "diffusers"
+    if (path / "model_config.json").is_file():
+        return "pythae"
+    return None
+
+
+def as_image_set(data: Any, **options: Any) -> ImageSet | None:
+    """A data spec, an ImageSet, or an image array (uint8, or floats in [0, 1]; N x H x W,
+    N x H x W x C or N x C x H x W) as an ImageSet; None stays None."""
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.data.base import ImageSet
+
+    if data is None or isinstance(data, ImageSet):
+        return data
+    if isinstance(data, (str, Path)):
+        return load_data(str(data), **options)
+    from latent_atlas.explorer.core.data.arrays import to_nchw, to_uint8
+
+    arr = np.asarray(data)
+    return ImageSet(images=to_uint8(to_nchw(arr, "the array"), "the array"), spec="array")
+
+
+@dataclass
+class PreparedSource:
+    """A foreign model behind the contract, its data, notes and what it says of itself."""
+
+    model: Any
+    data: ImageSet
+    name: str
+    notes: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def no_file(self) -> Any:
+        """The `ModelFile` of a model opened from no file (no path, no config, no map)."""
+        from latent_atlas.models.modelfile import ModelFile
+
+        return ModelFile(meta=self.meta, arrays={}, path=None, config=None)
+
+
+def prepare_source(obj: Any, *, data: Any = None, name: str | None = None,
+                   output: str | None = None, image_shape: tuple[int, int, int] | None = None,
+                   variational: bool | None = None, allow_pickle: bool = False,
+                   need_labels: bool = False, **data_options: Any) -> PreparedSource:
+    """Wrap a model Latent Atlas did not build and load its data, checked (module
+    docstring); `latent_atlas.explorer.session.opening.open_source` makes it an `OpenedModel`.
+
+    `data` is a data spec, an `ImageSet` or an image array (it gives the image shape, unless
+    `image_shape` does); `output="logits"` reads the decoder's output through a sigmoid;
+    `variational=False` ignores an encoder's log-variance. Failures are one `SourceError`,
+    `DataError` or `BadModelError` sentence.
+    """
+    label = name
+    if isinstance(obj, UserSource):
+        output = output or obj.output
+        allow_pickle = allow_pickle or obj.allow_pickle
+        obj = obj.target
+    fallback = ""
+    if isinstance(obj, PythonFactory):
+        fallback = obj.name
+        obj = obj.load()
+    if isinstance(obj, dict):  # a factory's model with its options
+        opts = dict(obj)
+        data = data if data is not None else opts.pop("data", None)
+        label = label or opts.pop("name", None)
+        output = output or opts.pop("output", None)
+        obj = opts.get("model") or (opts.get("encoder"), opts.get("decoder"))
+    label = label or fallback or None
+    images = as_image_set(data, **data_options)
+    folder_meta: dict[str, Any] = {}
+    if isinstance(obj, (str, Path)):
+        obj, folder_meta = _open_folder(Path(obj), allow_pickle=allow_pickle)
+        label = label or Path(obj_name(folder_meta)).name
+        output = output or folder_meta.get("output")
+        if image_shape is None and folder_meta.get("image_shape"):
+            image_shape = tuple(int(s) for s in folder_meta["image_shape"])  # type: ignore[assignment]
+        if images is None and folder_meta.get("data_spec"):
+            images = as_image_set(folder_meta["data_spec"], **data_options)
+    shape = image_shape or (images.shape if images is not None else None)
+    shape = shape or getattr(obj, "image_shape", None)
+    if shape is None:
+        raise SourceError("give the data to map (--data SPEC on the command line, data=SPEC "
+                          "or an image array in Python), so the model's image shape is known")
+    label = label or type(obj).__name__
+    if images is None:
+        raise SourceError(f"{label} was handed over without data; give data=SPEC or an "
+                          "image array (CLI: --data SPEC)")
+    if tuple(images.shape) != tuple(shape):
+        c, h, w = images.shape
+        raise SourceError(f"{images.spec} has {h}x{w}x{c} images but {label} takes "
+                        f"{shape[1]}x{shape[2]}x{shape[0]}")
+    if need_labels and images.labels is None:
+        raise SourceError(f"{images.spec} has no labels; this needs a labelled data set")
+    model = _contract_model(obj, tuple(shape), images, output, variational, label,
+                            str(folder_meta.get("source") or "user"))
+    from latent_atlas.explorer.core.model_check import probe_model
+
+    notes = probe_model(model, np.asarray(images.images[:_SAMPLE]), name=label)
+    meta = {"data_spec": images.spec if images.spec != "array" else "",
+            "label_names": list(images.label_names), "source": model.kind, **folder_meta}
+    return PreparedSource(model=model, data=images, name=label, notes=notes, meta=meta)
+
+
+def obj_name(meta: dict[str, Any]) -> str:
+    return str(meta.get("folder") or "model")
+
+
+def _contract_model(obj: Any, shape: tuple[int, ...], images: ImageSet, output: str | None,
+                    variational: bool | None, label: str, family: str) -> Any:
+    from latent_atlas.models.contract import LatentModel
+
+    if isinstance(obj, LatentModel) and output is None:
+        return obj  # ours, or an adapter already
+    import torch
+
+    from models.sources.diffusers_vae import is_autoencoder_kl
+    from models.sources.pythae_model import is_pythae_model
+
+    if is_autoencoder_kl(obj):
+        family = "diffusers"
+    elif is_pythae_model(obj):
+        family = "pythae"
+
+    from models.sources import from_object
+
+    sample = torch.from_numpy(np.array(images.images[:_SAMPLE])).float().div_(255.0)
+    if output not in (None, "probabilities", "logits"):
+        raise SourceError(f"output must be 'probabilities' or 'logits', not '{output}'")
+    return from_object(obj, (int(shape[0]), int(shape[1]), int(shape[2])), sample,
+                       output="logits" if output == "logits" else "probabilities",
+                       variational=variational, family=family, source=label)
+
+
+def _open_folder(path: Path, *, allow_pickle: bool) -> tuple[Any, dict[str, Any]]:
+    kind = folder_kind(path)
+    meta: dict[str, Any] = {"folder": str(path)}
+    if kind == "onnx":
+        from models.sources.onnx_pair import open_onnx_pair
+
+        model, extra = open_onnx_pair(path)
+        return model, {**meta, **extra}
+    if kind == "diffusers":
+        from models.sources.diffusers_vae import open_autoencoder_kl
+
+        return open_autoencoder_kl(path), {**meta, "source": "diffusers"}
+    if kind == "pythae":
+        from models.sources.pythae_model import PickleRefused, open_pythae
+
+        try:
+            return open_pythae(path, allow_pickle=allow_pickle), {**meta, "source": "pythae"}
+        except PickleRefused as exc:
+            raise SourceError(_PICKLE_CONSENT.format(detail=exc)) from None
+    raise SourceError(f"{path} is a folder but holds no model Latent Atlas can open (an ONNX "
+                    "pair encoder.onnx + decoder.onnx, a diffusers AutoencoderKL or a pythae "
+                    "model folder)")
+
+
+ROUND_TRIP_TOL = 1e-5
+
+
+def export_onnx(opened: Any, folder: Path) -> tuple[list[Path], float]:
+    """Write an opened model as an ONNX pair (`models.sources.onnx_pair`) into `folder`,
+    then decode the same codes with onnxruntime and with the model: returns the files and
+    the largest pixel difference, and refuses (removing nothing it did not write) above
+    `ROUND_TRIP_TOL`."""
+    import torch
+
+    from latent_atlas.explorer.core.inference import decode_float
+    from models.sources.onnx_pair import export_onnx_pair, open_onnx_pair
+
+    try:
+        import onnx  # noqa: F401  (torch.onnx.export writes with it)
+    except ImportError:
+        raise SourceError("--format onnx needs onnx and onnxruntime: pip install "
+                          "'latent-atlas[onnx]' (or pip install onnx onnxruntime)") from None
+    model = opened.model
+    meta = {k: v for k, v in (("data_spec", opened.meta.get("data_spec")),
+                              ("label_names", opened.meta.get("label_names"))) if v}
+    files = export_onnx_pair(model, Path(folder), meta=meta)
+    (_, decode_fn), _ = open_onnx_pair(Path(folder))
+    z = torch.from_numpy(np.random.default_rng(0).standard_normal((16, model.latent_dim),
+                                                                   dtype=np.float32))
+    ours = decode_float(model, z.numpy())
+    theirs = decode_fn(z).reshape(ours.shape).numpy()  # the exported decoder takes flat codes
+    gap = float(np.abs(ours - theirs).max())
+    if not gap <= ROUND_TRIP_TOL:
+        raise SourceError(f"the ONNX decoder differs from the model by {gap:.2e} (more than "
+                          f"{ROUND_TRIP_TOL:g}); the export is not faithful")
+    return files, gap
