@@ -105,7 +105,7 @@ def run(native: Any, images: np.ndarray, spec: str, clicks: int = 1000) -> dict[
 
 def _diffusers_click(clicks: int) -> float | None:
     try:
-        from models.sources.diffusers_vae import tiny_autoencoder_kl
+        from latent_atlas.models.sources.diffusers_vae import tiny_autoencoder_kl
     except ImportError:
         return None
     try:

@@ -10,7 +10,7 @@
 In IPython or Jupyter, run `%gui qt` first: `show` and `compare` then return at once and
 the kernel stays usable while the window is open.
 
-The functions here only choose; the work is the session floor's (`explorer.session`), the
+The functions here only choose; the work is the session floor's (`latent_atlas.explorer.session`), the
 same code the windows and the CLI run.
 """
 

@@ -26,26 +26,6 @@ MAP_METHODS = ("auto", "umap", "pca", "latent")
 INTERPOLATION_MODES = ("lerp", "slerp")
 
 
-def as_image_set(data: Any, input_shape: tuple[int, ...], model_name: str) -> ImageSet:
-    """An array of images (N x H x W, N x C x H x W or N x H x W x C; uint8, or floats in
-    [0, 1]) or an (images, labels) pair as an image set the model can take."""
-    from latent_atlas.explorer.core.data.arrays import to_labels, to_nchw, to_uint8
-    from latent_atlas.explorer.core.data.base import ImageSet
-
-    from .opening import check_shape
-
-    images, labels = (data if isinstance(data, tuple) and len(data) == 2 else (data, None))
-    arr = to_nchw(np.asarray(images), "the images")
-    if len(arr) == 0:
-        raise OpenError("the images are empty: give at least one image")
-    image_set = ImageSet(images=to_uint8(arr, "the images"),
-                         labels=None if labels is None else to_labels(np.asarray(labels), len(arr),
-                                                                      "the labels"),
-                         spec=f"array:{len(arr)}")
-    check_shape(image_set, input_shape, model_name)
-    return image_set
-
-
 def json_safe(value: Any) -> Any:
     """NaN and infinity are not JSON: None instead, recursively through dicts and lists."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -80,7 +60,7 @@ def compare_document(opened: list[OpenedModel], data: ImageSet, settings: Any = 
     files: dict[str, str] = {}
     taken: set[str] = set()
     for o in opened:
-        name = table_name(o.stored.path, o.config.kind, taken)
+        name = table_name(o.stored.path, o.model.kind, taken)
         models[name] = o.model
         files[name] = str(o.stored.path) if o.stored.path else ""
     gen = compare_over_seeds(models, data, settings, seeds, cancel=cancel)
@@ -114,7 +94,7 @@ class HeadlessSession:
 
     @property
     def kind(self) -> str:
-        return self.opened.config.kind
+        return str(self.opened.model.kind)
 
     @property
     def model(self) -> Any:
@@ -236,10 +216,10 @@ class HeadlessSession:
         on this session's data."""
         from latent_atlas.explorer.core.analysis.comparison.metrics import MetricSettings
 
-        if other.opened.config.input_shape != self.opened.config.input_shape:
+        mine, theirs = self.opened.model.image_shape, other.opened.model.image_shape
+        if tuple(mine) != tuple(theirs):
             raise OpenError(f"{self.name} and {other.name} take images of different shapes "
-                            f"({self.opened.config.input_shape} and "
-                            f"{other.opened.config.input_shape}); compare models of one data set")
+                            f"({mine} and {theirs}); compare models of one data set")
         settings = MetricSettings(seed=seed, n_prior=samples, n_pairs=pairs,
                                   classifier=classifier)
         _, doc = compare_document([self.opened, other.opened], self.data, settings, [seed])
@@ -263,17 +243,24 @@ def check_indices(indices: Any, n: int) -> list[int]:
     return sorted({int(i) for i in arr.ravel()})
 
 
-def open_headless(source: str | Path, data: Any = None, **options: Any) -> HeadlessSession:
-    """Open a model file with its data (a spec such as "digits", or arrays) for scripts."""
-    if isinstance(data, str) or data is None:
-        opened = open_model(source, data=data, **options)
-    else:
-        opened = open_model(source, with_data=False)
-        opened.data = as_image_set(data, opened.config.input_shape, opened.name)
-        if opened.config.is_conditional and opened.data.labels is None:
-            raise OpenError(f"{opened.name} is a conditional VAE and needs labelled data: "
-                            "give data=(images, labels)")
-        from latent_atlas.explorer.core.inference import set_switch_reference
+def open_headless(source: Any, data: Any = None, **options: Any) -> HeadlessSession:
+    """Open a model for scripts: a model file, a folder of a foreign model, or a model
+    object (a plain nn.Module, an (encoder, decoder) pair), with its data: a spec such as
+    "digits", an image array, or (images, labels)."""
+    from .opening import check_shape
+    from .user_model import as_image_set, is_source
 
-        set_switch_reference(opened.model, opened.data.images, labels=opened.labels)
+    if isinstance(data, str) or data is None or is_source(source):
+        return HeadlessSession(open_model(source, data=data, **options))
+    opened = open_model(source, with_data=False)
+    images = as_image_set(data)
+    assert images is not None
+    check_shape(images, opened.model.image_shape, opened.name)
+    if opened.model.n_cond and images.labels is None:
+        raise OpenError(f"{opened.name} is a conditional VAE and needs labelled data: "
+                        "give data=(images, labels)")
+    opened.data = images
+    from latent_atlas.explorer.core.inference import set_switch_reference
+
+    set_switch_reference(opened.model, images.images, labels=opened.labels)
     return HeadlessSession(opened)

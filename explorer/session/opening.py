@@ -258,7 +258,7 @@ def open_source(obj: Any, *, data: Any = None, **options: Any) -> OpenedModel:
     asked). `data`: a data spec, an `ImageSet` or an image array. Options (`name`,
     `output="logits"`, `image_shape`, `variational`, `allow_pickle`, `need_labels` and
     data options) are those of `user_model.prepare_source`. The model is probed once
-    (`models.sources.checks`); every failure is one sentence (a ValueError).
+    (`latent_atlas.models.sources.checks`); every failure is one sentence (a ValueError).
     """
     from .user_model import prepare_source
 

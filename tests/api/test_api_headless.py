@@ -82,7 +82,7 @@ def test_the_selection_is_sample_indices_checked_against_the_data(vae):
 def test_arrays_are_data_too(vae):
     images = vae.data.images[:40].astype(np.float32) / 255.0  # floats in [0, 1], N x C x H x W
     s = la.open(vae.path, data=(images[:, 0], vae.labels[:40]))  # N x H x W with labels
-    assert len(s) == 40 and s.data.spec == "array:40"
+    assert len(s) == 40 and s.data.spec == "array"
     np.testing.assert_allclose(s.codes, vae.codes[:40], atol=1e-4)
     assert s.map("pca").n_points == 40  # the stored map is of other data: a new one is made
     with pytest.raises(OpenError, match="16×16×1 images but"):
@@ -99,18 +99,37 @@ def test_compare_gives_what_compare_json_gives():
     assert doc["files"]["AE"].endswith("digits_ae.safetensors")
     for key in ("judges", "explanation", "settings", "data"):
         assert key in doc
-    other = la.AtlasSession(_claiming_shape(vae.opened, (1, 6, 6)))
-    with pytest.raises(OpenError, match="different shapes"):
-        ae.compare(other)
-
-
-def _claiming_shape(opened, shape):
-    """A copy of an opened model whose file claims another image shape."""
     import copy
-    from dataclasses import replace
 
-    out = copy.copy(opened)
-    out.stored = copy.copy(opened.stored)
-    out.stored.file = copy.copy(opened.stored.file)
-    out.stored.file.config = replace(opened.stored.file.config, input_shape=shape)
-    return out
+    claims = copy.copy(vae.opened)
+    claims.model = _ShapeOf(vae.opened.model, (1, 6, 6))
+    with pytest.raises(OpenError, match="different shapes"):
+        ae.compare(la.AtlasSession(claims))
+
+
+class _ShapeOf:
+    """A model that claims another image shape (the rest is the wrapped model's)."""
+
+    def __init__(self, model, shape):
+        self._model, self.image_shape = model, shape
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+
+def test_a_model_object_opens_like_a_file():
+    import torch
+    from torch import nn
+
+    class AE(nn.Module):  # subclasses nothing of Latent Atlas
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(64, 3))
+            self.decoder = nn.Sequential(nn.Linear(3, 64), nn.Sigmoid(), nn.Unflatten(1, (1, 8, 8)))
+
+    torch.manual_seed(0)
+    images = np.random.default_rng(0).random((30, 8, 8)).astype(np.float32)
+    s = la.open(AE(), data=images)
+    assert s.kind == "user-ae" and s.codes.shape == (30, 3)
+    assert s.map().n_points == 30 and s.decode([[0.0, 0.0]]).shape == (1, 1, 8, 8)
+    assert s.path is None

@@ -78,7 +78,7 @@ def _library_model(source: str, tmp_path):
     """A tiny diffusers AutoencoderKL on 16x16 RGB, or a pythae VAE on digits."""
     if source == "diffusers":
         pytest.importorskip("diffusers", reason="the diffusers extra is not installed")
-        from models.sources.diffusers_vae import tiny_autoencoder_kl
+        from latent_atlas.models.sources.diffusers_vae import tiny_autoencoder_kl
 
         images = np.random.default_rng(0).integers(0, 256, (120, 3, 16, 16), dtype=np.uint8)
         np.savez(tmp_path / "rgb.npz", x=images, y=np.arange(120) % 3)

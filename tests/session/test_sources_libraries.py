@@ -20,7 +20,7 @@ def test_an_autoencoder_kl_object_has_spatial_latents_and_a_posterior():
     pytest.importorskip("diffusers", reason="the diffusers extra is not installed")
     import torch
 
-    from models.sources.diffusers_vae import tiny_autoencoder_kl
+    from latent_atlas.models.sources.diffusers_vae import tiny_autoencoder_kl
 
     kl = tiny_autoencoder_kl()
     opened = open_source(kl, data=_rgb16())
@@ -39,7 +39,7 @@ def test_an_autoencoder_kl_object_has_spatial_latents_and_a_posterior():
 
 def test_an_autoencoder_kl_folder_opens_from_safetensors_only(tmp_path):
     pytest.importorskip("diffusers", reason="the diffusers extra is not installed")
-    from models.sources.diffusers_vae import tiny_autoencoder_kl
+    from latent_atlas.models.sources.diffusers_vae import tiny_autoencoder_kl
 
     kl = tiny_autoencoder_kl()
     kl.save_pretrained(tmp_path / "kl")

@@ -12,7 +12,7 @@ from latent_atlas.explorer.core.inference import Decoder, decode_float, encode, 
 from latent_atlas.explorer.session.opening import open_model, open_source
 from latent_atlas.explorer.session.user_code import PythonFactory, UserSource
 from latent_atlas.models.contract import Capabilities, LatentModel
-from models.sources import BadModelError
+from latent_atlas.models.sources import BadModelError
 from tests import user_models as um
 
 USER_FILE = um.__file__
