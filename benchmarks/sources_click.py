@@ -41,7 +41,7 @@ class _PlainCopy(nn.Module):
 
 
 def _click_times(model: Any, latent_map: Any, points: np.ndarray) -> list[float]:
-    from explorer.core.inference import Decoder
+    from latent_atlas.explorer.core.inference import Decoder
 
     dec = Decoder(model)
     for p in points[:20]:  # warm-up
@@ -61,10 +61,10 @@ def _p99_ms(times: list[float]) -> float:
 
 def run(native: Any, images: np.ndarray, spec: str, clicks: int = 1000) -> dict[str, float]:
     """Open each source, time its click path over `clicks` points; print and return p99s."""
-    from explorer.core.inference import encode
-    from explorer.core.latent.map import quick_map
-    from explorer.session.opening import open_source
-    from explorer.session.user_code import PythonFactory
+    from latent_atlas.explorer.core.inference import encode
+    from latent_atlas.explorer.core.latent.map import quick_map
+    from latent_atlas.explorer.session.opening import open_source
+    from latent_atlas.explorer.session.user_code import PythonFactory
 
     native = native.eval()
     sample = images[:2000]
@@ -82,7 +82,7 @@ def run(native: Any, images: np.ndarray, spec: str, clicks: int = 1000) -> dict[
         builtins._la_bench_model = _PlainCopy(native)  # type: ignore[attr-defined]
         models["python"] = open_source(PythonFactory(f"{factory}:make"), data=sample).model
         try:
-            from explorer.session.user_model import export_onnx
+            from latent_atlas.explorer.session.user_model import export_onnx
 
             export_onnx(open_source(native, data=sample), Path(tmp) / "pair")
             models["onnx"] = open_source(str(Path(tmp) / "pair"), data=sample).model
@@ -105,7 +105,7 @@ def run(native: Any, images: np.ndarray, spec: str, clicks: int = 1000) -> dict[
 
 def _diffusers_click(clicks: int) -> float | None:
     try:
-        from models.sources.diffusers_vae import tiny_autoencoder_kl
+        from latent_atlas.models.sources.diffusers_vae import tiny_autoencoder_kl
     except ImportError:
         return None
     try:
@@ -113,9 +113,9 @@ def _diffusers_click(clicks: int) -> float | None:
     except ValueError:  # BadModelError: the extra is not installed
         print("# diffusers not installed: its click path is not measured")
         return None
-    from explorer.core.inference import encode
-    from explorer.core.latent.map import quick_map
-    from explorer.session.opening import open_source
+    from latent_atlas.explorer.core.inference import encode
+    from latent_atlas.explorer.core.latent.map import quick_map
+    from latent_atlas.explorer.session.opening import open_source
 
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (300, 3, 16, 16), dtype=np.uint8)

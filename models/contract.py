@@ -2,7 +2,7 @@
 
 Latent Atlas's own `Autoencoder` implements it, and so do the adapters of
 `models/sources/` (a user's plain `nn.Module` or (encoder, decoder) pair, an ONNX pair,
-pythae and diffusers models). The inference runner (`explorer.core.inference`), the
+pythae and diffusers models). The inference runner (`latent_atlas.explorer.core.inference`), the
 session, the metrics, the panels and the CLI speak to this and nothing else:
 
     mu, logvar = model.encode(x, y)    # x: N x C x H x W floats in [0, 1]; codes N x d

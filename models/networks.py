@@ -205,7 +205,7 @@ class Autoencoder(ConfigContract, nn.Module):
 
     `encode(x) -> (mu, logvar | None)`; `decode_logits(z)` gives pre-sigmoid images and
     `decode(z)` images in [0, 1]. The rest of the model contract (image and code shapes,
-    capabilities) comes from its config (`ConfigContract`). `forward` returns a dict used by `models.losses`.
+    capabilities) comes from its config (`ConfigContract`). `forward` returns a dict used by `latent_atlas.models.losses`.
     A conditional VAE also takes labels `y` (a one-hot vector joins the encoder features
     and the code, as in Sohn et al. 2015); without `y` it uses `default_label`.
     """

@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _check_folder(path: str) -> Path:
-    from models.files import writable_output
+    from latent_atlas.models.files import writable_output
 
     out = Path(path)
     if out.exists():
@@ -44,7 +44,11 @@ def _check_folder(path: str) -> Path:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from explorer.core.io.interop import PARQUET_HINT, EmbeddingTable, parquet_available
+    from latent_atlas.explorer.core.io.interop import (
+        PARQUET_HINT,
+        EmbeddingTable,
+        parquet_available,
+    )
 
     if args.format == "onnx":
         return _run_onnx(args)
@@ -56,7 +60,7 @@ def run_export(args: argparse.Namespace) -> int:
         out = _check_folder(args.out)
     import numpy as np
 
-    from explorer.session.opening import read_model
+    from latent_atlas.explorer.session.opening import read_model
 
     stored = read_model(args.file)
     latent_map = stored.latent_map
@@ -78,12 +82,12 @@ def run_export(args: argparse.Namespace) -> int:
                            label_names=names, errors=errors, images=images,
                            name=Path(args.file).stem)
     if args.format == "parquet":
-        from explorer.core.io.interop import export_parquet
+        from latent_atlas.explorer.core.io.interop import export_parquet
 
         export_parquet(out, table)
         print(f"Wrote {len(table):,} rows to {out}", file=sys.stderr)
     else:
-        from explorer.core.io.interop import export_projector
+        from latent_atlas.explorer.core.io.interop import export_projector
 
         files = export_projector(out, table)
         print(f"Wrote {', '.join(p.name for p in files)} ({len(table):,} points) to {out}; "
@@ -93,8 +97,13 @@ def run_export(args: argparse.Namespace) -> int:
 
 def _data_and_errors(args: argparse.Namespace, stored, n: int):
     """The model's data (its images must be the map's points) and each one's error."""
-    from explorer.core.analysis.applications import reconstruction_errors
-    from explorer.session.opening import OpenError, build_model, data_spec_for, open_data
+    from latent_atlas.explorer.core.analysis.applications import reconstruction_errors
+    from latent_atlas.explorer.session.opening import (
+        OpenError,
+        build_model,
+        data_spec_for,
+        open_data,
+    )
 
     try:
         spec = data_spec_for(stored, args.data)
@@ -112,8 +121,8 @@ def _data_and_errors(args: argparse.Namespace, stored, n: int):
 
 def _run_onnx(args: argparse.Namespace) -> int:
     """The model as an ONNX pair, checked by decoding the same codes both ways."""
-    from explorer.session.opening import open_model
-    from explorer.session.user_model import export_onnx
+    from latent_atlas.explorer.session.opening import open_model
+    from latent_atlas.explorer.session.user_model import export_onnx
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():

@@ -82,8 +82,8 @@ def is_marker(word: Any) -> bool:
 def resolve(value: Any, found: SourceArgs) -> Any:
     """A parsed argument with its source markers (and model folders, given `--logits` or
     `--allow-pickle`) turned into `UserSource`s; anything else unchanged."""
-    from explorer.session.user_code import PythonFactory, UserSource
-    from explorer.session.user_model import folder_kind
+    from latent_atlas.explorer.session.user_code import PythonFactory, UserSource
+    from latent_atlas.explorer.session.user_model import folder_kind
 
     output = "logits" if found.logits else None
     if isinstance(value, list):
@@ -114,7 +114,7 @@ def tell_once(found: SourceArgs) -> None:
     """Say once per process that --python runs the named code."""
     global _told
     if found.factories and not _told:
-        from explorer.session.user_code import RUNS_CODE
+        from latent_atlas.explorer.session.user_code import RUNS_CODE
 
         print(f"latent-atlas: {RUNS_CODE.format(spec=', '.join(found.factories))}",
               file=sys.stderr)

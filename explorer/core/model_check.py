@@ -2,7 +2,7 @@
 
 Everything that would otherwise fail later, in a click or in a metric, is found here on a
 few real images, through the inference runner, and said in one sentence
-(`models.sources.BadModelError`): a decoder that does not take the encoder's codes, images
+(`latent_atlas.models.sources.BadModelError`): a decoder that does not take the encoder's codes, images
 of the wrong shape, NaN or infinite values, values outside [0, 1] (with the logits reading
 offered). A decoder slower than `SLOW_DECODE_S` per image gets a notice (returned, not
 raised): the map still works, as the cursor decodes only the newest position.
@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.inference import Decoder, decode_float, encode_posterior
-from models.sources.checks import BadModelError
+from latent_atlas.explorer.core.inference import Decoder, decode_float, encode_posterior
+from latent_atlas.models.sources.checks import BadModelError
 
 SLOW_DECODE_S = 0.1
 # Outputs this far outside [0, 1] are not rounding: the decoder gives something else.

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.session.user_code import PythonFactory, UserSource
+from latent_atlas.explorer.session.user_code import PythonFactory, UserSource
 
 WARNING = ("Opening runs the code in this file with your permissions, as `python FILE` "
            "would. Open only code you trust.")

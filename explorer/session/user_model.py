@@ -6,9 +6,9 @@
     opened = open_source("exported/", data="digits")             # ONNX / diffusers / pythae folder
 
 Every source is wrapped behind the model contract (`models/contract.py`), probed once on
-a few of the data's images (`models.sources.checks`: a bad model is one `BadModelError`
+a few of the data's images (`latent_atlas.models.sources.checks`: a bad model is one `BadModelError`
 sentence, a slow decoder a note), and handed back with its data, exactly as `open_model`
-hands back a model file (`explorer.session.opening.open_source` and `open_model` call
+hands back a model file (`latent_atlas.explorer.session.opening.open_source` and `open_model` call
 `prepare_source` here). The windows make a `Session` of it with `Session.from_opened`.
 """
 
@@ -23,7 +23,7 @@ import numpy as np
 from .user_code import PythonFactory, SourceError, UserSource
 
 if TYPE_CHECKING:
-    from explorer.core.data.base import ImageSet
+    from latent_atlas.explorer.core.data.base import ImageSet
 
 _SAMPLE = 16  # images the probe encodes and decodes
 # What a folder holds that says which source it is.
@@ -58,14 +58,14 @@ def folder_kind(path: Path) -> str | None:
 def as_image_set(data: Any, **options: Any) -> ImageSet | None:
     """A data spec, an ImageSet, or an image array (uint8, or floats in [0, 1]; N x H x W,
     N x H x W x C or N x C x H x W) as an ImageSet; None stays None."""
-    from explorer.core.data import load_data
-    from explorer.core.data.base import ImageSet
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.data.base import ImageSet
 
     if data is None or isinstance(data, ImageSet):
         return data
     if isinstance(data, (str, Path)):
         return load_data(str(data), **options)
-    from explorer.core.data.arrays import to_nchw, to_uint8
+    from latent_atlas.explorer.core.data.arrays import to_nchw, to_uint8
 
     arr = np.asarray(data)
     return ImageSet(images=to_uint8(to_nchw(arr, "the array"), "the array"), spec="array")
@@ -83,7 +83,7 @@ class PreparedSource:
 
     def no_file(self) -> Any:
         """The `ModelFile` of a model opened from no file (no path, no config, no map)."""
-        from models.modelfile import ModelFile
+        from latent_atlas.models.modelfile import ModelFile
 
         return ModelFile(meta=self.meta, arrays={}, path=None, config=None)
 
@@ -93,7 +93,7 @@ def prepare_source(obj: Any, *, data: Any = None, name: str | None = None,
                    variational: bool | None = None, allow_pickle: bool = False,
                    need_labels: bool = False, **data_options: Any) -> PreparedSource:
     """Wrap a model Latent Atlas did not build and load its data, checked (module
-    docstring); `explorer.session.opening.open_source` makes it an `OpenedModel`.
+    docstring); `latent_atlas.explorer.session.opening.open_source` makes it an `OpenedModel`.
 
     `data` is a data spec, an `ImageSet` or an image array (it gives the image shape, unless
     `image_shape` does); `output="logits"` reads the decoder's output through a sigmoid;
@@ -143,7 +143,7 @@ def prepare_source(obj: Any, *, data: Any = None, name: str | None = None,
         raise SourceError(f"{images.spec} has no labels; this needs a labelled data set")
     model = _contract_model(obj, tuple(shape), images, output, variational, label,
                             str(folder_meta.get("source") or "user"))
-    from explorer.core.model_check import probe_model
+    from latent_atlas.explorer.core.model_check import probe_model
 
     notes = probe_model(model, np.asarray(images.images[:_SAMPLE]), name=label)
     meta = {"data_spec": images.spec if images.spec != "array" else "",
@@ -157,21 +157,21 @@ def obj_name(meta: dict[str, Any]) -> str:
 
 def _contract_model(obj: Any, shape: tuple[int, ...], images: ImageSet, output: str | None,
                     variational: bool | None, label: str, family: str) -> Any:
-    from models.contract import LatentModel
+    from latent_atlas.models.contract import LatentModel
 
     if isinstance(obj, LatentModel) and output is None:
         return obj  # ours, or an adapter already
     import torch
 
-    from models.sources.diffusers_vae import is_autoencoder_kl
-    from models.sources.pythae_model import is_pythae_model
+    from latent_atlas.models.sources.diffusers_vae import is_autoencoder_kl
+    from latent_atlas.models.sources.pythae_model import is_pythae_model
 
     if is_autoencoder_kl(obj):
         family = "diffusers"
     elif is_pythae_model(obj):
         family = "pythae"
 
-    from models.sources import from_object
+    from latent_atlas.models.sources import from_object
 
     sample = torch.from_numpy(np.array(images.images[:_SAMPLE])).float().div_(255.0)
     if output not in (None, "probabilities", "logits"):
@@ -185,16 +185,16 @@ def _open_folder(path: Path, *, allow_pickle: bool) -> tuple[Any, dict[str, Any]
     kind = folder_kind(path)
     meta: dict[str, Any] = {"folder": str(path)}
     if kind == "onnx":
-        from models.sources.onnx_pair import open_onnx_pair
+        from latent_atlas.models.sources.onnx_pair import open_onnx_pair
 
         model, extra = open_onnx_pair(path)
         return model, {**meta, **extra}
     if kind == "diffusers":
-        from models.sources.diffusers_vae import open_autoencoder_kl
+        from latent_atlas.models.sources.diffusers_vae import open_autoencoder_kl
 
         return open_autoencoder_kl(path), {**meta, "source": "diffusers"}
     if kind == "pythae":
-        from models.sources.pythae_model import PickleRefused, open_pythae
+        from latent_atlas.models.sources.pythae_model import PickleRefused, open_pythae
 
         try:
             return open_pythae(path, allow_pickle=allow_pickle), {**meta, "source": "pythae"}
@@ -209,14 +209,14 @@ ROUND_TRIP_TOL = 1e-5
 
 
 def export_onnx(opened: Any, folder: Path) -> tuple[list[Path], float]:
-    """Write an opened model as an ONNX pair (`models.sources.onnx_pair`) into `folder`,
+    """Write an opened model as an ONNX pair (`latent_atlas.models.sources.onnx_pair`) into `folder`,
     then decode the same codes with onnxruntime and with the model: returns the files and
     the largest pixel difference, and refuses (removing nothing it did not write) above
     `ROUND_TRIP_TOL`."""
     import torch
 
-    from explorer.core.inference import decode_float
-    from models.sources.onnx_pair import export_onnx_pair, open_onnx_pair
+    from latent_atlas.explorer.core.inference import decode_float
+    from latent_atlas.models.sources.onnx_pair import export_onnx_pair, open_onnx_pair
 
     try:
         import onnx  # noqa: F401  (torch.onnx.export writes with it)

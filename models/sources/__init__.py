@@ -6,11 +6,11 @@ One adapter per source, each a torch `nn.Module` that speaks the contract:
 - `onnx_pair.py`: an ONNX encoder and decoder run with onnxruntime (extra `onnx`);
 - `pythae_model.py`: a pythae model folder (extra `pythae`);
 - `diffusers_vae.py`: diffusers' `AutoencoderKL`, with spatial latents (extra `diffusers`).
-`explorer.core.model_check` probes every one of them once, through the inference runner,
+`latent_atlas.explorer.core.model_check` probes every one of them once, through the inference runner,
 when it is opened (output shapes, NaN, values outside [0, 1], a slow decoder), so a bad
 model is one readable `BadModelError` (`checks.py`).
 
-Nothing here imports user code or unpickles anything: `explorer.session.user_code` runs a
+Nothing here imports user code or unpickles anything: `latent_atlas.explorer.session.user_code` runs a
 factory the user named, and only after the user said so.
 """
 

@@ -1,4 +1,4 @@
-"""The error of a model Latent Atlas cannot explore as it is (what `explorer.core.model_check`
+"""The error of a model Latent Atlas cannot explore as it is (what `latent_atlas.explorer.core.model_check`
 raises when it probes a source, and the adapters raise for what they are handed)."""
 
 from __future__ import annotations

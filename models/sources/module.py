@@ -20,7 +20,7 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
-from models.contract import Capabilities, code_width
+from latent_atlas.models.contract import Capabilities, code_width
 
 from .checks import BadModelError
 

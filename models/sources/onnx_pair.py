@@ -36,7 +36,7 @@ def _session(path: Path) -> Any:
     ort = _runtime()
     options = ort.SessionOptions()
     # One thread: a click decodes one small image, and a second thread only waits (see
-    # explorer.core.inference.one_torch_thread); big batches are cut by the runner anyway.
+    # latent_atlas.explorer.core.inference.one_torch_thread); big batches are cut by the runner anyway.
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     try:

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
-from explorer.cli import main
+from latent_atlas.explorer.cli import main
 from tests import user_models as um
 
 USER = um.__file__
@@ -91,8 +91,8 @@ def test_python_needs_a_factory(capsys):
 def test_export_onnx_round_trip_decodes_the_same_pixels(tmp_path, capsys):
     pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
     pytest.importorskip("onnx", reason="the onnx extra is not installed")
-    from explorer.core.inference import decode_float
-    from explorer.session.opening import open_model
+    from latent_atlas.explorer.core.inference import decode_float
+    from latent_atlas.explorer.session.opening import open_model
 
     folder = tmp_path / "pair"
     code, _, err = _run(["export", VAE, "--format", "onnx", "--out", str(folder)], capsys)

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from explorer.qt.compare.window import CompareWindow
-from explorer.qt.main_window import MainWindow
-from explorer.qt.panels import show_panel
-from explorer.session.opening import open_source
-from explorer.session.session import Session
-from explorer.session.user_code import PythonFactory, UserSource
+from latent_atlas.explorer.qt.compare.window import CompareWindow
+from latent_atlas.explorer.qt.main_window import MainWindow
+from latent_atlas.explorer.qt.panels import show_panel
+from latent_atlas.explorer.session.opening import open_source
+from latent_atlas.explorer.session.session import Session
+from latent_atlas.explorer.session.user_code import PythonFactory, UserSource
 from tests import user_models as um
 
 USER = um.__file__
@@ -65,7 +65,7 @@ def _every_panel(qtbot, win) -> dict[str, str]:
 def _onnx_pair(tmp_path, factory_name: str):
     pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
     pytest.importorskip("onnx", reason="the onnx extra is not installed")
-    from explorer.session.user_model import export_onnx
+    from latent_atlas.explorer.session.user_model import export_onnx
 
     made = getattr(um, factory_name)()
     model = made["model"] if isinstance(made, dict) else made
@@ -78,7 +78,7 @@ def _library_model(source: str, tmp_path):
     """A tiny diffusers AutoencoderKL on 16x16 RGB, or a pythae VAE on digits."""
     if source == "diffusers":
         pytest.importorskip("diffusers", reason="the diffusers extra is not installed")
-        from models.sources.diffusers_vae import tiny_autoencoder_kl
+        from latent_atlas.models.sources.diffusers_vae import tiny_autoencoder_kl
 
         images = np.random.default_rng(0).integers(0, 256, (120, 3, 16, 16), dtype=np.uint8)
         np.savez(tmp_path / "rgb.npz", x=images, y=np.arange(120) % 3)
@@ -148,7 +148,7 @@ def test_a_slow_decoder_opens_with_a_notice_in_the_status_line(qtbot, window, bo
 
 
 def test_the_dialog_says_the_code_runs_and_names_the_factories(qtbot):
-    from explorer.qt.python_model_dialog import WARNING, PythonModelDialog
+    from latent_atlas.explorer.qt.python_model_dialog import WARNING, PythonModelDialog
 
     dialog = PythonModelDialog()
     qtbot.addWidget(dialog)

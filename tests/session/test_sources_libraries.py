@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.core.inference import decode_float, encode, encode_posterior
-from explorer.session.opening import open_model, open_source
+from latent_atlas.explorer.core.inference import decode_float, encode, encode_posterior
+from latent_atlas.explorer.session.opening import open_model, open_source
 
 
 def _rgb16(n: int = 40) -> np.ndarray:
@@ -20,7 +20,7 @@ def test_an_autoencoder_kl_object_has_spatial_latents_and_a_posterior():
     pytest.importorskip("diffusers", reason="the diffusers extra is not installed")
     import torch
 
-    from models.sources.diffusers_vae import tiny_autoencoder_kl
+    from latent_atlas.models.sources.diffusers_vae import tiny_autoencoder_kl
 
     kl = tiny_autoencoder_kl()
     opened = open_source(kl, data=_rgb16())
@@ -39,7 +39,7 @@ def test_an_autoencoder_kl_object_has_spatial_latents_and_a_posterior():
 
 def test_an_autoencoder_kl_folder_opens_from_safetensors_only(tmp_path):
     pytest.importorskip("diffusers", reason="the diffusers extra is not installed")
-    from models.sources.diffusers_vae import tiny_autoencoder_kl
+    from latent_atlas.models.sources.diffusers_vae import tiny_autoencoder_kl
 
     kl = tiny_autoencoder_kl()
     kl.save_pretrained(tmp_path / "kl")
@@ -83,7 +83,7 @@ def test_a_pythae_vae_object_and_its_folder_open_without_unpickling(tmp_path):
 
 
 def test_a_pythae_folder_with_pickled_networks_needs_consent(tmp_path):
-    from explorer.session.user_code import UserSource
+    from latent_atlas.explorer.session.user_code import UserSource
 
     model = _pythae_vae(custom=True)
     model.save(str(tmp_path / "custom"))

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.core.inference import Decoder, decode_float, encode, encode_posterior
-from explorer.session.opening import open_model, open_source
-from explorer.session.user_code import PythonFactory, UserSource
-from models.contract import Capabilities, LatentModel
-from models.sources import BadModelError
+from latent_atlas.explorer.core.inference import Decoder, decode_float, encode, encode_posterior
+from latent_atlas.explorer.session.opening import open_model, open_source
+from latent_atlas.explorer.session.user_code import PythonFactory, UserSource
+from latent_atlas.models.contract import Capabilities, LatentModel
+from latent_atlas.models.sources import BadModelError
 from tests import user_models as um
 
 USER_FILE = um.__file__
