@@ -9,6 +9,7 @@ of the checkout can leak in: path files of an added folder are not read)."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -57,9 +58,13 @@ def test_the_checkout_is_not_shadowed_by_a_users_own_folders(tmp_path):
 @pytest.mark.slow
 def test_the_wheel_installed_elsewhere_opens_the_bundled_pair(tmp_path):
     dist = tmp_path / "dist"
+    # setuptools builds in the checkout's build/ and packs whatever an earlier build left
+    # there (modules since moved or deleted): start from none, and leave none behind
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
                             "--no-build-isolation", "-w", str(dist), str(ROOT)],
                            capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
     assert build.returncode == 0, build.stderr[-2000:]
     wheel = next(dist.glob("latent_atlas-*.whl"))
     fresh = tmp_path / "fresh"

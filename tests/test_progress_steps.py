@@ -52,7 +52,7 @@ def test_training_shows_batches_within_an_epoch_throttled():
 
 
 def test_the_classifier_judge_reports_steps_of_its_fit(tmp_path, monkeypatch):
-    from latent_atlas.explorer.core.analysis.gaps.score import judges
+    from latent_atlas.explorer.core.analysis.gaps import judges
     from latent_atlas.explorer.core.data import load_data
 
     data = load_data("digits", limit=300)
