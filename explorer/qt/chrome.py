@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.session.jobs import Jobs
+from explorer.session.status import StatusLine
 
 from .dispatch import QtDispatcher
 from .file_actions import RecentFiles, ask_open_models
@@ -65,6 +66,11 @@ class AppWindow(QMainWindow):
         self.jobs.changed.connect(lambda *_args: self.readyChanged.emit())
         self.recent = RecentFiles(self.recent_key)
         self.status_label = QLabel("")
+        self.status_label.setAccessibleName("Status")
+        # What the line says, and its final sentence when the job it speaks for ends.
+        self.status = StatusLine()
+        self.status.changed.connect(self.status_label.setText)
+        self.status.follow(self.jobs)
         self.task_bar = QProgressBar()
         self.task_bar.setRange(0, 1000)
         self.task_bar.setMaximumWidth(220)
@@ -101,7 +107,7 @@ class AppWindow(QMainWindow):
         QMessageBox.warning(self, title, message)
 
     def show_message(self, text: str) -> None:
-        self.status_label.setText(text)
+        self.status.show(text)
 
     def show_position(self, xy: Any) -> None:
         """The mouse's map position in the status line ("x 1.23, y -0.45"), or nothing."""
@@ -121,6 +127,7 @@ class AppWindow(QMainWindow):
     def watch(self, session: Any) -> None:
         """Show a session's messages and job progress in this window's status bar."""
         session.message.connect(self.show_message)
+        self.status.follow(session.jobs, lambda: f"{session.name}: ")
         session.progress.connect(self.show_progress)
         session.jobs.changed.connect(lambda *_args: self.readyChanged.emit())
         session.data_missing.connect(lambda spec: self.ask_for_moved_data(session, spec))

@@ -263,7 +263,10 @@ class Session:
             f"{self.name}: the map could not be refined ({msg}); keeping the current one"))
         job.finished.connect(lambda: self.progress.emit(None))
         job.start()
-        self.message.emit(f"{self.name}: {label} map refining…")
+        from .status import COLD_UMAP, umap_cache_cold
+
+        cold = label == "UMAP" and umap_cache_cold()
+        self.message.emit(f"{self.name}: {COLD_UMAP if cold else label + ' map refining…'}")
         return job
 
     def _on_map_done(self, latent_map: MapLike | None) -> None:

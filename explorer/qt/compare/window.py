@@ -181,6 +181,7 @@ class CompareWindow(AppWindow):
         for s in pair.sessions:
             self.watch(s)
         pair.message.connect(self.show_message)
+        self.status.follow(pair.jobs)
         pair.jobs.changed.connect(lambda *_args: self.readyChanged.emit())
         for i, s in enumerate(pair.sessions):
             s.cursor_changed.connect(lambda i=i: self._update_click_image(i))
