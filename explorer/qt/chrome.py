@@ -29,17 +29,19 @@ from explorer.session.status import StatusLine
 from .dispatch import QtDispatcher
 from .file_actions import RecentFiles, ask_open_models
 
-TOOL_KEYS = {"explore": "E", "arrow": "A", "pan": "P"}
+TOOL_KEYS = {"explore": "E", "arrow": "A", "pan": "P", "lasso": "L", "box": "B"}
 TOOL_TIPS = {"explore": "Explore: click or drag to decode (E)",
              "arrow": "Arrow: drag to draw an interpolation arrow; click one to select it (A)",
-             "pan": "Pan: drag to move the map (P)"}
+             "pan": "Pan: drag to move the map (P)",
+             "lasso": "Lasso: drag around samples to select them; Shift adds, Alt removes (L)",
+             "box": "Box: drag a rectangle to select samples; Shift adds, Alt removes (B)"}
 
 
 def build_tool_actions(window: QMainWindow, tools: Any) -> tuple[QActionGroup, dict[str, QAction]]:
     """The Explore / Arrow / Pan actions of a window, kept in step with `tools`."""
     group = QActionGroup(window)
     actions: dict[str, QAction] = {}
-    for tool in ("explore", "arrow", "pan"):
+    for tool in TOOL_KEYS:
         a = QAction(tool.capitalize(), window, checkable=True)
         a.setShortcut(QKeySequence(TOOL_KEYS[tool]))
         a.setToolTip(TOOL_TIPS[tool])
@@ -69,7 +71,7 @@ class AppWindow(QMainWindow):
         self.status_label.setAccessibleName("Status")
         # What the line says, and its final sentence when the job it speaks for ends.
         self.status = StatusLine()
-        self.status.changed.connect(self.status_label.setText)
+        self.status.changed.connect(lambda text: self.status_label.setText(text))
         self.status.follow(self.jobs)
         self.task_bar = QProgressBar()
         self.task_bar.setRange(0, 1000)

@@ -17,12 +17,14 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSplitter, QWidget
 from explorer.session.errors import readable_error
 from explorer.session.panels.files import is_image_path, place_picture
 from explorer.session.session import Session
+from explorer.session.viewfile import is_view_path
 from explorer.session.workspace import ShownSessions, Workspace
 
 from .canvas import MapCanvas
 from .chrome import AppWindow, build_tool_actions
 from .file_actions import FileActions, ask_open_image
 from .image_panel import ImagePanel
+from .map_actions import MapActions, name_controls
 from .strip_panel import StripPanel
 
 
@@ -58,9 +60,11 @@ class MainWindow(AppWindow):
         self.setCentralWidget(main)
 
         self.tool_group, self.tool_actions = build_tool_actions(self, self.workspace.tools)
+        self.map_actions = MapActions(self, [self.canvas], lambda: self.session, "main")
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
+        self.map_actions.install(self.file_menu, self.map_menu, self.toolbar)
         self.workspace.sessions_changed.connect(self._update_model_combo)
         self.workspace.active_changed.connect(self._on_active_changed)
         self.strip_panel.exportPng.connect(lambda: self.files.export_strip("png"))
@@ -68,6 +72,9 @@ class MainWindow(AppWindow):
         from .panels import add_application_panels  # application views, docked
 
         self.panels = add_application_panels(self, self.shown, self.jobs)
+        self.model_combo.setAccessibleName("Model")
+        self.colour_combo.setAccessibleName("Colour by")
+        name_controls(self)
 
     @property
     def session(self) -> Session | None:
@@ -116,7 +123,7 @@ class MainWindow(AppWindow):
             self.session.delete_selected_arrow()
 
     def _build_toolbar(self) -> None:
-        tb = self.addToolBar("Main")
+        tb = self.toolbar = self.addToolBar("Main")
         tb.setObjectName("main-toolbar")
         tb.setMovable(False)
         tb.addWidget(QLabel(" Model "))
@@ -140,7 +147,7 @@ class MainWindow(AppWindow):
         tb.addAction(self.act_train)
 
     def _build_menus(self) -> None:
-        m = self.menuBar().addMenu("&File")
+        m = self.file_menu = self.menuBar().addMenu("&File")
         self.add_open_actions(m)
         m.addAction(self.act_open_image)
         m.addSeparator()
@@ -160,7 +167,7 @@ class MainWindow(AppWindow):
         m.addAction(self.act_compare)
         m.addAction(self.act_compare_2d)
         m.addAction(self.act_sweep)
-        m = self.menuBar().addMenu("&Map")
+        m = self.map_menu = self.menuBar().addMenu("&Map")
         for a in self.tool_actions.values():
             m.addAction(a)
         m.addAction(self.act_delete)
@@ -210,6 +217,9 @@ class MainWindow(AppWindow):
         """Open model files (and place pictures); returns how many models opened."""
         opened = 0
         for p in paths:
+            if is_view_path(p):
+                opened += self.map_actions.open_view(p)
+                continue
             if is_image_path(p):
                 self.place_image_file(p)
                 continue
