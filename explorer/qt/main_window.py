@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSplitter, QWidget
 
 from explorer.session.errors import readable_error
 from explorer.session.panels.files import is_image_path, place_picture
+from explorer.session.picture_check import check_picture, invert_placed
 from explorer.session.session import Session
 from explorer.session.viewfile import is_view_path
 from explorer.session.workspace import ShownSessions, Workspace
@@ -171,6 +172,8 @@ class MainWindow(AppWindow):
         for a in self.tool_actions.values():
             m.addAction(a)
         m.addAction(self.act_delete)
+        m.addAction(self.action("&Invert your picture", self.invert_picture, None,
+                                "Place your picture again with light and dark swapped"))
 
     # ---- session -> widgets ------------------------------------------------------------------
     def _on_active_changed(self) -> None:
@@ -256,8 +259,27 @@ class MainWindow(AppWindow):
         except Exception as exc:
             self.show_error("Cannot use this picture", readable_error(exc))
             return False
-        self.show_message(f"Placed {Path(path).name} on the map (★)")
+        self._say_placed()
         return True
+
+    def _say_placed(self) -> None:
+        """Where the picture landed, how usual its error is, and whether to invert it."""
+        s = self.session
+        if s is None or s.placed is None:
+            return
+        check = check_picture(s, s.placed).text()
+        self.show_message(f"Placed {s.placed.name} on the map (★)" + (f": {check}" if check
+                                                                       else ""))
+
+    def invert_picture(self) -> None:
+        try:
+            if self.session is None:
+                raise ValueError("open a model first")
+            invert_placed(self.session)
+        except ValueError as exc:
+            self.show_error("Cannot invert the picture", str(exc))
+            return
+        self._say_placed()
 
     def refit_map(self, method: str) -> None:
         if self.session is not None:

@@ -30,6 +30,7 @@ from .dataset import Dataset
 from .dispatch import Dispatcher, ManualDispatcher
 from .forward import Forward
 from .jobs import Job, Jobs
+from .layout_check import LayoutCheck
 from .loading import map_task
 from .opening import read_model
 from .selection import Selection
@@ -148,6 +149,7 @@ class Session:
         self.colours = MapColours(self)
         self.picture = Picture(self)
         self.selection_part = Selection(self)
+        self.layout_check = LayoutCheck(self)
         self.loader = Loader(self)
 
     @classmethod
@@ -273,6 +275,7 @@ class Session:
         if latent_map is not None:
             self.set_map(latent_map, f"{latent_map.method} map")
             self.message.emit(f"{self.name}: {latent_map.method.upper()} map ready")
+            self.layout_check.start()
 
     def close(self) -> None:
         """Stop every background job and wait for its thread."""
