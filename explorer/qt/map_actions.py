@@ -77,9 +77,10 @@ class MapActions:
 
     def install(self, file_menu: Any, map_menu: Any, toolbar: Any) -> None:
         """Put the actions in the window's menus (and Home on its toolbar)."""
-        file_menu.addSeparator()
-        file_menu.addAction(self.save_view)
-        file_menu.addAction(self.export)
+        quit_or_close = file_menu.actions()[-1] if file_menu.actions() else None
+        file_menu.insertAction(quit_or_close, self.save_view)
+        file_menu.insertAction(quit_or_close, self.export)
+        file_menu.insertSeparator(quit_or_close)
         map_menu.addSeparator()
         for act in (self.home, self.clear, self.thumbnails):
             map_menu.addAction(act)

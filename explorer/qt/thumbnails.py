@@ -56,7 +56,7 @@ class ThumbnailLayer(pg.GraphicsObject):
         """Indices to draw now, or None (off, no images, or too many in view)."""
         if not self.enabled or self.images is None or len(self.images) != self.points.n_points:
             return None
-        if self.points.visible_count() > THUMBNAILS_MAX:
+        if self.points._grid is not None and self.points.visible_count() > THUMBNAILS_MAX:
             return None  # decided by the grid's count: no scan of a million points
         view = self.points._view()
         if view is None:

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from .jobs import Job
 
 
+AUTO_MAX_POINTS = 300_000  # larger maps are measured only when asked (minutes of k-NN)
+
+
 class LayoutCheck:
     """Measures the session's map (see module docstring)."""
 
@@ -21,10 +24,10 @@ class LayoutCheck:
         self.host = host
         self.result: Faithfulness | None = None
 
-    def start(self) -> Job | None:
+    def start(self, *, force: bool = False) -> Job | None:
         s = self.host
         m = s.latent_map
-        if m is None or s.n_points < 12:
+        if m is None or s.n_points < 12 or (s.n_points > AUTO_MAX_POINTS and not force):
             return None
         from explorer.core.analysis.faithfulness import faithfulness_iter
 

@@ -185,18 +185,18 @@ def test_save_view_and_open_it_again(window, tmp_path, qtbot, boxes):
         close_window(w2)
 
 
-def test_status_line_says_when_a_job_failed(window):
+def test_status_line_says_when_a_job_failed(window, qtbot):
     s = window.session
-    job = s.reload_data("folder:/no/such/folder")
-    assert job is not None
-    window.show_message(f"{s.name}: loading data 'folder:/no/such/folder'…")
-    deadline = 200
-    while not job.settled and deadline:
-        QApplication.processEvents()
-        job.join(0.05)
-        deadline -= 1
-    QApplication.processEvents()
-    assert "…" not in window.status_label.text()
+
+    def fails(_cancel):
+        raise ValueError("the folder is empty")
+
+    job = s.jobs.start("data", fails)
+    job.start()
+    window.show_message(f"{s.name}: loading data 'folder:/somewhere'…")
+    qtbot.waitUntil(lambda: job.settled, timeout=30_000)
+    assert window.status_label.text() == (f"{s.name}: loading the data failed: the folder "
+                                          "is empty")
 
 
 def test_shortcuts_copy_as_command_and_accessible_names(window, cmp):
@@ -223,3 +223,22 @@ def test_shortcuts_copy_as_command_and_accessible_names(window, cmp):
         unnamed = [type(c).__name__ for c in w.findChildren(QWidget)
                    if isinstance(c, kinds) and not c.accessibleName()]
         assert not unnamed, unnamed
+
+
+def test_thumbnails_when_zoomed_in_to_a_few_hundred_points(window):
+    s, c = window.session, window.canvas
+    c.flush()
+    c.plot.grab()
+    assert c.thumbs.drawn == 0  # all 1,797 in view: dots only
+    pos = s.latent_map.positions
+    centre = pos[0]
+    d = np.sort(np.abs(pos - centre).max(axis=1))
+    half = float(d[150])  # a square holding about 150 points
+    c.vb.setRange(xRange=(centre[0] - half, centre[0] + half),
+                  yRange=(centre[1] - half, centre[1] + half), padding=0)
+    c.flush()
+    c.plot.grab()
+    assert 0 < c.thumbs.drawn <= 300
+    window.map_actions.thumbnails.trigger()  # the toggle: off
+    c.plot.grab()
+    assert c.thumbs.drawn == 0

@@ -160,9 +160,9 @@ class CompareWindow(AppWindow):
         self.map_menu = self.menuBar().addMenu("&Map")
         for a in self.tool_actions.values():
             self.map_menu.addAction(a)
-        self.map_actions.install(m, self.map_menu, self.toolbar)
         m.addSeparator()
         m.addAction(self.action("&Close", self.close, "Ctrl+W"))
+        self.map_actions.install(m, self.map_menu, self.toolbar)
 
     # ---- opening ------------------------------------------------------------------------------
     def open_paths(self, paths: list[str]) -> int:
