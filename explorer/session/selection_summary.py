@@ -100,8 +100,8 @@ def summarize(session: Session) -> SelectionSummary:
     if session.recon_error is not None and len(session.recon_error) == session.n_points:
         out.mean_error = float(np.mean(session.recon_error[idx]))
     if session.decoder is not None and session.decoder.decodes_codes:
-        mean = np.mean(codes, axis=0, dtype=np.float64).astype(np.float32)
-        out.mean_image = np.asarray(session.decoder.decode(mean[None]))[0]
+        mean = np.asarray(np.mean(codes, axis=0, dtype=np.float64), np.float32).reshape(1, -1)
+        out.mean_image = np.asarray(session.decoder.decode(mean))[0]
     elif session.decoder is None:
         notes.append("the model is loading: no decoded mean yet")
     out.note = "; ".join(notes)
@@ -154,9 +154,9 @@ def export_selection(session: Session, fmt: str, path: str | Path) -> int:
 
         aligned = session.data_matches_map()
         err = session.recon_error
+        labels = session.map_labels()
         table = EmbeddingTable(
-            codes=codes, positions=xy,
-            labels=None if session.map_labels() is None else session.map_labels()[idx],
+            codes=codes, positions=xy, labels=None if labels is None else labels[idx],
             label_names=session.label_names,
             errors=err[idx] if err is not None and len(err) == session.n_points else None,
             images=session.images[idx] if aligned and session.images is not None else None,

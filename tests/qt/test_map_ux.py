@@ -230,12 +230,11 @@ def test_thumbnails_when_zoomed_in_to_a_few_hundred_points(window):
     c.flush()
     c.plot.grab()
     assert c.thumbs.drawn == 0  # all 1,797 in view: dots only
-    pos = s.latent_map.positions
-    centre = pos[0]
-    d = np.sort(np.abs(pos - centre).max(axis=1))
-    half = float(d[150])  # a square holding about 150 points
-    c.vb.setRange(xRange=(centre[0] - half, centre[0] + half),
-                  yRange=(centre[1] - half, centre[1] + half), padding=0)
+    pos = np.asarray(s.latent_map.positions, np.float64)
+    cx, cy = (float(v) for v in pos[0])
+    d = np.sort(np.abs(pos - pos[0]).max(axis=1))
+    half = max(float(d[150]), 1e-3)  # a square holding about 150 points
+    c.vb.setRange(xRange=(cx - half, cx + half), yRange=(cy - half, cy + half), padding=0)
     c.flush()
     c.plot.grab()
     assert 0 < c.thumbs.drawn <= 300
