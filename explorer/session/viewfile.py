@@ -158,9 +158,9 @@ def command_for(session: Session) -> str:
         x, y = (float(v) for v in session.cursor_xy)
         return f"latent-atlas decode {model} --xy {x:.4f},{y:.4f} --out decoded.png"
     if len(session.selection):
-        idx = ",".join(str(int(i)) for i in session.selection)
+        idx = ", ".join(str(int(i)) for i in session.selection)
         code = ("from explorer.session.session import Session; "
-                f"s = Session.from_file({str(session.path)!r}); s.selection = [{idx}]")
+                f"s = Session.from_file({json.dumps(str(session.path))}); s.selection = [{idx}]")
         return f"python -c {shlex.quote(code)}"
     raise ValueError("nothing to copy yet: click the map, draw an arrow between two "
                      "samples or select some")

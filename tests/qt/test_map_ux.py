@@ -241,3 +241,18 @@ def test_thumbnails_when_zoomed_in_to_a_few_hundred_points(window):
     window.map_actions.thumbnails.trigger()  # the toggle: off
     c.plot.grab()
     assert c.thumbs.drawn == 0
+
+
+def test_strip_rows_give_the_images_their_height(window):
+    s = window.session
+    x0, x1, y0, y1 = s.latent_map.bounds()
+    s.add_arrow((x0, y0), (x1, y1))
+    QApplication.processEvents()
+    for box in (window.strip_panel.decoded_row, window.strip_panel.fade_row):
+        assert box.image is not None
+        assert not box.caption.isVisible()  # no empty caption line under the images
+        assert box.view.height() >= 0.85 * box.height()
+        (_x0, _x1), (ya, yb) = box.vb.viewRange()
+        h = box.image.shape[0]
+        assert (yb - ya) <= 1.05 * h or (box.vb.viewRange()[0][1] - box.vb.viewRange()[0][0]
+                                          ) <= 1.05 * box.image.shape[1]  # fills one side
