@@ -458,7 +458,7 @@ def test_anomaly_ranking_recolours_the_window_map(window, qtbot):
     QApplication.processEvents()
     window.canvas.flush()  # the canvas redraws when the event loop is next idle
     assert window.colour_combo.currentData() == "recon_error"
-    assert window.canvas.legend.isVisible()
+    assert window.canvas.colour_bar.isVisible()  # a continuous colouring: its scale
     e = window.session
     errors = panel.ranking.errors
     worst, best = int(np.argmax(errors)), int(np.argmin(errors))
