@@ -6,7 +6,7 @@ CIE76) from those before it under normal vision, simulated deuteranopia and simu
 protanopia (Machado, Oliveira and Fernandes 2009, severity 1). More categories than
 colours are never coloured by repeating the palette: the largest keep their colours and
 the rest share `OTHER_COLOUR`, named as such in the legend
-(explorer.core.analysis.colouring).
+(latent_atlas.explorer.core.analysis.colouring).
 """
 
 from __future__ import annotations

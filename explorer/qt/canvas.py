@@ -21,10 +21,10 @@ from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
 
-from explorer.core.palette import UNSELECTED_COLOUR
-from explorer.session.session import Session
-from explorer.session.view import Rect, contains, home_range
-from explorer.session.workspace import Tools
+from latent_atlas.explorer.core.palette import UNSELECTED_COLOUR
+from latent_atlas.explorer.session.session import Session
+from latent_atlas.explorer.session.view import Rect, contains, home_range
+from latent_atlas.explorer.session.workspace import Tools
 
 from .binding import SessionBinding
 from .canvas_arrows import ArrowDrawing

@@ -1,7 +1,7 @@
 """What both windows add to their menus for the map: Home, the selection (clear, export),
 File ▸ Save view…, Edit ▸ Copy as command, Help ▸ Keyboard shortcuts, and an
 accessible name on every control. The work is the session floor's
-(explorer.session.selection_summary, explorer.session.viewfile); this binds it.
+(latent_atlas.explorer.session.selection_summary, latent_atlas.explorer.session.viewfile); this binds it.
 
 A window hands over its canvases (Home frames the ones that follow their bounds; the
 compare window's second map is linked to its first), the session its gestures apply to
@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.session.errors import readable_error
-from explorer.session.selection_summary import export_selection
-from explorer.session.viewfile import (
+from latent_atlas.explorer.session.errors import readable_error
+from latent_atlas.explorer.session.selection_summary import export_selection
+from latent_atlas.explorer.session.viewfile import (
     ViewState,
     capture,
     command_for,

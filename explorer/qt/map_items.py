@@ -10,8 +10,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 
-from explorer.core.palette import CATEGORY_COLOURS, OTHER_COLOUR
-from explorer.session.workspace import Tools
+from latent_atlas.explorer.core.palette import CATEGORY_COLOURS, OTHER_COLOUR
+from latent_atlas.explorer.session.workspace import Tools
 
 
 def palette(kind: str, n: int, other: bool = False) -> list[QColor]:

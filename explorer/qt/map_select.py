@@ -1,6 +1,6 @@
 """Lasso and box selection on a map canvas: the drag becomes a polygon or a box drawn
 over the map, and, on release, one call on the session (Shift adds, Alt removes). The
-selected samples are the session's (explorer.session.selection); this only draws."""
+selected samples are the session's (latent_atlas.explorer.session.selection); this only draws."""
 
 from __future__ import annotations
 

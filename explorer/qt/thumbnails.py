@@ -1,5 +1,5 @@
 """The images themselves on the map: once the view holds at most a few hundred points
-(`explorer.session.view.THUMBNAILS_MAX`), each is drawn as its picture at its position,
+(`latent_atlas.explorer.session.view.THUMBNAILS_MAX`), each is drawn as its picture at its position,
 a fixed size on screen, nearest-neighbour scaled. A toggle (on by default when the map's
 images are loaded); at a million points the view's count comes from the map's grid, so a
 zoomed-out frame costs nothing more."""
@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QPainter
 
-from explorer.session.view import THUMBNAILS_MAX, thumbnails_in_view
+from latent_atlas.explorer.session.view import THUMBNAILS_MAX, thumbnails_in_view
 
 THUMB_PX = 30  # side of a thumbnail on screen
 CACHE_MAX = 4096

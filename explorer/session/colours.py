@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from explorer.core.analysis.colouring import (
+from latent_atlas.explorer.core.analysis.colouring import (
     Colouring,
     colour_choices,
     colouring_for,
@@ -17,7 +17,7 @@ from explorer.core.analysis.colouring import (
 if TYPE_CHECKING:
     from psygnal import SignalInstance
 
-    from explorer.core.latent.map import MapLike
+    from latent_atlas.explorer.core.latent.map import MapLike
 
 
 class ColourHost(Protocol):

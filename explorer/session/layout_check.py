@@ -1,5 +1,5 @@
 """The layout-faithfulness part of a session: "neighbourhood kept" per point and the map's
-trustworthiness (explorer.core.analysis.faithfulness), measured in a background job
+trustworthiness (latent_atlas.explorer.core.analysis.faithfulness), measured in a background job
 whenever the map changes, offered as a colouring once known and said in the status line."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from explorer.core.analysis.faithfulness import Faithfulness
+    from latent_atlas.explorer.core.analysis.faithfulness import Faithfulness
 
     from .jobs import Job
 
@@ -29,7 +29,7 @@ class LayoutCheck:
         m = s.latent_map
         if m is None or s.n_points < 12 or (s.n_points > AUTO_MAX_POINTS and not force):
             return None
-        from explorer.core.analysis.faithfulness import faithfulness_iter
+        from latent_atlas.explorer.core.analysis.faithfulness import faithfulness_iter
 
         self.result = None
         codes, positions = np.asarray(m.codes), np.asarray(m.positions)

@@ -16,7 +16,7 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from psygnal import SignalInstance
 
-    from explorer.core.latent.map import MapLike
+    from latent_atlas.explorer.core.latent.map import MapLike
 
 MODES = ("replace", "add", "remove")
 

@@ -92,7 +92,7 @@ def summarize(session: Session) -> SelectionSummary:
     out.medoid_index = int(idx[k])
     notes = []
     if session.data_matches_map() and session.images is not None:
-        from explorer.core.io.images import sample_display
+        from latent_atlas.explorer.core.io.images import sample_display
 
         out.medoid_image = sample_display(session.images, [out.medoid_index])[0]
     else:
@@ -141,7 +141,7 @@ def selection_npz_bytes(session: Session) -> bytes:
 def export_selection(session: Session, fmt: str, path: str | Path) -> int:
     """Write the selection as "npz" (one file), "png" (a folder, one PNG per sample,
     named by index and label) or "parquet"; returns how many rows were written."""
-    from models.modelfile import atomic_write_bytes
+    from latent_atlas.models.modelfile import atomic_write_bytes
 
     idx, codes, xy = _rows(session)
     path = Path(path)
@@ -150,7 +150,7 @@ def export_selection(session: Session, fmt: str, path: str | Path) -> int:
     elif fmt == "png":
         _export_pngs(session, idx, path)
     elif fmt == "parquet":
-        from explorer.core.io.interop import EmbeddingTable, export_parquet
+        from latent_atlas.explorer.core.io.interop import EmbeddingTable, export_parquet
 
         aligned = session.data_matches_map()
         err = session.recon_error
@@ -168,8 +168,8 @@ def export_selection(session: Session, fmt: str, path: str | Path) -> int:
 
 
 def _export_pngs(session: Session, idx: np.ndarray, folder: Path) -> None:
-    from explorer.core.io.interop import png_bytes
-    from models.modelfile import atomic_write_bytes
+    from latent_atlas.explorer.core.io.interop import png_bytes
+    from latent_atlas.models.modelfile import atomic_write_bytes
 
     if not (session.data_matches_map() and session.images is not None):
         raise ValueError("no images to write: "

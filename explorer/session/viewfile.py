@@ -70,7 +70,7 @@ def capture(sessions: list[Session], *, window: str = "main",
 
 def save_view(path: str | Path, state: ViewState) -> None:
     """Write `state` as JSON, atomically."""
-    from models.modelfile import atomic_write_bytes
+    from latent_atlas.models.modelfile import atomic_write_bytes
 
     doc = {"format": VIEW_FORMAT, "version": VIEW_VERSION, **asdict(state)}
     atomic_write_bytes(path, (json.dumps(doc, indent=1) + "\n").encode("utf-8"))
@@ -78,7 +78,7 @@ def save_view(path: str | Path, state: ViewState) -> None:
 
 def read_view(path: str | Path) -> ViewState:
     """Read a view file; anything wrong is one readable `ViewFileError`."""
-    from models.files import regular_file
+    from latent_atlas.models.files import regular_file
 
     p = Path(path)
     try:
@@ -159,7 +159,7 @@ def command_for(session: Session) -> str:
         return f"latent-atlas decode {model} --xy {x:.4f},{y:.4f} --out decoded.png"
     if len(session.selection):
         idx = ", ".join(str(int(i)) for i in session.selection)
-        code = ("from explorer.session.session import Session; "
+        code = ("from latent_atlas.explorer.session.session import Session; "
                 f"s = Session.from_file({json.dumps(str(session.path))}); s.selection = [{idx}]")
         return f"python -c {shlex.quote(code)}"
     raise ValueError("nothing to copy yet: click the map, draw an arrow between two "

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.core.analysis.faithfulness import faithfulness_iter
-from explorer.core.progress import drain
+from latent_atlas.explorer.core.analysis.faithfulness import faithfulness_iter
+from latent_atlas.explorer.core.progress import drain
 
 
 def test_a_faithful_map_keeps_every_neighbourhood_a_shuffled_one_none():

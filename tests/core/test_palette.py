@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.core.analysis.colouring import colouring_for
-from explorer.core.palette import (
+from latent_atlas.explorer.core.analysis.colouring import colouring_for
+from latent_atlas.explorer.core.palette import (
     CATEGORY_COLOURS,
     DEUTERANOPIA,
     OTHER_COLOUR,

@@ -15,7 +15,7 @@ from qt_helpers import drag
 @pytest.fixture()
 def cmp(qtbot, model_files, boxes):
     """A shown compare window on the tiny digits pair, models and data loaded."""
-    from explorer.qt.compare import CompareWindow
+    from latent_atlas.explorer.qt.compare import CompareWindow
 
     w = CompareWindow()
     assert w.open_pair(list(model_files))
@@ -157,7 +157,7 @@ def test_a_continuous_colouring_has_a_colour_bar_with_values(window):
 
 
 def test_save_view_and_open_it_again(window, tmp_path, qtbot, boxes):
-    from explorer.qt.main_window import MainWindow
+    from latent_atlas.explorer.qt.main_window import MainWindow
 
     s = window.session
     s.set_colour_key("latent_norm")

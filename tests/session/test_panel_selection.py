@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from explorer.session.panels.selection import SelectionModel
+from latent_atlas.explorer.session.panels.selection import SelectionModel
 
 
 def test_the_model_follows_the_selection_of_every_shown_session(desk):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.session.picture_check import check_picture, invert_placed, verdict_for
+from latent_atlas.explorer.session.picture_check import check_picture, invert_placed, verdict_for
 
 
 def test_verdicts_at_the_percentile_bounds():

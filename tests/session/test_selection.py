@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.session.selection import points_in_box, points_in_polygon
-from explorer.session.selection_summary import export_selection, summarize
+from latent_atlas.explorer.session.selection import points_in_box, points_in_polygon
+from latent_atlas.explorer.session.selection_summary import export_selection, summarize
 
 
 def test_points_in_polygon_follows_the_even_odd_rule():
@@ -89,7 +89,7 @@ def test_export_npz_and_pngs_and_a_readable_parquet_answer(desk, tmp_path):
     export_selection(s, "png", tmp_path / "pngs")
     names = sorted(p.name for p in (tmp_path / "pngs").iterdir())
     assert len(names) == 3 and names[0].startswith("000000_")
-    from explorer.core.io.interop import parquet_available
+    from latent_atlas.explorer.core.io.interop import parquet_available
 
     if parquet_available():
         export_selection(s, "parquet", tmp_path / "sel.parquet")

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from explorer.core.progress import Cancelled
-from explorer.session.dispatch import ManualDispatcher
-from explorer.session.jobs import Jobs
-from explorer.session.status import COLD_UMAP, StatusLine, umap_cache_cold
+from latent_atlas.explorer.core.progress import Cancelled
+from latent_atlas.explorer.session.dispatch import ManualDispatcher
+from latent_atlas.explorer.session.jobs import Jobs
+from latent_atlas.explorer.session.status import COLD_UMAP, StatusLine, umap_cache_cold
 
 
 @pytest.fixture()

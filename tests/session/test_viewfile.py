@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from explorer.session.view import home_range, union_bounds
-from explorer.session.viewfile import (
+from latent_atlas.explorer.session.view import home_range, union_bounds
+from latent_atlas.explorer.session.viewfile import (
     ViewFileError,
     capture,
     command_for,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from explorer.core.palette import CATEGORY_COLOURS
+from latent_atlas.explorer.core.palette import CATEGORY_COLOURS
 
 # Continuous values are cut into this many bins: enough to read a gradient, few enough
 # that the scatter shares a handful of brushes.

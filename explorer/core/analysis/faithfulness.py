@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explorer.core.progress import Progress
+from latent_atlas.explorer.core.progress import Progress
 
 K_NEIGHBOURS = 10
 TRUST_SAMPLE = 1000

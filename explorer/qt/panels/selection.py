@@ -1,14 +1,14 @@
 """The selection panel: for each shown model, how many samples are selected, their labels,
 the decoded mean code and the medoid, and the mean reconstruction error, with the export
-buttons. A view of its `explorer.session.panels.selection.SelectionModel`."""
+buttons. A view of its `latent_atlas.explorer.session.panels.selection.SelectionModel`."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from explorer.session.jobs import Jobs
-from explorer.session.panels.selection import SelectionModel
-from explorer.session.workspace import ShownSessions
+from latent_atlas.explorer.session.jobs import Jobs
+from latent_atlas.explorer.session.panels.selection import SelectionModel
+from latent_atlas.explorer.session.workspace import ShownSessions
 
 from ..image_box import ImageBox
 from .common import PanelBase, SessionColumns, hint_label

@@ -1,6 +1,6 @@
 """The selection panel's model: what each shown session's selected samples hold (count,
 label histogram, decoded mean code, medoid, mean reconstruction error), one column per
-shown session (explorer.session.selection_summary computes it)."""
+shown session (latent_atlas.explorer.session.selection_summary computes it)."""
 
 from __future__ import annotations
 
