@@ -11,6 +11,8 @@ with 10 labels and a continuous value (standing in for the reconstruction error)
   in view) and zoomed in to ~40,000 points in view (the points themselves); the raster
   that is made once a gesture settles is timed separately (`settle_ms`);
 - hover pick: `Session.hover_at` (the map's grid) at 1,000 positions near the data;
+- thumbnails: zoomed in to about 250 points in view with the images held, the frames of
+  a pan and zoom with each point drawn as its picture (explorer/qt/thumbnails.py);
 - peak RSS of the process once the 1M map is drawn with 1M 28x28 uint8 images held.
 
 The baseline is today's path: one `ScatterPlotItem` with a brush per point, recoloured by
@@ -204,6 +206,18 @@ class Bench:
             canvas.flush()
         return clock
 
+    def thumbnails(self, canvas, s, pos, images):
+        """Frames with the pictures drawn: zoomed in to ~250 points in view."""
+        if images is None or len(images) != len(pos):
+            images = synthetic_images(np.asarray(s.labels))
+        s.images = images
+        canvas._update_thumbnails()
+        in_view = self.zoom_to_points(canvas, pos, target=250)
+        canvas.plot.grab()
+        drawn = canvas.thumbs.drawn
+        clock = self.frames(canvas, steps=10)
+        return {"clock": clock, "drawn": drawn, "in_view": in_view}
+
     def picks(self, s, pos, canvas, n=1000):
         from latent_atlas.explorer.qt.canvas import HOVER_PX
 
@@ -242,6 +256,7 @@ class Bench:
         r["frames_zoomed"] = self.frames(c)
         r["recolour_zoomed"] = self.recolour(c, s, 1)
         r["pick"] = self.picks(s, pos, c)
+        r["thumbs"] = self.thumbnails(c, s, pos, images)
         if images is not None:
             r["rss_gb"] = peak_rss_gb()
             r["images"] = f"{images.shape} {images.dtype} ({images.nbytes / 1e9:.2f} GB)"
@@ -331,6 +346,9 @@ def report_new(r) -> None:
     p = r["pick"]
     print(f"hover pick: p50 {p.p50():.3f} ms, p99 {p.pct(99):.3f} ms, max {max(p.wall) * 1e3:.3f} "
           f"(cpu p50 {p.p50(True):.3f} ms, p99 {p.pct(99, True):.3f} ms; n={len(p.wall)})")
+    t = r["thumbs"]
+    print(f"thumbnails: {t['drawn']} pictures drawn of {t['in_view']} points in view, frames "
+          f"{t['clock']}")
     if "rss_gb" in r:
         print(f"peak RSS with {r['images']} images held: {r['rss_gb']:.2f} GB")
 
@@ -396,6 +414,9 @@ def main() -> int:
         "recolour_ms_100k": f"{recolour_ms(r100):.1f}",
         "recolour_speedup_100k": f"{base[100_000]['recolour'].p50() / recolour_ms(r100):.0f}",
         "pick_ms_100k": f"{r100['pick'].pct(99):.3f}",
+        "thumb_frame_ms_1m": f"{r1['thumbs']['clock'].p50():.1f}",
+        "thumb_frame_ms_100k": f"{r100['thumbs']['clock'].p50():.1f}",
+        "thumbs_drawn_1m": str(r1["thumbs"]["drawn"]),
         "cpu_first_paint_s_1m": f"{r1['first_paint'].p50(True) / 1e3:.3f}",
         "cpu_recolour_ms_1m": f"{recolour_ms(r1, True):.1f}",
         "cpu_frame_ms_1m": f"{frame_ms(r1, True):.1f}",

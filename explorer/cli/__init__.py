@@ -25,7 +25,8 @@ _COMMAND_MODULES = ("train", "data", "map", "apps", "denoise", "compare", "codes
 _GUI_USAGE = """\
 Without a command, opens the window:
   latent-atlas [FILE.safetensors ...] [--compare] [--screenshot OUT.png] [--data SPEC]
-    FILE          model files to open (default: the bundled digits AE and VAE)
+    FILE          model files to open (default: the bundled digits AE and VAE), or a
+                  view saved with File > Save view... (VIEW.json)
     --compare     open the AE-vs-VAE compare view
     --screenshot  render the window offscreen, save a PNG, print timings, exit
     --data        the data of models opened with --python (or a folder)

@@ -17,26 +17,30 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QPainterPath
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
 
+from latent_atlas.explorer.core.palette import UNSELECTED_COLOUR
 from latent_atlas.explorer.session.session import Session
+from latent_atlas.explorer.session.view import Rect, contains, home_range
 from latent_atlas.explorer.session.workspace import Tools
 
 from .binding import SessionBinding
+from .canvas_arrows import ArrowDrawing
+from .canvas_overlays import ComparisonOverlays
+from .colour_bar import ColourBar
 from .image_box import BACKGROUND
 from .map_items import (
     MapViewBox,
     PassiveLegend,
     PassiveScatter,
-    arrow_angle,
-    heat_lut,
     ignore_mouse,
     palette,
-    segment_distance,
 )
 from .map_points import POINTS_MAX, PointCloud
+from .map_select import RegionGesture
+from .thumbnails import ThumbnailLayer
 
 SNAP_PX = 10  # an arrow end released this close (in pixels) to a sample snaps to it
 HOVER_PX = 6
@@ -44,10 +48,9 @@ POINT_SIZE = 5
 HEAT_OPACITY = 0.7
 MANIFOLD_OPACITY = 0.6  # the points must stay readable over the tiles
 HATCH_COLOUR = QColor(170, 170, 170, 150)  # outside the hull: not scored, not in the scale
-TRACE_COLOUR = "#ff4dff"  # magenta: no label colour is close to it
 SAMPLE_COLOUR = "#ffd400"
 SELECT_COLOUR = "#00e5ff"
-class MapCanvas(QWidget):
+class MapCanvas(ArrowDrawing, ComparisonOverlays, QWidget):
     """Draws one session (see module docstring); `set_session` switches what it shows."""
 
     # The mouse's map position (x, y), or None when it leaves the map: the status line shows
@@ -86,6 +89,8 @@ class MapCanvas(QWidget):
         self.manifold.setZValue(-20)
         self.manifold.setVisible(False)
         self.points = PointCloud(size=POINT_SIZE)
+        self.thumbs = ThumbnailLayer(self.points)  # the pictures, when few are in view
+        self.thumbs.setZValue(5)
         self.samples = PassiveScatter(pxMode=True, size=11, symbol="x",
                                       brush=pg.mkBrush(SAMPLE_COLOUR), pen=pg.mkPen("k", width=0.5))
         self.hover_ring = PassiveScatter(pxMode=True, size=12, symbol="o", brush=None,
@@ -101,6 +106,7 @@ class MapCanvas(QWidget):
         self.plot.addItem(self.heat)
         self.plot.addItem(self.heat_outside)
         self.plot.addItem(self.points)
+        self.plot.addItem(self.thumbs)
         for z, item in enumerate((self.samples, self.hover_ring, self.select_ring, self.cursor,
                                   self.placed, self.draft)):
             item.setZValue(20 + z)
@@ -113,6 +119,12 @@ class MapCanvas(QWidget):
         self.legend = PassiveLegend(offset=(8, 8), labelTextColor="w",
                                     brush=pg.mkBrush(32, 33, 36, 200))
         self.legend.setParentItem(self.plot.getPlotItem().vb)
+        self.colour_bar = ColourBar()  # in the legend's corner, for continuous colourings
+        self.colour_bar.setParentItem(self.plot.getPlotItem().vb)
+        self.colour_bar.setPos(8, 8)
+        self.region = RegionGesture(self.plot)
+        self.frame_source = None  # a callable giving the rect Home frames (the compare view)
+        self._home_range: Rect | None = None  # the range Home set, until the user moves
         self._legend_key: tuple | None = None
         self.arrow_items: list[tuple] = []
         self.n_paints = 0
@@ -124,6 +136,7 @@ class MapCanvas(QWidget):
 
         self.vb.clicked.connect(self._on_click)
         self.vb.dragged.connect(self._on_drag)
+        self.vb.sigResized.connect(self._on_resized)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         # Several signals often arrive together (new map: map + colours + cursor); the
         # points are redrawn once, when the event loop is next idle.
@@ -136,6 +149,8 @@ class MapCanvas(QWidget):
             ("map_changed", self._on_map_changed), ("colours_changed", self._on_colours_changed),
             ("cursor_changed", self._update_cursor), ("hover_changed", self._update_rings),
             ("selection_changed", self._update_rings), ("arrows_changed", self._update_arrows),
+            ("selection_set_changed", self._on_colours_changed),
+            ("data_changed", self._update_thumbnails),
             ("placed_changed", self._update_placed)], widget=self)
         self.set_session(session)
 
@@ -172,37 +187,26 @@ class MapCanvas(QWidget):
         return self.vb.mapViewToScene(QPointF(float(xy[0]), float(xy[1])))
 
     # ---- gestures ------------------------------------------------------------------------
-    def _on_click(self, xy, _modifiers) -> None:
+    def _on_click(self, xy, modifiers) -> None:
         s = self.session
         if s is None:
             return
-        if self.tools.tool == "arrow":
+        if self.tools.tool in ("lasso", "box"):
+            self.region.click(s, modifiers)
+        elif self.tools.tool == "arrow":
             s.select_arrow(self._arrow_near(xy))
         elif self.tools.tool == "explore":
             s.select(s.nearest(xy, SNAP_PX * self.pixel_size()))
             s.request_decode(xy)
 
-    def _arrow_near(self, xy) -> int | None:
-        s = self.session
-        if s is None:
-            return None
-        best, best_d = None, 12 * self.pixel_size()
-        for i, a in enumerate(s.arrows):
-            if a.trace is None or a.xy0 is None or a.xy1 is None:
-                continue
-            pts = np.vstack([np.asarray(a.xy0)[None], a.trace, np.asarray(a.xy1)[None]])
-            d = float(np.min(np.linalg.norm(pts - np.asarray(xy)[None], axis=1)))
-            d = min(d, segment_distance(xy, a.xy0, a.xy1))
-            if d <= best_d:
-                best, best_d = i, d
-        return best
-
-    def _on_drag(self, phase: str, xy, start, _modifiers) -> None:
+    def _on_drag(self, phase: str, xy, start, modifiers) -> None:
         s = self.session
         if s is None:
             return
         kind, _, step = phase.partition(":")
-        if kind == "explore":
+        if kind in ("lasso", "box"):
+            self.region.drag(s, kind, step, xy, start, modifiers)
+        elif kind == "explore":
             s.request_decode(xy)
         elif kind == "arrow":
             if step == "finish":
@@ -252,11 +256,12 @@ class MapCanvas(QWidget):
             self._update_legend(None)
             return
         m = s.latent_map
+        self._update_thumbnails()
         # Many points are indexed by the map's grid (built once; hover picks use it too).
         self.points.set_points(m.positions, m.point_grid() if m.n_points > POINTS_MAX else None)
         self._update_colours()
         if self.follow_bounds:
-            self._frame_view()
+            self.home()
         # No auto-range: the heatmap (or a marker far out) must not move the view.
         self.vb.disableAutoRange()
         self._update_cursor()
@@ -264,23 +269,62 @@ class MapCanvas(QWidget):
         self._update_placed()
         self._update_arrows()
 
+    def _update_thumbnails(self) -> None:
+        s = self.session
+        ok = s is not None and s.data_matches_map()
+        self.thumbs.set_images(s.images if ok else None)
+
     def set_frame(self, rect: tuple[float, float, float, float] | None) -> None:
         """Frame `rect` instead of the map's bounds (None: the bounds again), now and
         whenever the points are redrawn."""
         self._frame = rect
         s = self.session
         if self.follow_bounds and s is not None and s.latent_map is not None:
-            self._frame_view()
+            self.home()
 
-    def _frame_view(self) -> None:
-        s = self.session
-        assert s is not None and s.latent_map is not None
+    def home_rect(self) -> Rect | None:
+        """What Home frames: a frame set by `set_frame`, the window's (both maps of a
+        pair), or this map's bounds."""
         if self._frame is not None:
-            xmin, xmax, ymin, ymax = self._frame
-            self.vb.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0.02)
-        else:
-            xmin, xmax, ymin, ymax = s.latent_map.bounds()
-            self.vb.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0.05)
+            return self._frame
+        if self.frame_source is not None:
+            return self.frame_source()
+        s = self.session
+        if s is None or s.latent_map is None:
+            return None
+        return tuple(float(v) for v in s.latent_map.bounds())  # type: ignore[return-value]
+
+    def legend_size(self) -> tuple[float, float]:
+        """The pixel size of the legend or colour bar in the top-left corner (0 if none)."""
+        for item in (self.legend, self.colour_bar):
+            if item.isVisible():
+                r = item.boundingRect()
+                return float(r.width()) + 8.0, float(r.height()) + 8.0
+        return 0.0, 0.0
+
+    def home(self) -> None:
+        """Fit the data with a margin, the legend off the points (Home)."""
+        rect = self.home_rect()
+        if rect is None:
+            return
+        size = (float(self.vb.width()), float(self.vb.height()))
+        x0, x1, y0, y1 = home_range(rect, size, self.legend_size())
+        self.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+        self._home_range = self.visible_rect()
+
+    def keep_view(self) -> None:
+        """The view was set on purpose (a saved view): a resize no longer re-frames it."""
+        self._home_range = None
+
+    def _on_resized(self, *_args) -> None:
+        # A window that opens (or is resized) before the user moved the view stays framed.
+        if self._home_range is not None and self.visible_rect() == self._home_range:
+            self.home()
+
+    def data_in_view(self) -> bool:
+        """Every point of the home rectangle is in view (tests)."""
+        rect = self.home_rect()
+        return rect is not None and contains(self.visible_rect(), rect)
 
     def _update_colours(self) -> None:
         s = self.session
@@ -292,7 +336,13 @@ class MapCanvas(QWidget):
             self.points.set_colours(np.zeros(n, np.int32), "categorical",
                                     palette("categorical", 1))
         else:
-            self.points.set_colours(col.index, col.kind, palette(col.kind, col.n_colours))
+            colours = palette(col.kind, col.n_colours, col.other)
+            mask = s.selection_mask() if len(s.selection) else None
+            if mask is not None and len(mask) == n:  # the rest greyed, not hidden
+                index = np.where(mask, col.index, col.n_colours).astype(np.int32)
+                self.points.set_colours(index, col.kind, [*colours, QColor(UNSELECTED_COLOUR)])
+            else:
+                self.points.set_colours(col.index, col.kind, colours)
         self._update_legend(col)
 
     def _update_legend(self, col: Any) -> None:
@@ -301,17 +351,17 @@ class MapCanvas(QWidget):
             return  # rebuilding legend items costs more than the scatter itself
         self._legend_key = key
         self.legend.clear()
+        self.colour_bar.hide()
         if col is None or col.key == "none":
             self.legend.hide()
             return
-        colours = palette(col.kind, col.n_colours)
-        if col.kind == "continuous":
-            picks = sorted({0, col.n_colours // 4, col.n_colours // 2, 3 * col.n_colours // 4,
-                            col.n_colours - 1})
-            entries = [(colours[i], col.names[i]) for i in picks]
-        else:
-            entries = list(zip(colours, col.names, strict=True))
-        for colour, name in entries:
+        colours = palette(col.kind, col.n_colours, col.other)
+        if col.kind == "continuous":  # a scale with values, not five loose entries
+            self.legend.hide()
+            self.colour_bar.set_scale(col.title, colours, col.vmin, col.vmax)
+            self.colour_bar.show()
+            return
+        for colour, name in zip(colours, col.names, strict=True):
             sample = pg.ScatterPlotItem(symbol="o", size=8, brush=pg.mkBrush(colour), pen=None)
             self.legend.addItem(sample, name)
         ignore_mouse(self.legend)
@@ -337,76 +387,6 @@ class MapCanvas(QWidget):
         s = self.session
         p = None if s is None else s.placed
         self.placed.setData(pos=[] if p is None else [tuple(map(float, p.xy))])
-
-    def _update_arrows(self) -> None:
-        for items in self.arrow_items:
-            for it in items:
-                self.plot.removeItem(it)
-        self.arrow_items = []
-        s = self.session
-        if s is None:
-            return
-        for i, a in enumerate(s.arrows):
-            if a.xy0 is None or a.xy1 is None or a.trace is None:
-                continue
-            chosen = i == s.selected_arrow
-            colour = "#ffffff" if chosen else "#9aa0a6"
-            line = pg.PlotCurveItem([a.xy0[0], a.xy1[0]], [a.xy0[1], a.xy1[1]],
-                                    pen=pg.mkPen(colour, width=3 if chosen else 2))
-            trace = pg.PlotDataItem(a.trace[:, 0], a.trace[:, 1],
-                                    pen=pg.mkPen(TRACE_COLOUR, width=2 if chosen else 1),
-                                    symbol="o", symbolSize=7 if chosen else 5,
-                                    symbolBrush=TRACE_COLOUR, symbolPen=None)
-            head = pg.ArrowItem(pos=(float(a.xy1[0]), float(a.xy1[1])),
-                                angle=arrow_angle(a.xy0, a.xy1), headLen=16, tailLen=None,
-                                brush=colour, pen=None)
-            for it in (line, trace, head):
-                it.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-                it.setZValue(15 if chosen else 10)
-                self.plot.addItem(it)
-            self.arrow_items.append((line, trace, head))
-
-    # ---- overlays a comparison adds ---------------------------------------------------------
-    def set_samples(self, positions: np.ndarray | None) -> None:
-        """Mark prior samples (× markers) at map `positions` (None clears them)."""
-        self.samples.setData(pos=[] if positions is None else np.asarray(positions, np.float32))
-
-    def set_heat(self, grid: Any, levels: tuple[float, float] | None, visible: bool) -> None:
-        """Show a heatmap (latent_atlas.explorer.core.analysis.gaps.heatmap.Heatmap) with explicit shared
-        `levels`; its cells outside the data's hull are transparent and hatched."""
-        from latent_atlas.explorer.session.panels.compare_views import outside_cells
-
-        if grid is None or levels is None:
-            self.heat.clear()
-            self.heat.setVisible(False)
-            self.heat_outside.setVisible(False)
-            return
-        xmin, xmax, ymin, ymax = grid.rect
-        # Explicit shared levels: the same colour means the same score in both maps.
-        # NaN (outside the hull) is drawn transparent.
-        self.heat.setImage(grid.masked(), levels=levels, lut=heat_lut(), autoLevels=False)
-        self.heat.setRect(QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
-        self.heat.setVisible(visible)
-        path = QPainterPath()
-        path.setFillRule(Qt.FillRule.WindingFill)
-        for x, y, w, h in outside_cells(grid):
-            path.addRect(QRectF(x, y, w, h))
-        self.heat_outside.setPath(path)
-        self.heat_outside.setVisible(visible and not path.isEmpty())
-
-    def set_manifold(self, grid: Any, visible: bool) -> None:
-        """Show a decoded manifold grid (latent_atlas.explorer.core.analysis.claims.manifold.ManifoldGrid)
-        behind the points, each tile over its own cell of the grid's rect."""
-        if grid is None:
-            self.manifold.clear()
-            self.manifold.setVisible(False)
-            return
-        xmin, xmax, ymin, ymax = grid.rect
-        # The mosaic's first pixel row is the top of the figure; the view's y points up
-        # and an ImageItem draws its first row at the bottom, hence the flip.
-        self.manifold.setImage(grid.mosaic()[::-1], levels=(0, 255), autoLevels=False)
-        self.manifold.setRect(QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
-        self.manifold.setVisible(visible)
 
     def paintEvent(self, ev):  # noqa: N802 - Qt naming
         self.n_paints += 1

@@ -25,21 +25,24 @@ from PySide6.QtWidgets import (
 )
 
 from latent_atlas.explorer.session.jobs import Jobs
+from latent_atlas.explorer.session.status import StatusLine
 
 from .dispatch import QtDispatcher
 from .file_actions import RecentFiles, ask_open_models
 
-TOOL_KEYS = {"explore": "E", "arrow": "A", "pan": "P"}
+TOOL_KEYS = {"explore": "E", "arrow": "A", "pan": "P", "lasso": "L", "box": "B"}
 TOOL_TIPS = {"explore": "Explore: click or drag to decode (E)",
              "arrow": "Arrow: drag to draw an interpolation arrow; click one to select it (A)",
-             "pan": "Pan: drag to move the map (P)"}
+             "pan": "Pan: drag to move the map (P)",
+             "lasso": "Lasso: drag around samples to select them; Shift adds, Alt removes (L)",
+             "box": "Box: drag a rectangle to select samples; Shift adds, Alt removes (B)"}
 
 
 def build_tool_actions(window: QMainWindow, tools: Any) -> tuple[QActionGroup, dict[str, QAction]]:
     """The Explore / Arrow / Pan actions of a window, kept in step with `tools`."""
     group = QActionGroup(window)
     actions: dict[str, QAction] = {}
-    for tool in ("explore", "arrow", "pan"):
+    for tool in TOOL_KEYS:
         a = QAction(tool.capitalize(), window, checkable=True)
         a.setShortcut(QKeySequence(TOOL_KEYS[tool]))
         a.setToolTip(TOOL_TIPS[tool])
@@ -67,6 +70,11 @@ class AppWindow(QMainWindow):
         self.jobs.changed.connect(lambda *_args: self.readyChanged.emit())
         self.recent = RecentFiles(self.recent_key)
         self.status_label = QLabel("")
+        self.status_label.setAccessibleName("Status")
+        # What the line says, and its final sentence when the job it speaks for ends.
+        self.status = StatusLine()
+        self.status.changed.connect(lambda text: self.status_label.setText(text))
+        self.status.follow(self.jobs)
         self.task_bar = QProgressBar()
         self.task_bar.setRange(0, 1000)
         self.task_bar.setMaximumWidth(220)
@@ -103,7 +111,7 @@ class AppWindow(QMainWindow):
         QMessageBox.warning(self, title, message)
 
     def show_message(self, text: str) -> None:
-        self.status_label.setText(text)
+        self.status.show(text)
 
     def show_position(self, xy: Any) -> None:
         """The mouse's map position in the status line ("x 1.23, y -0.45"), or nothing."""
@@ -123,6 +131,7 @@ class AppWindow(QMainWindow):
     def watch(self, session: Any) -> None:
         """Show a session's messages and job progress in this window's status bar."""
         session.message.connect(self.show_message)
+        self.status.follow(session.jobs, lambda: f"{session.name}: ")
         session.progress.connect(self.show_progress)
         session.jobs.changed.connect(lambda *_args: self.readyChanged.emit())
         session.data_missing.connect(lambda spec: self.ask_for_moved_data(session, spec))

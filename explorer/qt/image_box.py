@@ -13,8 +13,10 @@ BACKGROUND = "#202124"
 class ImageBox(QWidget):
     """Shows one display image (H x W uint8 or H x W x 3) with a caption underneath."""
 
-    def __init__(self, title: str = "", min_size: int = 96, parent: QWidget | None = None):
+    def __init__(self, title: str = "", min_size: int = 96, parent: QWidget | None = None, *,
+                 compact: bool = False):
         super().__init__(parent)
+        self.compact = compact  # an empty caption takes no room (the strips' rows)
         self.title = QLabel(title)
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption = QLabel("")
@@ -36,6 +38,7 @@ class ImageBox(QWidget):
             layout.addWidget(self.title)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.caption)
+        self.caption.setVisible(not compact)
 
     def set_image(self, image: np.ndarray | None, caption: str | None = None) -> None:
         """Display `image` (or clear with None); levels are fixed at 0..255."""
@@ -49,3 +52,5 @@ class ImageBox(QWidget):
                 self.vb.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]), padding=0)
         if caption is not None:
             self.caption.setText(caption)
+            if self.compact:
+                self.caption.setVisible(bool(caption))

@@ -16,14 +16,17 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSplitter, QWidget
 
 from latent_atlas.explorer.session.errors import readable_error
 from latent_atlas.explorer.session.panels.files import is_image_path, place_picture
+from latent_atlas.explorer.session.picture_check import check_picture, invert_placed
 from latent_atlas.explorer.session.session import Session
 from latent_atlas.explorer.session.user_model import is_source
+from latent_atlas.explorer.session.viewfile import is_view_path
 from latent_atlas.explorer.session.workspace import ShownSessions, Workspace
 
 from .canvas import MapCanvas
 from .chrome import AppWindow, build_tool_actions
 from .file_actions import FileActions, ask_open_image
 from .image_panel import ImagePanel
+from .map_actions import MapActions, name_controls
 from .strip_panel import StripPanel
 
 
@@ -59,9 +62,11 @@ class MainWindow(AppWindow):
         self.setCentralWidget(main)
 
         self.tool_group, self.tool_actions = build_tool_actions(self, self.workspace.tools)
+        self.map_actions = MapActions(self, [self.canvas], lambda: self.session, "main")
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
+        self.map_actions.install(self.file_menu, self.map_menu, self.toolbar)
         self.workspace.sessions_changed.connect(self._update_model_combo)
         self.workspace.active_changed.connect(self._on_active_changed)
         self.strip_panel.exportPng.connect(lambda: self.files.export_strip("png"))
@@ -69,6 +74,9 @@ class MainWindow(AppWindow):
         from .panels import add_application_panels  # application views, docked
 
         self.panels = add_application_panels(self, self.shown, self.jobs)
+        self.model_combo.setAccessibleName("Model")
+        self.colour_combo.setAccessibleName("Colour by")
+        name_controls(self)
 
     @property
     def session(self) -> Session | None:
@@ -117,7 +125,7 @@ class MainWindow(AppWindow):
             self.session.delete_selected_arrow()
 
     def _build_toolbar(self) -> None:
-        tb = self.addToolBar("Main")
+        tb = self.toolbar = self.addToolBar("Main")
         tb.setObjectName("main-toolbar")
         tb.setMovable(False)
         tb.addWidget(QLabel(" Model "))
@@ -141,7 +149,7 @@ class MainWindow(AppWindow):
         tb.addAction(self.act_train)
 
     def _build_menus(self) -> None:
-        m = self.menuBar().addMenu("&File")
+        m = self.file_menu = self.menuBar().addMenu("&File")
         self.add_open_actions(m)
         m.addAction(self.act_open_image)
         m.addSeparator()
@@ -161,10 +169,12 @@ class MainWindow(AppWindow):
         m.addAction(self.act_compare)
         m.addAction(self.act_compare_2d)
         m.addAction(self.act_sweep)
-        m = self.menuBar().addMenu("&Map")
+        m = self.map_menu = self.menuBar().addMenu("&Map")
         for a in self.tool_actions.values():
             m.addAction(a)
         m.addAction(self.act_delete)
+        m.addAction(self.action("&Invert your picture", self.invert_picture, None,
+                                "Place your picture again with light and dark swapped"))
 
     # ---- session -> widgets ------------------------------------------------------------------
     def _on_active_changed(self) -> None:
@@ -214,6 +224,9 @@ class MainWindow(AppWindow):
         if sources:  # opened in the background (a factory may train a model first)
             opened += self.open_sources(sources, self.source_data)
         for p in paths:
+            if is_view_path(p):
+                opened += self.map_actions.open_view(p)
+                continue
             if is_image_path(p):
                 self.place_image_file(p)
                 continue
@@ -265,8 +278,27 @@ class MainWindow(AppWindow):
         except Exception as exc:
             self.show_error("Cannot use this picture", readable_error(exc))
             return False
-        self.show_message(f"Placed {Path(path).name} on the map (★)")
+        self._say_placed()
         return True
+
+    def _say_placed(self) -> None:
+        """Where the picture landed, how usual its error is, and whether to invert it."""
+        s = self.session
+        if s is None or s.placed is None:
+            return
+        check = check_picture(s, s.placed).text()
+        self.show_message(f"Placed {s.placed.name} on the map (★)" + (f": {check}" if check
+                                                                       else ""))
+
+    def invert_picture(self) -> None:
+        try:
+            if self.session is None:
+                raise ValueError("open a model first")
+            invert_placed(self.session)
+        except ValueError as exc:
+            self.show_error("Cannot invert the picture", str(exc))
+            return
+        self._say_placed()
 
     def refit_map(self, method: str) -> None:
         if self.session is not None:

@@ -10,22 +10,20 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 
+from latent_atlas.explorer.core.palette import CATEGORY_COLOURS, OTHER_COLOUR
 from latent_atlas.explorer.session.workspace import Tools
 
-# A qualitative palette for labels (readable on the dark background).
-CATEGORY_COLOURS = [
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
-    "#9c755f", "#bab0ac", "#86bcb6", "#d37295", "#fabfd2", "#8cd17d", "#b6992d", "#499894",
-    "#79706e", "#d4a6c8", "#f1ce63", "#a0cbe8", "#ffbe7d", "#ff9d9a", "#9d7660", "#d7b5a6",
-]
 
-
-def palette(kind: str, n: int) -> list[QColor]:
-    """Colours for `n` colour indices: qualitative for categories, viridis for values."""
+def palette(kind: str, n: int, other: bool = False) -> list[QColor]:
+    """Colours for `n` colour indices: the colour-blind-safe categories (the last one
+    grey when it stands for "other"), viridis for values."""
     if kind == "continuous":
         cmap = pg.colormap.get("viridis")
         return [cmap.map(float(t), mode="qcolor") for t in np.linspace(0.05, 1.0, max(n, 1))]
-    return [QColor(CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)]) for i in range(max(n, 1))]
+    out = [QColor(CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)]) for i in range(max(n, 1))]
+    if other:
+        out[-1] = QColor(OTHER_COLOUR)
+    return out
 
 
 def heat_lut() -> np.ndarray:
@@ -81,7 +79,9 @@ class MapViewBox(pg.ViewBox):
         if ev.isStart():
             shift = bool(ev.modifiers() & Qt.KeyboardModifier.ShiftModifier)
             tool = self._tools.tool
-            self._drag_kind = "arrow" if (tool == "arrow" or shift) else tool
+            # Shift+drag draws an arrow, except where Shift adds to a selection.
+            self._drag_kind = ("arrow" if tool == "arrow" or (shift and tool in ("explore", "pan"))
+                               else tool)
         if self._drag_kind in (None, "pan"):
             if ev.isFinish():
                 self._drag_kind = None

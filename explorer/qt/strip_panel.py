@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -20,6 +20,8 @@ from latent_atlas.explorer.session.session import Session
 from .binding import FollowsSession, SessionBinding
 from .image_box import ImageBox
 
+ROW_TITLE_WIDTH = 120  # a strip row's title sits at its left: the images get the height
+
 
 def path_controls() -> tuple[QSpinBox, QComboBox]:
     """The steps spin box and the lerp / slerp choice of an interpolation strip."""
@@ -31,6 +33,22 @@ def path_controls() -> tuple[QSpinBox, QComboBox]:
     mode.addItem("linear (lerp)", "lerp")
     mode.addItem("spherical (slerp)", "slerp")
     return steps, mode
+
+
+def strip_row(layout: QVBoxLayout, title: str, min_size: int = 30) -> ImageBox:
+    """One row of a strip: its title at the left, the images taking the rest of the row's
+    width and all of its height (scaled up without smoothing: pixels stay square)."""
+    label = QLabel(title)
+    label.setStyleSheet("color: gray")
+    label.setWordWrap(True)
+    label.setFixedWidth(ROW_TITLE_WIDTH)
+    box = ImageBox("", min_size=min_size, compact=True)
+    row = QHBoxLayout()
+    row.setSpacing(4)
+    row.addWidget(label)
+    row.addWidget(box, 1)
+    layout.addLayout(row, 1)
+    return box
 
 
 def show_path_settings(steps: QSpinBox, mode: QComboBox, session: Session) -> None:
@@ -68,16 +86,10 @@ class StripPanel(FollowsSession, QWidget):
         controls.addStretch(1)
         controls.addWidget(self.hint)
 
-        self.decoded_row = ImageBox("", min_size=64)
-        self.fade_row = ImageBox("", min_size=64)
         rows = QVBoxLayout()
-        for title, box in (("decoded along the latent path", self.decoded_row),
-                           ("pixel cross-fade of the end images", self.fade_row)):
-            label = QLabel(title)
-            label.setAlignment(Qt.AlignmentFlag.AlignLeft)
-            label.setStyleSheet("color: gray")
-            rows.addWidget(label)
-            rows.addWidget(box, 1)
+        rows.setSpacing(2)
+        self.decoded_row = strip_row(rows, "decoded along the latent path", 64)
+        self.fade_row = strip_row(rows, "pixel cross-fade of the end images", 64)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addLayout(controls)

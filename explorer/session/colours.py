@@ -3,11 +3,16 @@ until the map, the data or the key changes)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from latent_atlas.explorer.core.analysis.colouring import Colouring, colour_choices, colouring_for
+from latent_atlas.explorer.core.analysis.colouring import (
+    Colouring,
+    colour_choices,
+    colouring_for,
+    continuous,
+)
 
 if TYPE_CHECKING:
     from psygnal import SignalInstance
@@ -24,6 +29,7 @@ class ColourHost(Protocol):
     factors: dict[str, np.ndarray]
     recon_error: np.ndarray | None
     colours_changed: SignalInstance
+    layout_check: Any
 
     @property
     def n_points(self) -> int: ...
@@ -44,9 +50,12 @@ class MapColours:
 
     def choices(self) -> list[tuple[str, str]]:
         s = self.session
-        return colour_choices(has_labels=s.labels is not None, factor_names=sorted(s.factors),
-                              has_recon_error=s.recon_error is not None,
-                              has_codes=s.latent_map is not None)
+        out = colour_choices(has_labels=s.labels is not None, factor_names=sorted(s.factors),
+                             has_recon_error=s.recon_error is not None,
+                             has_codes=s.latent_map is not None)
+        if s.layout_check.kept_for(s.n_points) is not None:
+            out.insert(len(out) - 1, ("neighbourhood", "Neighbourhood kept"))
+        return out
 
     def set_key(self, key: str) -> None:
         if key != self.key:
@@ -58,6 +67,9 @@ class MapColours:
         s = self.session
         if s.latent_map is None:
             return None
+        kept = s.layout_check.kept_for(s.n_points) if self.key == "neighbourhood" else None
+        if self._colouring is None and kept is not None:
+            self._colouring = continuous("neighbourhood", "Neighbourhood kept", kept)
         if self._colouring is None:
             self._colouring = colouring_for(
                 self.key, labels=s.map_labels(), label_names=s.label_names,

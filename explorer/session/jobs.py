@@ -135,6 +135,7 @@ class Jobs:
     """The jobs of one owner: start (superseding a namesake), list, stop them all."""
 
     changed = Signal()  # a job started or settled (busy indicators, readiness)
+    created = Signal(object)  # a new job, before its starter connects (the status line)
 
     def __init__(self, dispatcher: Dispatcher):
         self.dispatcher = dispatcher
@@ -153,6 +154,7 @@ class Jobs:
         job = Job(name, fn, self.dispatcher)
         job.finished.connect(lambda *_args: self.changed.emit())
         self.jobs.append(job)
+        self.created.emit(job)
         self.changed.emit()
         return job
 

@@ -1,8 +1,8 @@
 """Links two sessions whose maps share one frame and one sample order (the compare view).
 
-A decode request, hover, sample selection or arrow made in one session is repeated in
-the other: one map position and one sample index mean the same thing in both. A guard
-stops the echo from coming back.
+A decode request, hover, sample selection, selected samples or arrow made in one session
+is repeated in the other: one map position and one sample index mean the same thing in
+both. A guard stops the echo from coming back.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ class Link:
         self._connect(src.cursor_requested, dst.request_decode)
         self._connect(src.hover_changed, lambda: dst.set_hover(src.hover_index))
         self._connect(src.selection_changed, lambda: dst.select(src.selected_index))
+        self._connect(src.selection_set_changed,
+                      lambda: dst.set_selection(src.selection) if dst.n_points == src.n_points
+                      else None)
         self._connect(src.arrow_added, dst.add_arrow_at)
         self._connect(src.arrow_removed, dst.delete_arrow)
         self._connect(src.arrow_selected, dst.select_arrow)

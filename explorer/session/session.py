@@ -30,8 +30,10 @@ from .dataset import Dataset
 from .dispatch import Dispatcher, ManualDispatcher
 from .forward import Forward
 from .jobs import Job, Jobs
+from .layout_check import LayoutCheck
 from .loading import map_task
 from .opening import read_model
+from .selection import Selection
 from .session_loading import Loader
 
 if TYPE_CHECKING:  # nothing heavy at run time: start-up must not import torch
@@ -56,7 +58,8 @@ class Session:
     cursor_changed = Signal()
     cursor_requested = Signal(object)  # xy asked for (links follow requests, not results)
     hover_changed = Signal()
-    selection_changed = Signal()
+    selection_changed = Signal()  # the one ringed sample
+    selection_set_changed = Signal()  # the selected samples (lasso, box, Python)
     arrows_changed = Signal()  # list, selection, ends, traces or strips changed
     arrow_added = Signal(object)  # ArrowEnds of an arrow drawn here
     arrow_removed = Signal(int)
@@ -110,6 +113,12 @@ class Session:
     set_steps: Forward[Callable[[int], None]] = Forward("arrow_part")
     set_mode: Forward[Callable[[str], None]] = Forward("arrow_part")
     colour_key: Forward[str] = Forward("colours", "key")
+    selection: Forward[np.ndarray] = Forward("selection_part", "indices")
+    set_selection: Forward[Callable[..., int]] = Forward("selection_part")
+    select_polygon: Forward[Callable[..., int]] = Forward("selection_part")
+    select_box: Forward[Callable[..., int]] = Forward("selection_part")
+    clear_selection: Forward[Callable[[], None]] = Forward("selection_part")
+    selection_mask: Forward[Callable[[], np.ndarray]] = Forward("selection_part")
     placed: Forward[PlacedImage | None] = Forward("picture")
     place_image: Forward[Callable[[str, np.ndarray], PlacedImage]] = Forward("picture")
     start_loading: Forward[Callable[[], Job | None]] = Forward("loader")
@@ -139,6 +148,8 @@ class Session:
         self.arrow_part = Arrows(self)
         self.colours = MapColours(self)
         self.picture = Picture(self)
+        self.selection_part = Selection(self)
+        self.layout_check = LayoutCheck(self)
         self.loader = Loader(self)
 
     @classmethod
@@ -277,6 +288,7 @@ class Session:
         self.colours.invalidate()
         self.picture.follow_map(latent_map)
         self.cursor.follow_map(latent_map)
+        self.selection_part.follow_map()
         self.map_changed.emit()
         self.cursor_changed.emit()
         self.placed_changed.emit()
@@ -303,13 +315,17 @@ class Session:
             f"{self.name}: the map could not be refined ({msg}); keeping the current one"))
         job.finished.connect(lambda: self.progress.emit(None))
         job.start()
-        self.message.emit(f"{self.name}: {label} map refining…")
+        from .status import COLD_UMAP, umap_cache_cold
+
+        cold = label == "UMAP" and umap_cache_cold()
+        self.message.emit(f"{self.name}: {COLD_UMAP if cold else label + ' map refining…'}")
         return job
 
     def _on_map_done(self, latent_map: MapLike | None) -> None:
         if latent_map is not None:
             self.set_map(latent_map, f"{latent_map.method} map")
             self.message.emit(f"{self.name}: {latent_map.method.upper()} map ready")
+            self.layout_check.start()
 
     def close(self) -> None:
         """Stop every background job and wait for its thread."""

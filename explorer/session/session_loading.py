@@ -47,6 +47,7 @@ class LoaderHost(Protocol):
     cursor: Cursor
     arrow_part: Arrows
     colours: MapColours
+    layout_check: Any
     message: SignalInstance
     data_changed: SignalInstance
     data_missing: SignalInstance
@@ -133,6 +134,8 @@ class Loader:
                 n = 0 if s.images is None else len(s.images)
                 s.message.emit(f"{s.name}: ready — {n:,} images loaded; click or drag "
                                "on the map to decode")
+            if s.latent_map is not None and not s.jobs.running("map"):
+                s.layout_check.start()  # the start-up work is done: measure the layout
         elif isinstance(event, DataFailed):
             s.data_note = event.message
             s.data_changed.emit()

@@ -6,11 +6,12 @@ from psygnal import Signal
 
 from .session import Session
 
-TOOLS = ("explore", "arrow", "pan")
+TOOLS = ("explore", "arrow", "pan", "lasso", "box")
 
 
 class Tools:
-    """The map tool of a window: explore (click/drag decodes), arrow, pan."""
+    """The map tool of a window: explore (click/drag decodes), arrow, pan, and the lasso
+    and box that select samples."""
 
     changed = Signal()
 

@@ -80,7 +80,9 @@ def test_recolour_changes_the_picture_and_the_legend(canvas, cloud):
     assert canvas.points.kind == "continuous"
     lo, hi = int(np.argmin(value)), int(np.argmax(value))
     assert canvas.points.point_colour(lo) != canvas.points.point_colour(hi)
-    assert canvas.legend.isVisible() and len(canvas.legend.items) == 5
+    # A continuous colouring gets a colour bar with values, not loose legend entries.
+    assert canvas.colour_bar.isVisible() and not canvas.legend.isVisible()
+    assert len(canvas.colour_bar.tick_texts()) == 5
 
 
 def test_zooming_in_draws_points_and_zooming_out_the_raster(canvas, cloud):

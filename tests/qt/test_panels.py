@@ -430,7 +430,7 @@ def test_window_docks_the_panels_with_a_views_menu(qtbot, boxes, monkeypatch):
         menus = {a.text().replace("&", ""): a.menu() for a in w.menuBar().actions()}
         assert [a.text() for a in menus["Views"].actions()] == [
             "Latent traversal", "Denoising", "Inpainting", "Anomaly ranking", "Retrieval",
-            "Compression against JPEG", "Codes as features"]
+            "Compression against JPEG", "Codes as features", "Selection"]
         assert docks["panel-retrieval"].isVisible() and docks["panel-retrieval"].widget().live
         assert not docks["panel-traversal"].isVisible()
         assert not docks["panel-traversal"].widget().live  # hidden panels do no work
@@ -458,7 +458,7 @@ def test_anomaly_ranking_recolours_the_window_map(window, qtbot):
     QApplication.processEvents()
     window.canvas.flush()  # the canvas redraws when the event loop is next idle
     assert window.colour_combo.currentData() == "recon_error"
-    assert window.canvas.legend.isVisible()
+    assert window.canvas.colour_bar.isVisible()  # a continuous colouring: its scale
     e = window.session
     errors = panel.ranking.errors
     worst, best = int(np.argmax(errors)), int(np.argmin(errors))

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from latent_atlas.explorer.core.palette import CATEGORY_COLOURS
+
 # Continuous values are cut into this many bins: enough to read a gradient, few enough
 # that the scatter shares a handful of brushes.
 CONTINUOUS_BINS = 32
@@ -31,6 +33,7 @@ class Colouring:
     names: list[str] = field(default_factory=list)
     vmin: float = 0.0
     vmax: float = 0.0
+    other: bool = False  # the last category is "other": the smaller ones, lumped
 
     @property
     def n_colours(self) -> int:
@@ -63,11 +66,14 @@ def _categories(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.unique(values, return_inverse=True)
 
 
-def categorical(key: str, title: str, values: np.ndarray, names: list[str] | None = None) -> Colouring:
-    """Colour by category; integer labels index `names` when given (real label names)."""
+def categorical(key: str, title: str, values: np.ndarray, names: list[str] | None = None,
+                lump: bool = False) -> Colouring:
+    """Colour by category; integer labels index `names` when given (real label names).
+    A numeric column with more values than the palette has colours is coloured as a value,
+    unless `lump` (labels): then, as for any larger set, the smallest share "other"."""
     values = np.asarray(values).ravel()
     cats, inverse = _categories(values)
-    if len(cats) > MAX_CATEGORIES:
+    if len(cats) > len(CATEGORY_COLOURS) and not lump and values.dtype.kind in "iufb":
         return continuous(key, title, values.astype(np.float64))
     labels = []
     for c in cats.tolist():
@@ -75,7 +81,23 @@ def categorical(key: str, title: str, values: np.ndarray, names: list[str] | Non
             labels.append(str(names[c]))
         else:
             labels.append(str(c))
-    return Colouring(key, title, "categorical", inverse.astype(np.int32).ravel(), labels)
+    index = inverse.astype(np.int32).ravel()
+    if len(cats) > len(CATEGORY_COLOURS):
+        return _lumped(key, title, index, labels)
+    return Colouring(key, title, "categorical", index, labels)
+
+
+def _lumped(key: str, title: str, index: np.ndarray, labels: list[str]) -> Colouring:
+    """More categories than colours: the largest keep a colour each, the rest share the
+    last one, named "other (N categories)" in the legend; no colour is repeated."""
+    keep = len(CATEGORY_COLOURS) - 1
+    counts = np.bincount(index, minlength=len(labels))
+    order = np.argsort(-counts, kind="stable")
+    remap = np.full(len(labels), keep, np.int32)
+    remap[order[:keep]] = np.arange(keep, dtype=np.int32)
+    names = [labels[i] for i in order[:keep]]
+    names.append(f"other ({len(labels) - keep} categories)")
+    return Colouring(key, title, "categorical", remap[index], names, other=True)
 
 
 def continuous(key: str, title: str, values: np.ndarray, bins: int = CONTINUOUS_BINS) -> Colouring:
@@ -133,7 +155,7 @@ def colouring_for(key: str, *, labels: np.ndarray | None = None, label_names: li
     if n is None:
         n = len(codes) if codes is not None else (len(labels) if labels is not None else 0)
     if key == "label" and labels is not None:
-        return categorical(key, "Label", labels, label_names)
+        return categorical(key, "Label", labels, label_names, lump=True)
     if key.startswith("factor:") and factors and key[7:] in factors:
         col = np.asarray(factors[key[7:]])
         title = f"Factor: {key[7:]}"

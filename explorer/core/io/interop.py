@@ -46,6 +46,7 @@ class EmbeddingTable:
     errors: np.ndarray | None = None  # reconstruction error per image
     images: np.ndarray | None = None  # uint8 N x C x H x W
     name: str = "latent codes"
+    index: np.ndarray | None = None  # each row's sample index (a selection); else 0..N-1
 
     def __post_init__(self) -> None:
         self.codes = np.asarray(self.codes, dtype=np.float32)
@@ -167,7 +168,8 @@ def parquet_bytes(table: EmbeddingTable, with_images: bool = True) -> bytes:
 
     n, d = table.codes.shape
     cols: dict[str, pa.Array] = {
-        "index": pa.array(np.arange(n, dtype=np.int64)),
+        "index": pa.array(np.arange(n, dtype=np.int64) if table.index is None
+                          else np.asarray(table.index, dtype=np.int64)),
         "x": pa.array(table.positions[:, 0]), "y": pa.array(table.positions[:, 1]),
     }
     if table.labels is not None:
@@ -180,13 +182,14 @@ def parquet_bytes(table: EmbeddingTable, with_images: bool = True) -> bytes:
     for k in range(d):
         cols[f"z{k}"] = pa.array(table.codes[:, k])
     if with_images and table.images is not None:
-        cols["image"] = pa.array([_png(im) for im in table.images], pa.binary())
+        cols["image"] = pa.array([png_bytes(im) for im in table.images], pa.binary())
     buf = io.BytesIO()
     pq.write_table(pa.table(cols), buf)
     return buf.getvalue()
 
 
-def _png(chw: np.ndarray) -> bytes:
+def png_bytes(chw: np.ndarray) -> bytes:
+    """One uint8 C x H x W image as PNG bytes."""
     from PIL import Image
 
     buf = io.BytesIO()

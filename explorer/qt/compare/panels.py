@@ -22,7 +22,7 @@ from latent_atlas.explorer.session.panels.files import pair_strip_frames, pair_s
 
 from ..image_box import ImageBox
 from ..panels.common import weak_slot
-from ..strip_panel import path_controls, show_path_settings
+from ..strip_panel import path_controls, show_path_settings, strip_row
 
 
 class StripRows(QWidget):
@@ -50,12 +50,7 @@ class StripRows(QWidget):
         for title in (f"{SIDE_TITLES[0]} decoded along the path",
                       f"{SIDE_TITLES[1]} decoded along the path",
                       "pixel cross-fade of the end images"):
-            label = QLabel(title)
-            label.setStyleSheet("color: gray")
-            box = ImageBox("", min_size=30)
-            layout.addWidget(label)
-            layout.addWidget(box, 1)
-            self.rows.append(box)
+            self.rows.append(strip_row(layout, title))
         # The two sessions are linked: setting the left one's steps sets both.
         self.steps.valueChanged.connect(lambda v: self.pair.left.set_steps(v) if self.pair else None)
         self.mode.currentIndexChanged.connect(

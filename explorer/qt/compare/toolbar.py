@@ -15,7 +15,7 @@ CompareWindow = Any
 def build_toolbar(w: CompareWindow) -> None:
     """The tools, the heatmap switch and judge, prior sampling, the decoded grid's size,
     the manifold grid switch and the Train-pair button, as attributes of `w`."""
-    tb = w.addToolBar("Compare")
+    tb = w.toolbar = w.addToolBar("Compare")
     tb.setObjectName("compare-toolbar")
     tb.setMovable(False)
     for a in w.tool_actions.values():

@@ -29,11 +29,14 @@ from latent_atlas.explorer.session.pair import SIDE_TITLES, ComparePair
 from latent_atlas.explorer.session.panels.files import sample_grid
 from latent_atlas.explorer.session.session import Session
 from latent_atlas.explorer.session.user_model import is_source
+from latent_atlas.explorer.session.view import union_bounds
+from latent_atlas.explorer.session.viewfile import is_view_path
 from latent_atlas.explorer.session.workspace import ShownSessions, Tools
 
 from ..canvas import MapCanvas
 from ..chrome import AppWindow, build_tool_actions
 from ..image_box import ImageBox
+from ..map_actions import MapActions, name_controls
 from .panels import MetricsPanel, StripRows
 from .toolbar import PairTraining, build_toolbar
 
@@ -110,6 +113,9 @@ class CompareWindow(AppWindow):
         self.setCentralWidget(main)
         self.tool_group, self.tool_actions = build_tool_actions(self, self.tools)
         self.pair_training = PairTraining(self)
+        self.map_actions = MapActions(self, self.canvases, lambda: self.pair and self.pair.left,
+                                      "compare")
+        self.canvases[0].frame_source = self._shared_frame  # one frame for both maps
         self._build_toolbar()
         self._build_menus()
 
@@ -127,6 +133,12 @@ class CompareWindow(AppWindow):
         from ..panels import add_application_panels
 
         self.panels = add_application_panels(self, self.shown, self.jobs)
+        name_controls(self)
+
+    def _shared_frame(self):
+        """Home frames both maps' points (aligned maps share one frame)."""
+        return union_bounds([tuple(s.latent_map.bounds()) for s in self.sessions()
+                             if s.latent_map is not None])
 
     def sessions(self) -> list[Session]:
         return [] if self.pair is None else list(self.pair.sessions)
@@ -148,12 +160,19 @@ class CompareWindow(AppWindow):
         m = self.menuBar().addMenu("&File")
         self.add_open_actions(m, "&Open pair…")
         self.act_open.setStatusTip("Choose two model files (an AE and a VAE of the same data)")
+        self.map_menu = self.menuBar().addMenu("&Map")
+        for a in self.tool_actions.values():
+            self.map_menu.addAction(a)
         m.addSeparator()
         m.addAction(self.action("&Close", self.close, "Ctrl+W"))
+        self.map_actions.install(m, self.map_menu, self.toolbar)
 
     # ---- opening ------------------------------------------------------------------------------
     def open_paths(self, paths: list[str]) -> int:
-        """Open two model files as a pair and load them; returns 2, or 0 with a message."""
+        """Open two model files as a pair and load them (or a saved view); returns 2, or 0
+        with a message."""
+        if len(paths) == 1 and is_view_path(paths[0]):
+            return 2 * self.map_actions.open_view(paths[0])
         return 2 if self.open_pair(paths, load=True) else 0
 
     def open_pair(self, paths: list[str], load: bool = False) -> bool:
@@ -202,6 +221,7 @@ class CompareWindow(AppWindow):
         for s in pair.sessions:
             self.watch(s)
         pair.message.connect(self.show_message)
+        self.status.follow(pair.jobs)
         pair.jobs.changed.connect(lambda *_args: self.readyChanged.emit())
         for i, s in enumerate(pair.sessions):
             s.cursor_changed.connect(lambda i=i: self._update_click_image(i))

@@ -25,6 +25,7 @@ from .codes import CompressPanel, ProbePanel
 from .denoise import DenoisePanel
 from .inpaint import InpaintPanel
 from .retrieval import RetrievalPanel
+from .selection import SelectionPanel
 from .traversal import TraversalPanel
 
 PANELS = (
@@ -35,13 +36,14 @@ PANELS = (
     ("retrieval", "Retrieval", RetrievalPanel, "Ctrl+5"),
     ("compress", "Compression against JPEG", CompressPanel, "Ctrl+6"),
     ("probe", "Codes as features", ProbePanel, "Ctrl+7"),
+    ("selection", "Selection", SelectionPanel, "Ctrl+8"),
 )
 SHOW_ENV = "LATENT_ATLAS_SHOW_PANEL"
 DOCK_WIDTH = 460
 MIN_WIDTH = 340
 
 __all__ = ["PANELS", "AnomalyPanel", "CompressPanel", "DenoisePanel", "InpaintPanel",
-           "ProbePanel", "RetrievalPanel", "TraversalPanel", "add_application_panels"]
+           "ProbePanel", "RetrievalPanel", "SelectionPanel", "TraversalPanel", "add_application_panels"]
 
 
 def add_application_panels(window: QMainWindow, shown: ShownSessions,

@@ -17,6 +17,7 @@ from .direction import DirectionMeasureModel, MeasureColumn
 from .inpaint import InpaintModel, InpaintView
 from .probe import ProbeModel
 from .retrieval import RetrievalColumn, RetrievalModel, RetrievalResult
+from .selection import SelectionModel
 from .sources import (
     PICK_MODES,
     SOURCES,
@@ -34,7 +35,7 @@ __all__ = [
     "PICK_MODES", "SOURCES", "AnomalyColumn", "AnomalyModel", "CompressModel", "CompressView",
     "Curve", "DenoiseModel", "DenoiseView", "DirectionMeasureModel", "InpaintModel",
     "InpaintView", "JobGroup", "MeasureColumn", "PanelModel", "PickedImage", "ProbeModel",
-    "RetrievalColumn", "RetrievalModel", "RetrievalResult", "SamplePick", "ShownImage",
+    "RetrievalColumn", "RetrievalModel", "RetrievalResult", "SamplePick", "SelectionModel", "ShownImage",
     "TraversalColumn", "TraversalModel", "TraversalResult", "label_text", "model_ready",
     "sample_captions", "select_sample", "session_title", "shared_reason",
 ]
