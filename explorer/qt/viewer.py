@@ -92,18 +92,15 @@ class Viewer:
     @property
     def selection(self) -> list[int]:
         s = self.session
-        index = None if s is None else s.selected_index
-        return [] if index is None else [int(index)]
+        return [] if s is None else [int(i) for i in s.selection]
 
     @selection.setter
     def selection(self, indices: Any) -> None:
-        from latent_atlas.explorer.session.headless import check_indices
-
+        """Select these samples (the compare window mirrors them on the other map)."""
         s = self.session
         if s is None:
             raise RuntimeError("no model is open in this window")
-        chosen = check_indices(indices, s.n_points)
-        s.select(chosen[0] if chosen else None)
+        s.set_selection(indices)
 
     def screenshot(self, path: str | Path) -> Path:
         """Save the window as a PNG; returns the path."""

@@ -207,7 +207,9 @@ class HeadlessSession:
 
     @selection.setter
     def selection(self, indices: Any) -> None:
-        self._selection = check_indices(indices, len(self.data))
+        from .selection import check_indices
+
+        self._selection = [int(i) for i in check_indices(indices, len(self.data))]
 
     # ---- against another model -------------------------------------------------------------
     def compare(self, other: HeadlessSession, *, samples: int = 2000, pairs: int = 500,
@@ -224,23 +226,6 @@ class HeadlessSession:
                                   classifier=classifier)
         _, doc = compare_document([self.opened, other.opened], self.data, settings, [seed])
         return doc
-
-
-def check_indices(indices: Any, n: int) -> list[int]:
-    """Sample indices as a sorted list without repeats; every one in 0..n-1."""
-    arr = np.asarray(list(indices) if not isinstance(indices, np.ndarray) else indices)
-    if arr.size == 0:
-        return []
-    if arr.dtype == bool:
-        if arr.shape != (n,):
-            raise OpenError(f"a boolean selection needs {n} values, not {arr.shape}")
-        return [int(i) for i in np.flatnonzero(arr)]
-    if not np.issubdtype(arr.dtype, np.integer):
-        raise OpenError(f"a selection is sample indices (integers), not {arr.dtype}")
-    bad = arr[(arr < 0) | (arr >= n)]
-    if bad.size:
-        raise OpenError(f"sample {int(bad[0])} is not in the data (0..{n - 1})")
-    return sorted({int(i) for i in arr.ravel()})
 
 
 def open_headless(source: Any, data: Any = None, **options: Any) -> HeadlessSession:

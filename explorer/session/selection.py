@@ -65,6 +65,25 @@ def points_in_box(xy: np.ndarray, corner0: npt.ArrayLike, corner1: npt.ArrayLike
             & (xy[:, 1] >= lo[1]) & (xy[:, 1] <= hi[1]))
 
 
+def check_indices(indices: npt.ArrayLike, n: int) -> np.ndarray:
+    """Sample indices (or a mask of n) as sorted unique int64, each in 0..n-1: anything
+    else is a readable error, never silently dropped. Scripts' sessions use it too."""
+    idx = np.asarray(indices).ravel()
+    if idx.dtype == bool:
+        if len(idx) != n:
+            raise ValueError(f"a selection mask needs one entry per map point ({n}), "
+                             f"not {len(idx)}")
+        idx = np.flatnonzero(idx)
+    elif len(idx) and idx.dtype.kind not in "iu":
+        raise ValueError("a selection is a list of sample indices (integers)")
+    idx = np.unique(idx.astype(np.int64))
+    if len(idx) and (idx[0] < 0 or idx[-1] >= n):
+        bad = idx[0] if idx[0] < 0 else idx[-1]
+        raise ValueError(f"sample {bad} is not on the map (it has {n:,} points, "
+                         f"indices 0 to {n - 1:,})")
+    return idx
+
+
 class Selection:
     """The selection part of a session (see module docstring)."""
 
@@ -86,20 +105,7 @@ class Selection:
         Indices outside the map are a readable error, never silently dropped."""
         if mode not in MODES:
             raise ValueError(f"selection mode must be one of {', '.join(MODES)}, not {mode!r}")
-        idx = np.asarray(indices).ravel()
-        if idx.dtype == bool:
-            if len(idx) != self.host.n_points:
-                raise ValueError(f"a selection mask needs one entry per map point "
-                                 f"({self.host.n_points}), not {len(idx)}")
-            idx = np.flatnonzero(idx)
-        elif len(idx) and idx.dtype.kind not in "iu":
-            raise ValueError("a selection is a list of sample indices (integers)")
-        idx = np.unique(idx.astype(np.int64))
-        n = self.host.n_points
-        if len(idx) and (idx[0] < 0 or idx[-1] >= n):
-            bad = idx[0] if idx[0] < 0 else idx[-1]
-            raise ValueError(f"sample {bad} is not on the map (it has {n:,} points, "
-                             f"indices 0 to {n - 1:,})")
+        idx = check_indices(indices, self.host.n_points)
         if mode == "add":
             idx = np.union1d(self._indices, idx)
         elif mode == "remove":

@@ -73,9 +73,9 @@ def test_the_selection_is_sample_indices_checked_against_the_data(vae):
     assert vae.selection == [7, 9]
     vae.selection = []
     assert vae.selection == []
-    with pytest.raises(OpenError, match="sample 1797 is not in the data"):
+    with pytest.raises(ValueError, match="sample 1797 is not on the map"):
         vae.selection = [1797]
-    with pytest.raises(OpenError, match="integers"):
+    with pytest.raises(ValueError, match="integers"):
         vae.selection = [0.5]
 
 

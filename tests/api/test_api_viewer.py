@@ -27,11 +27,11 @@ def test_show_opens_an_opened_session_with_its_data(windows, tmp_path):
     assert v.kind == "main" and v.wait_ready(240)
     assert [x.name for x in v.sessions] == [s.name] == ["digits_ae"]
     assert v.session.data_spec == "digits"
-    v.selection = [11]
-    assert v.selection == [11] and v.session.selected_index == 11
+    v.selection = [11, 3, 11]
+    assert v.selection == [3, 11] and list(v.session.selection) == [3, 11]
     v.selection = []
     assert v.selection == []
-    with pytest.raises(Exception, match="not in the data"):
+    with pytest.raises(ValueError, match="not on the map"):
         v.selection = [10**6]
     assert v.screenshot(tmp_path / "main.png").stat().st_size > 10_000
 
@@ -43,6 +43,8 @@ def test_compare_opens_two_models_side_by_side(windows, tmp_path):
     windows.append(v)
     assert v.kind == "compare" and v.wait_ready(300)
     assert sorted(s.kind for s in v.sessions) == ["ae", "vae"]
+    v.selection = [4, 9]  # mirrored onto the other map by sample index
+    assert [list(s.selection) for s in v.sessions] == [[4, 9], [4, 9]]
     assert v.screenshot(tmp_path / "compare.png").stat().st_size > 10_000
 
 
