@@ -74,8 +74,19 @@ class AppWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.position_label)
         self.statusBar().addPermanentWidget(self.task_bar)
         self.setAcceptDrops(True)
+        self.panels: dict[str, Any] = {}  # the application panels' docks (add_panels)
 
     recent_key = "recent_files"
+
+    def add_panels(self) -> None:
+        """Dock the application panels (once). The app calls this right after the first
+        paint (they are hidden at start and cost ~0.2 s to build); a window made with
+        `defer_panels=False` has them from its constructor."""
+        if self.panels:
+            return
+        from .panels import add_application_panels
+
+        self.panels = add_application_panels(self, self.shown, self.jobs)
 
     # ---- to override ---------------------------------------------------------------------
     def open_paths(self, paths: list[str]) -> int:  # pragma: no cover - both windows override
@@ -86,7 +97,7 @@ class AppWindow(QMainWindow):
 
     def panels_busy(self) -> bool:
         """A shown application panel still has work pending or running (screenshots wait)."""
-        docks = getattr(self, "panels", {}) or {}
+        docks = self.panels
         pending = any(d.widget().live and d.widget().model.stale for d in docks.values())
         return pending or any(not j.name.startswith(("train", "sweep"))
                               for j in self.jobs.running())

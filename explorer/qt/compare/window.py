@@ -44,7 +44,8 @@ class CompareWindow(AppWindow):
 
     recent_key = "recent_pairs"
 
-    def __init__(self, parent: QWidget | None = None, *, headless: bool = False):
+    def __init__(self, parent: QWidget | None = None, *, headless: bool = False,
+                 defer_panels: bool = False):
         super().__init__(parent, headless=headless)
         self.setWindowTitle("Latent Atlas — compare AE vs VAE")
         self.resize(1400, 900)
@@ -121,9 +122,8 @@ class CompareWindow(AppWindow):
         self.canvases[0].vb.sigRangeChanged.connect(self._on_range_changed)
         self.tabs.currentChanged.connect(lambda _i: self._grid_timer.start())
         self.metrics_panel.run_button.clicked.connect(self.compute_metrics)
-        from ..panels import add_application_panels
-
-        self.panels = add_application_panels(self, self.shown, self.jobs)
+        if not defer_panels:  # else the app docks them after the first paint
+            self.add_panels()
 
     def sessions(self) -> list[Session]:
         return [] if self.pair is None else list(self.pair.sessions)
