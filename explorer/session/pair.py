@@ -106,8 +106,16 @@ class ComparePair:
         return all(s.decoder is not None and s.latent_map is not None for s in self.sessions)
 
     def is_ready(self) -> bool:
+        """Both models loaded with their data. A refined alignment may still be on its way
+        (`is_aligned`): the maps are drawn and clickable meanwhile."""
         return (self.ready() and self.data is not None
-                and all(s.is_ready() for s in self.sessions) and not self.jobs.running("align"))
+                and all(s.is_ready() for s in self.sessions))
+
+    def is_aligned(self) -> bool:
+        """Both maps are final and aligned: no map is being fitted (a file without a
+        stored map shows PCA first) and no refinement of the alignment is running."""
+        return (all(s.latent_map is not None and not s.jobs.running("map")
+                    for s in self.sessions) and not self.jobs.running("align"))
 
     # ---- loading & alignment --------------------------------------------------------------
     def start_loading(self) -> None:
