@@ -122,6 +122,14 @@ def run_app(files: list[str], compare: bool = False, screenshot: str | None = No
         sessions = window.workspace.sessions
         if "ready_s" not in times and sessions and all(s.decoder is not None for s in sessions):
             times["ready_s"] = seconds_since_start()
+            if not screenshot:  # the first UMAP map then needs no compiling
+                warm_when_loaded()
+
+    def warm_when_loaded() -> None:  # after the loading the user waits for
+        if window.is_ready():
+            window.warm_up_umap()
+        else:
+            QTimer.singleShot(500, warm_when_loaded)
 
     for s in window.workspace.sessions:
         s.decoder_changed.connect(note_ready)

@@ -114,6 +114,13 @@ class AppWindow(QMainWindow):
     def show_message(self, text: str) -> None:
         self.status_label.setText(text)
 
+    def warm_up_umap(self) -> None:
+        """Compile UMAP's kernels in the background, once per environment (the status
+        line says so)."""
+        from explorer.session.warmup import start_umap_warm_up
+
+        start_umap_warm_up(self.jobs, self.show_message)
+
     def show_position(self, xy: Any) -> None:
         """The mouse's map position in the status line ("x 1.23, y -0.45"), or nothing."""
         self.position_label.setText("" if xy is None else f"x {xy[0]:.2f}, y {xy[1]:.2f}")

@@ -119,11 +119,31 @@ class ComparePair:
 
     # ---- loading & alignment --------------------------------------------------------------
     def start_loading(self) -> None:
+        """Load both models; refine a UMAP alignment once both decode (its child process
+        would otherwise compete for the cores with the loading the user waits for)."""
         for s in self.sessions:
             s.start_loading()
+        if self.wants_refinement():
+            self._refine_when_ready()
+
+    def wants_refinement(self) -> bool:
+        """Two UMAP maps: Procrustes alone leaves the clusters where each fit put them."""
         left = self.left.latent_map
-        if left is not None and left.method == "umap" and self.right_base is not None:
+        return left is not None and left.method == "umap" and self.right_base is not None
+
+    def _refine_when_ready(self) -> None:
+        if self.ready():
             self.refine_alignment()
+            return
+
+        def check() -> None:
+            if self.ready():
+                for s in self.sessions:
+                    s.decoder_changed.disconnect(check)
+                self.refine_alignment()
+
+        for s in self.sessions:
+            s.decoder_changed.connect(check)
 
     def align(self) -> None:
         """Lay the right map onto the left one's frame (Procrustes over shared samples)."""

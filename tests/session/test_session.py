@@ -194,3 +194,24 @@ def test_a_pair_is_usable_while_its_alignment_is_still_refined(pair_files, tmp_p
     release.set()
     assert d.wait_until(pair.is_aligned, 30)
     pair.close()
+
+
+def test_the_alignment_is_refined_only_once_both_models_decode(pair_files, tmp_path,
+                                                               monkeypatch):
+    """Issue 24: the refinement's child process must not compete with the loading."""
+    import shutil
+
+    calls: list[bool] = []
+    monkeypatch.setattr(ComparePair, "wants_refinement", lambda self: True)
+    monkeypatch.setattr(ComparePair, "refine_alignment", lambda self: calls.append(self.ready()))
+    d = ManualDispatcher()
+    other = tmp_path / "ae_copy.safetensors"
+    shutil.copy(pair_files["ae"], other)
+    pair = ComparePair(Session.from_file(pair_files["ae"], d), Session.from_file(str(other), d), d)
+    pair.start_loading()
+    assert calls == []
+    assert d.wait_until(lambda: bool(calls), 60)
+    assert calls == [True]
+    d.process()
+    assert calls == [True]  # once
+    pair.close()
