@@ -81,6 +81,7 @@ class ComparePair:
         self.grid_rect: tuple[float, float, float, float] | None = None
         self.grid_n = 10
         self._aligning = False
+        self._refine_pending = False  # a refinement waits for both models (start_loading)
         a.map_changed.connect(self._on_left_map)
         b.map_changed.connect(self._on_right_map)
         a.data_changed.connect(self._on_data)
@@ -115,7 +116,8 @@ class ComparePair:
         """Both maps are final and aligned: no map is being fitted (a file without a
         stored map shows PCA first) and no refinement of the alignment is running."""
         return (all(s.latent_map is not None and not s.jobs.running("map")
-                    for s in self.sessions) and not self.jobs.running("align"))
+                    for s in self.sessions) and not self.jobs.running("align")
+                and not self._refine_pending)
 
     # ---- loading & alignment --------------------------------------------------------------
     def start_loading(self) -> None:
@@ -135,11 +137,13 @@ class ComparePair:
         if self.ready():
             self.refine_alignment()
             return
+        self._refine_pending = True  # not aligned yet, though nothing runs
 
         def check() -> None:
             if self.ready():
                 for s in self.sessions:
                     s.decoder_changed.disconnect(check)
+                self._refine_pending = False
                 self.refine_alignment()
 
         for s in self.sessions:

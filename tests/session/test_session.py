@@ -210,6 +210,7 @@ def test_the_alignment_is_refined_only_once_both_models_decode(pair_files, tmp_p
     pair = ComparePair(Session.from_file(pair_files["ae"], d), Session.from_file(str(other), d), d)
     pair.start_loading()
     assert calls == []
+    assert not pair.is_aligned()  # a refinement is due: the maps are not final yet
     assert d.wait_until(lambda: bool(calls), 60)
     assert calls == [True]
     d.process()
