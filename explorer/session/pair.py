@@ -143,8 +143,8 @@ class ComparePair:
             if self.ready():
                 for s in self.sessions:
                     s.decoder_changed.disconnect(check)
-                self._refine_pending = False
                 self.refine_alignment()
+                self._refine_pending = False  # only now: its job is running
 
         for s in self.sessions:
             s.decoder_changed.connect(check)
