@@ -31,7 +31,7 @@ BENCHES = {
     "map": ["bench_map.py"],
     "scale": ["bench_scale.py"],
 }
-FIGURE = re.compile(r"^([a-z][\w.]*)=(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)\b", re.MULTILINE)
+FIGURE = re.compile(r"^([a-z][\w.-]*)=(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)\b", re.MULTILINE)
 
 
 def figures(text: str) -> dict[str, float]:
@@ -69,10 +69,10 @@ def worse(now: dict[str, float], before: dict[str, float], limit: float = 0.2):
     return out
 
 
-def record(now: dict[str, float], path: Path = HISTORY) -> None:
+def record(now: dict[str, float], path: Path = HISTORY, load: float | None = None) -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True, cwd=HERE).stdout.strip()
-    load = f"{os.getloadavg()[0]:.1f}"
+    load = f"{os.getloadavg()[0] if load is None else load:.1f}"
     new = not path.exists()
     with path.open("a", newline="") as fh:
         w = csv.DictWriter(fh, FIELDS)
@@ -102,6 +102,7 @@ def main() -> int:
     ap.add_argument("--from-file", help="read figures from this output instead of running")
     ap.add_argument("--record", action="store_true", help="append these figures to the history")
     ap.add_argument("--limit", type=float, default=0.2, help="how much worse is flagged")
+    ap.add_argument("--load", type=float, help="the load they were measured at (--from-file)")
     args = ap.parse_args()
     names = [n for n in args.only.split(",") if n]
     unknown = [n for n in names if n not in BENCHES]
@@ -127,7 +128,7 @@ def main() -> int:
     if not bad:
         print(f"nothing more than {args.limit:.0%} worse than the last recorded run")
     if args.record:
-        record(now)
+        record(now, load=args.load)
         print(f"recorded in {HISTORY.name}")
     return 1 if bad else 0
 

@@ -18,8 +18,9 @@ def _module():
 def test_figures_are_the_key_value_lines():
     r = _module()
     text = ("models: a, b\nfirst_paint_s=0.812 (min 0.7; target 0.5)\nrun 0: first_paint_s=9\n"
-            "compare.bundled.maps_ready_s=1.5\nalign.bundled.trust_refined=0.97\nn=3 x")
+            "compare.bundled.maps_ready_s=1.5\ncompare.mnist-nomap.aligned_s=9\nalign.bundled.trust_refined=0.97\nn=3 x")
     assert r.figures(text) == {"first_paint_s": 0.812, "compare.bundled.maps_ready_s": 1.5,
+                               "compare.mnist-nomap.aligned_s": 9.0,
                                "align.bundled.trust_refined": 0.97, "n": 3.0}
 
 
