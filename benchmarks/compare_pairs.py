@@ -32,7 +32,7 @@ def default_work() -> Path:
 
 
 def _cli(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "explorer.cli", *args], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "latent_atlas.explorer.cli", *args], capture_output=True,
                           text=True, cwd=ROOT, timeout=timeout,
                           env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
     if proc.returncode != 0:
@@ -65,7 +65,7 @@ def _mapped(files: list[str], work: Path, name: str) -> list[str]:
 
 def pairs(work: Path, mnist: bool = True) -> dict[str, list[str]]:
     """Name -> the two model files of every pair this machine can make."""
-    from explorer.qt.bundled import default_model_paths
+    from latent_atlas.explorer.core.bundled import default_model_paths
 
     found = {"bundled": default_model_paths()}
     found["digits-nomap"] = _train(work, "digits", "digits", "--epochs", "5",
@@ -97,9 +97,13 @@ def faithfulness(files: list[str], n_max: int = 3000, seed: int = 0) -> dict[str
     import numpy as np
     from sklearn.manifold import trustworthiness
 
-    from explorer.core.analysis.compare import align_maps, alignment_error, build_aligned_map
-    from explorer.core.latent.map import load_map
-    from explorer.core.progress import drain
+    from latent_atlas.explorer.core.analysis.comparison.align import (
+        align_maps,
+        alignment_error,
+        build_aligned_map,
+    )
+    from latent_atlas.explorer.core.latent.map import load_map
+    from latent_atlas.explorer.core.progress import drain
 
     left, right = (load_map(f) for f in files)
     if left is None or right is None:

@@ -23,7 +23,7 @@ def warm_marker() -> Path | None:
     """The file that says this environment's kernels are compiled (None: no cache)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from explorer.core.latent.umap_runtime import configure_numba_cache
+    from latent_atlas.explorer.core.latent.umap_runtime import configure_numba_cache
 
     folder = configure_numba_cache()
     if folder is None:
@@ -45,7 +45,7 @@ def is_warm() -> bool:
 def warm_up(cancel: Any = None):
     """Fit a tiny UMAP in a child process (its kernels land in numba's cache), then mark
     the environment warm. A generator of the fit's progress, as every long job is."""
-    from explorer.core.isolated import fit_map_isolated
+    from latent_atlas.explorer.core.isolated import fit_map_isolated
 
     codes = np.random.default_rng(0).normal(size=(WARM_POINTS, 8)).astype(np.float32)
     yield from fit_map_isolated(codes, "umap", cancel=cancel)

@@ -1,4 +1,4 @@
-"""Start the background UMAP warm-up (explorer.core.umap_warm) on a window's jobs,
+"""Start the background UMAP warm-up (latent_atlas.explorer.core.umap_warm) on a window's jobs,
 saying on the status line what is happening."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ DONE = "UMAP is ready: new maps are refined in seconds from now on"
 
 def start_umap_warm_up(jobs: Jobs, say: Callable[[str], None]) -> Job | None:
     """Compile UMAP's kernels in the background unless done before; None when not needed."""
-    from explorer.core.umap_warm import is_warm, warm_up
+    from latent_atlas.explorer.core.umap_warm import is_warm, warm_up
 
     if is_warm() or jobs.running(WARM_JOB):
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 
-from explorer.qt.gc_guard import GuiThreadCollector
+from latent_atlas.explorer.qt.gc_guard import GuiThreadCollector
 
 
 def _allocate(n: int = 5000) -> list:

@@ -4,12 +4,12 @@ start-up ends when every window is ready."""
 
 from __future__ import annotations
 
-from explorer.qt.app import windows_ready
-from explorer.qt.image_box import ImageBox
+from latent_atlas.explorer.qt.app import windows_ready
+from latent_atlas.explorer.qt.image_box import ImageBox
 
 
 def test_a_deferred_window_docks_its_panels_when_asked(qtbot):
-    from explorer.qt.main_window import MainWindow
+    from latent_atlas.explorer.qt.main_window import MainWindow
 
     w = MainWindow(defer_panels=True)
     qtbot.addWidget(w)
@@ -25,7 +25,7 @@ def test_a_deferred_window_docks_its_panels_when_asked(qtbot):
 
 
 def test_a_window_has_its_panels_by_default(qtbot):
-    from explorer.qt.compare.window import CompareWindow
+    from latent_atlas.explorer.qt.compare.window import CompareWindow
 
     w = CompareWindow()
     qtbot.addWidget(w)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from explorer.session.dispatch import ManualDispatcher
-from explorer.session.jobs import Jobs
+from latent_atlas.explorer.session.dispatch import ManualDispatcher
+from latent_atlas.explorer.session.jobs import Jobs
 
 
 @pytest.fixture()
@@ -15,7 +15,7 @@ def cache(tmp_path, monkeypatch):
 
 
 def test_the_marker_lives_in_the_numba_cache_and_names_umaps_version(cache):
-    from explorer.core.umap_warm import is_warm, warm_marker
+    from latent_atlas.explorer.core.umap_warm import is_warm, warm_marker
 
     marker = warm_marker()
     assert marker is not None and marker.parent == cache and "umap" in marker.name
@@ -25,8 +25,8 @@ def test_the_marker_lives_in_the_numba_cache_and_names_umaps_version(cache):
 
 
 def test_the_warm_up_runs_once_and_says_what_it_does(cache, monkeypatch):
-    import explorer.core.umap_warm as warm
-    from explorer.session.warmup import DONE, STARTED, start_umap_warm_up
+    import latent_atlas.explorer.core.umap_warm as warm
+    from latent_atlas.explorer.session.warmup import DONE, STARTED, start_umap_warm_up
 
     def fake_warm_up(cancel=None):
         yield from ()
@@ -47,8 +47,8 @@ def test_the_warm_up_runs_once_and_says_what_it_does(cache, monkeypatch):
 
 
 def test_a_failed_warm_up_is_one_readable_line(cache, monkeypatch):
-    import explorer.core.umap_warm as warm
-    from explorer.session.warmup import start_umap_warm_up
+    import latent_atlas.explorer.core.umap_warm as warm
+    from latent_atlas.explorer.session.warmup import start_umap_warm_up
 
     def broken(cancel=None):
         yield from ()
