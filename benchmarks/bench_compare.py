@@ -5,7 +5,16 @@ images with a blocked matrix product. The baseline does the obvious thing per gr
 point (inverse one point, decode one image, nearest image by broadcasting) on a subset
 and is extrapolated to the full grid. Goal: a 64 x 64 grid on digits in under 2 s.
 
-    python benchmarks/bench_compare.py [--resolution 64] [--no-mnist]
+    python benchmarks/bench_compare.py [--resolution 64] [--no-mnist] [--runs 3]
+        [--window-only | --no-window] [--faithfulness]
+
+The compare window (issue 24) is timed in fresh processes (`latent-atlas --compare
+--screenshot`, median of `--runs`) on the pairs of `compare_pairs.py`: the bundled digits
+pair (stored maps), a digits pair without maps, and a 10,000-point MNIST pair with and
+without stored maps. Each prints `compare.<pair>.<figure>=seconds` for maps_ready_s (both
+maps drawn, clicks decode), aligned_s, first_metric_s, all_metrics_s and
+compare_ready_s. `--faithfulness` prints what aligning costs: the right map's
+trustworthiness as stored (= after Procrustes) and laid out again from the left map.
 """
 
 from __future__ import annotations
@@ -75,7 +84,41 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--resolution", type=int, default=64)
     ap.add_argument("--no-mnist", action="store_true")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--window-only", action="store_true", help="only the compare window")
+    ap.add_argument("--no-window", action="store_true", help="skip the compare window")
+    ap.add_argument("--faithfulness", action="store_true")
+    ap.add_argument("--pairs", default="", help="comma-separated pair names (default all)")
     args = ap.parse_args()
+    if not args.window_only:
+        grid_and_metrics(args)
+    if not args.no_window or args.faithfulness:
+        window(args)
+    return 0
+
+
+def window(args) -> None:
+    import tempfile
+
+    from compare_pairs import default_work, faithfulness, pairs, window_figures
+
+    found = pairs(default_work(), mnist=not args.no_mnist)
+    wanted = [p for p in args.pairs.split(",") if p] or list(found)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in wanted:
+            if name not in found:
+                print(f"(pair {name} not available here)")
+                continue
+            if not args.no_window:
+                figures = window_figures(found[name], args.runs, Path(tmp) / "shot.png")
+                for key, value in figures.items():
+                    print(f"compare.{name}.{key}={value:.3f}", flush=True)
+            if args.faithfulness and not name.endswith("nomap"):
+                for key, value in faithfulness(found[name]).items():
+                    print(f"align.{name}.{key}={value:.3f}", flush=True)
+
+
+def grid_and_metrics(args) -> None:
 
     data = load_data("digits")
     index = RealImageIndex(data.images)
@@ -101,7 +144,6 @@ def main() -> int:
         _time_grid(f"mnist ({len(mnist)} references, untrained conv VAE)", Decoder(model), m,
                    RealImageIndex(mnist.images), args.resolution)
     print(f"gap_grid_digits_seconds={worst:.3f}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -3,10 +3,12 @@
     python benchmarks/bench_startup.py [MODEL.safetensors ...] [--runs 3]
 
 Prints, measured from process start in fresh subprocesses (`latent-atlas --screenshot`):
-  first_paint_s  window shown with the stored map painted   (target <= 1.5 s)
-  ready_s        models loaded, clicks decode               (target <= 3 s)
+  first_paint_s  window shown with the stored map painted   (target <= 0.5 s)
+  ready_s        models loaded, clicks decode               (target <= 1.5 s)
 and, in one more subprocess, the event loop's longest gap (10 ms timer) while a model
-trains on digits and UMAP then fits its codes (target: no gap over 100 ms), plus the
+trains on digits and UMAP then fits its codes (target: no gap over 50 ms), each phase's longest gap as
+`gap_load_max_ms`, `gap_training_max_ms`, `gap_map_max_ms` (load: from the window's
+construction until its models and data are loaded), plus the
 time one click-decode takes on the GUI thread. Without model files the bundled digits
 models are used, or small ones are made in a temporary folder.
 """
@@ -64,9 +66,9 @@ def startup_runs(models: list[str], runs: int, folder: Path) -> None:
         fps.append(float(m.group(1)))
         rds.append(float(m.group(2)))
         print(f"run {i}: first_paint_s={fps[-1]:.3f} ready_s={rds[-1]:.3f}")
-    if fps:
-        print(f"first_paint_s median={statistics.median(fps):.3f} min={min(fps):.3f} (target 1.5)")
-        print(f"ready_s       median={statistics.median(rds):.3f} min={min(rds):.3f} (target 3.0)")
+    if fps:  # medians, as key=value (benchmarks/regressions.py reads them)
+        print(f"first_paint_s={statistics.median(fps):.3f} (min {min(fps):.3f}; target 0.5)")
+        print(f"ready_s={statistics.median(rds):.3f} (min {min(rds):.3f}; target 1.5)")
 
 
 def gap_child(models: list[str], epochs: int) -> None:
@@ -84,16 +86,44 @@ def gap_child(models: list[str], epochs: int) -> None:
     from latent_atlas.explorer.session.training import TrainRequest
 
     app = QApplication([])
+    from latent_atlas.explorer.qt import app as app_module
     from latent_atlas.explorer.qt.gc_guard import GuiThreadCollector
 
-    collector = GuiThreadCollector().start()  # as run_app does
-    win = MainWindow(headless=True)
-    win.open_paths(models)
+    # As run_app does (an older checkout, for an A/B run, has no start-up phase).
+    ready = getattr(app_module, "windows_ready", None)
+    collector = (GuiThreadCollector().start(startup=lambda: ready(app)) if ready
+                 else GuiThreadCollector().start())
+
+    clock = QElapsedTimer()
+    clock.start()
+    gaps: list[int] = []
+    last = [clock.elapsed()]
+    phase = {"name": "load"}
+    per_phase: dict[str, list[int]] = {"load": [], "training": [], "map": []}
+
+    def tick():
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        if phase["name"] in per_phase:
+            per_phase[phase["name"]].append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(10)
+    deferred = hasattr(MainWindow, "add_panels")
+    win = MainWindow(headless=True, **({"defer_panels": True} if deferred else {}))
     win.show()
+    win.open_paths(models, load=False)
+    app.processEvents()
+    if deferred:
+        win.add_panels()
+    win.start_loading()
     deadline = time.monotonic() + 120
-    while not win.is_ready() and time.monotonic() < deadline:
+    while not win.is_ready() and time.monotonic() < deadline:  # the window's loading
         app.processEvents()
-        time.sleep(0.01)
+        time.sleep(0.001)
+    phase["name"] = "click"
     # one click-decode on the GUI thread, as the map does it
     e = win.session
     t0 = time.perf_counter()
@@ -101,23 +131,9 @@ def gap_child(models: list[str], epochs: int) -> None:
         e.request_decode(xy + 0.01)
         e.flush_decode()
     decode_ms = (time.perf_counter() - t0) / 200 * 1000
-
-    clock = QElapsedTimer()
-    clock.start()
-    gaps: list[int] = []
-    last = [clock.elapsed()]
-    phase = {"name": "training"}
-    per_phase: dict[str, list[int]] = {"training": [], "map": []}
-
-    def tick():
-        now = clock.elapsed()
-        gaps.append(now - last[0])
-        per_phase[phase["name"]].append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.timeout.connect(tick)
-    timer.start(10)
+    app.processEvents()
+    last[0] = clock.elapsed()
+    phase["name"] = "training"
     n = len(win.workspace.sessions)
     win.start_training(TrainRequest(data_spec="digits", epochs=epochs, latent_dim=8, device="cpu"))
     t_start = time.monotonic()
@@ -126,6 +142,7 @@ def gap_child(models: list[str], epochs: int) -> None:
         time.sleep(0.001)
     t_trained = time.monotonic()
     phase["name"] = "map"
+    last[0] = clock.elapsed()
     rng = np.random.default_rng(0)
     while win.session.jobs.running("map") and time.monotonic() - t_start < 900:
         # a user dragging around while UMAP fits
@@ -139,7 +156,10 @@ def gap_child(models: list[str], epochs: int) -> None:
         if g:
             print(f"event loop during {name}: max gap {max(g)} ms, p99 {np.percentile(g, 99):.0f} ms,"
                   f" {len(g)} ticks")
-    print(f"event_loop_max_gap_ms={max(gaps)} (target <= 100); training {t_trained - t_start:.1f} s,"
+    counted = [g for name in per_phase for g in per_phase[name]]
+    for name, g in per_phase.items():
+        print(f"gap_{name}_max_ms={max(g) if g else 0}")
+    print(f"event_loop_max_gap_ms={max(counted)} (target <= 50); training {t_trained - t_start:.1f} s,"
           f" map ({method}) {time.monotonic() - t_trained:.1f} s")
     print(f"click_decode_ms={decode_ms:.2f} (inverse + decode + display on the GUI thread)")
     close_window(win, app)

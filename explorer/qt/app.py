@@ -30,6 +30,12 @@ def configure_pyqtgraph() -> None:
                         mouseRateLimit=-1)
 
 
+def windows_ready(app) -> bool:
+    """True when there is a window and every top-level window that loads is ready."""
+    windows = [w for w in app.topLevelWidgets() if hasattr(w, "is_ready")]
+    return bool(windows) and all(w.is_ready() for w in windows)
+
+
 def demo_scene(window) -> None:
     """For screenshots: decode one point, hover a sample and draw one arrow between two
     class centres, so the picture shows every part of the window in use."""
@@ -77,7 +83,9 @@ def run_app(files: list, compare: bool = False, screenshot: str | None = None,
     app.setOrganizationName("LatentAtlas")
     from .gc_guard import GuiThreadCollector
 
-    collector = GuiThreadCollector().start()
+    # Start-up allocations (torch, the data, the widgets) are frozen, not scanned, until
+    # every window is ready; from then on the timer collects young generations.
+    collector = GuiThreadCollector().start(startup=lambda: windows_ready(app))
     if compare:
         from .compare.launch import run_compare
 
@@ -86,7 +94,7 @@ def run_app(files: list, compare: bool = False, screenshot: str | None = None,
         del collector
         return code
     times: dict[str, float] = {}
-    window = MainWindow(headless=bool(screenshot))
+    window = MainWindow(headless=bool(screenshot), defer_panels=True)
     window.source_data = data
     window.show()  # before any file is read: a slow or bad file never hides the window
     paths = list(files) or default_model_paths()
@@ -100,12 +108,14 @@ def run_app(files: list, compare: bool = False, screenshot: str | None = None,
             return 2
 
     class FirstPaint(QObject):
-        """Starts the background loading right after the map's first paint."""
+        """Starts the background loading (and docks the panels) right after the map's
+        first paint."""
 
         def eventFilter(self, obj, ev):  # noqa: N802 - Qt naming
             if ev.type() == QEvent.Type.Paint and "first_paint_s" not in times:
                 times["first_paint_s"] = seconds_since_start()
                 QTimer.singleShot(0, window.start_loading)
+                QTimer.singleShot(0, window.add_panels)  # hidden docks: after the paint
             return False
 
     watcher = FirstPaint()
@@ -115,6 +125,14 @@ def run_app(files: list, compare: bool = False, screenshot: str | None = None,
         sessions = window.workspace.sessions
         if "ready_s" not in times and sessions and all(s.decoder is not None for s in sessions):
             times["ready_s"] = seconds_since_start()
+            if not screenshot:  # the first UMAP map then needs no compiling
+                warm_when_loaded()
+
+    def warm_when_loaded() -> None:  # after the loading the user waits for
+        if window.is_ready():
+            window.warm_up_umap()
+        else:
+            QTimer.singleShot(500, warm_when_loaded)
 
     for s in window.workspace.sessions:
         s.decoder_changed.connect(note_ready)

@@ -84,8 +84,22 @@ class AppWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.position_label)
         self.statusBar().addPermanentWidget(self.task_bar)
         self.setAcceptDrops(True)
+        self.panels: dict[str, Any] = {}  # the application panels' docks (add_panels)
 
     recent_key = "recent_files"
+
+    def add_panels(self) -> None:
+        """Dock the application panels (once). The app calls this right after the first
+        paint (they are hidden at start and cost ~0.2 s to build); a window made with
+        `defer_panels=False` has them from its constructor."""
+        if self.panels:
+            return
+        from .panels import add_application_panels
+
+        self.panels = add_application_panels(self, self.shown, self.jobs)
+        from .map_actions import name_controls
+
+        name_controls(self)  # the panels' controls get accessible names too
 
     # ---- to override ---------------------------------------------------------------------
     def open_paths(self, paths: list[str]) -> int:  # pragma: no cover - both windows override
@@ -96,7 +110,7 @@ class AppWindow(QMainWindow):
 
     def panels_busy(self) -> bool:
         """A shown application panel still has work pending or running (screenshots wait)."""
-        docks = getattr(self, "panels", {}) or {}
+        docks = self.panels
         pending = any(d.widget().live and d.widget().model.stale for d in docks.values())
         return pending or any(not j.name.startswith(("train", "sweep"))
                               for j in self.jobs.running())
@@ -112,6 +126,13 @@ class AppWindow(QMainWindow):
 
     def show_message(self, text: str) -> None:
         self.status.show(text)
+
+    def warm_up_umap(self) -> None:
+        """Compile UMAP's kernels in the background, once per environment (the status
+        line says so)."""
+        from latent_atlas.explorer.session.warmup import start_umap_warm_up
+
+        start_umap_warm_up(self.jobs, self.show_message)
 
     def show_position(self, xy: Any) -> None:
         """The mouse's map position in the status line ("x 1.23, y -0.45"), or nothing."""

@@ -31,7 +31,8 @@ from .strip_panel import StripPanel
 
 
 class MainWindow(AppWindow):
-    def __init__(self, parent: QWidget | None = None, *, headless: bool = False):
+    def __init__(self, parent: QWidget | None = None, *, headless: bool = False,
+                 defer_panels: bool = False):
         super().__init__(parent, headless=headless)
         self.setWindowTitle("Latent Atlas")
         self.resize(1280, 860)
@@ -71,12 +72,11 @@ class MainWindow(AppWindow):
         self.workspace.active_changed.connect(self._on_active_changed)
         self.strip_panel.exportPng.connect(lambda: self.files.export_strip("png"))
         self.strip_panel.exportGif.connect(lambda: self.files.export_strip("gif"))
-        from .panels import add_application_panels  # application views, docked
-
-        self.panels = add_application_panels(self, self.shown, self.jobs)
         self.model_combo.setAccessibleName("Model")
         self.colour_combo.setAccessibleName("Colour by")
         name_controls(self)
+        if not defer_panels:  # else the app docks them after the first paint
+            self.add_panels()
 
     @property
     def session(self) -> Session | None:

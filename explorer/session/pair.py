@@ -88,6 +88,7 @@ class ComparePair:
         self.grid_rect: tuple[float, float, float, float] | None = None
         self.grid_n = 10
         self._aligning = False
+        self._refine_pending = False  # a refinement waits for both models (start_loading)
         a.map_changed.connect(self._on_left_map)
         b.map_changed.connect(self._on_right_map)
         a.data_changed.connect(self._on_data)
@@ -113,16 +114,47 @@ class ComparePair:
         return all(s.decoder is not None and s.latent_map is not None for s in self.sessions)
 
     def is_ready(self) -> bool:
+        """Both models loaded with their data. A refined alignment may still be on its way
+        (`is_aligned`): the maps are drawn and clickable meanwhile."""
         return (self.ready() and self.data is not None
-                and all(s.is_ready() for s in self.sessions) and not self.jobs.running("align"))
+                and all(s.is_ready() for s in self.sessions))
+
+    def is_aligned(self) -> bool:
+        """Both maps are final and aligned: no map is being fitted (a file without a
+        stored map shows PCA first) and no refinement of the alignment is running."""
+        return (all(s.latent_map is not None and not s.jobs.running("map")
+                    for s in self.sessions) and not self.jobs.running("align")
+                and not self._refine_pending)
 
     # ---- loading & alignment --------------------------------------------------------------
     def start_loading(self) -> None:
+        """Load both models; refine a UMAP alignment once both decode (its child process
+        would otherwise compete for the cores with the loading the user waits for)."""
         for s in self.sessions:
             s.start_loading()
+        if self.wants_refinement():
+            self._refine_when_ready()
+
+    def wants_refinement(self) -> bool:
+        """Two UMAP maps: Procrustes alone leaves the clusters where each fit put them."""
         left = self.left.latent_map
-        if left is not None and left.method == "umap" and self.right_base is not None:
+        return left is not None and left.method == "umap" and self.right_base is not None
+
+    def _refine_when_ready(self) -> None:
+        if self.ready():
             self.refine_alignment()
+            return
+        self._refine_pending = True  # not aligned yet, though nothing runs
+
+        def check() -> None:
+            if self.ready():
+                for s in self.sessions:
+                    s.decoder_changed.disconnect(check)
+                self.refine_alignment()
+                self._refine_pending = False  # only now: its job is running
+
+        for s in self.sessions:
+            s.decoder_changed.connect(check)
 
     def align(self) -> None:
         """Lay the right map onto the left one's frame (Procrustes over shared samples)."""

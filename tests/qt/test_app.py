@@ -39,6 +39,12 @@ def test_compare_flag_renders_the_compare_view_and_exits_cleanly(tmp_path, model
     proc = _run(["--compare", "--screenshot", str(out), *model_files], tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "Fatal Python error" not in proc.stderr and "Traceback" not in proc.stderr
+    # issue 24: when the maps were usable, beside when everything (metrics too) was done
+    m = re.search(r"maps_ready_s=(\d+\.\d+) aligned_s=(\d+\.\d+) first_metric_s=(\d+\.\d+)"
+                  r" all_metrics_s=(\d+\.\d+) compare_ready_s=(\d+\.\d+)", proc.stdout)
+    assert m, proc.stdout
+    maps, aligned, first, every, ready = (float(g) for g in m.groups())
+    assert 0 < maps <= aligned <= ready and first <= every <= ready
     from PIL import Image
 
     with Image.open(out) as img:

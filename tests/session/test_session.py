@@ -164,3 +164,55 @@ def test_no_progress_line_outlives_the_loading(pair_files):
     assert "…" not in messages[-1] and "ready" in messages[-1]
     assert "1,797 images loaded" in messages[-1]
     s.close()
+
+
+def test_a_pair_is_usable_while_its_alignment_is_still_refined(pair_files, tmp_path):
+    """Issue 24: the maps are drawn and clickable while a refined alignment runs in the
+    background; `is_aligned` says when it has landed."""
+    import shutil
+    import threading
+
+    d = ManualDispatcher()
+    vae_with_map = tmp_path / "ae_copy.safetensors"
+    shutil.copy(pair_files["ae"], vae_with_map)
+    pair = ComparePair(Session.from_file(pair_files["ae"], d),
+                       Session.from_file(str(vae_with_map), d), d)
+    pair.start_loading()
+    assert d.wait_until(pair.is_ready, 60)
+    release = threading.Event()
+
+    def slow_refinement(cancel):
+        while not release.wait(0.01):
+            if cancel.is_set():
+                return None
+        yield from ()
+        return None
+
+    pair.jobs.start("align", slow_refinement).start()
+    d.process()
+    assert pair.is_ready() and not pair.is_aligned()
+    release.set()
+    assert d.wait_until(pair.is_aligned, 30)
+    pair.close()
+
+
+def test_the_alignment_is_refined_only_once_both_models_decode(pair_files, tmp_path,
+                                                               monkeypatch):
+    """Issue 24: the refinement's child process must not compete with the loading."""
+    import shutil
+
+    calls: list[bool] = []
+    monkeypatch.setattr(ComparePair, "wants_refinement", lambda self: True)
+    monkeypatch.setattr(ComparePair, "refine_alignment", lambda self: calls.append(self.ready()))
+    d = ManualDispatcher()
+    other = tmp_path / "ae_copy.safetensors"
+    shutil.copy(pair_files["ae"], other)
+    pair = ComparePair(Session.from_file(pair_files["ae"], d), Session.from_file(str(other), d), d)
+    pair.start_loading()
+    assert calls == []
+    assert not pair.is_aligned()  # a refinement is due: the maps are not final yet
+    assert d.wait_until(lambda: bool(calls), 60)
+    assert calls == [True]
+    d.process()
+    assert calls == [True]  # once
+    pair.close()

@@ -36,21 +36,81 @@ def demo_scene(window) -> None:
     window.sample(16)
 
 
-def run_compare(app, files: list, screenshot: str | None, default_paths,
+class ComparePhases:
+    """When the user could first see and use each part of the compare view, in seconds
+    from process start: `maps_ready_s` (both maps painted and clicks decode), `aligned_s`
+    (the refined alignment landed, or none was needed), `first_metric_s` and
+    `all_metrics_s`. Printed with `--screenshot` beside `compare_ready_s`."""
+
+    def __init__(self, window) -> None:
+        self.window = window
+        self.times: dict[str, float] = {}
+        self.painted = False
+
+    def note(self) -> None:
+        pair, t = self.window.pair, seconds_since_start()
+        if pair is None:
+            return
+        if self.painted and pair.ready():
+            self.times.setdefault("maps_ready_s", t)
+            if pair.is_aligned():
+                self.times.setdefault("aligned_s", t)
+        if pair.metrics is not None:
+            self.times.setdefault("first_metric_s", t)  # the metrics arrive as one table
+            self.times.setdefault("all_metrics_s", t)
+
+    def line(self, compare_ready_s: float) -> str:
+        keys = ("maps_ready_s", "aligned_s", "first_metric_s", "all_metrics_s")
+        parts = [f"{k}={self.times.get(k, float('nan')):.3f}" for k in keys]
+        return " ".join([*parts, f"compare_ready_s={compare_ready_s:.3f}"])
+
+
+def run_compare(app, files: list[str], screenshot: str | None, default_paths,
                 data: str | None = None) -> int:
     """Show the compare window; with `screenshot`, wait for the models, the alignment, the
     gap heatmap (the manifold grid for a 2-D pair) and the metrics, save the window, and quit (exit 2 when the files cannot
     be compared). Without it, a bad pair is a dialog and the window stays open."""
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QEvent, QObject, QTimer
 
     from ..chrome import close_window
     from .window import CompareWindow
 
-    window = CompareWindow(headless=bool(screenshot))
+    window = CompareWindow(headless=bool(screenshot), defer_panels=True)
     window.source_data = data
     window.show()
-    opened = window.open_pair(list(files) or default_paths(), load=True)
+    opened = window.open_pair(list(files) or default_paths(), load=False)
     exit_code = {"code": 0}
+    phases = ComparePhases(window)
+
+    class FirstPaint(QObject):
+        """Loads the models (and docks the hidden panels) right after the maps' first
+        paint, as the main window does."""
+
+        def eventFilter(self, obj, ev):  # noqa: N802 - Qt naming
+            if ev.type() == QEvent.Type.Paint and not phases.painted:
+                phases.painted = True
+                QTimer.singleShot(0, window.start_loading)
+                QTimer.singleShot(0, window.add_panels)
+                QTimer.singleShot(0, phases.note)
+            return False
+
+    watcher = FirstPaint()
+
+    def load_unpainted() -> None:  # a window that is never painted still loads
+        if not phases.painted:
+            phases.painted = True
+            window.start_loading()
+            window.add_panels()
+
+    QTimer.singleShot(3000, load_unpainted)
+    if opened:
+        window.canvases[1].plot.viewport().installEventFilter(watcher)
+        for s in window.pair.sessions:
+            s.decoder_changed.connect(phases.note)
+            s.map_changed.connect(phases.note)
+            s.jobs.changed.connect(lambda *_a: phases.note())
+        window.pair.jobs.changed.connect(lambda *_a: phases.note())
+        window.pair.metrics_changed.connect(phases.note)
     if screenshot:
         if not opened:
             close_window(window, app)
@@ -74,6 +134,7 @@ def run_compare(app, files: list, screenshot: str | None, default_paths,
                     return
                 QTimer.singleShot(50, poll)
                 return
+            phases.note()
             failed = [s for s in pair.sessions if s.load_error]
             if failed:  # it will never get ready: say why at once
                 print("\n".join(f"latent-atlas: error: {s.name}: cannot load the model: "
@@ -98,12 +159,14 @@ def run_compare(app, files: list, screenshot: str | None, default_paths,
                 if not save_screenshot(window, screenshot, window.canvases):
                     print(f"latent-atlas: error: cannot write {screenshot}", file=sys.stderr)
                     exit_code["code"] = 2
-                print(f"compare_ready_s={seconds_since_start():.3f}", flush=True)
+                phases.note()
+                print(phases.line(seconds_since_start()), flush=True)
                 app.quit()
                 return
             QTimer.singleShot(100, poll)
 
         QTimer.singleShot(0, poll)
     rc = app.exec()
+    window.canvases[1].plot.viewport().removeEventFilter(watcher)
     close_window(window, app)
     return exit_code["code"] if screenshot else int(rc)

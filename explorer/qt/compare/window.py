@@ -50,7 +50,8 @@ class CompareWindow(AppWindow):
 
     recent_key = "recent_pairs"
 
-    def __init__(self, parent: QWidget | None = None, *, headless: bool = False):
+    def __init__(self, parent: QWidget | None = None, *, headless: bool = False,
+                 defer_panels: bool = False):
         super().__init__(parent, headless=headless)
         self.setWindowTitle("Latent Atlas — compare AE vs VAE")
         self.resize(1400, 900)
@@ -130,10 +131,9 @@ class CompareWindow(AppWindow):
         self.canvases[0].vb.sigRangeChanged.connect(self._on_range_changed)
         self.tabs.currentChanged.connect(lambda _i: self._grid_timer.start())
         self.metrics_panel.run_button.clicked.connect(self.compute_metrics)
-        from ..panels import add_application_panels
-
-        self.panels = add_application_panels(self, self.shown, self.jobs)
         name_controls(self)
+        if not defer_panels:  # else the app docks them after the first paint
+            self.add_panels()
 
     def _shared_frame(self):
         """Home frames both maps' points (aligned maps share one frame)."""
