@@ -7,6 +7,7 @@ information estimate and the per-dimension variance.
 """
 
 from .factors import DisentangleError, FactorTable, factor_table
+from .latents import LatentDiagnostics, diagnose_model, latent_diagnostics
 from .measure import (
     METRICS,
     SHORT,
@@ -17,5 +18,5 @@ from .measure import (
 )
 
 __all__ = ["METRICS", "SHORT", "DisentangleError", "DisentangleSettings",
-           "DisentanglementResult", "FactorTable", "disentanglement", "factor_table",
-           "format_metrics"]
+           "DisentanglementResult", "FactorTable", "LatentDiagnostics", "diagnose_model",
+           "disentanglement", "factor_table", "format_metrics", "latent_diagnostics"]
