@@ -23,6 +23,7 @@ from explorer.session.workspace import ShownSessions
 from .anomaly import AnomalyPanel
 from .codes import CompressPanel, ProbePanel
 from .denoise import DenoisePanel
+from .factors import FactorsPanel
 from .inpaint import InpaintPanel
 from .retrieval import RetrievalPanel
 from .traversal import TraversalPanel
@@ -35,12 +36,14 @@ PANELS = (
     ("retrieval", "Retrieval", RetrievalPanel, "Ctrl+5"),
     ("compress", "Compression against JPEG", CompressPanel, "Ctrl+6"),
     ("probe", "Codes as features", ProbePanel, "Ctrl+7"),
+    ("factors", "Factors", FactorsPanel, "Ctrl+8"),
 )
 SHOW_ENV = "LATENT_ATLAS_SHOW_PANEL"
 DOCK_WIDTH = 460
 MIN_WIDTH = 340
 
-__all__ = ["PANELS", "AnomalyPanel", "CompressPanel", "DenoisePanel", "InpaintPanel",
+__all__ = ["PANELS", "AnomalyPanel", "CompressPanel", "DenoisePanel", "FactorsPanel",
+           "InpaintPanel",
            "ProbePanel", "RetrievalPanel", "TraversalPanel", "add_application_panels"]
 
 

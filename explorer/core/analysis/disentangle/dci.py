@@ -103,3 +103,19 @@ def dci(codes: np.ndarray, table: FactorTable, train: np.ndarray, test: np.ndarr
             "completeness": {"value": c0, "samples": arr[:, 1]},
             "informativeness": {"value": float(scores.mean()), "samples": arr[:, 2]},
             "importance": r, "informativeness_per_factor": scores}
+
+
+def importance_matrix(codes: np.ndarray, factors: dict, *, seed: int = 0,
+                      max_train: int = 4000, max_test: int = 2000
+                      ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """(factor names, DCI importance matrix d x K, test score per factor): one fit, no
+    bootstrap, for the factor heatmap."""
+    from .factors import check_codes, factor_table
+
+    table = factor_table(factors)
+    z = check_codes(codes, len(table.values))
+    order = np.random.default_rng(seed).permutation(len(z))
+    n_tr = min(max_train, (2 * len(z)) // 3)
+    train, test = np.sort(order[:n_tr]), np.sort(order[n_tr:n_tr + max_test])
+    r, scores = fit_importance(z, table, train, test, seed)
+    return table.names, r, scores
