@@ -158,5 +158,6 @@ class FactorsModel(PanelModel):
             return
         col.strip = image_strip(tr.rows[0], gap=1, background=60)
         k = col.factors.index(self.factor)
-        col.strip_title = (f"{self.factor} → z{dim} (importance {col.importance[dim, k]:.2f}), "
+        weight = 0.0 if col.importance is None else float(col.importance[dim, k])
+        col.strip_title = (f"{self.factor} → z{dim} (importance {weight:.2f}), "
                            f"−{SPAN:g}σ … +{SPAN:g}σ around the clicked point")
