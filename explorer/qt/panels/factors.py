@@ -75,7 +75,9 @@ class FactorHeatmap(QWidget):
         self.strip_title.setText("" if col is None else col.strip_title)
         self.strip_title.setVisible(bool(col is not None and col.strip_title))
         if col is not None and col.strip is not None:
-            self.strip.setPixmap(to_pixmap(col.strip, scale=3))
+            # Enlarge up to 3x, less when the row would not fit the panel's width.
+            fit = max(1, (self.width() - 8) // max(1, col.strip.shape[1]))
+            self.strip.setPixmap(to_pixmap(col.strip, scale=min(3, fit)))
             self.strip.show()
         else:
             self.strip.clear()

@@ -134,6 +134,45 @@ def _load_matching(path: Path, cfg: Any) -> Any | None:
     return loaded.model
 
 
+def _measures_path(path: Path) -> Path:
+    return path.with_name(path.name.replace(".safetensors", ".measures.json"))
+
+
+def _model_stamp(path: Path) -> list[float]:
+    st = path.stat()
+    return [float(st.st_size), float(st.st_mtime_ns)]
+
+
+def _stored_measures(path: Path | None, spec: str, settings: DisentangleSettings
+                     ) -> dict[str, Any] | None:
+    """The measurements saved beside a reused model, when they were made of this very file
+    (size and modification time), on this data and with these settings; else None."""
+    import json
+    from dataclasses import asdict
+
+    if path is None or not _measures_path(path).exists():
+        return None
+    try:
+        doc = json.loads(_measures_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    ok = (isinstance(doc, dict) and doc.get("data") == spec
+          and doc.get("settings") == asdict(settings) and doc.get("model") == _model_stamp(path))
+    return doc if ok else None
+
+
+def _store_measures(path: Path, spec: str, settings: DisentangleSettings,
+                    stored: dict[str, Any]) -> None:
+    import json
+    from dataclasses import asdict
+
+    from models.modelfile import atomic_write_bytes
+
+    doc = {**stored, "data": spec, "settings": asdict(settings), "model": _model_stamp(path),
+           "intervals": {k: list(v) for k, v in stored["intervals"].items()}}
+    atomic_write_bytes(_measures_path(path), json.dumps(doc).encode("utf-8"))
+
+
 def measure_model(model: Any, data: Any, seed: int,
                   settings: DisentangleSettings) -> tuple[dict[str, float],
                                                           dict[str, tuple[float, float]], Any]:
@@ -207,10 +246,19 @@ def run_beta_seeds(config: Any, data: Any, betas: Sequence[float], seeds: Sequen
                            history=r.history)
         yield SweepProgress("measure", (i + 0.8) / n, f"{where}: measuring", beta=beta,
                             index=i, count=n)
-        values, intervals, dis = measure_model(model, data, seed, settings)
+        stored = _stored_measures(path, data.spec, settings) if reused else None
+        if stored is None:
+            values, intervals, dis = measure_model(model, data, seed, settings)
+            stored = {"values": values, "intervals": intervals,
+                      "importance": dis.importance.tolist(), "factors": list(dis.factor_names)}
+            if path is not None:
+                _store_measures(path, data.spec, settings, stored)
         points.append(SeedPoint(beta=beta, seed=seed, kind=cfg.kind, epochs=cfg.epochs,
-                                values=values, intervals=intervals, importance=dis.importance,
-                                factor_names=dis.factor_names, reused=reused))
+                                values=dict(stored["values"]),
+                                intervals={k: (float(v[0]), float(v[1]))
+                                           for k, v in stored["intervals"].items()},
+                                importance=np.asarray(stored["importance"]),
+                                factor_names=tuple(stored["factors"]), reused=reused))
     return BetaSeedResult(points=points, betas=betas, seeds=tuple(seeds), data_spec=data.spec,
                           arch=config.arch, latent_dim=config.latent_dim, epochs=config.epochs,
                           train_seconds=train_seconds, settings=settings)
