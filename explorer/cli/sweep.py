@@ -57,6 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--models", default=None, metavar="DIR",
                    help="with --seeds: reuse DIR/seed_<s>/beta_<β>_<kind>.safetensors when it "
                         "was trained with these settings, and save there what is trained")
+    p.add_argument("--measure-limit", type=int, default=None, metavar="N",
+                   help="with --seeds: measure every model on N images drawn once (the same "
+                        "for all; default: every image)")
     add_format_flags(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_sweep_command)
@@ -162,8 +165,10 @@ def run_seed_sweep(args: argparse.Namespace, betas: tuple[float, ...]) -> int:
     except ValueError as exc:
         raise UserError(str(exc)) from None
     for flag, v in (("--epochs", args.epochs), ("--latent-dim", args.latent_dim),
-                    ("--limit", args.limit)):
+                    ("--limit", args.limit), ("--measure-limit", args.measure_limit)):
         _positive(flag, v)
+    if args.measure_limit is not None and args.measure_limit < 100:
+        raise UserError(f"--measure-limit must be at least 100, not {args.measure_limit}")
     if args.save_models:
         raise UserError("with --seeds, give --models DIR (it reuses and saves the models)")
     out = check_output(args.out, (".png",))
@@ -193,7 +198,9 @@ def run_seed_sweep(args: argparse.Namespace, betas: tuple[float, ...]) -> int:
     try:
         result = drain_with_progress(run_beta_seeds(cfg, data, betas, seeds,
                                                     models_dir=args.models, device=args.device,
-                                                    cancel=cancel), args.quiet)
+                                                    cancel=cancel,
+                                                    measure_limit=args.measure_limit),
+                                     args.quiet)
     except Cancelled:
         print("latent-atlas: sweep interrupted; models already saved stay", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -30,6 +30,7 @@ from .latents import latent_diagnostics
 from .measure import METRICS, SHORT, DisentangleSettings, disentanglement
 
 MAX_SEEDS = 10
+MEASURE_SEED = 12345  # which images a --measure-limit keeps (the same for every model)
 # Columns of the table besides the disentanglement metrics: key -> label.
 EXTRA = {"recon_mse": "recon MSE", "kl": "KL (nats)", "n_active": "active units",
          "mi": "I(x;z) (nats)"}
@@ -86,6 +87,7 @@ class BetaSeedResult:
     epochs: int
     train_seconds: float = 0.0
     settings: DisentangleSettings = field(default_factory=DisentangleSettings)
+    measure_limit: int | None = None
 
     def column(self, key: str, beta: float) -> np.ndarray:
         return np.array([p.values[key] for p in self.points if p.beta == beta
@@ -104,6 +106,7 @@ class BetaSeedResult:
         keys = list(EXTRA) + list(METRICS)
         return {"data": self.data_spec, "arch": self.arch, "latent_dim": self.latent_dim,
                 "epochs": self.epochs, "betas": list(self.betas), "seeds": list(self.seeds),
+                "measure_limit": self.measure_limit,
                 "summary": {f"{b:g}": {k: self.summary(k, b) for k in keys} for b in self.betas},
                 "points": [{"beta": p.beta, "seed": p.seed, "kind": p.kind, "epochs": p.epochs,
                             "reused": p.reused, "values": p.values,
@@ -143,8 +146,8 @@ def _model_stamp(path: Path) -> list[float]:
     return [float(st.st_size), float(st.st_mtime_ns)]
 
 
-def _stored_measures(path: Path | None, spec: str, settings: DisentangleSettings
-                     ) -> dict[str, Any] | None:
+def _stored_measures(path: Path | None, spec: str, settings: DisentangleSettings,
+                     limit: int | None) -> dict[str, Any] | None:
     """The measurements saved beside a reused model, when they were made of this very file
     (size and modification time), on this data and with these settings; else None."""
     import json
@@ -157,36 +160,49 @@ def _stored_measures(path: Path | None, spec: str, settings: DisentangleSettings
     except (OSError, ValueError):
         return None
     ok = (isinstance(doc, dict) and doc.get("data") == spec
-          and doc.get("settings") == asdict(settings) and doc.get("model") == _model_stamp(path))
+          and doc.get("settings") == asdict(settings) and doc.get("model") == _model_stamp(path)
+          and doc.get("measure_limit") == limit)
     return doc if ok else None
 
 
 def _store_measures(path: Path, spec: str, settings: DisentangleSettings,
-                    stored: dict[str, Any]) -> None:
+                    stored: dict[str, Any], limit: int | None) -> None:
     import json
     from dataclasses import asdict
 
     from models.modelfile import atomic_write_bytes
 
     doc = {**stored, "data": spec, "settings": asdict(settings), "model": _model_stamp(path),
+           "measure_limit": limit,
            "intervals": {k: list(v) for k, v in stored["intervals"].items()}}
     atomic_write_bytes(_measures_path(path), json.dumps(doc).encode("utf-8"))
 
 
-def measure_model(model: Any, data: Any, seed: int,
-                  settings: DisentangleSettings) -> tuple[dict[str, float],
-                                                          dict[str, tuple[float, float]], Any]:
-    """(values, intervals, disentanglement result) of one model on `data`."""
+def measure_rows(n: int, limit: int | None) -> np.ndarray:
+    """The rows every model is measured on: all, or `limit` of them drawn with a fixed seed
+    (the same rows for every model and seed of a sweep)."""
+    if limit is None or limit >= n:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(MEASURE_SEED).choice(n, limit, replace=False))
+
+
+def measure_model(model: Any, data: Any, seed: int, settings: DisentangleSettings,
+                  limit: int | None = None) -> tuple[dict[str, float],
+                                                     dict[str, tuple[float, float]], Any]:
+    """(values, intervals, disentanglement result) of one model on `data` (on `limit`
+    of its images when given; the reconstruction error on the held-out images among them)."""
     from explorer.core.inference import encode_posterior, reconstruct_float
     from models.trainer import split_indices
 
-    mu, logvar = encode_posterior(model, data.images)
+    rows = measure_rows(len(data), limit)
+    mu, logvar = encode_posterior(model, data.images[rows])
     diag = latent_diagnostics(mu, logvar, seed=seed)
     _, val = split_indices(len(data), 0.1, seed)  # the rows the trainer held out
-    held = data.images[val] if len(val) else data.images
+    val = np.intersect1d(val, rows) if limit is not None else val
+    held = data.images[val] if len(val) else data.images[rows]
     recon = reconstruct_float(model, held)
     mse = float(((recon - held.astype(np.float32) / 255.0) ** 2).mean())
-    dis = disentanglement(mu, data.factors, settings)
+    dis = disentanglement(mu, {k: v[rows] for k, v in data.factors.items()}, settings)
     values = {"recon_mse": mse, "n_active": float(diag.n_active)}
     if diag.kl_total is not None:
         values["kl"] = diag.kl_total
@@ -198,7 +214,8 @@ def measure_model(model: Any, data: Any, seed: int,
 
 def run_beta_seeds(config: Any, data: Any, betas: Sequence[float], seeds: Sequence[int], *,
                    models_dir: str | Path | None = None, device: str = "auto",
-                   settings: DisentangleSettings | None = None, cancel: Any = None
+                   settings: DisentangleSettings | None = None, cancel: Any = None,
+                   measure_limit: int | None = None
                    ) -> Generator[SweepProgress, None, BetaSeedResult]:
     """Train (or reuse from `models_dir`, saving what it trains there) one model per β and
     seed, and measure each. Yields `SweepProgress`; returns a `BetaSeedResult`."""
@@ -246,13 +263,14 @@ def run_beta_seeds(config: Any, data: Any, betas: Sequence[float], seeds: Sequen
                            history=r.history)
         yield SweepProgress("measure", (i + 0.8) / n, f"{where}: measuring", beta=beta,
                             index=i, count=n)
-        stored = _stored_measures(path, data.spec, settings) if reused else None
+        stored = (_stored_measures(path, data.spec, settings, measure_limit) if reused
+                  else None)
         if stored is None:
-            values, intervals, dis = measure_model(model, data, seed, settings)
+            values, intervals, dis = measure_model(model, data, seed, settings, measure_limit)
             stored = {"values": values, "intervals": intervals,
                       "importance": dis.importance.tolist(), "factors": list(dis.factor_names)}
             if path is not None:
-                _store_measures(path, data.spec, settings, stored)
+                _store_measures(path, data.spec, settings, stored, measure_limit)
         points.append(SeedPoint(beta=beta, seed=seed, kind=cfg.kind, epochs=cfg.epochs,
                                 values=dict(stored["values"]),
                                 intervals={k: (float(v[0]), float(v[1]))
@@ -261,7 +279,8 @@ def run_beta_seeds(config: Any, data: Any, betas: Sequence[float], seeds: Sequen
                                 factor_names=tuple(stored["factors"]), reused=reused))
     return BetaSeedResult(points=points, betas=betas, seeds=tuple(seeds), data_spec=data.spec,
                           arch=config.arch, latent_dim=config.latent_dim, epochs=config.epochs,
-                          train_seconds=train_seconds, settings=settings)
+                          train_seconds=train_seconds, settings=settings,
+                          measure_limit=measure_limit)
 
 
 def beyond_spread(result: BetaSeedResult, key: str, low_beta: float, high_beta: float) -> int:
@@ -333,9 +352,11 @@ def format_beta_seed_table(result: BetaSeedResult, markdown: bool = False) -> st
         f"data {result.data_spec}, {result.arch}, latent {result.latent_dim}, {result.epochs} "
         f"epochs; seeds {', '.join(map(str, result.seeds))}; mean ± sample standard deviation "
         "over seeds.",
-        "recon MSE on the images each trainer held out; KL, active units and I(x;z) over the "
-        "whole data; metrics on the mean codes of the whole data against its factors "
-        f"(bootstrap seed {s.seed}).",
+        "recon MSE on the images each trainer held out; KL, active units, I(x;z) and the "
+        "metrics on the mean codes of "
+        + ("the whole data" if result.measure_limit is None else
+           f"{result.measure_limit:,} images drawn once (the same for every model)")
+        + f" against its factors (bootstrap seed {s.seed}).",
     ]
     foot += [f"{METRICS[k]}: {v}." for k, v in verdicts(result).items()]
     return "\n".join(lines + foot)
