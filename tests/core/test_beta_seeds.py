@@ -62,3 +62,13 @@ def test_table_has_one_row_per_beta():
 def test_bad_seed_lists_say_why(text):
     with pytest.raises(ValueError):
         parse_seeds(text)
+
+
+def test_measure_rows_are_the_same_subset_for_every_model():
+    from explorer.core.analysis.disentangle.beta_seeds import measure_rows
+
+    a, b = measure_rows(1000, 200), measure_rows(1000, 200)
+    assert np.array_equal(a, b) and len(a) == 200 and len(np.unique(a)) == 200
+    assert np.all(np.diff(a) > 0)
+    assert np.array_equal(measure_rows(50, None), np.arange(50))
+    assert np.array_equal(measure_rows(50, 80), np.arange(50))
