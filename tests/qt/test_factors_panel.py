@@ -38,4 +38,5 @@ def test_factor_heatmap_and_a_click_on_a_factor(qtbot, main, jobs):  # noqa: F81
     settle(qtbot, panel, jobs)
     heat = panel.heatmaps[0]
     assert heat.strip.isVisible() and not heat.strip.pixmap().isNull()
+    assert heat.strip.pixmap().width() <= heat.width()  # the whole row fits the panel
     assert heat.strip_title.text().startswith(f"ink → z{best}")
