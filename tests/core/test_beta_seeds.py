@@ -46,7 +46,7 @@ def test_a_difference_counts_only_beyond_the_seed_range():
     assert beyond_spread(r, "mig", 1.0, 16.0) == -1
     v = verdicts(r)
     assert "above β=1 beyond the seed spread at β=4" in v["mig"]
-    assert "below it at β=16" in v["mig"]
+    assert "below β=1 beyond the seed spread at β=16" in v["mig"]
     assert "no β above 1" in v["sap"]
 
 

@@ -311,7 +311,8 @@ def verdicts(result: BetaSeedResult) -> dict[str, str]:
             parts.append("above β=" + f"{base:g} beyond the seed spread at β=" +
                          ", ".join(f"{b:g}" for b in up))
         if down:
-            parts.append("below it at β=" + ", ".join(f"{b:g}" for b in down))
+            parts.append(f"below β={base:g} beyond the seed spread at β="
+                         + ", ".join(f"{b:g}" for b in down))
         out[key] = "; ".join(parts) if parts else (f"no β above {base:g} parts from β={base:g} "
                                                    "beyond the seed spread")
     return out
