@@ -20,12 +20,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from explorer.core.analysis.gaps import RealImageIndex, gap_grid, grid_points  # noqa: E402
-from explorer.core.analysis.metrics import MetricSettings, compare_models  # noqa: E402
-from explorer.core.data import load_data  # noqa: E402
-from explorer.core.inference import Decoder, encode  # noqa: E402
-from explorer.core.latent.map import load_map, quick_map  # noqa: E402
-from explorer.core.progress import drain  # noqa: E402
+from latent_atlas.explorer.core.analysis.comparison.metrics import MetricSettings, compare_models  # noqa: E402
+from latent_atlas.explorer.core.analysis.gaps.score import RealImageIndex, gap_grid, grid_points  # noqa: E402
+from latent_atlas.explorer.core.data import load_data  # noqa: E402
+from latent_atlas.explorer.core.inference import Decoder, encode  # noqa: E402
+from latent_atlas.explorer.core.latent.map import load_map, quick_map  # noqa: E402
+from latent_atlas.explorer.core.progress import drain  # noqa: E402
 
 BUNDLED = ROOT / "resources" / "models"
 MNIST = ROOT.parent / "shared" / "data" / "mnist"
@@ -58,13 +58,13 @@ def _time_grid(name, decoder, latent_map, index, resolution) -> float:
 
 
 def _digits_models():
-    from models.checkpoint import load_model
+    from latent_atlas.models.checkpoint import load_model
 
     files = [BUNDLED / "digits_ae.safetensors", BUNDLED / "digits_vae.safetensors"]
     if all(f.exists() for f in files):
         return [(f.stem, load_model(f).model, load_map(f)) for f in files]
-    from models.config import ModelConfig
-    from models.networks import build_model
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
 
     print("(bundled models missing: timing untrained models of the same size)")
     return [(k, build_model(ModelConfig(kind=k, input_shape=(1, 8, 8), latent_dim=8)), None)
@@ -91,8 +91,8 @@ def main() -> int:
           f"{time.perf_counter() - t0:.2f} s")
 
     if not args.no_mnist and (MNIST / "t10k-images-idx3-ubyte.gz").exists():
-        from models.config import ModelConfig
-        from models.networks import build_model
+        from latent_atlas.models.config import ModelConfig
+        from latent_atlas.models.networks import build_model
 
         mnist = load_data(f"mnist:{MNIST}")
         model = build_model(ModelConfig(kind="vae", input_shape=mnist.shape, latent_dim=16,

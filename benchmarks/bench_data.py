@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from explorer.core.data import load_data  # noqa: E402
+from latent_atlas.explorer.core.data import load_data  # noqa: E402
 
 
 def timed(spec: str, repeat: int = 3):

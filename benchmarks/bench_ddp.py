@@ -45,7 +45,7 @@ def run(cmd: list[str], out: Path, threads: int | None = None) -> tuple[float, f
     if done.returncode != 0:
         sys.exit(f"failed ({done.returncode}): {' '.join(cmd)}\n{done.stderr[-3000:]}")
     meta = json.loads(subprocess.run(
-        [sys.executable, "-m", "explorer.cli", "info", str(out), "--json"], capture_output=True,
+        [sys.executable, "-m", "latent_atlas.explorer.cli", "info", str(out), "--json"], capture_output=True,
         text=True, env=env, check=True).stdout)
     history = meta["history"]
     return wall, sum(h["seconds"] for h in history), history[-1]["val"]["total"]
@@ -59,14 +59,14 @@ def main() -> None:
     ap.add_argument("--nproc", type=int, default=2)
     a = ap.parse_args()
     script = Path(sys.executable).with_name("latent-atlas")
-    program = ["--no-python", str(script)] if script.exists() else ["-m", "explorer.cli"]
+    program = ["--no-python", str(script)] if script.exists() else ["-m", "latent_atlas.explorer.cli"]
     train = ["train", "--data", a.data, "--model", a.model, "--epochs", str(a.epochs),
              "--quiet", "--device", "cpu"]
     with tempfile.TemporaryDirectory() as tmp:
         one, many = Path(tmp) / "one.safetensors", Path(tmp) / "many.safetensors"
-        w1, t1, v1 = run([sys.executable, "-m", "explorer.cli", *train, "--out", str(one)], one)
+        w1, t1, v1 = run([sys.executable, "-m", "latent_atlas.explorer.cli", *train, "--out", str(one)], one)
         one1 = Path(tmp) / "one1.safetensors"
-        w11, t11, v11 = run([sys.executable, "-m", "explorer.cli", *train, "--out", str(one1)],
+        w11, t11, v11 = run([sys.executable, "-m", "latent_atlas.explorer.cli", *train, "--out", str(one1)],
                             one1, threads=1)
         wn, tn, vn = run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node",
                           str(a.nproc), "--nnodes", "1", "--rdzv-backend", "c10d",

@@ -24,12 +24,12 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from explorer.core.analysis.disentangle import DisentangleSettings, factor_table  # noqa: E402
-from explorer.core.analysis.disentangle.dci import dci  # noqa: E402
-from explorer.core.analysis.disentangle.factorvae import factorvae_score  # noqa: E402
-from explorer.core.analysis.disentangle.measure import disentanglement, split_rows  # noqa: E402
-from explorer.core.analysis.disentangle.mig import mig, sap  # noqa: E402
-from explorer.core.data.shapes import sample_factors  # noqa: E402
+from latent_atlas.explorer.core.analysis.disentangle import DisentangleSettings, factor_table  # noqa: E402
+from latent_atlas.explorer.core.analysis.disentangle.dci import dci  # noqa: E402
+from latent_atlas.explorer.core.analysis.disentangle.factorvae import factorvae_score  # noqa: E402
+from latent_atlas.explorer.core.analysis.disentangle.measure import disentanglement, split_rows  # noqa: E402
+from latent_atlas.explorer.core.analysis.disentangle.mig import mig, sap  # noqa: E402
+from latent_atlas.explorer.core.data.shapes import sample_factors  # noqa: E402
 
 TARGET_S = 30.0
 

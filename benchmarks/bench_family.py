@@ -19,9 +19,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench_train import load_images  # noqa: E402
 
-from models.config import ModelConfig  # noqa: E402
-from models.networks import build_model  # noqa: E402
-from models.trainer import run_training  # noqa: E402
+from latent_atlas.models.config import ModelConfig  # noqa: E402
+from latent_atlas.models.networks import build_model  # noqa: E402
+from latent_atlas.models.trainer import run_training  # noqa: E402
 
 VARIANTS = [
     ("ae", {}), ("vae", {}), ("beta-vae", {"beta": 4.0}),

@@ -39,7 +39,7 @@ def load_images() -> tuple[np.ndarray, str]:
     """MNIST test set (via the app's data source, else the IDX file directly), else digits."""
     if (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists():
         try:
-            from explorer.core.data import load_data
+            from latent_atlas.explorer.core.data import load_data
 
             data = load_data(f"mnist:{MNIST_DIR}")
             return data.images, data.spec
@@ -49,7 +49,7 @@ def load_images() -> tuple[np.ndarray, str]:
             n, h, w = (int.from_bytes(raw[i:i + 4], "big") for i in (4, 8, 12))
             imgs = np.frombuffer(raw, np.uint8, offset=16).reshape(n, 1, h, w).copy()
             return imgs, f"idx:{MNIST_DIR}"
-    from explorer.core.data import load_data
+    from latent_atlas.explorer.core.data import load_data
 
     data = load_data("digits")
     return data.images, data.spec
@@ -57,12 +57,12 @@ def load_images() -> tuple[np.ndarray, str]:
 
 def get_model(args, images: np.ndarray, spec: str):
     if args.model:
-        from models.checkpoint import load_model
+        from latent_atlas.models.checkpoint import load_model
 
         return load_model(args.model).model
-    from models.config import ModelConfig, default_hidden
-    from models.networks import build_model
-    from models.trainer import run_training
+    from latent_atlas.models.config import ModelConfig, default_hidden
+    from latent_atlas.models.networks import build_model
+    from latent_atlas.models.trainer import run_training
 
     shape = tuple(images.shape[1:])
     cfg = ModelConfig(kind="vae", arch="conv", input_shape=shape, latent_dim=16,
@@ -87,8 +87,8 @@ def fresh_fit(codes: np.ndarray, label: str) -> dict:
             "import json, sys, time\n"
             "t0 = time.perf_counter()\n"
             "import numpy as np\n"
-            "from explorer.core.latent.map import build_map\n"
-            "from explorer.core.progress import drain\n"
+            "from latent_atlas.explorer.core.latent.map import build_map\n"
+            "from latent_atlas.explorer.core.progress import drain\n"
             f"codes = np.load({str(path)!r})\n"
             "t1 = time.perf_counter()\n"
             "m = drain(build_map(codes, 'umap'))\n"
@@ -110,8 +110,8 @@ def fresh_fit(codes: np.ndarray, label: str) -> dict:
 
 def fresh_load(model, latent_map) -> None:
     """Store the map with the model, then time `load_map` in a fresh process."""
-    from explorer.core.latent.map import save_map
-    from models.checkpoint import save_model
+    from latent_atlas.explorer.core.latent.map import save_map
+    from latent_atlas.models.checkpoint import save_model
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "m.safetensors"
@@ -120,7 +120,7 @@ def fresh_load(model, latent_map) -> None:
         script = (
             "import sys, time\n"
             "t = time.perf_counter()\n"
-            "from explorer.core.latent.map import load_map\n"
+            "from latent_atlas.explorer.core.latent.map import load_map\n"
             f"m = load_map({str(path)!r})\n"
             "t1 = time.perf_counter()\n"
             "m.prepare(); m.inverse((0.0, 0.0))\n"
@@ -148,11 +148,11 @@ def main() -> int:
 
     import torch
 
-    from explorer.core.inference import Decoder, encode
-    from explorer.core.latent.inverse import TriangulationInverse
-    from explorer.core.latent.map import LatentMap
-    from explorer.core.latent.umap_projection import UMAPProjection
-    from explorer.core.progress import drain
+    from latent_atlas.explorer.core.inference import Decoder, encode
+    from latent_atlas.explorer.core.latent.inverse import TriangulationInverse
+    from latent_atlas.explorer.core.latent.map import LatentMap
+    from latent_atlas.explorer.core.latent.umap_projection import UMAPProjection
+    from latent_atlas.explorer.core.progress import drain
 
     print(f"# torch threads {torch.get_num_threads()}, cpus {os.cpu_count()}, "
           f"load average {os.getloadavg()[0]:.1f} (timings scale with what else runs)")

@@ -61,10 +61,10 @@ def timed(fn):
 
 
 def trained_model(images: np.ndarray, epochs: int, arch: str = "conv"):
-    from models.config import ModelConfig, default_hidden
-    from models.networks import build_model
-    from models.progress import drain
-    from models.trainer import train
+    from latent_atlas.models.config import ModelConfig, default_hidden
+    from latent_atlas.models.networks import build_model
+    from latent_atlas.models.progress import drain
+    from latent_atlas.models.trainer import train
 
     shape = tuple(images.shape[1:])
     cfg = ModelConfig(kind="vae", arch=arch, input_shape=shape, latent_dim=8,
@@ -109,13 +109,13 @@ def main() -> int:
     p.add_argument("--skip-map", action="store_true", help="no map of all encoded codes")
     args = p.parse_args()
 
-    from explorer.core.data import load_data
-    from explorer.core.inference import encode
-    from explorer.core.latent.inverse import TriangulationInverse
-    from explorer.core.latent.map import FIT_INDEX, build_map
-    from explorer.core.latent.placement import trustworthiness_sample
-    from explorer.core.latent.umap_runtime import configure_numba_cache, cuml_available
-    from explorer.core.progress import drain
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.inference import encode
+    from latent_atlas.explorer.core.latent.inverse import TriangulationInverse
+    from latent_atlas.explorer.core.latent.map import FIT_INDEX, build_map
+    from latent_atlas.explorer.core.latent.placement import trustworthiness_sample
+    from latent_atlas.explorer.core.latent.umap_runtime import configure_numba_cache, cuml_available
+    from latent_atlas.explorer.core.progress import drain
 
     configure_numba_cache()
     tag = f"{args.n // 1000}k" if args.n < 1_000_000 else f"{args.n // 1_000_000}m"

@@ -99,16 +99,16 @@ class Bench:
         from PySide6.QtWidgets import QApplication
 
         self.app = QApplication.instance() or QApplication([])
-        from explorer.qt.app import configure_pyqtgraph
-        from explorer.qt.refguard import pin_singletons
+        from latent_atlas.explorer.qt.app import configure_pyqtgraph
+        from latent_atlas.explorer.qt.refguard import pin_singletons
 
         pin_singletons()
         configure_pyqtgraph()
 
     # ---- the new path ---------------------------------------------------------------------
     def session(self, pos, labels, value):
-        from explorer.core.latent.map import LatentMap
-        from explorer.session.session import Session
+        from latent_atlas.explorer.core.latent.map import LatentMap
+        from latent_atlas.explorer.session.session import Session
 
         m = LatentMap("identity", pos, pos)  # a 2-D latent shown as itself: no fit
         s = Session("bench", {}, latent_map=m, labels=labels,
@@ -117,8 +117,8 @@ class Bench:
         return s
 
     def canvas(self):
-        from explorer.qt.canvas import MapCanvas
-        from explorer.session.workspace import Tools
+        from latent_atlas.explorer.qt.canvas import MapCanvas
+        from latent_atlas.explorer.session.workspace import Tools
 
         c = MapCanvas(Tools())
         c.resize(*SIZE)
@@ -170,7 +170,7 @@ class Bench:
 
     def zoom_to_points(self, canvas, pos, target=40_000):
         """Zoom on the densest label's centre until about `target` points are in view."""
-        from explorer.qt.map_points import POINTS_BACK
+        from latent_atlas.explorer.qt.map_points import POINTS_BACK
 
         centre = np.median(pos[:2000], axis=0)
         x0, x1, y0, y1 = (float(pos[:, 0].min()), float(pos[:, 0].max()),
@@ -205,7 +205,7 @@ class Bench:
         return clock
 
     def picks(self, s, pos, canvas, n=1000):
-        from explorer.qt.canvas import HOVER_PX
+        from latent_atlas.explorer.qt.canvas import HOVER_PX
 
         rng = np.random.default_rng(3)
         x0, x1, y0, y1 = s.latent_map.bounds()
@@ -257,9 +257,9 @@ class Bench:
         """Today's map: one ScatterPlotItem with a brush per point (the code this replaces)."""
         import pyqtgraph as pg
 
-        from explorer.qt.image_box import BACKGROUND
-        from explorer.qt.map_items import MapViewBox, PassiveScatter, palette
-        from explorer.session.workspace import Tools
+        from latent_atlas.explorer.qt.image_box import BACKGROUND
+        from latent_atlas.explorer.qt.map_items import MapViewBox, PassiveScatter, palette
+        from latent_atlas.explorer.session.workspace import Tools
 
         pos, labels, value = synthetic(n)
         s = self.session(pos, labels, value)
@@ -309,7 +309,7 @@ class Bench:
 
 def load_images(spec, labels):
     if spec:
-        from explorer.core.data import load_data
+        from latent_atlas.explorer.core.data import load_data
 
         data = load_data(spec)
         print(f"# images from {spec}: {data.images.shape} {data.images.dtype}")

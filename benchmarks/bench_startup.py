@@ -29,13 +29,13 @@ sys.path.insert(0, str(ROOT))
 
 def make_models(folder: Path) -> list[str]:
     """Two small digits models with stored PCA maps (only when no bundled ones exist)."""
-    from explorer.core.data import load_data
-    from explorer.core.inference import encode
-    from explorer.core.io.saving import save_explorable
-    from explorer.core.latent.map import quick_map
-    from models.config import ModelConfig
-    from models.networks import build_model
-    from models.trainer import run_training
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.inference import encode
+    from latent_atlas.explorer.core.io.saving import save_explorable
+    from latent_atlas.explorer.core.latent.map import quick_map
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
+    from latent_atlas.models.trainer import run_training
 
     data = load_data("digits")
     paths = []
@@ -54,7 +54,7 @@ def startup_runs(models: list[str], runs: int, folder: Path) -> None:
     fps, rds = [], []
     for i in range(runs):
         out = folder / f"shot{i}.png"
-        proc = subprocess.run([sys.executable, "-m", "explorer.cli", "--screenshot", str(out),
+        proc = subprocess.run([sys.executable, "-m", "latent_atlas.explorer.cli", "--screenshot", str(out),
                                *models], capture_output=True, text=True, env=env, cwd=ROOT,
                               timeout=600)
         m = re.search(r"first_paint_s=([\d.]+) ready_s=([\d.]+)", proc.stdout)
@@ -75,16 +75,16 @@ def gap_child(models: list[str], epochs: int) -> None:
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from explorer.qt.app import close_window, configure_pyqtgraph
-    from explorer.qt.refguard import pin_singletons
+    from latent_atlas.explorer.qt.app import close_window, configure_pyqtgraph
+    from latent_atlas.explorer.qt.refguard import pin_singletons
 
     pin_singletons()
     configure_pyqtgraph()
-    from explorer.qt.main_window import MainWindow
-    from explorer.session.training import TrainRequest
+    from latent_atlas.explorer.qt.main_window import MainWindow
+    from latent_atlas.explorer.session.training import TrainRequest
 
     app = QApplication([])
-    from explorer.qt.gc_guard import GuiThreadCollector
+    from latent_atlas.explorer.qt.gc_guard import GuiThreadCollector
 
     collector = GuiThreadCollector().start()  # as run_app does
     win = MainWindow(headless=True)
@@ -157,7 +157,7 @@ def main() -> int:
     if args.gap_child:
         gap_child(args.models, args.epochs)
         return 0
-    from explorer.qt.bundled import default_model_paths
+    from latent_atlas.explorer.core.bundled import default_model_paths
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

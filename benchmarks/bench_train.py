@@ -1,6 +1,6 @@
 """Trainer throughput against a minimal bare PyTorch loop, alternating in one process.
 
-Trains the same conv VAE on the same data with `models.trainer.train` and with a bare
+Trains the same conv VAE on the same data with `latent_atlas.models.trainer.train` and with a bare
 loop (no events, no validation, no snapshots), several alternating rounds, and prints
 images/s for each. Last line: `train_throughput_ratio=R` (app / bare; goal >= 0.90).
 
@@ -22,10 +22,10 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from models.config import ModelConfig  # noqa: E402
-from models.losses import loss_terms  # noqa: E402
-from models.networks import build_model  # noqa: E402
-from models.trainer import run_training, split_indices  # noqa: E402
+from latent_atlas.models.config import ModelConfig  # noqa: E402
+from latent_atlas.models.losses import loss_terms  # noqa: E402
+from latent_atlas.models.networks import build_model  # noqa: E402
+from latent_atlas.models.trainer import run_training, split_indices  # noqa: E402
 
 MNIST = ROOT.parent / "shared" / "data" / "mnist" / "t10k-images-idx3-ubyte.gz"
 

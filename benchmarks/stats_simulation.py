@@ -4,7 +4,7 @@
     python benchmarks/stats_simulation.py --reps 100 --boot 500
 
 Two simulated "models" decode to real digits and to noise in set proportions, and are
-measured exactly as `compare` measures two models (explorer.core.analysis.paired):
+measured exactly as `compare` measures two models (latent_atlas.explorer.core.analysis.comparison.paired):
 
 - the **real images** are the scikit-learn digits; 1,200 of them are the training images a
   decode is compared with (nearest-real RMS distance, `gaps.RealImageIndex`), the other
@@ -38,8 +38,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from explorer.core.analysis.gaps import RealImageIndex  # noqa: E402
-from explorer.core.analysis.paired import Bars, PairedRow, paired_differences  # noqa: E402
+from latent_atlas.explorer.core.analysis.comparison.paired import (  # noqa: E402
+    Bars,
+    PairedRow,
+    paired_differences,
+)
+from latent_atlas.explorer.core.analysis.gaps.score import RealImageIndex  # noqa: E402
 
 N_HELD = 180
 N_PRIOR = 1000

@@ -36,7 +36,7 @@ CHOICES = {  # upsampling -> the downsampling it is measured with
 
 def _cli() -> list[str]:
     exe = shutil.which("latent-atlas")
-    return [exe] if exe else [sys.executable, "-m", "explorer.cli"]
+    return [exe] if exe else [sys.executable, "-m", "latent_atlas.explorer.cli"]
 
 
 def _shown(cmd: list[str], folder: Path) -> str:
@@ -131,11 +131,16 @@ def add_far_checkerboard(rows: list[tuple[str, dict]], folder: Path, spec: str,
     from an AE's codes (a VAE's prior)."""
     import numpy as np
 
-    from explorer.core.analysis.checkerboard import checkerboard_ratio
-    from explorer.core.analysis.heldout import held_out_indices
-    from explorer.core.data import load_data
-    from explorer.core.inference import SwitchReference, decode_float, encode, needs_switches
-    from models.checkpoint import load_model
+    from latent_atlas.explorer.core.analysis.claims.checkerboard import checkerboard_ratio
+    from latent_atlas.explorer.core.analysis.gaps.heldout import held_out_indices
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.inference import (
+        SwitchReference,
+        decode_float,
+        encode,
+        needs_switches,
+    )
+    from latent_atlas.models.checkpoint import load_model
 
     data = load_data(spec)
     for up, doc in rows:
@@ -161,12 +166,17 @@ def figure(choices: list[str], folder: Path, spec: str, seed: int, out: Path) ->
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from explorer.core.analysis.heldout import held_out_indices
-    from explorer.core.analysis.samplers import make_samplers
-    from explorer.core.data import load_data
-    from explorer.core.inference import SwitchReference, decode_float, encode, needs_switches
-    from explorer.core.io.blend import stack_rows, tile_row
-    from models.checkpoint import load_model
+    from latent_atlas.explorer.core.analysis.gaps.heldout import held_out_indices
+    from latent_atlas.explorer.core.analysis.gaps.samplers import make_samplers
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.inference import (
+        SwitchReference,
+        decode_float,
+        encode,
+        needs_switches,
+    )
+    from latent_atlas.explorer.core.io.blend import stack_rows, tile_row
+    from latent_atlas.models.checkpoint import load_model
 
     data = load_data(spec)
     rows, names = [], []

@@ -8,7 +8,7 @@ works for any image size from 4 x 4 up and any channel count; `train_classifier`
 with Adam on uint8 images and labels, seeded, on the calling thread.
 
 PyTorch only, like the rest of `models/`: where the classifier is cached and how its
-scores become a hole judgement is `explorer.core.analysis.judges`.
+scores become a hole judgement is `latent_atlas.explorer.core.analysis.gaps.judges`.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def train_classifier(images: np.ndarray, labels: np.ndarray, n_classes: int, *, 
     Seeded (weights, batch order and noise). `on_epoch(done, total)` is called after each epoch
     (it may raise to cancel). Returns the network in eval mode.
     """
-    from models.progress import drain
+    from latent_atlas.models.progress import drain
 
     def each_step(event: tuple[int, int, int, int]) -> None:
         _, _, epoch_done, total = event

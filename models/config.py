@@ -41,7 +41,7 @@ MAX_SIDE = 4096  # pixels per image side
 MAX_LATENT = 4096
 MAX_WIDTH = 65_536  # units of a hidden layer / channels of a conv block
 MAX_LAYERS = 16
-MAX_CLASSES = 100_000  # as many as a data source may label (explorer.core.data)
+MAX_CLASSES = 100_000  # as many as a data source may label (latent_atlas.explorer.core.data)
 MAX_BATCH = 65_536
 MAX_EPOCHS = 1_000_000
 MAX_SEED = 2**63 - 3  # the trainer seeds torch with seed + 2
@@ -249,7 +249,7 @@ def _halves(size: int, blocks: int) -> list[int]:
 
 
 def parameter_count(cfg: ModelConfig) -> int:
-    """Parameters of the network `cfg` builds (models.networks), counted without torch."""
+    """Parameters of the network `cfg` builds (latent_atlas.models.networks), counted without torch."""
     c, h, w = cfg.input_shape
     n_cond = cfg.n_classes if cfg.is_conditional else 0
     total = 0

@@ -203,7 +203,7 @@ class Autoencoder(nn.Module):
     """Every member of the family on the shared backbone.
 
     `encode(x) -> (mu, logvar | None)`; `decode_logits(z)` gives pre-sigmoid images and
-    `decode(z)` images in [0, 1]. `forward` returns a dict used by `models.losses`.
+    `decode(z)` images in [0, 1]. `forward` returns a dict used by `latent_atlas.models.losses`.
     A conditional VAE also takes labels `y` (a one-hot vector joins the encoder features
     and the code, as in Sohn et al. 2015); without `y` it uses `default_label`.
     """

@@ -122,5 +122,5 @@ class AdversarialStep:
 
 
 def make_step(model: Autoencoder, group: Local = LOCAL) -> GradientStep | AdversarialStep:
-    """The step for the model's kind; `group` (models.distributed) for data-parallel runs."""
+    """The step for the model's kind; `group` (latent_atlas.models.distributed) for data-parallel runs."""
     return AdversarialStep(model, group) if model.config.kind == "aae" else GradientStep(model, group)

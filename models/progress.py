@@ -2,7 +2,7 @@
 
 Long work (training, encoding, fitting a map, scoring gaps, measuring metrics) is a plain
 generator: it yields `Progress` events and returns its result. `models` defines them so the
-trainer can use them too; `explorer.core.progress` re-exports them for the rest.
+trainer can use them too; `latent_atlas.explorer.core.progress` re-exports them for the rest.
 """
 
 from __future__ import annotations

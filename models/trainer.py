@@ -101,7 +101,7 @@ def train(
     starts a fresh optimizer). The train / validation split depends only on the data and
     the seed, so it is the same as before.
 
-    `group` (models.distributed) trains data-parallel when this process is one of several
+    `group` (latent_atlas.models.distributed) trains data-parallel when this process is one of several
     started by torchrun: each process trains on its share of every epoch with a
     `batch_size / world_size` batch (so the global batch stays `batch_size`), losses are
     summed over all of them, and cancel or a non-finite loss in any process stops all.

@@ -37,7 +37,7 @@ def start(name: str, out_dir: Path) -> subprocess.Popen:
     args, _ = SHOTS[name]
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
                **{TEXTS_ENV: str(out_dir / f"{name}.json")})
-    return subprocess.Popen([sys.executable, "-m", "explorer.cli", *args, "--screenshot",
+    return subprocess.Popen([sys.executable, "-m", "latent_atlas.explorer.cli", *args, "--screenshot",
                              str(out_dir / name)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 

@@ -166,8 +166,8 @@ def unprivileged():
 def runtime():
     """Each bundled digits model (ae, vae) read, built and given its data once per test
     module: kind -> (path, model file, map, labels, model, decoder, data extras)."""
-    from explorer.session.loading import build_runtime, dataset_extras
-    from explorer.session.opening import read_model
+    from latent_atlas.explorer.session.loading import build_runtime, dataset_extras
+    from latent_atlas.explorer.session.opening import read_model
 
     bundled = {kind: ROOT / "resources" / "models" / f"digits_{kind}.safetensors"
                for kind in ("ae", "vae")}
@@ -186,15 +186,15 @@ def runtime():
 class Desk:
     """The bundled digits AE and VAE as sessions on one `ManualDispatcher` (no Qt, no
     display), the shown ones and the window's jobs, pumped by hand: what the panel models
-    (explorer.session.panels) are tested on."""
+    (latent_atlas.explorer.session.panels) are tested on."""
 
     def __init__(self, runtime):
         import numpy as np
 
-        from explorer.session.dispatch import ManualDispatcher
-        from explorer.session.jobs import Jobs
-        from explorer.session.session import Session
-        from explorer.session.workspace import ShownSessions
+        from latent_atlas.explorer.session.dispatch import ManualDispatcher
+        from latent_atlas.explorer.session.jobs import Jobs
+        from latent_atlas.explorer.session.session import Session
+        from latent_atlas.explorer.session.workspace import ShownSessions
 
         self._np = np
         self.dispatcher = ManualDispatcher()
@@ -218,7 +218,7 @@ class Desk:
 
     def link(self) -> None:
         """Link the AE and the VAE as the compare window does (the maps share a frame)."""
-        from explorer.session.link import Link
+        from latent_atlas.explorer.session.link import Link
 
         self.links.append(Link(self.by_kind["ae"], self.by_kind["vae"]))
 
@@ -251,6 +251,6 @@ def desk(runtime):
 
 @pytest.fixture(scope="session")
 def digits():
-    from explorer.core.data import load_data
+    from latent_atlas.explorer.core.data import load_data
 
     return load_data("digits")

@@ -1,8 +1,8 @@
 """One inference runner, one progress loop, a core grouped by concern: checked on the source.
 
-docs/architecture.md (explorer/core): every encode and decode goes through `explorer.core.inference` (batching,
+docs/architecture.md (explorer/core): every encode and decode goes through `latent_atlas.explorer.core.inference` (batching,
 labels, device, thread policy, `torch.inference_mode()`), and every progress generator is
-consumed by the one `drain` (models/progress.py, re-exported by explorer.core.progress).
+consumed by the one `drain` (models/progress.py, re-exported by latent_atlas.explorer.core.progress).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def test_inference_mode_and_no_grad_only_in_the_runner():
     offenders = [name for name, text in _sources()
                  if pattern.search(text) and name != RUNNER and name not in NO_GRAD_ALLOWED]
     assert not offenders, (f"encode/decode outside the inference runner ({RUNNER}) in "
-                           f"{offenders}; call explorer.core.inference instead")
+                           f"{offenders}; call latent_atlas.explorer.core.inference instead")
 
 
 def test_torch_thread_policy_only_in_the_runner():
@@ -55,7 +55,7 @@ def test_no_hand_written_generator_loops_outside_drain():
     offenders = [name for name, text in _sources()
                  if "except StopIteration" in text and name != "models/progress.py"]
     assert not offenders, (f"hand-written next()/StopIteration loops in {offenders}; use "
-                           "explorer.core.progress.drain (or relay to re-yield)")
+                           "latent_atlas.explorer.core.progress.drain (or relay to re-yield)")
 
 
 def test_core_modules_stay_small_and_honestly_named():
@@ -68,8 +68,8 @@ def test_core_modules_stay_small_and_honestly_named():
 
 
 def test_count_progress_events_say_how_far_and_what():
-    from explorer.core.analysis.gaps import GapProgress
-    from explorer.core.inference import EncodeProgress
+    from latent_atlas.explorer.core.analysis.gaps.score import GapProgress
+    from latent_atlas.explorer.core.inference import EncodeProgress
 
     gap = GapProgress(3, 4)
     assert (gap.stage, gap.fraction, gap.message) == ("gaps", 0.75, "gap scores: 3/4 points")

@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from explorer.core.progress import drain
+from latent_atlas.explorer.core.progress import drain
 
 
 class _Bar:
@@ -28,8 +28,8 @@ class _Bar:
 
 
 def test_training_shows_batches_within_an_epoch_throttled():
-    from explorer.cli.train import BATCH_REFRESH_S, _drain
-    from models.trainer import TrainProgress
+    from latent_atlas.explorer.cli.train import BATCH_REFRESH_S, _drain
+    from latent_atlas.models.trainer import TrainProgress
 
     def run():
         for epoch in (1, 2):
@@ -52,8 +52,8 @@ def test_training_shows_batches_within_an_epoch_throttled():
 
 
 def test_the_classifier_judge_reports_steps_of_its_fit(tmp_path, monkeypatch):
-    from explorer.core.analysis import judges
-    from explorer.core.data import load_data
+    from latent_atlas.explorer.core.analysis.gaps import judges
+    from latent_atlas.explorer.core.data import load_data
 
     data = load_data("digits", limit=300)
     idx = np.arange(300)
@@ -69,7 +69,7 @@ def test_the_classifier_judge_reports_steps_of_its_fit(tmp_path, monkeypatch):
 
 
 def test_the_mixture_fit_reports_each_component_count_and_gives_the_same_mixture():
-    from explorer.core.analysis.samplers import fit_gmm, fit_gmm_steps
+    from latent_atlas.explorer.core.analysis.gaps.samplers import fit_gmm, fit_gmm_steps
 
     codes = np.random.default_rng(0).normal(size=(400, 2))
     codes[:200] += 6

@@ -43,7 +43,7 @@ _FLAG = re.compile(r"--[a-z][a-z0-9-]*")
 
 
 def _parsers():
-    from explorer.cli import build_parser, command_names
+    from latent_atlas.explorer.cli import build_parser, command_names
 
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
@@ -139,9 +139,9 @@ def test_help_shows_every_default():
 
 
 def test_the_data_options_the_readme_names_are_the_sources_own():
-    from explorer.core.data import source_names, source_options
-    from explorer.core.data.folder import DEFAULT_SIZE
-    from explorer.core.data.options import ALIASES
+    from latent_atlas.explorer.core.data import source_names, source_options
+    from latent_atlas.explorer.core.data.folder import DEFAULT_SIZE
+    from latent_atlas.explorer.core.data.options import ALIASES
 
     text = (ROOT / "README.md").read_text()
     names = source_names()
@@ -186,7 +186,7 @@ def test_the_readme_says_what_the_screenshot_prints():
 
 
 def test_the_parquet_hint_is_the_readmes():
-    from explorer.core.io.interop import PARQUET_HINT
+    from latent_atlas.explorer.core.io.interop import PARQUET_HINT
 
     text = (ROOT / "README.md").read_text()
     assert 'pip install -e ".[interop]"' in PARQUET_HINT and 'pip install -e ".[interop]"' in text

@@ -1,5 +1,5 @@
-"""Types: mypy ([tool.mypy] in pyproject.toml) is clean on models, explorer.core and
-explorer.session, and the click path (Session.request_decode -> latent_map.inverse ->
+"""Types: mypy ([tool.mypy] in pyproject.toml) is clean on models, latent_atlas.explorer.core and
+latent_atlas.explorer.session, and the click path (Session.request_decode -> latent_map.inverse ->
 Decoder.decode) is annotated with real types, never Any."""
 
 from __future__ import annotations
@@ -30,14 +30,14 @@ def test_mypy_is_clean():
 
 def _names() -> dict[str, object]:
     """What the annotations name under TYPE_CHECKING (torch is fine to import in a test)."""
-    from explorer.core.data.base import ImageSet
-    from explorer.core.inference import Decoder
-    from explorer.core.latent.map import MapLike
-    from explorer.session.dispatch import Dispatcher
-    from explorer.session.loading import DataExtras
-    from models.config import ModelConfig
-    from models.modelfile import ModelFile
-    from models.networks import Autoencoder
+    from latent_atlas.explorer.core.data.base import ImageSet
+    from latent_atlas.explorer.core.inference import Decoder
+    from latent_atlas.explorer.core.latent.map import MapLike
+    from latent_atlas.explorer.session.dispatch import Dispatcher
+    from latent_atlas.explorer.session.loading import DataExtras
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.modelfile import ModelFile
+    from latent_atlas.models.networks import Autoencoder
 
     return {"Decoder": Decoder, "MapLike": MapLike, "Autoencoder": Autoencoder,
             "ModelFile": ModelFile, "ImageSet": ImageSet, "DataExtras": DataExtras,
@@ -72,10 +72,10 @@ def _hints(fn: types.FunctionType) -> dict[str, object]:
 
 
 def test_session_holds_a_typed_map_decoder_and_model():
-    from explorer.core.inference import Decoder
-    from explorer.core.latent.map import MapLike
-    from explorer.session.session import Session
-    from models.networks import Autoencoder
+    from latent_atlas.explorer.core.inference import Decoder
+    from latent_atlas.explorer.core.latent.map import MapLike
+    from latent_atlas.explorer.session.session import Session
+    from latent_atlas.models.networks import Autoencoder
 
     hints = typing.get_type_hints(Session, localns=_names())
     assert hints["latent_map"] == MapLike | None
@@ -84,13 +84,13 @@ def test_session_holds_a_typed_map_decoder_and_model():
 
 
 def test_click_path_signatures_are_typed():
-    from explorer.core.analysis.compare import AlignedMap
-    from explorer.core.inference import Decoder
-    from explorer.core.latent.inverse import TriangulationInverse
-    from explorer.core.latent.map import LatentMap, MapLike
-    from explorer.session.cursor import Cursor
-    from explorer.session.session import Session
-    from models.networks import Autoencoder
+    from latent_atlas.explorer.core.analysis.comparison.align import AlignedMap
+    from latent_atlas.explorer.core.inference import Decoder
+    from latent_atlas.explorer.core.latent.inverse import TriangulationInverse
+    from latent_atlas.explorer.core.latent.map import LatentMap, MapLike
+    from latent_atlas.explorer.session.cursor import Cursor
+    from latent_atlas.explorer.session.session import Session
+    from latent_atlas.models.networks import Autoencoder
 
     _hints(Session.request_decode)
     _hints(Cursor.request_decode)

@@ -36,7 +36,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from explorer import __version__
+    from latent_atlas.explorer import __version__
 
     parser = _Parser(
         prog="latent-atlas",
@@ -184,14 +184,14 @@ def _run_gui(argv: list[str], commands: list[str] | None = None) -> int:
         if status.code:
             return status.code
     # Before Qt is imported: without a display Qt aborts the process with a plugin list.
-    from explorer.qt.platform_check import display_problem
+    from latent_atlas.explorer.qt.platform_check import display_problem
 
     problem = display_problem(offscreen=bool(args.screenshot))
     if problem:
         print(f"latent-atlas: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        from explorer.qt.app import run_app
+        from latent_atlas.explorer.qt.app import run_app
     except ImportError as exc:
         print(f"latent-atlas: error: the window cannot start: {exc}", file=sys.stderr)
         return EXIT_USAGE

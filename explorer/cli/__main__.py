@@ -1,5 +1,5 @@
 import sys
 
-from explorer.cli import main
+from latent_atlas.explorer.cli import main
 
 sys.exit(main())

@@ -105,7 +105,7 @@ def _check_out(args: argparse.Namespace) -> Path | None:
 
 def _load(args: argparse.Namespace, **data_options):
     """The opened model with its data; the data defaults to what it was trained on."""
-    from explorer.session.opening import open_model
+    from latent_atlas.explorer.session.opening import open_model
 
     opened = open_model(args.file, data=args.data, **data_options)
     return opened, opened.require_data()
@@ -125,7 +125,7 @@ def _query_image(args: argparse.Namespace, loaded, data):
         y = _labels(loaded, data)
         return data.images[args.index], (None if y is None else int(y[args.index])), \
             f"sample {args.index}"
-    from explorer.core.io.images import dataset_background, load_model_input
+    from latent_atlas.explorer.core.io.images import dataset_background, load_model_input
 
     img = load_model_input(args.image, loaded.config.input_shape,
                            background=dataset_background(data.images))
@@ -135,7 +135,7 @@ def _query_image(args: argparse.Namespace, loaded, data):
 def _write(out: Path | None, rows, scale: int | None) -> None:
     if out is None:
         return
-    from explorer.core.io.exports import export_strip_png, readable_scale
+    from latent_atlas.explorer.core.io.exports import export_strip_png, readable_scale
 
     if scale is None:  # small images (8x8 digits) enlarged to be seen
         scale = readable_scale(*rows[0].shape[1:3])
@@ -190,9 +190,9 @@ def run_traverse(args: argparse.Namespace) -> int:
     out = _check_out(args)
     import numpy as np
 
-    from explorer.core.analysis.applications import traversal_for
-    from explorer.core.analysis.applications.common import check_label
-    from explorer.core.inference import encode
+    from latent_atlas.explorer.core.analysis.applications import traversal_for
+    from latent_atlas.explorer.core.analysis.applications.common import check_label
+    from latent_atlas.explorer.core.inference import encode
 
     loaded, data = _load(args)
     model, cfg = loaded.model, loaded.config
@@ -236,9 +236,9 @@ def _parse_floats(text: str, flag: str) -> list[float]:
 
 def _run_direction(args: argparse.Namespace, out, loaded, data, code, where, label) -> int:
     """`traverse --direction A:B`: decode the code plus s times (mean code of A - of B)."""
-    from explorer.core.analysis.applications import add_direction, attribute_direction
-    from explorer.core.analysis.applications.arithmetic import parse_direction
-    from explorer.core.inference import encode
+    from latent_atlas.explorer.core.analysis.applications import add_direction, attribute_direction
+    from latent_atlas.explorer.core.analysis.applications.arithmetic import parse_direction
+    from latent_atlas.explorer.core.inference import encode
 
     strengths = _parse_floats(args.strengths or "-2,-1,0,1,2", "--strengths")
     a, b = parse_direction(args.direction, data.labels, data.label_names, data.factors)
@@ -270,7 +270,7 @@ def _run_measure(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise UserError(f"--seed must be >= 0, not {args.seed}")
     strengths = _parse_floats(args.strengths or "0,0.5,1,1.5,2", "--strengths")
-    from explorer.core.analysis.applications.transfer import (
+    from latent_atlas.explorer.core.analysis.applications.transfer import (
         format_transfer_table,
         measure_transfer,
     )
@@ -303,7 +303,7 @@ def _mask_from_picture(path: str, shape) -> object:
     import numpy as np
     from PIL import Image
 
-    from explorer.core.io.images import read_image
+    from latent_atlas.explorer.core.io.images import read_image
 
     _, h, w = shape
     pic = read_image(path).convert("L").resize((w, h), Image.Resampling.NEAREST)
@@ -312,7 +312,12 @@ def _mask_from_picture(path: str, shape) -> object:
 
 def run_inpaint(args: argparse.Namespace) -> int:
     out = _check_out(args)
-    from explorer.core.analysis.applications import inpaint, masked_mse, mean_fill, rectangle_mask
+    from latent_atlas.explorer.core.analysis.applications import (
+        inpaint,
+        masked_mse,
+        mean_fill,
+        rectangle_mask,
+    )
 
     loaded, data = _load(args)
     img, y, where = _query_image(args, loaded, data)
@@ -341,9 +346,12 @@ def run_anomalies(args: argparse.Namespace) -> int:
         raise UserError(f"--limit must be at least 1, not {args.limit}")
     import numpy as np
 
-    from explorer.core.analysis.applications import rank_anomalies, reconstruction_errors
-    from explorer.core.analysis.applications.common import to_unit
-    from explorer.core.inference import reconstruct_float, to_display
+    from latent_atlas.explorer.core.analysis.applications import (
+        rank_anomalies,
+        reconstruction_errors,
+    )
+    from latent_atlas.explorer.core.analysis.applications.common import to_unit
+    from latent_atlas.explorer.core.inference import reconstruct_float, to_display
 
     loaded, data = _load(args, limit=args.limit)
     y = _labels(loaded, data)
@@ -369,9 +377,9 @@ def run_retrieve(args: argparse.Namespace) -> int:
     out = _check_out(args)
     import numpy as np
 
-    from explorer.core.analysis.applications import nearest_codes
-    from explorer.core.analysis.applications.common import check_label, to_unit
-    from explorer.core.inference import decode_float, encode, to_display
+    from latent_atlas.explorer.core.analysis.applications import nearest_codes
+    from latent_atlas.explorer.core.analysis.applications.common import check_label, to_unit
+    from latent_atlas.explorer.core.inference import decode_float, encode, to_display
 
     loaded, data = _load(args)
     model = loaded.model

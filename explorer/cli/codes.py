@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _bits(text: str) -> tuple[int, ...]:
-    from explorer.core.analysis.compress import parse_bits
+    from latent_atlas.explorer.core.analysis.claims.codec import parse_bits
 
     try:
         return parse_bits(text)
@@ -55,7 +55,7 @@ def _bits(text: str) -> tuple[int, ...]:
 def _load(args: argparse.Namespace, need_labels: bool = False):
     """The model and its data (default: what it was trained on), checked to fit (and to
     have labels, with `need_labels`) before anything is printed."""
-    from explorer.session.opening import open_model
+    from latent_atlas.explorer.session.opening import open_model
 
     opened = open_model(args.file, data=args.data, need_labels=need_labels, switches=False)
     if not args.quiet:
@@ -79,7 +79,7 @@ def run_compress(args: argparse.Namespace) -> int:
         raise UserError("a max-unpooling decoder needs the encoder's switches beside the code, "
                         "so the code alone is not a compressed image; compress a model with "
                         "another upsampling")
-    from explorer.core.analysis.compress import (
+    from latent_atlas.explorer.core.analysis.claims.codec import (
         CompressSettings,
         compress_iter,
         format_compress_table,
@@ -91,7 +91,7 @@ def run_compress(args: argparse.Namespace) -> int:
     result = drain_with_progress(compress_iter(loaded.model, data.images, settings, data_spec=data.spec),
                     args.quiet)
     if out is not None:
-        from explorer.core.analysis.compress_figure import save_compress_png
+        from latent_atlas.explorer.core.analysis.claims.codec_figure import save_compress_png
 
         save_compress_png(out, result, examples=args.examples > 0)
         if not args.quiet:
@@ -101,7 +101,7 @@ def run_compress(args: argparse.Namespace) -> int:
 
 
 def run_probe(args: argparse.Namespace) -> int:
-    from explorer.core.analysis.probe import parse_fractions
+    from latent_atlas.explorer.core.analysis.claims.probe import parse_fractions
 
     try:
         fractions = parse_fractions(args.labels)
@@ -110,7 +110,11 @@ def run_probe(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise UserError(f"--seed must be >= 0, not {args.seed}")
     loaded, data = _load(args, need_labels=True)
-    from explorer.core.analysis.probe import ProbeSettings, format_probe_table, probe_iter
+    from latent_atlas.explorer.core.analysis.claims.probe import (
+        ProbeSettings,
+        format_probe_table,
+        probe_iter,
+    )
 
     from .common import drain_with_progress
 

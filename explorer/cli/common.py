@@ -24,9 +24,9 @@ class _Status:
 
 def user_error_types() -> tuple[type[BaseException], ...]:
     """Every exception type whose message is written for the user."""
-    from explorer.core.data import DataError
-    from models.config import ConfigError
-    from models.modelfile import ModelFileError
+    from latent_atlas.explorer.core.data import DataError
+    from latent_atlas.models.config import ConfigError
+    from latent_atlas.models.modelfile import ModelFileError
 
     return (UserError, DataError, ModelFileError, ConfigError, ValueError, OSError)
 
@@ -64,8 +64,8 @@ def check_output(path: str | os.PathLike, suffixes: tuple[str, ...], *,
                  inputs: tuple[str | os.PathLike | None, ...] = (),
                  flag: str = "--out") -> Path:
     """An output path, checked before any work starts: its suffix, that its folder takes a
-    new file (see models.files.writable_output) and that it is none of the `inputs`."""
-    from models.files import writable_output
+    new file (see latent_atlas.models.files.writable_output) and that it is none of the `inputs`."""
+    from latent_atlas.models.files import writable_output
 
     out = Path(path)
     if out.suffix.lower() not in suffixes:
@@ -93,7 +93,7 @@ def drain_with_progress(gen, quiet: bool):
     error line, not a bar and a line."""
     from tqdm import tqdm
 
-    from explorer.core.progress import drain
+    from latent_atlas.explorer.core.progress import drain
 
     bar = None
 

@@ -83,7 +83,7 @@ def _seeds(text: str) -> list[int]:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from explorer.core.analysis.metrics import MAX_PAIRS, MAX_PRIOR
+    from latent_atlas.explorer.core.analysis.comparison.metrics import MAX_PAIRS, MAX_PRIOR
 
     for flag, v in (("--limit", args.limit), ("--samples", args.samples), ("--pairs", args.pairs),
                     ("--between", args.between)):
@@ -95,10 +95,15 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise UserError(f"--seed must be >= 0, not {args.seed}")
     seeds = _seeds(args.seeds) if args.seeds is not None else [args.seed]
-    from explorer.core.analysis.metrics import MetricSettings
-    from explorer.core.analysis.metrics_table import format_table
-    from explorer.core.analysis.seeds import compare_over_seeds
-    from explorer.session.opening import data_spec_for, open_data, open_model, other_data_note
+    from latent_atlas.explorer.core.analysis.comparison.metrics import MetricSettings
+    from latent_atlas.explorer.core.analysis.comparison.seeds import compare_over_seeds
+    from latent_atlas.explorer.core.analysis.comparison.table import format_table
+    from latent_atlas.explorer.session.opening import (
+        data_spec_for,
+        open_data,
+        open_model,
+        other_data_note,
+    )
 
     # Both models, then the data, are opened and checked before anything is printed: two
     # models of different images fail on that, the real error, first.
@@ -117,7 +122,7 @@ def run_compare(args: argparse.Namespace) -> int:
     if not args.quiet:
         for note in filter(None, notes):
             print(note, file=sys.stderr)
-    from explorer.core.analysis.probe import parse_fractions
+    from latent_atlas.explorer.core.analysis.claims.probe import parse_fractions
 
     try:
         probe = (() if args.probe_labels.strip().lower() == "none"
@@ -132,7 +137,10 @@ def run_compare(args: argparse.Namespace) -> int:
               f"(seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))})",
               file=sys.stderr)
     result = drain_with_progress(compare_over_seeds(models, data, settings, seeds), args.quiet)
-    from explorer.core.analysis.disentangle.per_model import format_latent_rows, latents_iter
+    from latent_atlas.explorer.core.analysis.disentangle.per_model import (
+        format_latent_rows,
+        latents_iter,
+    )
 
     result.latents = drain_with_progress(latents_iter(models, data, seed=seeds[0]), args.quiet)
     if args.json:
@@ -178,15 +186,15 @@ def run_train_pair(args: argparse.Namespace) -> int:
         prefix = prefix.with_suffix("")
     outs = {k: check_output(prefix.with_name(f"{prefix.name}_{k}.safetensors"), (".safetensors",))
             for k in kinds}
-    from explorer.core.data import load_data
+    from latent_atlas.explorer.core.data import load_data
 
     data = load_data(args.data, limit=args.limit)
     args.model = kinds[0]
     cfg = config_from_args(args, data)
     from tqdm import tqdm
 
-    from explorer.core.progress import drain
-    from explorer.core.training import train_pair
+    from latent_atlas.explorer.core.progress import drain
+    from latent_atlas.explorer.core.training import train_pair
 
     print(f"Training the pair {' / '.join(k.upper() for k in kinds)} ({cfg.arch}, latent "
           f"{cfg.latent_dim}, {cfg.epochs} epochs, seed {cfg.seed}) on {data.spec}: "
@@ -209,8 +217,8 @@ def run_train_pair(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
         bar.close()
-    from explorer.core.io.saving import save_explorable
-    from explorer.core.training import latent_identity_map
+    from latent_atlas.explorer.core.io.saving import save_explorable
+    from latent_atlas.explorer.core.training import latent_identity_map
 
     for kind, trained in result.results.items():
         if trained.epochs_completed == 0 and cfg.epochs > 0:  # never save an untrained model

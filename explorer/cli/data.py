@@ -63,8 +63,8 @@ def summarise(data) -> dict:
 
 
 def run_data(args: argparse.Namespace) -> int:
-    from explorer.core.data import load_data
-    from explorer.core.data.download import download_progress
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.data.download import download_progress
 
     start = time.perf_counter()
     with download_progress(_tqdm_progress()):

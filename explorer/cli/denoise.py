@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _baselines(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
-    from explorer.core.analysis.applications.baselines import check_baselines
+    from latent_atlas.explorer.core.analysis.applications.baselines import check_baselines
 
     if text is None:
         return default
@@ -76,7 +76,7 @@ def run_denoise(args: argparse.Namespace) -> int:
         raise UserError("--compare-with goes with --sweep")
     out = apps._check_out(args)
     baselines = _baselines(args.baselines, ())
-    from explorer.core.analysis.applications import denoise
+    from latent_atlas.explorer.core.analysis.applications import denoise
 
     loaded, data = apps._load(args)
     img, y, where = apps._query_image(args, loaded, data)
@@ -103,7 +103,7 @@ def run_denoise(args: argparse.Namespace) -> int:
 def _write_labelled(out: Path, r, s: dict, where: str, model: str, scale: int | None) -> None:
     """The denoise picture with a label on each row (what it is, with PSNR and SSIM against
     the clean image) and the sample above its column."""
-    from explorer.core.io.exports import export_labelled_png, readable_scale
+    from latent_atlas.explorer.core.io.exports import export_labelled_png, readable_scale
 
     def score(key: str) -> str:
         return f"PSNR {s[key + '_psnr']:.1f} dB, SSIM {s[key + '_ssim']:.2f}"
@@ -132,14 +132,14 @@ def run_sweep(args: argparse.Namespace) -> int:
         inputs = (args.file, args.compare_with)
         out = check_output(args.out, (".png",), inputs=tuple(i for i in inputs if i))
     levels = _levels(args.levels)
-    from explorer.core.analysis.applications.baselines import BASELINES
-    from explorer.core.analysis.applications.denoise_sweep import check_levels
+    from latent_atlas.explorer.core.analysis.applications.baselines import BASELINES
+    from latent_atlas.explorer.core.analysis.applications.denoise_sweep import check_levels
 
     check_levels(levels, args.noise)
     baselines = _baselines(args.baselines, BASELINES)
-    from explorer.core.analysis.heldout import held_out_indices
-    from explorer.core.progress import drain
-    from explorer.session.opening import check_shape, open_model
+    from latent_atlas.explorer.core.analysis.gaps.heldout import held_out_indices
+    from latent_atlas.explorer.core.progress import drain
+    from latent_atlas.explorer.session.opening import check_shape, open_model
 
     loaded, data = apps._load(args)
     if loaded.config.is_conditional:
@@ -162,7 +162,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"\r  {event.message:<40}", end="", file=sys.stderr, flush=True)
 
-    from explorer.core.analysis.applications import denoise_sweep
+    from latent_atlas.explorer.core.analysis.applications import denoise_sweep
 
     result = drain(denoise_sweep(named, data.images[held], levels, noise=args.noise,
                                  baselines=baselines, seed=args.seed), on_progress)
@@ -188,7 +188,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         print("  best PSNR: " + ", ".join(f"{lv:g} {w}" for lv, w in
                                             zip(result.levels, wins, strict=True)))
     if out is not None:
-        from explorer.core.io.plots import Line, line_chart_png, save_png
+        from latent_atlas.explorer.core.io.plots import Line, line_chart_png, save_png
 
         lines = [Line(m, result.levels, result.psnr[m]) for m in result.methods if m != "noisy"]
         lines.append(Line("noisy input", result.levels, result.psnr["noisy"], muted=True))

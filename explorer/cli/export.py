@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _check_folder(path: str) -> Path:
-    from models.files import writable_output
+    from latent_atlas.models.files import writable_output
 
     out = Path(path)
     if out.exists():
@@ -42,7 +42,11 @@ def _check_folder(path: str) -> Path:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from explorer.core.io.interop import PARQUET_HINT, EmbeddingTable, parquet_available
+    from latent_atlas.explorer.core.io.interop import (
+        PARQUET_HINT,
+        EmbeddingTable,
+        parquet_available,
+    )
 
     if args.format == "parquet":
         if not parquet_available():
@@ -52,7 +56,7 @@ def run_export(args: argparse.Namespace) -> int:
         out = _check_folder(args.out)
     import numpy as np
 
-    from explorer.session.opening import read_model
+    from latent_atlas.explorer.session.opening import read_model
 
     stored = read_model(args.file)
     latent_map = stored.latent_map
@@ -74,12 +78,12 @@ def run_export(args: argparse.Namespace) -> int:
                            label_names=names, errors=errors, images=images,
                            name=Path(args.file).stem)
     if args.format == "parquet":
-        from explorer.core.io.interop import export_parquet
+        from latent_atlas.explorer.core.io.interop import export_parquet
 
         export_parquet(out, table)
         print(f"Wrote {len(table):,} rows to {out}", file=sys.stderr)
     else:
-        from explorer.core.io.interop import export_projector
+        from latent_atlas.explorer.core.io.interop import export_projector
 
         files = export_projector(out, table)
         print(f"Wrote {', '.join(p.name for p in files)} ({len(table):,} points) to {out}; "
@@ -89,8 +93,13 @@ def run_export(args: argparse.Namespace) -> int:
 
 def _data_and_errors(args: argparse.Namespace, stored, n: int):
     """The model's data (its images must be the map's points) and each one's error."""
-    from explorer.core.analysis.applications import reconstruction_errors
-    from explorer.session.opening import OpenError, build_model, data_spec_for, open_data
+    from latent_atlas.explorer.core.analysis.applications import reconstruction_errors
+    from latent_atlas.explorer.session.opening import (
+        OpenError,
+        build_model,
+        data_spec_for,
+        open_data,
+    )
 
     try:
         spec = data_spec_for(stored, args.data)

@@ -90,9 +90,9 @@ def write_png(path: Path, images, scale: int | None = 1, minimum: int | None = N
 
     from PIL import Image
 
-    from explorer.core.io.exports import MIN_IMAGE_PX, readable_scale
-    from explorer.core.io.images import image_strip
-    from models.modelfile import atomic_write_bytes
+    from latent_atlas.explorer.core.io.exports import MIN_IMAGE_PX, readable_scale
+    from latent_atlas.explorer.core.io.images import image_strip
+    from latent_atlas.models.modelfile import atomic_write_bytes
 
     images = np.asarray(images)
     if scale is None:
@@ -124,7 +124,7 @@ def _drain_with_bar(gen, total: float, desc: str, quiet: bool, cancel: threading
     """Run a progress generator with a tqdm bar; Ctrl-C sets `cancel` and keeps draining."""
     from tqdm import tqdm
 
-    from explorer.core.progress import Cancelled, drain
+    from latent_atlas.explorer.core.progress import Cancelled, drain
 
     bar = tqdm(total=total, desc=desc, disable=quiet, file=sys.stderr, dynamic_ncols=True,
                bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed} {postfix}")
@@ -153,17 +153,17 @@ def _drain_with_bar(gen, total: float, desc: str, quiet: bool, cancel: threading
 
 
 def run_project(args: argparse.Namespace) -> int:
-    from models.files import writable_output
+    from latent_atlas.models.files import writable_output
 
     writable_output(args.file, UserError, flag="the model file")  # the map is stored in it
     if args.limit is not None and args.limit < 1:
         raise UserError(f"--limit must be at least 1, not {args.limit}")
     if args.subsample != 0 and args.subsample < 10:
         raise UserError(f"--subsample must be 0 (fit all) or at least 10, not {args.subsample}")
-    from explorer.core.inference import encode_iter
-    from explorer.core.latent.map import build_map, save_map
-    from explorer.core.progress import Cancelled
-    from explorer.session.opening import open_model
+    from latent_atlas.explorer.core.inference import encode_iter
+    from latent_atlas.explorer.core.latent.map import build_map, save_map
+    from latent_atlas.explorer.core.progress import Cancelled
+    from latent_atlas.explorer.session.opening import open_model
 
     loaded = open_model(args.file, data=args.data, switches=False, limit=args.limit)
     data = loaded.require_data()
@@ -210,16 +210,16 @@ def _parse_square(text: str) -> tuple[float, float, float, float]:
 
 
 def run_decode_grid(args: argparse.Namespace, out: Path, scale: int | None) -> int:
-    """`decode --grid N`: the manifold figure of a 2-D latent (explorer.core.analysis.manifold)."""
-    from explorer.core.analysis.manifold import MAX_GRID
+    """`decode --grid N`: the manifold figure of a 2-D latent (latent_atlas.explorer.core.analysis.claims.manifold)."""
+    from latent_atlas.explorer.core.analysis.claims.manifold import MAX_GRID
 
     if not 1 <= args.grid <= MAX_GRID:
         raise UserError(f"--grid must be between 1 and {MAX_GRID}, not {args.grid}")
     square = _parse_square(args.square) if args.square is not None else None
-    from explorer.core.analysis.generate import has_standard_prior
-    from explorer.core.analysis.manifold import latent_square, manifold_grid
-    from explorer.core.inference import Decoder
-    from explorer.session.opening import open_model
+    from latent_atlas.explorer.core.analysis.claims.manifold import latent_square, manifold_grid
+    from latent_atlas.explorer.core.analysis.gaps.generate import has_standard_prior
+    from latent_atlas.explorer.core.inference import Decoder
+    from latent_atlas.explorer.session.opening import open_model
 
     opened = open_model(args.file, with_data=False)
     model = opened.model
@@ -253,8 +253,8 @@ def run_decode(args: argparse.Namespace) -> int:
     if args.square is not None:
         raise UserError("--range goes with --grid")
     points = [_parse_xy(t) for t in args.xy]
-    from explorer.core.inference import Decoder
-    from explorer.session.opening import open_model
+    from latent_atlas.explorer.core.inference import Decoder
+    from latent_atlas.explorer.session.opening import open_model
 
     opened = open_model(args.file, with_data=False)
     latent_map = opened.latent_map
@@ -283,7 +283,7 @@ def run_decode(args: argparse.Namespace) -> int:
 def _say_where_outside(latent_map, xy: np.ndarray) -> None:
     """A note on stderr for each point outside the data's hull, and how far: a decode there
     is not backed by any data (the command still writes it: exit 0)."""
-    from explorer.core.latent.hull import hull_distance
+    from latent_atlas.explorer.core.latent.hull import hull_distance
 
     far = hull_distance(latent_map.positions, xy)
     x0, x1, y0, y1 = latent_map.bounds()
@@ -302,8 +302,8 @@ def _amount(v: float) -> str:
 def attach_switch_data(opened, data: str | None, latent_map=None):
     """Load the data a max-unpooling model borrows its switches from (the map's codes when
     they are those of this data, else encoded now)."""
-    from explorer.core.inference import set_switch_reference
-    from explorer.session.opening import data_spec_for, open_data
+    from latent_atlas.explorer.core.inference import set_switch_reference
+    from latent_atlas.explorer.session.opening import data_spec_for, open_data
 
     spec = data_spec_for(opened.stored, data)
     images = open_data(spec, opened.config.input_shape, model_name=opened.name,
@@ -319,7 +319,7 @@ def run_interpolate(args: argparse.Namespace) -> int:
     scale = _check_scale(args.scale)
     if args.steps < 2 or args.steps > 1000:
         raise UserError(f"--steps must be between 2 and 1000, not {args.steps}")
-    from explorer.session.opening import open_model
+    from latent_atlas.explorer.session.opening import open_model
 
     loaded = open_model(args.file, data=args.data)
     data = loaded.require_data()
@@ -327,8 +327,8 @@ def run_interpolate(args: argparse.Namespace) -> int:
     for flag, i in (("--from", args.start), ("--to", args.end)):
         if not 0 <= i < n:
             raise UserError(f"{flag} {i} is out of range: {data.spec} has {n} images (0..{n - 1})")
-    from explorer.core.inference import Decoder
-    from explorer.core.latent.interpolation import interpolate
+    from latent_atlas.explorer.core.inference import Decoder
+    from latent_atlas.explorer.core.latent.interpolation import interpolate
 
     decoder = Decoder(loaded.model)
     z = decoder.encode(data.images[[args.start, args.end]])

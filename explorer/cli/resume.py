@@ -21,8 +21,8 @@ class ResumeStart:
 def resume_start(args: argparse.Namespace) -> ResumeStart:
     """Read the model file, its data (the stored spec unless --data gives another place)
     and its training state; every mismatch is one readable UserError or ModelFileError."""
-    from explorer.session.opening import open_model
-    from models.train_state import read_train_state
+    from latent_atlas.explorer.session.opening import open_model
+    from latent_atlas.models.train_state import read_train_state
 
     opened = open_model(args.resume, data=args.data, switches=False, limit=args.limit)
     mf, model, data, name = opened.stored.file, opened.model, opened.require_data(), opened.name
@@ -32,10 +32,10 @@ def resume_start(args: argparse.Namespace) -> ResumeStart:
     if state is None:
         print(f"Note: {name} holds no optimizer state (saved by an older version); "
               "resuming with a fresh optimizer.", file=sys.stderr)
-    from models.train_state import load_optimizers
+    from latent_atlas.models.train_state import load_optimizers
 
     if state is not None:  # fail now, with the file's name, rather than in the trainer
-        from models.objectives import make_step
+        from latent_atlas.models.objectives import make_step
 
         load_optimizers(make_step(model).optimizers(), state, name)
     if mf.group("map"):

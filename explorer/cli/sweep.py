@@ -1,5 +1,5 @@
 """`latent-atlas sweep`: train the AE/VAE family over β with one seed and plot the
-rate–distortion trade-off against the gap measures (explorer.core.analysis.sweep)."""
+rate–distortion trade-off against the gap measures (latent_atlas.explorer.core.analysis.comparison.sweep)."""
 
 from __future__ import annotations
 
@@ -70,8 +70,8 @@ def model_file_name(beta: float, kind: str) -> str:
 
 
 def run_sweep_command(args: argparse.Namespace) -> int:
-    from explorer.core.analysis.metrics import MAX_PRIOR
-    from explorer.core.analysis.sweep import parse_betas
+    from latent_atlas.explorer.core.analysis.comparison.metrics import MAX_PRIOR
+    from latent_atlas.explorer.core.analysis.comparison.sweep import parse_betas
 
     try:
         betas = parse_betas(args.beta)
@@ -100,8 +100,8 @@ def run_sweep_command(args: argparse.Namespace) -> int:
             model_outs[b] = check_output(folder / model_file_name(b, "ae" if b == 0 else "vae"),
                                          (".safetensors",), flag="--save-models")
 
-    from explorer.core.data import load_data
-    from explorer.core.training import make_config
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.training import make_config
 
     from .train import parse_hidden
 
@@ -109,10 +109,10 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     cfg = make_config(data, kind="vae", arch=args.arch, latent_dim=args.latent_dim,
                       hidden=parse_hidden(args.hidden), epochs=args.epochs,
                       batch_size=args.batch_size, lr=args.lr, seed=args.seed)
-    from explorer.core.analysis.metrics import MetricSettings
-    from explorer.core.analysis.sweep import format_sweep_table, run_sweep
-    from explorer.core.analysis.sweep_plot import save_sweep_plot
-    from explorer.core.progress import Cancelled
+    from latent_atlas.explorer.core.analysis.comparison.metrics import MetricSettings
+    from latent_atlas.explorer.core.analysis.comparison.sweep import format_sweep_table, run_sweep
+    from latent_atlas.explorer.core.analysis.comparison.sweep_plot import save_sweep_plot
+    from latent_atlas.explorer.core.progress import Cancelled
 
     if not args.quiet:
         print(f"Sweeping β = {', '.join(f'{b:g}' for b in betas)} ({cfg.arch}, latent "
@@ -134,7 +134,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     save_sweep_plot(result, out)
     print(f"Saved the plot to {out}", file=sys.stderr)
     if model_outs:
-        from models.checkpoint import save_model
+        from latent_atlas.models.checkpoint import save_model
 
         for p in result.points:
             save_model(model_outs[p.beta], p.model, data_spec=data.spec,
@@ -153,7 +153,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
 
 def run_seed_sweep(args: argparse.Namespace, betas: tuple[float, ...]) -> int:
     """`sweep --seeds`: every β with every seed, measured for disentanglement."""
-    from explorer.core.analysis.disentangle.beta_seeds import (
+    from latent_atlas.explorer.core.analysis.disentangle.beta_seeds import (
         ModelDirError,
         format_beta_seed_table,
         parse_seeds,
@@ -174,8 +174,8 @@ def run_seed_sweep(args: argparse.Namespace, betas: tuple[float, ...]) -> int:
     out = check_output(args.out, (".png",))
     if args.models and Path(args.models).exists() and not Path(args.models).is_dir():
         raise UserError(f"--models must be a folder, and {args.models} is a file")
-    from explorer.core.data import load_data
-    from explorer.core.training import make_config
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.training import make_config
 
     from .train import parse_hidden
 
@@ -186,8 +186,8 @@ def run_seed_sweep(args: argparse.Namespace, betas: tuple[float, ...]) -> int:
     cfg = make_config(data, kind="vae", arch=args.arch, latent_dim=args.latent_dim,
                       hidden=parse_hidden(args.hidden), epochs=args.epochs,
                       batch_size=args.batch_size, lr=args.lr, seed=seeds[0])
-    from explorer.core.analysis.disentangle.beta_seeds_plot import save_beta_seeds_plot
-    from explorer.core.progress import Cancelled
+    from latent_atlas.explorer.core.analysis.disentangle.beta_seeds_plot import save_beta_seeds_plot
+    from latent_atlas.explorer.core.progress import Cancelled
 
     if not args.quiet:
         print(f"Sweeping β = {', '.join(f'{b:g}' for b in betas)} × seeds "

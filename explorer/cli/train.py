@@ -8,9 +8,9 @@ import signal
 import sys
 import threading
 
-from explorer.core.training import KIND_LABELS
-from models.config import DOWNSAMPLE_CHOICES, UPSAMPLE_CHOICES, field_default
-from models.kinds import all_options
+from latent_atlas.explorer.core.training import KIND_LABELS
+from latent_atlas.models.config import DOWNSAMPLE_CHOICES, UPSAMPLE_CHOICES, field_default
+from latent_atlas.models.kinds import all_options
 
 from .common import EXIT_INTERRUPTED, UserError, at_least, check_output, fraction_in
 
@@ -113,7 +113,7 @@ def check_sampling(args: argparse.Namespace) -> None:
 
 
 def config_from_args(args: argparse.Namespace, data):
-    from explorer.core.training import TrainingChoiceError, make_config
+    from latent_atlas.explorer.core.training import TrainingChoiceError, make_config
 
     check_sampling(args)
     try:
@@ -139,15 +139,15 @@ def run_train(args: argparse.Namespace) -> int:
         raise UserError("give --out FILE.safetensors (or --resume FILE to continue a model)")
     out = check_output(args.out or args.resume, (".safetensors",),
                        flag="--out" if args.out else "--resume")
-    from explorer.core.data import load_data
-    from models.device import resolve_device
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.models.device import resolve_device
 
     device = resolve_device(args.device)
     if args.resume:
         start = resume_start(args)
         data, model, history, state = start.data, start.model, start.history, start.state
     else:
-        from models.networks import build_model
+        from latent_atlas.models.networks import build_model
 
         data = load_data(args.data or "digits", limit=args.limit)
         model, history, state = build_model(config_from_args(args, data)), [], None
@@ -155,9 +155,9 @@ def run_train(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from models.checkpoint import save_model
-    from models.distributed import from_env
-    from models.trainer import train
+    from latent_atlas.models.checkpoint import save_model
+    from latent_atlas.models.distributed import from_env
+    from latent_atlas.models.trainer import train
 
     group = from_env(device)  # one process, or one of torchrun's (then the group is set up)
     try:
@@ -216,7 +216,7 @@ BATCH_REFRESH_S = 0.5  # the bar moves within an epoch, at most twice a second
 def _drain(gen, bar, clock=None):
     import time
 
-    from explorer.core.progress import drain
+    from latent_atlas.explorer.core.progress import drain
 
     clock = clock or time.monotonic
     stage = ""
@@ -250,8 +250,8 @@ def _drain(gen, bar, clock=None):
 
 def _map_extent(path: str) -> tuple[float, float, float, float] | None:
     """(xmin, xmax, ymin, ymax) of the stored map's positions; None if it cannot be read."""
-    from explorer.core.latent.map import load_map
-    from models.modelfile import ModelFileError
+    from latent_atlas.explorer.core.latent.map import load_map
+    from latent_atlas.models.modelfile import ModelFileError
 
     try:
         latent_map = load_map(path)
@@ -261,7 +261,7 @@ def _map_extent(path: str) -> tuple[float, float, float, float] | None:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from models.modelfile import read_metadata
+    from latent_atlas.models.modelfile import read_metadata
 
     meta = read_metadata(args.file)  # checked: every field below has the type used here
     extent = _map_extent(args.file) if meta.get("map") else None
@@ -311,9 +311,9 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def _latent_diagnostics(args: argparse.Namespace):
-    """The model's per-latent diagnostics on `--data` (explorer.core.analysis.disentangle)."""
-    from explorer.core.analysis.disentangle import diagnose_model
-    from explorer.session.opening import open_model
+    """The model's per-latent diagnostics on `--data` (latent_atlas.explorer.core.analysis.disentangle)."""
+    from latent_atlas.explorer.core.analysis.disentangle import diagnose_model
+    from latent_atlas.explorer.session.opening import open_model
 
     if args.limit is not None and args.limit < 2:
         raise UserError(f"--limit must be at least 2 for the diagnostics, not {args.limit}")

@@ -1,4 +1,4 @@
-"""Checks of what the inference runner (`explorer.core.inference`) is given: images
+"""Checks of what the inference runner (`latent_atlas.explorer.core.inference`) is given: images
 against the model's input shape, codes, batch sizes. Each raises a readable ValueError."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
-    from models.networks import Autoencoder
+    from latent_atlas.models.networks import Autoencoder
 
 
 def check_images(model: Autoencoder, images: npt.ArrayLike, *, allow_float: bool = False

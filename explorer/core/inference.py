@@ -12,7 +12,7 @@ mode (restored after) and the conversion to display images.
     images = reconstruct_float(model, images_uint8)             # encode + decode
 
 A max-unpooling decoder needs max-pooling switches: a reconstruction uses the image's own,
-any other code those of the nearest data sample (`explorer.core.switches`).
+any other code those of the nearest data sample (`latent_atlas.explorer.core.switches`).
 
 The map always plots the mean code (`mu`), never a sampled one: a VAE's sample would move
 every point on each run. Images stay uint8 until a batch is made, so encoding 60,000 MNIST
@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from explorer.core.checks import _check_batch_size, check_codes, check_images
-from explorer.core.progress import CountProgress, check_cancel, drain
-from explorer.core.switches import (
+from latent_atlas.explorer.core.checks import _check_batch_size, check_codes, check_images
+from latent_atlas.explorer.core.progress import CountProgress, check_cancel, drain
+from latent_atlas.explorer.core.switches import (
     SwitchReference,
     attach_reference,
     needs_switches,
@@ -46,7 +46,7 @@ from explorer.core.switches import (
 if TYPE_CHECKING:
     import torch
 
-    from models.networks import Autoencoder
+    from latent_atlas.models.networks import Autoencoder
 
 ENCODE_BATCH = 1024
 DECODE_BATCH = 1024
@@ -177,7 +177,7 @@ def encode_iter(model: Autoencoder, images_uint8: np.ndarray, *,
     A conditional model encodes each image under its own label when `labels` is given
     (otherwise under the model's default label). The model runs in eval mode (restored
     after). `cancel` (Event-like or callable) is checked before every batch; when set,
-    raises `explorer.core.progress.Cancelled`.
+    raises `latent_atlas.explorer.core.progress.Cancelled`.
     """
     images = check_images(model, images_uint8)
     mu, _ = yield from _encode_batches(model, images, labels, batch_size, cancel, False)
@@ -202,7 +202,7 @@ def encode_posterior(model: Autoencoder, images: np.ndarray, *,
     return drain(_encode_batches(model, batch, labels, batch_size, None, True))
 
 
-# --- max-pooling switches (see explorer.core.switches) --------------------------------
+# --- max-pooling switches (see latent_atlas.explorer.core.switches) --------------------------------
 
 def set_switch_reference(model: Autoencoder, images: np.ndarray,
                          codes: npt.ArrayLike | None = None, *,
@@ -331,7 +331,7 @@ def to_display(images: npt.ArrayLike) -> npt.NDArray[np.uint8]:
 
 
 class HasInverse(Protocol):
-    """A map's inverse (see `explorer.core.latent.map.MapLike`): position(s) -> code(s)."""
+    """A map's inverse (see `latent_atlas.explorer.core.latent.map.MapLike`): position(s) -> code(s)."""
 
     def inverse(self, xy: npt.ArrayLike) -> npt.NDArray[np.float32]: ...
 

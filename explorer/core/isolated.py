@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.progress import Cancelled, drain, is_cancelled
+from latent_atlas.explorer.core.progress import Cancelled, drain, is_cancelled
 
 POLL_S = 0.05
 # After its last message the child exits by itself; terminating it then would skip its
@@ -104,7 +104,7 @@ def run_isolated(module: str, func: str, *args: Any, cancel: Any = None,
 def map_parts(codes: np.ndarray, method: str = "auto", **kwargs: Any):
     """Child side of `fit_map_isolated`: fit, then return the map as plain file parts
     (a LatentMap holds a lock and lazy indexes that must not cross processes)."""
-    from explorer.core.latent.map import build_map
+    from latent_atlas.explorer.core.latent.map import build_map
 
     latent_map = yield from build_map(codes, method, **kwargs)
     return latent_map.to_file_parts()
@@ -112,7 +112,7 @@ def map_parts(codes: np.ndarray, method: str = "auto", **kwargs: Any):
 
 def fit_map_isolated(codes: np.ndarray, method: str = "auto", *, cancel: Any = None, **kwargs):
     """`build_map` in a child process; returns a prepared LatentMap in this process."""
-    from explorer.core.latent.map import LatentMap
+    from latent_atlas.explorer.core.latent.map import LatentMap
 
     meta, arrays = yield from run_isolated(__name__, "map_parts", np.asarray(codes, np.float32),
                                            method, cancel=cancel, **kwargs)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.cancel import is_cancelled
-from models.progress import CountProgress, Progress, drain, relay
+from latent_atlas.models.cancel import is_cancelled
+from latent_atlas.models.progress import CountProgress, Progress, drain, relay
 
 __all__ = ["Cancelled", "CountProgress", "Progress", "check_cancel", "drain", "is_cancelled", "relay"]
 

@@ -3,7 +3,7 @@
 A decoder built with `upsample="max-unpool"` puts each value back where the encoder's max
 pooling found it, so it decodes an encoded image, never a code alone: it cannot generate.
 To decode any other code (a click, an arrow, a prior sample) the inference runner
-(`explorer.core.inference`) borrows the switches of the NEAREST encoded data sample from
+(`latent_atlas.explorer.core.inference`) borrows the switches of the NEAREST encoded data sample from
 the `SwitchReference` attached to the model (by a session when its data loads, by a CLI
 command after loading data), or one passed explicitly. `switch_sources` says which sample's
 switches decode each code, so the UI can say so. Nothing per sample is stored: the runner

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.progress import Progress, is_cancelled, relay
-from models.config import Arch, Kind, ModelConfig, default_hidden, field_default
-from models.kinds import KINDS, kind_spec
+from latent_atlas.explorer.core.progress import Progress, is_cancelled, relay
+from latent_atlas.models.config import Arch, Kind, ModelConfig, default_hidden, field_default
+from latent_atlas.models.kinds import KINDS, kind_spec
 
 # Kept free of torch so the CLI's --help and the dialog can list the kinds cheaply.
 KIND_LABELS = {name: spec.short for name, spec in KINDS.items()}
@@ -113,8 +113,8 @@ def train_pair(config: Any, images: np.ndarray, *, labels: np.ndarray | None = N
     last complete epoch, and skips the rest: `status` "cancelled". A diverged model stops
     the pair too (status "diverged"); the message says which model and why.
     """
-    from models.networks import build_model
-    from models.trainer import train
+    from latent_atlas.models.networks import build_model
+    from latent_atlas.models.trainer import train
 
     configs = pair_configs(config, kinds)
     result = PairResult()
@@ -144,9 +144,9 @@ def latent_identity_map(model: Any, data: Any) -> Any:
     None for a wider latent (whose map is fitted later: `project`, or the window)."""
     if int(model.latent_dim) != 2:
         return None
-    from explorer.core.inference import encode
-    from explorer.core.latent.map import build_map
-    from explorer.core.progress import drain
+    from latent_atlas.explorer.core.inference import encode
+    from latent_atlas.explorer.core.latent.map import build_map
+    from latent_atlas.explorer.core.progress import drain
 
     codes = encode(model, data.images, labels=data.labels if model.config.is_conditional
                    else None)

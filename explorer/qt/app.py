@@ -12,9 +12,9 @@ import sys
 
 import numpy as np
 
-from explorer.core.proctime import seconds_since_start
+from latent_atlas.explorer.core.bundled import default_model_paths
+from latent_atlas.explorer.core.proctime import seconds_since_start
 
-from .bundled import default_model_paths
 from .chrome import close_window
 
 SCREENSHOT_TIMEOUT_S = 300.0

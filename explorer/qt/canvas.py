@@ -21,8 +21,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
 
-from explorer.session.session import Session
-from explorer.session.workspace import Tools
+from latent_atlas.explorer.session.session import Session
+from latent_atlas.explorer.session.workspace import Tools
 
 from .binding import SessionBinding
 from .image_box import BACKGROUND
@@ -372,9 +372,9 @@ class MapCanvas(QWidget):
         self.samples.setData(pos=[] if positions is None else np.asarray(positions, np.float32))
 
     def set_heat(self, grid: Any, levels: tuple[float, float] | None, visible: bool) -> None:
-        """Show a heatmap (explorer.core.analysis.heatmap.Heatmap) with explicit shared
+        """Show a heatmap (latent_atlas.explorer.core.analysis.gaps.heatmap.Heatmap) with explicit shared
         `levels`; its cells outside the data's hull are transparent and hatched."""
-        from explorer.session.panels.compare_views import outside_cells
+        from latent_atlas.explorer.session.panels.compare_views import outside_cells
 
         if grid is None or levels is None:
             self.heat.clear()
@@ -395,7 +395,7 @@ class MapCanvas(QWidget):
         self.heat_outside.setVisible(visible and not path.isEmpty())
 
     def set_manifold(self, grid: Any, visible: bool) -> None:
-        """Show a decoded manifold grid (explorer.core.analysis.manifold.ManifoldGrid)
+        """Show a decoded manifold grid (latent_atlas.explorer.core.analysis.claims.manifold.ManifoldGrid)
         behind the points, each tile over its own cell of the grid's rect."""
         if grid is None:
             self.manifold.clear()

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.session.jobs import Jobs
+from latent_atlas.explorer.session.jobs import Jobs
 
 from .dispatch import QtDispatcher
 from .file_actions import RecentFiles, ask_open_models
@@ -143,7 +143,7 @@ class AppWindow(QMainWindow):
                 self.relocate_data(session, spec, path)
 
     def relocate_data(self, session: Any, spec: str, path: str) -> None:
-        from explorer.session.opening import relocated_spec
+        from latent_atlas.explorer.session.opening import relocated_spec
 
         try:
             session.reload_data(relocated_spec(spec, path))
@@ -222,7 +222,7 @@ def close_window(window, app) -> None:
 
 def ask_data_location(parent: QWidget, spec: str) -> str:
     """Ask where the data of `spec` is now: a file for file sources, else a folder."""
-    from explorer.session.opening import spec_names_a_file
+    from latent_atlas.explorer.session.opening import spec_names_a_file
 
     title = f"Where is the data '{spec}' now?"
     if spec_names_a_file(spec):

@@ -1,4 +1,4 @@
-"""The Qt side of `explorer.session.dispatch`: posted work runs on the GUI thread."""
+"""The Qt side of `latent_atlas.explorer.session.dispatch`: posted work runs on the GUI thread."""
 
 from __future__ import annotations
 

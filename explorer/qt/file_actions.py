@@ -13,9 +13,9 @@ from typing import Any
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from explorer.session.errors import readable_error
-from explorer.session.panels import files as session_files
-from explorer.session.panels.files import IMAGE_SUFFIXES
+from latent_atlas.explorer.session.errors import readable_error
+from latent_atlas.explorer.session.panels import files as session_files
+from latent_atlas.explorer.session.panels.files import IMAGE_SUFFIXES
 
 MAX_RECENT = 8
 MODEL_FILTER = "Latent Atlas models (*.safetensors)"

@@ -14,10 +14,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QLabel, QSplitter, QWidget
 
-from explorer.session.errors import readable_error
-from explorer.session.panels.files import is_image_path, place_picture
-from explorer.session.session import Session
-from explorer.session.workspace import ShownSessions, Workspace
+from latent_atlas.explorer.session.errors import readable_error
+from latent_atlas.explorer.session.panels.files import is_image_path, place_picture
+from latent_atlas.explorer.session.session import Session
+from latent_atlas.explorer.session.workspace import ShownSessions, Workspace
 
 from .canvas import MapCanvas
 from .chrome import AppWindow, build_tool_actions
@@ -267,7 +267,7 @@ class MainWindow(AppWindow):
         return self.train_dialog
 
     def show_sweep_dialog(self):
-        from explorer.session.sweep import sweep_defaults
+        from latent_atlas.explorer.session.sweep import sweep_defaults
 
         from .sweep_dialog import SweepDialog
 
@@ -280,7 +280,7 @@ class MainWindow(AppWindow):
         return self.sweep_dialog
 
     def start_training(self, request) -> None:
-        from explorer.session.training import train_task
+        from latent_atlas.explorer.session.training import train_task
 
         if self._train_job is not None and self._train_job.is_running():
             self.show_error("Already training", "Wait for the current training or cancel it.")
@@ -332,7 +332,8 @@ class MainWindow(AppWindow):
     def open_compare(self, paths: list[str] | None = None) -> None:
         """Open the compare view on `paths`, else on the open AE and another saved model,
         else on the bundled digits pair."""
-        from .bundled import default_model_paths
+        from latent_atlas.explorer.core.bundled import default_model_paths
+
         from .compare import CompareWindow
 
         if paths is None:
@@ -348,7 +349,7 @@ class MainWindow(AppWindow):
 
     def open_latent2_pair(self) -> None:
         """Open the bundled 2-D digits AE and VAE in the compare view."""
-        from .bundled import latent2_model_paths
+        from latent_atlas.explorer.core.bundled import latent2_model_paths
 
         self.open_compare(latent2_model_paths())
 

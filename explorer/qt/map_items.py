@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 
-from explorer.session.workspace import Tools
+from latent_atlas.explorer.session.workspace import Tools
 
 # A qualitative palette for labels (readable on the dark background).
 CATEGORY_COLOURS = [

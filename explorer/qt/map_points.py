@@ -1,13 +1,13 @@
 """The map's points at any scale, in one graphics item that never styles a point alone.
 
 Two ways to draw, chosen by how many points the view holds (counted in the map's
-`PointGrid`, explorer.core.latent.point_grid):
+`PointGrid`, latent_atlas.explorer.core.latent.point_grid):
 
 - points: the points in (and a margin around) the view, grouped by colour; each group is
   one `drawPixmapFragments` call stamping one pre-rendered dot (the dot pyqtgraph's own
   scatter draws), so a recolour regroups indices and a frame transforms numpy arrays;
 - density: over `POINTS_MAX` points in view, a raster binned with numpy
-  (explorer.core.latent.map_render): an overview of all points, made when the data or
+  (latent_atlas.explorer.core.latent.map_render): an overview of all points, made when the data or
   its colours change, and a sharper one of the view, made when a pan or zoom settles.
 
 The numbers (grids, groups, rasters) are computed in core; this module turns them into
@@ -23,7 +23,7 @@ from pyqtgraph.Qt.internals import PrimitiveArray
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QRegion
 
-from explorer.core.latent.map_render import (
+from latent_atlas.explorer.core.latent.map_render import (
     ColourGroups,
     RasterBins,
     bin_points,
@@ -31,7 +31,7 @@ from explorer.core.latent.map_render import (
     density_rgba,
     premultiplied_argb32,
 )
-from explorer.core.latent.point_grid import PointGrid, Rect
+from latent_atlas.explorer.core.latent.point_grid import PointGrid, Rect
 
 POINTS_MAX = 50_000  # more points than this in view: the density raster
 POINTS_BACK = 40_000  # ...and back to points at this many (no flicker at the threshold)

@@ -1,6 +1,6 @@
 """The conv decoder's upsampling and the encoder's downsampling, as two linked combo boxes
 for the Train and Train-pair dialogs. Which pairs go together is decided on the session
-floor (`explorer.session.panels.train_form.downsample_choices`, from models.config); the
+floor (`latent_atlas.explorer.session.panels.train_form.downsample_choices`, from latent_atlas.models.config); the
 boxes only offer what it allows."""
 
 from __future__ import annotations
@@ -8,7 +8,11 @@ from __future__ import annotations
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import QComboBox
 
-from explorer.session.panels.train_form import DOWNSAMPLES, UPSAMPLES, downsample_choices
+from latent_atlas.explorer.session.panels.train_form import (
+    DOWNSAMPLES,
+    UPSAMPLES,
+    downsample_choices,
+)
 
 
 class SamplingChoice:

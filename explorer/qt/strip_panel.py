@@ -13,9 +13,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.session.arrows import DEFAULT_STEPS, MAX_STEPS, MIN_STEPS
-from explorer.session.panels.files import arrow_titles, strip_rows
-from explorer.session.session import Session
+from latent_atlas.explorer.session.arrows import DEFAULT_STEPS, MAX_STEPS, MIN_STEPS
+from latent_atlas.explorer.session.panels.files import arrow_titles, strip_rows
+from latent_atlas.explorer.session.session import Session
 
 from .binding import FollowsSession, SessionBinding
 from .image_box import ImageBox

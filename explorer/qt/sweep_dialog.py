@@ -1,5 +1,5 @@
 """The β sweep dialog (Model ▸ β sweep…): asks the data, the βs, the architecture, the
-latent size and the epochs; its `explorer.session.panels.sweep.SweepModel` runs the
+latent size and the epochs; its `latent_atlas.explorer.session.panels.sweep.SweepModel` runs the
 sweep as a job with progress and Cancel; the dialog draws what the model says: the
 rate–distortion curve and the gap measures against reconstruction error, with the table
 under them.
@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.session.errors import readable_error
-from explorer.session.jobs import Jobs
-from explorer.session.panels.sweep import SweepFigure, SweepModel
-from explorer.session.panels.train_form import ARCHS
-from explorer.session.sweep import SweepRequest
+from latent_atlas.explorer.session.errors import readable_error
+from latent_atlas.explorer.session.jobs import Jobs
+from latent_atlas.explorer.session.panels.sweep import SweepFigure, SweepModel
+from latent_atlas.explorer.session.panels.train_form import ARCHS
+from latent_atlas.explorer.session.sweep import SweepRequest
 
 from .image_box import BACKGROUND
 from .train_dialog import DATA_PRESETS

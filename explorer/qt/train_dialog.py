@@ -1,7 +1,7 @@
 """The Train dialog: every training option, then live loss curves, progress, ETA, Cancel.
 
 The dialog only collects a TrainRequest and displays progress; the window runs the job
-(explorer.session.training.train_task in a job) and feeds events back through `show_progress`.
+(latent_atlas.explorer.session.training.train_task in a job) and feeds events back through `show_progress`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.qt.sampling_choice import SamplingChoice
-from explorer.session.loading import Stage
-from explorer.session.panels.train_form import (
+from latent_atlas.explorer.qt.sampling_choice import SamplingChoice
+from latent_atlas.explorer.session.loading import Stage
+from latent_atlas.explorer.session.panels.train_form import (
     ARCHS,
     KINDS,
     NOISES,

@@ -11,8 +11,8 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from psygnal import SignalInstance
 
-    from explorer.core.inference import Decoder
-    from explorer.core.latent.map import MapLike
+    from latent_atlas.explorer.core.inference import Decoder
+    from latent_atlas.explorer.core.latent.map import MapLike
 
 MIN_STEPS, MAX_STEPS, DEFAULT_STEPS = 2, 64, 7
 MODES = ("lerp", "slerp")
@@ -66,8 +66,8 @@ def clamp_steps(steps: int) -> int:
 def refresh_arrow(arrow: Arrow, latent_map: MapLike, decoder: Decoder | None, steps: int,
                   mode: str) -> None:
     """Recompute an arrow's ends, placed trace and decoded strip (frames, cross-fade)."""
-    from explorer.core.io.blend import cross_fade
-    from explorer.core.latent.interpolation import lerp, path_trace, slerp
+    from latent_atlas.explorer.core.io.blend import cross_fade
+    from latent_atlas.explorer.core.latent.interpolation import lerp, path_trace, slerp
 
     m = latent_map
     arrow.xy0 = m.positions[arrow.index0] if arrow.index0 is not None else m.place(arrow.z0)
@@ -217,7 +217,7 @@ class Picture:
 
     def place_image(self, name: str, chw: np.ndarray) -> PlacedImage:
         """Encode the user's picture with this model and mark it on the map."""
-        from explorer.core.inference import to_display
+        from latent_atlas.explorer.core.inference import to_display
 
         m, decoder = self.host.latent_map, self.host.decoder
         if m is None:

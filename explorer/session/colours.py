@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from explorer.core.analysis.colouring import Colouring, colour_choices, colouring_for
+from latent_atlas.explorer.core.analysis.colouring import Colouring, colour_choices, colouring_for
 
 if TYPE_CHECKING:
     from psygnal import SignalInstance
 
-    from explorer.core.latent.map import MapLike
+    from latent_atlas.explorer.core.latent.map import MapLike
 
 
 class ColourHost(Protocol):

@@ -10,15 +10,15 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.inference import one_torch_thread
-from explorer.core.progress import check_cancel
+from latent_atlas.explorer.core.inference import one_torch_thread
+from latent_atlas.explorer.core.progress import check_cancel
 
 
 def aligned_parts(codes: np.ndarray, ref_meta: dict, ref_arrays: dict, seed: int = 0):
     """Child-process side of `refine_alignment`: the UMAP of `codes` laid out from the
     reference map, returned as plain parts (maps hold locks that cannot be pickled)."""
-    from explorer.core.analysis.compare import build_aligned_map
-    from explorer.core.latent.map import LatentMap
+    from latent_atlas.explorer.core.analysis.comparison.align import build_aligned_map
+    from latent_atlas.explorer.core.latent.map import LatentMap
 
     reference = LatentMap.from_file_parts(ref_meta, ref_arrays)
     aligned = yield from build_aligned_map(codes, reference, seed=seed)
@@ -29,9 +29,12 @@ def aligned_parts(codes: np.ndarray, ref_meta: dict, ref_arrays: dict, seed: int
 def refine_alignment(codes: np.ndarray, reference: Any, cancel):
     """`build_aligned_map` in a child process (umap holds the GIL for seconds while numba
     compiles); returns the prepared AlignedMap in this process."""
-    from explorer.core.analysis.compare import SimilarityTransform, aligned_map
-    from explorer.core.isolated import run_isolated
-    from explorer.core.latent.map import LatentMap
+    from latent_atlas.explorer.core.analysis.comparison.align import (
+        SimilarityTransform,
+        aligned_map,
+    )
+    from latent_atlas.explorer.core.isolated import run_isolated
+    from latent_atlas.explorer.core.latent.map import LatentMap
 
     meta, arrays = reference.to_file_parts()
     (bmeta, barrays), tdict = yield from run_isolated(
@@ -44,9 +47,9 @@ def refine_alignment(codes: np.ndarray, reference: Any, cancel):
 def gap_task(decoders: list[Any], maps: list[Any], judge_name: str, images: np.ndarray,
              labels: np.ndarray | None, judge: Any, rect: tuple[float, float, float, float],
              resolution: int, cancel):
-    """Heatmaps of every model over `rect` under one judge (`explorer.core.analysis.heatmap`;
+    """Heatmaps of every model over `rect` under one judge (`latent_atlas.explorer.core.analysis.gaps.heatmap`;
     built here once when `judge` is None). Returns (judge, [Heatmap, ...])."""
-    from explorer.core.analysis.heatmap import heatmap_iter, make_judge
+    from latent_atlas.explorer.core.analysis.gaps.heatmap import heatmap_iter, make_judge
 
     if judge is None:
         judge = make_judge(judge_name, images, labels)
@@ -62,8 +65,8 @@ def gap_task(decoders: list[Any], maps: list[Any], judge_name: str, images: np.n
 def metrics_task(models: dict[str, Any], data: Any, settings: Any, cancel):
     """`compare_models` on one torch thread, then each model's per-latent diagnostics (and
     disentanglement metrics when the data has factors); returns the CompareResult."""
-    from explorer.core.analysis.disentangle.per_model import latents_iter
-    from explorer.core.analysis.metrics import compare_models
+    from latent_atlas.explorer.core.analysis.comparison.metrics import compare_models
+    from latent_atlas.explorer.core.analysis.disentangle.per_model import latents_iter
 
     with one_torch_thread():
         result = yield from compare_models(models, data, settings, cancel=cancel)

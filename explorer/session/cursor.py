@@ -13,8 +13,8 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from psygnal import SignalInstance
 
-    from explorer.core.inference import Decoder
-    from explorer.core.latent.map import MapLike
+    from latent_atlas.explorer.core.inference import Decoder
+    from latent_atlas.explorer.core.latent.map import MapLike
 
     from .dispatch import Dispatcher
 

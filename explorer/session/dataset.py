@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from explorer.core.data.base import ImageSet
+    from latent_atlas.explorer.core.data.base import ImageSet
 
     from .loading import DataExtras
 

@@ -2,7 +2,7 @@
 
 Background jobs and coalesced decode requests hand work to a `Dispatcher`; the host
 decides how it reaches the owner thread. The Qt windows post to the GUI thread through
-a queued signal (explorer.qt.dispatch); tests and the command line use
+a queued signal (latent_atlas.explorer.qt.dispatch); tests and the command line use
 `ManualDispatcher`, which runs posted work when asked.
 """
 

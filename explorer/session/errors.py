@@ -5,10 +5,10 @@ from __future__ import annotations
 
 def readable_error(exc: BaseException) -> str:
     """Our typed errors carry their own message; others are named, never a traceback."""
-    from explorer.core.data import DataError
-    from explorer.core.io.images import ImageImportError
-    from models.config import ConfigError
-    from models.modelfile import ModelFileError
+    from latent_atlas.explorer.core.data import DataError
+    from latent_atlas.explorer.core.io.images import ImageImportError
+    from latent_atlas.models.config import ConfigError
+    from latent_atlas.models.modelfile import ModelFileError
 
     if isinstance(exc, (ModelFileError, DataError, ConfigError, ImageImportError, ValueError,
                         FileNotFoundError, PermissionError, IsADirectoryError)):

@@ -22,7 +22,7 @@ from typing import Any
 
 from psygnal import Signal
 
-from explorer.core.progress import Cancelled, Progress, drain
+from latent_atlas.explorer.core.progress import Cancelled, Progress, drain
 
 from .dispatch import Dispatcher
 from .errors import readable_error

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.progress import Cancelled, Progress, check_cancel, relay
+from latent_atlas.explorer.core.progress import Cancelled, Progress, check_cancel, relay
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class DataFailed(Progress):
 
 def build_runtime(model_file: Any) -> tuple[Any, Any]:
     """Import torch (first time only), rebuild the network and wrap it in a Decoder."""
-    from explorer.core.inference import Decoder
+    from latent_atlas.explorer.core.inference import Decoder
 
     from .opening import build_model
 
@@ -82,7 +82,7 @@ class DataExtras:
 
 def dataset_extras(decoder: Any, spec: str, n_expected: int | None, cancel=None) -> DataExtras:
     """Load the data a model was trained on, with reconstructions and their errors."""
-    from explorer.core.progress import drain
+    from latent_atlas.explorer.core.progress import drain
 
     return drain(dataset_extras_iter(decoder, spec, n_expected, cancel))
 
@@ -90,7 +90,7 @@ def dataset_extras(decoder: Any, spec: str, n_expected: int | None, cancel=None)
 def dataset_extras_iter(decoder: Any, spec: str, n_expected: int | None, cancel=None):
     """`dataset_extras` as a generator: yields `Stage("stage", ...)` while it encodes and
     reconstructs (a million images take minutes), checks `cancel` at every batch."""
-    from explorer.core.analysis.colouring import reconstruction_error
+    from latent_atlas.explorer.core.analysis.colouring import reconstruction_error
 
     from .opening import open_data
 
@@ -102,7 +102,7 @@ def dataset_extras_iter(decoder: Any, spec: str, n_expected: int | None, cancel=
                      label_names=list(data.label_names), factors=dict(data.factors))
     n = len(data)
     if n_expected is None:  # the file has no stored map: encode now, the session maps it
-        from explorer.core.inference import encode_iter
+        from latent_atlas.explorer.core.inference import encode_iter
 
         # Streams uint8 batches (a memory-mapped source is read batch by batch).
         out.codes = yield from _every_percent(
@@ -194,7 +194,7 @@ def map_task(codes: np.ndarray, method: str, cancel):
     A child process, not this thread: importing umap and compiling numba kernels would
     hold the GIL (and freeze the window) for up to a second at a time.
     """
-    from explorer.core.isolated import fit_map_isolated
+    from latent_atlas.explorer.core.isolated import fit_map_isolated
 
     return (yield from fit_map_isolated(codes, method, cancel=cancel))
 
@@ -203,9 +203,9 @@ def warm_up_training() -> None:
     """Run one optimiser step on a throwaway model so the modules torch imports lazily on
     the first training step (torch._dynamo, sympy, ~800 modules, ~2 s holding the GIL)
     load now, while the window is starting, not later while the user watches training."""
-    from models.config import ModelConfig
-    from models.networks import build_model
-    from models.trainer import run_training
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
+    from latent_atlas.models.trainer import run_training
 
     cfg = ModelConfig(kind="vae", arch="conv", input_shape=(1, 8, 8), latent_dim=2, hidden=(2,),
                       epochs=1, batch_size=4)

@@ -20,11 +20,11 @@ import numpy as np
 from .forward import Forward
 
 if TYPE_CHECKING:
-    from explorer.core.data.base import ImageSet
-    from explorer.core.latent.map import LatentMap
-    from models.config import ModelConfig
-    from models.modelfile import ModelFile
-    from models.networks import Autoencoder
+    from latent_atlas.explorer.core.data.base import ImageSet
+    from latent_atlas.explorer.core.latent.map import LatentMap
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.modelfile import ModelFile
+    from latent_atlas.models.networks import Autoencoder
 
 # Where a model file keeps the labels of its map's points; the last two are read from
 # files of early releases only.
@@ -75,8 +75,8 @@ class StoredModel:
 
 def read_model(path: str | Path) -> StoredModel:
     """Read a model file (weights, config, stored map and labels) with numpy only."""
-    from explorer.core.latent.map import load_map
-    from models.modelfile import read_model_file
+    from latent_atlas.explorer.core.latent.map import load_map
+    from latent_atlas.models.modelfile import read_model_file
 
     mf = read_model_file(path)
     return StoredModel(file=mf, latent_map=load_map(mf), labels=stored_labels(mf))
@@ -105,7 +105,7 @@ def open_data(spec: str, input_shape: tuple[int, ...], *, model_name: str = "the
     """Load the data spec `spec` and check that the model (which takes `input_shape`
     images) can read it. `from_file` says the spec came from the model file, so a missing
     folder is explained as data that moved, with the way to point elsewhere."""
-    from explorer.core.data import DataError, load_data
+    from latent_atlas.explorer.core.data import DataError, load_data
 
     try:
         data = load_data(spec, **options)
@@ -124,7 +124,7 @@ def open_data(spec: str, input_shape: tuple[int, ...], *, model_name: str = "the
 
 def relocated_spec(spec: str, new_path: str | Path) -> str:
     """`spec` with its path replaced by `new_path`, options kept (data that moved)."""
-    from explorer.core.data import parse_spec
+    from latent_atlas.explorer.core.data import parse_spec
 
     parsed = parse_spec(spec)
     if not parsed.arg:
@@ -134,7 +134,7 @@ def relocated_spec(spec: str, new_path: str | Path) -> str:
 
 def spec_names_a_file(spec: str) -> bool:
     """Whether the path in `spec` is a file (npz, npy) rather than a folder."""
-    from explorer.core.data import parse_spec
+    from latent_atlas.explorer.core.data import parse_spec
 
     return parse_spec(spec).name in ("npz", "npy")
 
@@ -185,7 +185,7 @@ class OpenedModel:
 
 def build_model(stored: StoredModel | ModelFile) -> Autoencoder:
     """Import torch (first time only) and rebuild the network, checked against its config."""
-    from models.checkpoint import model_from_file
+    from latent_atlas.models.checkpoint import model_from_file
 
     return model_from_file(stored.file if isinstance(stored, StoredModel) else stored)
 
@@ -217,7 +217,7 @@ def open_model(path: str | Path, *, data: str | None = None, with_data: bool = T
     if note:
         opened.notes.append(note)
     if switches:
-        from explorer.core.inference import set_switch_reference
+        from latent_atlas.explorer.core.inference import set_switch_reference
 
         # A max-unpooling model decodes other codes with the switches of the nearest sample.
         set_switch_reference(model, images.images, labels=opened.labels)

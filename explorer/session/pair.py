@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from psygnal import Signal
 
-from explorer.core.inference import one_torch_thread
+from latent_atlas.explorer.core.inference import one_torch_thread
 
 from .dispatch import Dispatcher
 from .jobs import Jobs
@@ -22,7 +22,7 @@ from .link import Link
 from .session import Session
 
 if TYPE_CHECKING:
-    from explorer.core.latent.map import MapLike
+    from latent_atlas.explorer.core.latent.map import MapLike
 
 SIDE_TITLES = ("AE", "VAE")
 
@@ -71,7 +71,7 @@ class ComparePair:
         self.samples: list[Any] = [None, None]  # PriorSamples per side
         self.gaps: list[Any] = [None, None]  # Heatmap per side
         self.gap_levels: tuple[float, float] | None = None
-        self.gap_judge = "pixel"  # the heatmap's judge (explorer.core.analysis.heatmap)
+        self.gap_judge = "pixel"  # the heatmap's judge (latent_atlas.explorer.core.analysis.gaps.heatmap)
         self._judges: dict[str, Any] = {}  # judges built so far, kept until the data changes
         self.manifold: list[Any] = [None, None]  # ManifoldGrid per side (2-D latents)
         self.manifold_rect: tuple[float, float, float, float] | None = None
@@ -119,7 +119,7 @@ class ComparePair:
 
     def align(self) -> None:
         """Lay the right map onto the left one's frame (Procrustes over shared samples)."""
-        from explorer.core.analysis.compare import align_maps
+        from latent_atlas.explorer.core.analysis.comparison.align import align_maps
 
         left, base = self.left.latent_map, self.right_base
         if left is None or base is None or self._aligning:
@@ -153,7 +153,7 @@ class ComparePair:
 
     def refine_alignment(self):
         """Lay a UMAP of the right codes out from the left positions, in the background."""
-        from explorer.core.analysis.compare import alignment_error
+        from latent_atlas.explorer.core.analysis.comparison.align import alignment_error
 
         from .compare_tasks import refine_alignment
 
@@ -182,7 +182,7 @@ class ComparePair:
     # ---- prior samples ------------------------------------------------------------------
     def sample(self, n: int, seed: int = 0) -> None:
         """Draw `n` codes from each model's prior, decode them, place them on its map."""
-        from explorer.core.analysis.generate import sample_prior
+        from latent_atlas.explorer.core.analysis.gaps.generate import sample_prior
 
         if not self.ready():
             raise ValueError("the models are still loading; try again in a moment")
@@ -207,8 +207,8 @@ class ComparePair:
     def decode_grids(self, rect: tuple[float, float, float, float], n: int) -> None:
         """The classic manifold figure for each model: n x n images decoded over `rect`,
         as one display image with y pointing up (the top row is the top of the view)."""
-        from explorer.core.analysis.generate import decoded_grid
-        from explorer.core.io.blend import stack_rows, tile_row
+        from latent_atlas.explorer.core.analysis.gaps.generate import decoded_grid
+        from latent_atlas.explorer.core.io.blend import stack_rows, tile_row
 
         if not self.ready():
             return
@@ -225,7 +225,7 @@ class ComparePair:
     def set_gap_judge(self, name: str) -> None:
         """Judge the heatmap by `name` ("pixel" or "classifier"); the next `compute_gaps`
         uses it."""
-        from explorer.core.analysis.heatmap import JUDGES
+        from latent_atlas.explorer.core.analysis.gaps.heatmap import JUDGES
 
         if name not in JUDGES:
             raise ValueError(f"unknown judge '{name}'; use {' or '.join(JUDGES)}")
@@ -256,7 +256,7 @@ class ComparePair:
 
     def set_gaps(self, grids: list[Any] | None) -> None:
         """Show these heatmaps; one colour scale over the cells inside the hulls only."""
-        from explorer.core.analysis.heatmap import inside_levels
+        from latent_atlas.explorer.core.analysis.gaps.heatmap import inside_levels
 
         self.gaps = list(grids) if grids else [None, None]
         shown = [g for g in self.gaps if g is not None]
@@ -266,16 +266,16 @@ class ComparePair:
     # ---- manifold grid (2-D latents) ----------------------------------------------------
     def is_latent_pair(self) -> bool:
         """True when both maps are 2-D latents shown as themselves (the manifold grid)."""
-        from explorer.core.analysis.manifold import is_latent_map
+        from latent_atlas.explorer.core.analysis.claims.manifold import is_latent_map
 
         return all(is_latent_map(s.latent_map) for s in self.sessions)
 
     def latent_rects(self) -> list[tuple[float, float, float, float]] | None:
         """The rectangle of the shared frame each model's manifold grid covers: its own
         square (+-3 for a VAE, its codes' range for an AE, see
-        explorer.core.analysis.manifold) moved into the frame its map is shown in."""
-        from explorer.core.analysis.generate import has_standard_prior
-        from explorer.core.analysis.manifold import frame_rect, latent_square
+        latent_atlas.explorer.core.analysis.claims.manifold) moved into the frame its map is shown in."""
+        from latent_atlas.explorer.core.analysis.claims.manifold import frame_rect, latent_square
+        from latent_atlas.explorer.core.analysis.gaps.generate import has_standard_prior
 
         if not self.is_latent_pair() or any(s.model is None for s in self.sessions):
             return None  # the networks say which prior they have: wait for them
@@ -291,7 +291,7 @@ class ComparePair:
         """Decode the n x n manifold grid of each model over its own square (2-D pairs
         only; nothing until both networks have loaded). `manifold_rect` is the box around
         both squares (what the view frames)."""
-        from explorer.core.analysis.manifold import manifold_grid, shared_rect
+        from latent_atlas.explorer.core.analysis.claims.manifold import manifold_grid, shared_rect
 
         if n is not None:
             self.manifold_n = int(n)
@@ -308,7 +308,7 @@ class ComparePair:
 
     # ---- metrics ------------------------------------------------------------------------
     def compute_metrics(self, settings: Any):
-        """Measure both models (explorer.core.analysis.metrics) in the background."""
+        """Measure both models (latent_atlas.explorer.core.analysis.comparison.metrics) in the background."""
         from .compare_tasks import metrics_task
 
         if not self.ready() or self.data is None:

@@ -35,15 +35,15 @@ from .opening import read_model
 from .session_loading import Loader
 
 if TYPE_CHECKING:  # nothing heavy at run time: start-up must not import torch
-    from explorer.core.analysis.colouring import Colouring
-    from explorer.core.data.base import ImageSet
-    from explorer.core.inference import Decoder
-    from explorer.core.io.interop import EmbeddingTable
-    from explorer.core.latent.map import MapLike
-    from explorer.session.loading import DataExtras
-    from models.config import ModelConfig
-    from models.modelfile import ModelFile
-    from models.networks import Autoencoder
+    from latent_atlas.explorer.core.analysis.colouring import Colouring
+    from latent_atlas.explorer.core.data.base import ImageSet
+    from latent_atlas.explorer.core.inference import Decoder
+    from latent_atlas.explorer.core.io.interop import EmbeddingTable
+    from latent_atlas.explorer.core.latent.map import MapLike
+    from latent_atlas.explorer.session.loading import DataExtras
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.modelfile import ModelFile
+    from latent_atlas.models.networks import Autoencoder
 
 
 class Session:
@@ -195,9 +195,9 @@ class Session:
                 and not self.jobs.running("runtime") and not self.jobs.running("map"))
 
     def embedding_table(self) -> EmbeddingTable:
-        """The map's points for other viewers (explorer.core.io.interop): codes, positions,
+        """The map's points for other viewers (latent_atlas.explorer.core.io.interop): codes, positions,
         labels, and the images and their reconstruction errors once the data is loaded."""
-        from explorer.core.io.interop import EmbeddingTable
+        from latent_atlas.explorer.core.io.interop import EmbeddingTable
 
         m, aligned = self.latent_map, self.data_matches_map()
         if m is None:
@@ -238,7 +238,7 @@ class Session:
         if self.latent_map is None:
             return None
         if method == "pca":
-            from explorer.core.latent.map import quick_map
+            from latent_atlas.explorer.core.latent.map import quick_map
 
             for j in self.jobs.running("map"):
                 j.supersede()
@@ -279,7 +279,7 @@ class Session:
     # ---- saving -----------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
         """Write the model, its map and labels to `path` (atomic)."""
-        from explorer.core.io.saving import save_explorable
+        from latent_atlas.explorer.core.io.saving import save_explorable
 
         if self.model is None:
             raise ValueError("the model is still loading; try again in a moment")
@@ -294,7 +294,7 @@ class Session:
 def _parse_config(meta: dict[str, Any]) -> ModelConfig | None:
     """The config of a session built without a model file (tests, a model fresh from the
     Train dialog), or None when its metadata has none that parses."""
-    from models.config import ConfigError, ModelConfig
+    from latent_atlas.models.config import ConfigError, ModelConfig
 
     try:
         return ModelConfig.from_dict(meta["config"])

@@ -16,10 +16,10 @@ from .loading import DataFailed, DataReady, ModelReady, Stage, data_task, load_r
 if TYPE_CHECKING:
     from psygnal import SignalInstance
 
-    from explorer.core.inference import Decoder
-    from explorer.core.latent.map import MapLike
-    from models.modelfile import ModelFile
-    from models.networks import Autoencoder
+    from latent_atlas.explorer.core.inference import Decoder
+    from latent_atlas.explorer.core.latent.map import MapLike
+    from latent_atlas.models.modelfile import ModelFile
+    from latent_atlas.models.networks import Autoencoder
 
     from .arrows import Arrows
     from .colours import MapColours
@@ -157,7 +157,7 @@ class Loader:
         s.data_changed.emit()
         s.colours_changed.emit()
         if s.latent_map is None and extras.codes is not None:
-            from explorer.core.latent.map import quick_map
+            from latent_atlas.explorer.core.latent.map import quick_map
 
             s.set_map(quick_map(extras.codes), "PCA (UMAP refining…)")
             s.refine_map("auto")
@@ -181,7 +181,7 @@ class Loader:
             if not s.data_matches_map() or s.latent_map is None:
                 return False
             codes = np.asarray(s.latent_map.unaligned().codes)
-        from explorer.core.inference import set_switch_reference
+        from latent_atlas.explorer.core.inference import set_switch_reference
 
         set_switch_reference(s.model, s.images, codes)
         return True

@@ -1,14 +1,14 @@
 """The β sweep from the windows, as a plain generator (no Qt): what the dialog asks, its
-defaults from the active model, and the task a job runs (explorer.core.analysis.sweep)."""
+defaults from the active model, and the task a job runs (latent_atlas.explorer.core.analysis.comparison.sweep)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from explorer.core.analysis.sweep import check_betas, parse_betas
-from explorer.core.progress import check_cancel
-from models.config import Arch, ModelConfig
+from latent_atlas.explorer.core.analysis.comparison.sweep import check_betas, parse_betas
+from latent_atlas.explorer.core.progress import check_cancel
+from latent_atlas.models.config import Arch, ModelConfig
 
 from .loading import Stage
 
@@ -56,10 +56,10 @@ def sweep_task(req: SweepRequest, cancel: Any):
     """Load the data, then train and measure the sweep (yields progress, returns the
     SweepResult)."""
     yield Stage("stage", f"loading data '{req.data_spec}'…")
-    from explorer.core.analysis.metrics import MetricSettings
-    from explorer.core.analysis.sweep import run_sweep
-    from explorer.core.data import load_data
-    from explorer.core.training import make_config
+    from latent_atlas.explorer.core.analysis.comparison.metrics import MetricSettings
+    from latent_atlas.explorer.core.analysis.comparison.sweep import run_sweep
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.training import make_config
 
     data = load_data(req.data_spec)
     check_cancel(cancel, "sweep")

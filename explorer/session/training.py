@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from explorer.core.progress import check_cancel
-from models.config import Arch, Kind, ModelConfig
+from latent_atlas.explorer.core.progress import check_cancel
+from latent_atlas.models.config import Arch, Kind, ModelConfig
 
 from .loading import Stage
 
@@ -28,7 +28,7 @@ class PairRequest:
     epochs: int = 10
     seed: int = 0
     folder: str = str(Path.home() / "LatentAtlas" / "pairs")
-    upsample: str = "transpose"  # conv decoder blocks (models.config.UPSAMPLE_CHOICES)
+    upsample: str = "transpose"  # conv decoder blocks (latent_atlas.models.config.UPSAMPLE_CHOICES)
     downsample: str = "stride"  # conv encoder blocks
 
     @classmethod
@@ -62,7 +62,7 @@ class TrainRequest:
 class TrainOutcome:
     model: Any
     decoder: Any
-    result: Any  # models.trainer.TrainResult
+    result: Any  # latent_atlas.models.trainer.TrainResult
     data: Any  # ImageSet
     codes: np.ndarray
     quick: Any  # the PCA LatentMap shown at once
@@ -96,18 +96,18 @@ class TrainOutcome:
 def train_task(req: TrainRequest, cancel):
     """Load data, train (yielding TrainProgress), encode, and make the quick PCA map."""
     yield Stage("stage", f"loading data '{req.data_spec}'…")
-    from explorer.core.data import load_data
+    from latent_atlas.explorer.core.data import load_data
 
     data = load_data(req.data_spec)
     check_cancel(cancel, "training")
     yield Stage("stage", "preparing the model…")
-    from explorer.core.analysis.colouring import reconstruction_error
-    from explorer.core.inference import Decoder, encode_iter
-    from explorer.core.latent.map import quick_map
-    from explorer.core.training import make_config
-    from models.checkpoint import APP_VERSION
-    from models.networks import build_model
-    from models.trainer import train
+    from latent_atlas.explorer.core.analysis.colouring import reconstruction_error
+    from latent_atlas.explorer.core.inference import Decoder, encode_iter
+    from latent_atlas.explorer.core.latent.map import quick_map
+    from latent_atlas.explorer.core.training import make_config
+    from latent_atlas.models.checkpoint import APP_VERSION
+    from latent_atlas.models.networks import build_model
+    from latent_atlas.models.trainer import train
 
     cfg = make_config(data, kind=req.kind, arch=req.arch, latent_dim=req.latent_dim,
                       beta=req.beta, lr=req.lr, batch_size=req.batch_size, epochs=req.epochs,
@@ -134,18 +134,18 @@ def train_task(req: TrainRequest, cancel):
 
 
 def train_pair_task(request: Any, cancel):
-    """Train an AE and a VAE with identical settings (`explorer.core.training`), save
+    """Train an AE and a VAE with identical settings (`latent_atlas.explorer.core.training`), save
     each with its map next to each other in `request.folder`, and return the two paths.
 
     Saved files, not models in memory: the compare view then opens the pair exactly as it
     opens any pair, and the user keeps the trained models.
     """
-    from explorer.core.data import load_data
-    from explorer.core.inference import encode as encode_all
-    from explorer.core.io.saving import save_explorable
-    from explorer.core.latent.map import quick_map
-    from explorer.core.training import latent_identity_map, train_pair
-    from models.config import ModelConfig, default_hidden
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.inference import encode as encode_all
+    from latent_atlas.explorer.core.io.saving import save_explorable
+    from latent_atlas.explorer.core.latent.map import quick_map
+    from latent_atlas.explorer.core.training import latent_identity_map, train_pair
+    from latent_atlas.models.config import ModelConfig, default_hidden
 
     yield Stage("stage", f"loading data '{request.data_spec}'…")
     data = load_data(request.data_spec)
@@ -158,7 +158,7 @@ def train_pair_task(request: Any, cancel):
     pair = yield from train_pair(cfg, data.images, labels=data.labels, device="cpu",
                                  cancel=cancel)
     if pair.status == "cancelled":
-        from explorer.core.progress import Cancelled
+        from latent_atlas.explorer.core.progress import Cancelled
 
         raise Cancelled(pair.message or "training cancelled")
     if pair.status != "completed":

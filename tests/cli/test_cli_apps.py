@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer.cli import build_parser, main
-from explorer.core.data import load_data
+from latent_atlas.explorer.cli import build_parser, main
+from latent_atlas.explorer.core.data import load_data
 
 SPEC = "digits?limit=600"
 
@@ -80,8 +80,8 @@ def _numbers(text, name):
 
 
 def test_denoise_prints_the_error_numbers_of_the_core_function(models, tmp_path, capsys):
-    from explorer.core.analysis.applications import denoise
-    from models.checkpoint import load_model
+    from latent_atlas.explorer.core.analysis.applications import denoise
+    from latent_atlas.models.checkpoint import load_model
 
     out = tmp_path / "d.png"
     code, text, _ = _run(["denoise", models["ae"], "--index", "5", "--noise", "masking",

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from explorer.cli import main
-from explorer.qt.bundled import RESOURCES
+from latent_atlas.explorer.cli import main
+from latent_atlas.explorer.core.bundled import RESOURCES
 
 AE = RESOURCES / "models" / "digits_ae.safetensors"
 
@@ -25,10 +25,10 @@ def _run(argv, capsys):
 
 
 def test_measure_prints_json_that_matches_the_core(capsys):
-    from explorer.core.analysis.applications.transfer import measure_transfer
-    from explorer.core.data import load_data
-    from explorer.core.progress import drain
-    from models.checkpoint import load_model
+    from latent_atlas.explorer.core.analysis.applications.transfer import measure_transfer
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.progress import drain
+    from latent_atlas.models.checkpoint import load_model
 
     code, text, _ = _run(["traverse", AE, "--direction", "1:7", "--measure", "--strengths",
                           "0,1", "--limit", "8", "--json"], capsys)
@@ -92,7 +92,7 @@ def test_bad_measure_input_is_one_line_and_exit_2(extra, message, capsys):
 def test_factor_directions_and_unlabelled_data_are_refused(tmp_path, capsys):
     import numpy as np
 
-    from explorer.core.data import load_data
+    from latent_atlas.explorer.core.data import load_data
 
     digits = load_data("digits")
     # the digits images with a factor column and no labels, as an npz data set

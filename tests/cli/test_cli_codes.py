@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer.cli import main
+from latent_atlas.explorer.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_AE = str(ROOT / "resources" / "models" / "digits_ae.safetensors")

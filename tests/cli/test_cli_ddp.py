@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from explorer.cli import main
-from models.checkpoint import load_model
+from latent_atlas.explorer.cli import main
+from latent_atlas.models.checkpoint import load_model
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 300
@@ -30,9 +30,9 @@ def _free_port() -> int:
 
 def _torchrun(*args: str) -> list[str]:
     """torchrun for two local processes running `latent-atlas` (the console script beside
-    this Python, else `python -m explorer.cli`)."""
+    this Python, else `python -m latent_atlas.explorer.cli`)."""
     script = Path(sys.executable).with_name("latent-atlas")
-    program = ["--no-python", str(script)] if script.exists() else ["-m", "explorer.cli"]
+    program = ["--no-python", str(script)] if script.exists() else ["-m", "latent_atlas.explorer.cli"]
     return [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
             "--nnodes", "1", "--rdzv-backend", "c10d",
             "--rdzv-endpoint", f"127.0.0.1:{_free_port()}", *program, *args]
@@ -114,12 +114,12 @@ def test_ctrl_c_stops_every_process_and_keeps_whole_epochs(tmp_path):
 WORKER = r'''
 import json, sys, threading
 import torch
-from explorer.core.data import load_data
-from models.config import ModelConfig
-from models.device import resolve_device
-from models.distributed import from_env
-from models.networks import build_model
-from models.trainer import train
+from latent_atlas.explorer.core.data import load_data
+from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.device import resolve_device
+from latent_atlas.models.distributed import from_env
+from latent_atlas.models.networks import build_model
+from latent_atlas.models.trainer import train
 
 group = from_env(resolve_device("cpu"))
 images = load_data("digits").images[:400]

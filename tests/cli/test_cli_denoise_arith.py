@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer.cli import main
-from explorer.qt.bundled import RESOURCES
+from latent_atlas.explorer.cli import main
+from latent_atlas.explorer.core.bundled import RESOURCES
 
 AE = RESOURCES / "models" / "digits_ae.safetensors"
 VAE = RESOURCES / "models" / "digits_vae.safetensors"
@@ -30,9 +30,9 @@ def _run(argv, capsys):
 
 
 def test_denoise_with_baselines_prints_psnr_and_ssim_for_each(tmp_path, capsys):
-    from explorer.core.analysis.applications import denoise
-    from explorer.core.data import load_data
-    from models.checkpoint import load_model
+    from latent_atlas.explorer.core.analysis.applications import denoise
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.models.checkpoint import load_model
 
     out = tmp_path / "d.png"
     code, text, _ = _run(["denoise", AE, "--index", 4, "--level", 0.3, "--seed", 2,
@@ -83,14 +83,14 @@ def test_sweep_prints_a_table_and_writes_the_psnr_chart(tmp_path, capsys):
 
 
 def test_traverse_direction_adds_the_label_difference(tmp_path, capsys):
-    from explorer.core.analysis.applications import (
+    from latent_atlas.explorer.core.analysis.applications import (
         add_direction,
         attribute_direction,
         parse_direction,
     )
-    from explorer.core.data import load_data
-    from explorer.core.inference import encode
-    from models.checkpoint import load_model
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.inference import encode
+    from latent_atlas.models.checkpoint import load_model
 
     out = tmp_path / "dir.png"
     code, text, _ = _run(["traverse", AE, "--index", 3, "--direction", "1:3", "--strengths",

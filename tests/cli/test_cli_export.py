@@ -5,17 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.cli import main
+from latent_atlas.explorer.cli import main
 
 
 @pytest.fixture(scope="module")
 def model_file(tmp_path_factory):
-    from explorer.core.data import load_data
-    from explorer.core.inference import encode
-    from explorer.core.io.saving import save_explorable
-    from explorer.core.latent.map import quick_map
-    from models.config import ModelConfig
-    from models.networks import build_model
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.inference import encode
+    from latent_atlas.explorer.core.io.saving import save_explorable
+    from latent_atlas.explorer.core.latent.map import quick_map
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
 
     data = load_data("digits?limit=120")
     model = build_model(ModelConfig(kind="ae", arch="mlp", input_shape=data.shape, latent_dim=3,
@@ -54,7 +54,7 @@ def test_export_refuses_bad_outputs_before_any_work(model_file, tmp_path, capsys
 
 
 def test_parquet_export_parses_back(model_file, tmp_path):
-    from explorer.core.io.interop import parquet_available
+    from latent_atlas.explorer.core.io.interop import parquet_available
 
     if not parquet_available():
         pytest.skip('pyarrow is not installed (pip install -e ".[interop]")')

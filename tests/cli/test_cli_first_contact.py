@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from explorer.cli import build_parser, command_names, main
-from explorer.qt.platform_check import display_problem
+from latent_atlas.explorer.cli import build_parser, command_names, main
+from latent_atlas.explorer.qt.platform_check import display_problem
 
 BUNDLED = "resources/models/digits_ae.safetensors"
 
@@ -32,7 +32,7 @@ def _run(argv, capsys):
 ])
 def test_a_mistyped_command_or_missing_file_is_one_line_never_a_window(argv, needle, capsys,
                                                                        monkeypatch):
-    import explorer.qt.app as app
+    import latent_atlas.explorer.qt.app as app
 
     monkeypatch.setattr(app, "run_app", lambda **kw: pytest.fail("the window must not open"))
     code, out, err = _run(argv, capsys)
@@ -44,7 +44,7 @@ def test_a_mistyped_command_or_missing_file_is_one_line_never_a_window(argv, nee
 def test_the_command_names_come_from_the_parser():
     names = command_names(build_parser())
     assert {"train", "info", "data", "project", "decode", "compare", "export"} <= set(names)
-    import explorer.cli as cli
+    import latent_atlas.explorer.cli as cli
 
     assert not hasattr(cli, "_known_commands")  # no second, hand-written list
 
@@ -62,7 +62,7 @@ def _gui_env(**changes):
 ])
 def test_no_display_is_one_line_with_what_to_do_before_qt_loads(display, why):
     env = _gui_env() if display is None else _gui_env(DISPLAY=display)
-    code = ("import sys; from explorer.cli import main; rc = main([]); "
+    code = ("import sys; from latent_atlas.explorer.cli import main; rc = main([]); "
             "assert 'PySide6' not in sys.modules, 'Qt was imported'; sys.exit(rc)")
     run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          timeout=60)
@@ -84,7 +84,7 @@ def test_a_reachable_display_offscreen_or_wayland_is_not_refused(monkeypatch, tm
     assert display_problem() is None
     monkeypatch.delenv("WAYLAND_DISPLAY")
     # An X server listening on a socket: the check connects and lets the window start.
-    import explorer.qt.platform_check as pc
+    import latent_atlas.explorer.qt.platform_check as pc
 
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(str(tmp_path / "X42"))
@@ -105,7 +105,7 @@ def test_a_reachable_display_offscreen_or_wayland_is_not_refused(monkeypatch, tm
 def test_info_shows_the_map_range_in_text_and_json(capsys):
     import json
 
-    from explorer.core.latent.map import load_map
+    from latent_atlas.explorer.core.latent.map import load_map
 
     x0, x1, y0, y1 = load_map(BUNDLED).bounds()
     code, out, _ = _run(["info", BUNDLED], capsys)
@@ -118,7 +118,7 @@ def test_info_shows_the_map_range_in_text_and_json(capsys):
 
 def test_decode_outside_the_data_says_so_and_how_far(tmp_path, capsys):
     """Decided: it still decodes (exit 0) and says, per point, how far outside it lies."""
-    from explorer.core.latent.map import load_map
+    from latent_atlas.explorer.core.latent.map import load_map
 
     x0, x1, y0, y1 = load_map(BUNDLED).bounds()
     out = tmp_path / "d.png"
@@ -134,7 +134,7 @@ def test_decode_outside_the_data_says_so_and_how_far(tmp_path, capsys):
 def test_hull_distance_is_zero_inside_and_euclidean_outside():
     import numpy as np
 
-    from explorer.core.latent.hull import hull_distance
+    from latent_atlas.explorer.core.latent.hull import hull_distance
 
     square = np.array([[0, 0], [1, 0], [1, 1], [0, 1], [0.5, 0.5]], float)
     far = hull_distance(square, np.array([[0.5, 0.5], [1, 1], [2, 0.5], [4, 5], [-3, -4]]))
@@ -166,7 +166,7 @@ def test_denoise_labels_its_rows_and_column(tmp_path, capsys):
     import numpy as np
     from PIL import Image
 
-    from explorer.core.io.exports import labelled_picture
+    from latent_atlas.explorer.core.io.exports import labelled_picture
 
     out = tmp_path / "d.png"
     code, _, err = _run(["denoise", BUNDLED, "--index", "3", "--level", "0.3", "--baselines",

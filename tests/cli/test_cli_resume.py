@@ -4,10 +4,10 @@ import math
 
 import pytest
 
-from explorer.cli import main
-from models.checkpoint import load_model
-from models.modelfile import read_model_file, write_model_file
-from models.train_state import read_train_state
+from latent_atlas.explorer.cli import main
+from latent_atlas.models.checkpoint import load_model
+from latent_atlas.models.modelfile import read_model_file, write_model_file
+from latent_atlas.models.train_state import read_train_state
 
 BASE = ["train", "--data", "digits", "--model", "vae", "--latent-dim", "4", "--limit", "400",
         "--quiet"]

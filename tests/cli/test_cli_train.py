@@ -3,8 +3,8 @@ import sys
 
 import pytest
 
-from explorer.cli import main
-from models.checkpoint import load_model
+from latent_atlas.explorer.cli import main
+from latent_atlas.models.checkpoint import load_model
 
 
 def test_train_then_info(tmp_path, capsys):
@@ -64,7 +64,7 @@ def test_ctrl_c_saves_last_complete_epoch(tmp_path):
 
     out = tmp_path / "c.safetensors"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "explorer.cli", "train", "--data", "digits", "--model", "ae",
+        [sys.executable, "-m", "latent_atlas.explorer.cli", "train", "--data", "digits", "--model", "ae",
          "--epochs", "500", "--out", str(out)],
         stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
@@ -86,8 +86,8 @@ def test_ctrl_c_saves_last_complete_epoch(tmp_path):
 
 
 def test_cli_kinds_match_the_model_family():
-    from explorer.cli.train import KIND_CHOICES
-    from models.config import KIND_NAMES
+    from latent_atlas.explorer.cli.train import KIND_CHOICES
+    from latent_atlas.models.config import KIND_NAMES
 
     assert set(KIND_CHOICES) == set(KIND_NAMES)
 
@@ -110,6 +110,6 @@ def test_every_variant_trains_from_the_cli(kind, extra, data, tmp_path):
         assert cfg.n_classes == (10 if data == "digits" else 4)
     # ... and it maps: `project` stores a map the window can open.
     assert main(["project", str(out), "--method", "pca", "--quiet"]) == 0
-    from explorer.core.latent.map import load_map
+    from latent_atlas.explorer.core.latent.map import load_map
 
     assert load_map(out).positions.shape == (300, 2)

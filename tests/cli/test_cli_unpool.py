@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from explorer.cli import main
+from latent_atlas.explorer.cli import main
 
 
 @pytest.mark.parametrize("extra", [
@@ -55,9 +55,9 @@ def unpool_file(tmp_path_factory):
 
 
 def test_decode_says_whose_switches_decoded_each_point(unpool_file, tmp_path, capsys):
-    from explorer.core.latent.map import load_map
-    from models.checkpoint import load_model
-    from models.modelfile import read_model_file
+    from latent_atlas.explorer.core.latent.map import load_map
+    from latent_atlas.models.checkpoint import load_model
+    from latent_atlas.models.modelfile import read_model_file
 
     loaded = load_model(unpool_file)
     assert loaded.config.upsample == "max-unpool" and loaded.config.downsample == "max"

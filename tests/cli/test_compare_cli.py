@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from explorer.cli import main
-from models.checkpoint import load_model
+from latent_atlas.explorer.cli import main
+from latent_atlas.models.checkpoint import load_model
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from explorer.cli import main
+from latent_atlas.explorer.cli import main
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer.cli import main
+from latent_atlas.explorer.cli import main
 
 
 def run(capsys, *argv):
@@ -82,7 +82,7 @@ def _train(capsys, tmp_path, data, *extra):
                        "--latent-dim", "2", "--epochs", "1", "--batch-size", "16",
                        "--out", str(out), "--quiet", *extra)
     assert code == 0, err
-    from models.modelfile import read_metadata
+    from latent_atlas.models.modelfile import read_metadata
 
     return read_metadata(out)
 

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer.cli import main
-from explorer.core.latent.map import LABELS_KEY, load_map
-from models.checkpoint import load_model
-from models.modelfile import read_model_file
+from latent_atlas.explorer.cli import main
+from latent_atlas.explorer.core.latent.map import LABELS_KEY, load_map
+from latent_atlas.models.checkpoint import load_model
+from latent_atlas.models.modelfile import read_model_file
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def pair2d(tmp_path_factory):
 
 
 def test_train_pair_latent_2_stores_identity_maps(pair2d, digits):
-    from explorer.core.inference import encode
+    from latent_atlas.explorer.core.inference import encode
 
     for path in pair2d:
         loaded = load_model(path)

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer.cli import main
-from explorer.core.latent.map import load_map
-from models.checkpoint import save_model
-from models.config import ModelConfig
-from models.modelfile import read_metadata
-from models.networks import build_model
+from latent_atlas.explorer.cli import main
+from latent_atlas.explorer.core.latent.map import load_map
+from latent_atlas.models.checkpoint import save_model
+from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.modelfile import read_metadata
+from latent_atlas.models.networks import build_model
 
 
 @pytest.fixture()
@@ -37,8 +37,8 @@ def test_project_pca_then_decode_and_interpolate(model_file, tmp_path, capsys):
                  "--out", str(out), "--scale", "2"]) == 0
     img = np.asarray(Image.open(out))
     assert img.shape == (16, 2 * 16 + 2 * 2) and img.dtype == np.uint8
-    from explorer.core.inference import Decoder
-    from models.checkpoint import load_model
+    from latent_atlas.explorer.core.inference import Decoder
+    from latent_atlas.models.checkpoint import load_model
 
     dec = Decoder(load_model(model_file).model)
     expected = dec.decode(m.inverse(xy))
@@ -50,7 +50,7 @@ def test_project_pca_then_decode_and_interpolate(model_file, tmp_path, capsys):
                  "--mode", "slerp", "--out", str(strip), "--scale", "1"]) == 0
     img = np.asarray(Image.open(strip))
     assert img.shape == (8, 5 * 8 + 4 * 2)
-    from explorer.core.data import load_data
+    from latent_atlas.explorer.core.data import load_data
 
     data = load_data("digits?limit=200")
     ends = dec.decode(dec.encode(data.images[[0, 7]]))
@@ -95,15 +95,15 @@ def test_bad_input_exits_2_with_one_line(model_file, tmp_path, capsys, argv, nee
 
 def test_project_stores_the_labels_beside_the_map(tmp_path):
     """The window colours a stored map by label at first paint, before the data loads."""
-    from explorer.cli import main
-    from explorer.core.io.saving import LABELS_KEY
-    from models.modelfile import read_model_file
+    from latent_atlas.explorer.cli import main
+    from latent_atlas.explorer.core.io.saving import LABELS_KEY
+    from latent_atlas.models.modelfile import read_model_file
 
     out = tmp_path / "m.safetensors"
     assert main(["train", "--data", "digits", "--model", "ae", "--epochs", "1", "--limit", "200",
                  "--latent-dim", "2", "--quiet", "--out", str(out)]) == 0
     assert main(["project", str(out), "--method", "pca", "--quiet"]) == 0
     mf = read_model_file(out)
-    from explorer.core.data import load_data
+    from latent_atlas.explorer.core.data import load_data
 
     assert (mf.arrays[LABELS_KEY] == load_data("digits", limit=200).labels).all()

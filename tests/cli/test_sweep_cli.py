@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from explorer.cli import main
-from models.checkpoint import load_model
+from latent_atlas.explorer.cli import main
+from latent_atlas.models.checkpoint import load_model
 
 TINY = ["--data", "digits", "--beta", "0,1", "--epochs", "2", "--latent-dim", "4",
         "--arch", "mlp", "--hidden", "32", "--samples", "200", "--device", "cpu", "--quiet"]

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from explorer.cli import main
+from latent_atlas.explorer.cli import main
 
 TINY = ["--data", "shapes:300", "--beta", "0,1", "--seeds", "0,1", "--epochs", "1",
         "--latent-dim", "3", "--arch", "mlp", "--hidden", "32", "--device", "cpu", "--quiet"]

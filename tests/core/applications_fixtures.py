@@ -16,7 +16,7 @@ N_TRAIN = 1500
 @functools.lru_cache(maxsize=1)
 def digits_split():
     """(train ImageSet, held-out ImageSet) of the bundled digits."""
-    from explorer.core.data import load_data
+    from latent_atlas.explorer.core.data import load_data
 
     data = load_data("digits")
     order = np.random.default_rng(0).permutation(len(data))
@@ -28,9 +28,9 @@ def trained(kind: str, latent_dim: int = 8, epochs: int = 20, **options):
     """A model of `kind` trained on the training digits (cached: do not modify it)."""
     import torch
 
-    from models.config import ModelConfig
-    from models.networks import build_model
-    from models.trainer import run_training
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
+    from latent_atlas.models.trainer import run_training
 
     train, _ = digits_split()
     if kind == "cvae":
@@ -52,8 +52,8 @@ def trained(kind: str, latent_dim: int = 8, epochs: int = 20, **options):
 
 def untrained(kind: str = "ae", latent_dim: int = 3, **options):
     """A freshly initialised small conv model (for shape and validation tests)."""
-    from models.config import ModelConfig
-    from models.networks import build_model
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
 
     if kind == "cvae":
         options.setdefault("n_classes", 4)

@@ -9,7 +9,7 @@ _KEEP = []
 
 
 def hold_a_lock(value: int):
-    from explorer.core.progress import Progress
+    from latent_atlas.explorer.core.progress import Progress
 
     _KEEP.append(multiprocessing.get_context("spawn").Lock())  # unlinked by the exit handlers
     yield Progress("lock", 0.5, "holding a lock")

@@ -7,8 +7,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from explorer.core.data import ImageSet
-from models.config import ModelConfig
+from latent_atlas.explorer.core.data import ImageSet
+from latent_atlas.models.config import ModelConfig
 
 SHAPE = (1, 8, 8)
 N_PIX = 64

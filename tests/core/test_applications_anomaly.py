@@ -10,16 +10,16 @@ import torch
 from applications_fixtures import digits_split, trained, untrained
 from PIL import Image
 
-from explorer.core.analysis.applications import (
+from latent_atlas.explorer.core.analysis.applications import (
     ApplicationError,
     rank_anomalies,
     reconstruction_error_iter,
     reconstruction_errors,
     worst_k,
 )
-from explorer.core.data import load_data
-from explorer.core.inference import EncodeProgress
-from explorer.core.progress import Cancelled, drain
+from latent_atlas.explorer.core.data import load_data
+from latent_atlas.explorer.core.inference import EncodeProgress
+from latent_atlas.explorer.core.progress import Cancelled, drain
 
 
 def test_errors_match_a_direct_computation_and_do_not_depend_on_batching():

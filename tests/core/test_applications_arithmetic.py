@@ -6,21 +6,21 @@ import numpy as np
 import pytest
 from applications_fixtures import untrained
 
-from explorer.core.analysis.applications import (
+from latent_atlas.explorer.core.analysis.applications import (
     ApplicationError,
     add_direction,
     attribute_direction,
     attribute_groups,
     parse_direction,
 )
-from explorer.core.analysis.applications.arithmetic import (
+from latent_atlas.explorer.core.analysis.applications.arithmetic import (
     factor_group,
     groups_for_codes,
     label_group,
     parse_group,
     strength_steps,
 )
-from explorer.core.inference import decode_float, to_display
+from latent_atlas.explorer.core.inference import decode_float, to_display
 
 NAMES = ["square", "ellipse", "triangle", "heart"]
 
@@ -124,8 +124,11 @@ def test_strength_steps_run_from_the_code_to_the_full_strength():
 
 
 def test_absurd_strengths_are_refused_with_the_bound():
-    from explorer.core.analysis.applications.arithmetic import MAX_STRENGTH, check_strengths
-    from explorer.core.analysis.applications.common import ApplicationError
+    from latent_atlas.explorer.core.analysis.applications.arithmetic import (
+        MAX_STRENGTH,
+        check_strengths,
+    )
+    from latent_atlas.explorer.core.analysis.applications.common import ApplicationError
 
     assert check_strengths([-MAX_STRENGTH, 0, MAX_STRENGTH]).dtype == np.float32
     with pytest.raises(ApplicationError, match="within ±1000"):

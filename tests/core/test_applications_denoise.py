@@ -6,9 +6,15 @@ import numpy as np
 import pytest
 from applications_fixtures import digits_split, trained, untrained
 
-from explorer.core.analysis.applications import ApplicationError, add_noise, denoise, mse, psnr
-from explorer.core.analysis.applications.common import to_unit
-from explorer.core.inference import decode_float, encode_posterior
+from latent_atlas.explorer.core.analysis.applications import (
+    ApplicationError,
+    add_noise,
+    denoise,
+    mse,
+    psnr,
+)
+from latent_atlas.explorer.core.analysis.applications.common import to_unit
+from latent_atlas.explorer.core.inference import decode_float, encode_posterior
 
 
 @pytest.fixture(scope="module")

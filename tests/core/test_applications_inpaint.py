@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from applications_fixtures import digits_split, trained, untrained
 
-from explorer.core.analysis.applications import (
+from latent_atlas.explorer.core.analysis.applications import (
     ApplicationError,
     inpaint,
     masked_mse,
     mean_fill,
     rectangle_mask,
 )
-from explorer.core.analysis.applications.inpaint import check_mask
+from latent_atlas.explorer.core.analysis.applications.inpaint import check_mask
 
 
 def test_rectangle_mask_and_clipping():

@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 from applications_fixtures import digits_split, trained, untrained
 
-from explorer.core.analysis.applications import (
+from latent_atlas.explorer.core.analysis.applications import (
     ApplicationError,
     nearest_codes,
     retrieve_at_point,
     retrieve_image,
     retrieve_sample,
 )
-from explorer.core.inference import encode
-from explorer.core.latent.map import quick_map
+from latent_atlas.explorer.core.inference import encode
+from latent_atlas.explorer.core.latent.map import quick_map
 
 
 @pytest.fixture(scope="module")

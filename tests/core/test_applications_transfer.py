@@ -10,20 +10,20 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from explorer.core.analysis.applications import ApplicationError
-from explorer.core.analysis.applications.transfer import (
+from latent_atlas.explorer.core.analysis.applications import ApplicationError
+from latent_atlas.explorer.core.analysis.applications.transfer import (
     format_transfer_table,
     group_text,
     measure_transfer,
 )
-from explorer.core.progress import drain
+from latent_atlas.explorer.core.progress import drain
 
 AE = Path(__file__).resolve().parents[2] / "resources" / "models" / "digits_ae.safetensors"
 
 
 @pytest.fixture(scope="module")
 def digits():
-    from explorer.core.data import load_data
+    from latent_atlas.explorer.core.data import load_data
 
     return load_data("digits")
 
@@ -32,7 +32,7 @@ def digits():
 def ae():
     if not AE.exists():
         pytest.skip("the bundled digits models are missing (resources/models/make_bundled.sh)")
-    from models.checkpoint import load_model
+    from latent_atlas.models.checkpoint import load_model
 
     return load_model(AE).model
 
@@ -43,27 +43,27 @@ def measured(ae, digits):
 
 
 def _split(model, n):
-    from explorer.core.analysis.heldout import held_out_indices
+    from latent_atlas.explorer.core.analysis.gaps.heldout import held_out_indices
 
     held, _ = held_out_indices(n, [int(model.config.seed)])
     return np.setdiff1d(np.arange(n), held), held
 
 
 def _judge(digits, train, held):
-    from explorer.core.analysis.judges import classifier_judge
+    from latent_atlas.explorer.core.analysis.gaps.judges import classifier_judge
 
     return drain(classifier_judge(digits.images, digits.labels, train, held))
 
 
 def _predict(judge, images):
-    from models.classifier import class_probabilities
+    from latent_atlas.models.classifier import class_probabilities
 
     probs = class_probabilities(judge.net, images)
     return probs.argmax(axis=1), probs.max(axis=1) < judge.threshold
 
 
 def test_direction_is_taken_from_training_codes_only(ae, digits, measured):
-    from explorer.core.inference import encode
+    from latent_atlas.explorer.core.inference import encode
 
     train, held = _split(ae, len(digits))
     codes = encode(ae, digits.images).astype(np.float64)
@@ -81,7 +81,7 @@ def test_direction_is_taken_from_training_codes_only(ae, digits, measured):
 
 
 def test_strength_zero_is_the_reconstructions_and_the_raw_images(ae, digits, measured):
-    from explorer.core.inference import reconstruct_float
+    from latent_atlas.explorer.core.inference import reconstruct_float
 
     train, held = _split(ae, len(digits))
     judge = _judge(digits, train, held)
@@ -187,15 +187,15 @@ def test_group_text_reads_the_pickers_keys():
 
 
 def test_cancel_stops_the_measurement(ae, digits):
-    from explorer.core.progress import Cancelled
+    from latent_atlas.explorer.core.progress import Cancelled
 
     with pytest.raises(Cancelled):
         drain(measure_transfer(ae, digits, "1:7", cancel=lambda: True))
 
 
 def _tiny(**options):
-    from models.config import ModelConfig
-    from models.networks import build_model
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
 
     cfg = ModelConfig(arch="conv", input_shape=(1, 8, 8), hidden=(4, 6), latent_dim=3, seed=0,
                       **options)
@@ -205,8 +205,8 @@ def _tiny(**options):
 def test_a_max_unpool_model_decodes_edits_with_training_switches(digits):
     """Without any attached reference (it could not decode a code alone), the measurement
     lends the switches of the nearest training image."""
-    from explorer.core.analysis.heldout import held_out_indices
-    from explorer.core.switches import switch_reference
+    from latent_atlas.explorer.core.analysis.gaps.heldout import held_out_indices
+    from latent_atlas.explorer.core.switches import switch_reference
 
     model = _tiny(kind="ae", upsample="max-unpool", downsample="max")
     assert switch_reference(model) is None

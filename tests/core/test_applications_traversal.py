@@ -7,7 +7,7 @@ import pytest
 import torch
 from applications_fixtures import digits_split, trained, untrained
 
-from explorer.core.analysis.applications import (
+from latent_atlas.explorer.core.analysis.applications import (
     ApplicationError,
     dims_by_kl,
     kl_per_dim,
@@ -15,8 +15,8 @@ from explorer.core.analysis.applications import (
     traversal_for,
     traversal_scale,
 )
-from explorer.core.inference import Decoder, encode
-from models.losses import kl_per_dimension
+from latent_atlas.explorer.core.inference import Decoder, encode
+from latent_atlas.models.losses import kl_per_dimension
 
 
 def test_grid_rows_sweep_one_dimension_around_the_code():

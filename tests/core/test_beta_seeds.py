@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.core.analysis.disentangle.beta_seeds import (
+from latent_atlas.explorer.core.analysis.disentangle.beta_seeds import (
     BetaSeedResult,
     SeedPoint,
     beyond_spread,
@@ -14,7 +14,7 @@ from explorer.core.analysis.disentangle.beta_seeds import (
     parse_seeds,
     verdicts,
 )
-from explorer.core.analysis.disentangle.measure import METRICS
+from latent_atlas.explorer.core.analysis.disentangle.measure import METRICS
 
 
 def _result(mig: dict[float, list[float]]) -> BetaSeedResult:
@@ -65,7 +65,7 @@ def test_bad_seed_lists_say_why(text):
 
 
 def test_measure_rows_are_the_same_subset_for_every_model():
-    from explorer.core.analysis.disentangle.beta_seeds import measure_rows
+    from latent_atlas.explorer.core.analysis.disentangle.beta_seeds import measure_rows
 
     a, b = measure_rows(1000, 200), measure_rows(1000, 200)
     assert np.array_equal(a, b) and len(a) == 200 and len(np.unique(a)) == 200

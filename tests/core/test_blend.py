@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from explorer.core.io.blend import cross_fade, stack_rows, tile_row, upscale
+from latent_atlas.explorer.core.io.blend import cross_fade, stack_rows, tile_row, upscale
 
 
 def test_cross_fade_ends_exact_and_linear():

@@ -1,11 +1,11 @@
-"""Checkerboard artefacts (explorer.core.analysis.checkerboard): the band around period 2."""
+"""Checkerboard artefacts (latent_atlas.explorer.core.analysis.claims.checkerboard): the band around period 2."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from explorer.core.analysis.checkerboard import (
+from latent_atlas.explorer.core.analysis.claims.checkerboard import (
     checkerboard_interval,
     checkerboard_ratio,
     nyquist_amplitude,
@@ -95,10 +95,13 @@ def test_compare_metrics_see_a_decoder_that_adds_a_chequer():
     from metric_models import SHAPE, pca_model
     from scipy.ndimage import gaussian_filter
 
-    from explorer.core.analysis.metrics import MetricSettings, compare_models
-    from explorer.core.analysis.metrics_table import format_table
-    from explorer.core.data import ImageSet
-    from explorer.core.progress import drain
+    from latent_atlas.explorer.core.analysis.comparison.metrics import (
+        MetricSettings,
+        compare_models,
+    )
+    from latent_atlas.explorer.core.analysis.comparison.table import format_table
+    from latent_atlas.explorer.core.data import ImageSet
+    from latent_atlas.explorer.core.progress import drain
 
     # smooth images (blurred noise around six bases): real data with little near-period-2
     # amplitude, as real digits have

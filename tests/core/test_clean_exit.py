@@ -12,8 +12,8 @@ HERE = Path(__file__).resolve().parent
 SCRIPT = f"""
 import sys
 sys.path.insert(0, {str(HERE)!r})
-from explorer.core.isolated import run_isolated
-from explorer.core.progress import drain
+from latent_atlas.explorer.core.isolated import run_isolated
+from latent_atlas.explorer.core.progress import drain
 
 if __name__ == "__main__":
     for _ in range(3):

@@ -1,6 +1,6 @@
 import numpy as np
 
-from explorer.core.analysis.colouring import (
+from latent_atlas.explorer.core.analysis.colouring import (
     CONTINUOUS_BINS,
     colour_choices,
     colouring_for,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.core.analysis.compare import (
+from latent_atlas.explorer.core.analysis.comparison.align import (
     AlignedMap,
     SimilarityTransform,
     align_maps,
@@ -13,7 +13,7 @@ from explorer.core.analysis.compare import (
     alignment_error,
     fit_similarity,
 )
-from explorer.core.latent.map import LatentMap, quick_map
+from latent_atlas.explorer.core.latent.map import LatentMap, quick_map
 
 
 def _rotation(angle: float, mirror: bool = False) -> np.ndarray:
@@ -157,8 +157,8 @@ def test_bad_alignment_input_is_a_readable_error():
 
 
 def test_build_aligned_map_for_a_pca_reference():
-    from explorer.core.analysis.compare import build_aligned_map
-    from explorer.core.progress import drain
+    from latent_atlas.explorer.core.analysis.comparison.align import build_aligned_map
+    from latent_atlas.explorer.core.progress import drain
 
     codes = _codes(seed=11)
     rng = np.random.default_rng(12)
@@ -175,9 +175,9 @@ def test_build_aligned_map_for_a_pca_reference():
 
 @pytest.mark.slow
 def test_build_aligned_map_lays_umap_out_like_the_reference():
-    from explorer.core.analysis.compare import build_aligned_map
-    from explorer.core.latent.map import build_map
-    from explorer.core.progress import drain
+    from latent_atlas.explorer.core.analysis.comparison.align import build_aligned_map
+    from latent_atlas.explorer.core.latent.map import build_map
+    from latent_atlas.explorer.core.progress import drain
 
     codes = _codes(n=600, d=8, seed=13)
     rng = np.random.default_rng(14)

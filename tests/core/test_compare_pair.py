@@ -7,9 +7,9 @@ import threading
 import numpy as np
 import pytest
 
-from explorer.core.progress import drain
-from explorer.core.training import pair_configs, train_pair
-from models.config import ModelConfig
+from latent_atlas.explorer.core.progress import drain
+from latent_atlas.explorer.core.training import pair_configs, train_pair
+from latent_atlas.models.config import ModelConfig
 
 
 def _cfg(**kw):
@@ -44,7 +44,7 @@ def test_pair_trains_both_with_one_progress_stream():
     assert events[first_vae].fraction >= 0.5
     assert "AE (1/2)" in events[0].message and "VAE (2/2)" in events[-1].message
     # same seed, same trunk initialisation: the AE and VAE encoders start identical
-    from models.networks import build_model
+    from latent_atlas.models.networks import build_model
 
     ae0, vae0 = (build_model(c) for c in pair_configs(_cfg()))
     for (k, p), (_, q) in zip(ae0.encoder.state_dict().items(), vae0.encoder.state_dict().items(),

@@ -1,4 +1,4 @@
-"""The AE as a codec against JPEG (explorer.core.analysis.compress)."""
+"""The AE as a codec against JPEG (latent_atlas.explorer.core.analysis.claims.codec)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.core.analysis.compress import (
+from latent_atlas.explorer.core.analysis.claims.codec import (
     JPEG_QUALITIES,
     PSNR_CAP,
     CompressSettings,
@@ -24,7 +24,7 @@ from explorer.core.analysis.compress import (
     psnr,
     ssim,
 )
-from explorer.core.progress import drain
+from latent_atlas.explorer.core.progress import drain
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_AE = ROOT / "resources" / "models" / "digits_ae.safetensors"
@@ -169,8 +169,8 @@ def test_psnr_and_ssim_agree_on_floats_and_uint8_and_rank_noise():
 
 @pytest.fixture(scope="module")
 def digits_result():
-    from explorer.core.data import load_data
-    from models.checkpoint import load_model
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.models.checkpoint import load_model
 
     model = load_model(BUNDLED_AE).model
     data = load_data("digits")
@@ -203,7 +203,7 @@ def test_compress_on_digits(digits_result):
     scan = r.jpeg_curve["scan"]
     assert scan[0].bits < scan[1].bits < scan[2].bits and scan[0].psnr < scan[2].psnr
     assert r.examples["original"].shape == (3, 8, 8) and r.examples["jpeg8"].shape == (3, 8, 8)
-    from explorer.core.analysis.heldout import held_out_indices
+    from latent_atlas.explorer.core.analysis.gaps.heldout import held_out_indices
 
     held, _ = held_out_indices(len(data), [model.config.seed])
     np.testing.assert_array_equal(r.example_indices, held[:3])
@@ -218,7 +218,7 @@ def test_compress_on_digits(digits_result):
 def test_compress_picture(digits_result, tmp_path):
     from PIL import Image
 
-    from explorer.core.analysis.compress_figure import (
+    from latent_atlas.explorer.core.analysis.claims.codec_figure import (
         compress_picture,
         rate_distortion_curves,
         save_compress_png,
@@ -239,8 +239,8 @@ def test_compress_picture(digits_result, tmp_path):
 def test_compress_refuses_a_conditional_model():
     import torch
 
-    from models.config import ModelConfig
-    from models.networks import build_model
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
 
     torch.manual_seed(0)
     cfg = ModelConfig(kind="cvae", arch="mlp", input_shape=(1, 8, 8), latent_dim=2,
@@ -265,8 +265,8 @@ def test_settings_are_checked():
 def test_compress_refuses_a_max_unpooling_model():
     import torch
 
-    from models.config import ModelConfig
-    from models.networks import build_model
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
 
     torch.manual_seed(0)
     cfg = ModelConfig(kind="ae", arch="conv", input_shape=(1, 8, 8), latent_dim=2,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.core.data import DataError, load_data
+from latent_atlas.explorer.core.data import DataError, load_data
 
 
 def rng_images(shape, seed=0):

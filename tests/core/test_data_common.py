@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.core.data import DataError, load_data, source_names
-from explorer.core.data.transform import fit_box, fit_images, to_channels
+from latent_atlas.explorer.core.data import DataError, load_data, source_names
+from latent_atlas.explorer.core.data.transform import fit_box, fit_images, to_channels
 
 
 def test_every_source_is_registered():

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer.core.data import DataError, load_data
-from explorer.core.data import folder as folder_mod
+from latent_atlas.explorer.core.data import DataError, load_data
+from latent_atlas.explorer.core.data import folder as folder_mod
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -161,8 +161,8 @@ def test_huge_image_loads_within_a_memory_cap(tmp_path, huge_png):
     # (48 MB and 400 MB of pixels) would hit MemoryError instead of the size check.
     code = (
         "import resource, sys\n"
-        "import numpy, PIL.Image, explorer.core.data.folder\n"
-        "from explorer.core.data import load_data\n"
+        "import numpy, PIL.Image, latent_atlas.explorer.core.data.folder\n"
+        "from latent_atlas.explorer.core.data import load_data\n"
         "vm = [l for l in open('/proc/self/status') if l.startswith('VmSize')][0]\n"
         "cap = int(vm.split()[1]) * 1024 + 40 * 2**20\n"
         "resource.setrlimit(resource.RLIMIT_AS, (cap, cap))\n"

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.core.data import DataError, load_data
-from explorer.core.data import idx as idx_module
-from explorer.core.data.idx import find_idx_sets, read_idx
+from latent_atlas.explorer.core.data import DataError, load_data
+from latent_atlas.explorer.core.data import idx as idx_module
+from latent_atlas.explorer.core.data.idx import find_idx_sets, read_idx
 
 _CODES = {np.dtype(np.uint8): 0x08, np.dtype(np.int8): 0x09, np.dtype(">i4"): 0x0C}
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer.cli import main
-from explorer.core.data import load_data
-from explorer.core.data.options import class_sample, grouped_by_class
+from latent_atlas.explorer.cli import main
+from latent_atlas.explorer.core.data import load_data
+from latent_atlas.explorer.core.data.options import class_sample, grouped_by_class
 
 
 @pytest.fixture

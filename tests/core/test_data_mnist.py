@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.core.data import DataError, load_data
-from explorer.core.data import mnist as mnist_mod
-from explorer.core.data.download import DownloadError, download_file, download_progress
+from latent_atlas.explorer.core.data import DataError, load_data
+from latent_atlas.explorer.core.data import mnist as mnist_mod
+from latent_atlas.explorer.core.data.download import DownloadError, download_file, download_progress
 
 
 def idx_bytes(arr: np.ndarray, code: int = 0x08) -> bytes:

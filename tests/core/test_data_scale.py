@@ -13,12 +13,12 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from explorer.core.analysis.colouring import reconstruction_error
-from explorer.core.data import load_data
-from explorer.core.inference import encode_iter
-from explorer.core.progress import Cancelled, drain
-from models.config import ModelConfig
-from models.networks import build_model
+from latent_atlas.explorer.core.analysis.colouring import reconstruction_error
+from latent_atlas.explorer.core.data import load_data
+from latent_atlas.explorer.core.inference import encode_iter
+from latent_atlas.explorer.core.progress import Cancelled, drain
+from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.networks import build_model
 from tests.core.test_data_idx import make_set
 
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.core.data import DataError, load_data
-from explorer.core.data.shapes import SHAPE_NAMES, render_shapes, sample_factors, snap_factors
+from latent_atlas.explorer.core.data import DataError, load_data
+from latent_atlas.explorer.core.data.shapes import (
+    SHAPE_NAMES,
+    render_shapes,
+    sample_factors,
+    snap_factors,
+)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +111,7 @@ def test_bad_shapes_specs(spec, words):
 
 def _direct(factors, size=32):
     """Reference: every pixel of every image straight from the signed distance."""
-    from explorer.core.data.shapes import _RADIUS, _SDF
+    from latent_atlas.explorer.core.data.shapes import _RADIUS, _SDF
 
     n = len(factors["shape"])
     margin = _RADIUS * size + 1.5

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from explorer.core.analysis.applications import (
+from latent_atlas.explorer.core.analysis.applications import (
     ApplicationError,
     add_noise,
     classic_denoise,
@@ -19,15 +19,15 @@ from explorer.core.analysis.applications import (
     psnr,
     ssim,
 )
-from explorer.core.analysis.applications.baselines import (
+from latent_atlas.explorer.core.analysis.applications.baselines import (
     NL_MEANS,
     NLMeansParams,
     check_baselines,
 )
-from explorer.core.analysis.applications.common import to_unit
-from explorer.core.analysis.applications.denoise import psnr_of_mse
-from explorer.core.analysis.applications.denoise_sweep import tune_nl_means
-from explorer.core.progress import Progress, drain
+from latent_atlas.explorer.core.analysis.applications.common import to_unit
+from latent_atlas.explorer.core.analysis.applications.denoise import psnr_of_mse
+from latent_atlas.explorer.core.analysis.applications.denoise_sweep import tune_nl_means
+from latent_atlas.explorer.core.progress import Progress, drain
 
 
 def smooth_image(size: int = 32) -> np.ndarray:
@@ -123,9 +123,9 @@ def test_baselines_run_on_the_same_noisy_input_as_the_model(digits_model):
 
 @pytest.fixture(scope="module")
 def digits_model():
-    from explorer.core.data import load_data
-    from explorer.qt.bundled import RESOURCES
-    from models.checkpoint import load_model
+    from latent_atlas.explorer.core.bundled import RESOURCES
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.models.checkpoint import load_model
 
     path = RESOURCES / "models" / "digits_ae.safetensors"
     if not path.exists():
@@ -173,8 +173,8 @@ def test_tuning_ranks_settings_by_measured_psnr():
 def test_nl_means_runs_with_the_parameters_measured_on_mnist(mnist_dir):
     """The shipped NL-means parameters are no worse than their neighbours in the search of
     docs/metrics.md, on MNIST images outside the evaluation split (a fresh sample)."""
-    from explorer.core.data import load_data
-    from models.trainer import split_indices
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.models.trainer import split_indices
 
     data = load_data(f"mnist:{mnist_dir}")
     train_idx, _ = split_indices(len(data), 0.1, 0)

@@ -9,16 +9,20 @@ import math
 import numpy as np
 import pytest
 
-from explorer.core.analysis.disentangle import (
+from latent_atlas.explorer.core.analysis.disentangle import (
     DisentangleError,
     DisentangleSettings,
     disentanglement,
     factor_table,
 )
-from explorer.core.analysis.disentangle.dci import dci_from_importance
-from explorer.core.analysis.disentangle.factors import histogram_bins
-from explorer.core.analysis.disentangle.mig import factor_entropies, mi_matrix, mig_from
-from explorer.core.data.shapes import sample_factors
+from latent_atlas.explorer.core.analysis.disentangle.dci import dci_from_importance
+from latent_atlas.explorer.core.analysis.disentangle.factors import histogram_bins
+from latent_atlas.explorer.core.analysis.disentangle.mig import (
+    factor_entropies,
+    mi_matrix,
+    mig_from,
+)
+from latent_atlas.explorer.core.data.shapes import sample_factors
 
 N = 3000
 FAST = DisentangleSettings(seed=0, n_boot=40, dci_boot=2, dci_train=2000, dci_test=1000,

@@ -8,11 +8,17 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.core.inference import Decoder, EncodeProgress, encode, encode_iter, to_display
-from explorer.core.io.images import image_strip
-from explorer.core.progress import Cancelled, drain
-from models.config import ModelConfig
-from models.networks import build_model
+from latent_atlas.explorer.core.inference import (
+    Decoder,
+    EncodeProgress,
+    encode,
+    encode_iter,
+    to_display,
+)
+from latent_atlas.explorer.core.io.images import image_strip
+from latent_atlas.explorer.core.progress import Cancelled, drain
+from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.networks import build_model
 
 
 @pytest.fixture(scope="module")
@@ -123,9 +129,9 @@ def test_image_strip_layout():
 
 
 def test_conditional_model_encodes_each_image_under_its_label(digits):
-    from explorer.core.inference import encode
-    from models.config import ModelConfig
-    from models.networks import build_model
+    from latent_atlas.explorer.core.inference import encode
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
 
     model = build_model(ModelConfig(kind="cvae", arch="mlp", input_shape=(1, 8, 8), latent_dim=3,
                                     hidden=(16,), n_classes=10))

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer.core.io.exports import (
+from latent_atlas.explorer.core.io.exports import (
     codes_csv_text,
     export_codes_csv,
     export_codes_npz,

@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from explorer.core.analysis.gaps import (
+from latent_atlas.explorer.core.analysis.gaps.score import (
     GapProgress,
     RealImageIndex,
     flatten_float,
@@ -19,9 +19,9 @@ from explorer.core.analysis.gaps import (
     score_codes,
     shared_levels,
 )
-from explorer.core.inference import Decoder
-from explorer.core.latent.map import LatentMap
-from explorer.core.progress import Cancelled, drain
+from latent_atlas.explorer.core.inference import Decoder
+from latent_atlas.explorer.core.latent.map import LatentMap
+from latent_atlas.explorer.core.progress import Cancelled, drain
 
 
 def _images(n=60, size=4, seed=0):
@@ -34,7 +34,7 @@ class _Grey(nn.Module):
 
     def __init__(self):
         super().__init__()
-        from models.config import ModelConfig
+        from latent_atlas.models.config import ModelConfig
 
         self.config = ModelConfig(kind="ae", input_shape=(1, 4, 4), latent_dim=2)
         self.dummy = nn.Parameter(torch.zeros(1))

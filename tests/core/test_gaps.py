@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from explorer.core.analysis.gaps import (
+from latent_atlas.explorer.core.analysis.gaps.score import (
     RealImageIndex,
     gap_grid,
     gap_grid_iter,
@@ -16,9 +16,9 @@ from explorer.core.analysis.gaps import (
     score_codes,
     shared_levels,
 )
-from explorer.core.inference import Decoder
-from explorer.core.latent.map import LatentMap, quick_map
-from explorer.core.progress import Cancelled, drain
+from latent_atlas.explorer.core.inference import Decoder
+from latent_atlas.explorer.core.latent.map import LatentMap, quick_map
+from latent_atlas.explorer.core.progress import Cancelled, drain
 
 
 def _images(n=200, size=8, seed=0):
@@ -32,7 +32,7 @@ class _LookupDecoder(nn.Module):
 
     def __init__(self, images: np.ndarray):
         super().__init__()
-        from models.config import ModelConfig
+        from latent_atlas.models.config import ModelConfig
 
         self.config = ModelConfig(kind="ae", input_shape=images.shape[1:], latent_dim=2)
         self.register_buffer("table", torch.from_numpy(images.astype(np.float32) / 255.0))
@@ -101,9 +101,9 @@ def test_decoded_real_images_score_zero_and_blends_score_more():
 
 
 def test_gap_grid_over_a_real_model_is_in_range(digits):
-    from explorer.core.inference import encode
-    from models.config import ModelConfig
-    from models.networks import build_model
+    from latent_atlas.explorer.core.inference import encode
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
 
     model = build_model(ModelConfig(kind="ae", input_shape=digits.shape, latent_dim=4,
                                     hidden=(8, 16)))

@@ -1,4 +1,4 @@
-"""The honest heatmap (explorer.core.analysis.heatmap): the hull mask, a colour scale over
+"""The honest heatmap (latent_atlas.explorer.core.analysis.gaps.heatmap): the hull mask, a colour scale over
 inside cells only, the hatch rectangles, and the judge as a parameter."""
 
 from __future__ import annotations
@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.core.analysis.gaps import grid_points
-from explorer.core.analysis.heatmap import (
+from latent_atlas.explorer.core.analysis.gaps.heatmap import (
     Heatmap,
     PixelJudge,
     heatmap_iter,
@@ -15,8 +14,9 @@ from explorer.core.analysis.heatmap import (
     make_judge,
     outside_rectangles,
 )
-from explorer.core.latent.map import LatentMap
-from explorer.core.progress import drain
+from latent_atlas.explorer.core.analysis.gaps.score import grid_points
+from latent_atlas.explorer.core.latent.map import LatentMap
+from latent_atlas.explorer.core.progress import drain
 
 
 def triangle_map(dim: int = 3) -> LatentMap:
@@ -110,7 +110,7 @@ def test_outside_rectangles_cover_exactly_the_outside_cells():
 
 
 def test_pixel_judge_is_the_nearest_real_distance():
-    from explorer.core.analysis.gaps import RealImageIndex
+    from latent_atlas.explorer.core.analysis.gaps.score import RealImageIndex
 
     real = np.zeros((2, 1, 2, 2), np.uint8)
     real[1] = 255
@@ -130,7 +130,7 @@ def test_classifier_judge_hook_and_unknown_judges_say_what_to_do():
 
 
 def test_classifier_heatmap_judge_scores_noise_worse_than_digits():
-    from explorer.core.data import load_data
+    from latent_atlas.explorer.core.data import load_data
 
     data = load_data("digits", limit=500)
     judge = make_judge("classifier", data.images, data.labels)

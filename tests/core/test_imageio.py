@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer.core.io.images import (
+from latent_atlas.explorer.core.io.images import (
     ImageImportError,
     dataset_background,
     is_image_path,

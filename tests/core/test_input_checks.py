@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.core.analysis.applications.inpaint import mean_fill, rectangle_mask
-from explorer.core.data import DataError, load_data
-from explorer.core.data.idx import read_idx
-from models.checkpoint import load_model, save_model
-from models.config import ModelConfig
-from models.modelfile import NotAModelFileError, read_metadata, read_model_file
-from models.networks import build_model
+from latent_atlas.explorer.core.analysis.applications.inpaint import mean_fill, rectangle_mask
+from latent_atlas.explorer.core.data import DataError, load_data
+from latent_atlas.explorer.core.data.idx import read_idx
+from latent_atlas.models.checkpoint import load_model, save_model
+from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.modelfile import NotAModelFileError, read_metadata, read_model_file
+from latent_atlas.models.networks import build_model
 
 
 def _idx_bytes(arr: np.ndarray) -> bytes:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer.core.io import interop
-from explorer.core.io.interop import (
+from latent_atlas.explorer.core.io import interop
+from latent_atlas.explorer.core.io.interop import (
     EmbeddingTable,
     InteropError,
     export_parquet,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.core.latent.inverse import TriangulationInverse
+from latent_atlas.explorer.core.latent.inverse import TriangulationInverse
 
 
 def _square():

@@ -3,12 +3,12 @@ import threading
 import numpy as np
 import pytest
 
-from explorer.core.isolated import IsolatedError, fit_map_isolated
-from explorer.core.progress import Cancelled, drain
+from latent_atlas.explorer.core.isolated import IsolatedError, fit_map_isolated
+from latent_atlas.explorer.core.progress import Cancelled, drain
 
 
 def test_map_fitted_in_a_child_process_matches_the_in_process_fit():
-    from explorer.core.latent.map import quick_map
+    from latent_atlas.explorer.core.latent.map import quick_map
 
     codes = np.random.default_rng(0).normal(size=(200, 5)).astype(np.float32)
     events = []

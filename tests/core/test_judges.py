@@ -9,22 +9,22 @@ import numpy as np
 import pytest
 from metric_models import SHAPE, pca_model
 
-from explorer.cli import main
-from explorer.core.analysis.explain import decompose, explain
-from explorer.core.analysis.intervals import bootstrap_interval, overlap
-from explorer.core.analysis.judged import between_pairs, knn_targets
-from explorer.core.analysis.judges import cache_folder, classifier_judge
-from explorer.core.analysis.metrics import (
+from latent_atlas.explorer.cli import main
+from latent_atlas.explorer.core.analysis.comparison.explain import decompose, explain
+from latent_atlas.explorer.core.analysis.comparison.metrics import (
     CompareResult,
     MetricSettings,
     ModelMetrics,
     compare_models,
 )
-from explorer.core.analysis.metrics_table import format_table, judged_rows
-from explorer.core.analysis.samplers import SAMPLERS
-from explorer.core.analysis.seeds import compare_over_seeds
-from explorer.core.data import ImageSet, load_data
-from explorer.core.progress import drain
+from latent_atlas.explorer.core.analysis.comparison.seeds import compare_over_seeds
+from latent_atlas.explorer.core.analysis.comparison.table import format_table, judged_rows
+from latent_atlas.explorer.core.analysis.gaps.holes import between_pairs, knn_targets
+from latent_atlas.explorer.core.analysis.gaps.judges import cache_folder, classifier_judge
+from latent_atlas.explorer.core.analysis.gaps.samplers import SAMPLERS
+from latent_atlas.explorer.core.analysis.intervals import bootstrap_interval, overlap
+from latent_atlas.explorer.core.data import ImageSet, load_data
+from latent_atlas.explorer.core.progress import drain
 
 SETTINGS = MetricSettings(n_prior=300, n_pairs=5, n_path=20, n_between=60, seed=1)
 
@@ -292,7 +292,7 @@ def test_compare_json_has_every_sampler_judge_between_and_explanation(pair_files
     measures = {d["measure"] for d in diffs}
     assert {"reconstruction", "holes/own", "holes/gmm", "between/same_label",
             "between/knn", "probe/100%/knn"} <= measures
-    from explorer.core.analysis.paired import holm
+    from latent_atlas.explorer.core.analysis.comparison.paired import holm
     np.testing.assert_allclose([d["p_holm"] for d in diffs], holm([d["p"] for d in diffs]))
     for d in diffs:
         assert d["low"] <= d["difference"] <= d["high"]
@@ -323,7 +323,7 @@ def test_bad_seeds_exit_2(pair_files, seeds, capsys):
 
 
 def test_seeds_report_spread_over_sampling(pair_files):
-    from models.checkpoint import load_model
+    from latent_atlas.models.checkpoint import load_model
 
     data = load_data("digits", limit=400)
     models = {"AE": load_model(pair_files[0]).model}

@@ -8,14 +8,17 @@ import math
 import numpy as np
 import pytest
 
-from explorer.core.analysis.disentangle import latent_diagnostics
-from explorer.core.analysis.disentangle.latents import kl_per_dimension, mutual_information
+from latent_atlas.explorer.core.analysis.disentangle import latent_diagnostics
+from latent_atlas.explorer.core.analysis.disentangle.latents import (
+    kl_per_dimension,
+    mutual_information,
+)
 
 
 def test_kl_per_dimension_matches_the_formula_and_the_training_loss():
     import torch
 
-    from models.losses import kl_per_dimension as torch_kl
+    from latent_atlas.models.losses import kl_per_dimension as torch_kl
 
     rng = np.random.default_rng(0)
     mu, lv = rng.normal(size=(50, 4)), rng.normal(size=(50, 4)) * 0.5

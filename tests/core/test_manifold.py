@@ -1,4 +1,4 @@
-"""The manifold grid of a 2-D latent (explorer.core.analysis.manifold): order, squares,
+"""The manifold grid of a 2-D latent (latent_atlas.explorer.core.analysis.claims.manifold): order, squares,
 the shared frame."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.core.analysis.manifold import (
+from latent_atlas.explorer.core.analysis.claims.manifold import (
     ManifoldGrid,
     frame_rect,
     grid_centres,
@@ -15,7 +15,7 @@ from explorer.core.analysis.manifold import (
     manifold_grid,
     shared_rect,
 )
-from explorer.core.latent.map import LatentMap
+from latent_atlas.explorer.core.latent.map import LatentMap
 
 
 class CodeDecoder:
@@ -48,7 +48,10 @@ def test_grid_is_n_by_n_with_top_left_at_xmin_ymax():
 def test_grid_goes_through_the_maps_inverse():
     # An identity map moved by a similarity transform: the grid is laid out in the map's
     # frame and decoded at the latent codes under each cell.
-    from explorer.core.analysis.compare import SimilarityTransform, aligned_map
+    from latent_atlas.explorer.core.analysis.comparison.align import (
+        SimilarityTransform,
+        aligned_map,
+    )
 
     codes = np.random.default_rng(0).normal(size=(50, 2)).astype(np.float32)
     base = LatentMap("identity", codes, codes)
@@ -84,7 +87,10 @@ def test_squares_vae_prior_and_ae_codes_range():
 
 
 def test_frame_rect_moves_a_latent_square_into_the_aligned_frame():
-    from explorer.core.analysis.compare import SimilarityTransform, aligned_map
+    from latent_atlas.explorer.core.analysis.comparison.align import (
+        SimilarityTransform,
+        aligned_map,
+    )
 
     codes = np.random.default_rng(1).normal(size=(30, 2)).astype(np.float32)
     base = LatentMap("identity", codes, codes)
@@ -98,7 +104,7 @@ def test_only_identity_maps_of_2d_latents_get_the_grid():
     codes = np.random.default_rng(2).normal(size=(20, 2)).astype(np.float32)
     assert is_latent_map(LatentMap("identity", codes, codes))
     assert not is_latent_map(None)
-    from explorer.core.latent.map import quick_map
+    from latent_atlas.explorer.core.latent.map import quick_map
 
     assert not is_latent_map(quick_map(codes))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.core.latent.inverse import TriangulationInverse
+from latent_atlas.explorer.core.latent.inverse import TriangulationInverse
 
 
 def _cloud(n=400, d=6, seed=0):

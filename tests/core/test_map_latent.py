@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.core.latent.map import (
+from latent_atlas.explorer.core.latent.map import (
     LatentMap,
     MapProgress,
     build_map,
@@ -18,11 +18,11 @@ from explorer.core.latent.map import (
     quick_map,
     save_map,
 )
-from explorer.core.progress import Cancelled, drain
-from models.checkpoint import save_model
-from models.config import ModelConfig
-from models.modelfile import ModelFileError, read_model_file, update_model_file
-from models.networks import build_model
+from latent_atlas.explorer.core.progress import Cancelled, drain
+from latent_atlas.models.checkpoint import save_model
+from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.modelfile import ModelFileError, read_model_file, update_model_file
+from latent_atlas.models.networks import build_model
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -184,7 +184,7 @@ def test_load_map_imports_neither_torch_nor_umap(model_file):
     code = (
         "import sys, time\n"
         "t = time.perf_counter()\n"
-        "from explorer.core.latent.map import load_map\n"
+        "from latent_atlas.explorer.core.latent.map import load_map\n"
         f"m = load_map({str(model_file)!r})\n"
         "m.inverse((0.1, 0.2)); m.place(m.codes[0]); m.nearest_sample((0, 0))\n"
         "bad = sorted({k.split('.')[0] for k in sys.modules} & {'torch', 'umap', 'numba', 'pynndescent'})\n"

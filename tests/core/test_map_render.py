@@ -1,17 +1,17 @@
-"""Colour groups and density rasters of a map at scale (explorer.core.latent.map_render)."""
+"""Colour groups and density rasters of a map at scale (latent_atlas.explorer.core.latent.map_render)."""
 
 import numpy as np
 import pytest
 
-from explorer.core.analysis.colouring import categorical
-from explorer.core.latent.map_render import (
+from latent_atlas.explorer.core.analysis.colouring import categorical
+from latent_atlas.explorer.core.latent.map_render import (
     MIN_ALPHA,
     bin_points,
     colour_groups,
     density_rgba,
     premultiplied_argb32,
 )
-from explorer.core.latent.point_grid import PointGrid
+from latent_atlas.explorer.core.latent.point_grid import PointGrid
 
 RED_BLUE = np.array([[255, 0, 0], [0, 0, 255]], np.uint8)
 

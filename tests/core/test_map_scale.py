@@ -6,16 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.core.data import load_data
-from explorer.core.latent.map import FIT_INDEX, LatentMap, build_map
-from explorer.core.latent.placement import (
+from latent_atlas.explorer.core.data import load_data
+from latent_atlas.explorer.core.latent.map import FIT_INDEX, LatentMap, build_map
+from latent_atlas.explorer.core.latent.placement import (
     NeighbourPlacer,
     place_codes,
     trustworthiness_sample,
 )
-from explorer.core.latent.umap_projection import UMAPProjection
-from explorer.core.latent.umap_runtime import cuml_available, cuml_umap_class
-from explorer.core.progress import drain
+from latent_atlas.explorer.core.latent.umap_projection import UMAPProjection
+from latent_atlas.explorer.core.latent.umap_runtime import cuml_available, cuml_umap_class
+from latent_atlas.explorer.core.progress import drain
 
 slow = pytest.mark.slow  # UMAP fits (numba compiles on a cold cache)
 N, SUB = 5000, 1000

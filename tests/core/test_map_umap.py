@@ -8,9 +8,9 @@ import time
 import numpy as np
 import pytest
 
-from explorer.core.latent.map import build_map
-from explorer.core.latent.umap_projection import UMAPProjection, exact_knn
-from explorer.core.progress import Cancelled, drain
+from latent_atlas.explorer.core.latent.map import build_map
+from latent_atlas.explorer.core.latent.umap_projection import UMAPProjection, exact_knn
+from latent_atlas.explorer.core.progress import Cancelled, drain
 
 # The first UMAP fit with a cold numba cache compiles for ~40 s; later runs take seconds.
 slow = pytest.mark.slow
@@ -60,7 +60,7 @@ def test_umap_keeps_clusters_apart(fitted):
 
 
 def test_progress_follows_the_layout_epochs():
-    from explorer.core.latent.umap_projection import _EpochSink
+    from latent_atlas.explorer.core.latent.umap_projection import _EpochSink
 
     sink = _EpochSink()
     first = UMAPProjection._progress({"stage": "queued"}, sink, 0.0)

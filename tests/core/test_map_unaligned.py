@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.core.analysis.compare import SimilarityTransform, aligned_map
-from explorer.core.latent.map import quick_map
+from latent_atlas.explorer.core.analysis.comparison.align import SimilarityTransform, aligned_map
+from latent_atlas.explorer.core.latent.map import quick_map
 
 
 def test_a_fitted_map_is_its_own_unaligned_map_and_an_aligned_one_returns_its_base():

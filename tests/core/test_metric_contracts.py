@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from metric_models import SHAPE, LinearModel, nearest_rms, pca_model, synthetic_data
 
-from explorer.core.analysis.generate import fit_gaussian
-from explorer.core.analysis.metrics import (
+from latent_atlas.explorer.core.analysis.comparison.metrics import (
     CompareResult,
     MetricSettings,
     ModelMetrics,
@@ -17,10 +16,11 @@ from explorer.core.analysis.metrics import (
     held_out_indices,
     measure_model,
 )
-from explorer.core.analysis.metrics_table import format_table
-from explorer.core.inference import decode_float
-from explorer.core.progress import Cancelled, drain
-from models.trainer import split_indices
+from latent_atlas.explorer.core.analysis.comparison.table import format_table
+from latent_atlas.explorer.core.analysis.gaps.generate import fit_gaussian
+from latent_atlas.explorer.core.inference import decode_float
+from latent_atlas.explorer.core.progress import Cancelled, drain
+from latent_atlas.models.trainer import split_indices
 
 SETTINGS = MetricSettings(n_prior=200, n_pairs=40, steps=5, n_path=60, seed=4, epsilon=0.05)
 
@@ -110,7 +110,7 @@ def test_path_length_with_collapsed_codes_uses_a_unit_step(data):
 
 
 def test_measure_model_names_the_kind_by_default(data):
-    from explorer.core.analysis.gaps import RealImageIndex
+    from latent_atlas.explorer.core.analysis.gaps.score import RealImageIndex
 
     model = pca_model(data, 2)
     held = split_indices(len(data.images), 0.1, 0)[1]

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from metric_models import LinearModel, nearest_rms, pca_model, synthetic_data
 
-from explorer.core.analysis.metrics import MetricSettings, compare_models
-from explorer.core.data import ImageSet
-from explorer.core.progress import drain
-from models.trainer import split_indices
+from latent_atlas.explorer.core.analysis.comparison.metrics import MetricSettings, compare_models
+from latent_atlas.explorer.core.data import ImageSet
+from latent_atlas.explorer.core.progress import drain
+from latent_atlas.models.trainer import split_indices
 
 SETTINGS = MetricSettings(n_prior=300, n_pairs=8, n_path=40, seed=2)
 

@@ -7,25 +7,25 @@ import pytest
 import torch
 from torch import nn
 
-from explorer.core.analysis.generate import (
+from latent_atlas.explorer.core.analysis.comparison.metrics import (
+    MetricSettings,
+    compare_models,
+    held_out_indices,
+)
+from latent_atlas.explorer.core.analysis.comparison.table import format_table
+from latent_atlas.explorer.core.analysis.gaps.generate import (
     FITTED_GAUSSIAN,
     STANDARD_NORMAL,
     fit_gaussian,
     model_prior,
     sample_prior,
 )
-from explorer.core.analysis.metrics import (
-    MetricSettings,
-    compare_models,
-    held_out_indices,
-)
-from explorer.core.analysis.metrics_table import format_table
-from explorer.core.data import ImageSet
-from explorer.core.latent.map import quick_map
-from explorer.core.progress import Cancelled, drain
-from models.config import ModelConfig
-from models.networks import build_model
-from models.trainer import split_indices
+from latent_atlas.explorer.core.data import ImageSet
+from latent_atlas.explorer.core.latent.map import quick_map
+from latent_atlas.explorer.core.progress import Cancelled, drain
+from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.networks import build_model
+from latent_atlas.models.trainer import split_indices
 
 SMALL = MetricSettings(n_prior=200, n_pairs=10, n_path=50)
 
@@ -103,7 +103,7 @@ def test_fitted_gaussian_and_standard_prior():
 
 
 def test_sample_prior_decodes_and_places(digits):
-    from explorer.core.inference import encode
+    from latent_atlas.explorer.core.inference import encode
 
     model = build_model(ModelConfig(kind="ae", input_shape=digits.shape, latent_dim=4,
                                     hidden=(8, 16)))
@@ -185,9 +185,9 @@ def test_compare_refuses_mismatched_data_and_cancels(digits):
 
 
 def test_decoded_grid_is_the_manifold_figure(digits):
-    from explorer.core.analysis.gaps import grid_points
-    from explorer.core.analysis.generate import decoded_grid
-    from explorer.core.inference import Decoder, encode
+    from latent_atlas.explorer.core.analysis.gaps.generate import decoded_grid
+    from latent_atlas.explorer.core.analysis.gaps.score import grid_points
+    from latent_atlas.explorer.core.inference import Decoder, encode
 
     model = build_model(ModelConfig(kind="vae", input_shape=digits.shape, latent_dim=4,
                                     hidden=(8, 16)))

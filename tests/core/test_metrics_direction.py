@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from explorer.core.analysis.metrics import MetricSettings, compare_models
-from explorer.core.data import load_data
-from explorer.core.progress import drain
-from explorer.core.training import train_pair
-from models.config import ModelConfig
+from latent_atlas.explorer.core.analysis.comparison.metrics import MetricSettings, compare_models
+from latent_atlas.explorer.core.data import load_data
+from latent_atlas.explorer.core.progress import drain
+from latent_atlas.explorer.core.training import train_pair
+from latent_atlas.models.config import ModelConfig
 
 SETTINGS = MetricSettings(seed=0, n_prior=1000, n_pairs=30, n_path=100)
 

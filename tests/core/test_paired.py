@@ -1,4 +1,4 @@
-"""Paired tests of the AE − VAE difference (explorer.core.analysis.paired, issue 25):
+"""Paired tests of the AE − VAE difference (latent_atlas.explorer.core.analysis.comparison.paired, issue 25):
 Holm, the sign-flip test, cross-fitted bars, the paired bootstrap and every wording."""
 
 from __future__ import annotations
@@ -7,11 +7,13 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from explorer.core.analysis.explain import explain
-from explorer.core.analysis.intervals import mcnemar
-from explorer.core.analysis.metrics import CompareResult, MetricSettings, ModelMetrics
-from explorer.core.analysis.metrics_table import SAME_DRAWS, judged_rows
-from explorer.core.analysis.paired import (
+from latent_atlas.explorer.core.analysis.comparison.explain import explain
+from latent_atlas.explorer.core.analysis.comparison.metrics import (
+    CompareResult,
+    MetricSettings,
+    ModelMetrics,
+)
+from latent_atlas.explorer.core.analysis.comparison.paired import (
     Bars,
     PairedRow,
     crossfit_fraction,
@@ -22,6 +24,8 @@ from explorer.core.analysis.paired import (
     paired_differences,
     sign_flip_test,
 )
+from latent_atlas.explorer.core.analysis.comparison.table import SAME_DRAWS, judged_rows
+from latent_atlas.explorer.core.analysis.intervals import mcnemar
 
 
 def test_holm_matches_the_step_down_procedure_by_hand():

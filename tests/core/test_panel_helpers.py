@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.core.analysis.applications.denoise import error_caption
-from explorer.core.analysis.applications.masks import (
+from latent_atlas.explorer.core.analysis.applications.denoise import error_caption
+from latent_atlas.explorer.core.analysis.applications.masks import (
     HOLE_COLOUR,
     mask_overlay,
     paint_stroke,
     rectangle_between,
 )
-from explorer.core.analysis.applications.traversal import even_subset
-from explorer.core.inference import one_torch_thread
-from explorer.core.io.images import sample_display
+from latent_atlas.explorer.core.analysis.applications.traversal import even_subset
+from latent_atlas.explorer.core.inference import one_torch_thread
+from latent_atlas.explorer.core.io.images import sample_display
 
 
 def test_rectangle_between_includes_both_corner_pixels_in_any_order():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.core.latent.interpolation import interpolate, lerp, polyline, slerp
+from latent_atlas.explorer.core.latent.interpolation import interpolate, lerp, polyline, slerp
 
 
 def test_default_step_counts_are_seven():

@@ -5,8 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.core.latent.interpolation import interpolate, lerp, path_trace, polyline, slerp
-from explorer.core.latent.map import LatentMap
+from latent_atlas.explorer.core.latent.interpolation import (
+    interpolate,
+    lerp,
+    path_trace,
+    polyline,
+    slerp,
+)
+from latent_atlas.explorer.core.latent.map import LatentMap
 
 
 def test_lerp_endpoints_exact_and_equal_spacing():

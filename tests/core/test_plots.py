@@ -1,4 +1,4 @@
-"""Line charts as PNG (explorer.core.io.plots)."""
+"""Line charts as PNG (latent_atlas.explorer.core.io.plots)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from explorer.core.io.plots import Line, line_chart_png, png_rgb, save_png
+from latent_atlas.explorer.core.io.plots import Line, line_chart_png, png_rgb, save_png
 
 
 def test_chart_is_an_rgb_png_of_the_asked_size_with_the_lines_drawn(tmp_path):

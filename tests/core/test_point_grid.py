@@ -1,12 +1,12 @@
-"""The map's spatial index: nearest point, points in a rectangle, counts (explorer.core.latent.point_grid)."""
+"""The map's spatial index: nearest point, points in a rectangle, counts (latent_atlas.explorer.core.latent.point_grid)."""
 
 import math
 
 import numpy as np
 import pytest
 
-from explorer.core.latent.map import LatentMap
-from explorer.core.latent.point_grid import PointGrid, ranges_to_indices
+from latent_atlas.explorer.core.latent.map import LatentMap
+from latent_atlas.explorer.core.latent.point_grid import PointGrid, ranges_to_indices
 
 
 def clustered(n, seed=0):

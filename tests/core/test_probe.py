@@ -1,4 +1,4 @@
-"""Codes as features (explorer.core.analysis.probe)."""
+"""Codes as features (latent_atlas.explorer.core.analysis.claims.probe)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.core.analysis.probe import (
+from latent_atlas.explorer.core.analysis.claims.probe import (
     ProbeSettings,
     format_probe_table,
     labelled_subset,
@@ -15,7 +15,7 @@ from explorer.core.analysis.probe import (
     probe_accuracy,
     probe_iter,
 )
-from explorer.core.progress import drain
+from latent_atlas.explorer.core.progress import drain
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_AE = ROOT / "resources" / "models" / "digits_ae.safetensors"
@@ -23,8 +23,8 @@ BUNDLED_AE = ROOT / "resources" / "models" / "digits_ae.safetensors"
 
 @pytest.fixture(scope="module")
 def digits():
-    from explorer.core.data import load_data
-    from models.checkpoint import load_model
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.models.checkpoint import load_model
 
     return load_model(BUNDLED_AE).model, load_data("digits")
 
@@ -107,7 +107,7 @@ def test_the_probe_needs_labels(digits):
 
 
 def test_probe_metrics_give_accuracy_with_an_interval_per_share_and_classifier():
-    from explorer.core.analysis.probe import probe_metrics
+    from latent_atlas.explorer.core.analysis.claims.probe import probe_metrics
 
     rng = np.random.default_rng(1)
     centres = rng.normal(0, 4, size=(4, 3))
@@ -131,8 +131,11 @@ def test_probe_metrics_give_accuracy_with_an_interval_per_share_and_classifier()
 
 @pytest.fixture(scope="module")
 def compared(digits):
-    from explorer.core.analysis.metrics import MetricSettings, compare_models
-    from models.checkpoint import load_model
+    from latent_atlas.explorer.core.analysis.comparison.metrics import (
+        MetricSettings,
+        compare_models,
+    )
+    from latent_atlas.models.checkpoint import load_model
 
     vae = load_model(ROOT / "resources" / "models" / "digits_vae.safetensors").model
     ae, data = digits
@@ -142,7 +145,7 @@ def compared(digits):
 
 
 def test_compare_metrics_carry_the_probe_of_both_models(compared):
-    from explorer.core.analysis.metrics_table import format_table, probe_rows
+    from latent_atlas.explorer.core.analysis.comparison.table import format_table, probe_rows
 
     result, _ = compared
     for m in result.models:
@@ -160,9 +163,12 @@ def test_compare_metrics_carry_the_probe_of_both_models(compared):
 def test_no_probe_without_labels_or_when_turned_off(compared, digits):
     from dataclasses import replace
 
-    from explorer.core.analysis.metrics import MetricSettings, compare_models
-    from explorer.core.analysis.metrics_table import format_table, probe_rows
-    from explorer.core.data import ImageSet
+    from latent_atlas.explorer.core.analysis.comparison.metrics import (
+        MetricSettings,
+        compare_models,
+    )
+    from latent_atlas.explorer.core.analysis.comparison.table import format_table, probe_rows
+    from latent_atlas.explorer.core.data import ImageSet
 
     result, settings = compared
     ae, data = digits
@@ -176,9 +182,9 @@ def test_no_probe_without_labels_or_when_turned_off(compared, digits):
 
 
 def test_probe_accuracy_is_spread_over_seeds(digits):
-    from explorer.core.analysis.metrics import MetricSettings
-    from explorer.core.analysis.metrics_table import probe_cell
-    from explorer.core.analysis.seeds import compare_over_seeds
+    from latent_atlas.explorer.core.analysis.comparison.metrics import MetricSettings
+    from latent_atlas.explorer.core.analysis.comparison.seeds import compare_over_seeds
+    from latent_atlas.explorer.core.analysis.comparison.table import probe_cell
 
     ae, data = digits
     settings = MetricSettings(n_prior=50, n_pairs=3, steps=3, n_path=10, n_between=10,
@@ -190,7 +196,7 @@ def test_probe_accuracy_is_spread_over_seeds(digits):
 
 
 def test_probe_metrics_are_bounded_on_large_data(monkeypatch):
-    from explorer.core.analysis import probe
+    from latent_atlas.explorer.core.analysis.claims import probe
 
     monkeypatch.setattr(probe, "MAX_PROBE_TRAIN", 50)
     monkeypatch.setattr(probe, "MAX_PROBE_TEST", 40)
@@ -205,7 +211,7 @@ def test_probe_metrics_are_bounded_on_large_data(monkeypatch):
 
 
 def test_mcnemar_counts_the_images_only_one_classifier_gets_right():
-    from explorer.core.analysis.intervals import mcnemar
+    from latent_atlas.explorer.core.analysis.intervals import mcnemar
 
     a = np.array([True] * 10 + [True] * 50 + [False] * 40)
     b = np.array([False] * 10 + [True] * 50 + [False] * 40)
@@ -220,8 +226,8 @@ def test_mcnemar_counts_the_images_only_one_classifier_gets_right():
 
 
 def test_compare_tests_the_two_probes_on_the_same_images(compared):
-    from explorer.core.analysis.intervals import mcnemar
-    from explorer.core.analysis.metrics_table import probe_rows
+    from latent_atlas.explorer.core.analysis.comparison.table import probe_rows
+    from latent_atlas.explorer.core.analysis.intervals import mcnemar
 
     result, _ = compared
     assert set(result.probe_tests) == {"10%", "100%"}
@@ -234,7 +240,7 @@ def test_compare_tests_the_two_probes_on_the_same_images(compared):
             assert len(right_a) == len(right_b) == ae.probe[key][clf]["n"]
             assert right_a.mean() == pytest.approx(ae.probe[key][clf]["accuracy"])
             assert test == mcnemar(right_a, right_b)
-    from explorer.core.analysis.paired import difference_cell, find
+    from latent_atlas.explorer.core.analysis.comparison.paired import difference_cell, find
 
     rows = {title: sig for title, _c, sig in probe_rows(result)}
     p = result.probe_tests["100%"]["logistic"]["p"]
@@ -246,7 +252,7 @@ def test_compare_tests_the_two_probes_on_the_same_images(compared):
 
 
 def test_knn_reads_unscaled_codes_so_a_collapsed_dimension_does_not_swamp_it():
-    from explorer.core.analysis.probe import KNN_STANDARDISED
+    from latent_atlas.explorer.core.analysis.claims.probe import KNN_STANDARDISED
 
     rng = np.random.default_rng(0)
     y = rng.integers(0, 4, size=600)

@@ -4,7 +4,7 @@ import sys
 
 def test_seconds_since_start_counts_from_process_start():
     code = ("import time; time.sleep(0.3)\n"
-            "from explorer.core.proctime import seconds_since_start\n"
+            "from latent_atlas.explorer.core.proctime import seconds_since_start\n"
             "print(seconds_since_start())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     value = float(out.stdout)

@@ -1,15 +1,19 @@
 """One estimator per map method: the same fitted object fits, places and inverts, and a
-stored map rebuilds it without fitting (explorer.core.latent.projection)."""
+stored map rebuilds it without fitting (latent_atlas.explorer.core.latent.projection)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from explorer.core.latent.map import LatentMap, build_map
-from explorer.core.latent.methods import fitted
-from explorer.core.latent.projection import FIT_INDEX, IdentityProjection, PCAProjection
-from explorer.core.progress import drain
+from latent_atlas.explorer.core.latent.map import LatentMap, build_map
+from latent_atlas.explorer.core.latent.methods import fitted
+from latent_atlas.explorer.core.latent.projection import (
+    FIT_INDEX,
+    IdentityProjection,
+    PCAProjection,
+)
+from latent_atlas.explorer.core.progress import drain
 
 
 def _codes(n=80, d=5, seed=0):

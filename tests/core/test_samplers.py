@@ -10,14 +10,19 @@ import pytest
 import torch
 from metric_models import N_PIX, SHAPE, LinearModel, pca_model, synthetic_data
 
-from explorer.cli import main
-from explorer.core.analysis.generate import model_prior
-from explorer.core.analysis.intervals import fraction_interval, wilson_interval
-from explorer.core.analysis.metrics import MetricSettings, compare_models
-from explorer.core.analysis.metrics_table import format_table
-from explorer.core.analysis.samplers import BIC_PATIENCE, SAMPLERS, fit_gmm, make_samplers
-from explorer.core.data import ImageSet
-from explorer.core.progress import drain
+from latent_atlas.explorer.cli import main
+from latent_atlas.explorer.core.analysis.comparison.metrics import MetricSettings, compare_models
+from latent_atlas.explorer.core.analysis.comparison.table import format_table
+from latent_atlas.explorer.core.analysis.gaps.generate import model_prior
+from latent_atlas.explorer.core.analysis.gaps.samplers import (
+    BIC_PATIENCE,
+    SAMPLERS,
+    fit_gmm,
+    make_samplers,
+)
+from latent_atlas.explorer.core.analysis.intervals import fraction_interval, wilson_interval
+from latent_atlas.explorer.core.data import ImageSet
+from latent_atlas.explorer.core.progress import drain
 
 SETTINGS = MetricSettings(n_prior=400, n_pairs=5, n_path=20, seed=1)
 

@@ -1,11 +1,11 @@
 import numpy as np
 
-from explorer.core.io.saving import LABELS_KEY, save_explorable
-from explorer.core.latent.map import load_map, quick_map
-from models.checkpoint import load_model
-from models.config import ModelConfig
-from models.modelfile import read_model_file
-from models.networks import build_model
+from latent_atlas.explorer.core.io.saving import LABELS_KEY, save_explorable
+from latent_atlas.explorer.core.latent.map import load_map, quick_map
+from latent_atlas.models.checkpoint import load_model
+from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.modelfile import read_model_file
+from latent_atlas.models.networks import build_model
 
 
 def test_model_map_and_labels_in_one_file(tmp_path):

@@ -11,8 +11,12 @@ import threading
 import numpy as np
 import pytest
 
-from explorer.core.analysis.metrics import CompareResult, MetricSettings, ModelMetrics
-from explorer.core.analysis.sweep import (
+from latent_atlas.explorer.core.analysis.comparison.metrics import (
+    CompareResult,
+    MetricSettings,
+    ModelMetrics,
+)
+from latent_atlas.explorer.core.analysis.comparison.sweep import (
     SweepPoint,
     SweepResult,
     beta_columns,
@@ -26,8 +30,8 @@ from explorer.core.analysis.sweep import (
     sweep_configs,
     sweep_table,
 )
-from explorer.core.progress import Cancelled, drain
-from models.config import ModelConfig
+from latent_atlas.explorer.core.progress import Cancelled, drain
+from latent_atlas.models.config import ModelConfig
 
 TINY = MetricSettings(n_prior=200, n_pairs=10, n_path=50)
 
@@ -152,7 +156,7 @@ def test_dodge_offsets_are_centred_and_spaced_by_the_x_range():
 def test_plot_is_a_png_with_content():
     from PIL import Image
 
-    from explorer.core.analysis.sweep_plot import render_sweep_png
+    from latent_atlas.explorer.core.analysis.comparison.sweep_plot import render_sweep_png
 
     for between in (False, True):
         img = Image.open(io.BytesIO(render_sweep_png(_fake_result(between), dpi=60)))
@@ -163,8 +167,8 @@ def test_plot_is_a_png_with_content():
 
 @pytest.fixture(scope="module")
 def tiny_sweep():
-    from explorer.core.data import load_data
-    from explorer.core.training import make_config
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.training import make_config
 
     data = load_data("digits", limit=500)
     cfg = make_config(data, kind="vae", arch="mlp", latent_dim=4, hidden=(32,), epochs=2,
@@ -201,8 +205,8 @@ def test_tiny_sweep_trains_an_ae_for_beta_zero_and_measures_both(tiny_sweep):
 
 
 def test_cancel_during_training_raises_cancelled():
-    from explorer.core.data import load_data
-    from explorer.core.training import make_config
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.training import make_config
 
     data = load_data("digits", limit=300)
     cfg = make_config(data, kind="vae", arch="mlp", latent_dim=2, hidden=(8,), epochs=50,
@@ -219,8 +223,8 @@ def test_cancel_during_training_raises_cancelled():
 
 
 def test_bad_inputs_are_value_errors():
-    from explorer.core.data import load_data
-    from explorer.core.training import make_config
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.training import make_config
 
     data = load_data("digits", limit=100)
     cfg = make_config(data, kind="vae", arch="mlp", latent_dim=2, epochs=0)

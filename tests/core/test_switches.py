@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.core.inference import (
+from latent_atlas.explorer.core.inference import (
     Decoder,
     SwitchReference,
     decode_float,
@@ -18,9 +18,9 @@ from explorer.core.inference import (
     switch_reference,
     switch_sources,
 )
-from explorer.core.switches import NO_REFERENCE
-from models.config import ModelConfig
-from models.networks import build_model
+from latent_atlas.explorer.core.switches import NO_REFERENCE
+from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.networks import build_model
 
 
 def _model(upsample: str = "max-unpool", downsample: str = "max"):

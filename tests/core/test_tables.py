@@ -1,6 +1,6 @@
-"""One table renderer for the commands (explorer.core.io.tables)."""
+"""One table renderer for the commands (latent_atlas.explorer.core.io.tables)."""
 
-from explorer.core.io.tables import render_table
+from latent_atlas.explorer.core.io.tables import render_table
 
 
 def test_text_and_markdown_tables():

@@ -348,7 +348,7 @@ def _cases() -> list[Case]:
 
     # 9. NaN never silently becomes black.
     def nan_weights(d: Path) -> list[str]:
-        from models.modelfile import read_model_file, write_model_file
+        from latent_atlas.models.modelfile import read_model_file, write_model_file
 
         mf = read_model_file(base(d))
         arrays = {k: (np.full_like(v, np.nan) if k.startswith("model.") else v)

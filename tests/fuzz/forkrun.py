@@ -36,14 +36,14 @@ def _child(argv: list[str], memory: int, out_fd: int, err_fd: int) -> None:
         os.dup2(err_fd, 2)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # as Python itself sets it
-        from explorer.cli import main
+        from latent_atlas.explorer.cli import main
 
         sys.argv = ["latent-atlas", *argv]
         try:
             code = main(argv)
         except SystemExit as exc:  # argparse
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        except BaseException:  # what the interpreter would print for `python -m explorer.cli`
+        except BaseException:  # what the interpreter would print for `python -m latent_atlas.explorer.cli`
             traceback.print_exc()
             code = 1
         sys.stdout.flush()
@@ -95,8 +95,8 @@ def main() -> int:
     import PIL.Image  # noqa: F401
     import torch  # noqa: F401
 
-    import explorer.cli  # noqa: F401
-    import models.checkpoint  # noqa: F401
+    import latent_atlas.explorer.cli  # noqa: F401
+    import latent_atlas.models.checkpoint  # noqa: F401
 
     json.dump(run_jobs(jobs), sys.stdout)
     return 0

@@ -45,12 +45,12 @@ class Run:
 
 def run_cli(args: Sequence[str], *, timeout: float = HANG_S, env: dict | None = None,
             stdin: str | None = None, cwd: Path = ROOT) -> Run:
-    """`python -m explorer.cli ARGS` with the worktree first on the path."""
+    """`python -m latent_atlas.explorer.cli ARGS` with the worktree first on the path."""
     full_env = dict(os.environ)
     full_env["PYTHONPATH"] = str(ROOT) + os.pathsep + full_env.get("PYTHONPATH", "")
     full_env.setdefault("QT_QPA_PLATFORM", "offscreen")
     full_env.update(env or {})
-    argv = [sys.executable, "-m", "explorer.cli", *map(str, args)]
+    argv = [sys.executable, "-m", "latent_atlas.explorer.cli", *map(str, args)]
     out = subprocess.run(argv, capture_output=True, timeout=timeout, env=full_env, cwd=cwd,
                          preexec_fn=_limit_memory, input=None if stdin is None else stdin.encode())
     return Run([str(a) for a in args], out.returncode,
@@ -79,9 +79,9 @@ def make_model_file(path: Path, *, kind: str = "ae", arch: str = "mlp", latent_d
     """A valid, tiny model file for 8 x 8 digits, with its map (made in milliseconds)."""
     import numpy as np
 
-    from explorer.core.io.saving import save_explorable
-    from models.config import ModelConfig
-    from models.networks import build_model
+    from latent_atlas.explorer.core.io.saving import save_explorable
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
 
     cfg = ModelConfig(kind=kind, arch=arch, input_shape=input_shape, latent_dim=latent_dim,
                       hidden=hidden, **options)
@@ -89,9 +89,9 @@ def make_model_file(path: Path, *, kind: str = "ae", arch: str = "mlp", latent_d
     latent_map = None
     labels = None
     if with_map:
-        from explorer.core.data import load_data
-        from explorer.core.inference import encode
-        from explorer.core.latent.map import quick_map
+        from latent_atlas.explorer.core.data import load_data
+        from latent_atlas.explorer.core.inference import encode
+        from latent_atlas.explorer.core.latent.map import quick_map
 
         data = load_data("digits?limit=64")
         labels = data.labels

@@ -30,7 +30,7 @@ def test_a_fifo_given_to_the_window_exits_2_with_the_reason(tmp_path):
 
 
 def test_a_model_that_cannot_be_built_exits_2_at_once(tmp_path):
-    from models.modelfile import read_model_file, write_model_file
+    from latent_atlas.models.modelfile import read_model_file, write_model_file
 
     mf = read_model_file(base(tmp_path))
     arrays = dict(mf.arrays)

@@ -18,8 +18,8 @@ from fuzzkit import make_model_file, read_parts, write_parts  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from models.config import ConfigError  # noqa: E402
-from models.modelfile import ModelFileError  # noqa: E402
+from latent_atlas.models.config import ConfigError  # noqa: E402
+from latent_atlas.models.modelfile import ModelFileError  # noqa: E402
 
 OURS = (ModelFileError, ConfigError)
 _DIR = Path(tempfile.mkdtemp(prefix="latent-atlas-props-"))
@@ -106,11 +106,11 @@ def _write(header, meta) -> Path:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(mutated_files())
 def test_a_mutated_model_file_loads_or_raises_our_own_error(mutation):
-    from explorer.cli.train import run_info
-    from explorer.core.latent.map import load_map
-    from explorer.session.opening import read_model as session_read
-    from models.checkpoint import load_model
-    from models.modelfile import read_metadata
+    from latent_atlas.explorer.cli.train import run_info
+    from latent_atlas.explorer.core.latent.map import load_map
+    from latent_atlas.explorer.session.opening import read_model as session_read
+    from latent_atlas.models.checkpoint import load_model
+    from latent_atlas.models.modelfile import read_metadata
 
     path = _write(*mutation)
     for read in (read_metadata, session_read, load_model):

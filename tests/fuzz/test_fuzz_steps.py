@@ -16,7 +16,7 @@ import pytest
 from cases import base, fifo, png
 from fuzzkit import ROOT, assert_one_line_error, mutate, run_cli
 
-# --- 1. special files, through the real `python -m explorer.cli` ----------------------
+# --- 1. special files, through the real `python -m latent_atlas.explorer.cli` ----------------------
 
 def test_a_fifo_is_refused_by_the_real_entry_point(tmp_path):
     run = run_cli(["info", fifo(tmp_path, "f.safetensors")])
@@ -39,7 +39,7 @@ def test_ctrl_c_in_the_first_epoch_keeps_the_old_model_and_exits_130(tmp_path):
     before = old.read_bytes()
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     # Small batches of 32 x 32 shapes: the first epoch lasts a few seconds.
-    argv = [sys.executable, "-m", "explorer.cli", "train", "--data", "shapes:3000", "--model",
+    argv = [sys.executable, "-m", "latent_atlas.explorer.cli", "train", "--data", "shapes:3000", "--model",
             "ae", "--epochs", "50", "--batch-size", "8", "--out", str(old)]
     proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
     deadline = time.monotonic() + 90
@@ -57,7 +57,7 @@ def test_ctrl_c_in_the_first_epoch_keeps_the_old_model_and_exits_130(tmp_path):
     if "during epoch 1;" in rest:  # no epoch finished: the old model must be untouched
         assert "nothing was saved" in rest and old.read_bytes() == before
     else:  # a slow Ctrl-C: whole epochs were saved, never a partial one
-        from models.checkpoint import load_model
+        from latent_atlas.models.checkpoint import load_model
 
         assert len(load_model(old).meta["history"]) >= 1
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
@@ -84,8 +84,8 @@ def test_zero_epochs_never_replace_a_model(tmp_path):
 # --- 8. `project` stores map and labels in one atomic write -----------------------------
 
 def test_project_writes_the_map_and_its_labels_at_once(tmp_path, monkeypatch, capsys):
-    import models.modelfile as modelfile
-    from explorer.cli import main
+    import latent_atlas.models.modelfile as modelfile
+    from latent_atlas.explorer.cli import main
 
     path = base(tmp_path)
     writes = []
@@ -108,12 +108,12 @@ def test_project_writes_the_map_and_its_labels_at_once(tmp_path, monkeypatch, ca
 
 def test_killing_project_at_any_time_leaves_a_consistent_file(tmp_path):
     """kill -9 at staggered moments: the file always holds a map whose labels match it."""
-    from models.modelfile import read_model_file
+    from latent_atlas.models.modelfile import read_model_file
 
     path = base(tmp_path)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     for delay in (0.5, 1.0, 1.5, 2.0, 3.0):
-        proc = subprocess.Popen([sys.executable, "-m", "explorer.cli", "project", str(path),
+        proc = subprocess.Popen([sys.executable, "-m", "latent_atlas.explorer.cli", "project", str(path),
                                  "--data", "digits?limit=300", "--method", "pca", "--quiet"],
                                 cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
         time.sleep(delay)
@@ -142,7 +142,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     path = mutate(base(tmp_path), tmp_path / "long.safetensors",
                   edit_meta=lambda m: m.update(label_names=[f"class-{i}" for i in range(30000)]))
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "explorer.cli", "info", str(path)],
+    proc = subprocess.Popen([sys.executable, "-m", "latent_atlas.explorer.cli", "info", str(path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
     assert len(proc.stdout.read(10)) == 10  # `| head -c 10`
     proc.stdout.close()
@@ -182,7 +182,7 @@ def test_label_names_with_lone_surrogates_are_printed_escaped(tmp_path):
 def test_the_next_save_removes_stale_temp_files_but_not_live_ones(tmp_path):
     import fcntl
 
-    from models.modelfile import write_model_file
+    from latent_atlas.models.modelfile import write_model_file
 
     path = base(tmp_path)
     stale = tmp_path / f".{path.name}.ab12cd34.tmp"
@@ -193,7 +193,7 @@ def test_the_next_save_removes_stale_temp_files_but_not_live_ones(tmp_path):
     other.write_bytes(b"z")
     with open(live, "rb") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)  # a writer still at work
-        from models.modelfile import read_model_file
+        from latent_atlas.models.modelfile import read_model_file
 
         mf = read_model_file(path)
         write_model_file(path, mf.meta, mf.arrays)

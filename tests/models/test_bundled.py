@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from models.checkpoint import load_model
+from latent_atlas.models.checkpoint import load_model
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "resources" / "models"
@@ -37,7 +37,7 @@ def test_bundled_pair_has_identical_settings_and_reconstructs_digits(digits):
 def test_bundled_2d_pair_stores_its_latent_as_the_map(digits):
     """The 2-D digits pair (Model ▸ Open the 2-D digits pair): identical settings but for
     the kind, a 2-D latent stored as its own (identity) map with the labels, small files."""
-    from explorer.core.latent.map import LABELS_KEY, load_map
+    from latent_atlas.explorer.core.latent.map import LABELS_KEY, load_map
 
     paths = [BUNDLED / f"digits2d_{k}.safetensors" for k in ("ae", "vae")]
     ae, vae = (load_model(p) for p in paths)

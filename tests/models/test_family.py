@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from models.checkpoint import load_model, save_model
-from models.config import ConfigError, ModelConfig
-from models.losses import contractive_penalty, corrupt, sparsity_penalty
-from models.networks import build_model
-from models.stacked import layer_pairs
-from models.trainer import run_training, train
+from latent_atlas.models.checkpoint import load_model, save_model
+from latent_atlas.models.config import ConfigError, ModelConfig
+from latent_atlas.models.losses import contractive_penalty, corrupt, sparsity_penalty
+from latent_atlas.models.networks import build_model
+from latent_atlas.models.stacked import layer_pairs
+from latent_atlas.models.trainer import run_training, train
 
 KINDS = {
     "ae": {}, "vae": {}, "dae": {"noise": "masking", "noise_level": 0.4}, "sae": {},
@@ -109,7 +109,7 @@ def test_overcomplete_mlp_ae_trains(digits):
 
 
 def test_the_family_tests_cover_every_registered_kind():
-    from models.kinds import KINDS as REGISTRY
+    from latent_atlas.models.kinds import KINDS as REGISTRY
 
     assert set(KINDS) == set(REGISTRY), "give each new kind its config here (KINDS above)"
 

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import typing
 
-from models.config import KIND_NAMES, VARIATIONAL_KINDS, Kind, ModelConfig, field_default
-from models.kinds import KINDS, all_options, kind_spec
+from latent_atlas.models.config import (
+    KIND_NAMES,
+    VARIATIONAL_KINDS,
+    Kind,
+    ModelConfig,
+    field_default,
+)
+from latent_atlas.models.kinds import KINDS, all_options, kind_spec
 
 
 def test_the_kind_literal_and_the_registry_name_the_same_kinds():
@@ -23,7 +29,7 @@ def test_every_option_is_a_config_field_and_every_penalty_an_option():
 
 
 def test_derived_tables_follow_the_registry():
-    from explorer.core.training import BETA_VAE_DEFAULT, KIND_LABELS, PENALTY_FIELD
+    from latent_atlas.explorer.core.training import BETA_VAE_DEFAULT, KIND_LABELS, PENALTY_FIELD
 
     assert set(VARIATIONAL_KINDS) == {"vae", "beta-vae", "cvae"}
     assert KIND_NAMES["dae"] == "denoising autoencoder" and KIND_LABELS["dae"] == "denoising AE"
@@ -38,7 +44,7 @@ def test_derived_tables_follow_the_registry():
 
 
 def test_the_cli_flags_are_made_from_the_kinds_with_the_config_defaults():
-    from explorer.cli import build_parser
+    from latent_atlas.explorer.cli import build_parser
 
     train = build_parser()._subparsers._group_actions[0].choices["train"]
     actions = {a.dest: a for a in train._actions}
@@ -60,7 +66,7 @@ def test_every_number_field_of_the_config_is_type_checked():
 
     import pytest
 
-    from models.config import ConfigError
+    from latent_atlas.models.config import ConfigError
 
     for f in dataclasses.fields(ModelConfig):
         if f.type in ("int", "float"):

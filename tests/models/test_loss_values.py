@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from models.config import ModelConfig
-from models.losses import (
+from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.losses import (
     contractive_penalty,
     kl_divergence,
     kl_per_dimension,

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from models.checkpoint import load_model, save_model
-from models.config import ModelConfig
-from models.modelfile import (
+from latent_atlas.models.checkpoint import load_model, save_model
+from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.modelfile import (
     IncompatibleModelError,
     ModelFileError,
     NotAModelFileError,
@@ -21,7 +21,7 @@ from models.modelfile import (
     update_model_file,
     write_model_file,
 )
-from models.networks import build_model
+from latent_atlas.models.networks import build_model
 
 
 @pytest.fixture()
@@ -82,7 +82,7 @@ def test_pickle_payload_is_refused_and_never_runs(tmp_path):
         with pytest.raises(NotAModelFileError, match="not a Latent Atlas model file"):
             load_model(path)
         # The CLI refuses it too, with exit code 2 and no traceback.
-        out = subprocess.run([sys.executable, "-m", "explorer.cli", "info", str(path)],
+        out = subprocess.run([sys.executable, "-m", "latent_atlas.explorer.cli", "info", str(path)],
                              capture_output=True, text=True)
         assert out.returncode == 2 and "Traceback" not in out.stderr
     assert not marker.exists()

@@ -15,8 +15,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from models.config import ModelConfig
-from models.networks import _conv_sizes, build_model
+from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.networks import _conv_sizes, build_model
 
 SLOPE = 0.2
 

@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from models.config import ConfigError, ModelConfig, default_hidden
-from models.losses import kl_divergence, loss_terms
-from models.networks import build_model
+from latent_atlas.models.config import ConfigError, ModelConfig, default_hidden
+from latent_atlas.models.losses import kl_divergence, loss_terms
+from latent_atlas.models.networks import build_model
 
 
 @pytest.mark.parametrize("kind", ["ae", "vae"])

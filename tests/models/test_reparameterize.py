@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from models.config import ModelConfig
-from models.networks import build_model
+from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.networks import build_model
 
 LOGVAR = torch.tensor([-1.5, 0.0, 1.2])
 

@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 import torch
 
-from models.config import (
+from latent_atlas.models.config import (
     DOWNSAMPLE_CHOICES,
     UPSAMPLE_CHOICES,
     ConfigError,
     ModelConfig,
     parameter_count,
 )
-from models.networks import BedOfNails, ConvDecoder, _UpBlock, build_model
+from latent_atlas.models.networks import BedOfNails, ConvDecoder, _UpBlock, build_model
 
 COMBOS = [(up, down) for up in UPSAMPLE_CHOICES for down in DOWNSAMPLE_CHOICES
           if up != "max-unpool" or down == "max"]
@@ -150,8 +150,8 @@ def test_parameter_count_matches_every_combination(up, down):
 
 @pytest.mark.parametrize("up, down", COMBOS)
 def test_each_combination_trains_reconstructs_and_round_trips(up, down, digits, tmp_path):
-    from models.checkpoint import load_model, save_model
-    from models.trainer import run_training
+    from latent_atlas.models.checkpoint import load_model, save_model
+    from latent_atlas.models.trainer import run_training
 
     cfg = ModelConfig(kind="ae", arch="conv", input_shape=(1, 8, 8), hidden=(4, 8),
                       latent_dim=4, epochs=1, batch_size=64, upsample=up, downsample=down)
@@ -175,8 +175,8 @@ def test_each_combination_trains_reconstructs_and_round_trips(up, down, digits, 
 
 
 def test_max_unpool_trains_on_shapes(tmp_path):
-    from explorer.core.data import load_data
-    from models.trainer import run_training
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.models.trainer import run_training
 
     data = load_data("shapes:200")
     cfg = ModelConfig(kind="vae", arch="conv", input_shape=data.shape, hidden=(4, 8, 8),

@@ -5,15 +5,15 @@ import numpy as np
 import pytest
 import torch
 
-from models.checkpoint import save_model
-from models.config import ModelConfig
-from models.distributed import Local, from_env
-from models.modelfile import IncompatibleModelError, read_model_file, write_model_file
-from models.networks import build_model
-from models.objectives import NonFiniteLoss, _floats
-from models.progress import drain
-from models.train_state import TrainState, flatten, load_optimizers, read_train_state
-from models.trainer import train
+from latent_atlas.models.checkpoint import save_model
+from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.distributed import Local, from_env
+from latent_atlas.models.modelfile import IncompatibleModelError, read_model_file, write_model_file
+from latent_atlas.models.networks import build_model
+from latent_atlas.models.objectives import NonFiniteLoss, _floats
+from latent_atlas.models.progress import drain
+from latent_atlas.models.train_state import TrainState, flatten, load_optimizers, read_train_state
+from latent_atlas.models.trainer import train
 
 
 def _cfg(**kw):
@@ -68,7 +68,7 @@ def test_damaged_or_mismatched_state_is_a_readable_error(digits, tmp_path):
     first["exp_avg"] = torch.zeros(3, 3)
     other = build_model(_cfg())
     with pytest.raises(IncompatibleModelError, match="shape"):
-        from models.objectives import make_step
+        from latent_atlas.models.objectives import make_step
 
         load_optimizers(make_step(other).optimizers(), state)
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from models.config import ModelConfig
-from models.networks import build_model
-from models.trainer import TrainProgress, run_training, split_indices, train
+from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.networks import build_model
+from latent_atlas.models.trainer import TrainProgress, run_training, split_indices, train
 
 
 def _cfg(**kw):

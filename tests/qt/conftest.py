@@ -11,7 +11,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
-from explorer.qt.refguard import pin_singletons  # noqa: E402
+from latent_atlas.explorer.qt.refguard import pin_singletons  # noqa: E402
 
 pin_singletons()  # as the application does at start (see explorer/qt/refguard.py)
 
@@ -21,7 +21,7 @@ def _isolated_settings(tmp_path_factory):
     """Recent files etc. go to a temporary folder, never the user's settings."""
     folder = tmp_path_factory.mktemp("settings")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
-    from explorer.qt.app import configure_pyqtgraph
+    from latent_atlas.explorer.qt.app import configure_pyqtgraph
 
     configure_pyqtgraph()
     yield
@@ -30,7 +30,7 @@ def _isolated_settings(tmp_path_factory):
 @pytest.fixture(scope="session", autouse=True)
 def _gc_on_gui_thread(qapp):
     """As in the app: Qt objects must never be collected by a worker thread."""
-    from explorer.qt.gc_guard import GuiThreadCollector
+    from latent_atlas.explorer.qt.gc_guard import GuiThreadCollector
 
     collector = GuiThreadCollector().start()
     yield
@@ -40,12 +40,12 @@ def _gc_on_gui_thread(qapp):
 @pytest.fixture(scope="session")
 def model_files(tmp_path_factory, digits):
     """A small AE and VAE trained briefly on digits, each storing a PCA map and labels."""
-    from explorer.core.inference import encode
-    from explorer.core.io.saving import save_explorable
-    from explorer.core.latent.map import quick_map
-    from models.config import ModelConfig
-    from models.networks import build_model
-    from models.trainer import run_training
+    from latent_atlas.explorer.core.inference import encode
+    from latent_atlas.explorer.core.io.saving import save_explorable
+    from latent_atlas.explorer.core.latent.map import quick_map
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
+    from latent_atlas.models.trainer import run_training
 
     folder = tmp_path_factory.mktemp("models")
     paths = []
@@ -94,7 +94,7 @@ def close_window(window) -> None:
 @pytest.fixture()
 def window(qtbot, model_files, boxes):
     """A shown main window with both models loaded (decoders ready, data loaded)."""
-    from explorer.qt.main_window import MainWindow
+    from latent_atlas.explorer.qt.main_window import MainWindow
 
     w = MainWindow()
     w.open_paths(model_files, load=False)

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _run(args, tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path),
                XDG_CONFIG_HOME=str(tmp_path / "config"))
-    return subprocess.run([sys.executable, "-m", "explorer.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "latent_atlas.explorer.cli", *args], capture_output=True,
                           text=True, cwd=ROOT, env=env, timeout=300)
 
 

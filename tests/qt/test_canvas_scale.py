@@ -10,11 +10,11 @@ import pytest
 from PySide6.QtCore import QEvent, Qt
 from qt_helpers import _send, click, to_viewport
 
-from explorer.core.latent.map import LatentMap
-from explorer.qt.canvas import HOVER_PX, MapCanvas
-from explorer.qt.map_points import POINTS_MAX
-from explorer.session.session import Session
-from explorer.session.workspace import Tools
+from latent_atlas.explorer.core.latent.map import LatentMap
+from latent_atlas.explorer.qt.canvas import HOVER_PX, MapCanvas
+from latent_atlas.explorer.qt.map_points import POINTS_MAX
+from latent_atlas.explorer.session.session import Session
+from latent_atlas.explorer.session.workspace import Tools
 
 N = 100_000
 

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from explorer.qt.dispatch import QtDispatcher
-from explorer.qt.panels import CompressPanel, ProbePanel
-from explorer.session.jobs import Jobs
-from explorer.session.session import Session
-from explorer.session.workspace import ShownSessions
+from latent_atlas.explorer.qt.dispatch import QtDispatcher
+from latent_atlas.explorer.qt.panels import CompressPanel, ProbePanel
+from latent_atlas.explorer.session.jobs import Jobs
+from latent_atlas.explorer.session.session import Session
+from latent_atlas.explorer.session.workspace import ShownSessions
 
 SHOTS = os.environ.get("LATENT_ATLAS_SHOTS")  # a folder: save what the panels look like
 

@@ -16,8 +16,8 @@ from qt_helpers import click, drag, empty_spot
 @pytest.fixture()
 def cmp(qtbot, model_files, boxes):
     """A shown compare window on the tiny digits pair, models and data loaded."""
-    from explorer.core.analysis.metrics import MetricSettings
-    from explorer.qt.compare import CompareWindow
+    from latent_atlas.explorer.core.analysis.comparison.metrics import MetricSettings
+    from latent_atlas.explorer.qt.compare import CompareWindow
 
     w = CompareWindow()
     # Files given VAE first: the view still puts the plain AE on the left.
@@ -47,7 +47,7 @@ def as_window(pane):
 
 
 def test_opens_on_the_pair_and_shows_both_maps(cmp):
-    from explorer.core.analysis.compare import AlignedMap
+    from latent_atlas.explorer.core.analysis.comparison.align import AlignedMap
 
     left, right = cmp.pair.sessions
     assert (left.kind, right.kind) == ("ae", "vae")
@@ -64,7 +64,7 @@ def test_opens_on_the_pair_and_shows_both_maps(cmp):
 
 
 def test_the_right_map_is_aligned_onto_the_left(cmp):
-    from explorer.core.analysis.compare import alignment_error
+    from latent_atlas.explorer.core.analysis.comparison.align import alignment_error
 
     left = pane_positions(cmp.canvases[0])
     shown = pane_positions(cmp.canvases[1])
@@ -186,7 +186,7 @@ def test_metrics_panel_fills_with_numbers(cmp, qtbot):
     qtbot.waitUntil(lambda: cmp.pair.metrics is not None, timeout=300_000)
     table = cmp.metrics_panel.table
     n_metrics = len(cmp.metrics_panel.columns)
-    from explorer.core.analysis.metrics_table import judged_rows, probe_rows
+    from latent_atlas.explorer.core.analysis.comparison.table import judged_rows, probe_rows
 
     judged = judged_rows(cmp.pair.metrics)
     probe = probe_rows(cmp.pair.metrics)
@@ -194,7 +194,7 @@ def test_metrics_panel_fills_with_numbers(cmp, qtbot):
     # where that changes the verdict), then every sampler and between-code kind under the
     # judges, plus the reconstruction floor and the judges' floors on real images
     assert 4 <= len(probe) <= 6
-    from explorer.core.analysis.disentangle.per_model import latent_rows
+    from latent_atlas.explorer.core.analysis.disentangle.per_model import latent_rows
 
     # then each model's per-latent diagnostics (digits has no factors: no disentanglement)
     extra = latent_rows(cmp.pair.metrics.latents, [m.name for m in cmp.pair.metrics.models])
@@ -208,7 +208,7 @@ def test_metrics_panel_fills_with_numbers(cmp, qtbot):
         for j in range(2):
             text = table.item(i, j).text().rstrip("%")
             assert np.isfinite(float(text))
-    from explorer.core.analysis.metrics_table import SAME_DRAWS
+    from latent_atlas.explorer.core.analysis.comparison.table import SAME_DRAWS
 
     for i in range(n_metrics, table.rowCount() - len(extra)):
         for j in range(2):
@@ -249,7 +249,7 @@ def test_sample_places_prior_samples_on_both_maps(cmp):
 
 
 def test_open_pair_rejects_a_single_file(qtbot, model_files, boxes):
-    from explorer.qt.compare import CompareWindow
+    from latent_atlas.explorer.qt.compare import CompareWindow
 
     w = CompareWindow()
     try:
@@ -261,11 +261,11 @@ def test_open_pair_rejects_a_single_file(qtbot, model_files, boxes):
 
 
 def test_incompatible_pair_says_what_differs_and_keeps_the_open_pair(cmp, boxes, tmp_path):
-    from explorer.core.inference import encode
-    from explorer.core.io.saving import save_explorable
-    from explorer.core.latent.map import quick_map
-    from models.config import ModelConfig
-    from models.networks import build_model
+    from latent_atlas.explorer.core.inference import encode
+    from latent_atlas.explorer.core.io.saving import save_explorable
+    from latent_atlas.explorer.core.latent.map import quick_map
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
 
     model = build_model(ModelConfig(kind="vae", arch="mlp", input_shape=(1, 12, 12),
                                     latent_dim=2, hidden=(8,)))
@@ -311,12 +311,12 @@ def test_main_window_opens_the_compare_view_on_its_pair(window, qtbot):
 def test_files_without_a_map_are_mapped_and_aligned(qtbot, boxes, digits, tmp_path):
     """A pair fresh from training stores no map: the view maps both (PCA at once, as the
     main window does) instead of refusing them."""
-    from explorer.core.analysis.compare import AlignedMap
-    from explorer.core.io.saving import save_explorable
-    from explorer.qt.compare import CompareWindow
-    from models.config import ModelConfig
-    from models.networks import build_model
-    from models.trainer import run_training
+    from latent_atlas.explorer.core.analysis.comparison.align import AlignedMap
+    from latent_atlas.explorer.core.io.saving import save_explorable
+    from latent_atlas.explorer.qt.compare import CompareWindow
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
+    from latent_atlas.models.trainer import run_training
 
     paths = []
     for kind in ("ae", "vae"):
@@ -345,7 +345,7 @@ def test_files_without_a_map_are_mapped_and_aligned(qtbot, boxes, digits, tmp_pa
 
 
 def test_train_comparison_pair_trains_saves_and_opens_both(cmp, qtbot, tmp_path):
-    from explorer.session.training import PairRequest
+    from latent_atlas.explorer.session.training import PairRequest
 
     cmp.pair.left.select(2)
     cmp.train_pair(PairRequest(data_spec="digits", arch="conv", latent_dim=3, epochs=1, seed=5,
@@ -365,7 +365,7 @@ def test_train_comparison_pair_trains_saves_and_opens_both(cmp, qtbot, tmp_path)
 
 
 def test_training_a_pair_can_be_cancelled_and_keeps_the_open_pair(cmp, qtbot, tmp_path):
-    from explorer.session.training import PairRequest
+    from latent_atlas.explorer.session.training import PairRequest
 
     before = [s.path for s in cmp.pair.sessions]
     cmp.train_pair(PairRequest(data_spec="digits", latent_dim=3, epochs=200,
@@ -383,7 +383,7 @@ def test_two_dropped_files_open_as_a_pair_and_join_the_recent_pairs(qtbot, model
     from PySide6.QtCore import QMimeData, QPoint, QUrl
     from PySide6.QtGui import QDropEvent
 
-    from explorer.qt.compare import CompareWindow
+    from latent_atlas.explorer.qt.compare import CompareWindow
 
     w = CompareWindow()
     try:
@@ -401,8 +401,8 @@ def test_two_dropped_files_open_as_a_pair_and_join_the_recent_pairs(qtbot, model
 
 
 def test_pair_dialog_offers_the_sampling_choices_the_models_can_be_built_with(qtbot):
-    from explorer.qt.compare.train_dialog import TrainPairDialog
-    from explorer.session.training import PairRequest
+    from latent_atlas.explorer.qt.compare.train_dialog import TrainPairDialog
+    from latent_atlas.explorer.session.training import PairRequest
 
     dlg = TrainPairDialog(PairRequest(upsample="max-unpool", downsample="max"))
     qtbot.addWidget(dlg)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from explorer.qt.bundled import RESOURCES
-from explorer.qt.dispatch import QtDispatcher
-from explorer.qt.panels.traversal import TraversalPanel
-from explorer.session.jobs import Jobs
-from explorer.session.session import Session
-from explorer.session.workspace import ShownSessions
+from latent_atlas.explorer.core.bundled import RESOURCES
+from latent_atlas.explorer.qt.dispatch import QtDispatcher
+from latent_atlas.explorer.qt.panels.traversal import TraversalPanel
+from latent_atlas.explorer.session.jobs import Jobs
+from latent_atlas.explorer.session.session import Session
+from latent_atlas.explorer.session.workspace import ShownSessions
 
 BUNDLED = [RESOURCES / "models" / f"digits_{kind}.safetensors" for kind in ("ae", "vae")]
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 from test_panels import click_map, jobs, main, make_panel, settle  # noqa: F401
 
-from explorer.qt.panels import FactorsPanel
+from latent_atlas.explorer.qt.panels import FactorsPanel
 
 
 def test_factor_heatmap_and_a_click_on_a_factor(qtbot, main, jobs):  # noqa: F811
-    from explorer.session.loading import DataExtras
+    from latent_atlas.explorer.session.loading import DataExtras
 
     vae = main.shown.sessions[0]
     images = vae.images

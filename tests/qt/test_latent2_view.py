@@ -11,11 +11,11 @@ from conftest import close_window
 @pytest.fixture(scope="module")
 def latent2_files(tmp_path_factory, digits):
     """A tiny AE and VAE with a 2-D latent, each storing its identity map."""
-    from explorer.core.io.saving import save_explorable
-    from explorer.core.training import latent_identity_map
-    from models.config import ModelConfig
-    from models.networks import build_model
-    from models.trainer import run_training
+    from latent_atlas.explorer.core.io.saving import save_explorable
+    from latent_atlas.explorer.core.training import latent_identity_map
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
+    from latent_atlas.models.trainer import run_training
 
     folder = tmp_path_factory.mktemp("latent2")
     paths = []
@@ -32,7 +32,7 @@ def latent2_files(tmp_path_factory, digits):
 
 
 def open_compare(qtbot, paths):
-    from explorer.qt.compare import CompareWindow
+    from latent_atlas.explorer.qt.compare import CompareWindow
 
     w = CompareWindow()
     assert w.open_pair(paths)
@@ -45,7 +45,7 @@ def open_compare(qtbot, paths):
 
 def test_a_2d_pair_opens_with_the_manifold_grid_behind_the_points(qtbot, boxes,
                                                                    latent2_files):
-    from explorer.core.analysis.manifold import grid_centres
+    from latent_atlas.explorer.core.analysis.claims.manifold import grid_centres
 
     w = open_compare(qtbot, latent2_files)
     try:
@@ -105,7 +105,7 @@ def test_a_wider_latent_pair_has_no_manifold_grid(qtbot, boxes, model_files):
 
 def test_heatmap_hatches_outside_the_hull_and_scales_over_the_inside(qtbot, boxes,
                                                                       model_files):
-    from explorer.core.analysis.heatmap import inside_levels
+    from latent_atlas.explorer.core.analysis.gaps.heatmap import inside_levels
 
     w = open_compare(qtbot, model_files)
     try:
@@ -138,7 +138,7 @@ def test_heatmap_hatches_outside_the_hull_and_scales_over_the_inside(qtbot, boxe
 
 
 def test_model_menu_opens_the_bundled_2d_pair(window, qtbot):
-    from explorer.qt.bundled import latent2_model_paths
+    from latent_atlas.explorer.core.bundled import latent2_model_paths
 
     paths = latent2_model_paths()
     assert len(paths) == 2, "the bundled 2-D digits pair is missing from resources/models"

@@ -11,11 +11,11 @@ from PySide6.QtWidgets import QMessageBox
 
 @pytest.fixture
 def moved(tmp_path):
-    from explorer.core.inference import encode
-    from explorer.core.io.saving import save_explorable
-    from explorer.core.latent.map import quick_map
-    from models.config import ModelConfig
-    from models.networks import build_model
+    from latent_atlas.explorer.core.inference import encode
+    from latent_atlas.explorer.core.io.saving import save_explorable
+    from latent_atlas.explorer.core.latent.map import quick_map
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
 
     images = np.random.default_rng(2).integers(0, 256, (25, 1, 8, 8), dtype=np.uint8)
     old = tmp_path / "data.npz"
@@ -32,8 +32,8 @@ def moved(tmp_path):
 
 @pytest.mark.parametrize("answer", ["locate", "map only"])
 def test_the_window_asks_where_moved_data_is(qtbot, moved, monkeypatch, answer):
-    import explorer.qt.chrome as chrome
-    from explorer.qt.main_window import MainWindow
+    import latent_atlas.explorer.qt.chrome as chrome
+    from latent_atlas.explorer.qt.main_window import MainWindow
 
     path, new = moved
     asked: list[str] = []
@@ -64,7 +64,7 @@ def test_the_window_asks_where_moved_data_is(qtbot, moved, monkeypatch, answer):
 
 
 def test_a_headless_window_records_moved_data_instead_of_asking(qtbot, moved):
-    from explorer.qt.main_window import MainWindow
+    from latent_atlas.explorer.qt.main_window import MainWindow
 
     path, _new = moved
     w = MainWindow(headless=True)

@@ -12,18 +12,18 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QDockWidget
 
-from explorer.qt.dispatch import QtDispatcher
-from explorer.qt.panels import (
+from latent_atlas.explorer.qt.dispatch import QtDispatcher
+from latent_atlas.explorer.qt.panels import (
     AnomalyPanel,
     DenoisePanel,
     InpaintPanel,
     RetrievalPanel,
     TraversalPanel,
 )
-from explorer.session.jobs import Jobs
-from explorer.session.loading import DataExtras
-from explorer.session.session import Session
-from explorer.session.workspace import ShownSessions, Workspace
+from latent_atlas.explorer.session.jobs import Jobs
+from latent_atlas.explorer.session.loading import DataExtras
+from latent_atlas.explorer.session.session import Session
+from latent_atlas.explorer.session.workspace import ShownSessions, Workspace
 
 
 class MainShown:
@@ -77,7 +77,7 @@ def jobs():
 def pair(qtbot, model_files):
     """The AE and VAE model files opened and loaded as the compare window holds them: two
     linked sessions on aligned maps, both shown (the AE first)."""
-    from explorer.session.pair import ComparePair
+    from latent_atlas.explorer.session.pair import ComparePair
 
     dispatcher = QtDispatcher()
     sessions = [Session.from_file(p, dispatcher) for p in model_files]
@@ -171,10 +171,10 @@ def test_traversal_shows_its_models_grid_and_sends_the_controls_to_it(qtbot, mai
 
 
 def test_traversal_offers_a_cvae_its_labels(qtbot, main, jobs, digits):
-    from explorer.core.inference import Decoder, encode
-    from explorer.core.latent.map import quick_map
-    from models.config import ModelConfig
-    from models.networks import build_model
+    from latent_atlas.explorer.core.inference import Decoder, encode
+    from latent_atlas.explorer.core.latent.map import quick_map
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
 
     cfg = ModelConfig(kind="cvae", arch="mlp", input_shape=(1, 8, 8), latent_dim=3,
                       hidden=(64, 32), n_classes=10, seed=0)
@@ -415,8 +415,8 @@ def test_retrieval_titles_one_gallery_per_model(qtbot, pair, jobs):
 
 # ---- the window ------------------------------------------------------------------------------
 def test_window_docks_the_panels_with_a_views_menu(qtbot, boxes, monkeypatch):
-    from explorer.qt.bundled import default_model_paths
-    from explorer.qt.main_window import MainWindow
+    from latent_atlas.explorer.core.bundled import default_model_paths
+    from latent_atlas.explorer.qt.main_window import MainWindow
 
     monkeypatch.setenv("LATENT_ATLAS_SHOW_PANEL", "retrieval")
     w = MainWindow()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ctypes
 
-from explorer.qt.platform_check import INSTALL_LINE, xcb_plugin_problem
+from latent_atlas.explorer.qt.platform_check import INSTALL_LINE, xcb_plugin_problem
 
 
 def test_a_missing_x11_library_is_named_with_the_install_line(monkeypatch):

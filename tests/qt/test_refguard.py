@@ -36,7 +36,7 @@ def test_pyside_still_drops_references_to_returned_singletons(qapp):
 def test_the_guard_is_applied_by_the_entry_point_not_by_importing_the_package():
     import subprocess
 
-    code = ("import sys; import explorer.qt, explorer.qt.canvas, explorer.qt.refguard as r; "
+    code = ("import sys; import latent_atlas.explorer.qt, latent_atlas.explorer.qt.canvas, latent_atlas.explorer.qt.refguard as r; "
             "print(r._PINNED)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)

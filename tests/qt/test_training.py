@@ -118,7 +118,7 @@ def test_every_kind_trains_from_the_dialog(window, qtbot, boxes, spec):
     """Each member of the family: one epoch from the dialog, then an explorable map."""
     dlg = window.show_train_dialog()
     kinds = [dlg.kind.itemData(i) for i in range(dlg.kind.count())]
-    from models.kinds import KINDS
+    from latent_atlas.models.kinds import KINDS
 
     assert set(kinds) == set(KINDS)
     for kind in kinds:

@@ -9,12 +9,12 @@ import numpy as np
 
 
 def _session(digits, with_data: bool):
-    from explorer.core.inference import Decoder, encode
-    from explorer.core.latent.map import quick_map
-    from explorer.session.loading import DataExtras
-    from explorer.session.session import Session
-    from models.config import ModelConfig
-    from models.networks import build_model
+    from latent_atlas.explorer.core.inference import Decoder, encode
+    from latent_atlas.explorer.core.latent.map import quick_map
+    from latent_atlas.explorer.session.loading import DataExtras
+    from latent_atlas.explorer.session.session import Session
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
 
     model = build_model(ModelConfig(kind="ae", arch="conv", input_shape=(1, 8, 8), latent_dim=3,
                                     hidden=(4, 6), upsample="max-unpool", downsample="max"))
@@ -30,7 +30,7 @@ def _session(digits, with_data: bool):
 
 
 def test_the_decoded_caption_names_the_sample_whose_switches_were_used(qtbot, digits, tmp_path):
-    from explorer.qt.image_panel import ImagePanel
+    from latent_atlas.explorer.qt.image_panel import ImagePanel
 
     s = _session(digits, with_data=True)
     panel = ImagePanel()
@@ -50,7 +50,7 @@ def test_the_decoded_caption_names_the_sample_whose_switches_were_used(qtbot, di
 
 
 def test_without_data_the_caption_says_why_there_is_no_image(qtbot, digits):
-    from explorer.qt.image_panel import ImagePanel
+    from latent_atlas.explorer.qt.image_panel import ImagePanel
 
     s = _session(digits, with_data=False)
     panel = ImagePanel()

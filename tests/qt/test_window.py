@@ -26,7 +26,7 @@ def test_default_launch_shows_the_stored_map(window, model_files):
 
 def test_labels_are_painted_before_torch_loads(qtbot, model_files, boxes):
     """The stored map and its labels come from the file alone (numpy-only path)."""
-    from explorer.qt.main_window import MainWindow
+    from latent_atlas.explorer.qt.main_window import MainWindow
 
     w = MainWindow()
     try:

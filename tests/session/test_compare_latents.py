@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.core.analysis.disentangle import disentanglement, latent_diagnostics
-from explorer.core.analysis.disentangle.per_model import latent_rows
-from explorer.core.analysis.metrics import CompareResult, MetricSettings, ModelMetrics
-from explorer.session.panels import compare_views
+from latent_atlas.explorer.core.analysis.comparison.metrics import (
+    CompareResult,
+    MetricSettings,
+    ModelMetrics,
+)
+from latent_atlas.explorer.core.analysis.disentangle import disentanglement, latent_diagnostics
+from latent_atlas.explorer.core.analysis.disentangle.per_model import latent_rows
+from latent_atlas.explorer.session.panels import compare_views
 
 
 def _latents(with_factors: bool) -> dict:

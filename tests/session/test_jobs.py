@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from explorer.core.progress import Progress
-from explorer.session.dispatch import ManualDispatcher
-from explorer.session.jobs import Jobs
+from latent_atlas.explorer.core.progress import Progress
+from latent_atlas.explorer.session.dispatch import ManualDispatcher
+from latent_atlas.explorer.session.jobs import Jobs
 
 
 def test_a_generator_job_reports_progress_then_its_result_on_the_owner_thread():
@@ -63,7 +63,7 @@ def test_failures_become_one_readable_line_and_cancel_is_reported():
     bad.start()
 
     def until_cancelled(cancel):
-        from explorer.core.progress import check_cancel
+        from latent_atlas.explorer.core.progress import check_cancel
 
         while True:
             yield Progress("wait", None)

@@ -8,11 +8,11 @@ import threading
 import numpy as np
 import pytest
 
-from explorer.core.inference import Decoder
-from explorer.core.progress import Cancelled
-from explorer.session.loading import Stage, dataset_extras_iter
-from models.config import ModelConfig
-from models.networks import build_model
+from latent_atlas.explorer.core.inference import Decoder
+from latent_atlas.explorer.core.progress import Cancelled
+from latent_atlas.explorer.session.loading import Stage, dataset_extras_iter
+from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.networks import build_model
 
 
 @pytest.fixture(scope="module")

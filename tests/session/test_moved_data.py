@@ -6,19 +6,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.session.dispatch import ManualDispatcher
-from explorer.session.opening import relocated_spec, spec_names_a_file
-from explorer.session.session import Session
+from latent_atlas.explorer.session.dispatch import ManualDispatcher
+from latent_atlas.explorer.session.opening import relocated_spec, spec_names_a_file
+from latent_atlas.explorer.session.session import Session
 
 
 @pytest.fixture
 def moved_model(tmp_path):
     """A model file with a stored map whose npz data has been moved: (path, old, new)."""
-    from explorer.core.inference import encode
-    from explorer.core.io.saving import save_explorable
-    from explorer.core.latent.map import quick_map
-    from models.config import ModelConfig
-    from models.networks import build_model
+    from latent_atlas.explorer.core.inference import encode
+    from latent_atlas.explorer.core.io.saving import save_explorable
+    from latent_atlas.explorer.core.latent.map import quick_map
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
 
     rng = np.random.default_rng(1)
     images = rng.integers(0, 256, (30, 1, 8, 8), dtype=np.uint8)

@@ -1,4 +1,4 @@
-"""The one way in (explorer.session.opening): every front end opens a model here, so its
+"""The one way in (latent_atlas.explorer.session.opening): every front end opens a model here, so its
 checks and messages are tested once, without a display."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.session.opening import (
+from latent_atlas.explorer.session.opening import (
     OpenError,
     data_spec_for,
     open_data,
@@ -25,9 +25,9 @@ BUNDLED_AE = ROOT / "resources" / "models" / "digits_ae.safetensors"
 
 def _model_file(path: Path, data_spec: str, kind: str = "ae", **cfg) -> Path:
     """A small untrained model file that names `data_spec` as its training data."""
-    from models.checkpoint import save_model
-    from models.config import ModelConfig
-    from models.networks import build_model
+    from latent_atlas.models.checkpoint import save_model
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
 
     config = ModelConfig(kind=kind, arch="mlp", input_shape=(1, 8, 8), latent_dim=2,
                          hidden=(8,), **cfg)
@@ -53,7 +53,7 @@ def test_open_model_reads_builds_and_loads_the_data_it_was_trained_on(tmp_path, 
     assert opened.data is not None and len(opened.data) == 40
     assert opened.notes == []
     assert opened.latent_map is None and opened.labels is None  # unconditional: no labels given
-    from explorer.core.inference import encode
+    from latent_atlas.explorer.core.inference import encode
 
     assert encode(opened.model, opened.data.images[:3]).shape == (3, 2)
 
@@ -119,7 +119,7 @@ def test_other_data_note_only_when_the_data_differs(tmp_path):
 
 
 def test_the_config_is_parsed_once_per_open(tmp_path, monkeypatch):
-    from models.config import ModelConfig
+    from latent_atlas.models.config import ModelConfig
 
     path = _model_file(tmp_path / "m.safetensors", "digits")
     calls = []
@@ -136,7 +136,7 @@ def test_the_config_is_parsed_once_per_open(tmp_path, monkeypatch):
 
 @pytest.mark.skipif(not BUNDLED_AE.exists(), reason="the bundled digits models are missing")
 def test_read_model_stays_numpy_only():
-    code = ("import sys; from explorer.session.opening import read_model; "
+    code = ("import sys; from latent_atlas.explorer.session.opening import read_model; "
             f"s = read_model({str(BUNDLED_AE)!r}); "
             "assert s.latent_map is not None and s.labels is not None; "
             "assert s.config.kind == 'ae'; "
@@ -148,7 +148,7 @@ def test_read_model_stays_numpy_only():
 
 
 def test_the_cli_says_where_a_moved_path_came_from(tmp_path, npz_data, capsys):
-    from explorer.cli import main
+    from latent_atlas.explorer.cli import main
 
     path = _model_file(tmp_path / "m.safetensors", f"npz:{npz_data}")
     npz_data.unlink()
@@ -158,9 +158,9 @@ def test_the_cli_says_where_a_moved_path_came_from(tmp_path, npz_data, capsys):
 
 
 def test_dialog_defaults_follow_the_open_model_typed_config(tmp_path):
-    from explorer.session.session import Session
-    from explorer.session.sweep import sweep_defaults
-    from explorer.session.training import PairRequest
+    from latent_atlas.explorer.session.session import Session
+    from latent_atlas.explorer.session.sweep import sweep_defaults
+    from latent_atlas.explorer.session.training import PairRequest
 
     path = _model_file(tmp_path / "m.safetensors", "digits", epochs=3, seed=7)
     s = Session.from_file(path)
@@ -177,9 +177,9 @@ def test_dialog_defaults_follow_the_open_model_typed_config(tmp_path):
 
 
 def test_a_freshly_trained_model_opens_as_an_unsaved_session():
-    from explorer.core.progress import drain
-    from explorer.session.dispatch import ManualDispatcher
-    from explorer.session.training import TrainRequest, train_task
+    from latent_atlas.explorer.core.progress import drain
+    from latent_atlas.explorer.session.dispatch import ManualDispatcher
+    from latent_atlas.explorer.session.training import TrainRequest, train_task
 
     out = drain(train_task(TrainRequest(data_spec="digits?limit=120", kind="ae", arch="mlp",
                                         latent_dim=3, epochs=1, device="cpu"), None))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.core.analysis.applications import reconstruction_errors
-from explorer.session.panels import AnomalyModel, select_sample
+from latent_atlas.explorer.core.analysis.applications import reconstruction_errors
+from latent_atlas.explorer.session.panels import AnomalyModel, select_sample
 
 
 def test_colours_the_map_and_lists_the_worst_first(desk):

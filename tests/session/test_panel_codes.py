@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.core.analysis.compress import CompressSettings, compress_iter
-from explorer.core.analysis.probe import ProbeSettings, probe_iter
-from explorer.core.progress import drain
-from explorer.session.panels import CompressModel, ProbeModel
+from latent_atlas.explorer.core.analysis.claims.codec import CompressSettings, compress_iter
+from latent_atlas.explorer.core.analysis.claims.probe import ProbeSettings, probe_iter
+from latent_atlas.explorer.core.progress import drain
+from latent_atlas.explorer.session.panels import CompressModel, ProbeModel
 
 
 def test_compression_draws_the_curves_and_the_examples(desk):

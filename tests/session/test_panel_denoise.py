@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.core.analysis.applications import BASELINES, classic_denoise, denoise
-from explorer.core.analysis.applications.baselines import BASELINE_TITLES
-from explorer.core.analysis.applications.denoise import (
+from latent_atlas.explorer.core.analysis.applications import BASELINES, classic_denoise, denoise
+from latent_atlas.explorer.core.analysis.applications.baselines import BASELINE_TITLES
+from latent_atlas.explorer.core.analysis.applications.denoise import (
     error_caption,
     psnr_of_mse,
     quality_caption,
 )
-from explorer.core.io.images import sample_display
-from explorer.session.panels import DenoiseModel
+from latent_atlas.explorer.core.io.images import sample_display
+from latent_atlas.explorer.session.panels import DenoiseModel
 
 
 def _lines(text: str) -> str:

@@ -3,9 +3,12 @@ for every shown model in a job, the results kept per model and pair of groups.""
 
 from __future__ import annotations
 
-from explorer.core.analysis.applications.transfer import measure_transfer, transfer_table_parts
-from explorer.core.progress import drain
-from explorer.session.panels import TraversalModel
+from latent_atlas.explorer.core.analysis.applications.transfer import (
+    measure_transfer,
+    transfer_table_parts,
+)
+from latent_atlas.explorer.core.progress import drain
+from latent_atlas.explorer.session.panels import TraversalModel
 
 
 def _pick(m: TraversalModel, a: str, b: str) -> None:

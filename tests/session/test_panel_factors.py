@@ -9,8 +9,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from explorer.session.panels import FactorsModel, heat_colour
-from explorer.session.panels.factors import NO_FACTORS
+from latent_atlas.explorer.session.panels import FactorsModel, heat_colour
+from latent_atlas.explorer.session.panels.factors import NO_FACTORS
 
 
 @pytest.fixture()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.session.panels import files
+from latent_atlas.explorer.session.panels import files
 
 
 def test_a_picture_is_converted_for_the_model_and_placed(desk, tmp_path):

@@ -9,14 +9,23 @@ import numpy as np
 import pytest
 from psygnal import Signal
 
-from explorer.core.analysis.metrics import CompareResult, MetricSettings, ModelMetrics
-from explorer.core.training import BETA_VAE_DEFAULT, PENALTY_FIELD
-from explorer.session.dispatch import ManualDispatcher
-from explorer.session.jobs import Jobs
-from explorer.session.panels import compare_views, train_form
-from explorer.session.panels.sweep import SweepModel
-from explorer.session.sweep import SweepRequest
-from models.config import DOWNSAMPLE_CHOICES, UPSAMPLE_CHOICES, Kind, downsample_choices
+from latent_atlas.explorer.core.analysis.comparison.metrics import (
+    CompareResult,
+    MetricSettings,
+    ModelMetrics,
+)
+from latent_atlas.explorer.core.training import BETA_VAE_DEFAULT, PENALTY_FIELD
+from latent_atlas.explorer.session.dispatch import ManualDispatcher
+from latent_atlas.explorer.session.jobs import Jobs
+from latent_atlas.explorer.session.panels import compare_views, train_form
+from latent_atlas.explorer.session.panels.sweep import SweepModel
+from latent_atlas.explorer.session.sweep import SweepRequest
+from latent_atlas.models.config import (
+    DOWNSAMPLE_CHOICES,
+    UPSAMPLE_CHOICES,
+    Kind,
+    downsample_choices,
+)
 
 
 def test_the_train_form_offers_every_kind_of_models_config_the_default_first():

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.core.analysis.applications import inpaint
-from explorer.core.io.images import sample_display
-from explorer.session.panels import InpaintModel
+from latent_atlas.explorer.core.analysis.applications import inpaint
+from latent_atlas.explorer.core.io.images import sample_display
+from latent_atlas.explorer.session.panels import InpaintModel
 
 
 def _fill(desk, m) -> None:

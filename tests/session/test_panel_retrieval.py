@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.core.analysis.applications import nearest_codes, retrieve_sample
-from explorer.session.panels import RetrievalModel, select_sample
+from latent_atlas.explorer.core.analysis.applications import nearest_codes, retrieve_sample
+from latent_atlas.explorer.session.panels import RetrievalModel, select_sample
 
 
 def test_the_k_nearest_to_the_clicked_point_the_hovered_sample_and_your_image(desk):

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.core.analysis.applications import attribute_direction, kl_per_dim, parse_direction
-from explorer.session.loading import DataExtras
-from explorer.session.panels import TraversalModel
-from explorer.session.session import Session
+from latent_atlas.explorer.core.analysis.applications import (
+    attribute_direction,
+    kl_per_dim,
+    parse_direction,
+)
+from latent_atlas.explorer.session.loading import DataExtras
+from latent_atlas.explorer.session.panels import TraversalModel
+from latent_atlas.explorer.session.session import Session
 
 
 def test_rows_per_dimension_with_kl_for_the_vae(desk):
@@ -67,10 +71,10 @@ def test_the_ae_has_no_kl_and_a_data_scaled_sweep(desk):
 
 
 def test_follows_the_hovered_sample_and_a_cvae_label(desk, digits):
-    from explorer.core.inference import Decoder, encode
-    from explorer.core.latent.map import quick_map
-    from models.config import ModelConfig
-    from models.networks import build_model
+    from latent_atlas.explorer.core.inference import Decoder, encode
+    from latent_atlas.explorer.core.latent.map import quick_map
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
 
     # Untrained is enough here: its decoder already takes the label as an input.
     cfg = ModelConfig(kind="cvae", arch="mlp", input_shape=(1, 8, 8), latent_dim=3,
@@ -202,7 +206,7 @@ def test_a_hidden_panel_does_no_work_and_catches_up_when_shown(desk):
 
 
 def test_inactive_dimensions_are_marked():
-    from explorer.session.panels.traversal_grids import mark_inactive
+    from latent_atlas.explorer.session.panels.traversal_grids import mark_inactive
 
     rng = np.random.default_rng(0)
     codes = np.stack([rng.normal(size=500), rng.normal(size=500) * 0.05,

@@ -5,22 +5,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.session.dispatch import ManualDispatcher
-from explorer.session.link import Link
-from explorer.session.pair import ComparePair, PairError
-from explorer.session.session import Session
+from latent_atlas.explorer.session.dispatch import ManualDispatcher
+from latent_atlas.explorer.session.link import Link
+from latent_atlas.explorer.session.pair import ComparePair, PairError
+from latent_atlas.explorer.session.session import Session
 
 
 @pytest.fixture(scope="module")
 def pair_files(tmp_path_factory, digits):
     """A tiny AE and VAE on digits: one with a stored map, one without (as train-pair
     leaves them)."""
-    from explorer.core.inference import encode
-    from explorer.core.io.saving import save_explorable
-    from explorer.core.latent.map import quick_map
-    from models.config import ModelConfig
-    from models.networks import build_model
-    from models.trainer import run_training
+    from latent_atlas.explorer.core.inference import encode
+    from latent_atlas.explorer.core.io.saving import save_explorable
+    from latent_atlas.explorer.core.latent.map import quick_map
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
+    from latent_atlas.models.trainer import run_training
 
     folder = tmp_path_factory.mktemp("pair")
     paths = {}
@@ -123,7 +123,7 @@ def test_a_link_mirrors_gestures_without_echo(pair_files):
 
 
 def test_a_pair_aligns_the_right_map_once_it_exists(pair_files):
-    from explorer.core.analysis.compare import AlignedMap
+    from latent_atlas.explorer.core.analysis.comparison.align import AlignedMap
 
     d = ManualDispatcher()
     # VAE first: the pair still puts the plain AE on the left.
@@ -139,9 +139,9 @@ def test_a_pair_aligns_the_right_map_once_it_exists(pair_files):
 
 
 def test_a_pair_of_different_images_is_refused_with_what_differs(pair_files, tmp_path):
-    from models.checkpoint import save_model
-    from models.config import ModelConfig
-    from models.networks import build_model
+    from latent_atlas.models.checkpoint import save_model
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
 
     other = tmp_path / "other.safetensors"
     save_model(other, build_model(ModelConfig(kind="vae", arch="mlp", input_shape=(1, 16, 16),

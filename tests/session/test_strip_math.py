@@ -1,7 +1,7 @@
 """The interpolation strip: its first frame decodes the arrow's start, its last the end, and
 the Slerp choice really interpolates spherically.
 
-The strip is built by the model's session (`explorer.session.Session`, the same in both
+The strip is built by the model's session (`latent_atlas.explorer.session.Session`, the same in both
 windows); only `strip_frames` below knows how to reach it.
 """
 
@@ -11,17 +11,17 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.core.inference import Decoder
-from explorer.core.latent.interpolation import lerp, slerp
-from explorer.core.latent.map import LatentMap
-from models.config import ModelConfig
-from models.networks import build_model
+from latent_atlas.explorer.core.inference import Decoder
+from latent_atlas.explorer.core.latent.interpolation import lerp, slerp
+from latent_atlas.explorer.core.latent.map import LatentMap
+from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.networks import build_model
 
 
 def strip_frames(decoder: Decoder, z0, z1, steps: int, mode: str) -> np.ndarray:
     """The strip the app shows for an arrow from code z0 to code z1 (2-D codes on an
     identity map, so the arrow's map ends are its codes)."""
-    from explorer.session.session import Session
+    from latent_atlas.explorer.session.session import Session
 
     grid = np.stack(np.meshgrid(np.linspace(-4, 4, 5), np.linspace(-4, 4, 5)), -1).reshape(-1, 2)
     latent_map = LatentMap("identity", grid.astype(np.float32), grid.astype(np.float32))

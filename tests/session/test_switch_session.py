@@ -7,18 +7,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.session.dispatch import ManualDispatcher
-from explorer.session.session import Session
+from latent_atlas.explorer.session.dispatch import ManualDispatcher
+from latent_atlas.explorer.session.session import Session
 
 
 @pytest.fixture(scope="module")
 def unpool_path(tmp_path_factory, digits):
-    from explorer.core.inference import encode
-    from explorer.core.io.saving import save_explorable
-    from explorer.core.latent.map import quick_map
-    from models.config import ModelConfig
-    from models.networks import build_model
-    from models.trainer import run_training
+    from latent_atlas.explorer.core.inference import encode
+    from latent_atlas.explorer.core.io.saving import save_explorable
+    from latent_atlas.explorer.core.latent.map import quick_map
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
+    from latent_atlas.models.trainer import run_training
 
     cfg = ModelConfig(kind="ae", arch="conv", input_shape=(1, 8, 8), latent_dim=3,
                       hidden=(4, 6), epochs=1, seed=4, upsample="max-unpool", downsample="max")
@@ -58,7 +58,7 @@ def test_a_click_says_whose_switches_decoded_it(unpool_path):
 
 
 def test_without_its_data_a_max_unpool_session_shows_no_image_and_says_why(unpool_path):
-    from explorer.session.loading import build_runtime
+    from latent_atlas.explorer.session.loading import build_runtime
 
     s = Session.from_file(unpool_path)
     model, decoder = build_runtime(s.model_file)
@@ -71,10 +71,10 @@ def test_without_its_data_a_max_unpool_session_shows_no_image_and_says_why(unpoo
 
 
 def test_an_ordinary_model_has_no_note(tmp_path, digits):
-    from explorer.core.inference import Decoder, encode
-    from explorer.core.latent.map import quick_map
-    from models.config import ModelConfig
-    from models.networks import build_model
+    from latent_atlas.explorer.core.inference import Decoder, encode
+    from latent_atlas.explorer.core.latent.map import quick_map
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
 
     model = build_model(ModelConfig(kind="ae", arch="conv", input_shape=(1, 8, 8), latent_dim=2,
                                     hidden=(4,), upsample="bed-of-nails", downsample="avg"))

@@ -119,7 +119,7 @@ class DataSpec:
 Loader = Callable[[DataSpec], ImageSet]
 _SOURCES: dict[str, Loader] = {}
 _OPTIONS: dict[str, tuple[str, ...]] = {}
-# Modules that define sources; imported lazily so `import explorer.core.data` stays cheap.
+# Modules that define sources; imported lazily so `import latent_atlas.explorer.core.data` stays cheap.
 _SOURCE_MODULES = ("digits", "shapes", "mnist", "idx", "folder", "arrays")
 
 

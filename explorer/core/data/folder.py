@@ -20,8 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from explorer.core.io.pictures import MAX_PIXELS, PictureTooLarge, check_pixels, open_picture
-from models.files import is_regular_file
+from latent_atlas.explorer.core.io.pictures import (
+    MAX_PIXELS,
+    PictureTooLarge,
+    check_pixels,
+    open_picture,
+)
+from latent_atlas.models.files import is_regular_file
 
 from .base import MAX_IMAGE_BYTES, DataError, DataSpec, ImageSet, check_image_budget, source
 from .options import (

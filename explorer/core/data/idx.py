@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from models.files import regular_file
+from latent_atlas.models.files import regular_file
 
 from .base import MAX_IMAGE_BYTES, MAX_LABEL, DataError, DataSpec, ImageSet, check_labels, source
 from .options import (

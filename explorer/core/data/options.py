@@ -17,7 +17,7 @@ from typing import overload
 
 import numpy as np
 
-from models.files import regular_file
+from latent_atlas.models.files import regular_file
 
 from .base import DataError, DataSpec, ImageSet, OptDefault, int_option
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from explorer.core.io.blend import stack_rows, tile_row, upscale
-from models.modelfile import atomic_write_bytes
+from latent_atlas.explorer.core.io.blend import stack_rows, tile_row, upscale
+from latent_atlas.models.modelfile import atomic_write_bytes
 
 
 def _check(codes: np.ndarray, positions: np.ndarray, labels: np.ndarray | None) -> None:

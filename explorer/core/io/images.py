@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-from explorer.core.inference import to_display
+from latent_atlas.explorer.core.inference import to_display
 
 Polarity = Literal["auto", "keep", "invert"]
 
@@ -35,7 +35,7 @@ def read_image(path: str | os.PathLike):
     """Open a picture with Pillow, applying its EXIF rotation; readable errors only.
 
     Only regular files are opened, and a picture declaring more than MAX_PIXELS is refused
-    from its header (the guard of the folder data source, `explorer.core.io.pictures`).
+    from its header (the guard of the folder data source, `latent_atlas.explorer.core.io.pictures`).
     """
     from PIL import ImageOps, UnidentifiedImageError
 

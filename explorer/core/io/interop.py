@@ -8,7 +8,7 @@ One `EmbeddingTable` holds what both write: the codes, their 2-D map positions, 
                                       # projector_config.pbtxt (tensorboard --logdir folder)
     export_parquet(path, table)       # needs pyarrow (PARQUET_HINT)
 
-Every file is written atomically (see models.modelfile.atomic_write_bytes).
+Every file is written atomically (see latent_atlas.models.modelfile.atomic_write_bytes).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.modelfile import atomic_write_bytes
+from latent_atlas.models.modelfile import atomic_write_bytes
 
 # The projector loads one sprite picture; it refuses anything above 8192 x 8192 pixels.
 MAX_SPRITE_SIDE = 8192

@@ -13,7 +13,7 @@ import os
 import warnings
 from collections.abc import Iterator
 
-from models.files import regular_file
+from latent_atlas.models.files import regular_file
 
 MAX_PIXELS = 40_000_000  # 40 Mpx: at most 160 MB while one picture is decoded
 

@@ -105,6 +105,6 @@ def png_rgb(data: bytes) -> np.ndarray:
 
 def save_png(path: str | os.PathLike, data: bytes) -> None:
     """Write PNG bytes atomically."""
-    from models.modelfile import atomic_write_bytes
+    from latent_atlas.models.modelfile import atomic_write_bytes
 
     atomic_write_bytes(path, data)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.latent.map import LABELS_KEY, map_file_parts
+from latent_atlas.explorer.core.latent.map import LABELS_KEY, map_file_parts
 
 __all__ = ["LABELS_KEY", "save_explorable"]
 
@@ -21,7 +21,7 @@ def save_explorable(path: str | os.PathLike, model: Any, *, latent_map: Any = No
                     train_state: Any = None) -> None:
     """Write `model` and (optionally) its latent map and labels to one model file, in one
     atomic write: a failure leaves either the old file or the complete new one."""
-    from models.checkpoint import save_model
+    from latent_atlas.models.checkpoint import save_model
 
     meta: dict[str, Any] = {}
     arrays: dict[str, np.ndarray] = {}

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from explorer.core.threads import single_threaded_blas
+from latent_atlas.explorer.core.threads import single_threaded_blas
 
 if TYPE_CHECKING:
     from scipy.spatial import Delaunay

@@ -21,22 +21,22 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 import numpy as np
 import numpy.typing as npt
 
-from explorer.core.latent.methods import METHODS as METHODS
-from explorer.core.latent.methods import fitted, make_projection, resolve_method
-from explorer.core.latent.projection import (
+from latent_atlas.explorer.core.latent.methods import METHODS as METHODS
+from latent_atlas.explorer.core.latent.methods import fitted, make_projection, resolve_method
+from latent_atlas.explorer.core.latent.projection import (
     FIT_INDEX,
     MapProgress,
     Projection,
     check_fit_codes,
 )
-from explorer.core.latent.umap_projection import SUBSAMPLE
-from explorer.core.progress import check_cancel, drain, relay
+from latent_atlas.explorer.core.latent.umap_projection import SUBSAMPLE
+from latent_atlas.explorer.core.progress import check_cancel, drain, relay
 
 if TYPE_CHECKING:
     from os import PathLike
 
-    from explorer.core.latent.point_grid import PointGrid
-    from models.modelfile import ModelFile
+    from latent_atlas.explorer.core.latent.point_grid import PointGrid
+    from latent_atlas.models.modelfile import ModelFile
 
 MAP_FORMAT = 1
 
@@ -53,7 +53,7 @@ NearestSample = tuple[int, float] | tuple[npt.NDArray[np.int64], npt.NDArray[np.
 class MapLike(Protocol):
     """What a session, a canvas and the click path use of a map.
 
-    `LatentMap` and `AlignedMap` (explorer.core.analysis.compare) are both maps. The hot
+    `LatentMap` and `AlignedMap` (latent_atlas.explorer.core.analysis.comparison.align) are both maps. The hot
     path of a click is `inverse` (map position -> code) and then `Decoder.decode`.
     """
 
@@ -154,7 +154,7 @@ class LatentMap:
         shown as itself ("identity") the inverse is the identity. A map fitted on a
         subsample is exact at the fitted points and interpolates between them elsewhere.
         """
-        from explorer.core.latent.inverse import _as_points
+        from latent_atlas.explorer.core.latent.inverse import _as_points
 
         p, single = _as_points(xy)
         z = self.projection.inverse_transform(p)
@@ -165,7 +165,7 @@ class LatentMap:
         interpolates between data codes there), False outside (it only repeats the hull's
         codes: decodes there are not the model's, they paint rays). An identity map's
         inverse is exact everywhere, so all True. (2,) -> (1,), (M, 2) -> (M,)."""
-        from explorer.core.latent.inverse import _as_points
+        from latent_atlas.explorer.core.latent.inverse import _as_points
 
         return self.projection.inside_hull(_as_points(xy)[0])
 
@@ -177,7 +177,7 @@ class LatentMap:
         code at the inverse-distance-weighted positions of its nearest data codes; umap
         itself is never called (no numba compilation at click time).
         """
-        from explorer.core.latent.placement import _as_codes
+        from latent_atlas.explorer.core.latent.placement import _as_codes
 
         q, single = _as_codes(z, self.dim)
         xy = np.asarray(self.projection.transform(q), dtype=np.float32)
@@ -197,7 +197,7 @@ class LatentMap:
         """The spatial index of the positions (built once, on first use; tens of ms at 1M)."""
         with self._grid_lock:
             if self._grid is None:
-                from explorer.core.latent.point_grid import PointGrid
+                from latent_atlas.explorer.core.latent.point_grid import PointGrid
 
                 self._grid = PointGrid(self.positions)
             return self._grid
@@ -210,7 +210,7 @@ class LatentMap:
         (2,) -> (int, float); (M, 2) -> (indices M, distances M). Searched in the grid of
         `point_grid` (milliseconds at a million points), not by a scan.
         """
-        from explorer.core.latent.inverse import _as_points
+        from latent_atlas.explorer.core.latent.inverse import _as_points
 
         p, single = _as_points(xy)
         grid = self.point_grid()
@@ -297,7 +297,7 @@ def save_map(path: str | PathLike[str], latent_map: LatentMap,
     """Store the map in an existing model file (meta "map", arrays "map.*") with the labels
     of its points (`LABELS_KEY`, or none), in one atomic write: the file never holds a new
     map with old labels. Labels beside the map colour it at first paint."""
-    from models.modelfile import update_model_file
+    from latent_atlas.models.modelfile import update_model_file
 
     meta, arrays = map_file_parts(latent_map, labels)
     update_model_file(path, {"map": meta}, arrays, drop_prefix=("map", LABELS_KEY))
@@ -317,7 +317,7 @@ def load_map(source: str | PathLike[str] | ModelFile) -> LatentMap | None:
 
     numpy only: never imports torch or umap. A damaged map raises `ModelFileError`.
     """
-    from models.modelfile import ModelFile, ModelFileError, read_model_file
+    from latent_atlas.models.modelfile import ModelFile, ModelFileError, read_model_file
 
     mf = source if isinstance(source, ModelFile) else read_model_file(source)
     meta = mf.meta.get("map")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from explorer.core.latent.point_grid import PointGrid, Rect
+from latent_atlas.explorer.core.latent.point_grid import PointGrid, Rect
 
 MIN_ALPHA = 0.65  # opacity of a pixel holding one point (denser pixels reach 1)
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.core.latent.projection import IdentityProjection, PCAProjection, Projection
-from explorer.core.latent.umap_projection import SUBSAMPLE, UMAP_MIN_POINTS, UMAPProjection
+from latent_atlas.explorer.core.latent.projection import (
+    IdentityProjection,
+    PCAProjection,
+    Projection,
+)
+from latent_atlas.explorer.core.latent.umap_projection import (
+    SUBSAMPLE,
+    UMAP_MIN_POINTS,
+    UMAPProjection,
+)
 
 METHODS = ("identity", "pca", "umap")
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from explorer.core.progress import check_cancel
+from latent_atlas.explorer.core.progress import check_cancel
 
 # Above this many query x data distances `place_codes` uses the approximate index.
 EXACT_WORK_MAX = 2_000_000_000

@@ -35,13 +35,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from explorer.core.inference import check_codes
-from explorer.core.progress import Progress, drain
-from explorer.core.threads import single_threaded_blas
+from latent_atlas.explorer.core.inference import check_codes
+from latent_atlas.explorer.core.progress import Progress, drain
+from latent_atlas.explorer.core.threads import single_threaded_blas
 
 if TYPE_CHECKING:
-    from explorer.core.latent.inverse import TriangulationInverse
-    from explorer.core.latent.placement import NeighbourPlacer
+    from latent_atlas.explorer.core.latent.inverse import TriangulationInverse
+    from latent_atlas.explorer.core.latent.placement import NeighbourPlacer
 
 # Rows of the codes a map was fitted on when it was fitted on a subsample (stored extra).
 FIT_INDEX = "fit_index"
@@ -115,7 +115,7 @@ class Projection:
         with self._lazy():
             tri = self.__dict__.get("_triangulation")
             if tri is None:
-                from explorer.core.latent.inverse import TriangulationInverse
+                from latent_atlas.explorer.core.latent.inverse import TriangulationInverse
 
                 codes, positions = self._anchors()
                 tri = self.__dict__["_triangulation"] = TriangulationInverse(positions, codes)
@@ -126,7 +126,7 @@ class Projection:
         with self._lazy():
             placer = self.__dict__.get("_placer")
             if placer is None:
-                from explorer.core.latent.placement import NeighbourPlacer
+                from latent_atlas.explorer.core.latent.placement import NeighbourPlacer
 
                 placer = self.__dict__["_placer"] = NeighbourPlacer(*self._anchors())
             return placer

@@ -38,13 +38,13 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.latent.projection import MapProgress, Projection, check_fit_codes
-from explorer.core.latent.umap_runtime import (
+from latent_atlas.explorer.core.latent.projection import MapProgress, Projection, check_fit_codes
+from latent_atlas.explorer.core.latent.umap_runtime import (
     configure_numba_cache,
     cuml_umap_class,
     enable_umap_kernel_cache,
 )
-from explorer.core.progress import Cancelled, check_cancel, is_cancelled, relay
+from latent_atlas.explorer.core.progress import Cancelled, check_cancel, is_cancelled, relay
 
 UMAP_MIN_POINTS = 10
 SUBSAMPLE = 50_000
@@ -181,7 +181,7 @@ class UMAPProjection(Projection):
         fitted = yield from self._fit(codes[fit_index], init, cancel, 0.8)
         rest = np.ones(n, dtype=bool)
         rest[fit_index] = False
-        from explorer.core.latent.placement import place_codes
+        from latent_atlas.explorer.core.latent.placement import place_codes
 
         yield MapProgress("place", 0.8, f"placing {n - len(fit_index):,} codes by their "
                           f"nearest of {len(fit_index):,} fitted codes")
@@ -329,7 +329,7 @@ def placement_quality(codes: np.ndarray, positions: np.ndarray, fit_index: np.nd
     `trust_placed` close to `trust_fitted` means the placement keeps neighbourhoods about
     as well as UMAP itself; both are on the same map, so the comparison is fair.
     """
-    from explorer.core.latent.placement import trustworthiness_sample
+    from latent_atlas.explorer.core.latent.placement import trustworthiness_sample
 
     rng = np.random.default_rng(seed + 1)
     placed = np.setdiff1d(np.arange(len(codes)), fit_index, assume_unique=True)
@@ -348,7 +348,7 @@ def _fill_missing(emb: np.ndarray, codes: np.ndarray) -> np.ndarray:
         return emb
     if bad.all():
         raise ValueError("UMAP could not place any code; try pca")
-    from explorer.core.latent.placement import NeighbourPlacer
+    from latent_atlas.explorer.core.latent.placement import NeighbourPlacer
 
     emb = emb.copy()
     emb[bad] = NeighbourPlacer(codes[~bad], emb[~bad])(codes[bad])

@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from explorer.core.proctime import seconds_since_start
+from latent_atlas.explorer.core.proctime import seconds_since_start
 
 SCREENSHOT_TIMEOUT_S = 300.0
 

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.session.pair import SIDE_TITLES, ComparePair
-from explorer.session.panels.files import pair_strip_frames, pair_strip_rows
+from latent_atlas.explorer.session.pair import SIDE_TITLES, ComparePair
+from latent_atlas.explorer.session.panels.files import pair_strip_frames, pair_strip_rows
 
 from ..image_box import ImageBox
 from ..panels.common import weak_slot
@@ -93,11 +93,11 @@ class StripRows(QWidget):
 
 class MetricsPanel(QWidget):
     """The continuity metrics of both models, computed on demand: a view of its
-    `explorer.session.panels.compare_views.MetricsModel`."""
+    `latent_atlas.explorer.session.panels.compare_views.MetricsModel`."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        from explorer.session.panels.compare_views import MetricsModel, metric_rows
+        from latent_atlas.explorer.session.panels.compare_views import MetricsModel, metric_rows
 
         self.model = MetricsModel()
         self.columns = metric_rows()
@@ -105,7 +105,7 @@ class MetricsPanel(QWidget):
         self.note = QLabel(self.model.table.note)
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: gray")
-        # What the numbers show, in sentences written by core (explorer.core.analysis.explain).
+        # What the numbers show, in sentences written by core (latent_atlas.explorer.core.analysis.comparison.explain).
         self.explanation = QLabel("")
         self.explanation.setWordWrap(True)
         self.explanation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -24,7 +24,7 @@ def build_toolbar(w: CompareWindow) -> None:
     w.heat_check = _tool(tb, QCheckBox("Gap heatmap"), "Colour each spot by how far its "
                          "decoded image is from the nearest real image (same scale on both "
                          "maps)", "toggled", w.set_heatmap)
-    from explorer.session.panels.compare_views import GAP_JUDGES
+    from latent_atlas.explorer.session.panels.compare_views import GAP_JUDGES
 
     w.judge_combo = QComboBox()
     for name, title in GAP_JUDGES:
@@ -78,7 +78,7 @@ class PairTraining:
         self.w = window
 
     def show_dialog(self) -> None:
-        from explorer.session.panels.train_form import pair_request_for
+        from latent_atlas.explorer.session.panels.train_form import pair_request_for
 
         from .train_dialog import TrainPairDialog
 
@@ -95,7 +95,7 @@ class PairTraining:
             w.train_pair(dlg.request())
 
     def start(self, request) -> None:
-        from explorer.session.training import train_pair_task
+        from latent_atlas.explorer.session.training import train_pair_task
 
         w = self.w
         if w.jobs.running("train"):

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.qt.sampling_choice import SamplingChoice
-from explorer.session.panels.train_form import PairRequest
+from latent_atlas.explorer.qt.sampling_choice import SamplingChoice
+from latent_atlas.explorer.session.panels.train_form import PairRequest
 
 
 class TrainPairDialog(QDialog):

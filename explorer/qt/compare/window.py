@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.session.errors import readable_error
-from explorer.session.pair import SIDE_TITLES, ComparePair
-from explorer.session.panels.files import sample_grid
-from explorer.session.session import Session
-from explorer.session.workspace import ShownSessions, Tools
+from latent_atlas.explorer.session.errors import readable_error
+from latent_atlas.explorer.session.pair import SIDE_TITLES, ComparePair
+from latent_atlas.explorer.session.panels.files import sample_grid
+from latent_atlas.explorer.session.session import Session
+from latent_atlas.explorer.session.workspace import ShownSessions, Tools
 
 from ..canvas import MapCanvas
 from ..chrome import AppWindow, build_tool_actions
@@ -350,7 +350,7 @@ class CompareWindow(AppWindow):
 
     # ---- metrics -------------------------------------------------------------------------------
     def compute_metrics(self) -> None:
-        """Measure both models (explorer.core.analysis.metrics) in the background."""
+        """Measure both models (latent_atlas.explorer.core.analysis.comparison.metrics) in the background."""
         if self.pair is None:
             return
         job = self.metrics_panel.model.compute()

@@ -1,6 +1,6 @@
 """The application views as dock panels: latent traversal, denoising, inpainting, anomaly
 ranking, retrieval, compression against JPEG and codes as features (the probe). Each is a
-thin widget over its Qt-free model in `explorer.session.panels`, which does the work.
+thin widget over its Qt-free model in `latent_atlas.explorer.session.panels`, which does the work.
 
 `add_application_panels(window, shown, jobs)` docks them (tabified on the right, hidden
 at start so the window opens as before) and adds a Views menu that shows each one. A
@@ -17,8 +17,8 @@ import os
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
-from explorer.session.jobs import Jobs
-from explorer.session.workspace import ShownSessions
+from latent_atlas.explorer.session.jobs import Jobs
+from latent_atlas.explorer.session.workspace import ShownSessions
 
 from .anomaly import AnomalyPanel
 from .codes import CompressPanel, ProbePanel

@@ -2,16 +2,16 @@
 by the reconstruction error and list the worst reconstructed samples, worst first;
 clicking one selects it on the map. With two shown models (the compare window) each is
 ranked in its own job and listed in its own column. The jobs, the kept errors and the
-ranking are its `explorer.session.panels.AnomalyModel`'s; the panel shows them.
+ranking are its `latent_atlas.explorer.session.panels.AnomalyModel`'s; the panel shows them.
 """
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
-from explorer.session.jobs import Jobs
-from explorer.session.panels.anomaly import METRICS, AnomalyModel
-from explorer.session.workspace import ShownSessions
+from latent_atlas.explorer.session.jobs import Jobs
+from latent_atlas.explorer.session.panels.anomaly import METRICS, AnomalyModel
+from latent_atlas.explorer.session.workspace import ShownSessions
 
 from .common import hint_label, labelled_row
 from .gallery import GalleryPanel

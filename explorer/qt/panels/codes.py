@@ -2,7 +2,7 @@
 same number of bytes) and as features for a classifier (the linear / k-NN probe).
 
 Both measure in a background job per shown model, run by their models
-(`explorer.session.panels.CompressModel`, `ProbeModel`), and only show what comes back:
+(`latent_atlas.explorer.session.panels.CompressModel`, `ProbeModel`), and only show what comes back:
 the compression panel a rate-distortion chart (bits per image against PSNR, log scale)
 and a row of examples (original, the AE at b bits, JPEG at the same size); the probe
 panel a small table of held-out accuracies, codes against raw pixels.
@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.session.jobs import Jobs
-from explorer.session.panels.compress import CompressModel
-from explorer.session.panels.measure import MeasureModel
-from explorer.session.panels.probe import ProbeModel
-from explorer.session.workspace import ShownSessions
+from latent_atlas.explorer.session.jobs import Jobs
+from latent_atlas.explorer.session.panels.compress import CompressModel
+from latent_atlas.explorer.session.panels.measure import MeasureModel
+from latent_atlas.explorer.session.panels.probe import ProbeModel
+from latent_atlas.explorer.session.workspace import ShownSessions
 
 from .common import PanelBase, hint_label, labelled_row, to_pixmap
 

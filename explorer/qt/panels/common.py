@@ -4,7 +4,7 @@ works on in `picker`).
 
 Panels follow the window's conventions: each takes the window's `ShownSessions` (the
 active session in the main window, the AE and VAE sessions in the compare window) and
-its `Jobs`, builds its Qt-free model from `explorer.session.panels` over them, connects
+its `Jobs`, builds its Qt-free model from `latent_atlas.explorer.session.panels` over them, connects
 the model's `changed` to `_update` and turns gestures into calls on the model. The
 model follows the sessions, keeps the caches and runs the work off the GUI thread; the
 panel computes nothing. With two sessions a panel shows one result per session side by
@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from explorer.session.panels import PanelModel, session_title
-from explorer.session.session import Session
-from explorer.session.workspace import ShownSessions
+from latent_atlas.explorer.session.panels import PanelModel, session_title
+from latent_atlas.explorer.session.session import Session
+from latent_atlas.explorer.session.workspace import ShownSessions
 
 
 def to_pixmap(image: np.ndarray, scale: int = 1) -> QPixmap:
@@ -148,7 +148,7 @@ class SessionColumns(QWidget):
 
 class PanelBase(QWidget):
     """Base of every application panel: it binds to its Qt-free panel model
-    (`explorer.session.panels`), which follows the shown sessions, owns the caches and
+    (`latent_atlas.explorer.session.panels`), which follows the shown sessions, owns the caches and
     runs the jobs; the panel shows what the model says (`_update`, on `model.changed`)
     and turns gestures into calls. The dock's visibility is the model's live switch: a
     hidden panel does no work."""

@@ -2,7 +2,7 @@
 show clean, noisy and each shown model's reconstruction side by side with MSE / PSNR /
 SSIM (the active model in the main window, the AE and the VAE in the compare window),
 and beside them the classic denoisers (median filter, non-local means) on the same noisy
-image. The work and the captions are its `explorer.session.panels.DenoiseModel`'s (a
+image. The work and the captions are its `latent_atlas.explorer.session.panels.DenoiseModel`'s (a
 background job per request); the panel lays the images out.
 """
 
@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.session.jobs import Jobs
-from explorer.session.panels.denoise import CLASSIC, NOISES, DenoiseModel
-from explorer.session.workspace import ShownSessions
+from latent_atlas.explorer.session.jobs import Jobs
+from latent_atlas.explorer.session.panels.denoise import CLASSIC, NOISES, DenoiseModel
+from latent_atlas.explorer.session.workspace import ShownSessions
 
 from ..image_box import ImageBox
 from .common import PanelBase, hint_label, labelled_row, sync_count

@@ -1,7 +1,7 @@
 """The traversal panel's "Measure" button and what it shows: how often adding the picked
 A − B direction turns held-out B images into A, in the latent space and on the pixels,
 judged by the classifier. The jobs, the kept results and the text are its
-`explorer.session.panels.DirectionMeasureModel`'s; this widget only lays them out, one
+`latent_atlas.explorer.session.panels.DirectionMeasureModel`'s; this widget only lays them out, one
 table per model, side by side in the compare window.
 """
 
@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from explorer.session.panels import DirectionMeasureModel
+from latent_atlas.explorer.session.panels import DirectionMeasureModel
 
 from .common import SessionColumns, hint_label, weak_slot
 

@@ -2,7 +2,7 @@
 row per latent dimension, a column per factor, darker = more important, each factor's
 best dimension in bold); clicking a factor (its header or any of its cells) traverses its
 best dimension around the clicked point. The numbers and the traversal are its
-`explorer.session.panels.FactorsModel`'s; one heatmap per shown model."""
+`latent_atlas.explorer.session.panels.FactorsModel`'s; one heatmap per shown model."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.session.jobs import Jobs
-from explorer.session.panels import FactorColumn, FactorsModel, heat_colour
-from explorer.session.workspace import ShownSessions
+from latent_atlas.explorer.session.jobs import Jobs
+from latent_atlas.explorer.session.panels import FactorColumn, FactorsModel, heat_colour
+from latent_atlas.explorer.session.workspace import ShownSessions
 
 from .common import PanelBase, SessionColumns, hint_label, to_pixmap
 

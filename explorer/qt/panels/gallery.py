@@ -8,7 +8,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
 
-from explorer.session.panels import PanelModel, select_sample
+from latent_atlas.explorer.session.panels import PanelModel, select_sample
 
 from .common import PanelBase, SessionColumns, to_pixmap
 

@@ -1,7 +1,7 @@
 """Inpainting panel: drag a rectangle or brush a mask on an enlarged image; the model
 fills the hole by iterating encode -> decode with the known pixels kept fixed. The mask,
 the tools and the fills (a background job whenever the mask is released) are its
-`explorer.session.panels.InpaintModel`'s; the canvas reports gestures to it. With two
+`latent_atlas.explorer.session.panels.InpaintModel`'s; the canvas reports gestures to it. With two
 shown models (the compare window) both fill the same hole of the same image, one result
 under the other.
 """
@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.session.jobs import Jobs
-from explorer.session.panels.inpaint import TOOLS, InpaintModel
-from explorer.session.workspace import ShownSessions
+from latent_atlas.explorer.session.jobs import Jobs
+from latent_atlas.explorer.session.panels.inpaint import TOOLS, InpaintModel
+from latent_atlas.explorer.session.workspace import ShownSessions
 
 from ..image_box import BACKGROUND, ImageBox
 from .common import PanelBase, hint_label, sync_count

@@ -1,5 +1,5 @@
 """The picker of the image the denoising and inpainting panels work on: a view of their
-model's `SamplePick` (explorer.session.panels.sources)."""
+model's `SamplePick` (latent_atlas.explorer.session.panels.sources)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
-from explorer.session.panels import PICK_MODES
+from latent_atlas.explorer.session.panels import PICK_MODES
 
 from .common import weak_slot
 

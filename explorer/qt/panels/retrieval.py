@@ -1,16 +1,21 @@
 """Retrieval panel: the k samples nearest (in latent space) to the clicked map point, the
 hovered sample or your own image, as a gallery; clicking one selects it on the map. With
 two shown models (the compare window) each searches its own latent space for the same
-query, one gallery per model. The search is its `explorer.session.panels.RetrievalModel`'s.
+query, one gallery per model. The search is its `latent_atlas.explorer.session.panels.RetrievalModel`'s.
 """
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
-from explorer.session.jobs import Jobs
-from explorer.session.panels.retrieval import METRICS, QUERIES, RetrievalModel, RetrievalResult
-from explorer.session.workspace import ShownSessions
+from latent_atlas.explorer.session.jobs import Jobs
+from latent_atlas.explorer.session.panels.retrieval import (
+    METRICS,
+    QUERIES,
+    RetrievalModel,
+    RetrievalResult,
+)
+from latent_atlas.explorer.session.workspace import ShownSessions
 
 from .common import hint_label
 from .gallery import GalleryPanel

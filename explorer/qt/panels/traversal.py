@@ -8,7 +8,7 @@ strength 0 to the slider's strength. Its "Measure" button measures, for two labe
 often the direction turns held-out images of B into A against the same arithmetic on
 pixels (`direction_measure`).
 
-Everything it shows comes from its `explorer.session.panels.TraversalModel` (the grids
+Everything it shows comes from its `latent_atlas.explorer.session.panels.TraversalModel` (the grids
 decoded in a background job, the KL per dimension once per model); with two shown
 models (the compare window) their grids stand side by side, around the same point.
 """
@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.session.jobs import Jobs
-from explorer.session.panels import SOURCES, TraversalModel, TraversalResult
-from explorer.session.workspace import ShownSessions
+from latent_atlas.explorer.session.jobs import Jobs
+from latent_atlas.explorer.session.panels import SOURCES, TraversalModel, TraversalResult
+from latent_atlas.explorer.session.workspace import ShownSessions
 
 from .common import PanelBase, SessionColumns, hint_label, to_pixmap
 from .direction_measure import DirectionMeasure

@@ -1,12 +1,12 @@
 """Qt-free models of the application panels and the compare-only views.
 
-Each panel of the windows (explorer.qt.panels, the compare window's views, the dialogs)
+Each panel of the windows (latent_atlas.explorer.qt.panels, the compare window's views, the dialogs)
 binds to one model here: the model follows the shown sessions, owns its caches, runs its
 work as named jobs off the owner thread (a newer job supersedes its predecessor) and
 exposes typed results and a `changed` signal. The widget only shows what the model says
 and turns gestures into calls, so every panel's behaviour is tested without a display
 (tests/session/test_panel_*.py). The windows import what they need from here, never
-from `explorer.core.analysis` or `models`.
+from `latent_atlas.explorer.core.analysis` or `models`.
 """
 
 from .anomaly import AnomalyColumn, AnomalyModel

@@ -3,7 +3,7 @@ by the reconstruction error (the session's "recon_error" colouring) and list the
 reconstructed samples, worst first. With two shown models each is ranked in its own job
 and listed in its own column; the errors are kept per model and metric.
 
-The errors are `explorer.core.analysis.applications.reconstruction_error_iter`, the
+The errors are `latent_atlas.explorer.core.analysis.applications.reconstruction_error_iter`, the
 ranking `rank_anomalies`.
 """
 
@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from explorer.core.analysis.applications import (
+from latent_atlas.explorer.core.analysis.applications import (
     ApplicationError,
     rank_anomalies,
     reconstruction_error_iter,

@@ -1,5 +1,5 @@
 """The compare window's own views, Qt-free: the metrics table of a `ComparePair` (its
-rows, columns, cells and sentences, from `explorer.core.analysis.metrics_table`), the
+rows, columns, cells and sentences, from `latent_atlas.explorer.core.analysis.comparison.table`), the
 gap heatmap's judges and the hatched cells outside the data's hull."""
 
 from __future__ import annotations
@@ -10,8 +10,12 @@ from typing import Any
 import numpy as np
 from psygnal import Signal
 
-from explorer.core.analysis.heatmap import JUDGE_TITLES, JUDGES, outside_rectangles
-from explorer.core.analysis.metrics import MetricSettings
+from latent_atlas.explorer.core.analysis.comparison.metrics import MetricSettings
+from latent_atlas.explorer.core.analysis.gaps.heatmap import (
+    JUDGE_TITLES,
+    JUDGES,
+    outside_rectangles,
+)
 
 from ..jobs import Job
 from ..pair import ComparePair
@@ -23,7 +27,7 @@ INTRO = ("Reconstruction, hole fraction under four samplers and two judges, gaps
 
 def metric_rows() -> list[str]:
     """The titles of the metric rows every table has (before the judged and probe rows)."""
-    from explorer.core.analysis.metrics_table import COLUMNS
+    from latent_atlas.explorer.core.analysis.comparison.table import COLUMNS
 
     return [c[0] for c in COLUMNS]
 
@@ -47,8 +51,12 @@ class MetricsTable:
 
 
 def metrics_table(result: Any) -> MetricsTable:
-    """The table of a CompareResult (explorer.core.analysis.metrics), or an empty one."""
-    from explorer.core.analysis.metrics_table import COLUMNS, judged_rows, probe_rows
+    """The table of a CompareResult (latent_atlas.explorer.core.analysis.comparison.metrics), or an empty one."""
+    from latent_atlas.explorer.core.analysis.comparison.table import (
+        COLUMNS,
+        judged_rows,
+        probe_rows,
+    )
 
     if result is None:
         return MetricsTable(rows=[c[0] for c in COLUMNS])
@@ -63,7 +71,7 @@ def metrics_table(result: Any) -> MetricsTable:
         explanation=result.explanation)
     if two:
         table.columns.append([""] * len(COLUMNS) + [sig for _t, _c, sig in judged])
-    from explorer.core.analysis.disentangle.per_model import latent_rows
+    from latent_atlas.explorer.core.analysis.disentangle.per_model import latent_rows
 
     for title, cells in latent_rows(result.latents, [m.name for m in result.models]):
         table.rows.append(title)

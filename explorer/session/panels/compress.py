@@ -1,6 +1,6 @@
 """Compression against JPEG, Qt-free: each held-out image sent as its code, every
 dimension quantised to b bits, against a JPEG of the same size (`compress_iter` in
-`explorer.core.analysis.compress`), one job per shown model; the rate-distortion curves,
+`latent_atlas.explorer.core.analysis.claims.codec`), one job per shown model; the rate-distortion curves,
 the summary and a row of examples are what the panel draws."""
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.analysis.compress import (
+from latent_atlas.explorer.core.analysis.claims.codec import (
     CompressSettings,
     compress_iter,
     compress_summary,
     parse_bits,
 )
-from explorer.core.analysis.compress_figure import rate_distortion_curves
+from latent_atlas.explorer.core.analysis.claims.codec_figure import rate_distortion_curves
 
 from ..jobs import Jobs
 from ..session import Session

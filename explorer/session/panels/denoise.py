@@ -3,7 +3,7 @@ and level, reconstruct it with each shown model that takes its size, and measure
 PSNR / SSIM against the clean image; beside them the classic denoisers (median filter,
 non-local means) on the same noisy image.
 
-The numbers are `explorer.core.analysis.applications.denoise`, computed in a background
+The numbers are `latent_atlas.explorer.core.analysis.applications.denoise`, computed in a background
 job (a newer request supersedes it) with the display images the panel shows.
 """
 
@@ -15,18 +15,18 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.analysis.applications import (
+from latent_atlas.explorer.core.analysis.applications import (
     BASELINES,
     NOISE_KINDS,
     ApplicationError,
     classic_denoise,
     denoise,
 )
-from explorer.core.analysis.applications.baselines import BASELINE_TITLES
-from explorer.core.analysis.applications.denoise import psnr_of_mse, quality_caption
-from explorer.core.inference import one_torch_thread
-from explorer.core.io.images import sample_display
-from explorer.core.progress import check_cancel
+from latent_atlas.explorer.core.analysis.applications.baselines import BASELINE_TITLES
+from latent_atlas.explorer.core.analysis.applications.denoise import psnr_of_mse, quality_caption
+from latent_atlas.explorer.core.inference import one_torch_thread
+from latent_atlas.explorer.core.io.images import sample_display
+from latent_atlas.explorer.core.progress import check_cancel
 
 from ..jobs import Jobs
 from ..workspace import ShownSessions

@@ -1,6 +1,6 @@
 """The traversal panel's "Measure", Qt-free: how often adding the picked A − B direction
 turns held-out B images into A, in the latent space and on the pixels, judged by the
-classifier (`explorer.core.analysis.applications.transfer`). One background job per
+classifier (`latent_atlas.explorer.core.analysis.applications.transfer`). One background job per
 shown model; the results are kept per model and per pair of groups."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from explorer.core.analysis.applications.transfer import (
+from latent_atlas.explorer.core.analysis.applications.transfer import (
     DEFAULT_LIMIT,
     DEFAULT_STRENGTHS,
     group_text,

@@ -1,5 +1,5 @@
 """Factors, Qt-free: for data with known factors (such as `shapes`), which latent dimension
-predicts which factor, as the DCI importance matrix (`explorer.core.analysis.disentangle`;
+predicts which factor, as the DCI importance matrix (`latent_atlas.explorer.core.analysis.disentangle`;
 rows = dimensions, columns = factors) with each factor's best dimension; choosing a factor
 traverses its best dimension around the clicked point (one row of images).
 
@@ -16,10 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.analysis.applications import ApplicationError, latent_traversal, traversal_scale
-from explorer.core.analysis.disentangle.dci import importance_matrix
-from explorer.core.inference import one_torch_thread
-from explorer.core.io.images import image_strip
+from latent_atlas.explorer.core.analysis.applications import (
+    ApplicationError,
+    latent_traversal,
+    traversal_scale,
+)
+from latent_atlas.explorer.core.analysis.disentangle.dci import importance_matrix
+from latent_atlas.explorer.core.inference import one_torch_thread
+from latent_atlas.explorer.core.io.images import image_strip
 
 from ..jobs import Jobs
 from ..session import Session

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from explorer.core.io.blend import stack_rows, tile_row
-from explorer.core.io.images import IMAGE_SUFFIXES, is_image_path
+from latent_atlas.explorer.core.io.blend import stack_rows, tile_row
+from latent_atlas.explorer.core.io.images import IMAGE_SUFFIXES, is_image_path
 
 from ..arrows import PlacedImage
 from ..session import Session
@@ -24,7 +24,7 @@ __all__ = ["IMAGE_SUFFIXES", "StripRows", "arrow_titles", "default_export_name",
 
 def default_export_name(session: Session | None, suffix: str) -> str:
     """A file name beside the model for an export, e.g. digits_vae_strip.png."""
-    from explorer.core.io.exports import default_export_name as name
+    from latent_atlas.explorer.core.io.exports import default_export_name as name
 
     return name(session.path if session is not None else None, suffix)
 
@@ -32,7 +32,7 @@ def default_export_name(session: Session | None, suffix: str) -> str:
 def place_picture(session: Session, path: str | Path) -> PlacedImage:
     """Read a picture, convert it for the model (against the data's background) and mark
     it on the map."""
-    from explorer.core.io.images import dataset_background, load_model_input
+    from latent_atlas.explorer.core.io.images import dataset_background, load_model_input
 
     bg = dataset_background(session.images) if session.images is not None else 0.0
     chw = load_model_input(path, session.input_shape, background=bg)
@@ -47,7 +47,7 @@ def _mapped(session: Session | None) -> Session:
 
 def export_codes(session: Session | None, fmt: str, path: str | Path) -> int:
     """Write the map's codes, positions and labels as CSV or NPZ; returns how many."""
-    from explorer.core.io.exports import export_codes_csv, export_codes_npz
+    from latent_atlas.explorer.core.io.exports import export_codes_csv, export_codes_npz
 
     s = _mapped(session)
     assert s.latent_map is not None
@@ -57,11 +57,11 @@ def export_codes(session: Session | None, fmt: str, path: str | Path) -> int:
     return s.n_points
 
 
-from explorer.core.io.interop import PARQUET_HINT  # noqa: E402  (how to get pyarrow)
+from latent_atlas.explorer.core.io.interop import PARQUET_HINT  # noqa: E402  (how to get pyarrow)
 
 
 def parquet_available() -> bool:
-    from explorer.core.io.interop import parquet_available as available
+    from latent_atlas.explorer.core.io.interop import parquet_available as available
 
     return bool(available())
 
@@ -69,7 +69,7 @@ def parquet_available() -> bool:
 def export_interop(session: Session | None, fmt: str, path: str | Path) -> int:
     """The map for other viewers: a TensorBoard projector folder ("projector") or a
     Parquet table ("parquet"); returns how many points."""
-    from explorer.core.io.interop import export_parquet, export_projector
+    from latent_atlas.explorer.core.io.interop import export_parquet, export_projector
 
     table = _mapped(session).embedding_table()
     (export_parquet if fmt == "parquet" else export_projector)(path, table)
@@ -78,7 +78,7 @@ def export_interop(session: Session | None, fmt: str, path: str | Path) -> int:
 
 def export_strip(session: Session | None, fmt: str, path: str | Path) -> None:
     """The selected arrow's decoded steps as an animated GIF, or its rows as one PNG."""
-    from explorer.core.io.exports import export_strip_gif, export_strip_png
+    from latent_atlas.explorer.core.io.exports import export_strip_gif, export_strip_png
 
     a = None if session is None else session.selected()
     if a is None or a.frames is None:

@@ -2,7 +2,7 @@
 and the hole filled by each shown model that takes the image, iterating encode -> decode
 with the known pixels kept fixed.
 
-Mask editing is `explorer.core.analysis.applications.masks`, the fill `inpaint`; a
+Mask editing is `latent_atlas.explorer.core.analysis.applications.masks`, the fill `inpaint`; a
 hundred passes of one image take over 100 ms, so fills run in a background job, one at a
 time: requests arriving meanwhile collapse into one fill once the running one is done,
 and a fill whose inputs changed while it ran is dropped.
@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.analysis.applications.masks import mask_overlay
-from explorer.core.io.images import sample_display
+from latent_atlas.explorer.core.analysis.applications.masks import mask_overlay
+from latent_atlas.explorer.core.io.images import sample_display
 
 from ..jobs import Job, Jobs
 from ..session import Session

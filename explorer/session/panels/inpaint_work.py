@@ -1,5 +1,5 @@
 """The inpainting panel's tools and work: the brush that turns drags into the mask
-(`explorer.core.analysis.applications.masks`), and the fill run in a job."""
+(`latent_atlas.explorer.core.analysis.applications.masks`), and the fill run in a job."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.analysis.applications import inpaint, masked_mse, mean_fill
-from explorer.core.analysis.applications.masks import paint_stroke, rectangle_between
-from explorer.core.inference import one_torch_thread
+from latent_atlas.explorer.core.analysis.applications import inpaint, masked_mse, mean_fill
+from latent_atlas.explorer.core.analysis.applications.masks import paint_stroke, rectangle_between
+from latent_atlas.explorer.core.inference import one_torch_thread
 
 from .sources import PickedImage, label_array
 

@@ -1,6 +1,6 @@
 """Codes as features, Qt-free: a logistic regression and a k-NN classifier trained on the
 codes of a few labelled images and scored on held-out images, against the same
-classifiers on raw pixels (`probe_iter` in `explorer.core.analysis.probe`), one job per
+classifiers on raw pixels (`probe_iter` in `latent_atlas.explorer.core.analysis.claims.probe`), one job per
 shown model; the panel shows one table."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from explorer.core.analysis.probe import (
+from latent_atlas.explorer.core.analysis.claims.probe import (
     CLASSIFIER_TITLES,
     CLASSIFIERS,
     ProbeSettings,

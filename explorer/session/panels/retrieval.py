@@ -2,7 +2,7 @@
 the hovered sample or your own image. With two shown models each searches its own
 latent space for the same query, one gallery per model.
 
-The search is `explorer.core.analysis.applications.nearest_codes` / `retrieve_sample`
+The search is `latent_atlas.explorer.core.analysis.applications.nearest_codes` / `retrieve_sample`
 over the map's codes, run in a background job (a newer query supersedes it).
 """
 
@@ -14,8 +14,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from explorer.core.analysis.applications import ApplicationError, nearest_codes, retrieve_sample
-from explorer.core.progress import check_cancel
+from latent_atlas.explorer.core.analysis.applications import (
+    ApplicationError,
+    nearest_codes,
+    retrieve_sample,
+)
+from latent_atlas.explorer.core.progress import check_cancel
 
 from ..jobs import Jobs
 from ..session import Session

@@ -43,7 +43,7 @@ def sample_captions(session: Session, indices: Sequence[int], lines: list[str]) 
 
 def thumbnails(images: np.ndarray | None, indices: Sequence[int]) -> np.ndarray | None:
     """Display images of the samples `indices` of uint8 data (None without data)."""
-    from explorer.core.io.images import sample_display
+    from latent_atlas.explorer.core.io.images import sample_display
 
     if images is None or not len(indices):
         return None

@@ -1,7 +1,7 @@
-"""The β sweep dialog's model, Qt-free: runs `explorer.session.sweep.sweep_task` as a job
+"""The β sweep dialog's model, Qt-free: runs `latent_atlas.explorer.session.sweep.sweep_task` as a job
 with progress and Cancel, and turns its SweepResult into what the dialog draws (the
 rate–distortion points, the gap series with their intervals and β labels, the table and
-the footer), all from `explorer.core.analysis.sweep`."""
+the footer), all from `latent_atlas.explorer.core.analysis.comparison.sweep`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from psygnal import Signal
 
-from explorer.core.analysis.sweep import (
+from latent_atlas.explorer.core.analysis.comparison.sweep import (
     beta_columns,
     beta_name,
     dodge_offsets,
@@ -137,7 +137,7 @@ class SweepModel:
 
     def save_plot(self, path: str | Path) -> None:
         """Write the sweep's figure (the same PNG as `latent-atlas sweep --out`)."""
-        from explorer.core.analysis.sweep_plot import save_sweep_plot
+        from latent_atlas.explorer.core.analysis.comparison.sweep_plot import save_sweep_plot
 
         if self.result is None:
             raise ValueError("run the sweep first")

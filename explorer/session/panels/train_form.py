@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from explorer.core.training import BETA_VAE_DEFAULT, KIND_LABELS, PENALTY_FIELD
-from models.config import DOWNSAMPLE_CHOICES, UPSAMPLE_CHOICES, ModelConfig
-from models.config import downsample_choices as _downsample_choices
-from models.kinds import KINDS as _REGISTRY
+from latent_atlas.explorer.core.training import BETA_VAE_DEFAULT, KIND_LABELS, PENALTY_FIELD
+from latent_atlas.models.config import DOWNSAMPLE_CHOICES, UPSAMPLE_CHOICES, ModelConfig
+from latent_atlas.models.config import downsample_choices as _downsample_choices
+from latent_atlas.models.kinds import KINDS as _REGISTRY
 
 from ..session import Session
 from ..training import PairRequest, TrainRequest
@@ -35,7 +35,7 @@ DOWNSAMPLES = tuple((k, DOWNSAMPLE_LABELS.get(k, k)) for k in DOWNSAMPLE_CHOICES
 
 
 def downsample_choices(upsample: str, arch: str = "conv") -> tuple[str, ...]:
-    """The encoder downsamplings allowed with the decoder's `upsample` (models.config)."""
+    """The encoder downsamplings allowed with the decoder's `upsample` (latent_atlas.models.config)."""
     return _downsample_choices(upsample, arch)
 
 

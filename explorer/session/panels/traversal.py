@@ -5,7 +5,7 @@ the inactive dimensions (variance of the mean code at most 0.01) marked; and lat
 arithmetic, a row adding an attribute direction (the mean code of one group minus that
 of another) from strength 0 to the chosen strength.
 
-The grids are `explorer.core.analysis.applications.latent_traversal` and `add_direction`,
+The grids are `latent_atlas.explorer.core.analysis.applications.latent_traversal` and `add_direction`,
 decoded in a background job (a newer request supersedes it); the KL per dimension (an
 encode of the data) runs once per model in its own job and is kept per model, as is the
 data's spread of codes. With two shown models the result has one column per model.
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.analysis.applications.arithmetic import groups_for_codes
+from latent_atlas.explorer.core.analysis.applications.arithmetic import groups_for_codes
 
 from ..jobs import Jobs
 from ..session import Session

@@ -1,5 +1,5 @@
 """The traversal panel's results and the work behind them: the grids decoded in a job
-(`latent_traversal`, `add_direction` of `explorer.core.analysis.applications`) and the
+(`latent_traversal`, `add_direction` of `latent_atlas.explorer.core.analysis.applications`) and the
 KL per dimension of each variational model, computed once per model in its own job."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from explorer.core.analysis.applications import (
+from latent_atlas.explorer.core.analysis.applications import (
     ApplicationError,
     add_direction,
     attribute_direction,
@@ -19,12 +19,12 @@ from explorer.core.analysis.applications import (
     latent_traversal,
     traversal_scale,
 )
-from explorer.core.analysis.applications.arithmetic import strength_steps
-from explorer.core.analysis.applications.traversal import even_subset
-from explorer.core.analysis.disentangle.latents import ACTIVE_THRESHOLD
-from explorer.core.inference import one_torch_thread
-from explorer.core.io.images import image_strip
-from explorer.core.progress import check_cancel
+from latent_atlas.explorer.core.analysis.applications.arithmetic import strength_steps
+from latent_atlas.explorer.core.analysis.applications.traversal import even_subset
+from latent_atlas.explorer.core.analysis.disentangle.latents import ACTIVE_THRESHOLD
+from latent_atlas.explorer.core.inference import one_torch_thread
+from latent_atlas.explorer.core.io.images import image_strip
+from latent_atlas.explorer.core.progress import check_cancel
 
 from ..jobs import Jobs
 from ..session import Session

@@ -1,19 +1,19 @@
 """Application views of an autoencoder, headless: traversal and latent arithmetic,
 denoising (beside classic denoisers), inpainting, anomaly ranking and retrieval. The GUI panels and `latent-atlas` commands call these.
 
-Every function takes a `models.networks.Autoencoder` and uint8 images N x C x H x W (as
+Every function takes a `latent_atlas.models.networks.Autoencoder` and uint8 images N x C x H x W (as
 the data sources give them), validates its input and raises `ApplicationError` (a
 ValueError) with one readable line. Torch loads only when a function runs.
 """
 
-from explorer.core.analysis.applications.anomaly import (
+from latent_atlas.explorer.core.analysis.applications.anomaly import (
     AnomalyRanking,
     rank_anomalies,
     reconstruction_error_iter,
     reconstruction_errors,
     worst_k,
 )
-from explorer.core.analysis.applications.arithmetic import (
+from latent_atlas.explorer.core.analysis.applications.arithmetic import (
     Direction,
     DirectionRow,
     Group,
@@ -22,14 +22,14 @@ from explorer.core.analysis.applications.arithmetic import (
     attribute_groups,
     parse_direction,
 )
-from explorer.core.analysis.applications.baselines import (
+from latent_atlas.explorer.core.analysis.applications.baselines import (
     BASELINES,
     median_denoise,
     nl_means_denoise,
     ssim,
 )
-from explorer.core.analysis.applications.common import ApplicationError
-from explorer.core.analysis.applications.denoise import (
+from latent_atlas.explorer.core.analysis.applications.common import ApplicationError
+from latent_atlas.explorer.core.analysis.applications.denoise import (
     NOISE_KINDS,
     DenoiseResult,
     add_noise,
@@ -38,22 +38,25 @@ from explorer.core.analysis.applications.denoise import (
     mse,
     psnr,
 )
-from explorer.core.analysis.applications.denoise_sweep import SweepResult, denoise_sweep
-from explorer.core.analysis.applications.inpaint import (
+from latent_atlas.explorer.core.analysis.applications.denoise_sweep import (
+    SweepResult,
+    denoise_sweep,
+)
+from latent_atlas.explorer.core.analysis.applications.inpaint import (
     InpaintResult,
     inpaint,
     masked_mse,
     mean_fill,
     rectangle_mask,
 )
-from explorer.core.analysis.applications.retrieval import (
+from latent_atlas.explorer.core.analysis.applications.retrieval import (
     Neighbours,
     nearest_codes,
     retrieve_at_point,
     retrieve_image,
     retrieve_sample,
 )
-from explorer.core.analysis.applications.traversal import (
+from latent_atlas.explorer.core.analysis.applications.traversal import (
     Traversal,
     dims_by_kl,
     kl_per_dim,

@@ -18,15 +18,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from explorer.core.analysis.applications.common import (
+from latent_atlas.explorer.core.analysis.applications.common import (
     ApplicationError,
     as_batch,
     check_batch_size,
     check_labels,
     to_unit,
 )
-from explorer.core.inference import EncodeProgress, decode_float, encode_posterior
-from explorer.core.progress import check_cancel, drain
+from latent_atlas.explorer.core.inference import EncodeProgress, decode_float, encode_posterior
+from latent_atlas.explorer.core.progress import check_cancel, drain
 
 Metric = Literal["mse", "bce"]
 METRICS = ("mse", "bce")

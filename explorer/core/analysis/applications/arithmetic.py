@@ -20,8 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.analysis.applications.common import ApplicationError, check_label, check_model
-from explorer.core.inference import check_codes, decode_float, to_display
+from latent_atlas.explorer.core.analysis.applications.common import (
+    ApplicationError,
+    check_label,
+    check_model,
+)
+from latent_atlas.explorer.core.inference import check_codes, decode_float, to_display
 
 MAX_STRENGTHS = 101
 MAX_STRENGTH = 1000.0  # far past any data: a larger shift only overflows

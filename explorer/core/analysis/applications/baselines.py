@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explorer.core.analysis.applications.common import ApplicationError, to_unit
+from latent_atlas.explorer.core.analysis.applications.common import ApplicationError, to_unit
 
 BASELINES: tuple[str, ...] = ("median", "nl-means")
 BASELINE_TITLES = {"median": "median 3×3", "nl-means": "NL-means"}

@@ -2,7 +2,7 @@
 
 Every application takes uint8 images N x C x H x W (or one C x H x W) as the data sources
 produce them and returns numpy arrays. Encoding and decoding go through
-`explorer.core.inference` (batches, labels, device, threads). A conditional VAE needs a
+`latent_atlas.explorer.core.inference` (batches, labels, device, threads). A conditional VAE needs a
 label for both directions; where the caller has none the model's `default_label` is used.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.inference import check_images
+from latent_atlas.explorer.core.inference import check_images
 
 
 class ApplicationError(ValueError):
@@ -20,7 +20,7 @@ class ApplicationError(ValueError):
 
 
 def check_model(model: Any) -> Any:
-    """The model must look like a `models.networks.Autoencoder` (config, encode, decode)."""
+    """The model must look like a `latent_atlas.models.networks.Autoencoder` (config, encode, decode)."""
     if model is None or not all(hasattr(model, a) for a in ("config", "encode", "decode")):
         raise ApplicationError("no model is loaded; open or train a model first")
     return model

@@ -21,13 +21,13 @@ from typing import Any, Literal
 
 import numpy as np
 
-from explorer.core.analysis.applications.baselines import (
+from latent_atlas.explorer.core.analysis.applications.baselines import (
     BASELINES,
     check_baselines,
     run_baseline,
     ssim,
 )
-from explorer.core.analysis.applications.common import (
+from latent_atlas.explorer.core.analysis.applications.common import (
     ApplicationError,
     as_batch,
     check_batch_size,
@@ -35,7 +35,7 @@ from explorer.core.analysis.applications.common import (
     to_uint8,
     to_unit,
 )
-from explorer.core.inference import decode_float, encode_posterior, to_display
+from latent_atlas.explorer.core.inference import decode_float, encode_posterior, to_display
 
 NoiseKind = Literal["gaussian", "masking", "salt-and-pepper"]
 NOISE_KINDS: tuple[NoiseKind, ...] = ("gaussian", "masking", "salt-and-pepper")

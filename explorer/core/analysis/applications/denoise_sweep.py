@@ -18,19 +18,19 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.analysis.applications.baselines import (
+from latent_atlas.explorer.core.analysis.applications.baselines import (
     BASELINES,
     NLMeansParams,
     check_baselines,
     nl_means_denoise,
     ssim,
 )
-from explorer.core.analysis.applications.common import (
+from latent_atlas.explorer.core.analysis.applications.common import (
     ApplicationError,
     as_batch,
     check_labels,
 )
-from explorer.core.analysis.applications.denoise import (
+from latent_atlas.explorer.core.analysis.applications.denoise import (
     add_noise,
     check_noise,
     classic_denoise,
@@ -38,7 +38,7 @@ from explorer.core.analysis.applications.denoise import (
     mse,
     psnr_of_mse,
 )
-from explorer.core.progress import Progress
+from latent_atlas.explorer.core.progress import Progress
 
 DEFAULT_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 MAX_LEVELS = 50

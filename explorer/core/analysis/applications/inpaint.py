@@ -18,14 +18,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from explorer.core.analysis.applications.common import (
+from latent_atlas.explorer.core.analysis.applications.common import (
     ApplicationError,
     as_batch,
     check_labels,
     to_uint8,
     to_unit,
 )
-from explorer.core.inference import decode_float, encode_posterior, to_display
+from latent_atlas.explorer.core.inference import decode_float, encode_posterior, to_display
 
 Init = Literal["mean", "zero"]
 MAX_STEPS = 500

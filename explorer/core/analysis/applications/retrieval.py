@@ -15,14 +15,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from explorer.core.analysis.applications.common import (
+from latent_atlas.explorer.core.analysis.applications.common import (
     ApplicationError,
     as_batch,
     check_label,
     check_model,
     to_unit,
 )
-from explorer.core.inference import encode_posterior
+from latent_atlas.explorer.core.inference import encode_posterior
 
 Metric = Literal["euclidean", "cosine"]
 _CHUNK = 8192  # codes per distance block: bounded memory for 60,000-sample sets

@@ -12,7 +12,7 @@ each strength s:
 - pixels: clip(x + s (mean image of A - mean image of B), 0, 1), the same arithmetic
   done on the pixels (means over the training split as well).
 
-The classifier judge (`explorer.core.analysis.judges`, a small CNN trained on the
+The classifier judge (`latent_atlas.explorer.core.analysis.gaps.judges`, a small CNN trained on the
 training split) then reads every edited image: the fraction it calls A ("-> A"), the
 fraction it still calls B, and the fraction that are holes (its maximum class
 probability below the judge's threshold, the 10th percentile of real held-out images),
@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.analysis.applications.arithmetic import (
+from latent_atlas.explorer.core.analysis.applications.arithmetic import (
     Direction,
     Group,
     attribute_direction,
@@ -36,9 +36,9 @@ from explorer.core.analysis.applications.arithmetic import (
     parse_direction,
     parse_group,
 )
-from explorer.core.analysis.applications.common import ApplicationError, check_model
-from explorer.core.analysis.intervals import fraction_interval
-from explorer.core.progress import Progress, check_cancel, relay
+from latent_atlas.explorer.core.analysis.applications.common import ApplicationError, check_model
+from latent_atlas.explorer.core.analysis.intervals import fraction_interval
+from latent_atlas.explorer.core.progress import Progress, check_cancel, relay
 
 DEFAULT_STRENGTHS = (0.0, 0.5, 1.0, 1.5, 2.0)
 DEFAULT_LIMIT = 500
@@ -153,8 +153,8 @@ def _subset(g: Group, rows: np.ndarray) -> Group:
 
 def _judge_cell(judge: Any, images: np.ndarray, method: str, s: float, ka: int,
                 kb: int) -> TransferCell:
-    from explorer.core.inference import one_torch_thread
-    from models.classifier import class_probabilities
+    from latent_atlas.explorer.core.inference import one_torch_thread
+    from latent_atlas.models.classifier import class_probabilities
 
     with one_torch_thread(len(images) < 64):
         probs = class_probabilities(judge.net, images)
@@ -178,9 +178,9 @@ def measure_transfer(model: Any, data: Any, a: str, b: str | None = None,
 
     `a` and `b` are label names or numbers; with `b` None, `a` is a direction "A:B".
     """
-    from explorer.core.analysis.heldout import held_out_indices
-    from explorer.core.analysis.judges import classifier_judge
-    from explorer.core.inference import (
+    from latent_atlas.explorer.core.analysis.gaps.heldout import held_out_indices
+    from latent_atlas.explorer.core.analysis.gaps.judges import classifier_judge
+    from latent_atlas.explorer.core.inference import (
         SwitchReference,
         decode_float,
         encode_iter,
@@ -289,6 +289,6 @@ def transfer_table_parts(result: TransferResult, markdown: bool = False) -> tupl
             "95 % Wilson intervals in brackets.")
     if result.notes:
         foot += " " + " ".join(n[0].upper() + n[1:] + "." for n in result.notes)
-    from explorer.core.io.tables import render_table
+    from latent_atlas.explorer.core.io.tables import render_table
 
     return render_table(head, body, markdown=markdown, first_left=True), foot

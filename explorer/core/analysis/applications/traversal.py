@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from explorer.core.analysis.applications.common import (
+from latent_atlas.explorer.core.analysis.applications.common import (
     ApplicationError,
     as_batch,
     check_batch_size,
@@ -33,7 +33,12 @@ from explorer.core.analysis.applications.common import (
     check_model,
     to_unit,
 )
-from explorer.core.inference import check_codes, decode_float, encode_posterior, to_display
+from latent_atlas.explorer.core.inference import (
+    check_codes,
+    decode_float,
+    encode_posterior,
+    to_display,
+)
 
 Scale = Literal["auto", "prior", "data"]
 Order = Literal["index", "kl"]
@@ -108,13 +113,13 @@ def kl_per_dim(model: Any, images: np.ndarray, labels: np.ndarray | None = None,
                batch_size: int = 1024) -> np.ndarray:
     """Mean KL(q(z_j|x) || N(0, 1)) of each latent dimension over `images` (d,).
 
-    Uses `models.losses.kl_per_dimension` batch by batch (weighted by batch size), with
+    Uses `latent_atlas.models.losses.kl_per_dimension` batch by batch (weighted by batch size), with
     the labels of a conditional model. Non-variational models have no posterior variance
     and raise ApplicationError.
     """
     import torch
 
-    from models.losses import kl_per_dimension
+    from latent_atlas.models.losses import kl_per_dimension
 
     check_model(model)
     if not model.config.is_variational:

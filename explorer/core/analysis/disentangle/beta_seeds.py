@@ -23,8 +23,13 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.analysis.sweep import SweepProgress, beta_name, check_betas, sweep_configs
-from explorer.core.progress import Cancelled, check_cancel, relay
+from latent_atlas.explorer.core.analysis.comparison.sweep import (
+    SweepProgress,
+    beta_name,
+    check_betas,
+    sweep_configs,
+)
+from latent_atlas.explorer.core.progress import Cancelled, check_cancel, relay
 
 from .latents import latent_diagnostics
 from .measure import METRICS, SHORT, DisentangleSettings, disentanglement
@@ -121,7 +126,7 @@ def _load_matching(path: Path, cfg: Any) -> Any | None:
     there is no file; ModelDirError if it was trained otherwise."""
     if not path.exists():
         return None
-    from models.checkpoint import load_model
+    from latent_atlas.models.checkpoint import load_model
 
     loaded = load_model(path)
     want, have = cfg.to_dict(), loaded.config.to_dict()
@@ -170,7 +175,7 @@ def _store_measures(path: Path, spec: str, settings: DisentangleSettings,
     import json
     from dataclasses import asdict
 
-    from models.modelfile import atomic_write_bytes
+    from latent_atlas.models.modelfile import atomic_write_bytes
 
     doc = {**stored, "data": spec, "settings": asdict(settings), "model": _model_stamp(path),
            "measure_limit": limit,
@@ -191,8 +196,8 @@ def measure_model(model: Any, data: Any, seed: int, settings: DisentangleSetting
                                                      dict[str, tuple[float, float]], Any]:
     """(values, intervals, disentanglement result) of one model on `data` (on `limit`
     of its images when given; the reconstruction error on the held-out images among them)."""
-    from explorer.core.inference import encode_posterior, reconstruct_float
-    from models.trainer import split_indices
+    from latent_atlas.explorer.core.inference import encode_posterior, reconstruct_float
+    from latent_atlas.models.trainer import split_indices
 
     rows = measure_rows(len(data), limit)
     mu, logvar = encode_posterior(model, data.images[rows])
@@ -221,9 +226,9 @@ def run_beta_seeds(config: Any, data: Any, betas: Sequence[float], seeds: Sequen
     seed, and measure each. Yields `SweepProgress`; returns a `BetaSeedResult`."""
     import time
 
-    from models.checkpoint import save_model
-    from models.networks import build_model
-    from models.trainer import train
+    from latent_atlas.models.checkpoint import save_model
+    from latent_atlas.models.networks import build_model
+    from latent_atlas.models.trainer import train
 
     betas = check_betas(betas)
     if not data.factors:

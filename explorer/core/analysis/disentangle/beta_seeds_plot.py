@@ -26,7 +26,7 @@ def render_beta_seeds_png(result: BetaSeedResult, *, dpi: int = 100) -> bytes:
                  f"{result.latent_dim}, {result.epochs} epochs, seeds "
                  f"{', '.join(map(str, result.seeds))} (dots: seeds; line and band: mean ± sd)",
                  fontsize=11)
-    from explorer.core.io.plots import figure_png
+    from latent_atlas.explorer.core.io.plots import figure_png
 
     return figure_png(fig)
 
@@ -58,6 +58,6 @@ def _panel(ax: Any, result: BetaSeedResult, key: str) -> None:
 
 
 def save_beta_seeds_plot(result: BetaSeedResult, path: str | os.PathLike, **kw: Any) -> None:
-    from explorer.core.io.plots import save_png
+    from latent_atlas.explorer.core.io.plots import save_png
 
     save_png(path, render_beta_seeds_png(result, **kw))

@@ -141,7 +141,7 @@ def latent_diagnostics(mu: Any, logvar: Any = None, *, threshold: float = ACTIVE
 def diagnose_model(model: Any, images: np.ndarray, labels: Any = None, *,
                    seed: int = 0) -> LatentDiagnostics:
     """Encode `images` (uint8) with the model and return its diagnostics."""
-    from explorer.core.inference import encode_posterior
+    from latent_atlas.explorer.core.inference import encode_posterior
 
     mu, logvar = encode_posterior(model, images, labels=labels)
     return latent_diagnostics(mu, logvar, seed=seed)

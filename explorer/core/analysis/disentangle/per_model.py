@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from explorer.core.progress import Progress, check_cancel
+from latent_atlas.explorer.core.progress import Progress, check_cancel
 
 from .latents import latent_diagnostics
 from .measure import METRICS, DisentangleSettings, disentanglement
@@ -21,7 +21,7 @@ def latents_iter(models: dict[str, Any], data: Any, *, seed: int = 0, cancel: An
                  ) -> Generator[Progress, None, dict[str, dict[str, Any]]]:
     """Yield Progress per model; return name -> {"latents": LatentDiagnostics.to_dict(),
     "disentanglement": DisentanglementResult.to_dict() or None (data without factors)}."""
-    from explorer.core.inference import encode_posterior
+    from latent_atlas.explorer.core.inference import encode_posterior
 
     out: dict[str, dict[str, Any]] = {}
     n = len(models)

@@ -9,7 +9,7 @@ def held_out_indices(n: int, seeds: list[int], val_fraction: float = 0.1
                      ) -> tuple[np.ndarray, list[str]]:
     """Images no compared model trained on: the trainer's validation split for each seed,
     intersected. Models trained with one seed share their split exactly."""
-    from models.trainer import split_indices
+    from latent_atlas.models.trainer import split_indices
 
     notes: list[str] = []
     sets = [split_indices(n, val_fraction, int(s))[1] for s in dict.fromkeys(seeds)]

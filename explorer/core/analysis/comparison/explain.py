@@ -1,6 +1,6 @@
 """The sentences under the metrics table: which effect the numbers show, and how sure.
 
-    text = explain(result)        # a CompareResult from explorer.core.analysis.metrics
+    text = explain(result)        # a CompareResult from latent_atlas.explorer.core.analysis.comparison.metrics
 
 A hole fraction under a model's own prior is split into four quantities, each measured
 once (docs/metrics.md, "The decomposition"):
@@ -15,7 +15,7 @@ once (docs/metrics.md, "The decomposition"):
 - **gaps between codes**: decodes between two held-out codes of one label (random pairs
   without labels) minus the reconstruction floor, measured directly along the pairs.
 
-The first two models are compared by the paired tests of `explorer.core.analysis.paired`
+The first two models are compared by the paired tests of `latent_atlas.explorer.core.analysis.comparison.paired`
 (the difference with its paired-bootstrap interval, Holm-adjusted p-values, an
 equivalence test for "the same"); without them (a result built by hand) it falls back to
 whether the 95 % intervals overlap. It prefers the classifier judge when there is one,
@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from explorer.core.analysis.intervals import overlap
-from explorer.core.analysis.paired import difference_words, find
+from latent_atlas.explorer.core.analysis.comparison.paired import difference_words, find
+from latent_atlas.explorer.core.analysis.intervals import overlap
 
 EFFECTS = ("reconstruction floor", "prior mismatch", "space between clusters",
            "gaps between codes")

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.analysis.jpeg import (  # noqa: F401  (re-exported: the codec's API)
+from latent_atlas.explorer.core.analysis.claims.jpeg import (  # noqa: F401  (re-exported: the codec's API)
     JPEG_QUALITIES,
     PSNR_CAP,
     closest_size,
@@ -40,8 +40,8 @@ from explorer.core.analysis.jpeg import (  # noqa: F401  (re-exported: the codec
     psnr,
     ssim,
 )
-from explorer.core.inference import decode_float, encode_iter, to_display
-from explorer.core.progress import Progress, check_cancel, relay
+from latent_atlas.explorer.core.inference import decode_float, encode_iter, to_display
+from latent_atlas.explorer.core.progress import Progress, check_cancel, relay
 
 MAX_BITS = 16
 CURVE_QUALITIES = (1, 2, 3, 5, 8, 12, 20, 30, 50, 75, 95)
@@ -260,7 +260,7 @@ def compress_iter(model: Any, images: np.ndarray, settings: CompressSettings | N
     `images` is the whole data set (uint8 N x C x H x W) the model was trained on: the
     quantiser's range comes from the codes of the training split, the scores from the
     validation split (`held_out_indices` with the model's seed)."""
-    from explorer.core.analysis.heldout import held_out_indices
+    from latent_atlas.explorer.core.analysis.gaps.heldout import held_out_indices
 
     settings = settings or CompressSettings()
     cfg = model.config
@@ -390,6 +390,6 @@ def format_compress_table(result: CompressResult, markdown: bool = False) -> str
             f"{u.psnr:.2f} dB, SSIM {u.ssim:.3f}. JPEG at the quality whose size is closest "
             "to the AE's; '<= AE' is the share of images whose JPEG is no larger. "
             "'file' counts the whole file, 'scan' only the entropy-coded data.")
-    from explorer.core.io.tables import render_table
+    from latent_atlas.explorer.core.io.tables import render_table
 
     return render_table(head, body, markdown=markdown) + ("\n\n" if markdown else "\n") + foot

@@ -7,14 +7,14 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.analysis.metrics import (
+from latent_atlas.explorer.core.analysis.comparison.metrics import (
     CompareResult,
     MetricSettings,
     MetricsProgress,
     compare_models,
 )
-from explorer.core.analysis.metrics_table import COLUMNS
-from explorer.core.progress import relay
+from latent_atlas.explorer.core.analysis.comparison.table import COLUMNS
+from latent_atlas.explorer.core.progress import relay
 
 
 def compare_over_seeds(models: dict[str, Any], data: Any, settings: MetricSettings | None = None,
@@ -28,7 +28,7 @@ def compare_over_seeds(models: dict[str, Any], data: Any, settings: MetricSettin
     """
     from dataclasses import replace
 
-    from explorer.core.analysis.explain import explain
+    from latent_atlas.explorer.core.analysis.comparison.explain import explain
 
     settings = settings or MetricSettings()
     seeds = list(dict.fromkeys(int(s) for s in (seeds or [settings.seed])))

@@ -5,7 +5,7 @@
 
 Every metric is defined in docs/metrics.md. All image distances are root-mean-square
 pixel distances with pixels in [0, 1] (so 0.1 means a typical pixel is off by 10 % of the
-full range), the unit of the gap score in `explorer.core.analysis.gaps`.
+full range), the unit of the gap score in `latent_atlas.explorer.core.analysis.gaps.score`.
 
 - reconstruction error: mean per-pixel squared error on held-out images (the trainer's
   validation split, so the models never saw them);
@@ -19,7 +19,7 @@ full range), the unit of the gap score in `explorer.core.analysis.gaps`.
   directions u and the code spread s, after StyleGAN's perceptual path length (Karras et
   al., 2019), measured in pixels instead of VGG features;
 - holes by sampler: the hole fraction (same threshold, same n and seed) under each sampler
-  of `explorer.core.analysis.samplers` (own prior, N(0, I), fitted Gaussian, Gaussian
+  of `latent_atlas.explorer.core.analysis.gaps.samplers` (own prior, N(0, I), fitted Gaussian, Gaussian
   mixture), each with its 95 % Wilson interval, so prior mismatch reads apart from gaps;
 - codes as features (with labels): held-out accuracy of a logistic regression and a k-NN
   classifier trained on the codes of a labelled fraction of the training images.
@@ -33,19 +33,18 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.analysis.checkerboard import checkerboard_interval
-from explorer.core.analysis.gaps import RealImageIndex, flatten_float
-from explorer.core.analysis.heldout import held_out_indices
-from explorer.core.analysis.intervals import mcnemar
-from explorer.core.analysis.judged import (
-    BETWEEN_T,
-    Judged,
-    between_pairs,
-    fill_fractions,
-    knn_targets,
-    pixel_judge_descriptions,
+from latent_atlas.explorer.core.analysis.claims.checkerboard import checkerboard_interval
+from latent_atlas.explorer.core.analysis.claims.probe import probe_metrics
+from latent_atlas.explorer.core.analysis.comparison.paired import (
+    Bars,
+    PairedRow,
+    crossfit_fraction,
+    judge_floors,
 )
-from explorer.core.analysis.metric_results import (  # noqa: F401  (re-exported)
+from latent_atlas.explorer.core.analysis.comparison.paired import (
+    paired_differences as _paired_differences,
+)
+from latent_atlas.explorer.core.analysis.comparison.results import (  # noqa: F401  (re-exported)
     MAX_PAIRS,
     MAX_PRIOR,
     CompareResult,
@@ -53,11 +52,19 @@ from explorer.core.analysis.metric_results import (  # noqa: F401  (re-exported)
     MetricsProgress,
     ModelMetrics,
 )
-from explorer.core.analysis.paired import Bars, PairedRow, crossfit_fraction, judge_floors
-from explorer.core.analysis.paired import paired_differences as _paired_differences
-from explorer.core.analysis.probe import probe_metrics
-from explorer.core.analysis.samplers import SAMPLERS, fit_gmm_steps, make_samplers
-from explorer.core.progress import check_cancel, relay
+from latent_atlas.explorer.core.analysis.gaps.heldout import held_out_indices
+from latent_atlas.explorer.core.analysis.gaps.holes import (
+    BETWEEN_T,
+    Judged,
+    between_pairs,
+    fill_fractions,
+    knn_targets,
+    pixel_judge_descriptions,
+)
+from latent_atlas.explorer.core.analysis.gaps.samplers import SAMPLERS, fit_gmm_steps, make_samplers
+from latent_atlas.explorer.core.analysis.gaps.score import RealImageIndex, flatten_float
+from latent_atlas.explorer.core.analysis.intervals import mcnemar
+from latent_atlas.explorer.core.progress import check_cancel, relay
 
 
 def _rms(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -83,8 +90,13 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
 
     `judge` (a `ClassifierJudge` or None) scores every decode's class confidence.
     """
-    from explorer.core.inference import SwitchReference, decode_float, encode, needs_switches
-    from explorer.core.latent.interpolation import lerp
+    from latent_atlas.explorer.core.inference import (
+        SwitchReference,
+        decode_float,
+        encode,
+        needs_switches,
+    )
+    from latent_atlas.explorer.core.latent.interpolation import lerp
 
     lo, hi = span
     name = name or model.config.kind.upper()
@@ -218,8 +230,8 @@ def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings |
     Yields `MetricsProgress`; returns a `CompareResult`. The held-out images, the prior
     samples' seeds, the pairs and the directions are the same for every model.
     """
-    from explorer.core.analysis.explain import explain
-    from explorer.core.analysis.judges import classifier_judge
+    from latent_atlas.explorer.core.analysis.comparison.explain import explain
+    from latent_atlas.explorer.core.analysis.gaps.judges import classifier_judge
 
     settings = settings or MetricSettings()
     if not models:

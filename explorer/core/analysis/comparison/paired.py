@@ -194,7 +194,7 @@ def _verdicts(row: PairedRow, bars: Bars) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _p_value(ha: np.ndarray, hb: np.ndarray, seed: int) -> tuple[float, str]:
-    from explorer.core.analysis.intervals import mcnemar
+    from latent_atlas.explorer.core.analysis.intervals import mcnemar
 
     if ha.shape[1] == 1:
         return mcnemar(ha[:, 0], hb[:, 0])["p"], "McNemar (exact)"

@@ -5,10 +5,10 @@
     judge.holes(decoded_images)        # bool per image: max class probability too low
 
 - **pixel**: the RMS pixel distance to the nearest real (training) image, a hole above a
-  threshold (`explorer.core.analysis.gaps`). It misses garbage that happens to sit near
+  threshold (`latent_atlas.explorer.core.analysis.gaps.score`). It misses garbage that happens to sit near
   some real image, and with blurry reconstructions its threshold grows until little is a
   hole.
-- **classifier**: a small CNN (`models.classifier`) trained on the training split's
+- **classifier**: a small CNN (`latent_atlas.models.classifier`) trained on the training split's
   labels scores the decode's maximum class probability; a decode is a hole when that
   falls below the `percentile`-th (10th) percentile of the same score on real held-out
   images. It sees "this looks like no class", which pixel distance does not.
@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.progress import Progress, check_cancel, relay
+from latent_atlas.explorer.core.progress import Progress, check_cancel, relay
 
 CLASSIFIER_PERCENTILE = 10.0
 JUDGES = ("pixel", "classifier")
@@ -61,8 +61,8 @@ class ClassifierJudge:
 
     def confidence(self, images: np.ndarray) -> np.ndarray:
         """Max class probability of each image (float64 in [1/K, 1])."""
-        from explorer.core.inference import one_torch_thread
-        from models.classifier import class_probabilities
+        from latent_atlas.explorer.core.inference import one_torch_thread
+        from latent_atlas.models.classifier import class_probabilities
 
         with one_torch_thread(len(images) < 64):
             return class_probabilities(self.net, images).max(axis=1)
@@ -93,7 +93,7 @@ def cache_folder() -> Path:
 
 def data_key(images: np.ndarray, labels: np.ndarray, seed: int) -> str:
     """A hash naming one training set (images, labels, seed, classifier version)."""
-    from models.classifier import CLASSIFIER_VERSION
+    from latent_atlas.models.classifier import CLASSIFIER_VERSION
 
     h = hashlib.sha256()
     h.update(json.dumps({"v": CLASSIFIER_VERSION, "shape": list(images.shape),
@@ -108,7 +108,7 @@ def _load_cached(path: Path, channels: int, n_classes: int) -> Any | None:
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    from models.classifier import ImageClassifier
+    from latent_atlas.models.classifier import ImageClassifier
 
     if not path.is_file():
         return None
@@ -126,7 +126,7 @@ def _save_cached(path: Path, net: Any) -> None:
     """Write the network atomically; a cache that cannot be written is not an error."""
     from safetensors.torch import save
 
-    from models.modelfile import atomic_write_bytes
+    from latent_atlas.models.modelfile import atomic_write_bytes
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -146,8 +146,8 @@ def classifier_judge(images: np.ndarray, labels: np.ndarray | None, train_idx: n
     Trains on `images[train_idx]` (or loads the cached network), then sets the threshold
     and measures the accuracy on `images[held_out]`.
     """
-    from explorer.core.inference import one_torch_thread
-    from models.classifier import train_classifier_steps
+    from latent_atlas.explorer.core.inference import one_torch_thread
+    from latent_atlas.models.classifier import train_classifier_steps
 
     if labels is None:
         return None
@@ -188,7 +188,7 @@ def classifier_judge(images: np.ndarray, labels: np.ndarray | None, train_idx: n
     judge = ClassifierJudge(net=net, threshold=0.0, accuracy=float("nan"),
                             percentile=float(percentile), n_train=len(train_idx),
                             n_held_out=len(held_out), cached=cached)
-    from models.classifier import class_probabilities
+    from latent_atlas.models.classifier import class_probabilities
 
     probs = class_probabilities(net, images[held_out])
     judge.accuracy = float((probs.argmax(axis=1) == y[held_out]).mean())
@@ -219,8 +219,8 @@ def heatmap_judge(images: np.ndarray, labels: np.ndarray, seed: int = 0,
     """The classifier judge for a heatmap of `images`: trained (or loaded from the cache)
     on the split a model trained with `seed` would use, so it is the same network the
     compare metrics use for such models."""
-    from models.progress import drain
-    from models.trainer import split_indices
+    from latent_atlas.models.progress import drain
+    from latent_atlas.models.trainer import split_indices
 
     train_idx, held_out = split_indices(len(images), val_fraction, seed)
     judge = drain(classifier_judge(images, labels, np.asarray(train_idx), np.asarray(held_out)))

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import textwrap
 
-from explorer.core.analysis.judged import BETWEEN_T
-from explorer.core.analysis.judges import JUDGE_LABELS
-from explorer.core.analysis.metrics import CompareResult, ModelMetrics
-from explorer.core.analysis.samplers import SAMPLER_LABELS, SAMPLERS
+from latent_atlas.explorer.core.analysis.comparison.metrics import CompareResult, ModelMetrics
+from latent_atlas.explorer.core.analysis.gaps.holes import BETWEEN_T
+from latent_atlas.explorer.core.analysis.gaps.judges import JUDGE_LABELS
+from latent_atlas.explorer.core.analysis.gaps.samplers import SAMPLER_LABELS, SAMPLERS
 
 # (header, attribute, format) of each table column
 COLUMNS = (
@@ -101,7 +101,7 @@ def judged_rows(result: CompareResult) -> list[tuple[str, list[str], str]]:
     numbers again. Significance compares the first two models by the paired test
     (`paired.difference_cell`: verdict, difference in points [95 % interval], Holm-adjusted
     p), or by interval overlap ('yes' / 'n.s.') when it was not run; '' for one model."""
-    from explorer.core.analysis.paired import difference_cell, find
+    from latent_atlas.explorer.core.analysis.comparison.paired import difference_cell, find
 
     models = result.models
     measures = ([("reconstruction", "", "reconstruction")]
@@ -137,7 +137,7 @@ def judged_rows(result: CompareResult) -> list[tuple[str, list[str], str]]:
 def _differs(cells: list[dict[str, float] | None]) -> str:
     """"yes" when the first two intervals do not overlap, "n.s." when they do, "" when there
     are not two to compare."""
-    from explorer.core.analysis.intervals import overlap
+    from latent_atlas.explorer.core.analysis.intervals import overlap
 
     if len(cells) < 2 or cells[0] is None or cells[1] is None:
         return ""
@@ -192,7 +192,7 @@ PROBE_TITLES = {"logistic": "logistic regression", "knn": "k-NN (k = 5)",
 def _preprocessing_disagrees(result: CompareResult, key: str) -> bool:
     """True when k-NN on standardised features reaches another verdict than k-NN on the
     unscaled features (or, without paired tests, another side of 0.05 in McNemar's p)."""
-    from explorer.core.analysis.paired import find
+    from latent_atlas.explorer.core.analysis.comparison.paired import find
 
     plain = find(result.differences, f"probe/{key}/knn", None)
     std = find(result.differences, f"probe/{key}/knn_standardised", None)
@@ -215,7 +215,7 @@ def probe_rows(result: CompareResult) -> list[tuple[str, list[str], str]]:
     """(title, one cell per model, significance) for each labelled fraction x classifier of
     the codes-as-features probe (higher is better); [] when no model was probed. The first
     two models differ when McNemar's test on the shared held-out images gives p < 0.05."""
-    from explorer.core.analysis.paired import difference_cell, find
+    from latent_atlas.explorer.core.analysis.comparison.paired import difference_cell, find
 
     models = result.models
     keys = list(dict.fromkeys(k for m in models for k in m.probe))

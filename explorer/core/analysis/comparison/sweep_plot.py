@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from explorer.core.analysis.sweep import (
+from latent_atlas.explorer.core.analysis.comparison.sweep import (
     SweepResult,
     beta_columns,
     beta_name,
@@ -40,14 +40,14 @@ def render_sweep_png(result: SweepResult, *, dpi: int = 110, judge: str = "pixel
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     fig.suptitle(f"β sweep on {result.data_spec}: {result.arch}, latent {result.latent_dim}, "
                  f"{result.epochs} epochs, seed {result.seed}", fontsize=11)
-    from explorer.core.io.plots import figure_png
+    from latent_atlas.explorer.core.io.plots import figure_png
 
     return figure_png(fig)
 
 
 def save_sweep_plot(result: SweepResult, path: str | os.PathLike, **kwargs: Any) -> None:
     """Write the sweep's figure to `path` (PNG) atomically."""
-    from explorer.core.io.plots import save_png
+    from latent_atlas.explorer.core.io.plots import save_png
 
     save_png(path, render_sweep_png(result, **kwargs))
 

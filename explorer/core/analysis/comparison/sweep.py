@@ -25,9 +25,13 @@ from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from explorer.core.analysis.metrics import CompareResult, MetricSettings, ModelMetrics
-from explorer.core.progress import Cancelled, Progress, check_cancel, relay
-from explorer.core.threads import single_threaded_blas
+from latent_atlas.explorer.core.analysis.comparison.metrics import (
+    CompareResult,
+    MetricSettings,
+    ModelMetrics,
+)
+from latent_atlas.explorer.core.progress import Cancelled, Progress, check_cancel, relay
+from latent_atlas.explorer.core.threads import single_threaded_blas
 
 MAX_BETAS = 12  # each β trains a model: a sweep is a handful of them
 MAX_BETA = 1e6
@@ -199,9 +203,9 @@ def run_sweep(config: Any, data: Any, betas: Sequence[float], *,
     sweep with a missing β says nothing about the trade-off. A diverged model raises
     ValueError naming its β.
     """
-    from explorer.core.analysis.metrics import compare_models
-    from models.networks import build_model
-    from models.trainer import train
+    from latent_atlas.explorer.core.analysis.comparison.metrics import compare_models
+    from latent_atlas.models.networks import build_model
+    from latent_atlas.models.trainer import train
 
     configs = sweep_configs(config, betas)
     betas = check_betas(betas)

@@ -100,7 +100,7 @@ def sample_prior(model: Any, n: int, *, seed: int = 0, codes: np.ndarray | None 
     `codes` (the model's codes of its data) are needed for a model without a prior; when
     absent the map's codes are used. The same seed gives the same samples.
     """
-    from explorer.core.inference import Decoder
+    from latent_atlas.explorer.core.inference import Decoder
 
     if codes is None and latent_map is not None:
         codes = latent_map.codes
@@ -123,7 +123,7 @@ def decoded_grid(decoder: Any, latent_map: Any, rect: tuple[float, float, float,
     a figure with y pointing up shows row n - 1 at the top). One inverse and one batched
     decode for the whole grid.
     """
-    from explorer.core.analysis.gaps import grid_points
+    from latent_atlas.explorer.core.analysis.gaps.score import grid_points
 
     if int(n) != n or not 1 <= n <= 64:
         raise ValueError(f"a decoded grid has 1 to 64 images per side, not {n}")

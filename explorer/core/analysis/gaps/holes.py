@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.analysis.intervals import bootstrap_interval, fraction_interval
+from latent_atlas.explorer.core.analysis.intervals import bootstrap_interval, fraction_interval
 
 
 @dataclass

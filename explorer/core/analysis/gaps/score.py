@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from explorer.core.progress import CountProgress, check_cancel, drain
+from latent_atlas.explorer.core.progress import CountProgress, check_cancel, drain
 
 DECODE_BATCH = 1024
 
@@ -152,7 +152,7 @@ def score_codes(decoder: Any, codes: np.ndarray, index: RealImageIndex, *,
                 batch_size: int = DECODE_BATCH, cancel: Any = None
                 ) -> Generator[GapProgress, None, tuple[np.ndarray, np.ndarray]]:
     """Gap scores of codes (decode in batches, nearest real image): yields progress,
-    returns (scores, nearest indices). `decoder` is an `explorer.core.inference.Decoder`."""
+    returns (scores, nearest indices). `decoder` is an `latent_atlas.explorer.core.inference.Decoder`."""
     z = np.asarray(codes, dtype=np.float32)
     n = len(z)
     scores = np.empty(n, dtype=np.float32)

@@ -1,6 +1,6 @@
 """JPEG at a given quality (Pillow), its sizes (whole file and scan data only), and the two
 image-quality scores, PSNR and SSIM (scikit-image), that compare it with the autoencoder
-(`explorer.core.analysis.compress`; docs/metrics.md)."""
+(`latent_atlas.explorer.core.analysis.claims.codec`; docs/metrics.md)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from explorer.core.progress import Progress
+from latent_atlas.explorer.core.progress import Progress
 
 MAX_PRIOR = 100_000
 MAX_PAIRS = 10_000

@@ -29,8 +29,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from explorer.core.latent.inverse import _as_points
-from explorer.core.latent.map import LatentMap, MapLike, MapProgress, build_map, fit_projection
+from latent_atlas.explorer.core.latent.inverse import _as_points
+from latent_atlas.explorer.core.latent.map import (
+    LatentMap,
+    MapLike,
+    MapProgress,
+    build_map,
+    fit_projection,
+)
 
 
 @dataclass(frozen=True)
@@ -240,8 +246,8 @@ def build_aligned_map(codes: np.ndarray, reference: MapLike, *, seed: int = 0,
     its slices, keeps corresponding samples together (error 0.23) at the cost of one
     ordinary fit. PCA and identity maps are fitted as usual and aligned.
     """
-    from explorer.core.latent.projection import check_fit_codes
-    from explorer.core.latent.umap_projection import UMAPProjection
+    from latent_atlas.explorer.core.latent.projection import check_fit_codes
+    from latent_atlas.explorer.core.latent.umap_projection import UMAPProjection
 
     codes = check_fit_codes(codes)
     if len(codes) != reference.n_points:

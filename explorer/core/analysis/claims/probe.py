@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.inference import encode_iter
-from explorer.core.progress import Progress, check_cancel, relay
+from latent_atlas.explorer.core.inference import encode_iter
+from latent_atlas.explorer.core.progress import Progress, check_cancel, relay
 
 CLASSIFIERS = ("logistic", "knn")
 CLASSIFIER_TITLES = {"logistic": "logistic regression", "knn": "k-NN (k = 5)"}
@@ -121,7 +121,7 @@ def probe_metrics(codes: np.ndarray, labels: np.ndarray, train: np.ndarray, held
     MAX_PROBE_TEST held-out images). Empty when the training images hold fewer than two
     classes. `correct`, when given, receives each held-out image's right/wrong (bool) per
     share and classifier, for a paired test between models scored on the same images."""
-    from explorer.core.analysis.intervals import wilson_interval
+    from latent_atlas.explorer.core.analysis.intervals import wilson_interval
 
     y = np.asarray(labels).reshape(-1)
     if len(np.unique(y[train])) < 2 or len(held) == 0:
@@ -238,7 +238,7 @@ def probe_iter(model: Any, images: np.ndarray, labels: np.ndarray | None,
                settings: ProbeSettings | None = None, *, data_spec: str = "",
                cancel: Any = None) -> Generator[Progress, None, ProbeResult]:
     """Yield progress; return the probe accuracies on codes (and pixels) per fraction."""
-    from explorer.core.analysis.heldout import held_out_indices
+    from latent_atlas.explorer.core.analysis.gaps.heldout import held_out_indices
 
     settings = settings or ProbeSettings()
     if labels is None:
@@ -307,6 +307,6 @@ def format_probe_table(result: ProbeResult, markdown: bool = False) -> str:
             "in [0, 1] and unscaled codes (a collapsed dimension adds next to nothing to a "
             "distance); 'knn std.' standardises each feature first, as the logistic "
             "regression does.")
-    from explorer.core.io.tables import render_table
+    from latent_atlas.explorer.core.io.tables import render_table
 
     return render_table(head, body, markdown=markdown) + ("\n\n" if markdown else "\n") + foot

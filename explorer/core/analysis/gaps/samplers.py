@@ -27,7 +27,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from explorer.core.analysis.generate import STANDARD_NORMAL, Prior, fit_gaussian, model_prior
+from latent_atlas.explorer.core.analysis.gaps.generate import (
+    STANDARD_NORMAL,
+    Prior,
+    fit_gaussian,
+    model_prior,
+)
 
 SAMPLERS = ("own", "standard_normal", "fitted_gaussian", "gmm")
 SAMPLER_LABELS = {"own": "own prior", "standard_normal": "N(0, I)",
@@ -94,7 +99,7 @@ def fit_gmm(codes: np.ndarray, max_components: int = MAX_COMPONENTS, seed: int =
     Seeded, so the same codes give the same mixture. Fewer components are tried when
     there are few codes (at least 2 (d + 1) codes per component, and no more than
     distinct codes)."""
-    from explorer.core.progress import drain
+    from latent_atlas.explorer.core.progress import drain
 
     return drain(fit_gmm_steps(codes, max_components, seed))
 

@@ -17,8 +17,8 @@ as itself has an exact inverse, so all of its cells are.
 
 Judges. A judge is any callable float images N x C x H x W in [0, 1] -> float scores (N,),
 higher meaning *less plausible*. `pixel` is the RMS distance to the nearest real image
-(`explorer.core.analysis.gaps`). `classifier` is the lead's classifier judge
-(`explorer.core.analysis.judges`), through `classifier_judge` below.
+(`latent_atlas.explorer.core.analysis.gaps.score`). `classifier` is the lead's classifier judge
+(`latent_atlas.explorer.core.analysis.gaps.judges`), through `classifier_judge` below.
 """
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.analysis.gaps import (
+from latent_atlas.explorer.core.analysis.gaps.score import (
     DECODE_BATCH,
     GapProgress,
     RealImageIndex,
     grid_points,
     grid_size,
 )
-from explorer.core.progress import check_cancel
+from latent_atlas.explorer.core.progress import check_cancel
 
 Judge = Callable[[np.ndarray], np.ndarray]
 JUDGES = ("pixel", "classifier")
@@ -60,13 +60,13 @@ class PixelJudge:
 
 
 def classifier_judge(images: np.ndarray, labels: np.ndarray | None) -> Judge:
-    """The classifier judge of `explorer.core.analysis.judges` as a heatmap score:
+    """The classifier judge of `latent_atlas.explorer.core.analysis.gaps.judges` as a heatmap score:
     1 - max class probability (higher = less plausible). Trained on the data's training
     split (cached per data set), so the first heatmap on new data takes a little longer."""
     if labels is None:
         raise ValueError("the classifier judge needs labelled data; these images have no "
                          "labels (use the pixel judge)")
-    from explorer.core.analysis.judges import heatmap_judge
+    from latent_atlas.explorer.core.analysis.gaps.judges import heatmap_judge
 
     return heatmap_judge(images, labels)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explorer.core.analysis.compress import CompressResult
+from latent_atlas.explorer.core.analysis.claims.codec import CompressResult
 
 AE_COLOUR = (200, 50, 40)
 FILE_COLOUR = (40, 90, 200)
@@ -62,8 +62,8 @@ def compress_figure_png(result: CompressResult, *, examples: bool = True,
     rows under it, as PNG bytes (matplotlib)."""
     from matplotlib.figure import Figure
 
-    from explorer.core.io.blend import stack_rows, tile_row
-    from explorer.core.io.plots import Line, draw_lines, figure_png
+    from latent_atlas.explorer.core.io.blend import stack_rows, tile_row
+    from latent_atlas.explorer.core.io.plots import Line, draw_lines, figure_png
 
     lines = [Line(c.name, c.bits, c.psnr, c.colour, c.dashed, "s" if k == 0 else "o")
              for k, c in enumerate(rate_distortion_curves(result))]
@@ -100,7 +100,7 @@ def compress_figure_png(result: CompressResult, *, examples: bool = True,
 def compress_picture(result: CompressResult, *, examples: bool = True,
                      width: int = 760) -> np.ndarray:
     """`compress_figure_png` as RGB H x W x 3."""
-    from explorer.core.io.plots import png_rgb
+    from latent_atlas.explorer.core.io.plots import png_rgb
 
     return png_rgb(compress_figure_png(result, examples=examples, width=width))
 
@@ -108,6 +108,6 @@ def compress_picture(result: CompressResult, *, examples: bool = True,
 def save_compress_png(path: str | os.PathLike, result: CompressResult, *,
                       examples: bool = True) -> None:
     """Write the figure as a PNG, atomically."""
-    from explorer.core.io.plots import save_png
+    from latent_atlas.explorer.core.io.plots import save_png
 
     save_png(path, compress_figure_png(result, examples=examples))
