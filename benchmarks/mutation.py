@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+STAGE = ROOT / "mutation-stage"  # where mutmut runs (see stage())
 EQUIVALENT_FILE = Path(__file__).resolve().parent / "mutation_equivalent.txt"
 KILLED = {"killed", "timeout", "caught by type check"}
 
@@ -78,16 +79,54 @@ def read_equivalents(path: Path = EQUIVALENT_FILE) -> dict[tuple, str]:
     return entries
 
 
+def stage() -> Path:
+    """A copy of the project for mutmut, with the package under its installed name.
+
+    The checkout's `latent_atlas/` links to the top-level folders; mutmut follows no links
+    and names a mutant by its file's path, while the tests import `latent_atlas.explorer...`.
+    So the stage holds a real `latent_atlas/` (the links resolved) and mutmut mutates it
+    there: the mutants are named as the tests import them.
+    """
+    import tomllib
+
+    shutil.rmtree(STAGE, ignore_errors=True)  # a fresh run, no stale results
+    STAGE.mkdir()
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "latent_atlas", STAGE / "latent_atlas", symlinks=False, ignore=skip)
+    shutil.copytree(ROOT / "tests", STAGE / "tests", ignore=skip)
+    for name in ("explorer", "models", "resources"):  # paths some tests read the files by
+        (STAGE / name).symlink_to(Path("latent_atlas") / name)
+    text = (ROOT / "pyproject.toml").read_text()
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        cfg = tomllib.load(f)["tool"]["mutmut"]
+    start = text.index("[tool.mutmut]")
+    end = text.find("\n[", start + 1)
+    block = text[start:] if end < 0 else text[start:end + 1]
+    staged = "\n".join([
+        "[tool.mutmut]",
+        'source_paths = ["latent_atlas"]',
+        "also_copy = " + json.dumps(cfg.get("also_copy", [])),
+        "only_mutate = " + json.dumps(["latent_atlas/" + p for p in cfg["only_mutate"]]),
+        "pytest_add_cli_args = " + json.dumps(cfg["pytest_add_cli_args"]),
+        "pytest_add_cli_args_test_selection = "
+        + json.dumps(cfg["pytest_add_cli_args_test_selection"]),
+        "",
+    ])
+    (STAGE / "pyproject.toml").write_text(text.replace(block, staged))
+    return STAGE
+
+
 def run_mutmut(max_children: int) -> None:
-    shutil.rmtree(ROOT / "mutants", ignore_errors=True)  # a fresh run, no stale results
+    where = stage()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", OMP_NUM_THREADS="1",
                MKL_NUM_THREADS="1", PYTHONHASHSEED="0")
     env.pop("PYTHONPATH", None)  # the mutated copy in mutants/ must be what tests import
     log = ROOT / "mutation-run.log"
-    print(f"running mutmut with {max_children} worker(s); log: {log.name}", flush=True)
+    print(f"running mutmut with {max_children} worker(s) in {where.name}/; log: {log.name}",
+          flush=True)
     with open(log, "w") as out:
         rc = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children",
-                             str(max_children)], cwd=ROOT, env=env, stdout=out,
+                             str(max_children)], cwd=where, env=env, stdout=out,
                             stderr=subprocess.STDOUT).returncode
     if rc != 0:
         tail = log.read_text(errors="replace")[-3000:]
@@ -99,14 +138,14 @@ def collect() -> list[Mutant]:
     from mutmut.stats import status_by_exit_code
 
     mutants: list[Mutant] = []
-    metas = sorted(glob.glob(str(ROOT / "mutants" / "**" / "*.py.meta"), recursive=True))
+    metas = sorted(glob.glob(str(STAGE / "mutants" / "**" / "*.py.meta"), recursive=True))
     if not metas:
-        raise SystemExit("no results in mutants/: run without --report first")
+        raise SystemExit(f"no results in {STAGE.name}/mutants/: run without --report first")
     cwd = os.getcwd()
-    os.chdir(ROOT)
+    os.chdir(STAGE)
     try:
         for meta in metas:
-            source = Path(meta).relative_to(ROOT / "mutants").with_suffix("")
+            source = Path(meta).relative_to(STAGE / "mutants").with_suffix("")
             codes = json.loads(Path(meta).read_text())["exit_code_by_key"]
             for name, code in sorted(codes.items()):
                 status = status_by_exit_code[code]

@@ -14,14 +14,17 @@ QT_MODULES = {"PySide6", "pyqtgraph", "superqt", "qtpy", "PyQt5", "PyQt6", "shib
 
 
 def _imports(path: Path) -> set[str]:
+    """Top-level packages imported, with our own named by their second part
+    (`latent_atlas.explorer.core.x` -> `explorer`)."""
     tree = ast.parse(path.read_text(), filename=str(path))
-    names: set[str] = set()
+    full: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(a.name.split(".")[0] for a in node.names)
+            full.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return names
+            full.add(node.module)
+    return {".".join(m.split(".")[:2]).removeprefix("latent_atlas.") if m.startswith("latent_atlas.")
+            else m.split(".")[0] for m in full}
 
 
 def test_models_import_neither_qt_nor_explorer():
@@ -42,8 +45,8 @@ def test_core_never_imports_qt():
 
 def test_importing_core_loads_no_qt_at_runtime():
     code = (
-        "import sys, importlib, pkgutil, explorer.core, models\n"
-        "for pkg in (explorer.core, models):\n"
+        "import sys, importlib, pkgutil, latent_atlas.explorer.core, latent_atlas.models\n"
+        "for pkg in (latent_atlas.explorer.core, latent_atlas.models):\n"
         "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
         "        importlib.import_module(m.name)\n"
         f"bad = [m for m in sys.modules if m.split('.')[0] in {sorted(QT_MODULES)!r}]\n"

@@ -30,7 +30,8 @@ def _config() -> dict:
 
 
 def _mutated_modules() -> list[str]:
-    return [p.removesuffix(".py").replace("/", ".") for p in _config()["only_mutate"]]
+    # paths in the checkout; imported under the installed package name
+    return ["latent_atlas." + p.removesuffix(".py").replace("/", ".") for p in _config()["only_mutate"]]
 
 
 def _imports(text: str, module: str) -> bool:
@@ -67,5 +68,5 @@ def test_the_selection_and_the_exclusions_name_files_that_exist():
         assert (ROOT / rel).is_file(), rel
     # the scan itself finds what it should (so the first test cannot pass vacuously)
     found = exercising_files()
-    assert "explorer.core.analysis.metrics" in found["tests/core/test_metrics.py"]
-    assert "models.losses" in found["tests/models/test_loss_values.py"]
+    assert "latent_atlas.explorer.core.analysis.comparison.metrics" in found["tests/core/test_metrics.py"]
+    assert "latent_atlas.models.losses" in found["tests/models/test_loss_values.py"]

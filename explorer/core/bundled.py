@@ -3,9 +3,11 @@ digits pair (latent 2: the textbook manifold figure) the Model menu opens."""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
-RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
+# Inside the package (latent_atlas.resources), so an installed wheel carries them too.
+RESOURCES = Path(str(files("latent_atlas.resources")))
 DEFAULT_MODELS = ("digits_ae.safetensors", "digits_vae.safetensors")
 
 

@@ -62,32 +62,32 @@ class ImagePanel(FollowsSession, QWidget):
                                    f"{caption}\n{s.cursor_note}" if s.cursor_note else caption)
 
     def _update_hover(self) -> None:
-        e = self.session
-        i = None if e is None else e.hover_index
-        if e is None or i is None:
+        s = self.session
+        i = None if s is None else s.hover_index
+        if s is None or i is None:
             self.hover_original.set_image(None, "")
             self.hover_recon.set_image(None, "")
             self.hover_group.setTitle("Hovered sample")
             return
         label = ""
-        if e.labels is not None and i < len(e.labels):
-            lab = int(e.labels[i])
-            label = ", label " + (e.label_names[lab] if 0 <= lab < len(e.label_names) else str(lab))
+        if s.labels is not None and i < len(s.labels):
+            lab = int(s.labels[i])
+            label = ", label " + (s.label_names[lab] if 0 <= lab < len(s.label_names) else str(lab))
         self.hover_group.setTitle(f"Hovered sample #{i}{label}")
-        if e.data_matches_map():
-            original = e.images[i]
+        if s.data_matches_map():
+            original = s.images[i]
             display = original[0] if original.shape[0] == 1 else np.transpose(original, (1, 2, 0))
             self.hover_original.set_image(display, "")
-            recon = e.reconstructions[i] if e.reconstructions is not None else None
-            err = f"error {e.recon_error[i]:.4f}" if e.recon_error is not None else ""
+            recon = s.reconstructions[i] if s.reconstructions is not None else None
+            err = f"error {s.recon_error[i]:.4f}" if s.recon_error is not None else ""
             self.hover_recon.set_image(recon, err)
         else:
-            self.hover_original.set_image(None, e.data_status())
+            self.hover_original.set_image(None, s.data_status())
             self.hover_recon.set_image(None, "")
 
     def _update_placed(self) -> None:
-        e = self.session
-        p = e.placed if e is not None else None
+        s = self.session
+        p = s.placed if s is not None else None
         if p is None:
             self.own_original.set_image(None, "File ▸ Open image…")
             self.own_recon.set_image(None, "or drop a picture")

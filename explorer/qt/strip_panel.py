@@ -106,21 +106,21 @@ class StripPanel(FollowsSession, QWidget):
         self._update_strip()
 
     def _update_arrow_list(self) -> None:
-        e = self.session
-        arrows = e.arrows if e is not None else []
+        s = self.session
+        arrows = s.arrows if s is not None else []
         self.arrow_combo.blockSignals(True)
         self.arrow_combo.clear()
-        for title in arrow_titles(e):
+        for title in arrow_titles(s):
             self.arrow_combo.addItem(title)
-        if e is not None and e.selected_arrow is not None:
-            self.arrow_combo.setCurrentIndex(e.selected_arrow)
+        if s is not None and s.selected_arrow is not None:
+            self.arrow_combo.setCurrentIndex(s.selected_arrow)
         self.arrow_combo.blockSignals(False)
-        has = e is not None and e.selected() is not None
+        has = s is not None and s.selected() is not None
         for w in (self.delete_button, self.png_button, self.gif_button, self.arrow_combo):
             w.setEnabled(has)
         self.hint.setVisible(not arrows)
-        if e is not None:  # show this session's settings without echoing them back
-            show_path_settings(self.steps, self.mode, e)
+        if s is not None:  # show this session's settings without echoing them back
+            show_path_settings(self.steps, self.mode, s)
 
     def _update_strip(self) -> None:
         rows = strip_rows(self.session)
