@@ -137,6 +137,12 @@ def run_compare(args: argparse.Namespace) -> int:
               f"(seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))})",
               file=sys.stderr)
     result = drain_with_progress(compare_over_seeds(models, data, settings, seeds), args.quiet)
+    from latent_atlas.explorer.core.analysis.disentangle.per_model import (
+        format_latent_rows,
+        latents_iter,
+    )
+
+    result.latents = drain_with_progress(latents_iter(models, data, seed=seeds[0]), args.quiet)
     if args.json:
         doc = result.to_dict()
         doc["files"] = {name: str(path) for name, path in zip(models, (args.first, args.second),
@@ -144,6 +150,9 @@ def run_compare(args: argparse.Namespace) -> int:
         print(json.dumps(json_safe(doc), indent=2))
     else:
         print(format_table(result, markdown=args.markdown))
+        extra = format_latent_rows(result.latents, list(models))
+        if extra:
+            print("\n" + extra)
     return 0
 
 

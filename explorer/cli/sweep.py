@@ -49,6 +49,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="where to write the plot (default sweep.png)")
     p.add_argument("--save-models", default=None, metavar="DIR",
                    help="also save each model as DIR/beta_<β>_<kind>.safetensors")
+    p.add_argument("--seeds", default=None, metavar="S,S,...",
+                   help="train every β with each of these seeds (e.g. 0,1,2) and measure the "
+                        "disentanglement metrics and per-latent diagnostics (data with factor "
+                        "columns, such as shapes); the table gives mean ± sd over seeds and the "
+                        "plot the seed spread")
+    p.add_argument("--models", default=None, metavar="DIR",
+                   help="with --seeds: reuse DIR/seed_<s>/beta_<β>_<kind>.safetensors when it "
+                        "was trained with these settings, and save there what is trained")
+    p.add_argument("--measure-limit", type=int, default=None, metavar="N",
+                   help="with --seeds: measure every model on N images drawn once (the same "
+                        "for all; default: every image)")
     add_format_flags(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_sweep_command)
@@ -66,6 +77,11 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         betas = parse_betas(args.beta)
     except ValueError as exc:
         raise UserError(str(exc)) from None
+    if args.seeds is not None:
+        return run_seed_sweep(args, betas)
+    if args.models:
+        raise UserError("--models goes with --seeds (the single-seed sweep saves with "
+                        "--save-models)")
     for flag, v in (("--epochs", args.epochs), ("--latent-dim", args.latent_dim),
                     ("--limit", args.limit), ("--samples", args.samples)):
         _positive(flag, v)
@@ -132,4 +148,72 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         print(json.dumps(json_safe(doc), indent=2))
     else:
         print(format_sweep_table(result, markdown=args.markdown))
+    return 0
+
+
+def run_seed_sweep(args: argparse.Namespace, betas: tuple[float, ...]) -> int:
+    """`sweep --seeds`: every β with every seed, measured for disentanglement."""
+    from latent_atlas.explorer.core.analysis.disentangle.beta_seeds import (
+        ModelDirError,
+        format_beta_seed_table,
+        parse_seeds,
+        run_beta_seeds,
+    )
+
+    try:
+        seeds = parse_seeds(args.seeds)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    for flag, v in (("--epochs", args.epochs), ("--latent-dim", args.latent_dim),
+                    ("--limit", args.limit), ("--measure-limit", args.measure_limit)):
+        _positive(flag, v)
+    if args.measure_limit is not None and args.measure_limit < 100:
+        raise UserError(f"--measure-limit must be at least 100, not {args.measure_limit}")
+    if args.save_models:
+        raise UserError("with --seeds, give --models DIR (it reuses and saves the models)")
+    out = check_output(args.out, (".png",))
+    if args.models and Path(args.models).exists() and not Path(args.models).is_dir():
+        raise UserError(f"--models must be a folder, and {args.models} is a file")
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.training import make_config
+
+    from .train import parse_hidden
+
+    data = load_data(args.data, limit=args.limit)
+    if not data.factors:
+        raise UserError(f"{data.spec} has no factor columns; the disentanglement metrics need "
+                        "data with known factors, such as shapes")
+    cfg = make_config(data, kind="vae", arch=args.arch, latent_dim=args.latent_dim,
+                      hidden=parse_hidden(args.hidden), epochs=args.epochs,
+                      batch_size=args.batch_size, lr=args.lr, seed=seeds[0])
+    from latent_atlas.explorer.core.analysis.disentangle.beta_seeds_plot import save_beta_seeds_plot
+    from latent_atlas.explorer.core.progress import Cancelled
+
+    if not args.quiet:
+        print(f"Sweeping β = {', '.join(f'{b:g}' for b in betas)} × seeds "
+              f"{', '.join(map(str, seeds))} ({cfg.arch}, latent {cfg.latent_dim}, "
+              f"{cfg.epochs} epochs) on {data.spec}: {len(data)} images", file=sys.stderr)
+    cancel = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
+    try:
+        result = drain_with_progress(run_beta_seeds(cfg, data, betas, seeds,
+                                                    models_dir=args.models, device=args.device,
+                                                    cancel=cancel,
+                                                    measure_limit=args.measure_limit),
+                                     args.quiet)
+    except Cancelled:
+        print("latent-atlas: sweep interrupted; models already saved stay", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except ModelDirError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    save_beta_seeds_plot(result, out)
+    print(f"Saved the plot to {out}", file=sys.stderr)
+    if args.json:
+        doc = result.to_dict()
+        doc["plot"] = str(out)
+        print(json.dumps(json_safe(doc), indent=2))
+    else:
+        print(format_beta_seed_table(result, markdown=args.markdown))
     return 0

@@ -42,6 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("info", help="print a model file's config, data and training summary")
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print the metadata as JSON")
+    p.add_argument("--data", default=None, metavar="SPEC",
+                   help="also encode this data (e.g. the file's own spec) and print the "
+                        "per-latent diagnostics: variance of the mean code and active units "
+                        "(> 0.01), KL per dimension and the mutual information I(x; z) for "
+                        "variational models; JSON adds them as 'latents'")
+    p.add_argument("--limit", type=int, default=None, help="with --data: at most N images")
     p.set_defaults(handler=run_info)
 
 
@@ -259,10 +265,13 @@ def run_info(args: argparse.Namespace) -> int:
 
     meta = read_metadata(args.file)  # checked: every field below has the type used here
     extent = _map_extent(args.file) if meta.get("map") else None
+    latents = _latent_diagnostics(args) if args.data else None
     if args.json:
         if extent is not None:
             meta = {**meta, "map": {**meta["map"], "x_range": list(extent[:2]),
                                     "y_range": list(extent[2:])}}
+        if latents is not None:
+            meta = {**meta, "latents": {"data": args.data, **latents.to_dict()}}
         print(json.dumps(meta, indent=2))
         return 0
     cfg = meta["config"]
@@ -293,4 +302,22 @@ def run_info(args: argparse.Namespace) -> int:
     print(f"map:         {shown}")
     print("config:      " + ", ".join(f"{k}={v}" for k, v in cfg.items()))
     print(f"app version: {meta.get('app_version', '?')}, file format {meta.get('format_version')}")
+    if latents is not None:
+        print(f"latents on {args.data} (ordered by "
+              f"{'KL' if latents.kl is not None else 'variance'}):")
+        for line in latents.lines():
+            print("  " + line)
     return 0
+
+
+def _latent_diagnostics(args: argparse.Namespace):
+    """The model's per-latent diagnostics on `--data` (latent_atlas.explorer.core.analysis.disentangle)."""
+    from latent_atlas.explorer.core.analysis.disentangle import diagnose_model
+    from latent_atlas.explorer.session.opening import open_model
+
+    if args.limit is not None and args.limit < 2:
+        raise UserError(f"--limit must be at least 2 for the diagnostics, not {args.limit}")
+    options = {"limit": args.limit} if args.limit is not None else {}
+    opened = open_model(args.file, data=args.data, **options)
+    assert opened.data is not None
+    return diagnose_model(opened.model, opened.data.images, opened.labels)

@@ -63,9 +63,12 @@ def gap_task(decoders: list[Any], maps: list[Any], judge_name: str, images: np.n
 
 
 def metrics_task(models: dict[str, Any], data: Any, settings: Any, cancel):
-    """`compare_models` on one torch thread; returns the CompareResult."""
+    """`compare_models` on one torch thread, then each model's per-latent diagnostics (and
+    disentanglement metrics when the data has factors); returns the CompareResult."""
     from latent_atlas.explorer.core.analysis.comparison.metrics import compare_models
+    from latent_atlas.explorer.core.analysis.disentangle.per_model import latents_iter
 
     with one_torch_thread():
         result = yield from compare_models(models, data, settings, cancel=cancel)
+        result.latents = yield from latents_iter(models, data, seed=settings.seed, cancel=cancel)
     return result

@@ -194,7 +194,15 @@ def test_metrics_panel_fills_with_numbers(cmp, qtbot):
     # where that changes the verdict), then every sampler and between-code kind under the
     # judges, plus the reconstruction floor and the judges' floors on real images
     assert 4 <= len(probe) <= 6
-    assert table.rowCount() == n_metrics + len(probe) + len(judged) >= n_metrics + 18
+    from latent_atlas.explorer.core.analysis.disentangle.per_model import latent_rows
+
+    # then each model's per-latent diagnostics (digits has no factors: no disentanglement)
+    extra = latent_rows(cmp.pair.metrics.latents, [m.name for m in cmp.pair.metrics.models])
+    assert [t for t, _ in extra] == [table.verticalHeaderItem(table.rowCount() - len(extra) + k)
+                                     .text() for k in range(len(extra))]
+    assert len(extra) == 3 and extra[0][0].startswith("active units")
+    assert (table.rowCount() == n_metrics + len(probe) + len(judged) + len(extra)
+            >= n_metrics + 18)
     assert table.columnCount() == 3  # two models and "differs"
     for i in range(n_metrics):
         for j in range(2):
@@ -202,7 +210,7 @@ def test_metrics_panel_fills_with_numbers(cmp, qtbot):
             assert np.isfinite(float(text))
     from latent_atlas.explorer.core.analysis.comparison.table import SAME_DRAWS
 
-    for i in range(n_metrics, table.rowCount()):
+    for i in range(n_metrics, table.rowCount() - len(extra)):
         for j in range(2):
             if table.item(i, j).text() == SAME_DRAWS:  # shown once, under the own prior
                 continue

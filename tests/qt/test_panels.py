@@ -430,7 +430,7 @@ def test_window_docks_the_panels_with_a_views_menu(qtbot, boxes, monkeypatch):
         menus = {a.text().replace("&", ""): a.menu() for a in w.menuBar().actions()}
         assert [a.text() for a in menus["Views"].actions()] == [
             "Latent traversal", "Denoising", "Inpainting", "Anomaly ranking", "Retrieval",
-            "Compression against JPEG", "Codes as features", "Selection"]
+            "Compression against JPEG", "Codes as features", "Selection", "Factors"]
         assert docks["panel-retrieval"].isVisible() and docks["panel-retrieval"].widget().live
         assert not docks["panel-traversal"].isVisible()
         assert not docks["panel-traversal"].widget().live  # hidden panels do no work

@@ -26,19 +26,30 @@ def test_rows_per_dimension_with_kl_for_the_vae(desk):
     assert t is not None and t.kl is not None
     d = vae.model.config.latent_dim
     kl = kl_per_dim(vae.model, vae.images)  # all 1,797 digits: below the sample limit
-    assert m.result.columns[0].titles == [f"z{j}  KL {kl[j]:.2f}" for j in range(d)]
+    # Rows are ordered by KL by default, the dimensions whose mean code hardly varies
+    # over the data (variance <= 0.01) marked inactive.
+    var = vae.latent_map.codes.var(axis=0)
+    by_kl = np.argsort(-kl, kind="stable")
+    assert m.result.columns[0].titles == [
+        f"z{j}  KL {kl[j]:.2f}" + ("  (inactive)" if var[j] <= 0.01 else "") for j in by_kl]
+    assert m.result.columns[0].inactive == [int(j) for j in by_kl if var[j] <= 0.01]
     assert np.allclose(t.code, vae.cursor_z)  # swept around the clicked point
     assert t.images.shape[:2] == (d, 7) and len(m.result.columns[0].rows) == d
     # The most informative dimension changes its decoded images along the row far more
     # than the least informative one (which the VAE switched off).
     change = [np.abs(row.astype(int) - row[3].astype(int)).mean() for row in t.images]
-    assert change[int(np.argmax(kl))] > 3 * change[int(np.argmin(kl))]
+    rows_of = {int(j): r for r, j in enumerate(t.dims)}
+    assert change[rows_of[int(np.argmax(kl))]] > 3 * change[rows_of[int(np.argmin(kl))]]
+    m.set_sort_kl(False)
+    desk.settle(m)
+    assert [t.split("  (inactive)")[0] for t in m.result.columns[0].titles] == [
+        f"z{j}  KL {kl[j]:.2f}" for j in range(d)]
     assert "KL per dimension in nats" in m.result.hint
     assert m.result.header.startswith("Around the point (")
 
     m.set_sort_kl(True)
     desk.settle(m)
-    shown = [float(title.split("KL ")[1]) for title in m.result.columns[0].titles]
+    shown = [float(title.split("KL ")[1].split()[0]) for title in m.result.columns[0].titles]
     assert len(shown) == d and shown == sorted(shown, reverse=True)
     m.close()
 
@@ -52,7 +63,9 @@ def test_the_ae_has_no_kl_and_a_data_scaled_sweep(desk):
     desk.click(ae, ae.latent_map.positions[42])
     desk.settle(m)
     d = ae.model.config.latent_dim
-    assert m.result.columns[0].titles == [f"z{j}" for j in range(d)]
+    var = ae.latent_map.codes.var(axis=0)
+    assert m.result.columns[0].titles == [
+        f"z{j}" + ("  (inactive)" if var[j] <= 0.01 else "") for j in range(d)]
     assert m.result.traversal.scale == "data" and m.result.hint == ""
     m.close()
 
@@ -146,9 +159,13 @@ def test_one_grid_per_shown_model_around_the_same_point(desk):
         assert np.allclose(t.code, s.cursor_z)  # each model around its own code of the point
         assert len(t.rows) == s.model.config.latent_dim
     d = ae.model.config.latent_dim
-    assert m.result.columns[0].titles == [f"z{j}" for j in range(d)]  # the AE has no KL
+    assert [t.split("  (inactive)")[0] for t in m.result.columns[0].titles] == [
+        f"z{j}" for j in range(d)]  # the AE has no KL
     kl = kl_per_dim(vae.model, vae.images)
-    assert m.result.columns[1].titles == [f"z{j}  KL {kl[j]:.2f}" for j in range(d)]
+    var = vae.latent_map.codes.var(axis=0)
+    assert m.result.columns[1].titles == [  # ordered by KL, inactive dimensions marked
+        f"z{j}  KL {kl[j]:.2f}" + ("  (inactive)" if var[j] <= 0.01 else "")
+        for j in np.argsort(-kl, kind="stable")]
     assert m.kl_sortable
 
     m.set_source("hovered")
@@ -186,3 +203,14 @@ def test_a_hidden_panel_does_no_work_and_catches_up_when_shown(desk):
     desk.settle(m)
     assert m.result.traversal is not None
     m.close()
+
+
+def test_inactive_dimensions_are_marked():
+    from latent_atlas.explorer.session.panels.traversal_grids import mark_inactive
+
+    rng = np.random.default_rng(0)
+    codes = np.stack([rng.normal(size=500), rng.normal(size=500) * 0.05,
+                      rng.normal(size=500) * 0.5], axis=1)
+    titles, inactive = mark_inactive(["z2", "z0", "z1"], np.array([2, 0, 1]), codes)
+    assert titles == ["z2", "z0", "z1  (inactive)"] and inactive == [1]
+    assert mark_inactive(["z0"], [0], None) == (["z0"], [])

@@ -23,6 +23,7 @@ from latent_atlas.explorer.session.workspace import ShownSessions
 from .anomaly import AnomalyPanel
 from .codes import CompressPanel, ProbePanel
 from .denoise import DenoisePanel
+from .factors import FactorsPanel
 from .inpaint import InpaintPanel
 from .retrieval import RetrievalPanel
 from .selection import SelectionPanel
@@ -37,13 +38,15 @@ PANELS = (
     ("compress", "Compression against JPEG", CompressPanel, "Ctrl+6"),
     ("probe", "Codes as features", ProbePanel, "Ctrl+7"),
     ("selection", "Selection", SelectionPanel, "Ctrl+8"),
+    ("factors", "Factors", FactorsPanel, "Ctrl+9"),
 )
 SHOW_ENV = "LATENT_ATLAS_SHOW_PANEL"
 DOCK_WIDTH = 460
 MIN_WIDTH = 340
 
-__all__ = ["PANELS", "AnomalyPanel", "CompressPanel", "DenoisePanel", "InpaintPanel",
-           "ProbePanel", "RetrievalPanel", "SelectionPanel", "TraversalPanel", "add_application_panels"]
+__all__ = ["PANELS", "AnomalyPanel", "CompressPanel", "DenoisePanel", "FactorsPanel",
+           "InpaintPanel", "ProbePanel", "RetrievalPanel", "SelectionPanel", "TraversalPanel",
+           "add_application_panels"]
 
 
 def add_application_panels(window: QMainWindow, shown: ShownSessions,

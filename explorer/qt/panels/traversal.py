@@ -115,7 +115,10 @@ class TraversalPanel(PanelBase):
         self.span.setPrefix("±")
         self.span.setSuffix(" σ")
         self.sort_kl = QCheckBox("sort by KL")
-        self.sort_kl.setToolTip("Most informative dimensions first (variational models)")
+        self.sort_kl.setToolTip("Most informative dimensions first (variational models); "
+                                "'(inactive)' marks a dimension whose mean code hardly varies "
+                                "over the data (variance <= 0.01)")
+        self.sort_kl.setChecked(m.sort_kl)
         self.add_dir = QCheckBox("add the")
         self.add_dir.setToolTip("Latent arithmetic: add (mean code of A − mean code of B) × "
                                 "strength to the code")

@@ -14,6 +14,7 @@ from .base import JobGroup, PanelModel, shared_reason
 from .compress import CompressModel, CompressView, Curve
 from .denoise import DenoiseModel, DenoiseView, ShownImage
 from .direction import DirectionMeasureModel, MeasureColumn
+from .factors import FactorColumn, FactorsModel, FactorsResult, heat_colour
 from .inpaint import InpaintModel, InpaintView
 from .probe import ProbeModel
 from .retrieval import RetrievalColumn, RetrievalModel, RetrievalResult
@@ -33,9 +34,10 @@ from .traversal import TraversalColumn, TraversalModel, TraversalResult
 
 __all__ = [
     "PICK_MODES", "SOURCES", "AnomalyColumn", "AnomalyModel", "CompressModel", "CompressView",
-    "Curve", "DenoiseModel", "DenoiseView", "DirectionMeasureModel", "InpaintModel",
+    "Curve", "DenoiseModel", "DenoiseView", "DirectionMeasureModel", "FactorColumn",
+    "FactorsModel", "FactorsResult", "InpaintModel",
     "InpaintView", "JobGroup", "MeasureColumn", "PanelModel", "PickedImage", "ProbeModel",
     "RetrievalColumn", "RetrievalModel", "RetrievalResult", "SamplePick", "SelectionModel", "ShownImage",
     "TraversalColumn", "TraversalModel", "TraversalResult", "label_text", "model_ready",
-    "sample_captions", "select_sample", "session_title", "shared_reason",
+    "heat_colour", "sample_captions", "select_sample", "session_title", "shared_reason",
 ]

@@ -71,6 +71,14 @@ def metrics_table(result: Any) -> MetricsTable:
         explanation=result.explanation)
     if two:
         table.columns.append([""] * len(COLUMNS) + [sig for _t, _c, sig in judged])
+    from latent_atlas.explorer.core.analysis.disentangle.per_model import latent_rows
+
+    for title, cells in latent_rows(result.latents, [m.name for m in result.models]):
+        table.rows.append(title)
+        for j, cell in enumerate(cells):
+            table.columns[j].append(cell)
+        if two:
+            table.columns[-1].append("")
     accuracy = ("" if not result.classifier else
                 f"; classifier judge {result.classifier['accuracy']:.1%} accurate on held-out "
                 f"images, bar {result.classifier['threshold']:.3f}")

@@ -1,6 +1,7 @@
 """Latent traversal, Qt-free: one row per latent dimension swept -span…+span sigma around a
 code (the clicked point, the hovered sample or your image), with the KL per dimension of
-a variational model in the row titles and an option to sort the rows by it; and latent
+a variational model in the row titles, the rows sorted by it (the default; an option) and
+the inactive dimensions (variance of the mean code at most 0.01) marked; and latent
 arithmetic, a row adding an attribute direction (the mean code of one group minus that
 of another) from strength 0 to the chosen strength.
 
@@ -48,7 +49,7 @@ class TraversalModel(PanelModel):
         self.label: int | None = None  # decode as this label (conditional); None: the sample's
         self.steps = 7
         self.span = 3.0
-        self.sort_kl = False
+        self.sort_kl = True  # rows by KL, most informative first (variational models)
         self.add_direction = False
         self.direction_a: str | None = None
         self.direction_b: str | None = None

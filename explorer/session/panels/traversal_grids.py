@@ -21,6 +21,7 @@ from latent_atlas.explorer.core.analysis.applications import (
 )
 from latent_atlas.explorer.core.analysis.applications.arithmetic import strength_steps
 from latent_atlas.explorer.core.analysis.applications.traversal import even_subset
+from latent_atlas.explorer.core.analysis.disentangle.latents import ACTIVE_THRESHOLD
 from latent_atlas.explorer.core.inference import one_torch_thread
 from latent_atlas.explorer.core.io.images import image_strip
 from latent_atlas.explorer.core.progress import check_cancel
@@ -46,6 +47,7 @@ class TraversalColumn:
     rows: list[np.ndarray] = field(default_factory=list)
     note: str = ""
     strips: list[np.ndarray] = field(default_factory=list)
+    inactive: list[int] = field(default_factory=list)  # dimensions marked inactive
 
 
 @dataclass
@@ -167,6 +169,7 @@ def traverse_one(t: GridTask, settings: tuple) -> tuple[TraversalColumn, Any]:
         col.note = str(exc)
         return col, None
     col.traversal, col.titles, col.rows = tr, tr.row_titles(), list(tr.rows)
+    col.titles, col.inactive = mark_inactive(col.titles, tr.dims, t.codes)
     if direction is not None:
         a, b = direction
         if a not in t.groups or b not in t.groups:
@@ -184,3 +187,16 @@ def traverse_one(t: GridTask, settings: tuple) -> tuple[TraversalColumn, Any]:
                 col.rows = [row.images, *col.rows]
     col.strips = [image_strip(r, gap=1, background=60) for r in col.rows]
     return col, sigma
+
+
+def mark_inactive(titles: list[str], dims: Any, codes: np.ndarray | None
+                  ) -> tuple[list[str], list[int]]:
+    """Row titles with the inactive dimensions marked, and those dimensions: a dimension is
+    inactive when the variance over the data of its mean code is at most 0.01 (Burda et
+    al. 2016's active units); its row changes the image little or not at all."""
+    if codes is None or len(codes) < 2:
+        return list(titles), []
+    var = np.asarray(codes, dtype=np.float64).var(axis=0)
+    inactive = [int(d) for d in dims if var[int(d)] <= ACTIVE_THRESHOLD]
+    return [f"{t}  (inactive)" if int(d) in inactive else t
+            for t, d in zip(titles, dims, strict=True)], inactive

@@ -131,6 +131,8 @@ class CompareResult:
     differences: list[dict[str, Any]] = field(default_factory=list)
     # judge -> its hole rate on the real held-out images (cross-fitted, with an interval)
     judge_floors: dict[str, dict[str, float]] = field(default_factory=dict)
+    # model name -> per-latent diagnostics and disentanglement (analysis.disentangle.per_model)
+    latents: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"data": self.data_spec, "n_held_out": self.n_held_out,
@@ -140,5 +142,5 @@ class CompareResult:
                 "seeds": list(self.seeds) or [self.settings.seed],
                 "settings": asdict(self.settings), "notes": list(self.notes),
                 "probe_tests": self.probe_tests, "differences": list(self.differences),
-                "judge_floors": dict(self.judge_floors),
+                "judge_floors": dict(self.judge_floors), "latents": dict(self.latents),
                 "models": [m.to_dict() for m in self.models]}
