@@ -9,6 +9,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+# one definition for the CLI and the Python API (explorer.session.headless)
+from latent_atlas.explorer.session.headless import json_safe  # noqa: F401  (re-exported)
+from latent_atlas.explorer.session.headless import table_name as model_name  # noqa: F401
+
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 
@@ -73,20 +77,6 @@ def check_output(path: str | os.PathLike, suffixes: tuple[str, ...], *,
     return writable_output(out, UserError, inputs=tuple(i for i in inputs if i), flag=flag)
 
 
-def json_safe(value):
-    """NaN and infinity are not JSON: write them as null (recursively through dicts and
-    lists), so every `--json` output parses with any JSON reader."""
-    import math
-
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    return value
-
-
 def drain_with_progress(gen, quiet: bool):
     """Run a core generator to its result with a progress bar on stderr. The bar appears
     with the first progress event, so input the generator refuses before any work is one
@@ -124,18 +114,6 @@ def print_result(result, args, table) -> None:
         print(json.dumps(json_safe(doc), indent=2))
     else:
         print(table(result, markdown=args.markdown))
-
-
-def model_name(path, kind: str, taken: set[str]) -> str:
-    """A model's name in a table: its kind ("AE"), or kind and file stem when two share a
-    kind; `taken` collects the names given so far."""
-    from pathlib import Path
-
-    name = kind.upper()
-    if name in taken:
-        name = f"{name} ({Path(path).stem})"
-    taken.add(name)
-    return name
 
 
 def at_least(minimum: int):
