@@ -49,15 +49,13 @@ def open(model: PathLike | AtlasSession, data: Any = None, **options: Any) -> At
 
 
 def _paths(targets: tuple[Any, ...]) -> list[str]:
-    out = []
-    for t in targets:
-        if isinstance(t, AtlasSession):
-            if t.path is None:
-                raise ValueError(f"{t.name} has no file to open in a window")
-            out.append(str(t.path))
-        else:
-            out.append(str(t))
-    return out
+    """Files to open (sessions opened from a model object have none: see _in_memory)."""
+    return [str(t.path) if isinstance(t, AtlasSession) else str(t) for t in targets
+            if not (isinstance(t, AtlasSession) and t.path is None)]
+
+
+def _in_memory(targets: tuple[Any, ...]) -> list[Any]:
+    return [t.opened for t in targets if isinstance(t, AtlasSession) and t.path is None]
 
 
 def _data_of(targets: tuple[Any, ...], data: str | None) -> str | None:
@@ -72,11 +70,14 @@ def show(*models: PathLike | AtlasSession, data: str | None = None, block: bool 
     """Open the main window on model files or opened sessions (none: the bundled pair).
 
     Returns a `Viewer` at once; `block=True` (or `run()`) waits until it is closed.
-    Sessions opened with arrays show the data their file names (arrays stay headless).
+    A model of your own opened with `open` shows with its data; a model file opened with
+    arrays shows the data its file names (the arrays stay headless).
     """
     from latent_atlas.explorer.qt.viewer import open_window
 
-    viewer = open_window(_paths(models) or bundled_models(), data=_data_of(models, data))
+    paths, opened = _paths(models), _in_memory(models)
+    viewer = open_window(paths or ([] if opened else bundled_models()),
+                         data=_data_of(models, data), opened=opened)
     if block:
         run()
     return viewer
@@ -90,6 +91,10 @@ def compare(first: PathLike | AtlasSession | None = None,
     given = tuple(m for m in (first, second) if m is not None)
     if len(given) == 1:
         raise ValueError("compare takes two models (or none, for the bundled pair)")
+    if _in_memory(given):
+        raise ValueError("the compare window opens model files or folders; run "
+                         "`latent-atlas --compare --python FILE.py:AE --python FILE.py:VAE` "
+                         "for models defined in Python")
     viewer = open_window(_paths(given) or bundled_models(), compare=True)
     if block:
         run()

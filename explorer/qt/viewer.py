@@ -117,9 +117,11 @@ class Viewer:
         self.window.close()
 
 
-def open_window(paths: list[str], *, compare: bool = False, data: str | None = None
-                ) -> Viewer:
-    """Open the main window (or the compare window) on model files and start loading."""
+def open_window(paths: list[str], *, compare: bool = False, data: str | None = None,
+                opened: list[Any] | None = None) -> Viewer:
+    """Open the main window (or the compare window) on model files and start loading;
+    `opened` models (opened in Python, e.g. a module of the user's own) join the main
+    window as they are."""
     app = qt_application()
     if compare:
         from .compare import CompareWindow
@@ -137,6 +139,10 @@ def open_window(paths: list[str], *, compare: bool = False, data: str | None = N
             for s in window.workspace.sessions:
                 s.meta = {**s.meta, "data_spec": data}
         window.start_loading()
+        from latent_atlas.explorer.session.session import Session
+
+        for o in opened or []:
+            window.add_session(Session.from_opened(o, window.dispatcher))
     _STATE.setdefault("windows", []).append(window)  # kept alive while open
     app.processEvents()
     return Viewer(window, "compare" if compare else "main")
