@@ -30,7 +30,7 @@ def latents_iter(models: dict[str, Any], data: Any, *, seed: int = 0, cancel: An
         check_cancel(cancel, "latent diagnostics")
         yield Progress("latents", i / n, f"{name}: per-latent diagnostics")
         mu, logvar = encode_posterior(model, data.images, labels=getattr(data, "labels", None)
-                                      if model.config.is_conditional else None)
+                                      if model.n_cond else None)
         entry: dict[str, Any] = {"latents": latent_diagnostics(mu, logvar, seed=seed).to_dict(),
                                  "disentanglement": None}
         if factors:
