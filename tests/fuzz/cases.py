@@ -494,9 +494,13 @@ def _syntax_error(d: Path) -> list[str]:
 
 
 def _onnx_two_inputs(d: Path) -> list[str]:
+    import importlib.util
     import warnings
 
     import torch
+
+    if importlib.util.find_spec("onnx") is None:  # torch cannot write ONNX without it: the
+        return _onnx_garbage(d)  # case then checks the "install the onnx extra" answer
 
     class TwoInputs(torch.nn.Module):
         def forward(self, x, t):
