@@ -287,7 +287,7 @@ def test_result_dictionary_is_exact():
     d = r.to_dict()
     assert list(d) == ["data", "n_held_out", "n_reference_images", "hole_threshold",
                        "real_threshold", "classifier", "judges", "explanation", "seeds", "settings",
-                       "notes", "probe_tests", "differences", "judge_floors", "models"]
+                       "notes", "probe_tests", "differences", "judge_floors", "latents", "models"]
     assert d["seeds"] == [0] and d["classifier"] is None and d["explanation"] == ""
     assert d["differences"] == [] and d["judge_floors"] == {}
     assert d["settings"]["equivalence_margin"] == 0.03 and d["settings"]["n_boot"] == 2000

@@ -125,4 +125,4 @@ def test_a_mutated_model_file_loads_or_raises_our_own_error(mutation):
                 pass
         if read is read_metadata:  # what `info` prints never fails on a file that reads
             with contextlib.redirect_stdout(io.StringIO()):
-                assert run_info(argparse.Namespace(file=str(path), json=False)) == 0
+                assert run_info(argparse.Namespace(file=str(path), json=False, data=None)) == 0
