@@ -119,17 +119,12 @@ class _ShapeOf:
 
 def test_a_model_object_opens_like_a_file():
     import torch
-    from torch import nn
 
-    class AE(nn.Module):  # subclasses nothing of Latent Atlas
-        def __init__(self):
-            super().__init__()
-            self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(64, 3))
-            self.decoder = nn.Sequential(nn.Linear(3, 64), nn.Sigmoid(), nn.Unflatten(1, (1, 8, 8)))
+    from tests.user_models import PlainAE  # subclasses nothing of Latent Atlas
 
     torch.manual_seed(0)
     images = np.random.default_rng(0).random((30, 8, 8)).astype(np.float32)
-    s = la.open(AE(), data=images)
+    s = la.open(PlainAE(3), data=images)
     assert s.kind == "user-ae" and s.codes.shape == (30, 3)
     assert s.map().n_points == 30 and s.decode([[0.0, 0.0]]).shape == (1, 1, 8, 8)
     assert s.path is None

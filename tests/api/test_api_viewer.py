@@ -51,16 +51,11 @@ def test_compare_opens_two_models_side_by_side(windows, tmp_path):
 def test_show_takes_a_model_of_your_own(windows):
     import numpy as np
     import torch
-    from torch import nn
 
-    class AE(nn.Module):  # subclasses nothing of Latent Atlas
-        def __init__(self):
-            super().__init__()
-            self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(64, 3))
-            self.decoder = nn.Sequential(nn.Linear(3, 64), nn.Sigmoid(), nn.Unflatten(1, (1, 8, 8)))
+    from tests.user_models import PlainAE  # subclasses nothing of Latent Atlas
 
     torch.manual_seed(0)
-    s = la.open(AE(), data=np.random.default_rng(0).random((40, 8, 8)).astype(np.float32))
+    s = la.open(PlainAE(3), data=np.random.default_rng(0).random((40, 8, 8)).astype(np.float32))
     v = la.show(s)
     windows.append(v)
     assert v.wait_ready(240) and [x.name for x in v.sessions] == [s.name]
