@@ -57,6 +57,29 @@ def demo_scene(window) -> None:
     e.set_hover(a)
 
 
+_CONFIGURED: list[bool] = []
+
+
+def qt_app():
+    """The QApplication, made if there is none (a Jupyter kernel under `%gui qt` makes its
+    own), after the set-up every window needs, done once: the refguard pins (before any Qt
+    virtual is overridden from Python, see refguard.py) and pyqtgraph's options. The
+    program (`run_app`) and the Python API's windows (`viewer.py`) both start here."""
+    from PySide6.QtWidgets import QApplication
+
+    if not _CONFIGURED:
+        from .refguard import pin_singletons
+
+        pin_singletons()
+        configure_pyqtgraph()
+        _CONFIGURED.append(True)
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv and sys.argv[0]
+                                                   else "latent-atlas"])
+    app.setApplicationName("Latent Atlas")
+    app.setOrganizationName("LatentAtlas")
+    return app
+
+
 def run_app(files: list, compare: bool = False, screenshot: str | None = None,
             data: str | None = None) -> int:
     """Open the explorer window; with `screenshot`, render offscreen, save, print timings.
@@ -70,18 +93,10 @@ def run_app(files: list, compare: bool = False, screenshot: str | None = None,
         print(f"latent-atlas: error: {problem}", file=sys.stderr)
         return 2
     from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication
 
-    from .refguard import pin_singletons
-
-    pin_singletons()  # before any Qt virtual is overridden from Python (see refguard.py)
-    configure_pyqtgraph()
-    from .main_window import MainWindow
-
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "latent-atlas"])
-    app.setApplicationName("Latent Atlas")
-    app.setOrganizationName("LatentAtlas")
+    app = qt_app()
     from .gc_guard import GuiThreadCollector
+    from .main_window import MainWindow
 
     # Start-up allocations (torch, the data, the widgets) are frozen, not scanned, until
     # every window is ready; from then on the timer collects young generations.

@@ -24,20 +24,9 @@ def qt_application() -> Any:
     problem = xcb_plugin_problem()
     if problem:
         raise RuntimeError(problem)
-    from PySide6.QtWidgets import QApplication
+    from .app import qt_app
 
-    if "configured" not in _STATE:  # once, also when IPython made the QApplication (%gui qt)
-        from .app import configure_pyqtgraph
-        from .refguard import pin_singletons
-
-        pin_singletons()
-        configure_pyqtgraph()
-        _STATE["configured"] = True
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication([sys.argv[0] if sys.argv and sys.argv[0] else "latent-atlas"])
-        app.setApplicationName("Latent Atlas")
-        app.setOrganizationName("LatentAtlas")
+    app = qt_app()
     if "collector" not in _STATE:
         from .gc_guard import GuiThreadCollector
 
