@@ -15,6 +15,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QLabel, QSplitter, QWidget
 
 from latent_atlas.explorer.session.errors import readable_error
+from latent_atlas.explorer.session.open_session import session_of
 from latent_atlas.explorer.session.panels.files import is_image_path, place_picture
 from latent_atlas.explorer.session.picture_check import check_picture, invert_placed
 from latent_atlas.explorer.session.session import Session
@@ -248,7 +249,7 @@ class MainWindow(AppWindow):
         """Show models opened in the background (`open_sources`); a folder goes to the
         recent files, a Python factory never does (it runs code)."""
         for item in prepared:
-            session = Session.from_prepared(item, self.dispatcher)
+            session = session_of(item, self.dispatcher)
             self.add_session(session)
             for note in getattr(item, "notes", []):  # a slow decoder, other data...
                 self.show_message(f"{session.name}: {note}")

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from latent_atlas.explorer.session.errors import readable_error
+from latent_atlas.explorer.session.open_session import session_of
 from latent_atlas.explorer.session.pair import SIDE_TITLES, ComparePair
 from latent_atlas.explorer.session.panels.files import sample_grid
 from latent_atlas.explorer.session.session import Session
@@ -196,7 +197,7 @@ class CompareWindow(AppWindow):
         """Pair two model files, or two models `open_sources` opened (and load those)."""
         sessions: list[Session] = []
         try:
-            sessions = [Session.from_prepared(p, self.dispatcher) for p in prepared]
+            sessions = [session_of(p, self.dispatcher) for p in prepared]
             pair = ComparePair(sessions[0], sessions[1], self.dispatcher)
         except Exception as exc:
             for s in sessions:
