@@ -132,3 +132,36 @@ def test_a_two_dimensional_cloud_triangulates_at_any_scale(scale):
     inv = TriangulationInverse(pos, codes)
     assert inv.mode == "triangulation"
     np.testing.assert_allclose(inv(pos), codes, rtol=1e-5, atol=1e-5)
+
+
+def test_points_beyond_any_scale_give_the_hull_corner_of_their_own_ray():
+    """Points so far out that their distances would overflow are pulled in along their
+    own ray from the data's centre, each by its own factor: they land on the same hull
+    corner as a point merely far out on that ray. The layout sits far from the origin, so
+    a ray taken from the origin instead of the centre points elsewhere."""
+    pos, codes = _square()
+    pos = pos + 1e9  # centre (1e9 + 1, 1e9 + 1); the pull-in starts 2e6 away from it
+    inv = TriangulationInverse(pos, codes)
+    centre = pos.mean(axis=0)
+    rays = np.array([[-0.2, 1.0], [1.0, 0.3]])  # towards the corners (0, 2) and (2, 2)
+    far = centre + rays * np.array([[3e6], [1e300]])  # one just past the pull-in, one huge
+    expected = np.array([codes[3], codes[2]], np.float32)  # the codes at those corners
+    np.testing.assert_allclose(inv(far), expected, atol=1e-4)
+    np.testing.assert_allclose(inv(centre + rays * 1e4), expected, atol=1e-4)  # not pulled
+    # Straight out to the left, at the largest floats: the middle of the left edge, whose
+    # code is the mean of its corners' (squared distances there would overflow to inf).
+    edge = inv(np.array([[-1.7e308, 1e300], [-1.7e308, -1e300]]))
+    np.testing.assert_allclose(edge, np.repeat([(codes[0] + codes[3]) / 2], 2, axis=0),
+                               atol=0.05)
+    far = np.vstack([far, [[-1.7e308, 1e300]]])
+    inside = inv.inside(far)
+    assert inside.dtype == np.bool_ and not inside.any()
+
+
+def test_inside_is_all_false_booleans_for_a_line_or_a_point():
+    line = TriangulationInverse(np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]), np.eye(3))
+    point = TriangulationInverse(np.array([[0.5, 0.5]]), np.ones((1, 2)))
+    for inv in (line, point):
+        inside = inv.inside(np.array([[1.0, 1.0], [0.5, 0.5]]))
+        assert inv.mode in ("line", "constant")
+        assert inside.dtype == np.bool_ and inside.shape == (2,) and not inside.any()
