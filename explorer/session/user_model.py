@@ -212,6 +212,45 @@ def _open_folder(path: Path, *, allow_pickle: bool) -> tuple[Any, dict[str, Any]
                     "model folder)")
 
 
+_SOURCE_NAMES = {"user": "Python (a module or a factory)", "onnx": "an ONNX pair",
+                 "diffusers": "a diffusers AutoencoderKL", "pythae": "a pythae model"}
+
+
+def describe(opened: Any) -> dict[str, Any]:
+    """What `latent-atlas info` says of a model opened from no file: its shapes, whether it
+    is variational or conditional, its data, and what it cannot do (one sentence each)."""
+    from dataclasses import asdict
+
+    model = opened.model
+    caps = model.capabilities
+    # `switches` is a need (the encoder's switches to decode), not something a model lacks
+    cannot = {k: caps.why_not(k, opened.name) for k in asdict(caps)
+              if not getattr(caps, k) and k != "switches"}
+    data = opened.data
+    family = str(model.kind).rpartition("-")[0] or str(model.kind)
+    return {"name": opened.name, "source": _SOURCE_NAMES.get(family, family),
+            "kind": str(model.kind), "image_shape": list(model.image_shape),
+            "code_shape": list(model.code_shape), "latent_dim": int(model.latent_dim),
+            "variational": bool(model.variational), "n_cond": int(model.n_cond),
+            "conditioning": conditioning_of(model),
+            "data_spec": "" if data is None else data.spec,
+            "n_images": 0 if data is None else len(data.images),
+            "label_names": list(opened.meta.get("label_names") or []),
+            "folder": opened.meta.get("folder"), "can": [k for k in asdict(caps)
+                                                         if getattr(caps, k)],
+            "cannot": cannot, "notes": list(opened.notes)}
+
+
+def conditioning_of(model: Any) -> dict[str, Any] | None:
+    """A conditional model's declared conditioning as a dict (None when it takes no labels)."""
+    if not model.n_cond:
+        return None
+    cond = getattr(model, "conditioning", None)
+    if cond is not None and hasattr(cond, "to_dict"):
+        return dict(cond.to_dict())
+    return {"classes": int(model.n_cond)}
+
+
 ROUND_TRIP_TOL = 1e-5
 
 
