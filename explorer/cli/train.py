@@ -337,9 +337,7 @@ def _source_info(args: argparse.Namespace) -> int:
     print(f"data:        {info['data_spec'] or '(arrays)'}, {info['n_images']} images")
     if info["label_names"]:
         print(f"labels:      {', '.join(info['label_names'])}")
-    cond = info["conditioning"]
-    print("conditional: " + ("no" if cond is None else
-                             ", ".join(f"{k} {v}" for k, v in cond.items())))
+    print(f"conditional: {info['conditional']}")
     for sentence in info["cannot"].values():
         print(f"cannot:      {sentence}")
     for note in info["notes"]:
