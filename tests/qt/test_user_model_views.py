@@ -242,3 +242,30 @@ def test_library_models_in_the_compare_view_with_every_panel(qtbot, boxes, sourc
         assert not boxes.calls, boxes.calls
     finally:
         win.shutdown()
+
+
+def test_a_conditional_model_of_your_own_offers_its_labels_in_the_traversal(qtbot, window,
+                                                                            boxes):
+    assert window.open_sources([factory("make_cvae")], None) == 1
+    qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
+    s = window.session
+    _ready(qtbot, s)
+    assert s.kind == "user-cvae" and s.model.n_cond == 10
+    _click_decodes(s)
+    dock = window.panels["traversal"]
+    show_panel(window, dock)
+    panel = dock.widget()
+    qtbot.waitUntil(lambda: not window.panels_busy(), timeout=TIMEOUT)
+    assert not panel.label.isHidden() and panel.label.count() == 1 + 10
+    grids = {}
+    for label in (2, 7):
+        panel.label.setCurrentIndex(panel.label.findData(label))
+        assert panel.model.label == label
+        qtbot.waitUntil(lambda lab=label: not window.panels_busy() and panel.model.result
+                        .columns and panel.model.result.columns[0].traversal is not None
+                        and panel.model.result.columns[0].traversal.label == lab,
+                        timeout=TIMEOUT)
+        grids[label] = panel.model.result.columns[0].traversal.images.copy()
+        assert f"decoded as label {label}" in panel.header.text()
+    assert not np.array_equal(grids[2], grids[7])
+    assert not boxes.calls, boxes.calls
