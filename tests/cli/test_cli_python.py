@@ -175,3 +175,21 @@ def test_info_of_a_bad_source_is_one_line_and_exit_2(argv, words, capsys):
     code, out, err = _run(argv, capsys)
     lines = [line for line in err.splitlines() if "error" in line]
     assert code == 2 and not out and len(lines) == 1 and words in lines[0], err
+
+
+def test_a_conditional_factory_traverses_under_a_label_and_says_what_it_cannot(tmp_path,
+                                                                               capsys):
+    from PIL import Image
+
+    pictures = {}
+    for label in (3, 8):
+        out = tmp_path / f"t{label}.png"
+        code, _, err = _run(["traverse", "--python", f"{USER}:make_cvae", "--index", "4",
+                             "--label", str(label), "--out", str(out)], capsys)
+        assert code == 0, err
+        pictures[label] = np.asarray(Image.open(out))
+    assert not np.array_equal(pictures[3], pictures[8])
+    code, out, _ = _run(["info", "--python", f"{USER}:make_cvae", "--json"], capsys)
+    assert code == 0 and json.loads(out)["conditioning"]["classes"] == 10
+    code, _, err = _run(["compress", "--python", f"{USER}:make_cvae"], capsys)
+    assert code == 2 and "a conditional model needs each image's label beside its code" in err
