@@ -558,6 +558,8 @@ def _own_model_cases(add: Callable[[Case], None]) -> None:
             ("conditional-bad-declaration", "make_cvae_bad_declaration", True,
              ("'form' is 'index'",))):
         add(Case(21, f"python-{name}", _python(factory, labelled=labelled), needles))
+    add(Case(21, "python-info-without-data",
+             lambda d: ["info", "--python", f"{USER_MODELS}:make_ae"], ("give the data",)))
     add(Case(21, "python-no-such-file", _python("make", file=Path("/no/such/file.py")),
              ("no such Python file",)))
     add(Case(21, "python-syntax-error", _syntax_error, ("failed when it ran", "SyntaxError")))
