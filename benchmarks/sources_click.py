@@ -14,9 +14,10 @@ diffusers' `AutoencoderKL` has its own architecture, so it is measured on its ow
 shape whose decoder has the same number of parameters (`native_kl_size`), and beside the
 same AutoencoderKL called directly (`kl.decode(z).sample`, no adapter: `diffusers_direct`).
 
-Printed as key=value: `click_p99_ms_<source>=…` and `ratio_<source>=…` (p99 / native p99;
+Printed as key=value: `click_p99_ms_<source>=…`, `ratio_<source>=…` (p99 / native p99;
 for diffusers against `native_kl_size`, and `ratio_diffusers_adapter` against the direct
-call). Skipped sources (an extra not installed) say so on a `#` line.
+call) and `click_p50_ms_<source>=…` (the median: under load the p99 is mostly the
+scheduler's). Skipped sources (an extra not installed) say so on a `#` line.
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ def _click_times(model: Any, latent_map: Any, points: np.ndarray) -> list[float]
     return out
 
 
+def _p50_ms(times: list[float]) -> float:
+    return float(np.percentile(times, 50) * 1e3)
+
+
 def _p99_ms(times: list[float]) -> float:
     return float(np.percentile(times, 99) * 1e3)
 
@@ -99,12 +104,13 @@ def run(native: Any, images: np.ndarray, spec: str, clicks: int = 1000) -> dict[
         pythae = _pythae_copy(native)
         if pythae is not None:
             models["pythae"] = open_source(pythae, data=sample).model
-        results = {name: _p99_ms(_click_times(m, latent_map, points))
-                   for name, m in models.items()}
+        times = {name: _click_times(m, latent_map, points) for name, m in models.items()}
+    results = {name: _p99_ms(t) for name, t in times.items()}
     base = results["native"]
     for name, p99 in results.items():
         print(f"click_p99_ms_{name}={p99:.3f}" + (f" ratio_{name}={p99 / base:.2f}"
-                                                   if name != "native" else ""))
+                                                   if name != "native" else "")
+              + f" click_p50_ms_{name}={_p50_ms(times[name]):.3f}")
     print(f"# sources measured on {spec}: {len(sample)} codes, {clicks} clicks each")
     results.update(_diffusers_click(clicks))
     return results
@@ -177,17 +183,22 @@ def _diffusers_click(clicks: int) -> dict[str, float]:
         latent_map = quick_map(encode(m, images)).prepare()
         x0, x1, y0, y1 = latent_map.bounds()
         points = np.c_[rng.uniform(x0, x1, clicks), rng.uniform(y0, y1, clicks)]
-        out[name] = _p99_ms(_click_times(m, latent_map, points))
+        times = {name: _click_times(m, latent_map, points)}
         if name == "diffusers":
-            out["diffusers_direct"] = _p99_ms(_direct_kl_times(kl, latent_map, points))
+            times["diffusers_direct"] = _direct_kl_times(kl, latent_map, points)
+        for key, t in times.items():
+            out[key], out[f"p50_{key}"] = _p99_ms(t), _p50_ms(t)
     dec_native = n_params(native.decoder)
-    print(f"click_p99_ms_native_kl_size={out['native_kl_size']:.3f} (conv VAE, decoder "
+    print(f"click_p99_ms_native_kl_size={out['native_kl_size']:.3f} "
+          f"click_p50_ms_native_kl_size={out['p50_native_kl_size']:.3f} (conv VAE, decoder "
           f"{dec_native} parameters)")
     print(f"click_p99_ms_diffusers={out['diffusers']:.3f} "
-          f"ratio_diffusers={out['diffusers'] / out['native_kl_size']:.2f} (AutoencoderKL, "
-          f"decoder {n_params(kl.decoder) + n_params(kl.post_quant_conv)} parameters)")
+          f"ratio_diffusers={out['diffusers'] / out['native_kl_size']:.2f} "
+          f"click_p50_ms_diffusers={out['p50_diffusers']:.3f} (AutoencoderKL, decoder "
+          f"{n_params(kl.decoder) + n_params(kl.post_quant_conv)} parameters)")
     print(f"click_p99_ms_diffusers_direct={out['diffusers_direct']:.3f} "
-          f"ratio_diffusers_adapter={out['diffusers'] / out['diffusers_direct']:.2f}")
+          f"ratio_diffusers_adapter={out['diffusers'] / out['diffusers_direct']:.2f} "
+          f"click_p50_ms_diffusers_direct={out['p50_diffusers_direct']:.3f}")
     print(f"# diffusers measured on 16x16x3 random images: {len(images)} codes of "
           f"{model.latent_dim} values (4x4x4), {clicks} clicks each")
     return out
