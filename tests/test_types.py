@@ -30,8 +30,10 @@ def test_mypy_is_clean():
 
 def _names() -> dict[str, object]:
     """What the annotations name under TYPE_CHECKING (torch is fine to import in a test)."""
+    from latent_atlas.explorer.core.analysis.colouring import Colouring
     from latent_atlas.explorer.core.data.base import ImageSet
     from latent_atlas.explorer.core.inference import Decoder
+    from latent_atlas.explorer.core.io.interop import EmbeddingTable
     from latent_atlas.explorer.core.latent.map import MapLike
     from latent_atlas.explorer.session.dispatch import Dispatcher
     from latent_atlas.explorer.session.loading import DataExtras
@@ -43,7 +45,8 @@ def _names() -> dict[str, object]:
     return {"Decoder": Decoder, "MapLike": MapLike, "Autoencoder": Autoencoder,
             "LatentModel": LatentModel,
             "ModelFile": ModelFile, "ImageSet": ImageSet, "DataExtras": DataExtras,
-            "ModelConfig": ModelConfig, "Dispatcher": Dispatcher}
+            "ModelConfig": ModelConfig, "Dispatcher": Dispatcher, "Colouring": Colouring,
+            "EmbeddingTable": EmbeddingTable}
 
 
 def _members(hint: object) -> tuple[object, ...]:

@@ -19,7 +19,7 @@ from .sources import HELP as SOURCES_HELP
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a closed pipe
 
 # Command modules, in the order their commands appear in --help.
-_COMMAND_MODULES = ("train", "data", "map", "apps", "denoise", "compare", "codes", "sweep", "export")
+_COMMAND_MODULES = ("train", "data", "map", "traverse", "apps", "denoise", "compare", "codes", "sweep", "export")
 
 
 _GUI_USAGE = """\

@@ -16,8 +16,7 @@ DEFAULT_SWEEP = "0.1,0.2,0.3,0.4,0.5,0.6"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from .apps import _common as common
-    from .apps import _source as source
+    from .app_steps import common, source
 
     p = sub.add_parser("denoise", help="corrupt a sample, reconstruct it, print the error numbers "
                        "(beside median and NL-means with --baselines; over noise levels with --sweep)")
@@ -64,7 +63,7 @@ def _levels(text: str) -> list[float]:
 
 
 def run_denoise(args: argparse.Namespace) -> int:
-    from . import apps
+    from . import app_steps as steps
 
     if args.sweep:
         return run_sweep(args)
@@ -74,14 +73,14 @@ def run_denoise(args: argparse.Namespace) -> int:
         raise UserError("give the noise --level (Gaussian sigma, or fraction of pixels hit)")
     if args.compare_with is not None:
         raise UserError("--compare-with goes with --sweep")
-    out = apps._check_out(args)
+    out = steps.check_out(args)
     baselines = _baselines(args.baselines, ())
     from latent_atlas.explorer.core.analysis.applications import denoise
 
-    loaded, data = apps._load(args)
-    img, y, where = apps._query_image(args, loaded, data)
+    loaded, data = steps.load(args)
+    img, y, where = steps.query_image(args, loaded, data)
     r = denoise(loaded.model, img, args.noise, args.level, seed=args.seed,
-                labels=apps._one_label(y), baselines=baselines)
+                labels=steps.one_label(y), baselines=baselines)
     s = r.summary()
     if args.json:
         print(json.dumps(json_safe({"source": where, "noise": r.noise, "level": r.level,
@@ -119,7 +118,7 @@ def _write_labelled(out: Path, r, s: dict, where: str, model: str, scale: int | 
 
 
 def run_sweep(args: argparse.Namespace) -> int:
-    from . import apps
+    from . import app_steps as steps
 
     if args.index is not None or args.image is not None:
         raise UserError("--sweep runs on the held-out images; leave out --index / --image")
@@ -141,7 +140,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     from latent_atlas.explorer.core.progress import drain
     from latent_atlas.explorer.session.opening import check_shape, open_model
 
-    loaded, data = apps._load(args)
+    loaded, data = steps.load(args)
     if loaded.model.n_cond:
         raise UserError("the sweep takes unconditional models; a conditional VAE needs labels")
     models = [(args.file, loaded)]

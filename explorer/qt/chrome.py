@@ -226,13 +226,13 @@ class AppWindow(QMainWindow):
         along) with the data spec `data`, in the background: running a factory may train a
         model. The window shows them (`add_prepared`) when all have opened; a failure is a
         dialog. Returns how many are on their way."""
-        from latent_atlas.explorer.session.session import Session
+        from latent_atlas.explorer.session.open_session import prepare
 
         self.source_data = data
         items = list(items)
         self._open_count = getattr(self, "_open_count", 0) + 1
         job = self.jobs.start(f"open-{self._open_count}",
-                              lambda cancel: [Session.prepare(i, data=data) for i in items])
+                              lambda cancel: [prepare(i, data=data) for i in items])
         job.succeeded.connect(self.add_prepared)
         job.failed.connect(lambda msg: self.show_error("Cannot open model", msg))
         job.start()

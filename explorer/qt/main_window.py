@@ -15,6 +15,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QLabel, QSplitter, QWidget
 
 from latent_atlas.explorer.session.errors import readable_error
+from latent_atlas.explorer.session.open_session import session_of
 from latent_atlas.explorer.session.panels.files import is_image_path, place_picture
 from latent_atlas.explorer.session.picture_check import check_picture, invert_placed
 from latent_atlas.explorer.session.session import Session
@@ -27,6 +28,7 @@ from .chrome import AppWindow, build_tool_actions
 from .file_actions import FileActions, ask_open_image
 from .image_panel import ImagePanel
 from .map_actions import MapActions, name_controls
+from .model_training import ModelTraining
 from .strip_panel import StripPanel
 
 
@@ -39,10 +41,11 @@ class MainWindow(AppWindow):
         self.workspace = Workspace()
         self.shown = ShownSessions()
         self.files = FileActions(self, lambda: self.workspace.active, lambda: self.canvas)
-        self.train_dialog = None
-        self.sweep_dialog = None
         self.compare_window = None
-        self._train_job = None
+        self.training = ModelTraining(self)  # Train… and β sweep…, by the names tests use
+        self.show_train_dialog = self.training.show_train_dialog
+        self.show_sweep_dialog = self.training.show_sweep_dialog
+        self.start_training = self.training.start
 
         self.canvas = MapCanvas(self.workspace.tools)
         self.canvas.pointerMoved.connect(self.show_position)
@@ -248,7 +251,7 @@ class MainWindow(AppWindow):
         """Show models opened in the background (`open_sources`); a folder goes to the
         recent files, a Python factory never does (it runs code)."""
         for item in prepared:
-            session = Session.from_prepared(item, self.dispatcher)
+            session = session_of(item, self.dispatcher)
             self.add_session(session)
             for note in getattr(item, "notes", []):  # a slow decoder, other data...
                 self.show_message(f"{session.name}: {note}")
@@ -304,72 +307,6 @@ class MainWindow(AppWindow):
         if self.session is not None:
             self.session.refine_map(method)
 
-    # ---- training ------------------------------------------------------------------------------
-    def show_train_dialog(self):
-        from .train_dialog import TrainDialog
-
-        if self.train_dialog is None:
-            s = self.session
-            self.train_dialog = TrainDialog(self, s.data_spec if s and s.data_spec else "digits")
-            self.train_dialog.trainRequested.connect(self.start_training)
-            self.train_dialog.cancelRequested.connect(self.cancel_training)
-        self.train_dialog.show()
-        self.train_dialog.raise_()
-        return self.train_dialog
-
-    def show_sweep_dialog(self):
-        from latent_atlas.explorer.session.sweep import sweep_defaults
-
-        from .sweep_dialog import SweepDialog
-
-        if self.sweep_dialog is None:
-            s = self.session
-            self.sweep_dialog = SweepDialog(self.jobs, sweep_defaults(
-                s.config if s else None, s.data_spec if s else ""), self)
-        self.sweep_dialog.show()
-        self.sweep_dialog.raise_()
-        return self.sweep_dialog
-
-    def start_training(self, request) -> None:
-        from latent_atlas.explorer.session.training import train_task
-
-        if self._train_job is not None and self._train_job.is_running():
-            self.show_error("Already training", "Wait for the current training or cancel it.")
-            return
-        dlg = self.show_train_dialog()
-        job = self.jobs.start("train", lambda cancel: train_task(request, cancel))
-        self._train_job = job
-        job.progress.connect(dlg.show_progress)
-        job.succeeded.connect(self._on_trained)
-        job.failed.connect(self._on_train_failed)
-        job.cancelled.connect(lambda: dlg.finished("Training cancelled before the first epoch."))
-        dlg.started()
-        job.start()
-
-    def cancel_training(self) -> None:
-        if self._train_job is not None:
-            self._train_job.cancel()
-
-    def _on_train_failed(self, msg: str) -> None:
-        if self.train_dialog is not None:
-            self.train_dialog.finished(f"Training failed: {msg}")
-        self.show_error("Training failed", msg)
-
-    def _on_trained(self, out) -> None:
-        dlg = self.train_dialog
-        result = out.result
-        session = out.session(self.dispatcher)
-        if session is None:
-            if dlg is not None:
-                dlg.finished(result.message or "No epoch finished; nothing to explore.")
-            return
-        self.add_session(session)
-        msg = (f"{result.message} The map shows PCA now; UMAP is refining in the background. "
-               "Save it with File ▸ Save model.")
-        if dlg is not None:
-            dlg.finished(msg)
-        self.show_message(msg)
-
     # ---- readiness & shutdown -----------------------------------------------------------------
     def is_ready(self) -> bool:
         """True when every model can decode and no load or map job is running."""
@@ -406,7 +343,7 @@ class MainWindow(AppWindow):
         self.open_compare(latent2_model_paths())
 
     def closeEvent(self, ev):  # noqa: N802 - Qt naming
-        if self.train_dialog is not None:
-            self.train_dialog.running = False
-            self.train_dialog.close()
+        if self.training.train_dialog is not None:
+            self.training.train_dialog.running = False
+            self.training.train_dialog.close()
         super().closeEvent(ev)

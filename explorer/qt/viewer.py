@@ -132,10 +132,10 @@ def open_window(paths: list[str], *, compare: bool = False, data: str | None = N
             for s in window.workspace.sessions:
                 s.meta = {**s.meta, "data_spec": data}
         window.start_loading()
-        from latent_atlas.explorer.session.session import Session
+        from latent_atlas.explorer.session.open_session import session_of_opened
 
         for o in opened or []:
-            window.add_session(Session.from_opened(o, window.dispatcher))
+            window.add_session(session_of_opened(o, window.dispatcher))
     _STATE.setdefault("windows", []).append(window)  # kept alive while open
     app.processEvents()
     return Viewer(window, "compare" if compare else "main")

@@ -2,12 +2,14 @@
 
 A session is composed of parts, each owning one concern: `Dataset` (the data the model
 was trained on, dataset.py), `Cursor` (the decode cursor, hover and selection, with the
-decode coalescing, cursor.py), `Arrows` (interpolation arrows, arrows.py) and
-`MapColours` (colours.py), `Picture` (the user's placed picture, arrows.py) and `Loader` (the model and its data arriving in
-the background, session_loading.py). The session itself holds what they share: the file, network and
-decoder, the latent map (a stored one at once, or PCA at once and UMAP refined in the
-background), the placed picture, the jobs and the signals. Each change is announced by
-a psygnal signal; every signal fires on the owner thread.
+decode coalescing, cursor.py), `MapPart` (replacing and refining the map, map_part.py),
+`Arrows` (interpolation arrows, arrows.py), `MapColours` (colours.py), `Selection`
+(selection.py), `Picture` (the user's placed picture, arrows.py) and `Loader` (the model
+and its data arriving in the background, session_loading.py). The session itself holds
+what they share: the file, network and decoder, the latent map (a stored one at once, or
+PCA at once and UMAP refined in the background), the jobs and the signals. Each change is
+announced by a psygnal signal; every signal fires on the owner thread. Sessions are made
+from files and sources by `open_session.py`.
 
 The names windows and scripts use (`session.images`, `session.add_arrow`, ...) are kept
 by forwarding each, in one line, to the part that owns it.
@@ -31,7 +33,7 @@ from .dispatch import Dispatcher, ManualDispatcher
 from .forward import Forward
 from .jobs import Job, Jobs
 from .layout_check import LayoutCheck
-from .loading import map_task
+from .map_part import MapPart
 from .opening import read_model
 from .selection import Selection
 from .session_loading import Loader
@@ -113,6 +115,12 @@ class Session:
     set_steps: Forward[Callable[[int], None]] = Forward("arrow_part")
     set_mode: Forward[Callable[[str], None]] = Forward("arrow_part")
     colour_key: Forward[str] = Forward("colours", "key")
+    colour_choices: Forward[Callable[[], list[tuple[str, str]]]] = Forward("colours", "choices")
+    set_colour_key: Forward[Callable[[str], None]] = Forward("colours", "set_key")
+    colouring: Forward[Callable[[], Colouring | None]] = Forward("colours")
+    set_map: Forward[Callable[..., None]] = Forward("map_part")
+    refine_map: Forward[Callable[..., Job | None]] = Forward("map_part")
+    embedding_table: Forward[Callable[[], EmbeddingTable]] = Forward("map_part")
     selection: Forward[np.ndarray] = Forward("selection_part", "indices")
     set_selection: Forward[Callable[..., int]] = Forward("selection_part")
     select_polygon: Forward[Callable[..., int]] = Forward("selection_part")
@@ -147,6 +155,7 @@ class Session:
         self.cursor = Cursor(self)
         self.arrow_part = Arrows(self)
         self.colours = MapColours(self)
+        self.map_part = MapPart(self)
         self.picture = Picture(self)
         self.selection_part = Selection(self)
         self.layout_check = LayoutCheck(self)
@@ -158,50 +167,6 @@ class Session:
         stored = read_model(path)
         return cls(Path(path).stem, stored.meta, path=Path(path), model_file=stored.file,
                    latent_map=stored.latent_map, labels=stored.labels, dispatcher=dispatcher)
-
-    @classmethod
-    def open(cls, item: Any, dispatcher: Dispatcher | None = None, *, data: Any = None
-             ) -> Session:
-        """A model file (read with numpy only; loaded by `start_loading`), or any other
-        source (`opening.open_source`: opened, probed and its data loaded now)."""
-        return cls.from_prepared(cls.prepare(item, data=data), dispatcher)
-
-    @staticmethod
-    def prepare(item: Any, *, data: Any = None) -> Any:
-        """The slow half of `open` for a source (runs its code, loads its data, probes it:
-        fit for a worker thread): an `OpenedModel`; a model file path comes back as is."""
-        from .user_model import is_source
-
-        if is_source(item):
-            from .opening import open_source
-
-            return open_source(item, data=data)
-        return item
-
-    @classmethod
-    def from_prepared(cls, prepared: Any, dispatcher: Dispatcher | None = None) -> Session:
-        """The session of what `prepare` gave (on the owner thread)."""
-        from .opening import OpenedModel
-
-        if isinstance(prepared, OpenedModel):
-            return cls.from_opened(prepared, dispatcher)
-        return cls.from_file(prepared, dispatcher)
-
-    @classmethod
-    def from_opened(cls, opened: Any, dispatcher: Dispatcher | None = None) -> Session:
-        """A session over a model opened in memory (`user_model.open_source`): decoding at
-        once, its data encoded, reconstructed and mapped in the background (PCA, then UMAP).
-        The host shows `opened.notes` (a slow decoder...) once it listens."""
-        from latent_atlas.explorer.core.inference import Decoder
-
-        data = opened.data
-        s = cls(opened.name, dict(opened.meta), labels=None if data is None else data.labels,
-                label_names=None if data is None else list(data.label_names),
-                dispatcher=dispatcher)
-        s.set_model(opened.model, Decoder(opened.model))
-        if data is not None:
-            s.reload_data(data.spec, data)
-        return s
 
     # ---- what it is ---------------------------------------------------------------------
     @property
@@ -253,19 +218,6 @@ class Session:
         return (self.decoder is not None and self.latent_map is not None
                 and not self.jobs.running("runtime") and not self.jobs.running("map"))
 
-    def embedding_table(self) -> EmbeddingTable:
-        """The map's points for other viewers (latent_atlas.explorer.core.io.interop): codes, positions,
-        labels, and the images and their reconstruction errors once the data is loaded."""
-        from latent_atlas.explorer.core.io.interop import EmbeddingTable
-
-        m, aligned = self.latent_map, self.data_matches_map()
-        if m is None:
-            raise ValueError("this model has no map yet; wait until it is mapped")
-        errors = self.recon_error if aligned and self.recon_error is not None else None
-        return EmbeddingTable(codes=m.codes, positions=m.positions, labels=self.map_labels(),
-                              label_names=self.label_names, errors=errors,
-                              images=self.images if aligned else None, name=self.name)
-
     # ---- the click path ---------------------------------------------------------------
     def request_decode(self, xy: npt.ArrayLike) -> None:
         """Ask for the image at map point `xy`; only the newest request is decoded."""
@@ -277,70 +229,9 @@ class Session:
         self.colours.invalidate()
         self.data_changed.emit()
 
-    # ---- the map ------------------------------------------------------------------------
-    def set_map(self, latent_map: MapLike, note: str = "", *, dirty: bool = True) -> None:
-        """Replace the map (UMAP after PCA, an alignment); re-place cursor, arrows, picture."""
-        self.latent_map = latent_map
-        self.map_note = note
-        # A model Latent Atlas did not build cannot be saved: no unsaved-changes star.
-        saveable = self.model is None or self.model.capabilities.saveable
-        self.dirty = self.dirty or (dirty and saveable)
-        self.colours.invalidate()
-        self.picture.follow_map(latent_map)
-        self.cursor.follow_map(latent_map)
-        self.selection_part.follow_map()
-        self.map_changed.emit()
-        self.cursor_changed.emit()
-        self.placed_changed.emit()
-        self.file_changed.emit()
-        self.arrow_part.refresh()
-
-    def refine_map(self, method: str = "auto") -> Job | None:
-        """Fit a map (UMAP by default) in the background; the current map stays meanwhile."""
-        if self.latent_map is None:
-            return None
-        if method == "pca":
-            from latent_atlas.explorer.core.latent.map import quick_map
-
-            for j in self.jobs.running("map"):
-                j.supersede()
-            self.set_map(quick_map(np.asarray(self.latent_map.codes)), "PCA map")
-            return None
-        codes = np.asarray(self.latent_map.unaligned().codes)
-        label = "UMAP" if method in ("auto", "umap") and codes.shape[1] != 2 else method.upper()
-        job = self.jobs.start("map", lambda cancel: map_task(codes, method, cancel))
-        job.progress.connect(lambda ev: self.progress.emit(ev))
-        job.succeeded.connect(self._on_map_done)
-        job.failed.connect(lambda msg: self.message.emit(
-            f"{self.name}: the map could not be refined ({msg}); keeping the current one"))
-        job.finished.connect(lambda: self.progress.emit(None))
-        job.start()
-        from .status import COLD_UMAP, umap_cache_cold
-
-        cold = label == "UMAP" and umap_cache_cold()
-        self.message.emit(f"{self.name}: {COLD_UMAP if cold else label + ' map refining…'}")
-        return job
-
-    def _on_map_done(self, latent_map: MapLike | None) -> None:
-        if latent_map is not None:
-            self.set_map(latent_map, f"{latent_map.method} map")
-            self.message.emit(f"{self.name}: {latent_map.method.upper()} map ready")
-            self.layout_check.start()
-
     def close(self) -> None:
         """Stop every background job and wait for its thread."""
         self.jobs.shutdown()
-
-    # ---- colours ------------------------------------------------------------------------
-    def colour_choices(self) -> list[tuple[str, str]]:
-        return self.colours.choices()
-
-    def set_colour_key(self, key: str) -> None:
-        self.colours.set_key(key)
-
-    def colouring(self) -> Colouring | None:
-        """Colour index of every point for the chosen key (one colour until its data exists)."""
-        return self.colours.colouring()
 
     # ---- saving -----------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:

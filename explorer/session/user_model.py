@@ -9,7 +9,7 @@ Every source is wrapped behind the model contract (`models/contract.py`), probed
 a few of the data's images (`latent_atlas.models.sources.checks`: a bad model is one `BadModelError`
 sentence, a slow decoder a note), and handed back with its data, exactly as `open_model`
 hands back a model file (`latent_atlas.explorer.session.opening.open_source` and `open_model` call
-`prepare_source` here). The windows make a `Session` of it with `Session.from_opened`.
+`prepare_source` here). The windows make a `Session` of it with `open_session.session_of_opened`.
 """
 
 from __future__ import annotations

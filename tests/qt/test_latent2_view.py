@@ -126,8 +126,8 @@ def test_heatmap_hatches_outside_the_hull_and_scales_over_the_inside(qtbot, boxe
             assert canvas.heat.isVisible() and canvas.heat_outside.isVisible()
             assert not canvas.heat_outside.path().isEmpty()
             assert np.isnan(canvas.heat.image[~h.inside]).all()
-        assert "hatched" in w.heat_note.text() and "hull" in w.heat_note.text()
-        assert "pixel judge" in w.heat_note.text() and w.heat_note.isVisible()
+        assert "hatched" in w.overlays.heat_note.text() and "hull" in w.overlays.heat_note.text()
+        assert "pixel judge" in w.overlays.heat_note.text() and w.overlays.heat_note.isVisible()
         # the classifier judge is a choice; until it is wired it says so and keeps the map
         w.set_heat_judge("classifier")
         assert pair.gap_judge == "classifier"

@@ -30,7 +30,7 @@ def test_sweep_dialog_runs_a_tiny_sweep_and_shows_plot_and_table(window, qtbot, 
               for a in m.menu().actions()]
     assert "β &sweep…" in titles
     window.act_sweep.trigger()
-    dlg = window.sweep_dialog
+    dlg = window.training.sweep_dialog
     assert dlg is not None and dlg.isVisible()
     # defaults from the active model (conv, latent 4, 3 epochs, digits)
     assert dlg.data_spec.currentText() == "digits"

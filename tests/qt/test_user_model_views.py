@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from latent_atlas.explorer.qt.compare.window import CompareWindow
 from latent_atlas.explorer.qt.main_window import MainWindow
 from latent_atlas.explorer.qt.panels import show_panel
+from latent_atlas.explorer.session.open_session import session_of_opened
 from latent_atlas.explorer.session.opening import open_source
 from latent_atlas.explorer.session.session import Session
 from latent_atlas.explorer.session.user_code import PythonFactory, UserSource
@@ -97,14 +98,14 @@ def test_a_model_of_your_own_opens_in_the_main_window_with_every_panel(
         qtbot, window, boxes, source, tmp_path):
     if source in ("diffusers", "pythae"):
         model, spec = _library_model(source, tmp_path)
-        window.add_session(Session.from_opened(open_source(model, data=spec),
+        window.add_session(session_of_opened(open_source(model, data=spec),
                                                window.dispatcher))
     elif source == "factory":
         item = factory("make_vae")
         assert window.open_sources([item], None) == 1
     elif source == "module":
         # what the Python API hands over: an object opened on the session floor
-        session = Session.from_opened(open_source(um.make_vae()["model"], data="digits"),
+        session = session_of_opened(open_source(um.make_vae()["model"], data="digits"),
                                       window.dispatcher)
         window.add_session(session)
     else:

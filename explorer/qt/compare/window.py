@@ -17,7 +17,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from latent_atlas.explorer.session.errors import readable_error
+from latent_atlas.explorer.session.open_session import session_of
 from latent_atlas.explorer.session.pair import SIDE_TITLES, ComparePair
 from latent_atlas.explorer.session.panels.files import sample_grid
 from latent_atlas.explorer.session.session import Session
@@ -37,11 +37,10 @@ from ..canvas import MapCanvas
 from ..chrome import AppWindow, build_tool_actions
 from ..image_box import ImageBox
 from ..map_actions import MapActions, name_controls
+from .pair_overlays import PairOverlays
 from .panels import MetricsPanel, StripRows
 from .toolbar import PairTraining, build_toolbar
 
-GAP_RESOLUTION = 64
-GAP_DELAY_MS = 250  # wait for the view to settle before rescoring the visible area
 GRID_DELAY_MS = 80
 
 
@@ -58,7 +57,12 @@ class CompareWindow(AppWindow):
         self.tools = Tools()
         self.shown = ShownSessions()
         self.pair: ComparePair | None = None
-        self._manifold_framed = False
+        self.overlays = PairOverlays(self)
+        # the tool bar's switches, the launcher and scripts call these by the window's name
+        self.set_heatmap = self.overlays.set_heatmap
+        self.set_heat_judge = self.overlays.set_heat_judge
+        self.set_manifold = self.overlays.set_manifold
+        self.compute_gaps = self.overlays.compute_gaps
 
         self.canvases = [MapCanvas(self.tools, title=SIDE_TITLES[0]),
                          MapCanvas(self.tools, title=SIDE_TITLES[1], follow_bounds=False)]
@@ -88,13 +92,7 @@ class CompareWindow(AppWindow):
             else:
                 self.tabs.addTab(holder, title)
         column.addWidget(self.tabs, 1)
-        # The heatmap's legend: which judge, what bright means, what the hatching means
-        # (too long for the tool bar, where it would fall into the overflow menu).
-        self.heat_note = QLabel("")
-        self.heat_note.setWordWrap(True)
-        self.heat_note.setStyleSheet("color: gray")
-        self.heat_note.setVisible(False)
-        column.addWidget(self.heat_note)
+        column.addWidget(self.overlays.heat_note)
         top = QSplitter(Qt.Orientation.Horizontal)
         for w in (*self.canvases, side):
             top.addWidget(w)
@@ -120,10 +118,6 @@ class CompareWindow(AppWindow):
         self._build_toolbar()
         self._build_menus()
 
-        self._gap_timer = QTimer(self)
-        self._gap_timer.setSingleShot(True)
-        self._gap_timer.setInterval(GAP_DELAY_MS)
-        self._gap_timer.timeout.connect(self.compute_gaps)
         self._grid_timer = QTimer(self)
         self._grid_timer.setSingleShot(True)
         self._grid_timer.setInterval(GRID_DELAY_MS)
@@ -196,7 +190,7 @@ class CompareWindow(AppWindow):
         """Pair two model files, or two models `open_sources` opened (and load those)."""
         sessions: list[Session] = []
         try:
-            sessions = [Session.from_prepared(p, self.dispatcher) for p in prepared]
+            sessions = [session_of(p, self.dispatcher) for p in prepared]
             pair = ComparePair(sessions[0], sessions[1], self.dispatcher)
         except Exception as exc:
             for s in sessions:
@@ -214,7 +208,6 @@ class CompareWindow(AppWindow):
 
     def _set_pair(self, pair: ComparePair) -> None:
         old, self.pair = self.pair, pair
-        self._manifold_framed = False
         self.canvases[0].set_frame(None)
         if old is not None:
             old.close()  # its jobs stop; nothing it computes can land on the new pair
@@ -226,32 +219,18 @@ class CompareWindow(AppWindow):
         for i, s in enumerate(pair.sessions):
             s.cursor_changed.connect(lambda i=i: self._update_click_image(i))
             s.decoder_changed.connect(lambda: self._grid_timer.start())
-            s.decoder_changed.connect(self._refresh_manifold)
             s.map_changed.connect(self._update_titles)
             self.canvases[i].set_session(s)
             self._update_click_image(i)
         pair.samples_changed.connect(self._update_samples)
-        pair.gaps_changed.connect(self._update_heat)
         pair.grids_changed.connect(self._update_grid_images)
-        pair.manifold_changed.connect(self._update_manifold)
-        pair.alignment_changed.connect(self._refresh_manifold)
-        pair.sessions[0].data_changed.connect(
-            lambda: self.compute_gaps() if self.heat_check.isChecked() else None)
-        pair.alignment_changed.connect(
-            lambda: self.compute_gaps() if self.heat_check.isChecked() else None)
         self.strip.set_pair(pair)
         self.metrics_panel.set_pair(pair)
         self.shown.set(list(pair.sessions))
         self._update_titles()
         self._update_samples()
-        self._update_heat()
         self._update_grid_images()
-        latent = pair.is_latent_pair()
-        self.manifold_check.setEnabled(latent)
-        self.manifold_check.blockSignals(True)
-        self.manifold_check.setChecked(latent)  # a 2-D pair opens with its textbook figure
-        self.manifold_check.blockSignals(False)
-        self._refresh_manifold()
+        self.overlays.bind(pair)
 
     def start_loading(self) -> None:
         """Build the networks and load the data in the background; refine a UMAP alignment."""
@@ -296,86 +275,11 @@ class CompareWindow(AppWindow):
                           f"{len(smp.images)} from {smp.prior.description}")
             canvas.set_samples(smp.positions)
 
-    # ---- gap heatmap ------------------------------------------------------------------------
-    def set_heatmap(self, on: bool) -> None:
-        if self.heat_check.isChecked() != on:
-            self.heat_check.setChecked(on)  # re-enters through toggled
-            return
-        if on:
-            self.compute_gaps()
-        self._update_heat()
-
-    def set_heat_judge(self, name: str) -> None:
-        """Score the heatmap with another judge ("pixel" or "classifier")."""
-        if self.pair is None:
-            return
-        self.pair.set_gap_judge(name)
-        index = self.judge_combo.findData(name)
-        if index != self.judge_combo.currentIndex():
-            self.judge_combo.setCurrentIndex(index)
-        if self.heat_check.isChecked():
-            self.compute_gaps()
-
+    # ---- decoded grid -----------------------------------------------------------------------
     def _on_range_changed(self, *_args) -> None:
-        if self.heat_check.isChecked():
-            self._gap_timer.start()
+        self.overlays.view_moved()
         self._grid_timer.start()
 
-    def compute_gaps(self) -> None:
-        """Score a 64 x 64 grid over the visible area for both models, in the background."""
-        if self.pair is None:
-            return
-        job = self.pair.compute_gaps(self.canvases[0].visible_rect(), GAP_RESOLUTION)
-        if job is not None:
-            job.progress.connect(self.show_progress)
-            job.finished.connect(lambda: self.show_progress(None))
-
-    def _update_heat(self) -> None:
-        pair = self.pair
-        levels = None if pair is None else pair.gap_levels
-        grids = [None, None] if pair is None else pair.gaps
-        for canvas, grid in zip(self.canvases, grids, strict=True):
-            canvas.set_heat(grid, levels, self.heat_check.isChecked())
-        shown = [g for g in grids if g is not None]
-        note = ""
-        if levels is not None and shown:
-            note = (f"Gap heatmap, {shown[0].judge} judge: dark = plausible … bright = "
-                    f"≥ {levels[1]:.2f} {shown[0].unit}")
-            if not all(g.all_inside for g in shown):
-                note += ("; hatched = outside the data's hull (the map's inverse only "
-                         "projects there: not scored, not in the colour scale)")
-        self.heat_note.setText(note.strip())
-        self.heat_note.setVisible(bool(note) and self.heat_check.isChecked())
-
-    # ---- manifold grid (2-D latents) ----------------------------------------------------------
-    def set_manifold(self, on: bool) -> None:
-        """Show or hide the decoded manifold grid behind the points (2-D pairs)."""
-        if self.manifold_check.isChecked() != on:
-            self.manifold_check.setChecked(on)  # re-enters through toggled
-            return
-        self._refresh_manifold()
-
-    def _refresh_manifold(self) -> None:
-        pair = self.pair
-        if pair is None:
-            return
-        if self.manifold_check.isChecked() and pair.is_latent_pair() and pair.ready():
-            pair.decode_manifold()  # emits manifold_changed
-        else:
-            self._update_manifold()
-
-    def _update_manifold(self) -> None:
-        grids = self.pair.manifold if self.pair is not None else [None, None]
-        on = self.manifold_check.isChecked()
-        for canvas, grid in zip(self.canvases, grids, strict=True):
-            canvas.set_manifold(grid, on)
-        rect = self.pair.manifold_rect if self.pair is not None else None
-        if on and rect is not None and not self._manifold_framed and grids[0] is not None:
-            # Frame the whole figure once per pair (the VAE's square reaches past its codes).
-            self._manifold_framed = True
-            self.canvases[0].set_frame(rect)
-
-    # ---- decoded grid -----------------------------------------------------------------------
     def update_grids(self) -> None:
         """Decode the N x N grid over the visible area (only while its tab is shown: a
         hidden figure need not follow every pan)."""
@@ -413,6 +317,6 @@ class CompareWindow(AppWindow):
 
     # ---- shutdown ---------------------------------------------------------------------------------
     def shutdown(self) -> None:
-        self._gap_timer.stop()
+        self.overlays.gap_timer.stop()
         self._grid_timer.stop()
         super().shutdown()
