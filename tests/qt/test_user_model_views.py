@@ -130,8 +130,11 @@ def test_a_bad_model_is_a_dialog_and_the_window_keeps_running(qtbot, window, box
     qtbot.waitUntil(lambda: len(window.headless_errors) == 1, timeout=TIMEOUT)
     window.open_sources([factory("make_raises")], "digits")
     qtbot.waitUntil(lambda: len(window.headless_errors) == 2, timeout=TIMEOUT)
+    window.open_sources([factory("make_cvae_too_few_classes")], "digits")
+    qtbot.waitUntil(lambda: len(window.headless_errors) == 3, timeout=TIMEOUT)
     assert "NaN" in window.headless_errors[0]
     assert "the checkpoint is missing" in window.headless_errors[1]
+    assert "declares 3 classes" in window.headless_errors[2]  # a conditioning that does not fit
     assert not window.workspace.sessions
     assert window.open_sources([factory("make_ae")], "digits") == 1  # still working
     qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
