@@ -85,17 +85,19 @@ def show(*models: PathLike | AtlasSession, data: str | None = None, block: bool 
 
 def compare(first: PathLike | AtlasSession | None = None,
             second: PathLike | AtlasSession | None = None, *, block: bool = False) -> Viewer:
-    """Open the compare window on two models (none: the bundled digits AE and VAE)."""
+    """Open the compare window on two models (none: the bundled digits AE and VAE); a model
+    of your own opened with `open` comes with its data."""
     from latent_atlas.explorer.qt.viewer import open_window
 
     given = tuple(m for m in (first, second) if m is not None)
     if len(given) == 1:
         raise ValueError("compare takes two models (or none, for the bundled pair)")
-    if _in_memory(given):
-        raise ValueError("the compare window opens model files or folders; run "
-                         "`latent-atlas --compare --python FILE.py:AE --python FILE.py:VAE` "
-                         "for models defined in Python")
-    viewer = open_window(_paths(given) or bundled_models(), compare=True)
+    if _in_memory(given):  # a model of your own opened with `open`: the pair as it is
+        viewer = open_window([], compare=True, opened=[
+            t.opened if isinstance(t, AtlasSession) and t.path is None else
+            str(t.path) if isinstance(t, AtlasSession) else str(t) for t in given])
+    else:
+        viewer = open_window(_paths(given) or bundled_models(), compare=True)
     if block:
         run()
     return viewer

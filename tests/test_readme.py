@@ -17,7 +17,10 @@ def test_readme_has_the_two_commands():
     install, test = cmds[0], cmds[1]
     assert install.rstrip().endswith("latent-atlas")
     assert 'torch==2.13.0' in install and 'torch==2.13.0' in test
-    assert '".[test]"' in test and "pytest" in test
+    extras = re.search(r'-e "\.\[([^\]]+)\]"', test)
+    assert extras and "pytest" in test
+    # the test extra, and the extras of the model sources so that their tests run (issue 21)
+    assert {"test", "onnx", "diffusers", "pythae"} <= set(extras.group(1).split(","))
 
 
 def test_ci_runs_the_readme_test_command_verbatim():

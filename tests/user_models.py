@@ -2,6 +2,9 @@
 factories for `--python tests/user_models.py:NAME`. Randomly initialised, seeded, 8x8x1
 (the `digits` data); nothing is downloaded.
 
+Conditional ones declare their labels (`conditioning`): a CVAE taking class indices in
+`encode(x, y)` and `decode(z, y)`, and an AE whose decoder alone takes one-hot labels.
+
 Also the bad ones of issue 21: wrong output shape, an encoder and a decoder that do not
 fit, NaN, values outside [0, 1] (logits), a factory that raises, a slow decoder.
 """
@@ -99,6 +102,45 @@ class SlowAE(PlainAE):
         return self.decoder(z)
 
 
+class PlainCVAE(nn.Module):
+    """A conditional VAE as a user writes one: `encode(x, y)`, `decode(z, y)`, y class indices."""
+
+    def __init__(self, d: int = D, classes: int = 10) -> None:
+        super().__init__()
+        self.classes = classes
+        self.body = nn.Sequential(nn.Linear(64 + classes, 16), nn.Tanh())
+        self.mu = nn.Linear(16, d)
+        self.logvar = nn.Linear(16, d)
+        self.out = nn.Sequential(nn.Linear(d + classes, 16), nn.Tanh(), nn.Linear(16, 64))
+
+    def _hot(self, y):
+        return nn.functional.one_hot(y, self.classes).float()
+
+    def encode(self, x, y):
+        h = self.body(torch.cat([x.flatten(1), self._hot(y)], 1))
+        return self.mu(h), self.logvar(h)
+
+    def decode(self, z, y):
+        return torch.sigmoid(self.out(torch.cat([z, self._hot(y)], 1))).view(-1, 1, 8, 8)
+
+
+class DecoderConditionalAE(PlainAE):
+    """Only the decoder takes the label, as one-hot vectors; it says so itself."""
+
+    latent_atlas_conditioning = {"classes": 10, "encoder": False, "form": "one-hot"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.decoder = nn.Sequential(nn.Linear(D + 10, 16), nn.Tanh(), nn.Linear(16, 64),
+                                     nn.Sigmoid(), nn.Unflatten(1, (1, 8, 8)))
+
+    def encode(self, x):
+        return self.encoder(x)
+
+    def decode(self, z, y_hot):
+        return self.decoder(torch.cat([z, y_hot], 1))
+
+
 def _seeded(cls, *args):
     torch.manual_seed(0)
     return cls(*args)
@@ -143,6 +185,42 @@ def make_nan():
 
 def make_slow():
     return _seeded(SlowAE)
+
+
+def make_cvae():
+    """A conditional VAE, declared: both halves take class indices."""
+    return {"model": _seeded(PlainCVAE), "data": "digits", "name": "my-cvae",
+            "conditioning": {"classes": 10}}
+
+
+def make_decoder_cae():
+    return _seeded(DecoderConditionalAE)  # declares itself (latent_atlas_conditioning)
+
+
+def make_cvae_undeclared():
+    """A conditional VAE opened without saying so: its encoder wants a label."""
+    return _seeded(PlainCVAE)
+
+
+def make_cvae_too_few_classes():
+    """Declares 3 classes; the digits have 10 labels."""
+    return {"model": _seeded(PlainCVAE, D, 3), "conditioning": {"classes": 3}}
+
+
+def make_cvae_encoder_not_conditional():
+    """Declares a conditional encoder, but only the decoder takes the label."""
+    return {"model": _seeded(DecoderConditionalAE),
+            "conditioning": {"classes": 10, "form": "one-hot"}}
+
+
+def make_cvae_wrong_form():
+    """Declares class indices; the decoder wants one-hot vectors."""
+    return {"model": _seeded(DecoderConditionalAE),
+            "conditioning": {"classes": 10, "encoder": False}}
+
+
+def make_cvae_bad_declaration():
+    return {"model": _seeded(PlainCVAE), "conditioning": {"classes": 10, "form": "binary"}}
 
 
 def make_raises():

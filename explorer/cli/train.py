@@ -39,8 +39,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_train)
 
-    p = sub.add_parser("info", help="print a model file's config, data and training summary")
-    p.add_argument("file")
+    p = sub.add_parser("info", help="print a model file's config, data and training summary",
+                       description="Print what a model file holds; for a model of your own "
+                       "(--python FILE.py:FACTORY, or an ONNX, diffusers or pythae folder) "
+                       "what Latent Atlas reads of it: shapes, variational or conditional, "
+                       "and what it cannot do.")
+    p.add_argument("file", help="a model file, a model folder, or --python FILE.py:FACTORY")
     p.add_argument("--json", action="store_true", help="print the metadata as JSON")
     p.add_argument("--data", default=None, metavar="SPEC",
                    help="also encode this data (e.g. the file's own spec) and print the "
@@ -261,8 +265,11 @@ def _map_extent(path: str) -> tuple[float, float, float, float] | None:
 
 
 def run_info(args: argparse.Namespace) -> int:
+    from latent_atlas.explorer.session.user_model import is_source
     from latent_atlas.models.modelfile import read_metadata
 
+    if is_source(args.file):
+        return _source_info(args)
     meta = read_metadata(args.file)  # checked: every field below has the type used here
     extent = _map_extent(args.file) if meta.get("map") else None
     latents = _latent_diagnostics(args) if args.data else None
@@ -303,21 +310,63 @@ def run_info(args: argparse.Namespace) -> int:
     print("config:      " + ", ".join(f"{k}={v}" for k, v in cfg.items()))
     print(f"app version: {meta.get('app_version', '?')}, file format {meta.get('format_version')}")
     if latents is not None:
-        print(f"latents on {args.data} (ordered by "
-              f"{'KL' if latents.kl is not None else 'variance'}):")
-        for line in latents.lines():
-            print("  " + line)
+        _print_latents(args, latents)
     return 0
 
 
-def _latent_diagnostics(args: argparse.Namespace):
-    """The model's per-latent diagnostics on `--data` (latent_atlas.explorer.core.analysis.disentangle)."""
-    from latent_atlas.explorer.core.analysis.disentangle import diagnose_model
+def _source_info(args: argparse.Namespace) -> int:
+    """`info` of a model opened from no file (`--python`, a model folder): it is opened on
+    its data (a factory's own, or --data) and described by the model contract."""
+    from latent_atlas.explorer.session.user_model import describe
+
+    opened = _open_for_info(args)
+    info = describe(opened)
+    latents = _latent_diagnostics(args, opened) if args.data else None
+    if args.json:
+        if latents is not None:
+            info["latents"] = {"data": args.data, **latents.to_dict()}
+        print(json.dumps(info, indent=2))
+        return 0
+    shape = " x ".join(map(str, info["code_shape"]))
+    print(f"model:       {info['name']} ({info['kind']}), from {info['source']}")
+    if info["folder"]:
+        print(f"folder:      {info['folder']}")
+    print(f"codes:       {info['latent_dim']} values (code shape {shape}), "
+          f"{'variational (mean and log-variance)' if info['variational'] else 'one code per image'}")
+    print(f"input:       {' x '.join(map(str, info['image_shape']))} (C x H x W)")
+    print(f"data:        {info['data_spec'] or '(arrays)'}, {info['n_images']} images")
+    if info["label_names"]:
+        print(f"labels:      {', '.join(info['label_names'])}")
+    print(f"conditional: {info['conditional']}")
+    for sentence in info["cannot"].values():
+        print(f"cannot:      {sentence}")
+    for note in info["notes"]:
+        print(f"note:        {note}")
+    if latents is not None:
+        _print_latents(args, latents)
+    return 0
+
+
+def _open_for_info(args: argparse.Namespace):
     from latent_atlas.explorer.session.opening import open_model
 
     if args.limit is not None and args.limit < 2:
         raise UserError(f"--limit must be at least 2 for the diagnostics, not {args.limit}")
     options = {"limit": args.limit} if args.limit is not None else {}
-    opened = open_model(args.file, data=args.data, **options)
+    return open_model(args.file, data=args.data, **options)
+
+
+def _print_latents(args: argparse.Namespace, latents) -> None:
+    print(f"latents on {args.data} (ordered by "
+          f"{'KL' if latents.kl is not None else 'variance'}):")
+    for line in latents.lines():
+        print("  " + line)
+
+
+def _latent_diagnostics(args: argparse.Namespace, opened=None):
+    """The model's per-latent diagnostics on `--data` (latent_atlas.explorer.core.analysis.disentangle)."""
+    from latent_atlas.explorer.core.analysis.disentangle import diagnose_model
+
+    opened = opened or _open_for_info(args)
     assert opened.data is not None
     return diagnose_model(opened.model, opened.data.images, opened.labels)

@@ -17,6 +17,7 @@ import numpy as np
 
 from latent_atlas.explorer.core.inference import Decoder, decode_float, encode_posterior
 from latent_atlas.models.sources.checks import BadModelError
+from latent_atlas.models.sources.module import undeclared_hint
 
 SLOW_DECODE_S = 0.1
 # Outputs this far outside [0, 1] are not rounding: the decoder gives something else.
@@ -27,12 +28,23 @@ def _shape(shape: tuple[int, ...]) -> str:
     return " x ".join(str(s) for s in shape)
 
 
+def _hint(exc: BaseException, cond: Any) -> str:
+    if cond is None:
+        hint = undeclared_hint(exc)
+        return f"; {hint}" if hint else ""
+    return ("; check the declared conditioning: does the decoder take the label, and as class "
+            "indices or one-hot vectors ('form')?")
+
+
 def probe_model(model: Any, images: np.ndarray, *, name: str = "the model",
-                slow_s: float = SLOW_DECODE_S) -> list[str]:
-    """Encode and decode `images` (uint8 N x C x H x W) with a contract model; raise
-    `BadModelError` for what would break the views, return notices for the rest."""
+                slow_s: float = SLOW_DECODE_S, labels: np.ndarray | None = None) -> list[str]:
+    """Encode and decode `images` (uint8 N x C x H x W, with their `labels` for a conditional
+    model) with a contract model; raise `BadModelError` for what would break the views,
+    return notices for the rest."""
+    cond = getattr(model, "conditioning", None)
+    with_labels = f" and labels ({cond.describe()})" if cond is not None else ""
     try:
-        mu, _ = encode_posterior(model, images)
+        mu, _ = encode_posterior(model, images, labels=labels)
     except BadModelError as exc:
         raise BadModelError(f"{name}: {exc}") from None
     except ValueError as exc:
@@ -43,7 +55,7 @@ def probe_model(model: Any, images: np.ndarray, *, name: str = "the model",
         raise BadModelError(f"{name}: the encoder fails on images of "
                             f"{_shape(images.shape[1:])}: {type(exc).__name__}: {exc}") from None
     try:
-        out = decode_float(model, mu)
+        out = decode_float(model, mu, labels=labels)
     except BadModelError as exc:
         raise BadModelError(f"{name}: {exc}") from None
     except ValueError as exc:
@@ -52,8 +64,9 @@ def probe_model(model: Any, images: np.ndarray, *, name: str = "the model",
         raise BadModelError(f"{name}: {exc}") from None
     except Exception as exc:
         raise BadModelError(
-            f"{name}: the decoder does not take the encoder's codes ({_shape(mu.shape)}): "
-            f"{type(exc).__name__}: {' '.join(str(exc).split())}") from None
+            f"{name}: the decoder does not take the encoder's codes ({_shape(mu.shape)})"
+            f"{with_labels}: {type(exc).__name__}: {' '.join(str(exc).split())}"
+            f"{_hint(exc, cond)}") from None
     lo, hi = float(out.min()), float(out.max())
     if lo < -RANGE_SLACK or hi > 1 + RANGE_SLACK:
         raise BadModelError(

@@ -110,14 +110,18 @@ def open_window(paths: list[str], *, compare: bool = False, data: str | None = N
                 opened: list[Any] | None = None) -> Viewer:
     """Open the main window (or the compare window) on model files and start loading;
     `opened` models (opened in Python, e.g. a module of the user's own) join the main
-    window as they are."""
+    window as they are; the compare window pairs the two it is given (opened models or
+    file paths, in order) when `opened` is given."""
     app = qt_application()
     if compare:
         from .compare import CompareWindow
 
         window = CompareWindow()
         window.show()
-        window.open_paths(paths)
+        if opened:
+            window.add_prepared(list(opened))
+        else:
+            window.open_paths(paths)
     else:
         from .main_window import MainWindow
 

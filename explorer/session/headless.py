@@ -168,25 +168,45 @@ class HeadlessSession:
         return pd.DataFrame(self.map_table(method))
 
     # ---- decoding --------------------------------------------------------------------------
-    def decode_codes(self, codes: npt.ArrayLike) -> npt.NDArray[np.float32]:
-        """Codes (M x d) -> images M x C x H x W in [0, 1]."""
+    def decode_codes(self, codes: npt.ArrayLike, label: int | None = None
+                     ) -> npt.NDArray[np.float32]:
+        """Codes (M x d) -> images M x C x H x W in [0, 1]; a conditional model decodes under
+        `label` (None: its default label)."""
         from latent_atlas.explorer.core.inference import decode_float
 
-        return decode_float(self.model, codes)
+        return decode_float(self.model, codes, labels=self._label(label))
 
-    def decode(self, xy: npt.ArrayLike, method: str | None = None) -> npt.NDArray[np.float32]:
-        """Map positions (M x 2, or one pair) -> the images decoded there, as a click does."""
+    def _label(self, label: int | None) -> int | None:
+        if label is None:
+            return None
+        from latent_atlas.models.contract import missing
+
+        k = int(self.model.n_cond)
+        if not k:
+            raise OpenError(f"{missing(self.model, 'labels', self.name)}; decode it without "
+                            "a label")
+        if isinstance(label, bool) or not isinstance(label, (int, np.integer)) \
+                or not 0 <= int(label) < k:
+            raise OpenError(f"label must be a class of {self.name}, a whole number in "
+                            f"0..{k - 1}, not {label!r}")
+        return int(label)
+
+    def decode(self, xy: npt.ArrayLike, method: str | None = None, *,
+               label: int | None = None) -> npt.NDArray[np.float32]:
+        """Map positions (M x 2, or one pair) -> the images decoded there, as a click does
+        (a conditional model: under `label`, or its default label)."""
         pts = np.asarray(xy, dtype=np.float64)
         if pts.ndim == 1:
             pts = pts[None]
         if pts.ndim != 2 or pts.shape[1] != 2 or not np.all(np.isfinite(pts)):
             raise OpenError(f"decode takes finite map positions M x 2, not an array of shape "
                             f"{pts.shape}")
-        return self.decode_codes(self.map(method).inverse(pts))
+        return self.decode_codes(self.map(method).inverse(pts), label)
 
-    def interpolate(self, i: int, j: int, steps: int = 7, mode: str = "lerp"
-                    ) -> npt.NDArray[np.float32]:
-        """Decodes along the path from sample i's code to sample j's: steps x C x H x W."""
+    def interpolate(self, i: int, j: int, steps: int = 7, mode: str = "lerp", *,
+                    label: int | None = None) -> npt.NDArray[np.float32]:
+        """Decodes along the path from sample i's code to sample j's: steps x C x H x W (a
+        conditional model: under `label`, or its default label)."""
         from latent_atlas.explorer.core.latent.interpolation import interpolate
 
         n = len(self.data)
@@ -198,7 +218,7 @@ class HeadlessSession:
         if mode not in INTERPOLATION_MODES:
             raise OpenError(f"mode must be one of {', '.join(INTERPOLATION_MODES)}, not {mode!r}")
         z = self.codes
-        return self.decode_codes(interpolate(z[int(i)], z[int(j)], int(steps), mode))
+        return self.decode_codes(interpolate(z[int(i)], z[int(j)], int(steps), mode), label)
 
     # ---- the selection ---------------------------------------------------------------------
     @property

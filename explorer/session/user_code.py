@@ -7,7 +7,7 @@ This executes the code the user named, so it happens only on an explicit request
 or a recent-files list), and the front end says once that the code will run
 (`RUNS_CODE`). The factory is called with no arguments and returns what `open_source`
 takes: an `nn.Module` autoencoder, an (encoder, decoder) pair, or a dict with `model`
-(or `encoder` and `decoder`) and any of `data`, `name`, `output`, `label_names`.
+(or `encoder` and `decoder`) and any of `data`, `name`, `output`, `conditioning`.
 """
 
 from __future__ import annotations

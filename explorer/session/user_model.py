@@ -98,14 +98,18 @@ class PreparedSource:
 def prepare_source(obj: Any, *, data: Any = None, name: str | None = None,
                    output: str | None = None, image_shape: tuple[int, int, int] | None = None,
                    variational: bool | None = None, allow_pickle: bool = False,
-                   need_labels: bool = False, **data_options: Any) -> PreparedSource:
+                   need_labels: bool = False, conditioning: Any = None,
+                   **data_options: Any) -> PreparedSource:
     """Wrap a model Latent Atlas did not build and load its data, checked (module
     docstring); `latent_atlas.explorer.session.opening.open_source` makes it an `OpenedModel`.
 
     `data` is a data spec, an `ImageSet` or an image array (it gives the image shape, unless
     `image_shape` does); `output="logits"` reads the decoder's output through a sigmoid;
-    `variational=False` ignores an encoder's log-variance. Failures are one `SourceError`,
-    `DataError` or `BadModelError` sentence.
+    `variational=False` ignores an encoder's log-variance; `conditioning` declares a
+    conditional model (`latent_atlas.models.sources.conditioning`: a dict such as
+    `{"classes": 10}`; a factory's dict may hold it, or the module its
+    `latent_atlas_conditioning`). Failures are one `SourceError`, `DataError` or
+    `BadModelError` sentence.
     """
     label = name
     if isinstance(obj, UserSource):
@@ -121,11 +125,16 @@ def prepare_source(obj: Any, *, data: Any = None, name: str | None = None,
         data = data if data is not None else opts.pop("data", None)
         label = label or opts.pop("name", None)
         output = output or opts.pop("output", None)
+        conditioning = conditioning if conditioning is not None else opts.get("conditioning")
         obj = opts.get("model") or (opts.get("encoder"), opts.get("decoder"))
     label = label or fallback or None
     images = as_image_set(data, **data_options)
     folder_meta: dict[str, Any] = {}
     if isinstance(obj, (str, Path)):
+        if conditioning is not None:
+            raise SourceError(f"{Path(obj).name} is a model folder (ONNX, diffusers or pythae), "
+                              "and those take no labels: conditioning is declared for a model "
+                              "of your own in Python")
         obj, folder_meta = _open_folder(Path(obj), allow_pickle=allow_pickle)
         label = label or Path(obj_name(folder_meta)).name
         output = output or folder_meta.get("output")
@@ -148,14 +157,33 @@ def prepare_source(obj: Any, *, data: Any = None, name: str | None = None,
                         f"{shape[1]}x{shape[2]}x{shape[0]}")
     if need_labels and images.labels is None:
         raise SourceError(f"{images.spec} has no labels; this needs a labelled data set")
+    from latent_atlas.models.sources.conditioning import declared
+
+    cond = declared(obj, conditioning)
+    if cond is not None:
+        check_condition_labels(images, cond.classes, label)
     model = _contract_model(obj, tuple(shape), images, output, variational, label,
-                            str(folder_meta.get("source") or "user"))
+                            str(folder_meta.get("source") or "user"), cond)
     from latent_atlas.explorer.core.model_check import probe_model
 
-    notes = probe_model(model, np.asarray(images.images[:_SAMPLE]), name=label)
+    sample_labels = None if cond is None or images.labels is None else images.labels[:_SAMPLE]
+    notes = probe_model(model, np.asarray(images.images[:_SAMPLE]), name=label,
+                        labels=sample_labels)
     meta = {"data_spec": images.spec if images.spec != "array" else "",
             "label_names": list(images.label_names), "source": model.kind, **folder_meta}
     return PreparedSource(model=model, data=images, name=label, notes=notes, meta=meta)
+
+
+def check_condition_labels(images: ImageSet, classes: int, name: str) -> None:
+    """A conditional model needs every image's label, each one of its classes."""
+    if images.labels is None:
+        raise SourceError(f"{name} is conditional ({classes} classes) and needs labelled data; "
+                          f"{images.spec} has no labels (give data=(images, labels) in Python)")
+    top = int(np.max(images.labels)) if len(images.labels) else 0
+    if top >= classes:
+        raise SourceError(f"{images.spec} has labels up to {top} but {name} declares "
+                          f"{classes} classes (0..{classes - 1}); declare the classes it was "
+                          "trained with, or give data with those labels")
 
 
 def obj_name(meta: dict[str, Any]) -> str:
@@ -163,10 +191,13 @@ def obj_name(meta: dict[str, Any]) -> str:
 
 
 def _contract_model(obj: Any, shape: tuple[int, ...], images: ImageSet, output: str | None,
-                    variational: bool | None, label: str, family: str) -> Any:
+                    variational: bool | None, label: str, family: str, cond: Any) -> Any:
     from latent_atlas.models.contract import LatentModel
 
     if isinstance(obj, LatentModel) and output is None:
+        if cond is not None:
+            raise SourceError(f"{label} already speaks the model contract; its conditioning is "
+                              "its own (n_cond), not declared when it is opened")
         return obj  # ours, or an adapter already
     import torch
 
@@ -181,11 +212,13 @@ def _contract_model(obj: Any, shape: tuple[int, ...], images: ImageSet, output: 
     from latent_atlas.models.sources import from_object
 
     sample = torch.from_numpy(np.array(images.images[:_SAMPLE])).float().div_(255.0)
+    labels = None if cond is None or images.labels is None else images.labels[:_SAMPLE]
     if output not in (None, "probabilities", "logits"):
         raise SourceError(f"output must be 'probabilities' or 'logits', not '{output}'")
     return from_object(obj, (int(shape[0]), int(shape[1]), int(shape[2])), sample,
                        output="logits" if output == "logits" else "probabilities",
-                       variational=variational, family=family, source=label)
+                       variational=variational, family=family, source=label,
+                       conditioning=cond, sample_labels=labels)
 
 
 def _open_folder(path: Path, *, allow_pickle: bool) -> tuple[Any, dict[str, Any]]:
@@ -210,6 +243,37 @@ def _open_folder(path: Path, *, allow_pickle: bool) -> tuple[Any, dict[str, Any]
     raise SourceError(f"{path} is a folder but holds no model Latent Atlas can open (an ONNX "
                     "pair encoder.onnx + decoder.onnx, a diffusers AutoencoderKL or a pythae "
                     "model folder)")
+
+
+_SOURCE_NAMES = {"user": "Python (a module or a factory)", "onnx": "an ONNX pair",
+                 "diffusers": "a diffusers AutoencoderKL", "pythae": "a pythae model"}
+
+
+def describe(opened: Any) -> dict[str, Any]:
+    """What `latent-atlas info` says of a model opened from no file: its shapes, whether it
+    is variational or conditional, its data, and what it cannot do (one sentence each)."""
+    from dataclasses import asdict
+
+    model = opened.model
+    caps = model.capabilities
+    # `switches` is a need (the encoder's switches to decode), not something a model lacks
+    cannot = {k: caps.why_not(k, opened.name) for k in asdict(caps)
+              if not getattr(caps, k) and k != "switches"}
+    data = opened.data
+    family = str(model.kind).rpartition("-")[0] or str(model.kind)
+    cond = getattr(model, "conditioning", None)  # declared (models/sources/conditioning.py)
+    return {"name": opened.name, "source": _SOURCE_NAMES.get(family, family),
+            "kind": str(model.kind), "image_shape": list(model.image_shape),
+            "code_shape": list(model.code_shape), "latent_dim": int(model.latent_dim),
+            "variational": bool(model.variational), "n_cond": int(model.n_cond),
+            "conditioning": None if cond is None else cond.to_dict(),
+            "conditional": "no" if cond is None else cond.describe(),
+            "data_spec": "" if data is None else data.spec,
+            "n_images": 0 if data is None else len(data.images),
+            "label_names": list(opened.meta.get("label_names") or []),
+            "folder": opened.meta.get("folder"), "can": [k for k in asdict(caps)
+                                                         if getattr(caps, k)],
+            "cannot": cannot, "notes": list(opened.notes)}
 
 
 ROUND_TRIP_TOL = 1e-5

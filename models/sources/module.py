@@ -9,7 +9,9 @@ The encoder may return the code (an autoencoder), a (mean, log-variance) pair, a
 `mu`/`mean`/`loc` and `logvar`/`log_var`, or a `torch.distributions.Normal`: those with a
 spread make the model variational. Codes may be vectors (N x d) or spatial (N x C x h x w),
 flattened for the map and restored for decoding. The decoder returns images in [0, 1], or
-logits when opened with `output="logits"` (a sigmoid is applied).
+logits when opened with `output="logits"` (a sigmoid is applied). A conditional model
+declares its labels (`conditioning.py`): its encoder is then called `encode(x, y)` and/or its
+decoder `decode(z, y)`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from torch import nn
 from latent_atlas.models.contract import Capabilities, code_width
 
 from .checks import BadModelError
+from .conditioning import Conditioning
 
 Output = Literal["probabilities", "logits"]
 _MEAN_KEYS = ("mu", "mean", "loc", "embedding", "z_mean")
@@ -76,18 +79,18 @@ class SourceModel(nn.Module):
 
     `encode_fn(x)` and `decode_fn(z)` take and return torch tensors; `code_shape` is one
     code's shape as the decoder takes it; `modules` are the torch modules they use (so
-    eval mode, the device and the parameters follow them).
+    eval mode, the device and the parameters follow them). With a `conditioning`, the
+    halves it names take the labels too (`encode_fn(x, y)`, `decode_fn(z, y)`).
     """
 
-    n_cond = 0
     needs_switches = False
 
-    def __init__(self, encode_fn: Callable[[torch.Tensor], Any],
-                 decode_fn: Callable[[torch.Tensor], Any], *,
+    def __init__(self, encode_fn: Callable[..., Any], decode_fn: Callable[..., Any], *,
                  image_shape: tuple[int, int, int], code_shape: tuple[int, ...],
                  variational: bool, output: Output = "probabilities", family: str = "user",
                  modules: tuple[Any, ...] = (), label_names: tuple[str, ...] = (),
-                 source: str = "a Python object") -> None:
+                 source: str = "a Python object",
+                 conditioning: Conditioning | None = None) -> None:
         super().__init__()
         self._encode_fn = encode_fn
         self._decode_fn = decode_fn
@@ -97,16 +100,24 @@ class SourceModel(nn.Module):
         self.latent_dim = code_width(self.code_shape)
         self.variational = bool(variational)
         self.output: Output = output
-        self.kind = f"{family}-{'vae' if variational else 'ae'}"  # user-ae, onnx-vae, ...
+        cond = "c" if conditioning is not None else ""
+        self.kind = f"{family}-{cond}{'vae' if variational else 'ae'}"  # user-ae, onnx-vae, user-cvae
         self.label_names = tuple(label_names)
         self.source = source
         self.seed = 0
+        self.conditioning = conditioning
+        self.n_cond = 0 if conditioning is None else conditioning.classes
+        self.default_label = 0 if conditioning is None else conditioning.default_label
         self.capabilities = Capabilities(log_variance=self.variational,
-                                         prior=self.variational)
+                                         prior=self.variational,
+                                         labels=conditioning is not None)
 
     # ---- the contract -------------------------------------------------------------------
     def encode(self, x: torch.Tensor, y: Any = None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        mu, logvar = split_posterior(self._encode_fn(x))
+        cond = self.conditioning
+        raw = (self._encode_fn(x, cond.tensor(y, len(x), x.device))
+               if cond is not None and cond.encoder else self._encode_fn(x))
+        mu, logvar = split_posterior(raw)
         mu = mu.flatten(1)  # flatten, not reshape(len(x), ...): an ONNX export traces this
         if mu.shape[1] != self.latent_dim:
             raise BadModelError(f"the encoder gave codes of {mu.shape[1]} values, not "
@@ -116,7 +127,9 @@ class SourceModel(nn.Module):
         return mu, None
 
     def decode(self, z: torch.Tensor, y: Any = None) -> torch.Tensor:
-        out = first_image(self._decode_fn(z.reshape(-1, *self.code_shape)))
+        zs, cond = z.reshape(-1, *self.code_shape), self.conditioning
+        out = first_image(self._decode_fn(zs, cond.tensor(y, len(z), z.device))
+                          if cond is not None and cond.decoder else self._decode_fn(zs))
         if out.numel() != len(z) * code_width(self.image_shape):
             raise BadModelError(
                 f"the decoder gave {_describe(out)} for {len(z)} code(s); it must give "
@@ -126,6 +139,15 @@ class SourceModel(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x)[0])
+
+
+def undeclared_hint(exc: BaseException) -> str:
+    """For a call that wanted more arguments (a conditional model opened as a plain one):
+    how to declare its labels; else ""."""
+    if isinstance(exc, TypeError) and "positional argument" in str(exc):
+        return ("if it takes labels, declare them: conditioning={'classes': K} (or "
+                "'conditioning' in the factory's dict; docs/own_model.md)")
+    return ""
 
 
 def _callable_parts(obj: Any) -> tuple[Callable[..., Any], Callable[..., Any], tuple[Any, ...]]:
@@ -151,23 +173,39 @@ def _callable_parts(obj: Any) -> tuple[Callable[..., Any], Callable[..., Any], t
 
 def from_object(obj: Any, image_shape: tuple[int, int, int], sample: torch.Tensor, *,
                 output: Output = "probabilities", variational: bool | None = None,
-                family: str = "user", source: str = "a Python object") -> SourceModel:
+                family: str = "user", source: str = "a Python object",
+                conditioning: Conditioning | None = None,
+                sample_labels: Any = None) -> SourceModel:
     """Wrap a user's module or (encoder, decoder) pair; `sample` (a few images N x C x H x W
-    in [0, 1]) finds the code shape and whether the encoder gives a log-variance."""
+    in [0, 1], with their `sample_labels` for a conditional model) finds the code shape and
+    whether the encoder gives a log-variance."""
     encode_fn, decode_fn, modules = _callable_parts(obj)
+    if conditioning is not None and family != "user":
+        raise BadModelError(f"a {family} model takes no labels, so it cannot be conditional; "
+                            "conditioning is declared for a model of your own (an nn.Module "
+                            "or an (encoder, decoder) pair)")
     for m in modules:
         if isinstance(m, nn.Module):
             m.eval()
+    takes_y = conditioning is not None and conditioning.encoder
     with torch.inference_mode():
         try:
-            raw = encode_fn(sample)
+            raw = (encode_fn(sample, conditioning.tensor(sample_labels, len(sample)))
+                   if takes_y and conditioning is not None else encode_fn(sample))
         except BadModelError:
             raise
         except Exception as exc:
+            if takes_y and conditioning is not None:
+                raise BadModelError(
+                    f"the encoder fails when called as encode(x, y) with labels of "
+                    f"{conditioning.describe()}, as its conditioning declares: "
+                    f"{type(exc).__name__}: {' '.join(str(exc).split())}; if only the decoder "
+                    "takes the label, declare 'encoder': False") from None
             raise BadModelError(f"the encoder fails on {len(sample)} image(s) of "
                                 f"{' x '.join(map(str, image_shape))}: "
-                                f"{type(exc).__name__}: {' '.join(str(exc).split())}; is this "
-                                "the data it was trained on?") from None
+                                f"{type(exc).__name__}: {' '.join(str(exc).split())}; "
+                                f"{undeclared_hint(exc) or 'is this the data it was trained on?'}"
+                                ) from None
         mu, logvar = split_posterior(raw)
     if mu.ndim < 2 or len(mu) != len(sample):
         raise BadModelError(f"the encoder gave {_describe(mu)} for {len(sample)} images; "
@@ -178,4 +216,5 @@ def from_object(obj: Any, image_shape: tuple[int, int, int], sample: torch.Tenso
     is_vae = logvar is not None if variational is None else bool(variational and logvar is not None)
     return SourceModel(encode_fn, decode_fn, image_shape=image_shape,
                        code_shape=tuple(mu.shape[1:]), variational=is_vae, output=output,
-                       family=family, modules=modules, source=source)
+                       family=family, modules=modules, source=source,
+                       conditioning=conditioning)

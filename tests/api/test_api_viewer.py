@@ -61,8 +61,26 @@ def test_show_takes_a_model_of_your_own(windows):
     assert v.wait_ready(240) and [x.name for x in v.sessions] == [s.name]
     v.selection = [1, 2]
     assert v.selection == [1, 2]
-    with pytest.raises(ValueError, match="--python"):
-        la.compare(s, la.bundled_models()[0])
+
+
+def test_compare_takes_two_models_of_your_own_with_every_panel(windows, qtbot, tmp_path):
+    from latent_atlas.explorer.qt.panels import show_panel
+    from tests.user_models import make_ae, make_vae
+
+    ae = la.open(make_ae(), data="digits")  # plain nn.Modules, opened in Python
+    vae = la.open(make_vae()["model"], data="digits")
+    v = la.compare(vae, ae)
+    windows.append(v)
+    assert v.kind == "compare" and v.wait_ready(300)
+    assert [s.kind for s in v.sessions] == ["user-ae", "user-vae"]  # the AE goes left
+    v.selection = [4, 9]
+    assert [list(s.selection) for s in v.sessions] == [[4, 9], [4, 9]]
+    win = v.window
+    for dock in win.panels.values():
+        show_panel(win, dock)
+        qtbot.waitUntil(lambda: not win.panels_busy(), timeout=120_000)
+        assert not dock.widget().grab().isNull()
+    assert v.screenshot(tmp_path / "own.png").stat().st_size > 5_000
 
 
 def test_run_returns_at_once_when_no_window_is_open(windows):

@@ -128,3 +128,68 @@ def test_an_onnx_file_with_wrong_inputs_is_one_line(tmp_path, capsys):
                           str(folder / "decoder.onnx"), dynamo=False)
     code, _, err = _run(["anomalies", str(folder), "--data", "digits"], capsys)
     assert code == 2 and "encoder.onnx takes 2 input(s)" in err, err
+
+
+def test_info_describes_a_factory_model_from_the_contract(capsys):
+    code, out, err = _run(["info", "--python", f"{USER}:make_vae"], capsys)
+    assert code == 0, err
+    assert "my-vae (user-vae), from Python" in out and "variational" in out
+    assert "data:        digits, 1797 images" in out and "conditional: no" in out
+    assert "cannot be saved as a Latent Atlas model file" in out  # what it cannot do
+    code, out, _ = _run(["info", "--python", f"{USER}:make_spatial", "--data", "digits",
+                         "--json"], capsys)
+    info = json.loads(out)
+    assert code == 0 and info["code_shape"] == [2, 4, 4] and info["latent_dim"] == 32
+    assert not info["variational"] and info["conditioning"] is None
+    assert set(info["cannot"]) == {"log_variance", "prior", "labels", "trainable", "saveable"}
+
+
+def test_info_of_a_factory_with_data_adds_the_latents(capsys):
+    code, out, _ = _run(["info", "--python", f"{USER}:make_vae", "--data", "digits",
+                         "--limit", "200", "--json"], capsys)
+    info = json.loads(out)
+    assert code == 0 and info["n_images"] == 200
+    assert info["latents"]["data"] == "digits" and len(info["latents"]["variance"]) == 4
+    code, out, _ = _run(["info", "--python", f"{USER}:make_vae", "--data", "digits",
+                         "--limit", "200"], capsys)
+    assert code == 0 and "latents on digits (ordered by KL)" in out
+
+
+def test_info_of_an_onnx_folder(tmp_path, capsys):
+    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
+    pytest.importorskip("onnx", reason="the onnx extra is not installed")
+    code, _, err = _run(["export", "--python", f"{USER}:make_vae", "--format", "onnx",
+                         "--out", str(tmp_path / "pair")], capsys)
+    assert code == 0, err
+    code, out, _ = _run(["info", str(tmp_path / "pair")], capsys)  # the folder names its data
+    assert code == 0 and "(onnx-vae), from an ONNX pair" in out and "folder:" in out
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["info", "--python", f"{USER}:make_ae"], "give the data to map"),
+    (["info", "--python", f"{USER}:make_raises"], "raised RuntimeError"),
+    (["info", "--python", f"{USER}:make_vae", "--data", "digits", "--limit", "1"],
+     "--limit must be at least 2"),
+])
+def test_info_of_a_bad_source_is_one_line_and_exit_2(argv, words, capsys):
+    code, out, err = _run(argv, capsys)
+    lines = [line for line in err.splitlines() if "error" in line]
+    assert code == 2 and not out and len(lines) == 1 and words in lines[0], err
+
+
+def test_a_conditional_factory_traverses_under_a_label_and_says_what_it_cannot(tmp_path,
+                                                                               capsys):
+    from PIL import Image
+
+    pictures = {}
+    for label in (3, 8):
+        out = tmp_path / f"t{label}.png"
+        code, _, err = _run(["traverse", "--python", f"{USER}:make_cvae", "--index", "4",
+                             "--label", str(label), "--out", str(out)], capsys)
+        assert code == 0, err
+        pictures[label] = np.asarray(Image.open(out))
+    assert not np.array_equal(pictures[3], pictures[8])
+    code, out, _ = _run(["info", "--python", f"{USER}:make_cvae", "--json"], capsys)
+    assert code == 0 and json.loads(out)["conditioning"]["classes"] == 10
+    code, _, err = _run(["compress", "--python", f"{USER}:make_cvae"], capsys)
+    assert code == 2 and "a conditional model needs each image's label beside its code" in err

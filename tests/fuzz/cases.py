@@ -477,11 +477,15 @@ def _cases() -> list[Case]:
 USER_MODELS = Path(__file__).resolve().parents[1] / "user_models.py"
 
 
-def _python(factory: str, *, file: Path | None = None) -> Callable[[Path], list[str]]:
+def _python(factory: str, *, file: Path | None = None,
+            labelled: bool = False) -> Callable[[Path], list[str]]:
     def setup(d: Path) -> list[str]:
-        # a small npz, not digits: no scikit-learn import per case
-        np.savez(d / "x.npz", x=np.random.default_rng(0).integers(0, 256, (20, 1, 8, 8),
-                                                                   dtype=np.uint8))
+        # a small npz, not digits: no scikit-learn import per case (labels 0..9 if asked)
+        x = np.random.default_rng(0).integers(0, 256, (20, 1, 8, 8), dtype=np.uint8)
+        if labelled:
+            np.savez(d / "x.npz", x=x, y=np.arange(20) % 10)
+        else:
+            np.savez(d / "x.npz", x=x)
         return ["decode", "--python", f"{file or USER_MODELS}:{factory}", "--data",
                 f"npz:{d / 'x.npz'}", "--xy", "0,0", "--out", d / "o.png"]
 
@@ -541,6 +545,21 @@ def _own_model_cases(add: Callable[[Case], None]) -> None:
             ("python-not-a-model", "make_nothing", ("cannot use",)),
             ("python-no-such-factory", "nope", ("has no 'nope'",))):
         add(Case(21, name, _python(factory), needles))
+    # conditional models of your own: a declared conditioning that does not fit
+    for name, factory, labelled, needles in (
+            ("conditional-undeclared", "make_cvae_undeclared", False,
+             ("declare them: conditioning=",)),
+            ("conditional-unlabelled-data", "make_cvae", False, ("needs labelled data",)),
+            ("conditional-too-few-classes", "make_cvae_too_few_classes", True,
+             ("labels up to 9", "declares 3 classes")),
+            ("conditional-encoder-takes-no-label", "make_cvae_encoder_not_conditional", True,
+             ("encode(x, y)", "'encoder': False")),
+            ("conditional-wrong-label-form", "make_cvae_wrong_form", True, ("('form')",)),
+            ("conditional-bad-declaration", "make_cvae_bad_declaration", True,
+             ("'form' is 'index'",))):
+        add(Case(21, f"python-{name}", _python(factory, labelled=labelled), needles))
+    add(Case(21, "python-info-without-data",
+             lambda d: ["info", "--python", f"{USER_MODELS}:make_ae"], ("give the data",)))
     add(Case(21, "python-no-such-file", _python("make", file=Path("/no/such/file.py")),
              ("no such Python file",)))
     add(Case(21, "python-syntax-error", _syntax_error, ("failed when it ran", "SyntaxError")))

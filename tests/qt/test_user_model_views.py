@@ -1,7 +1,8 @@
 """Models of your own in the windows (offscreen): a `--python` factory, a plain module handed
-over in Python and an ONNX pair each open in the main window with every application panel,
-and a user's AE against a user's VAE opens in the compare view; a bad model is a dialog and
-the window keeps running."""
+over in Python, an ONNX pair, a diffusers AutoencoderKL and a pythae model each open in the
+main window with every application panel, and in the compare view with every panel (a
+user's AE against a user's VAE, a pythae AE against a pythae VAE, two AutoencoderKLs); a
+bad model is a dialog and the window keeps running."""
 
 from __future__ import annotations
 
@@ -129,8 +130,11 @@ def test_a_bad_model_is_a_dialog_and_the_window_keeps_running(qtbot, window, box
     qtbot.waitUntil(lambda: len(window.headless_errors) == 1, timeout=TIMEOUT)
     window.open_sources([factory("make_raises")], "digits")
     qtbot.waitUntil(lambda: len(window.headless_errors) == 2, timeout=TIMEOUT)
+    window.open_sources([factory("make_cvae_too_few_classes")], "digits")
+    qtbot.waitUntil(lambda: len(window.headless_errors) == 3, timeout=TIMEOUT)
     assert "NaN" in window.headless_errors[0]
     assert "the checkpoint is missing" in window.headless_errors[1]
+    assert "declares 3 classes" in window.headless_errors[2]  # a conditioning that does not fit
     assert not window.workspace.sessions
     assert window.open_sources([factory("make_ae")], "digits") == 1  # still working
     qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
@@ -190,3 +194,82 @@ def test_your_ae_against_your_vae_in_the_compare_view(qtbot, boxes, source, tmp_
         assert not boxes.calls, boxes.calls
     finally:
         win.shutdown()
+
+
+def _library_folders(source: str, tmp_path) -> tuple[list[str], str, tuple[str, str]]:
+    """Two saved model folders of a library, their data spec and the kinds (left, right):
+    a pythae AE and VAE on digits, or two tiny AutoencoderKLs (seeds 0 and 1) on 16x16 RGB."""
+    if source == "diffusers":
+        pytest.importorskip("diffusers", reason="the diffusers extra is not installed")
+        from latent_atlas.models.sources.diffusers_vae import tiny_autoencoder_kl
+
+        _, spec = _library_model(source, tmp_path)
+        folders = []
+        for seed in (0, 1):
+            tiny_autoencoder_kl(seed).save_pretrained(tmp_path / f"kl{seed}")
+            folders.append(str(tmp_path / f"kl{seed}"))
+        return folders, spec, ("diffusers-vae", "diffusers-vae")
+    pytest.importorskip("pythae", reason="the pythae extra is not installed")
+    import torch
+    from pythae.models import AE, VAE, AEConfig, VAEConfig
+
+    torch.manual_seed(0)
+    ae = AE(AEConfig(input_dim=(1, 8, 8), latent_dim=3))
+    vae = VAE(VAEConfig(input_dim=(1, 8, 8), latent_dim=3))
+    ae.save(str(tmp_path / "pythae_ae"))
+    vae.save(str(tmp_path / "pythae_vae"))
+    return ([str(tmp_path / "pythae_vae"), str(tmp_path / "pythae_ae")], "digits",
+            ("pythae-ae", "pythae-vae"))
+
+
+@pytest.mark.parametrize("source", ["diffusers", "pythae"])
+def test_library_models_in_the_compare_view_with_every_panel(qtbot, boxes, source, tmp_path):
+    folders, spec, kinds = _library_folders(source, tmp_path)
+    win = CompareWindow(headless=True)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        assert win.open_sources(folders, spec) == 2
+        qtbot.waitUntil(lambda: win.pair is not None, timeout=TIMEOUT)
+        pair = win.pair
+        assert (pair.left.kind, pair.right.kind) == kinds  # an AE goes left
+        qtbot.waitUntil(win.is_ready, timeout=TIMEOUT)
+        left = _click_decodes(pair.left)
+        assert left.shape == ((16, 16, 3) if source == "diffusers" else (8, 8))
+        assert pair.right.cursor_image is not None  # the link decoded the same point
+        if source == "diffusers":  # two different networks: two different images
+            assert not np.array_equal(left, pair.right.cursor_image)
+        win.sample(8)
+        assert all(smp is not None for smp in pair.samples)
+        hints = _every_panel(qtbot, win)
+        assert set(hints) >= {"traversal", "denoise", "inpaint", "anomaly", "retrieval"}
+        assert not boxes.calls, boxes.calls
+    finally:
+        win.shutdown()
+
+
+def test_a_conditional_model_of_your_own_offers_its_labels_in_the_traversal(qtbot, window,
+                                                                            boxes):
+    assert window.open_sources([factory("make_cvae")], None) == 1
+    qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
+    s = window.session
+    _ready(qtbot, s)
+    assert s.kind == "user-cvae" and s.model.n_cond == 10
+    _click_decodes(s)
+    dock = window.panels["traversal"]
+    show_panel(window, dock)
+    panel = dock.widget()
+    qtbot.waitUntil(lambda: not window.panels_busy(), timeout=TIMEOUT)
+    assert not panel.label.isHidden() and panel.label.count() == 1 + 10
+    grids = {}
+    for label in (2, 7):
+        panel.label.setCurrentIndex(panel.label.findData(label))
+        assert panel.model.label == label
+        qtbot.waitUntil(lambda lab=label: not window.panels_busy() and panel.model.result
+                        .columns and panel.model.result.columns[0].traversal is not None
+                        and panel.model.result.columns[0].traversal.label == lab,
+                        timeout=TIMEOUT)
+        grids[label] = panel.model.result.columns[0].traversal.images.copy()
+        assert f"decoded as label {label}" in panel.header.text()
+    assert not np.array_equal(grids[2], grids[7])
+    assert not boxes.calls, boxes.calls

@@ -214,7 +214,9 @@ class TraversalModel(PanelModel):
             col, what = shown[0]
             tr = col.traversal
             unit = "σ = 1 (the prior)" if tr.scale == "prior" else "σ = spread of the data's codes"
-            under = "" if tr.label is None else f", decoded as label {tr.label}"
+            label = next((c.traversal.label for c, _ in shown if c.traversal.label is not None),
+                         None)  # the conditional model's, when it is not the first shown
+            under = "" if label is None else f", decoded as label {label}"
             row = next((c.direction_row for c in columns if c.direction_row is not None), None)
             added = "" if row is None else (
                 f" The top row adds ({row.direction.title}), the mean code of {row.direction.a} "

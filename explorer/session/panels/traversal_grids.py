@@ -170,6 +170,10 @@ def traverse_one(t: GridTask, settings: tuple) -> tuple[TraversalColumn, Any]:
         return col, None
     col.traversal, col.titles, col.rows = tr, tr.row_titles(), list(tr.rows)
     col.titles, col.inactive = mark_inactive(col.titles, tr.dims, t.codes)
+    if label is not None and not t.model.n_cond:  # the label chosen for another model
+        from latent_atlas.models.contract import missing
+
+        col.note = f"{missing(t.model, 'labels', t.session.name)}: decoded without a label."
     if direction is not None:
         a, b = direction
         if a not in t.groups or b not in t.groups:
