@@ -13,6 +13,9 @@ BETWEEN = f"at most {MAX_PAIRS:,} between-code pairs and 1,000 neighbours are me
 PERCENTILES = "real_percentile must be in (0, 100] and classifier_percentile in (0, 100)"
 SIZES = (f"at most {MAX_PRIOR:,} prior samples and path codes, {MAX_PAIRS:,} pairs and "
          "1,000 steps are measured")
+EPSILON = "epsilon must be in (0, 1) and hole_percentile in (0, 100]"
+PROBE = "probe label fractions must be in (0, 1], e.g. 0.1 for 10 %"
+BOOT = "equivalence_margin must be in (0, 0.5) and n_boot in [100, 100,000]"
 SMALL = {"n_prior": 10, "n_pairs": 10, "n_path": 10, "n_between": 10}
 
 
@@ -29,6 +32,20 @@ SMALL = {"n_prior": 10, "n_pairs": 10, "n_path": 10, "n_between": 10}
     ("steps", 1000, 1001, SIZES),
     ("steps", 3, 2, COUNTS),
     ("knn", 1, 0, COUNTS),
+    ("n_prior", 1, 0, COUNTS),
+    ("n_pairs", 1, 0, COUNTS),
+    ("n_path", 1, 0, COUNTS),
+    ("n_between", 1, 0, COUNTS),
+    ("epsilon", 0.999, 1.0, EPSILON),
+    ("epsilon", 1e-6, 0.0, EPSILON),
+    ("hole_percentile", 100.0, 100.01, EPSILON),
+    ("hole_percentile", 0.01, 0.0, EPSILON),
+    ("probe_labels", (1.0,), (1.01,), PROBE),
+    ("probe_labels", (0.001, 1.0), (0.5, 0.0), PROBE),
+    ("equivalence_margin", 0.499, 0.5, BOOT),
+    ("equivalence_margin", 1e-6, 0.0, BOOT),
+    ("n_boot", 100, 99, BOOT),
+    ("n_boot", 100_000, 100_001, BOOT),
 ])
 def test_each_limit_is_inclusive_and_refused_one_step_beyond(field, edge, beyond, words):
     kept = MetricSettings(**{**SMALL, field: edge})  # the limit itself is measured
@@ -46,3 +63,7 @@ def test_one_field_out_of_range_is_enough():
         MetricSettings(**SMALL, real_percentile=101.0)  # classifier_percentile within range
     with pytest.raises(ValueError, match="real_percentile"):
         MetricSettings(**SMALL, classifier_percentile=100.0)  # real_percentile within range
+    with pytest.raises(ValueError, match="epsilon"):
+        MetricSettings(**SMALL, hole_percentile=101.0)  # epsilon within range
+    with pytest.raises(ValueError, match="equivalence_margin"):
+        MetricSettings(**SMALL, n_boot=10)  # equivalence_margin within range
