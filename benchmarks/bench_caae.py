@@ -1,7 +1,7 @@
 """The conditional adversarial AE against the CVAE: is the condition obeyed, is identity kept?
 
     python benchmarks/bench_caae.py --data digits --epochs 30 --seeds 0,1,2 --models DIR
-    python benchmarks/bench_caae.py --data "shapes:5000?label=scale" --latent-dim 10 \
+    python benchmarks/bench_caae.py --data "shapes:4000?label=scale" --latent-dim 10 \
         --epochs 10 --seeds 0,1,2 --models DIR
 
 Trains a CVAE (Sohn et al. 2015) and a CAAE (Zhang et al. 2017) with the same data, seed,
@@ -72,15 +72,16 @@ def summary(results: list[ProgressionMeasure]) -> str:
         if not rs:
             continue
 
-        def ms(values, pct=False):
+        def ms(values, fmt):
             v = np.asarray(values, dtype=np.float64)
             sd = v.std(ddof=1) if len(v) > 1 else 0.0
-            return f"{v.mean():.1%} ± {sd:.1%}" if pct else f"{v.mean():.4f} ± {sd:.4f}"
+            return f"{v.mean():{fmt}} ± {sd:{fmt}}"
 
-        cells = [kind, str(len(rs)), ms([r.recon_mse for r in rs]),
-                 ms([r.condition.hit["fraction"] for r in rs], True),
-                 ms([r.condition.mean_error for r in rs]).replace("0000", "00")]
-        cells += [ms([r.identity[i].hit["fraction"] for r in rs], True) for i in range(len(names))]
+        cells = [kind, str(len(rs)), ms([r.recon_mse for r in rs], ".4f"),
+                 ms([r.condition.hit["fraction"] for r in rs], ".1%"),
+                 ms([r.condition.mean_error for r in rs], ".2f")]
+        cells += [ms([r.identity[i].hit["fraction"] for r in rs], ".1%")
+                  for i in range(len(names))]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 

@@ -19,7 +19,7 @@ def run_condition(args: argparse.Namespace, out: Path | None) -> int:
         progression,
     )
 
-    from .apps import _load, _map_code, _query_image, _write
+    from .app_steps import _load, _map_code, _query_image, _write
 
     for flag, value in (("--direction", args.direction), ("--dims", args.dims),
                         ("--label", args.label if args.image is None else None)):
