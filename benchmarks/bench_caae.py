@@ -9,7 +9,8 @@ architecture, latent size and epochs (a model already in DIR with these settings
 reused), then measures each with `progression_measure.measure_progression`: held-out
 images encoded under their own label and decoded under every condition, read by
 classifier judges trained on real images (the condition, and every other factor of data
-with factor columns). Prints the per-seed table, the mean ± sd over seeds per kind as
+with factor columns; one set of judges for every model, trained on the split of seed 0).
+Prints the per-seed table, the mean ± sd over seeds per kind as
 markdown, and key=value lines. Run with OMP_NUM_THREADS=1 on the shared machine.
 """
 
@@ -109,7 +110,8 @@ def main() -> int:
         for kind in KINDS:
             model, seconds = model_for(kind, data, seed, args, folder)
             t0 = time.perf_counter()
-            r = drain(measure_progression(model, data, limit=args.limit, seed=seed))
+            r = drain(measure_progression(model, data, limit=args.limit, seed=seed,
+                                          judge_seed=0))
             results.append(r)
             print(f"{kind}_seed{seed}_train_s={seconds:.1f}")
             print(f"{kind}_seed{seed}_measure_s={time.perf_counter() - t0:.1f}")

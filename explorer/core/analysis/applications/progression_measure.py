@@ -19,6 +19,11 @@ images:
   `identity_bins` equal-width bins) reads each decode under a condition *other* than the
   source's own; the fraction it calls the source's own value.
 
+The judges train on the training split of `judge_seed` (default: the model's own seed);
+the benchmark gives every model one judge seed, so that all are read by the same judges
+(trained once, cached), at the price that a judge may have seen a source image itself
+(never a decode of it).
+
 Each fraction has its 95 % Wilson interval over the decodes (sources are not independent
 across conditions, so the intervals are narrower than they should be: compare models by
 their seed spread), and each judge's accuracy on real held-out images is its ceiling: a
@@ -118,7 +123,8 @@ def factor_classes(values: np.ndarray, bins: int) -> tuple[np.ndarray, int]:
 
 
 def measure_progression(model: Any, data: Any, *, limit: int = DEFAULT_LIMIT, seed: int = 0,
-                        identity_bins: int = IDENTITY_BINS, cancel: Any = None
+                        identity_bins: int = IDENTITY_BINS, judge_seed: int | None = None,
+                        cancel: Any = None
                         ) -> Generator[ProgressionProgress, None, ProgressionMeasure]:
     """See the module docstring. Yields `ProgressionProgress`; returns `ProgressionMeasure`."""
     from latent_atlas.explorer.core.analysis.gaps.heldout import held_out_indices
@@ -140,19 +146,21 @@ def measure_progression(model: Any, data: Any, *, limit: int = DEFAULT_LIMIT, se
         raise ApplicationError(f"the data has labels up to {int(y.max())}, the model {k} "
                                "conditions: open it with the data it was trained on")
     n = len(images)
-    held, _ = held_out_indices(n, [int(model.seed)])
+    own_held, _ = held_out_indices(n, [int(model.seed)])
+    rng = np.random.default_rng(int(seed))
+    sources = np.sort(rng.choice(own_held, size=min(int(limit), len(own_held)), replace=False))
+    held = own_held if judge_seed is None else held_out_indices(n, [int(judge_seed)])[0]
     held_mask = np.zeros(n, dtype=bool)
     held_mask[held] = True
-    train = np.flatnonzero(~held_mask)
-    rng = np.random.default_rng(int(seed))
-    sources = np.sort(rng.choice(held, size=min(int(limit), len(held)), replace=False))
+    train = np.flatnonzero(~held_mask)  # the judges' training split
     cond_name = condition_factor(data)
     factors = {f: v for f, v in (getattr(data, "factors", None) or {}).items() if f != cond_name}
     n_judges = 1 + len(factors)
 
     def judge(labels: np.ndarray, i: int) -> Generator[Any, None, Any]:
         span = (0.6 * i / n_judges, 0.6 * (i + 1) / n_judges)
-        j = yield from relay(classifier_judge(images, labels, train, held, seed=seed,
+        j = yield from relay(classifier_judge(images, labels, train, held,
+                                              seed=seed if judge_seed is None else judge_seed,
                                               cancel=cancel, span=span),
                              lambda ev: ProgressionProgress(ev.stage, ev.fraction, ev.message))
         if j is None:
