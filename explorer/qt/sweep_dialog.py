@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -51,6 +52,34 @@ def _spin(lo: int, hi: int, value: int) -> QSpinBox:
     s.setRange(lo, hi)
     s.setValue(value)
     return s
+
+
+class _FittedImage(QLabel):
+    """A picture scaled to fit the label, aspect kept, rescaled when the label resizes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pixmap = QPixmap()
+        self.setAlignment(pg.QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+
+    def set_png(self, data: bytes) -> None:
+        self._pixmap = QPixmap()
+        self._pixmap.loadFromData(data, "PNG")
+        self._fit()
+
+    def has_picture(self) -> bool:
+        return not self._pixmap.isNull()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if not self._pixmap.isNull() and self.width() > 1 and self.height() > 1:
+            self.setPixmap(self._pixmap.scaled(
+                self.size(), pg.QtCore.Qt.AspectRatioMode.KeepAspectRatio,
+                pg.QtCore.Qt.TransformationMode.SmoothTransformation))
 
 
 class SweepDialog(QDialog):
@@ -107,8 +136,7 @@ class SweepDialog(QDialog):
             p.showGrid(x=True, y=True, alpha=0.25)
             p.getViewBox().setDefaultPadding(0.12)  # room for the β labels at the edges
             p.setMinimumSize(320, 240)
-        self.seed_plot = QLabel()  # the β × seed sweep: the command's PNG
-        self.seed_plot.setAlignment(pg.QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.seed_plot = _FittedImage()  # the β × seed sweep: the command's PNG
         self.seed_plot.setMinimumSize(480, 260)
         self.seed_plot.hide()
         self.table = QTableWidget(0, 0)
@@ -215,10 +243,7 @@ class SweepDialog(QDialog):
         self.gap_plot.setVisible(not fig.png)
         self.seed_plot.setVisible(bool(fig.png))
         if fig.png:
-            pix = QPixmap()
-            pix.loadFromData(fig.png, "PNG")
-            self.seed_plot.setPixmap(pix.scaledToWidth(
-                max(480, self.width() - 320), pg.QtCore.Qt.TransformationMode.SmoothTransformation))
+            self.seed_plot.set_png(fig.png)
         else:
             self._draw_rate(fig)
             self._draw_gaps(fig)

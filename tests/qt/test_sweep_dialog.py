@@ -108,7 +108,9 @@ def test_seeds_show_the_beta_seed_plot_and_table(window, qtbot, boxes, tmp_path,
     assert dlg.table.rowCount() == 2 and dlg.table.horizontalHeaderItem(2).text() == "seeds"
     assert [dlg.table.item(r, 2).text() for r in range(2)] == ["2", "2"]
     assert dlg.footer.text() == fig.footer and "MIG" in dlg.footer.text()
-    assert not dlg.seed_plot.isHidden() and not dlg.seed_plot.pixmap().isNull()
+    assert not dlg.seed_plot.isHidden() and dlg.seed_plot.has_picture()
+    shown = dlg.seed_plot.pixmap()
+    assert not shown.isNull() and shown.width() <= dlg.seed_plot.width()  # fits, not cropped
     assert dlg.gap_plot.isHidden() and dlg.rate_plot.isHidden()
     dlg.grab().save(str(tmp_path / "seeds_dialog.png"))
     dlg.seeds.setText("0, 0")
