@@ -9,7 +9,8 @@ architecture, latent size and epochs (a model already in DIR with these settings
 reused), then measures each with `progression_measure.measure_progression`: held-out
 images encoded under their own label and decoded under every condition, read by
 classifier judges trained on real images (the condition, and every other factor of data
-with factor columns; one set of judges for every model, trained on the split of seed 0).
+with factor columns; one set of judges for every model, trained on the split of seed 0),
+and how much of the label its codes carry (a logistic regression on 10 % of the codes).
 Prints the per-seed table, the mean ± sd over seeds per kind as
 markdown, and key=value lines. Run with OMP_NUM_THREADS=1 on the shared machine.
 """
@@ -62,11 +63,30 @@ def model_for(kind: str, data, seed: int, args, folder: Path) -> tuple[object, f
     return result.model, seconds
 
 
-def summary(results: list[ProgressionMeasure]) -> str:
+def label_in_code(model, data, seed: int) -> float:
+    """How much of the condition the code itself carries: held-out accuracy of a logistic
+    regression reading the label off codes encoded under their own label, trained on a
+    random 10 % (mean of 5 draws). A code free of its condition reads at chance."""
+    from sklearn.linear_model import LogisticRegression
+
+    from latent_atlas.explorer.core.inference import encode
+
+    z = encode(model, data.images, labels=data.labels)
+    rng = np.random.default_rng(seed)
+    accs = []
+    for _ in range(5):
+        idx = rng.permutation(len(z))
+        cut = max(len(z) // 10, 20)
+        clf = LogisticRegression(max_iter=2000).fit(z[idx[:cut]], data.labels[idx[:cut]])
+        accs.append(clf.score(z[idx[cut:]], data.labels[idx[cut:]]))
+    return float(np.mean(accs))
+
+
+def summary(results: list[ProgressionMeasure], probes: dict) -> str:
     """Mean ± sd over seeds of each column, one row per kind."""
     names = [j.name for j in results[0].identity]
     head = ["model", "seeds", "recon MSE", "condition obeyed", "mean condition error"] + \
-        [f"{f} kept" for f in names]
+        [f"{f} kept" for f in names] + ["label read off the code"]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for kind in KINDS:
         rs = [r for r in results if r.kind == kind]
@@ -83,6 +103,7 @@ def summary(results: list[ProgressionMeasure]) -> str:
                  ms([r.condition.mean_error for r in rs], ".2f")]
         cells += [ms([r.identity[i].hit["fraction"] for r in rs], ".1%")
                   for i in range(len(names))]
+        cells.append(ms([probes[(kind, r.seed)] for r in rs], ".1%"))
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
@@ -106,6 +127,7 @@ def main() -> int:
     print(f"latent_dim={args.latent_dim}")
     print(f"load_average_1min={os.getloadavg()[0]:.2f}")
     results: list[ProgressionMeasure] = []
+    probes: dict[tuple[str, int], float] = {}
     for seed in seeds:
         for kind in KINDS:
             model, seconds = model_for(kind, data, seed, args, folder)
@@ -113,6 +135,8 @@ def main() -> int:
             r = drain(measure_progression(model, data, limit=args.limit, seed=seed,
                                           judge_seed=0))
             results.append(r)
+            probes[(kind, seed)] = label_in_code(model, data, seed)
+            print(f"{kind}_seed{seed}_label_in_code={probes[(kind, seed)]:.4f}")
             print(f"{kind}_seed{seed}_train_s={seconds:.1f}")
             print(f"{kind}_seed{seed}_measure_s={time.perf_counter() - t0:.1f}")
             print(f"{kind}_seed{seed}_condition={r.condition.hit['fraction']:.4f}")
@@ -122,7 +146,7 @@ def main() -> int:
     print()
     print(format_progression_table(results))
     print()
-    print(summary(results))
+    print(summary(results, probes))
     return 0
 
 
