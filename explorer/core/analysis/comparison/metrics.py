@@ -119,7 +119,7 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     yield progress(0.0, "encode", "encoding the data")
     # A conditional model (cvae, caae) encodes and reconstructs each image under its own
     # label; what it generates (prior samples, paths) decodes under its default label.
-    own = labels if labels is not None and getattr(model, "n_cond", 0) else None
+    own = labels if labels is not None and int(model.n_cond) else None
     codes = encode(model, images, labels=own)
     held_mask = np.zeros(len(images), dtype=bool)
     held_mask[held_out] = True
