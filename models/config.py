@@ -12,7 +12,7 @@ from typing import Any, Literal
 from .kinds import KINDS
 
 # The kinds of models/kinds.py, as a Literal for the type checker (a test checks they agree).
-Kind = Literal["ae", "vae", "dae", "sae", "cae", "beta-vae", "cvae", "aae"]
+Kind = Literal["ae", "vae", "dae", "sae", "cae", "beta-vae", "cvae", "aae", "caae"]
 Noise = Literal["gaussian", "masking"]
 VARIATIONAL_KINDS = tuple(name for name, spec in KINDS.items() if spec.variational)
 KIND_NAMES = {name: spec.long for name, spec in KINDS.items()}
@@ -80,8 +80,8 @@ class ModelConfig:
     sparsity_weight: float = 1e-3  # sae: lambda
     sparsity_target: float = 0.0  # sae: 0 = L1 penalty, else the KL-to-rho target rho
     contractive_weight: float = 1e-2  # cae: lambda
-    n_classes: int = 0  # cvae: number of labels the model is conditioned on
-    adversarial_weight: float = 1.0  # aae: weight of the generator (regularisation) phase
+    n_classes: int = 0  # cvae, caae: number of labels the model is conditioned on
+    adversarial_weight: float = 1.0  # aae, caae: weight of the generator (regularisation) phase
     pretrain_epochs: int = 0  # mlp only: > 0 = stacked AE, greedy layer-wise pretraining
     downsample: Downsample = "stride"  # conv only; files without it load as "stride"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -136,10 +136,11 @@ class ModelConfig:
             raise ConfigError("sparsity_target must be in [0, 1) and sparsity_weight >= 0")
         if self.kind == "cae" and self.contractive_weight < 0:
             raise ConfigError("contractive_weight must be >= 0")
-        if self.kind == "aae" and self.adversarial_weight < 0:
+        if self.is_adversarial and self.adversarial_weight < 0:
             raise ConfigError("adversarial_weight must be >= 0")
-        if self.kind == "cvae" and self.n_classes < 2:
-            raise ConfigError("a conditional VAE needs labelled data with at least 2 classes")
+        if self.is_conditional and self.n_classes < 2:
+            raise ConfigError(f"a {KINDS[self.kind].short} needs labelled data with at least "
+                              "2 classes")
         if self.pretrain_epochs and (self.arch != "mlp" or not KINDS[self.kind].pretrainable):
             able = ", ".join(k for k, spec in KINDS.items() if spec.pretrainable)
             raise ConfigError(f"layer-wise pretraining (stacked AE) needs arch mlp and one of "
@@ -168,6 +169,16 @@ class ModelConfig:
     @property
     def is_conditional(self) -> bool:
         return KINDS[self.kind].conditional
+
+    @property
+    def is_adversarial(self) -> bool:
+        """A latent discriminator pushes the codes towards the prior (aae, caae)."""
+        return KINDS[self.kind].adversarial
+
+    @property
+    def label_in_encoder(self) -> bool:
+        """A conditional model whose encoder also takes the label (the CVAE; not the CAAE)."""
+        return self.is_conditional and KINDS[self.kind].label_in_encoder
 
     @property
     def needs_switches(self) -> bool:
@@ -277,8 +288,9 @@ def parameter_count(cfg: ModelConfig) -> int:
             prev = width
         total += (prev + 1) * c * h * w
     heads = 2 if cfg.is_variational else 1
-    total += heads * (features + n_cond + 1) * cfg.latent_dim
-    if cfg.kind == "aae":  # LatentDiscriminator(latent_dim, 64)
+    n_enc = n_cond if cfg.label_in_encoder else 0
+    total += heads * (features + n_enc + 1) * cfg.latent_dim
+    if cfg.is_adversarial:  # LatentDiscriminator(latent_dim, 64)
         total += (cfg.latent_dim + 1) * 64 + 65 * 64 + 65
     return total
 

@@ -151,6 +151,6 @@ class ConfigContract:
     def capabilities(self) -> Capabilities:
         cfg = self.config
         return Capabilities(log_variance=cfg.is_variational,
-                            prior=cfg.is_variational or cfg.kind == "aae",
+                            prior=cfg.is_variational or cfg.is_adversarial,
                             labels=cfg.is_conditional, trainable=True, saveable=True,
                             switches=cfg.needs_switches)

@@ -41,6 +41,8 @@ class KindSpec:
     conditional: bool = False
     default_beta: float = 1.0  # the KL weight when none is given
     pretrainable: bool = True  # greedy layer-wise pretraining (stacked AE, MLP) applies
+    adversarial: bool = False  # a latent discriminator pushes the codes towards N(0, I)
+    label_in_encoder: bool = True  # conditional: the encoder sees the label too (CVAE)
     options: tuple[KindOption, ...] = ()
     penalty: str = ""  # the field of its one strength control, if it has one
 
@@ -48,6 +50,9 @@ class KindSpec:
 _NOISE = KindOption("noise", "dae corruption", "Noise", ("gaussian", "masking"))
 _NOISE_LEVEL = KindOption("noise_level", "dae: Gaussian sigma (0..1 pixel scale) or masked "
                           "fraction (0..1)", "Noise level (DAE)", bounds=(0.0, 1.0))
+
+_ADVERSARIAL = KindOption("adversarial_weight", "aae, caae: regularisation weight",
+                          "Adversarial weight (AAE, CAAE)")
 
 KINDS: dict[str, KindSpec] = {spec.name: spec for spec in (
     KindSpec("ae", "autoencoder", "autoencoder", "Hinton & Salakhutdinov 2006"),
@@ -69,9 +74,15 @@ KINDS: dict[str, KindSpec] = {spec.name: spec for spec in (
     KindSpec("cvae", "conditional VAE", "conditional VAE", "Sohn et al. 2015",
              variational=True, conditional=True, pretrainable=False),
     KindSpec("aae", "adversarial AE", "adversarial autoencoder", "Makhzani et al. 2015",
-             options=(KindOption("adversarial_weight", "aae: regularisation weight",
-                                 "Adversarial weight (AAE)"),),
-             penalty="adversarial_weight", pretrainable=False),
+             options=(_ADVERSARIAL,), penalty="adversarial_weight", pretrainable=False,
+             adversarial=True),
+    # Zhang, Song & Qi, "Age Progression/Regression by Conditional Adversarial
+    # Autoencoder", CVPR 2017: the encoder never sees the condition, the decoder gets it,
+    # and the latent discriminator makes every code look like a prior sample, so one code
+    # can be decoded under every condition (hold the face, sweep the age).
+    KindSpec("caae", "conditional adversarial AE", "conditional adversarial autoencoder",
+             "Zhang et al. 2017", conditional=True, adversarial=True, label_in_encoder=False,
+             options=(_ADVERSARIAL,), penalty="adversarial_weight", pretrainable=False),
 )}
 
 

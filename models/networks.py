@@ -207,7 +207,9 @@ class Autoencoder(ConfigContract, nn.Module):
     `decode(z)` images in [0, 1]. The rest of the model contract (image and code shapes,
     capabilities) comes from its config (`ConfigContract`). `forward` returns a dict used by `latent_atlas.models.losses`.
     A conditional VAE also takes labels `y` (a one-hot vector joins the encoder features
-    and the code, as in Sohn et al. 2015); without `y` it uses `default_label`.
+    and the code, as in Sohn et al. 2015); without `y` it uses `default_label`. A
+    conditional adversarial AE (Zhang et al. 2017) gives the label to the decoder only:
+    its encoder ignores `y`, so a code carries no condition of its own.
     """
 
     def __init__(self, cfg: ModelConfig):
@@ -223,10 +225,11 @@ class Autoencoder(ConfigContract, nn.Module):
         else:
             self.encoder = MLPEncoder(cfg)
             self.decoder = MLPDecoder(cfg, dec_in)
-        feats = self.encoder.out_features + self.n_cond
+        self.label_in_encoder = cfg.label_in_encoder
+        feats = self.encoder.out_features + (self.n_cond if self.label_in_encoder else 0)
         self.mu_head = nn.Linear(feats, cfg.latent_dim)
         self.logvar_head = nn.Linear(feats, cfg.latent_dim) if cfg.is_variational else None
-        self.discriminator = LatentDiscriminator(cfg.latent_dim) if cfg.kind == "aae" else None
+        self.discriminator = LatentDiscriminator(cfg.latent_dim) if cfg.is_adversarial else None
 
     @property
     def latent_dim(self) -> int:
@@ -253,7 +256,7 @@ class Autoencoder(ConfigContract, nn.Module):
             h, switches = self.encoder.forward_with_switches(x)
         else:
             h, switches = self.encoder(x), []
-        if self.n_cond:
+        if self.label_in_encoder:
             h = torch.cat([h, self._onehot(y, len(x), x.device)], dim=1)
         mu = self.mu_head(h)
         logvar = self.logvar_head(h) if self.logvar_head is not None else None

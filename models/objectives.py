@@ -66,13 +66,18 @@ class AdversarialStep:
 
     Makhzani et al., "Adversarial Autoencoders", 2015, section 2: the discriminator learns
     to tell prior samples N(0, I) from codes, then the encoder (the generator) learns to
-    fool it, which pushes the aggregate posterior q(z) towards the prior.
+    fool it, which pushes the aggregate posterior q(z) towards the prior. The conditional
+    adversarial AE (Zhang et al. 2017, kind `caae`) is the same step with the labels given
+    to the decoder in the reconstruction phase; its encoder never sees them. (Zhang et al.
+    also train an image discriminator and a total-variation term for sharper faces; we
+    keep the latent discriminator only, the part that lets one code take every condition.)
     """
 
     def __init__(self, model: Autoencoder, group: Local = LOCAL):
         cfg = model.config
         if model.discriminator is None:
-            raise ValueError("an adversarial step needs a model with a discriminator (kind 'aae')")
+            raise ValueError("an adversarial step needs a model with a discriminator (kind 'aae' "
+                             "or 'caae')")
         self.model, self.cfg, self.disc = model, cfg, model.discriminator
         self.opt_ae = torch.optim.Adam(model.autoencoder_parameters(), lr=cfg.lr,
                                        weight_decay=cfg.weight_decay)
@@ -89,8 +94,8 @@ class AdversarialStep:
 
     def __call__(self, batch: torch.Tensor, labels: torch.Tensor | None) -> dict[str, float]:
         model, cfg = self.model, self.cfg
-        # Phase 1: reconstruction.
-        out = model(batch)
+        # Phase 1: reconstruction (a conditional decoder gets the labels).
+        out = model(batch, labels)
         recon = reconstruction_loss(out["logits"], batch, cfg.recon_loss)
         _floats({"recon": recon}, self.group)
         self.opt_ae.zero_grad(set_to_none=True)
@@ -98,7 +103,7 @@ class AdversarialStep:
         self.group.average_gradients(model.autoencoder_parameters())
         self.opt_ae.step()
         # Phase 2a: discriminator, prior samples are "real" (1), codes "fake" (0).
-        z_fake = model.encode(batch)[0].detach()
+        z_fake = model.encode(batch, labels)[0].detach()
         z_real = torch.randn_like(z_fake)
         d_real, d_fake = self.disc(z_real), self.disc(z_fake)
         disc = (F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real))
@@ -110,7 +115,7 @@ class AdversarialStep:
         self.group.average_gradients(self.disc.parameters())
         self.opt_disc.step()
         # Phase 2b: the encoder tries to make its codes look like prior samples.
-        d_gen = self.disc(model.encode(batch)[0])
+        d_gen = self.disc(model.encode(batch, labels)[0])
         gen = cfg.adversarial_weight * F.binary_cross_entropy_with_logits(d_gen, torch.ones_like(d_gen))
         values = _floats({"recon": recon, "disc": disc, "gen": gen, "disc_acc": acc,
                           "total": recon + gen}, self.group)
@@ -123,4 +128,6 @@ class AdversarialStep:
 
 def make_step(model: Autoencoder, group: Local = LOCAL) -> GradientStep | AdversarialStep:
     """The step for the model's kind; `group` (latent_atlas.models.distributed) for data-parallel runs."""
-    return AdversarialStep(model, group) if model.config.kind == "aae" else GradientStep(model, group)
+    if model.config.is_adversarial:
+        return AdversarialStep(model, group)
+    return GradientStep(model, group)

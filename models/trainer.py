@@ -131,7 +131,7 @@ def train(
     y_all = None
     if cfg.is_conditional:
         if labels is None:
-            raise ValueError("a conditional VAE needs labelled data; this data set has no labels")
+            raise ValueError("a conditional model needs labelled data; this data set has no labels")
         y_all = torch.from_numpy(np.require(np.asarray(labels), requirements="W")).long()
         if len(y_all) != len(data):
             raise ValueError(f"{len(data)} images but {len(y_all)} labels")

@@ -171,6 +171,8 @@ def _check_shapes(shapes: list[tuple[str, tuple[int, ...]]]) -> None:
 
 def run_train_pair(args: argparse.Namespace) -> int:
     kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
+    from latent_atlas.models.kinds import KINDS
+
     from .train import KIND_CHOICES, check_sampling, config_from_args
 
     check_sampling(args)
@@ -178,7 +180,7 @@ def run_train_pair(args: argparse.Namespace) -> int:
     if len(kinds) != 2 or kinds[0] == kinds[1] or not set(kinds) <= set(KIND_CHOICES):
         raise UserError(f"--kinds must name two different kinds from "
                         f"{', '.join(KIND_CHOICES)}, not '{args.kinds}'")
-    if "cvae" in kinds:
+    if any(KINDS[k].conditional for k in kinds):
         raise UserError("train-pair does not train conditional models; use `latent-atlas train`")
     _positive("--limit", args.limit)
     prefix = Path(args.out)

@@ -1,6 +1,7 @@
 """`latent-atlas traverse`: sweep each latent dimension of a code to a PNG grid, add a
 latent direction (`--direction A:B`), or measure how often that direction edits held-out
-images into the other label (`--measure`)."""
+images into the other label (`--measure`); `--condition` is the progression strip of a
+conditional model (progression.py)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sort", default="auto", choices=["auto", "kl", "index"],
                    help="row order; auto sorts a VAE's rows by KL, largest first")
     p.add_argument("--label", type=int, default=None, help="conditional VAE: decode under this class")
+    p.add_argument("--condition", action="store_true",
+                   help="conditional model (cvae, caae): hold the code and decode it under "
+                        "every condition, the progression strip (with --measure: how well "
+                        "held-out decodes obey the condition and keep the other factors)")
     p.add_argument("--direction", default=None, metavar="A:B",
                    help="latent arithmetic: add the mean code of label A minus that of label B "
                         "(names or numbers, e.g. 3:8 or heart:square; a factor as scale>0.6)")
@@ -55,6 +60,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_traverse(args: argparse.Namespace) -> int:
+    if args.condition:
+        from .progression import run_condition
+
+        return run_condition(args, check_out(args))
     if args.measure:
         return _run_measure(args)
     if args.index is None and args.image is None and args.xy is None:

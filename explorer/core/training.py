@@ -48,7 +48,7 @@ def make_config(data: Any, *, kind: Kind, arch: Arch, latent_dim: int,
     if spec.conditional:
         if data.labels is None or len(data.labels) == 0:
             raise TrainingChoiceError(
-                f"a conditional VAE needs labels, and {data.spec or 'this data set'} has none")
+                f"a {spec.short} needs labels, and {data.spec or 'this data set'} has none")
         n_classes = max(len(data.label_names), int(data.labels.max()) + 1)
     return ModelConfig(kind=kind, arch=arch, input_shape=data.shape, latent_dim=latent_dim,
                        hidden=hidden or default_hidden(arch, data.shape), beta=beta,

@@ -1,8 +1,9 @@
 """The β sweep dialog (Model ▸ β sweep…): asks the data, the βs, the architecture, the
-latent size and the epochs; its `latent_atlas.explorer.session.panels.sweep.SweepModel` runs the
-sweep as a job with progress and Cancel; the dialog draws what the model says: the
-rate–distortion curve and the gap measures against reconstruction error, with the table
-under them.
+latent size and the epochs (and seeds, for the β × seed sweep); its
+`latent_atlas.explorer.session.panels.sweep.SweepModel` runs the sweep as a job with progress
+and Cancel; the dialog draws what the model says: the rate–distortion curve and the gap
+measures against reconstruction error, with the table under them, or with seeds the β × seed
+plot, table and verdicts of `latent-atlas sweep --seeds`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -51,6 +54,34 @@ def _spin(lo: int, hi: int, value: int) -> QSpinBox:
     return s
 
 
+class _FittedImage(QLabel):
+    """A picture scaled to fit the label, aspect kept, rescaled when the label resizes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pixmap = QPixmap()
+        self.setAlignment(pg.QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+
+    def set_png(self, data: bytes) -> None:
+        self._pixmap = QPixmap()
+        self._pixmap.loadFromData(data, "PNG")
+        self._fit()
+
+    def has_picture(self) -> bool:
+        return not self._pixmap.isNull()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if not self._pixmap.isNull() and self.width() > 1 and self.height() > 1:
+            self.setPixmap(self._pixmap.scaled(
+                self.size(), pg.QtCore.Qt.AspectRatioMode.KeepAspectRatio,
+                pg.QtCore.Qt.TransformationMode.SmoothTransformation))
+
+
 class SweepDialog(QDialog):
     """Non-modal: the map stays usable while the sweep trains."""
 
@@ -74,6 +105,12 @@ class SweepDialog(QDialog):
         self.latent = _spin(1, 512, d.latent_dim)
         self.epochs = _spin(1, 10_000, d.epochs)
         self.seed = _spin(0, 2**31 - 1, d.seed)
+        self.seeds = QLineEdit(", ".join(map(str, d.seeds)))
+        self.seeds.setPlaceholderText("e.g. 0, 1, 2")
+        self.seeds.setToolTip("Train every β with each of these seeds and measure "
+                              "disentanglement (MIG, DCI, SAP, FactorVAE) against the seed "
+                              "spread, as `latent-atlas sweep --seeds`; needs data with "
+                              "factors, such as shapes. Empty: one seed, the gap sweep")
         self.samples = _spin(100, 100_000, d.n_prior)
         form = QFormLayout()
         form.addRow("Data", self.data_spec)
@@ -82,6 +119,7 @@ class SweepDialog(QDialog):
         form.addRow("Latent size", self.latent)
         form.addRow("Epochs", self.epochs)
         form.addRow("Seed", self.seed)
+        form.addRow("Seeds (β × seed)", self.seeds)
         form.addRow("Samples per sampler", self.samples)
         self.device = d.device
 
@@ -98,6 +136,9 @@ class SweepDialog(QDialog):
             p.showGrid(x=True, y=True, alpha=0.25)
             p.getViewBox().setDefaultPadding(0.12)  # room for the β labels at the edges
             p.setMinimumSize(320, 240)
+        self.seed_plot = _FittedImage()  # the β × seed sweep: the command's PNG
+        self.seed_plot.setMinimumSize(480, 260)
+        self.seed_plot.hide()
         self.table = QTableWidget(0, 0)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
@@ -126,7 +167,8 @@ class SweepDialog(QDialog):
         plots = QSplitter()
         plots.addWidget(self.rate_plot)
         plots.addWidget(self.gap_plot)
-        plots.setSizes([400, 560])
+        plots.addWidget(self.seed_plot)
+        plots.setSizes([400, 560, 0])
         top = QHBoxLayout()
         top.addWidget(form_box)
         top.addWidget(plots, 1)
@@ -163,7 +205,8 @@ class SweepDialog(QDialog):
             data_spec=self.data_spec.currentText().strip(),
             betas=SweepRequest.parse_betas(self.betas.text()), arch=self.arch.currentData(),
             latent_dim=self.latent.value(), epochs=self.epochs.value(),
-            seed=self.seed.value(), n_prior=self.samples.value(), device=self.device)
+            seed=self.seed.value(), n_prior=self.samples.value(), device=self.device,
+            seeds=SweepRequest.parse_seeds(self.seeds.text()))
 
     @property
     def running(self) -> bool:
@@ -196,8 +239,14 @@ class SweepDialog(QDialog):
         if fig is None or fig is self._drawn:
             return
         self._drawn = fig
-        self._draw_rate(fig)
-        self._draw_gaps(fig)
+        self.rate_plot.setVisible(not fig.png)
+        self.gap_plot.setVisible(not fig.png)
+        self.seed_plot.setVisible(bool(fig.png))
+        if fig.png:
+            self.seed_plot.set_png(fig.png)
+        else:
+            self._draw_rate(fig)
+            self._draw_gaps(fig)
         self.table.clear()
         self.table.setColumnCount(len(fig.header))
         self.table.setRowCount(len(fig.rows))

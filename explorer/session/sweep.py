@@ -1,5 +1,7 @@
 """The β sweep from the windows, as a plain generator (no Qt): what the dialog asks, its
-defaults from the active model, and the task a job runs (latent_atlas.explorer.core.analysis.comparison.sweep)."""
+defaults from the active model, and the task a job runs: with one seed the rate–distortion
+and gap sweep (latent_atlas.explorer.core.analysis.comparison.sweep), with `seeds` the β × seed
+disentanglement sweep of `latent-atlas sweep --seeds` (core.analysis.disentangle.beta_seeds)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from latent_atlas.explorer.core.analysis.comparison.sweep import check_betas, parse_betas
+from latent_atlas.explorer.core.analysis.disentangle.beta_seeds import parse_seeds
 from latent_atlas.explorer.core.progress import check_cancel
 from latent_atlas.models.config import Arch, ModelConfig
 
@@ -27,9 +30,17 @@ class SweepRequest:
     seed: int = 0
     n_prior: int = 2000
     device: str = "auto"
+    # Given (even one): every β trained with each seed and measured for disentanglement,
+    # as `latent-atlas sweep --seeds`; `seed` and `n_prior` are then unused.
+    seeds: tuple[int, ...] = ()
+    measure_limit: int | None = None  # with seeds: measure on this many images
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "betas", check_betas(self.betas))
+        if self.seeds:
+            object.__setattr__(self, "seeds", parse_seeds(",".join(map(str, self.seeds))))
+        if self.measure_limit is not None and self.measure_limit < 100:
+            raise ValueError(f"measure on at least 100 images, not {self.measure_limit}")
         if not self.data_spec.strip():
             raise ValueError("name the data to train on, e.g. digits")
         if self.arch not in ("mlp", "conv"):
@@ -40,6 +51,11 @@ class SweepRequest:
     @staticmethod
     def parse_betas(text: str) -> tuple[float, ...]:
         return parse_betas(text)
+
+    @staticmethod
+    def parse_seeds(text: str) -> tuple[int, ...]:
+        """'' -> () (the one-seed sweep); '0,1,2' -> (0, 1, 2); ValueError otherwise."""
+        return parse_seeds(text) if text.strip() else ()
 
 
 def sweep_defaults(config: ModelConfig | None, data_spec: str = "") -> SweepRequest:
@@ -64,7 +80,16 @@ def sweep_task(req: SweepRequest, cancel: Any):
     data = load_data(req.data_spec)
     check_cancel(cancel, "sweep")
     cfg = make_config(data, kind="vae", arch=req.arch, latent_dim=req.latent_dim,
-                      epochs=req.epochs, seed=req.seed)
+                      epochs=req.epochs, seed=req.seeds[0] if req.seeds else req.seed)
+    if req.seeds:
+        from latent_atlas.explorer.core.analysis.disentangle.beta_seeds import run_beta_seeds
+
+        if not data.factors:
+            raise ValueError(f"{data.spec} has no factor columns; a sweep over seeds measures "
+                             "disentanglement, which needs data with known factors, such as "
+                             "shapes (or leave the seeds empty)")
+        return (yield from run_beta_seeds(cfg, data, req.betas, req.seeds, device=req.device,
+                                          cancel=cancel, measure_limit=req.measure_limit))
     return (yield from run_sweep(cfg, data, req.betas,
                                  settings=MetricSettings(seed=req.seed, n_prior=req.n_prior),
                                  device=req.device, cancel=cancel))

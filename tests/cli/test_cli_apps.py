@@ -19,7 +19,7 @@ SPEC = "digits?limit=600"
 def models(tmp_path_factory):
     folder = tmp_path_factory.mktemp("apps")
     paths = {}
-    for kind in ("ae", "vae", "cvae"):
+    for kind in ("ae", "vae", "cvae", "caae"):
         out = folder / f"{kind}.safetensors"
         code = main(["train", "--data", "digits", "--limit", "600", "--model", kind, "--arch", "mlp",
                      "--latent-dim", "4", "--hidden", "64,32", "--epochs", "6", "--lr", "0.003",
@@ -71,6 +71,28 @@ def test_traverse_a_cvae_under_a_chosen_label(models, tmp_path, capsys):
     code, text, _ = _run(["traverse", models["cvae"], "--index", "1", "--label", "7",
                           "--out", str(tmp_path / "c.png")], capsys)
     assert code == 0 and "decoded as class 7" in text
+
+
+def test_traverse_condition_draws_the_progression_strip(models, tmp_path, capsys):
+    out = tmp_path / "p.png"
+    code, text, _ = _run(["traverse", models["caae"], "--condition", "--index", "1",
+                          "--out", str(out)], capsys)
+    assert code == 0 and "decoded under each of 10 conditions" in text and "0, 1, 2" in text
+    with Image.open(out) as im:
+        w, h = im.size
+    assert w > 8 * h  # one row of ten images
+
+
+def test_traverse_condition_measure_reads_the_decodes(models, capsys):
+    import json
+
+    code, text, _ = _run(["traverse", models["cvae"], "--condition", "--measure", "--limit",
+                          "30", "--json", "--quiet"], capsys)
+    assert code == 0
+    doc = json.loads(text)
+    assert doc["kind"] == "cvae" and doc["n_sources"] == 30
+    assert doc["condition"]["n"] == 300 and 0 <= doc["condition"]["hit"]["fraction"] <= 1
+    assert doc["condition"]["chance"] == pytest.approx(0.1) and doc["identity"] == []
 
 
 def _numbers(text, name):
@@ -150,6 +172,9 @@ def test_retrieve_by_index_image_and_map_point(models, tmp_path, capsys):
     (["traverse", "{cvae}", "--xy", "0,0", "--out", "{tmp}/x.png"], "no map yet"),
     (["traverse", "{cvae}", "--index", "0", "--label", "10", "--out", "{tmp}/x.png"], "0..9"),
     (["traverse", "{ae}", "--index", "0", "--out", "{tmp}/x.jpg"], "must end in .png"),
+    (["traverse", "{ae}", "--condition", "--index", "0", "--out", "{tmp}/x.png"], "has none"),
+    (["traverse", "{caae}", "--condition", "--measure", "--index", "0"], "leave out --index"),
+    (["traverse", "{caae}", "--condition", "--index", "0"], "needs --out"),
     (["traverse", "{ae}", "--index", "0", "--out", "{tmp}/no/x.png"], "does not exist"),
     (["denoise", "{ae}", "--index", "0", "--noise", "masking", "--level", "3", "--out", "{tmp}/x.png"],
      "--level: must be a finite noise level from 0 to 1"),

@@ -95,7 +95,7 @@ def test_cli_kinds_match_the_model_family():
 @pytest.mark.parametrize("data", ["digits", "shapes:300"])
 @pytest.mark.parametrize("kind, extra", [
     ("dae", ["--noise", "masking", "--noise-level", "0.4"]), ("sae", []), ("cae", []),
-    ("beta-vae", []), ("cvae", []), ("aae", []),
+    ("beta-vae", []), ("cvae", []), ("aae", []), ("caae", ["--adversarial-weight", "0.5"]),
     ("ae", ["--arch", "mlp", "--pretrain-epochs", "1"]),
 ])
 def test_every_variant_trains_from_the_cli(kind, extra, data, tmp_path):
@@ -106,10 +106,22 @@ def test_every_variant_trains_from_the_cli(kind, extra, data, tmp_path):
     assert cfg.kind == kind
     if kind == "beta-vae":
         assert cfg.beta == 4.0
-    if kind == "cvae":
+    if kind in ("cvae", "caae"):
         assert cfg.n_classes == (10 if data == "digits" else 4)
+    if kind == "caae":
+        assert cfg.adversarial_weight == 0.5
     # ... and it maps: `project` stores a map the window can open.
     assert main(["project", str(out), "--method", "pca", "--quiet"]) == 0
     from latent_atlas.explorer.core.latent.map import load_map
 
     assert load_map(out).positions.shape == (300, 2)
+
+
+def test_a_caae_trains_on_a_shapes_factor_and_reloads(tmp_path):
+    out = tmp_path / "caae.safetensors"
+    assert main(["train", "--data", "shapes:300?label=scale&bins=4", "--model", "caae",
+                 "--epochs", "1", "--latent-dim", "3", "--quiet", "--out", str(out)]) == 0
+    loaded = load_model(out)
+    assert loaded.config.kind == "caae" and loaded.config.n_classes == 4
+    assert loaded.meta["data_spec"] == "shapes:300?bins=4&label=scale"
+    assert loaded.meta["label_names"][0] == "scale 0.50–0.62"

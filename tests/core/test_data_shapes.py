@@ -183,3 +183,25 @@ def test_bad_shape_codes_are_refused():
     f = {**sample_factors(3, 0), "shape": np.array([0, 4, 1])}
     with pytest.raises(ValueError, match="shape codes"):
         render_shapes(f)
+
+
+def test_a_factor_binned_as_the_label():
+    from latent_atlas.explorer.core.data import DataError, load_data
+    from latent_atlas.explorer.core.data.shapes import factor_labels
+
+    d = load_data("shapes:600?label=scale&bins=5")
+    assert d.label_names[0] == "scale 0.50–0.60" and len(d.label_names) == 5
+    edges = np.linspace(0.5, 1.0, 6)
+    expect = np.clip(np.digitize(d.factors["scale"], edges) - 1, 0, 4)
+    assert np.array_equal(d.labels, expect)
+    assert set(np.unique(d.labels)) == set(range(5))
+    assert "label=scale" in d.spec and load_data(d.spec).labels.tolist() == d.labels.tolist()
+    # the images and the factors do not depend on what the labels are
+    plain = load_data("shapes:600")
+    assert np.array_equal(plain.images, d.images) and plain.label_names[0] == "square"
+    labels, names = factor_labels(np.array([0.0, 89.9, 90.0, 359.9, 360.0]), "rotation", 4)
+    assert labels.tolist() == [0, 0, 1, 3, 3] and names[1] == "rotation 90–180°"
+    for bad, words in (("shapes?label=colour", "label must be"), ("shapes?bins=3", "goes with"),
+                       ("shapes?label=x&bins=1", "at least 2")):
+        with pytest.raises(DataError, match=words):
+            load_data(bad)

@@ -313,3 +313,27 @@ def test_fitted_prior_uses_the_training_codes_when_there_are_two(val_fraction, n
     want = nearest_rms(model.np_decode(z), data.images[train]).mean()
     m = drain(compare_models({"ae": model}, data, s)).models[0]
     assert m.prior_distance == pytest.approx(want, rel=2e-5)
+
+
+def test_a_conditional_model_is_reconstructed_under_each_images_own_label(digits):
+    """The CVAE's encoder and decoder take the label: compare's reconstruction error is that
+    of each held-out image under its own label, not under the default label."""
+    from latent_atlas.explorer.core.analysis.gaps.score import RealImageIndex
+    from latent_atlas.explorer.core.inference import reconstruct_float
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
+
+    model = build_model(ModelConfig(kind="cvae", arch="mlp", input_shape=(1, 8, 8),
+                                    latent_dim=3, hidden=(32,), n_classes=10, seed=0)).eval()
+    images, labels = digits.images[:300], digits.labels[:300]
+    held = split_indices(len(images), 0.1, 0)[1]
+    m = drain(measure_model(model, images, held, RealImageIndex(images), SETTINGS,
+                            labels=labels)).metrics
+    x = images[held].reshape(len(held), -1).astype(np.float64) / 255.0
+
+    def mse(lab):
+        r = reconstruct_float(model, images[held], labels=lab).reshape(len(held), -1)
+        return float(((r - x) ** 2).mean())
+
+    assert m.recon_mse == pytest.approx(mse(labels[held]), rel=1e-5)
+    assert abs(mse(np.zeros(len(held), dtype=np.int64)) - m.recon_mse) > 1e-6

@@ -14,6 +14,7 @@ from latent_atlas.models.trainer import run_training, train
 KINDS = {
     "ae": {}, "vae": {}, "dae": {"noise": "masking", "noise_level": 0.4}, "sae": {},
     "cae": {}, "beta-vae": {"beta": 4.0}, "cvae": {"n_classes": 10}, "aae": {},
+    "caae": {"n_classes": 10},
 }
 
 
@@ -86,6 +87,39 @@ def test_cvae_decodes_different_classes_from_the_same_code(digits):
         run_training(build_model(_cfg("cvae")), digits.images)
 
 
+def test_caae_codes_ignore_the_label_and_its_decoder_obeys_it(digits):
+    # Zhang et al. 2017: the encoder never sees the condition, the decoder does, and the
+    # latent discriminator trains against prior samples.
+    model = build_model(_cfg("caae", epochs=6, lr=2e-3))
+    assert model.discriminator is not None
+    assert model.mu_head.in_features == model.encoder.out_features  # no one-hot in the encoder
+    cvae = build_model(_cfg("cvae"))
+    assert cvae.mu_head.in_features == cvae.encoder.out_features + 10
+    events = _events(train(model, digits.images, labels=digits.labels))
+    accs = [e.losses["disc_acc"] for e in events if e.stage == "batch"]
+    assert {"recon", "disc", "gen"} <= set(next(e for e in events if e.stage == "batch").losses)
+    assert abs(np.mean(accs[-20:]) - np.mean(accs[:5])) > 0.05
+    x = torch.as_tensor(digits.images[:16]).float() / 255
+    with torch.inference_mode():
+        z3 = model.encode(x, torch.full((16,), 3))[0]
+        z7 = model.encode(x, torch.full((16,), 7))[0]
+        assert torch.equal(z3, z7)
+        a, b = model.decode(z3, torch.full((16,), 3)), model.decode(z3, torch.full((16,), 7))
+    assert float((a - b).abs().mean()) > 0.01
+    with pytest.raises(ConfigError, match="at least 2 classes"):
+        _cfg("caae", n_classes=0)
+    with pytest.raises(ValueError, match="needs labelled data"):
+        run_training(build_model(_cfg("caae")), digits.images)
+
+
+def test_parameter_count_matches_the_caae_network():
+    from latent_atlas.models.config import parameter_count
+
+    for arch in ("mlp", "conv"):
+        cfg = _cfg("caae", arch=arch)
+        assert parameter_count(cfg) == sum(p.numel() for p in build_model(cfg).parameters())
+
+
 def test_stacked_pretraining_runs_each_layer_then_fine_tunes(digits):
     cfg = _cfg("ae", arch="mlp", hidden=(32, 16), pretrain_epochs=1, epochs=1)
     model = build_model(cfg)
@@ -123,7 +157,7 @@ def test_every_kind_trains_saves_and_reloads(kind, digits, tmp_path):
     save_model(path, model, data_spec="digits")
     loaded = load_model(path).model
     x = torch.as_tensor(digits.images[:8]).float() / 255
-    y = torch.as_tensor(digits.labels[:8]) if kind == "cvae" else None
+    y = torch.as_tensor(digits.labels[:8]) if kind in ("cvae", "caae") else None
     with torch.inference_mode():
         assert torch.equal(model.encode(x, y)[0], loaded.encode(x, y)[0])
         assert torch.equal(model.decode(model.encode(x, y)[0], y), loaded.decode(loaded.encode(x, y)[0], y))

@@ -190,6 +190,16 @@ def test_traversal_offers_a_cvae_its_labels(qtbot, main, jobs, digits):
         title for title, _ in panel.model.label_choices]
     panel.label.setCurrentIndex(panel.label.findData(8))
     assert panel.model.label == 8
+    # the progression strip: its check box is shown and drives the model; the grid shows
+    # the strip as its top row
+    assert not panel.sweep_condition.isHidden() and panel.sweep_condition.isChecked()
+    click_map(main.session, main.session.latent_map.positions[3])
+    settle(qtbot, panel, jobs)
+    assert panel.grid.row_titles()[0] == "condition 0 … 9" == panel.model.result.columns[0].titles[0]
+    panel.sweep_condition.setChecked(False)
+    assert panel.model.sweep_condition is False
+    settle(qtbot, panel, jobs)
+    assert panel.grid.row_titles()[0] != "condition 0 … 9"
 
 
 def test_traversal_shows_a_grid_per_model_with_titles(qtbot, pair, jobs):

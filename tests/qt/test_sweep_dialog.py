@@ -88,3 +88,32 @@ def test_cancel_stops_the_sweep_and_the_dialog_can_run_again(window, qtbot, boxe
     assert dlg.run_button.isEnabled() and not dlg.cancel_button.isEnabled()
     assert not window.jobs.running("sweep")
     dlg.close()
+
+
+def test_seeds_show_the_beta_seed_plot_and_table(window, qtbot, boxes, tmp_path,
+                                                 one_torch_thread):
+    dlg = window.show_sweep_dialog()
+    assert dlg.seeds.text() == ""  # empty: the one-seed gap sweep
+    dlg.data_spec.setCurrentText("shapes:200?size=16")
+    dlg.betas.setText("0, 1")
+    dlg.arch.setCurrentIndex(dlg.arch.findData("mlp"))
+    dlg.latent.setValue(2)
+    dlg.epochs.setValue(1)
+    dlg.seeds.setText("0, 1")
+    dlg.device = "cpu"
+    assert dlg.request().seeds == (0, 1)
+    qtbot.mouseClick(dlg.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dlg.result is not None, timeout=300_000)
+    fig = dlg.model.figure
+    assert dlg.table.rowCount() == 2 and dlg.table.horizontalHeaderItem(2).text() == "seeds"
+    assert [dlg.table.item(r, 2).text() for r in range(2)] == ["2", "2"]
+    assert dlg.footer.text() == fig.footer and "MIG" in dlg.footer.text()
+    assert not dlg.seed_plot.isHidden() and dlg.seed_plot.has_picture()
+    shown = dlg.seed_plot.pixmap()
+    assert not shown.isNull() and shown.width() <= dlg.seed_plot.width()  # fits, not cropped
+    assert dlg.gap_plot.isHidden() and dlg.rate_plot.isHidden()
+    dlg.grab().save(str(tmp_path / "seeds_dialog.png"))
+    dlg.seeds.setText("0, 0")
+    dlg.run()
+    assert dlg.status.text().startswith("Cannot run:") and "each seed once" in dlg.status.text()
+    dlg.close()

@@ -94,7 +94,8 @@ def test_follows_the_hovered_sample_and_a_cvae_label(desk, digits):
     desk.settle(m)
     assert len(m.label_choices) == 1 + 10 and m.label_choices[0] == ("sample's label", None)
     t = m.result.traversal
-    assert len(m.result.columns[0].rows) == 3
+    assert len(m.result.columns[0].rows) == 1 + 3  # the progression strip, then z0..z2
+    assert m.result.columns[0].titles[0] == "condition 0 … 9"
     assert np.allclose(t.code, s.latent_map.codes[10])
     assert t.label == int(digits.labels[10])  # "sample's label" by default
     s.set_hover(None)  # leaving the map keeps the last sample
@@ -214,3 +215,38 @@ def test_inactive_dimensions_are_marked():
     titles, inactive = mark_inactive(["z2", "z0", "z1"], np.array([2, 0, 1]), codes)
     assert titles == ["z2", "z0", "z1  (inactive)"] and inactive == [1]
     assert mark_inactive(["z0"], [0], None) == (["z0"], [])
+
+
+def test_a_caae_gets_the_progression_strip_on_top(desk, digits):
+    """Zhang et al.'s progression: the clicked code held, decoded under every condition."""
+    from latent_atlas.explorer.core.inference import Decoder, decode_float, encode, to_display
+    from latent_atlas.explorer.core.latent.map import quick_map
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
+
+    cfg = ModelConfig(kind="caae", arch="mlp", input_shape=(1, 8, 8), latent_dim=2,
+                      hidden=(64, 32), n_classes=10, seed=0)
+    model = build_model(cfg).eval()
+    meta = {"config": cfg.to_dict(), "data_spec": "digits",
+            "label_names": [f"digit {k}" for k in range(10)]}
+    s = Session("digits_caae", meta, latent_map=quick_map(encode(model, digits.images)),
+                labels=digits.labels, dispatcher=desk.dispatcher)
+    s.set_model(model, Decoder(model))
+    s.set_data(DataExtras(data=digits, images=digits.images, labels=digits.labels,
+                          label_names=[f"digit {k}" for k in range(10)]))
+    desk.shown.set([s])
+    m = TraversalModel(desk.shown, desk.jobs)
+    desk.click(s, s.latent_map.positions[5])
+    desk.settle(m)
+    col = m.result.columns[0]
+    assert col.titles[0] == "condition digit 0 … digit 9" and len(col.rows) == 1 + 2
+    code = m.result.traversal.code
+    expected = to_display(decode_float(model, np.repeat(code[None], 10, axis=0),
+                                       labels=np.arange(10)))
+    assert np.array_equal(col.rows[0], expected) and col.progression.conditions == list(range(10))
+    assert len({col.rows[0][k].tobytes() for k in range(10)}) > 1  # the label changes the image
+    assert "decodes it under each condition (digit 0 to digit 9" in m.result.header
+    m.set_sweep_condition(False)
+    desk.settle(m)
+    assert len(m.result.columns[0].rows) == 2 and m.result.columns[0].progression is None
+    m.close()

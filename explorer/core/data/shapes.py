@@ -13,14 +13,17 @@ drawn): each distinct shape is rendered once as a small stamp and copied into pl
 a million images load in a few seconds (see `_Grid`).
 
 Options: N (default 20,000), seed (default 0), size (default 32; 64 is the big option),
-channels, limit.
+channels, limit, and `label`: what the labels are, the shape (default) or one factor
+binned into `bins` equal-width bins over its range (default 5), e.g.
+`shapes?label=scale&bins=5`. A factor as the label is what a conditional model is
+conditioned on: the scale stands in for the age of Zhang et al.'s age progression.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .base import DataError, DataSpec, ImageSet, check_image_budget, source
+from .base import DataError, DataSpec, ImageSet, check_image_budget, int_option, source
 from .options import (
     canonical,
     channels_option,
@@ -37,6 +40,11 @@ DEFAULT_COUNT = 20_000
 DEFAULT_SIZE = 32
 MAX_COUNT = 2_000_000
 SCALE_RANGE = (0.5, 1.0)
+# The factors a label can be, each with its full range (the bins do not depend on N).
+LABEL_RANGES = {"scale": SCALE_RANGE, "rotation": (0.0, 360.0), "x": (0.0, 1.0),
+                "y": (0.0, 1.0)}
+DEFAULT_BINS = 5
+MAX_BINS = 50
 # Shape radius at scale 1, as a fraction of the image side; every shape fits its circle.
 _RADIUS = 0.25
 _CHUNK = 2048  # stamps rendered at once: bounds the float temporaries to a few MB each
@@ -250,7 +258,33 @@ def render_shapes(factors: dict[str, np.ndarray], size: int = DEFAULT_SIZE) -> n
     return out
 
 
-OPTIONS = ("limit", "seed", "size", "channels")
+OPTIONS = ("limit", "seed", "size", "channels", "label", "bins")
+
+
+def factor_labels(values: np.ndarray, factor: str, bins: int) -> tuple[np.ndarray, list[str]]:
+    """Labels 0..bins-1 of a factor's values: equal-width bins over its full range
+    (`LABEL_RANGES`), and their names ("scale 0.50-0.60")."""
+    lo, hi = LABEL_RANGES[factor]
+    edges = np.linspace(lo, hi, bins + 1)
+    labels = np.clip(np.searchsorted(edges, np.asarray(values, dtype=np.float64),
+                                     side="right") - 1, 0, bins - 1).astype(np.int64)
+    unit = "°" if factor == "rotation" else ""
+    fmt = "{:.0f}" if factor == "rotation" else "{:.2f}"
+    names = [f"{factor} {fmt.format(a)}–{fmt.format(b)}{unit}"
+             for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    return labels, names
+
+
+def _label_option(spec: DataSpec) -> tuple[str, int | None]:
+    label = (spec.get("label") or "shape").strip().lower()
+    if label != "shape" and label not in LABEL_RANGES:
+        raise DataError(f"option label must be shape, {', '.join(LABEL_RANGES)}, not '{label}'")
+    bins = int_option(spec, "bins", None, minimum=2)
+    if bins is not None and label == "shape":
+        raise DataError("option bins goes with a factor label (label=scale, rotation, x or y)")
+    if bins is not None and bins > MAX_BINS:
+        raise DataError(f"option bins must be at most {MAX_BINS}, not {bins}")
+    return label, (bins or DEFAULT_BINS) if label != "shape" else None
 
 
 @source("shapes", options=OPTIONS)
@@ -267,6 +301,7 @@ def load_shapes(spec: DataSpec) -> ImageSet:
     seed = seed_option(spec, 0)
     size = size_option(spec, DEFAULT_SIZE, lo=16, hi=256)
     channels = channels_option(spec, 1)
+    label, bins = _label_option(spec)
     limit = effective_limit(limit_option(spec), count)
     check_image_budget(limit or count, (channels, size, size), f"shapes:{count}")
     factors = sample_factors(count, seed)
@@ -276,10 +311,12 @@ def load_shapes(spec: DataSpec) -> ImageSet:
     images = render_shapes(factors, size)
     if channels == 3:
         images = to_channels(images, 3)
-    result = ImageSet(images=images, labels=factors["shape"].copy(),
-                      label_names=list(SHAPE_NAMES), factors=factors)
+    labels, names = factors["shape"].copy(), list(SHAPE_NAMES)
+    if bins is not None:
+        labels, names = factor_labels(factors[label], label, bins)
+    result = ImageSet(images=images, labels=labels, label_names=names, factors=factors)
     arg = "" if count == DEFAULT_COUNT else str(count)
     result.spec = canonical(spec, arg, {"seed": seed, "size": size, "channels": channels,
-                                        "limit": limit},
-                            {"seed": 0, "size": DEFAULT_SIZE, "channels": 1})
+                                        "limit": limit, "label": label, "bins": bins},
+                            {"seed": 0, "size": DEFAULT_SIZE, "channels": 1, "label": "shape"})
     return result

@@ -119,6 +119,10 @@ class TraversalPanel(PanelBase):
                                 "'(inactive)' marks a dimension whose mean code hardly varies "
                                 "over the data (variance <= 0.01)")
         self.sort_kl.setChecked(m.sort_kl)
+        self.sweep_condition = QCheckBox("sweep the condition")
+        self.sweep_condition.setToolTip("Conditional models: a top row holding the code and "
+                                        "decoding it under every condition (the progression)")
+        self.sweep_condition.setChecked(m.sweep_condition)
         self.add_dir = QCheckBox("add the")
         self.add_dir.setToolTip("Latent arithmetic: add (mean code of A − mean code of B) × "
                                 "strength to the code")
@@ -143,7 +147,7 @@ class TraversalPanel(PanelBase):
         top.addWidget(self.label_title)
         top.addWidget(self.label)
         controls = QHBoxLayout()
-        for w in (self.steps, self.span, self.sort_kl):
+        for w in (self.steps, self.span, self.sort_kl, self.sweep_condition):
             controls.addWidget(w)
         controls.addStretch(1)
         arithmetic = QHBoxLayout()
@@ -171,6 +175,7 @@ class TraversalPanel(PanelBase):
         self.steps.valueChanged.connect(m.set_steps)
         self.span.valueChanged.connect(m.set_span)
         self.sort_kl.toggled.connect(m.set_sort_kl)
+        self.sweep_condition.toggled.connect(m.set_sweep_condition)
         for w in (self.direction_a, self.direction_b):  # the row and the measured table
             w.currentIndexChanged.connect(lambda _i: m.set_direction(
                 self.direction_a.currentData(), self.direction_b.currentData()))
@@ -216,6 +221,7 @@ class TraversalPanel(PanelBase):
         conditional = bool(m.label_choices)
         self.label.setVisible(conditional)
         self.label_title.setVisible(conditional)
+        self.sweep_condition.setVisible(conditional)
         self.sort_kl.setEnabled(m.kl_sortable)
         groups = [(title, key) for key, title in m.groups]
         _fill(self.direction_a, groups, m.direction_a)

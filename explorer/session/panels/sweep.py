@@ -1,7 +1,10 @@
 """The β sweep dialog's model, Qt-free: runs `latent_atlas.explorer.session.sweep.sweep_task` as a job
 with progress and Cancel, and turns its SweepResult into what the dialog draws (the
 rate–distortion points, the gap series with their intervals and β labels, the table and
-the footer), all from `latent_atlas.explorer.core.analysis.comparison.sweep`."""
+the footer), all from `latent_atlas.explorer.core.analysis.comparison.sweep`. With seeds,
+the result is the β × seed sweep of `latent-atlas sweep --seeds` and the dialog shows what
+that command prints and plots: its table (mean ± sd over seeds), its verdicts and its
+PNG (`beta_seed_figure`)."""
 
 from __future__ import annotations
 
@@ -26,7 +29,8 @@ from ..jobs import Job, Jobs
 from ..sweep import SweepRequest, sweep_task
 
 INTRO = ("Choose the βs and press Run. Each β trains one model with the same seed; β = 0 is "
-         "the plain autoencoder.")
+         "the plain autoencoder. Give seeds (e.g. 0, 1, 2) to train every β with each and "
+         "measure disentanglement against the seed spread (data with factors, e.g. shapes).")
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,28 @@ class SweepFigure:
     header: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
     footer: str = ""
+    png: bytes = b""  # the β × seed sweep: the command's plot, shown as it is
+
+
+def beta_seed_figure(result: Any) -> SweepFigure:
+    """The β × seed sweep as the CLI gives it: its table, footer and verdicts, and its PNG."""
+    from latent_atlas.explorer.core.analysis.disentangle.beta_seeds import (
+        beta_seed_table,
+        format_beta_seed_table,
+    )
+    from latent_atlas.explorer.core.analysis.disentangle.beta_seeds_plot import (
+        render_beta_seeds_png,
+    )
+
+    header, rows = beta_seed_table(result)
+    text = format_beta_seed_table(result, markdown=True)
+    footer = text.split("\n\n", 1)[1] if "\n\n" in text else ""
+    return SweepFigure(header=list(header), rows=[list(r) for r in rows], footer=footer,
+                       png=render_beta_seeds_png(result))
+
+
+def is_seed_sweep(result: Any) -> bool:
+    return hasattr(result, "seeds") and hasattr(result, "summary")
 
 
 def sweep_figure(result: Any) -> SweepFigure:
@@ -102,7 +128,8 @@ class SweepModel:
         job.cancelled.connect(lambda: self._end("Sweep cancelled; nothing was measured."))
         self.running = True
         self.fraction = 0.0
-        self.status = f"Training {len(req.betas)} models on {req.data_spec}…"
+        n = len(req.betas) * max(1, len(req.seeds))
+        self.status = f"Training {n} models on {req.data_spec}…"
         job.start()
         self.changed.emit()
         return None
@@ -130,15 +157,25 @@ class SweepModel:
     def _on_result(self, result: Any) -> None:
         self.running = False
         self.result = result
-        self.figure = sweep_figure(result)
+        if is_seed_sweep(result):
+            self.figure = beta_seed_figure(result)
+            self.status = (f"Trained and measured {len(result.points)} models "
+                           f"({len(result.betas)} β × {len(result.seeds)} seeds) in "
+                           f"{result.train_seconds:.0f} s of training.")
+        else:
+            self.figure = sweep_figure(result)
+            self.status = result.message
         self.fraction = 1.0
-        self.status = result.message
         self.changed.emit()
 
     def save_plot(self, path: str | Path) -> None:
         """Write the sweep's figure (the same PNG as `latent-atlas sweep --out`)."""
         from latent_atlas.explorer.core.analysis.comparison.sweep_plot import save_sweep_plot
+        from latent_atlas.explorer.core.io.plots import save_png
 
         if self.result is None:
             raise ValueError("run the sweep first")
-        save_sweep_plot(self.result, path)
+        if self.figure is not None and self.figure.png:
+            save_png(path, self.figure.png)  # the β × seed plot, as drawn
+        else:
+            save_sweep_plot(self.result, path)

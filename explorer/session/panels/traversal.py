@@ -3,7 +3,8 @@ code (the clicked point, the hovered sample or your image), with the KL per dime
 a variational model in the row titles, the rows sorted by it (the default; an option) and
 the inactive dimensions (variance of the mean code at most 0.01) marked; and latent
 arithmetic, a row adding an attribute direction (the mean code of one group minus that
-of another) from strength 0 to the chosen strength.
+of another) from strength 0 to the chosen strength; and for a conditional model (cvae,
+caae) the progression strip on top: the code held and decoded under every condition.
 
 The grids are `latent_atlas.explorer.core.analysis.applications.latent_traversal` and `add_direction`,
 decoded in a background job (a newer request supersedes it); the KL per dimension (an
@@ -55,6 +56,7 @@ class TraversalModel(PanelModel):
         self.direction_b: str | None = None
         self.strength = 1.0
         self.label_choices: list[tuple[str, int | None]] = []  # conditional models only
+        self.sweep_condition = True  # conditional models: the progression row on top
         self.kl_sortable = False
         self.groups: list[tuple[str, str]] = []  # (key, title) of the first model's data
         self.result = TraversalResult()
@@ -76,6 +78,10 @@ class TraversalModel(PanelModel):
 
     def set_label(self, label: int | None) -> None:
         self.label = None if label is None else int(label)
+        self.schedule()
+
+    def set_sweep_condition(self, on: bool) -> None:
+        self.sweep_condition = bool(on)
         self.schedule()
 
     def set_steps(self, steps: int) -> None:
@@ -178,7 +184,8 @@ class TraversalModel(PanelModel):
             return self._show(TraversalResult(
                 columns=[TraversalColumn(t.session) for t in tasks], hint=reason))
         settings = (self.steps, self.span, self.sort_kl, self.label,
-                    self.direction_keys() if self.add_direction else None, self.strength)
+                    self.direction_keys() if self.add_direction else None, self.strength,
+                    self.sweep_condition)
         hint = self.kl.hint(sessions)
         job = self.jobs.start(job_name("traversal", self._anchor),
                               lambda cancel: traverse_all(tasks, settings, cancel))
@@ -199,7 +206,8 @@ class TraversalModel(PanelModel):
         sigma = self._sigma.get(s)
         return GridTask(s, s.model, q.code, q.label, q.what, codes,
                      sigma[1:] if sigma is not None and sigma[0] is codes else None, kl,
-                     self._groups_of(s) if self.add_direction else {})
+                     self._groups_of(s) if self.add_direction else {},
+                     tuple(s.label_names or ()))
 
     def _on_grids(self, tasks: list[GridTask], out: list[tuple[TraversalColumn, Any]],
                   hint: str) -> None:
@@ -221,6 +229,11 @@ class TraversalModel(PanelModel):
             added = "" if row is None else (
                 f" The top row adds ({row.direction.title}), the mean code of {row.direction.a} "
                 f"minus that of {row.direction.b}, from 0 to {self.strength:+.1f}×.")
+            prog = next((c.progression for c in columns if c.progression is not None), None)
+            if prog is not None:
+                added = (f" The top row holds the code and decodes it under each condition "
+                         f"({prog.names[0]} to {prog.names[-1]}, left to right)."
+                         + added.replace("The top row adds", "The second row adds"))
             result.header = (f"Around {what}{under}: each row moves one dimension from "
                              f"−{self.span:g}σ to +{self.span:g}σ; {unit}." + added)
         self._show(result)

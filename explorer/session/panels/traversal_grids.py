@@ -20,6 +20,7 @@ from latent_atlas.explorer.core.analysis.applications import (
     traversal_scale,
 )
 from latent_atlas.explorer.core.analysis.applications.arithmetic import strength_steps
+from latent_atlas.explorer.core.analysis.applications.progression import progression
 from latent_atlas.explorer.core.analysis.applications.traversal import even_subset
 from latent_atlas.explorer.core.analysis.disentangle.latents import ACTIVE_THRESHOLD
 from latent_atlas.explorer.core.inference import one_torch_thread
@@ -47,6 +48,7 @@ class TraversalColumn:
     rows: list[np.ndarray] = field(default_factory=list)
     note: str = ""
     strips: list[np.ndarray] = field(default_factory=list)
+    progression: Any = None  # conditional models: the code under every condition (top row)
     inactive: list[int] = field(default_factory=list)  # dimensions marked inactive
 
 
@@ -85,6 +87,7 @@ class GridTask:
     sigma: tuple[np.ndarray, str] | None
     kl: np.ndarray | None
     groups: dict[str, Any]
+    label_names: tuple[str, ...] = ()
 
 
 class KLCache:
@@ -154,7 +157,7 @@ def traverse_all(tasks: list[GridTask], settings: tuple, cancel: threading.Event
 
 
 def traverse_one(t: GridTask, settings: tuple) -> tuple[TraversalColumn, Any]:
-    steps, span, sort_kl, label, direction, strength = settings
+    steps, span, sort_kl, label, direction, strength, sweep_condition = settings
     col = TraversalColumn(t.session)
     if t.code is None:
         col.note = t.what
@@ -189,6 +192,15 @@ def traverse_one(t: GridTask, settings: tuple) -> tuple[TraversalColumn, Any]:
                 col.direction_row = row
                 col.titles = [f"{row.direction.title} ×{strength:+.1f}", *col.titles]
                 col.rows = [row.images, *col.rows]
+    if sweep_condition and int(getattr(t.model, "n_cond", 0) or 0) >= 2:
+        try:
+            strip = progression(t.model, tr.code, label_names=t.label_names)
+        except ApplicationError as exc:
+            col.note = str(exc)
+        else:  # Zhang et al.'s age progression: the code held, the condition swept
+            col.progression = strip
+            col.titles = [f"condition {strip.names[0]} … {strip.names[-1]}", *col.titles]
+            col.rows = [strip.images, *col.rows]
     col.strips = [image_strip(r, gap=1, background=60) for r in col.rows]
     return col, sigma
 

@@ -117,14 +117,18 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
         return dist
 
     yield progress(0.0, "encode", "encoding the data")
-    codes = encode(model, images)
+    # A conditional model (cvae, caae) encodes and reconstructs each image under its own
+    # label; what it generates (prior samples, paths) decodes under its default label.
+    own = labels if labels is not None and int(model.n_cond) else None
+    codes = encode(model, images, labels=own)
     held_mask = np.zeros(len(images), dtype=bool)
     held_mask[held_out] = True
 
     yield progress(0.15, "reconstruction", "reconstructing held-out images")
     # A max-unpooling model reconstructs with each image's own switches and decodes every
     # other code with those of the nearest training image (it cannot generate alone).
-    recon = decode_float(model, codes[held_out], switch_images=images[held_out])
+    recon = decode_float(model, codes[held_out], switch_images=images[held_out],
+                         labels=None if own is None else own[held_out])
     sq = ((flatten_float(recon) - flatten_float(images[held_out])) ** 2).mean(axis=1)
     # The hole threshold compares like with like: a decoded image's distance to the
     # nearest real (training) image, for decodes of codes known to be good.

@@ -211,7 +211,7 @@ def run_sweep(config: Any, data: Any, betas: Sequence[float], *,
     betas = check_betas(betas)
     if config.epochs < 1:
         raise ValueError("a sweep trains every model for at least 1 epoch")
-    if config.kind == "cvae" or config.n_classes:
+    if config.is_conditional or config.n_classes:
         raise ValueError("a sweep trains unconditional models (AE and VAE)")
     n = len(configs)
     trained: list[tuple[float, Any]] = []
