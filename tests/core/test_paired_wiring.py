@@ -116,3 +116,16 @@ def test_a_reconstruction_row_is_filled_only_where_it_was_measured():
     assert measured[0].metrics.reconstruction["classifier"] == {"fraction": -1.0}
     assert measured[0].metrics.reconstruction["pixel"]["fraction"] >= 0.0
     assert set(measured[1].metrics.reconstruction) == {"pixel", "classifier"}
+
+
+def test_three_models_pair_the_first_two():
+    settings = MetricSettings(n_boot=100)
+    rng = np.random.default_rng(6)
+    measured = [_measured(rng, name, shift) for name, shift in (("a", 0.0), ("b", 0.5), ("c", 1.0))]
+    real_nn, real_conf = rng.gamma(2.0, 1.0, size=N), rng.uniform(0.3, 1.0, size=N)
+    result = CompareResult([m.metrics for m in measured], "constructed", N, N, 1.0, settings)
+    paired_tests(result, measured, real_nn, real_conf,
+                 SimpleNamespace(percentile=settings.classifier_percentile), settings)
+    pixel = next(d for d in result.differences
+                 if d["measure"] == "reconstruction" and d["judge"] == "pixel")
+    assert pixel["difference"] < 0 and measured[2].metrics.reconstruction["pixel"]["fraction"] > 0
