@@ -8,6 +8,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 from latent_atlas.explorer.core.analysis.comparison.metrics import (
     CompareResult,
@@ -129,3 +130,24 @@ def test_three_models_pair_the_first_two():
     pixel = next(d for d in result.differences
                  if d["measure"] == "reconstruction" and d["judge"] == "pixel")
     assert pixel["difference"] < 0 and measured[2].metrics.reconstruction["pixel"]["fraction"] > 0
+
+
+def test_each_paired_row_compares_what_its_judge_reads():
+    """The reconstruction rows' differences are the two models' cross-fitted fractions
+    apart (confidences for the classifier, distances for the pixel judges); a measure only
+    the first model has is skipped, and the measures after it are still paired."""
+    settings = MetricSettings(n_boot=200, seed=4)
+    rng = np.random.default_rng(3)
+    measured = [_measured(rng, "a", 0.0), _measured(rng, "b", 0.5)]
+    only_a = Judged(rng.gamma(2.0, 1.0, size=(N, 1)), rng.uniform(0.2, 1.0, size=(N, 1)))
+    measured[0].judged = {"holes/only_a": only_a, **measured[0].judged}
+    real_nn, real_conf = rng.gamma(2.0, 1.0, size=N), rng.uniform(0.3, 1.0, size=N)
+    result = CompareResult([m.metrics for m in measured], "constructed", N, N, 1.0, settings)
+    paired_tests(result, measured, real_nn, real_conf,
+                 SimpleNamespace(percentile=settings.classifier_percentile), settings)
+    rows = {d["judge"]: d for d in result.differences if d["measure"] == "reconstruction"}
+    assert set(rows) == {"pixel", "pixel_real", "classifier"}
+    assert not any(d["measure"] == "holes/only_a" for d in result.differences)
+    a, b = (m.metrics.reconstruction for m in measured)
+    for judge, row in rows.items():
+        assert row["difference"] == pytest.approx(a[judge]["fraction"] - b[judge]["fraction"])
