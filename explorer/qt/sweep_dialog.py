@@ -22,8 +22,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
-    QPushButton,
     QSizePolicy,
     QSpinBox,
     QSplitter,
@@ -40,6 +38,7 @@ from latent_atlas.explorer.session.panels.train_form import ARCHS
 from latent_atlas.explorer.session.sweep import SweepRequest
 
 from .image_box import BACKGROUND
+from .job_controls import job_controls
 from .train_dialog import DATA_PRESETS
 
 COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948",
@@ -146,21 +145,9 @@ class SweepDialog(QDialog):
         self.footer.setWordWrap(True)
         self.footer.setStyleSheet("color: gray")
 
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.status = QLabel(self.model.status)
-        self.status.setWordWrap(True)
-        self.run_button = QPushButton("Run")
-        self.run_button.setDefault(True)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.save_button = QPushButton("Save plot…")
-        self.save_button.setEnabled(False)
-        self.close_button = QPushButton("Close")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        for b in (self.run_button, self.cancel_button, self.save_button, self.close_button):
-            buttons.addWidget(b)
+        self.progress, self.status, controls, buttons = job_controls(
+            self.model.status, "Run", "Cancel", "Save plot…", "Close", disabled=(1, 2))
+        self.run_button, self.cancel_button, self.save_button, self.close_button = controls
 
         form_box = QWidget()
         form_box.setLayout(form)

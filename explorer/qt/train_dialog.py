@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -36,6 +35,7 @@ from latent_atlas.explorer.session.panels.train_form import (
 )
 
 from .image_box import BACKGROUND
+from .job_controls import job_controls
 
 DATA_PRESETS = ("digits", "shapes", "mnist", "fashion-mnist", "kmnist", "idx:", "folder:", "npz:")
 TERM_COLOURS = {"total": "#e8eaed", "recon": "#4e79a7", "kl": "#f28e2b"}
@@ -136,19 +136,9 @@ class TrainDialog(QDialog):
         for split in ("train", "val"):
             for term in ("total", "recon", "kl"):
                 self._make_curve(term, split)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.status = QLabel("Choose the options and press Train.")
-        self.status.setWordWrap(True)
-        self.train_button = QPushButton("Train")
-        self.train_button.setDefault(True)
-        self.cancel_button = QPushButton("Cancel training")
-        self.cancel_button.setEnabled(False)
-        self.close_button = QPushButton("Close")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        for b in (self.train_button, self.cancel_button, self.close_button):
-            buttons.addWidget(b)
+        self.progress, self.status, controls, buttons = job_controls(
+            "Choose the options and press Train.", "Train", "Cancel training", "Close")
+        self.train_button, self.cancel_button, self.close_button = controls
 
         top = QHBoxLayout()
         top.addWidget(self.form_widget)
