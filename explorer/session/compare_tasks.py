@@ -64,11 +64,19 @@ def gap_task(decoders: list[Any], maps: list[Any], judge_name: str, images: np.n
 
 def metrics_task(models: dict[str, Any], data: Any, settings: Any, cancel):
     """`compare_models` on one torch thread, then each model's per-latent diagnostics (and
-    disentanglement metrics when the data has factors); returns the CompareResult."""
+    disentanglement metrics when the data has factors); returns the CompareResult. The
+    table so far streams as progress events whose `partial` is set."""
+    from dataclasses import replace
+
     from latent_atlas.explorer.core.analysis.comparison.metrics import compare_models
+    from latent_atlas.explorer.core.analysis.comparison.results import MetricsProgress
     from latent_atlas.explorer.core.analysis.disentangle.per_model import latents_iter
 
     with one_torch_thread():
         result = yield from compare_models(models, data, settings, cancel=cancel)
+        # the table without the per-latent rows, while those are measured (a copy: the
+        # owner thread reads it while this one goes on)
+        yield MetricsProgress("latents", 0.99, "per-latent diagnostics",
+                              partial=replace(result, complete=False))
         result.latents = yield from latents_iter(models, data, seed=settings.seed, cancel=cancel)
     return result

@@ -359,10 +359,17 @@ class ComparePair:
         data = self.data
         job = self.jobs.start("metrics", lambda cancel: metrics_task(models, data, settings,
                                                                      cancel))
+        job.progress.connect(self._metrics_so_far)
         job.succeeded.connect(self.set_metrics)
         job.failed.connect(lambda msg: self.message.emit(f"metrics failed: {msg}"))
         job.start()
         return job
+
+    def _metrics_so_far(self, event: Any) -> None:
+        """A streamed table (`result.complete` False): the rows measured so far."""
+        partial = getattr(event, "partial", None)
+        if partial is not None:
+            self.set_metrics(partial)
 
     def set_metrics(self, result: Any) -> None:
         self.metrics = result

@@ -160,3 +160,16 @@ def test_a_tiny_sweep_runs_as_a_job_and_gives_the_figure(sweep_jobs, tmp_path):
     assert all(len(s.x) == len(s.y) == len(s.low) == len(s.high) for s in fig.gaps)
     m.save_plot(tmp_path / "sweep.png")
     assert (tmp_path / "sweep.png").stat().st_size > 10_000
+
+
+def test_a_streamed_table_marks_what_is_still_measured():
+    from dataclasses import replace
+
+    partial = replace(_result(), complete=False, explanation="")
+    t = compare_views.metrics_table(partial)
+    row = t.rows.index
+    assert t.columns[0][row("recon MSE")] == "0.0100"
+    assert t.columns[0][row("interp dist")] == compare_views.PENDING  # NaN: not yet measured
+    assert t.explanation == compare_views.STREAMING
+    done = compare_views.metrics_table(_result())
+    assert done.columns[0][row("interp dist")] == "nan"  # a finished NaN is not "pending"

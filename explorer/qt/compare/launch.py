@@ -55,9 +55,10 @@ class ComparePhases:
             self.times.setdefault("maps_ready_s", t)
             if pair.is_aligned():
                 self.times.setdefault("aligned_s", t)
-        if pair.metrics is not None:
-            self.times.setdefault("first_metric_s", t)  # the metrics arrive as one table
-            self.times.setdefault("all_metrics_s", t)
+        if pair.metrics is not None:  # the table streams: first look, then each model
+            self.times.setdefault("first_metric_s", t)
+            if pair.metrics.complete:
+                self.times.setdefault("all_metrics_s", t)
 
     def line(self, compare_ready_s: float) -> str:
         keys = ("maps_ready_s", "aligned_s", "first_metric_s", "all_metrics_s")
@@ -150,7 +151,8 @@ def run_compare(app, files: list[str], screenshot: str | None, default_paths,
                     window.compute_metrics()
                     stage["name"] = "working"
             elif (stage["name"] == "working" and not pair.jobs.running()
-                  and pair.metrics is not None and not window.panels_busy()):
+                  and pair.metrics is not None and pair.metrics.complete
+                  and not window.panels_busy()):
                 app.processEvents()
                 for c in window.canvases:
                     c.flush()

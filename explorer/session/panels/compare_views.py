@@ -50,6 +50,19 @@ class MetricsTable:
     note: str = INTRO
 
 
+PENDING = "…"  # a cell still being measured
+STREAMING = ("Measuring. The rows shown so far are final; cells marked … are still being "
+             "measured (the classifier judge, the other samplers, the codes in between, "
+             "interpolation, the probe, then the paired tests and these sentences).")
+
+
+def _number(fmt: str, value: float, complete: bool) -> str:
+    """A number of the table; … for one not measured yet in a streamed table."""
+    if not complete and value != value:  # NaN: not measured yet
+        return PENDING
+    return fmt.format(value)
+
+
 def metrics_table(result: Any) -> MetricsTable:
     """The table of a CompareResult (latent_atlas.explorer.core.analysis.comparison.metrics), or an empty one."""
     from latent_atlas.explorer.core.analysis.comparison.table import (
@@ -66,11 +79,12 @@ def metrics_table(result: Any) -> MetricsTable:
         rows=[c[0] for c in COLUMNS] + [title for title, _c, _s in judged],
         headers=[f"{m.name} ({m.kind.upper()})" for m in result.models]
         + (["differs"] if two else []),
-        columns=[[fmt.format(getattr(m, attr)) for _h, attr, fmt in COLUMNS]
+        columns=[[_number(fmt, getattr(m, attr), result.complete) for _h, attr, fmt in COLUMNS]
                  + [cells[j] for _t, cells, _s in judged] for j, m in enumerate(result.models)],
-        explanation=result.explanation)
-    if two:
-        table.columns.append([""] * len(COLUMNS) + [sig for _t, _c, sig in judged])
+        explanation=result.explanation if result.complete else STREAMING)
+    if two:  # the paired tests run last: pending until the table is complete
+        table.columns.append([""] * len(COLUMNS)
+                             + [sig if result.complete else PENDING for _t, _c, sig in judged])
     from latent_atlas.explorer.core.analysis.disentangle.per_model import latent_rows
 
     for title, cells in latent_rows(result.latents, [m.name for m in result.models]):

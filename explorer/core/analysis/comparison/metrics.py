@@ -27,6 +27,7 @@ full range), the unit of the gap score in `latent_atlas.explorer.core.analysis.g
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,29 +83,106 @@ class _Measured:
     judged: dict[str, Judged] = field(default_factory=dict)
 
 
-def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: RealImageIndex,
-                  settings: MetricSettings, *, name: str = "", cancel: Any = None,
-                  span: tuple[float, float] = (0.0, 1.0), labels: np.ndarray | None = None,
-                  judge: Any = None) -> Generator[MetricsProgress, None, _Measured]:
-    """Measure one model; the hole fractions are left for the caller's (shared) thresholds.
+@dataclass
+class _FirstLook:
+    """What the first, cheap pass of one model measured: its codes, the held-out
+    reconstructions and the own prior's decodes with their nearest-real distances (the
+    rows a user sees within seconds; `measure_rest` carries on from here)."""
 
-    `judge` (a `ClassifierJudge` or None) scores every decode's class confidence.
-    """
+    name: str
+    model: Any
+    codes: np.ndarray
+    own: np.ndarray | None  # the labels a conditional model encoded under, else None
+    train_pool: np.ndarray
+    reference: Any  # SwitchReference of a max-unpooling model, else None
+    recon: np.ndarray
+    sq: np.ndarray  # per held-out image, mean squared error
+    recon_dist: np.ndarray
+    prior: Any  # the own-prior sampler
+    z_prior: np.ndarray
+    prior_imgs: np.ndarray
+    prior_dist: np.ndarray
+
+    def metrics(self, settings: MetricSettings) -> ModelMetrics:
+        """The first-look numbers as a ModelMetrics (everything else NaN or empty)."""
+        return ModelMetrics(
+            name=self.name, kind=self.model.kind, prior=self.prior.description,
+            recon_mse=float(self.sq.mean()), recon_rms=float(np.sqrt(self.sq).mean()),
+            recon_p95=float(np.percentile(self.recon_dist, settings.hole_percentile)),
+            prior_distance=float(self.prior_dist.mean()))
+
+
+def _progress_in(span: tuple[float, float], name: str, cancel: Any):
+    lo, hi = span
+
+    def progress(frac: float, stage: str, msg: str) -> MetricsProgress:
+        check_cancel(cancel, "measuring")
+        return MetricsProgress(stage, lo + (hi - lo) * frac, f"{name}: {msg}")
+
+    return progress
+
+
+def first_look(model: Any, images: np.ndarray, held_out: np.ndarray, index: RealImageIndex,
+               settings: MetricSettings, *, name: str = "", cancel: Any = None,
+               span: tuple[float, float] = (0.0, 1.0), labels: np.ndarray | None = None
+               ) -> Generator[MetricsProgress, None, _FirstLook]:
+    """The cheap pass over one model: encode, reconstruct the held-out images and decode
+    the own prior's samples, each decode with its nearest-real distance."""
+    from latent_atlas.explorer.core.analysis.gaps.generate import model_prior
     from latent_atlas.explorer.core.inference import (
         SwitchReference,
         decode_float,
         encode,
         needs_switches,
     )
+
+    name = name or model.kind.upper()
+    progress = _progress_in(span, name, cancel)
+    yield progress(0.0, "encode", "encoding the data")
+    # A conditional model (cvae, caae) encodes and reconstructs each image under its own
+    # label; what it generates (prior samples, paths) decodes under its default label.
+    own = labels if labels is not None and int(model.n_cond) else None
+    codes = encode(model, images, labels=own)
+    held_mask = np.zeros(len(images), dtype=bool)
+    held_mask[held_out] = True
+
+    yield progress(0.5, "reconstruction", "reconstructing held-out images")
+    # A max-unpooling model reconstructs with each image's own switches and decodes every
+    # other code with those of the nearest training image (it cannot generate alone).
+    recon = decode_float(model, codes[held_out], switch_images=images[held_out],
+                         labels=None if own is None else own[held_out])
+    sq = ((flatten_float(recon) - flatten_float(images[held_out])) ** 2).mean(axis=1)
+    # The hole threshold compares like with like: a decoded image's distance to the
+    # nearest real (training) image, for decodes of codes known to be good.
+    recon_dist = index.nearest(recon)[0]
+
+    yield progress(0.75, "prior", "decoding own-prior samples")
+    train_pool = np.flatnonzero(~held_mask)
+    if len(train_pool) < 2:
+        train_pool = np.arange(len(codes))
+    train_codes = codes[train_pool]
+    ref = SwitchReference(images[train_pool], train_codes) if needs_switches(model) else None
+    prior = model_prior(model, train_codes)
+    z_prior = prior.sample(settings.n_prior, settings.seed)
+    prior_imgs = decode_float(model, z_prior, reference=ref)
+    prior_dist = index.nearest(prior_imgs)[0]
+    yield progress(1.0, "first look", "reconstruction and own prior measured")
+    return _FirstLook(name, model, codes, own, train_pool, ref, recon, sq, recon_dist, prior,
+                      z_prior, prior_imgs, prior_dist)
+
+
+def measure_rest(first: _FirstLook, images: np.ndarray, held_out: np.ndarray,
+                 index: RealImageIndex, settings: MetricSettings, *, cancel: Any = None,
+                 span: tuple[float, float] = (0.0, 1.0), labels: np.ndarray | None = None,
+                 judge: Any = None) -> Generator[MetricsProgress, None, _Measured]:
+    """Everything `first_look` left: the classifier's verdicts on its decodes, the probe,
+    the other samplers, the between-code decodes, interpolation, path length and the
+    checkerboard share. The hole fractions are left for the caller's (shared) bars."""
+    from latent_atlas.explorer.core.inference import decode_float
     from latent_atlas.explorer.core.latent.interpolation import lerp
 
-    lo, hi = span
-    name = name or model.kind.upper()
-
-    def progress(frac: float, stage: str, msg: str) -> MetricsProgress:
-        check_cancel(cancel, "measuring")
-        return MetricsProgress(stage, lo + (hi - lo) * frac, f"{name}: {msg}")
-
+    model, name, codes, ref = first.model, first.name, first.codes, first.reference
+    progress = _progress_in(span, name, cancel)
     judged: dict[str, Judged] = {}
 
     def judge_images(key: str, imgs: np.ndarray, shape: tuple[int, int],
@@ -116,30 +194,14 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
         judged[key] = Judged(np.asarray(dist).reshape(shape), conf)
         return dist
 
-    yield progress(0.0, "encode", "encoding the data")
-    # A conditional model (cvae, caae) encodes and reconstructs each image under its own
-    # label; what it generates (prior samples, paths) decodes under its default label.
-    own = labels if labels is not None and int(model.n_cond) else None
-    codes = encode(model, images, labels=own)
-    held_mask = np.zeros(len(images), dtype=bool)
-    held_mask[held_out] = True
+    recon, prior_imgs, z_prior = first.recon, first.prior_imgs, first.z_prior
+    recon_dist = judge_images("reconstruction", recon, (len(recon), 1), first.recon_dist)
+    n = settings.n_prior
+    prior_dist = judge_images("holes/own", prior_imgs, (n, 1), first.prior_dist)
 
-    yield progress(0.15, "reconstruction", "reconstructing held-out images")
-    # A max-unpooling model reconstructs with each image's own switches and decodes every
-    # other code with those of the nearest training image (it cannot generate alone).
-    recon = decode_float(model, codes[held_out], switch_images=images[held_out],
-                         labels=None if own is None else own[held_out])
-    sq = ((flatten_float(recon) - flatten_float(images[held_out])) ** 2).mean(axis=1)
-    # The hole threshold compares like with like: a decoded image's distance to the
-    # nearest real (training) image, for decodes of codes known to be good.
-    recon_dist = judge_images("reconstruction", recon, (len(recon), 1))
-
-    yield progress(0.3, "prior", "codes as features (probe)")
-    train_pool = np.flatnonzero(~held_mask)
-    if len(train_pool) < 2:
-        train_pool = np.arange(len(codes))
+    yield progress(0.0, "prior", "codes as features (probe)")
+    train_pool = first.train_pool
     train_codes = codes[train_pool]
-    ref = SwitchReference(images[train_pool], train_codes) if needs_switches(model) else None
     probe_right: dict[str, dict[str, np.ndarray]] = {}  # per image, for the paired test
     probe = {} if labels is None or not settings.probe_labels else probe_metrics(
         codes, labels, train_pool, held_out, settings.probe_labels, settings.seed, probe_right)
@@ -149,16 +211,11 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
 
     gmm = yield from relay(  # seconds on MNIST: report each number of components tried
         fit_gmm_steps(train_codes, seed=settings.seed),
-        lambda step: progress(0.3 + 0.05 * (step[0] - 1) / step[1], "prior",
+        lambda step: progress(0.05 * (step[0] - 1) / step[1], "prior",
                               f"fitting a Gaussian mixture to the codes ({step[0]}/{step[1]} "
                               "components)"))
-    yield progress(0.35, "prior", "decoding prior samples")
+    yield progress(0.1, "prior", "decoding prior samples")
     samplers = make_samplers(model, train_codes, seed=settings.seed, gmm=gmm)
-    prior = samplers["own"]
-    n = settings.n_prior
-    z_prior = prior.sample(n, settings.seed)
-    prior_imgs = decode(z_prior)
-    prior_dist = judge_images("holes/own", prior_imgs, (n, 1))
     # Every sampler draws as many codes with the same seed; one that draws exactly the own
     # prior's codes (N(0, I) for a VAE, the fitted Gaussian for an AE) reuses its decodes.
     same_draws: dict[str, str] = {}
@@ -170,7 +227,7 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
         else:
             judge_images(f"holes/{key}", decode(z), (n, 1))
 
-    yield progress(0.5, "between", "decoding between codes")
+    yield progress(0.4, "between", "decoding between codes")
     nb = settings.n_between
     t = np.asarray(BETWEEN_T, dtype=np.float32)[None, :, None]
     for kind, pairs in between_pairs(held_out, labels, nb, settings.seed).items():
@@ -184,7 +241,7 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     z = (1 - tk) * codes[starts] + tk * codes[targets]
     judge_images("between/knn", decode(z), (len(starts), 1))
 
-    yield progress(0.65, "interpolation", "interpolating held-out pairs")
+    yield progress(0.6, "interpolation", "interpolating held-out pairs")
     rng = np.random.default_rng(settings.seed + 1)
     pairs = np.stack([rng.choice(held_out, size=2, replace=False)
                       for _ in range(settings.n_pairs)])
@@ -198,7 +255,7 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
     ratio = np.divide(steps.max(axis=1), mean_step, out=np.ones_like(mean_step),
                       where=mean_step > 0)
 
-    yield progress(0.85, "path length", "measuring local path length")
+    yield progress(0.8, "path length", "measuring local path length")
     rng = np.random.default_rng(settings.seed + 2)
     pick = rng.choice(len(codes), size=min(settings.n_path, len(codes)), replace=False)
     z = codes[pick].astype(np.float64)
@@ -211,20 +268,45 @@ def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: R
 
     checker = {"recon": checkerboard_interval(recon, images[held_out], seed=settings.seed),
                "prior": checkerboard_interval(prior_imgs, images[held_out], seed=settings.seed)}
-    metrics = ModelMetrics(
-        name=name, kind=model.kind, prior=prior.description,
-        recon_mse=float(sq.mean()), recon_rms=float(np.sqrt(sq).mean()),
-        recon_p95=float(np.percentile(recon_dist, settings.hole_percentile)),
-        prior_distance=float(prior_dist.mean()),
-        interp_distance=float(inner_dist.mean()), interp_smoothness=float(ratio.mean()),
-        path_length=float(path_len.mean()),
-        checker_recon=checker["recon"]["ratio"], checker_prior=checker["prior"]["ratio"],
-        checker=checker,
-        gmm_components=getattr(samplers["gmm"], "n_components", None), probe=probe,
-        gmm_capped=bool(getattr(samplers["gmm"], "capped", False)), same_draws=same_draws,
-        extras={"code_spread": spread, "probe_right": probe_right})
+    metrics = first.metrics(settings)
+    metrics.interp_distance = float(inner_dist.mean())
+    metrics.interp_smoothness = float(ratio.mean())
+    metrics.path_length = float(path_len.mean())
+    metrics.checker_recon, metrics.checker_prior = (checker["recon"]["ratio"],
+                                                    checker["prior"]["ratio"])
+    metrics.checker = checker
+    metrics.gmm_components = getattr(samplers["gmm"], "n_components", None)
+    metrics.probe = probe
+    metrics.gmm_capped = bool(getattr(samplers["gmm"], "capped", False))
+    metrics.same_draws = same_draws
+    metrics.extras = {"code_spread": spread, "probe_right": probe_right}
     yield progress(1.0, "done", "measured")
     return _Measured(metrics, recon_dist, prior_dist, judged)
+
+
+def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: RealImageIndex,
+                  settings: MetricSettings, *, name: str = "", cancel: Any = None,
+                  span: tuple[float, float] = (0.0, 1.0), labels: np.ndarray | None = None,
+                  judge: Any = None) -> Generator[MetricsProgress, None, _Measured]:
+    """Measure one model (`first_look`, then `measure_rest`); the hole fractions are left
+    for the caller's (shared) thresholds.
+
+    `judge` (a `ClassifierJudge` or None) scores every decode's class confidence.
+    """
+    lo, hi = span
+    mid = lo + 0.3 * (hi - lo)
+    first = yield from first_look(model, images, held_out, index, settings, name=name,
+                                  cancel=cancel, span=(lo, mid), labels=labels)
+    return (yield from measure_rest(first, images, held_out, index, settings, cancel=cancel,
+                                    span=(mid, hi), labels=labels, judge=judge))
+
+
+def _shared_bars(m: _Measured, threshold: float, bars: dict[str, float], judge: Any,
+                 seed: int) -> None:
+    """A model's hole fractions under the bars every compared model shares."""
+    m.metrics.hole_threshold = threshold
+    m.metrics.hole_fraction = float((m.prior_dist > threshold).mean())
+    fill_fractions(m, bars, judge, seed)
 
 
 def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings | None = None,
@@ -258,34 +340,71 @@ def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings |
         notes.append(f"nearest real images searched among {len(index)} of the {len(train_idx)} "
                      "training images (random subset)")
     labels = getattr(data, "labels", None)
+    real_nn = index.nearest(images[held_out])[0]
+    real_threshold = float(np.percentile(real_nn, settings.real_percentile))
+    bars = {"pixel": float("nan"), "pixel_real": real_threshold}
+    k = len(models)
+    # First the cheap rows of every model (reconstruction, own-prior holes under the pixel
+    # judges), shown while the rest is measured; then each model's remaining measures.
+    firsts: list[_FirstLook] = []
+    for i, (name, model) in enumerate(models.items()):
+        firsts.append((yield from first_look(
+            model, images, held_out, index, settings, name=name, cancel=cancel,
+            span=(0.02 + 0.13 * i / k, 0.02 + 0.13 * (i + 1) / k), labels=labels)))
+    threshold = float(np.percentile(np.concatenate([f.recon_dist for f in firsts]),
+                                    settings.hole_percentile))
+    bars["pixel"] = threshold
+    judges = pixel_judge_descriptions(threshold, real_threshold, settings)
+
+    looks = [_Measured(f.metrics(settings), f.recon_dist, f.prior_dist, {
+        "reconstruction": Judged(f.recon_dist.reshape(-1, 1), None),
+        "holes/own": Judged(f.prior_dist.reshape(-1, 1), None)}) for f in firsts]
+    pixel_bars = _bars(looks, real_nn, None, None, settings)  # the final table's, less one
+    for m in looks:
+        _shared_bars(m, threshold, bars, None, settings.seed)
+    _crossfit_reconstruction(looks, pixel_bars, settings)
+    floors = judge_floors(pixel_bars, n_boot=settings.n_boot, seed=settings.seed)
+
+    def partial(done: list[_Measured], full_bars: Bars | None = None) -> CompareResult:
+        """The table so far: the measured models whole, the others' first look; every
+        number in it is the one the finished table shows (a copy: the caller goes on)."""
+        if full_bars is not None:
+            _crossfit_reconstruction(done, full_bars, settings)
+        shown = copy.deepcopy([m.metrics for m in done] + [m.metrics for m in looks[len(done):]])
+        return CompareResult(models=shown, data_spec=data.spec, n_held_out=len(held_out),
+                             n_reference=len(index), hole_threshold=threshold,
+                             settings=settings, notes=list(notes),
+                             real_threshold=real_threshold, judges=dict(judges),
+                             seeds=[settings.seed], judge_floors=copy.deepcopy(floors),
+                             complete=False)
+
+    yield MetricsProgress("first look", 0.15, "reconstruction and own-prior holes measured",
+                          partial=partial([]))
     judge = None
     if settings.classifier:
         judge = yield from relay(
             classifier_judge(images, labels, train_idx, held_out,
                              percentile=settings.classifier_percentile,
                              use_cache=settings.classifier_cache, cancel=cancel,
-                             span=(0.0, 0.1)),
+                             span=(0.15, 0.25)),
             lambda e: MetricsProgress(e.stage, e.fraction, e.message))
     if judge is None:
         notes.append("the data has no labels, so only the pixel judges are used"
                      if labels is None or settings.classifier else
                      "the classifier judge was turned off")
-    real_nn = index.nearest(images[held_out])[0]
-    real_threshold = float(np.percentile(real_nn, settings.real_percentile))
+    real_conf = None if judge is None else judge.confidence(images[held_out])
+    full_bars = _bars(looks, real_nn, real_conf, judge, settings)
     measured: list[_Measured] = []
-    k = len(models)
-    for i, (name, model) in enumerate(models.items()):
-        measured.append((yield from measure_model(
-            model, images, held_out, index, settings, name=name, cancel=cancel,
-            span=(0.1 + 0.9 * i / k, 0.1 + 0.9 * (i + 1) / k), labels=labels, judge=judge)))
-    threshold = float(np.percentile(np.concatenate([m.recon_dist for m in measured]),
-                                    settings.hole_percentile))
-    bars = {"pixel": threshold, "pixel_real": real_threshold}
-    for m in measured:
-        m.metrics.hole_threshold = threshold
-        m.metrics.hole_fraction = float((m.prior_dist > threshold).mean())
-        fill_fractions(m, bars, judge, settings.seed)
-    judges = pixel_judge_descriptions(threshold, real_threshold, settings)
+    for i, first in enumerate(firsts):
+        m = yield from measure_rest(first, images, held_out, index, settings, cancel=cancel,
+                                    span=(0.25 + 0.75 * i / k, 0.25 + 0.75 * (i + 1) / k),
+                                    labels=labels, judge=judge)
+        _shared_bars(m, threshold, bars, judge, settings.seed)
+        measured.append(m)
+        if i + 1 < k:
+            yield MetricsProgress("model measured", 0.25 + 0.75 * (i + 1) / k,
+                                  f"{first.name} measured",
+                                  partial=partial(measured, full_bars))
     classifier = None
     if judge is not None:  # the classifier judge's own accuracy and bar
         judges["classifier"] = judge.describe()
@@ -302,16 +421,15 @@ def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings |
         a, b = (m.metrics.extras["probe_right"] for m in measured[:2])
         result.probe_tests = {k: {c: mcnemar(a[k][c], b[k][c]) for c in a[k] if c in b[k]}
                               for k in a if k in b}
-    real_conf = None if judge is None else judge.confidence(images[held_out])
     paired_tests(result, measured, real_nn, real_conf, judge, settings)
     result.explanation = explain(result)
     return result
 
 
-def paired_tests(result: CompareResult, measured: list[_Measured], real_nn: np.ndarray,
-                 real_conf: np.ndarray | None, judge: Any, settings: MetricSettings) -> None:
-    """Fill `result.judge_floors`, the cross-fitted reconstruction rows and, for two or
-    more models, `result.differences`: the paired tests of the first two (paired.py)."""
+def _bars(measured: list[_Measured], real_nn: np.ndarray, real_conf: np.ndarray | None,
+          judge: Any, settings: MetricSettings) -> Bars:
+    """What sets each judge's bar (paired.Bars): the models' held-out reconstructions for
+    the pooled pixel bar, the real held-out images for the others."""
     setters: dict[str, np.ndarray] = {
         "pixel": np.stack([m.recon_dist for m in measured], axis=1), "pixel_real": real_nn}
     percentiles = {"pixel": settings.hole_percentile, "pixel_real": settings.real_percentile}
@@ -325,21 +443,34 @@ def paired_tests(result: CompareResult, measured: list[_Measured], real_nn: np.n
     fold = np.zeros(len(real_nn), dtype=np.int64)
     fold[np.random.default_rng(settings.seed + 7).permutation(len(real_nn))[
         : len(real_nn) // 2]] = 1
-    bars = Bars(setters, percentiles, above, real, fold)
+    return Bars(setters, percentiles, above, real, fold)
+
+
+def _crossfit_reconstruction(measured: list[_Measured], bars: Bars,
+                             settings: MetricSettings) -> None:
+    """A held-out reconstruction is judged by the bar the other half of the held-out
+    images set, never by a bar it helped to set (the pooled pixel bar is made of them)."""
+    for m in measured:
+        rec = m.judged["reconstruction"]
+        for name in bars.judges:
+            v = rec.conf if name == "classifier" else rec.dist
+            if v is not None and name in m.metrics.reconstruction:
+                m.metrics.reconstruction[name] = crossfit_fraction(
+                    bars, name, v, n_boot=settings.n_boot, seed=settings.seed)
+
+
+def paired_tests(result: CompareResult, measured: list[_Measured], real_nn: np.ndarray,
+                 real_conf: np.ndarray | None, judge: Any, settings: MetricSettings) -> None:
+    """Fill `result.judge_floors`, the cross-fitted reconstruction rows and, for two or
+    more models, `result.differences`: the paired tests of the first two (paired.py)."""
+    bars = _bars(measured, real_nn, real_conf, judge, settings)
     boot = {"n_boot": settings.n_boot, "seed": settings.seed}
     result.judge_floors = judge_floors(bars, **boot)
+    _crossfit_reconstruction(measured, bars, settings)
 
     def values(j: Any, name: str) -> np.ndarray | None:
         return j.conf if name == "classifier" else j.dist
 
-    # A held-out reconstruction is judged by the bar the other half of the held-out
-    # images set, never by a bar it helped to set (the pooled pixel bar is made of them).
-    for m in measured:
-        rec = m.judged["reconstruction"]
-        for name in bars.judges:
-            v = values(rec, name)
-            if v is not None and name in m.metrics.reconstruction:
-                m.metrics.reconstruction[name] = crossfit_fraction(bars, name, v, **boot)
     if len(measured) < 2:
         return
     first, second = measured[:2]

@@ -63,7 +63,11 @@ class MetricSettings:
 
 @dataclass(frozen=True)
 class MetricsProgress(Progress):
-    """`stage` of the measurement, overall `fraction` done, and a readable `message`."""
+    """`stage` of the measurement, overall `fraction` done, and a readable `message`;
+    `partial` is the table so far (a CompareResult with `complete` False) when a stage
+    added rows to it: first the cheap rows of every model, then each model measured."""
+
+    partial: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -133,6 +137,8 @@ class CompareResult:
     judge_floors: dict[str, dict[str, float]] = field(default_factory=dict)
     # model name -> per-latent diagnostics and disentanglement (analysis.disentangle.per_model)
     latents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # False for the table so far, streamed while the rest is measured (never saved)
+    complete: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {"data": self.data_spec, "n_held_out": self.n_held_out,

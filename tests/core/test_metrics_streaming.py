@@ -1,0 +1,109 @@
+"""Issue 24: the compare metrics stream. The cheap rows of every model (reconstruction,
+own-prior holes under the pixel judges) arrive first, then each model whole, then the
+paired tests; every streamed number is the one the finished table shows."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pytest
+
+from latent_atlas.explorer.core.analysis.comparison.metrics import (
+    MetricSettings,
+    compare_models,
+)
+from latent_atlas.explorer.core.progress import Cancelled, drain
+from latent_atlas.models.config import ModelConfig
+from latent_atlas.models.networks import build_model
+
+SETTINGS = MetricSettings(n_prior=150, n_pairs=8, n_path=40, n_between=40, classifier=False,
+                          probe_labels=(0.5,), n_boot=200)
+
+
+def _stream(digits, settings):
+    models = {name: build_model(ModelConfig(kind=kind, input_shape=digits.shape, latent_dim=4,
+                                            hidden=(8, 16), seed=0))
+              for name, kind in (("A", "ae"), ("B", "vae"))}
+    events: list = []
+    result = drain(compare_models(models, digits, settings), events.append)
+    return events, result
+
+
+@pytest.fixture(scope="module")
+def streamed(digits):
+    return _stream(digits, SETTINGS)
+
+
+@pytest.fixture(scope="module")
+def streamed_judged(digits):
+    """With the classifier judge (trained here, not taken from the cache)."""
+    return _stream(digits, replace(SETTINGS, classifier=True, classifier_cache=False))
+
+
+def _partials(events):
+    return [e for e in events if getattr(e, "partial", None) is not None]
+
+
+def test_the_cheap_rows_of_both_models_come_first(streamed):
+    events, _ = streamed
+    parts = _partials(events)
+    assert [e.stage for e in parts] == ["first look", "model measured"]
+    first = parts[0].partial
+    assert not first.complete and first.differences == []
+    # before the slow work: the mixture fit, the between-code decodes
+    slow = next(i for i, e in enumerate(events) if "mixture" in e.message)
+    assert events.index(parts[0]) < slow
+    for m in first.models:
+        assert math.isfinite(m.recon_mse) and math.isfinite(m.hole_fraction)
+        assert math.isnan(m.interp_distance) and math.isnan(m.path_length)
+        assert set(m.holes) == {"own"} and set(m.holes["own"]) == {"pixel", "pixel_real"}
+        assert set(m.reconstruction) == {"pixel", "pixel_real"} and m.between == {}
+
+
+def test_each_model_lands_whole_as_it_finishes(streamed):
+    events, _ = streamed
+    second = _partials(events)[1].partial
+    a, b = second.models
+    assert not second.complete
+    assert math.isfinite(a.interp_distance) and "gmm" in a.holes and a.between
+    assert math.isnan(b.interp_distance) and set(b.holes) == {"own"}
+
+
+@pytest.mark.parametrize("which", ["streamed", "streamed_judged"])
+def test_every_streamed_number_is_the_final_one(which, request):
+    events, final = request.getfixturevalue(which)
+    assert final.complete and final.differences
+    for part in _partials(events):
+        for j in ("pixel", "pixel_real"):  # the judges' floors on real images
+            assert part.partial.judge_floors[j] == final.judge_floors[j]
+        for early, late in zip(part.partial.models, final.models, strict=True):
+            assert early.name == late.name
+            assert early.recon_mse == late.recon_mse and early.recon_p95 == late.recon_p95
+            assert early.hole_fraction == late.hole_fraction
+            assert early.hole_threshold == late.hole_threshold == final.hole_threshold
+            assert early.holes["own"]["pixel"] == late.holes["own"]["pixel"]
+            assert early.reconstruction["pixel_real"] == late.reconstruction["pixel_real"]
+
+
+def test_a_cancel_during_the_first_look_stops_it(digits):
+    model = build_model(ModelConfig(kind="ae", input_shape=digits.shape, latent_dim=4,
+                                    hidden=(8, 16)))
+    seen: list = []
+
+    def cancel() -> bool:
+        return any(e.stage == "reconstruction" for e in seen)
+
+    with pytest.raises(Cancelled):
+        drain(compare_models({"A": model}, digits, SETTINGS, cancel=cancel), seen.append)
+    assert not _partials(seen)
+
+
+def test_a_model_measured_whole_streams_its_classifier_rows_as_final(streamed_judged):
+    events, final = streamed_judged
+    second = _partials(events)[1].partial
+    a = second.models[0]
+    assert "classifier" in a.reconstruction and "classifier" in a.holes["gmm"]
+    assert a.reconstruction == final.models[0].reconstruction  # cross-fitted, as at the end
+    assert a.holes == final.models[0].holes and a.between == final.models[0].between
+    assert "classifier" not in second.models[1].holes["own"]  # not judged yet
