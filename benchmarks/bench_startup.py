@@ -116,8 +116,11 @@ def gap_child(models: list[str], epochs: int) -> None:
     win.show()
     win.open_paths(models, load=False)
     app.processEvents()
-    if deferred:
-        win.add_panels()
+    if deferred:  # as run_app does: one panel per turn of the event loop, where supported
+        try:
+            win.add_panels(gradually=True)
+        except TypeError:  # an older checkout, for an A/B run
+            win.add_panels()
     win.start_loading()
     deadline = time.monotonic() + 120
     while not win.is_ready() and time.monotonic() < deadline:  # the window's loading

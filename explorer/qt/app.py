@@ -68,8 +68,10 @@ def qt_app():
     from PySide6.QtWidgets import QApplication
 
     if not _CONFIGURED:
+        from .import_tax import skip_libraries_without_qt
         from .refguard import pin_singletons
 
+        skip_libraries_without_qt()  # torch & co. load after Qt: no source scan of each
         pin_singletons()
         configure_pyqtgraph()
         _CONFIGURED.append(True)
@@ -130,7 +132,8 @@ def run_app(files: list, compare: bool = False, screenshot: str | None = None,
             if ev.type() == QEvent.Type.Paint and "first_paint_s" not in times:
                 times["first_paint_s"] = seconds_since_start()
                 QTimer.singleShot(0, window.start_loading)
-                QTimer.singleShot(0, window.add_panels)  # hidden docks: after the paint
+                # hidden docks: after the paint, one per turn of the event loop
+                QTimer.singleShot(0, lambda: window.add_panels(gradually=True))
             return False
 
     watcher = FirstPaint()

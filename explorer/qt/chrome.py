@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -85,21 +85,51 @@ class AppWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.task_bar)
         self.setAcceptDrops(True)
         self.panels: dict[str, Any] = {}  # the application panels' docks (add_panels)
+        self._panel_steps: Any = None  # while add_panels(gradually=True) docks them
 
     recent_key = "recent_files"
 
-    def add_panels(self) -> None:
+    def add_panels(self, gradually: bool = False) -> None:
         """Dock the application panels (once). The app calls this right after the first
-        paint (they are hidden at start and cost ~0.2 s to build); a window made with
-        `defer_panels=False` has them from its constructor."""
-        if self.panels:
+        paint with `gradually`: one panel per turn of the event loop, so the window keeps
+        answering while they are built (hidden at start, ~0.1-0.2 s in all); a window made
+        with `defer_panels=False` has them from its constructor."""
+        if self.panels or self._panel_steps is not None:
+            if not gradually:
+                self._finish_panels()
             return
-        from .panels import add_application_panels
+        from .panels import panel_steps
 
-        self.panels = add_application_panels(self, self.shown, self.jobs)
+        self._panel_steps = panel_steps(self, self.shown, self.jobs, self.panels)
+        if gradually:
+            self._next_panel()
+        else:
+            self._finish_panels()
+
+    def adding_panels(self) -> bool:
+        """The panels are still being docked one by one (`add_panels(gradually=True)`)."""
+        return self._panel_steps is not None
+
+    def _next_panel(self) -> None:
+        if self._panel_steps is None:
+            return
+        if next(self._panel_steps, None) is None:
+            self._panels_done()
+        else:
+            QTimer.singleShot(0, self._next_panel)
+
+    def _finish_panels(self) -> None:
+        if self._panel_steps is not None:
+            for _key in self._panel_steps:
+                pass
+            self._panels_done()
+
+    def _panels_done(self) -> None:
         from .map_actions import name_controls
 
+        self._panel_steps = None
         name_controls(self)  # the panels' controls get accessible names too
+        self.readyChanged.emit()
 
     # ---- to override ---------------------------------------------------------------------
     def open_paths(self, paths: list[str]) -> int:  # pragma: no cover - both windows override
@@ -268,6 +298,7 @@ class AppWindow(QMainWindow):
     # ---- shutdown -----------------------------------------------------------------------------
     def shutdown(self) -> None:
         """Stop every background job (the window's and its sessions') and wait for them."""
+        self._panel_steps = None  # no panel is docked into a window that is closing
         self.jobs.shutdown()
         for s in self.sessions():
             s.close()

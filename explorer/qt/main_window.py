@@ -309,8 +309,9 @@ class MainWindow(AppWindow):
 
     # ---- readiness & shutdown -----------------------------------------------------------------
     def is_ready(self) -> bool:
-        """True when every model can decode and no load or map job is running."""
-        return (bool(self.workspace.sessions) and not self.opening()
+        """True when every model can decode, no load or map job is running and the panels
+        are docked."""
+        return (bool(self.workspace.sessions) and not self.opening() and not self.adding_panels()
                 and all(s.is_ready() for s in self.workspace.sessions))
 
     def shutdown(self) -> None:

@@ -46,6 +46,17 @@ class DataReady(Progress):
 
 
 @dataclass(frozen=True)
+class CodesReady(Progress):
+    """A file without a stored map: its data is encoded, so the session can map the codes
+    (PCA at once) while the reconstructions are still being made."""
+
+    codes: Any = None  # N x latent_dim
+    stage: str = field(default="codes", init=False)
+    fraction: float | None = field(default=None, init=False)
+    message: str = field(default="data encoded", init=False)
+
+
+@dataclass(frozen=True)
 class DataFailed(Progress):
     """The data could not be loaded; the map still works. `moved` names the spec whose
     path is gone (the window then asks where the data is now), else ""."""
@@ -111,6 +122,7 @@ def dataset_extras_iter(decoder: Any, spec: str, n_expected: int | None, cancel=
         out.codes = yield from _every_percent(
             encode_iter(decoder.model, data.images, labels=data.labels, cancel=cancel),
             lambda e: (e.done, f"encoding {e.done:,}/{n:,} images…"))
+        yield CodesReady(codes=out.codes)  # mapped now, not after every reconstruction
     elif n != n_expected:
         out.note = (f"the data '{spec}' has {n} images but the map has {n_expected}; "
                     "thumbnails are off")

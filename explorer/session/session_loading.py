@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from .loading import DataFailed, DataReady, ModelReady, Stage, data_task, load_runtime
+from .loading import CodesReady, DataFailed, DataReady, ModelReady, Stage, data_task, load_runtime
 
 if TYPE_CHECKING:
     from psygnal import SignalInstance
@@ -136,6 +136,8 @@ class Loader:
                                "on the map to decode")
             if s.latent_map is not None and not s.jobs.running("map"):
                 s.layout_check.start()  # the start-up work is done: measure the layout
+        elif isinstance(event, CodesReady):
+            self.map_codes(event.codes)
         elif isinstance(event, DataFailed):
             s.data_note = event.message
             s.data_changed.emit()
@@ -161,14 +163,20 @@ class Loader:
         s.colours.invalidate()
         s.data_changed.emit()
         s.colours_changed.emit()
-        if s.latent_map is None and extras.codes is not None:
-            from latent_atlas.explorer.core.latent.map import quick_map
-
-            s.set_map(quick_map(extras.codes), "PCA (UMAP refining…)")
-            s.refine_map("auto")
+        self.map_codes(extras.codes)
         if self._attach_switches(extras.codes):
             s.arrow_part.refresh()
             s.cursor.redecode()
+
+    def map_codes(self, codes: np.ndarray | None) -> None:
+        """A session without a map gets one from its data's codes: PCA at once, UMAP
+        refining in the background."""
+        s = self.session
+        if s.latent_map is None and codes is not None:
+            from latent_atlas.explorer.core.latent.map import quick_map
+
+            s.set_map(quick_map(codes), "PCA (UMAP refining…)")
+            s.refine_map("auto")
 
     @property
     def needs_switches(self) -> bool:

@@ -181,9 +181,27 @@ def test_gap_heatmap_has_one_scale_for_both_maps(cmp, qtbot):
 
 def test_metrics_panel_fills_with_numbers(cmp, qtbot):
     assert cmp.bottom_tabs.currentWidget() is cmp.strip  # interpolation rows first
+    shown: list[tuple[bool, str, str]] = []  # the table as each streamed part arrived
+    rows = cmp.metrics_panel.columns
+
+    def note() -> None:
+        t = cmp.metrics_panel.table
+        shown.append((cmp.pair.metrics.complete, t.item(rows.index("recon MSE"), 0).text(),
+                      t.item(rows.index("interp dist"), 0).text()))
+
+    cmp.pair.metrics_changed.connect(note)
     qtbot.mouseClick(cmp.metrics_panel.run_button, Qt.MouseButton.LeftButton)
     assert cmp.bottom_tabs.currentWidget() is cmp.metrics_panel  # computing shows the table
-    qtbot.waitUntil(lambda: cmp.pair.metrics is not None, timeout=300_000)
+    qtbot.waitUntil(lambda: cmp.pair.metrics is not None and cmp.pair.metrics.complete,
+                    timeout=300_000)
+    cmp.pair.metrics_changed.disconnect(note)
+    # Issue 24: the cheap rows came first, the rest marked as still being measured, and
+    # a number once shown stayed as it was.
+    from latent_atlas.explorer.session.panels.compare_views import PENDING
+
+    assert len(shown) >= 3 and [c for c, _, _ in shown] == [False] * (len(shown) - 1) + [True]
+    assert shown[0][2] == PENDING and shown[-1][2] != PENDING
+    assert len({recon for _, recon, _ in shown}) == 1
     table = cmp.metrics_panel.table
     n_metrics = len(cmp.metrics_panel.columns)
     from latent_atlas.explorer.core.analysis.comparison.table import judged_rows, probe_rows

@@ -10,7 +10,7 @@ import pytest
 
 from latent_atlas.explorer.core.inference import Decoder
 from latent_atlas.explorer.core.progress import Cancelled
-from latent_atlas.explorer.session.loading import Stage, dataset_extras_iter
+from latent_atlas.explorer.session.loading import CodesReady, Stage, dataset_extras_iter
 from latent_atlas.models.config import ModelConfig
 from latent_atlas.models.networks import build_model
 
@@ -33,6 +33,13 @@ def _run(gen):
 
 def test_encoding_on_open_reports_progress_and_returns_codes(decoder):
     events, out = _run(dataset_extras_iter(decoder, "shapes:3000", None))
+    # the codes, once, right after the encoding and before any reconstruction (issue 24:
+    # the session maps them while the rest loads)
+    codes = [i for i, e in enumerate(events) if isinstance(e, CodesReady)]
+    assert len(codes) == 1 and events[codes[0]].codes is out.codes
+    assert events[codes[0] - 1].message == "encoding 3,000/3,000 images…"
+    assert events[codes[0] + 1].message.startswith("reconstructing")
+    events = [e for e in events if not isinstance(e, CodesReady)]
     assert all(isinstance(e, Stage) and e.stage == "stage" for e in events)
     encoding = [e.message for e in events if e.message.startswith("encoding")]
     assert encoding and encoding[-1] == "encoding 3,000/3,000 images…"

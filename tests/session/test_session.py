@@ -68,6 +68,35 @@ def test_a_file_without_a_map_is_mapped_after_loading(pair_files):
     s.close()
 
 
+def test_a_file_without_a_map_is_mapped_before_its_reconstructions(pair_files, monkeypatch):
+    """Issue 24: the PCA map comes from the codes at once; reconstructing every image (the
+    longer half of loading 10,000 images) follows with the map already drawn."""
+    import threading
+
+    from latent_atlas.explorer.core.inference import Decoder
+
+    release = threading.Event()
+    reconstruct = Decoder.reconstruct
+
+    def held(self, images):
+        release.wait(30)
+        return reconstruct(self, images)
+
+    monkeypatch.setattr(Decoder, "reconstruct", held)
+    d = ManualDispatcher()
+    s = Session.from_file(pair_files["vae"], d)
+    s.start_loading()
+    try:
+        assert d.wait_until(lambda: s.latent_map is not None, 60)
+        assert s.latent_map.method == "pca" and s.n_points == 1797
+        assert s.images is None  # the reconstructions are still being made
+    finally:
+        release.set()
+    assert d.wait_until(lambda: s.images is not None, 60)
+    assert s.latent_map.n_points == 1797 and s.reconstructions is not None
+    s.close()
+
+
 def test_decode_requests_are_coalesced_to_the_newest(pair_files):
     d = ManualDispatcher()
     s = _loaded(pair_files["ae"], d)

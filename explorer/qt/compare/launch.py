@@ -91,7 +91,7 @@ def run_compare(app, files: list[str], screenshot: str | None, default_paths,
             if ev.type() == QEvent.Type.Paint and not phases.painted:
                 phases.painted = True
                 QTimer.singleShot(0, window.start_loading)
-                QTimer.singleShot(0, window.add_panels)
+                QTimer.singleShot(0, lambda: window.add_panels(gradually=True))
                 QTimer.singleShot(0, phases.note)
             return False
 

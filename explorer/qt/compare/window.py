@@ -238,7 +238,8 @@ class CompareWindow(AppWindow):
             self.pair.start_loading()
 
     def is_ready(self) -> bool:
-        return self.pair is not None and not self.opening() and self.pair.is_ready()
+        return (self.pair is not None and not self.opening() and not self.adding_panels()
+                and self.pair.is_ready())
 
     def _update_titles(self) -> None:
         if self.pair is None:

@@ -13,6 +13,7 @@ e.g. `denoise`) shows one panel at start.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow
@@ -46,7 +47,7 @@ MIN_WIDTH = 340
 
 __all__ = ["PANELS", "AnomalyPanel", "CompressPanel", "DenoisePanel", "FactorsPanel",
            "InpaintPanel", "ProbePanel", "RetrievalPanel", "SelectionPanel", "TraversalPanel",
-           "add_application_panels"]
+           "add_application_panels", "panel_steps"]
 
 
 def add_application_panels(window: QMainWindow, shown: ShownSessions,
@@ -57,6 +58,16 @@ def add_application_panels(window: QMainWindow, shown: ShownSessions,
     the window stops their work too).
     """
     docks: dict[str, QDockWidget] = {}
+    for _key in panel_steps(window, shown, jobs, docks):
+        pass
+    return docks
+
+
+def panel_steps(window: QMainWindow, shown: ShownSessions, jobs: Jobs,
+                docks: dict[str, QDockWidget]) -> Iterator[str]:
+    """`add_application_panels` one panel at a time: builds a panel, docks it into
+    `docks` and yields its key, so a window can build one per turn of the event loop
+    (all at once they keep the loop from running for 0.1-0.2 s)."""
     first = None
     menu = window.menuBar().addMenu("&Views")
     for key, title, cls, shortcut in PANELS:
@@ -80,10 +91,10 @@ def add_application_panels(window: QMainWindow, shown: ShownSessions,
         action.triggered.connect(lambda checked, d=dock: _raise(window, d) if checked else None)
         menu.addAction(action)
         docks[key] = dock
+        yield key
     wanted = os.environ.get(SHOW_ENV, "").strip().lower()
     if wanted in docks:
         show_panel(window, docks[wanted])
-    return docks
 
 
 def show_panel(window: QMainWindow, dock: QDockWidget) -> None:
