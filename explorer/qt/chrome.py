@@ -181,8 +181,8 @@ class AppWindow(QMainWindow):
 
     def watch(self, session: Any) -> None:
         """Show a session's messages and job progress in this window's status bar."""
-        session.message.connect(self.show_message)
-        self.status.follow(session.jobs, lambda: f"{session.name}: ")
+        session.message.connect(lambda text: self.status.show(text, session))
+        self.status.follow(session.jobs, lambda: f"{session.name}: ", session)
         session.progress.connect(self.show_progress)
         session.jobs.changed.connect(lambda *_args: self.readyChanged.emit())
         session.data_missing.connect(lambda spec: self.ask_for_moved_data(session, spec))

@@ -96,3 +96,49 @@ def test_cold_numba_cache_is_detected(tmp_path, monkeypatch):
     (sub / "layouts._optimize_layout_euclidean_single_epoch-63.py311.nbi").write_bytes(b"")
     assert not umap_cache_cold()
     assert "half a minute" in COLD_UMAP
+
+
+def test_two_speakers_show_what_each_still_does():
+    """A window over two models: the newest message first, then the other model's
+    unfinished one; a finished message of the other model is not repeated."""
+    status = StatusLine()
+    shown: list[str] = []
+    status.changed.connect(shown.append)
+    ae, vae = object(), object()
+    status.show("digits_ae: loading the model…", ae)
+    status.show("digits_vae: loading the model…", vae)
+    assert status.line == "digits_vae: loading the model…  ·  digits_ae: loading the model…"
+    status.show("digits_ae: ready — click or drag on the map to decode", ae)
+    assert status.text == "digits_ae: ready — click or drag on the map to decode"
+    assert status.line == status.text + "  ·  digits_vae: loading the model…"
+    assert shown[-1] == status.line
+    status.show("digits_vae: ready — click or drag on the map to decode", vae)
+    assert status.line == status.text == "digits_vae: ready — click or drag on the map to decode"
+    status.show("metrics ready")  # no speaker: the window itself
+    assert status.line == "metrics ready"
+
+
+def test_a_forgotten_speaker_leaves_no_line_behind():
+    status = StatusLine()
+    ae, vae = object(), object()
+    status.show("digits_ae: loading the data…", ae)
+    status.show("digits_vae: ready", vae)
+    assert "digits_ae" in status.line
+    status.forget(ae)
+    assert status.line == "digits_vae: ready"
+
+
+def test_a_speakers_job_that_ends_clears_its_unfinished_line():
+    d = ManualDispatcher()
+    jobs = Jobs(d)
+    status = StatusLine()
+    ae, vae = object(), object()
+    status.follow(jobs, lambda: "digits_ae: ", ae)
+    job = jobs.start("data", lambda _c: 1)
+    job.start()
+    status.show("digits_vae: loading the model…", vae)
+    status.show("digits_ae: reconstructing 1,797/1,797 images…", ae)
+    assert d.wait_until(lambda: job.settled, 10)
+    assert status.text == "digits_ae: loading the data: done"
+    assert status.line == "digits_ae: loading the data: done  ·  digits_vae: loading the model…"
+    jobs.shutdown()

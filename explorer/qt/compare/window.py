@@ -211,6 +211,8 @@ class CompareWindow(AppWindow):
         self.canvases[0].set_frame(None)
         if old is not None:
             old.close()  # its jobs stop; nothing it computes can land on the new pair
+            for s in old.sessions:
+                self.status.forget(s)
         for s in pair.sessions:
             self.watch(s)
         pair.message.connect(self.show_message)
