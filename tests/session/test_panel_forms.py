@@ -173,3 +173,6 @@ def test_a_streamed_table_marks_what_is_still_measured():
     assert t.explanation == compare_views.STREAMING
     done = compare_views.metrics_table(_result())
     assert done.columns[0][row("interp dist")] == "nan"  # a finished NaN is not "pending"
+    # the paired tests and the sentences have run, only the per-latent rows are to come
+    tested = compare_views.metrics_table(replace(_result(), complete=False))
+    assert tested.explanation == "The VAE has fewer holes."

@@ -81,10 +81,12 @@ def metrics_table(result: Any) -> MetricsTable:
         + (["differs"] if two else []),
         columns=[[_number(fmt, getattr(m, attr), result.complete) for _h, attr, fmt in COLUMNS]
                  + [cells[j] for _t, cells, _s in judged] for j, m in enumerate(result.models)],
-        explanation=result.explanation if result.complete else STREAMING)
-    if two:  # the paired tests run last: pending until the table is complete
+        explanation=result.explanation if result.complete or result.explanation
+        else STREAMING)
+    tested = result.complete or bool(result.differences)  # only the per-latent rows to come
+    if two:  # the paired tests run last: pending until they have run
         table.columns.append([""] * len(COLUMNS)
-                             + [sig if result.complete else PENDING for _t, _c, sig in judged])
+                             + [sig if tested else PENDING for _t, _c, sig in judged])
     from latent_atlas.explorer.core.analysis.disentangle.per_model import latent_rows
 
     for title, cells in latent_rows(result.latents, [m.name for m in result.models]):
