@@ -4,8 +4,10 @@ For every upsampling choice of the conv decoder (transposed conv, nearest and bi
 resize + conv, bed of nails + conv, max-unpooling + conv with a max-pooling encoder) this
 trains an AE and a VAE with `latent-atlas train-pair` (same data, latent size, epochs and
 seed) and measures them with `latent-atlas compare --json`; it prints the exact commands
-and then one markdown table (held-out reconstruction MSE, hole fraction, prior-sample
-distance, interpolation distance, path length; definitions in docs/metrics.md).
+and then the markdown tables (per model: reconstruction, holes under each judge, path
+length, checkerboard ratios with intervals, both probes; per pair: the paired AE − VAE
+differences, McNemar's p of the probes and the judges' floors; definitions in
+docs/metrics.md).
 
     python benchmarks/upsampling_table.py [--epochs 1] [--latent-dim 16] [--seed 0]
         [--data mnist:../shared/data/mnist] [--choices transpose,nearest,...] [--jobs 1]
@@ -89,26 +91,66 @@ def _cell(m: dict, group: str, key: str, judge: str) -> str:
     return f"{_pct(c['fraction'])} [{_pct(c['low'])}, {_pct(c['high'])}]"
 
 
-def _probe(m: dict) -> str:
-    c = m.get("probe", {}).get("100%", {}).get("logistic")
+def _probe(m: dict, share: str, clf: str) -> str:
+    c = m.get("probe", {}).get(share, {}).get(clf)
     return "—" if c is None else _pct(c["accuracy"])
 
 
+def _checker(m: dict, key: str) -> str:
+    """The checkerboard ratio with its 95 % interval, or the bare ratio."""
+    c = m.get("checker", {}).get(key)
+    if not c:
+        return _num(m.get(f"checker_{key}"), ".2f")
+    return f"{c['ratio']:.2f} [{c['low']:.2f}, {c['high']:.2f}]"
+
+
+PAIRED = (  # (measure in the compare JSON's differences, judge, column title)
+    ("holes/own", "pixel", "own prior (pixel)"),
+    ("holes/own", "classifier", "own prior (classifier)"),
+    ("holes/gmm", "classifier", "GMM (classifier)"),
+    ("between/same_label", "classifier", "between, same label (classifier)"),
+    ("reconstruction", "classifier", "reconstructions (classifier)"),
+)
+
+
+def _paired(doc: dict, measure: str, judge: str) -> str:
+    """AE − VAE in points with its paired 95 % interval and the verdict (Holm-adjusted)."""
+    for rec in doc.get("differences", []):
+        if rec["measure"] == measure and rec["judge"] == judge:
+            d, lo, hi = (100 * rec[k] for k in ("difference", "low", "high"))
+            return f"{d:+.1f} [{lo:+.1f}, {hi:+.1f}] {rec['verdict']}"
+    return "—"
+
+
+def _probe_test(doc: dict, share: str, clf: str) -> str:
+    t = doc.get("probe_tests", {}).get(share, {}).get(clf)
+    return "—" if t is None else f"{t['p']:.2g}"
+
+
 def markdown(rows: list[tuple[str, dict]]) -> str:
-    """Two tables, one row per model. Gaps: reconstruction error, holes under the own prior
-    (pixel and classifier judges) and under a GMM fitted to the codes, holes between codes
-    of one label and the reconstructions the classifier already fails. Other measures:
-    path length, the checkerboard ratios and the probe accuracy (logistic, all labels)."""
+    """Three tables. Per model: reconstruction error, holes under the own prior (pixel and
+    classifier judges) and under a GMM fitted to the codes, holes between codes of one
+    label and the reconstructions the classifier already fails, each with its 95 %
+    interval. Per pair: the paired AE − VAE difference of those rows with its interval and
+    verdict (`compare`'s paired tests, Holm-adjusted over its table). Per model again: path
+    length, the checkerboard ratios and the probe accuracies (all labels) with McNemar's
+    p for the pair."""
     gaps = ["| upsample (downsample) | model | recon MSE | holes, own prior (pixel) "
             "| holes, own prior (classifier) | holes, GMM (classifier) "
             "| between, same label (classifier) | reconstructions failing the classifier |",
             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    paired = ["| upsample (downsample) | " + " | ".join(t for _, _, t in PAIRED) + " |",
+              "|---|" + "---:|" * len(PAIRED)]
     other = ["| upsample (downsample) | model | path length | checkerboard, reconstructions "
-             "| checkerboard, own prior | checkerboard, N(0, I) | probe, logistic |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+             "| checkerboard, own prior | checkerboard, N(0, I) | probe, logistic "
+             "| probe, k-NN | probe, k-NN, 10 % labels |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for up, doc in rows:
+        name = f"{up} ({CHOICES[up]})"
+        paired.append(f"| {name} | "
+                      + " | ".join(_paired(doc, m, j) for m, j, _ in PAIRED) + " |")
         for m in doc["models"]:
-            head = f"| {up} ({CHOICES[up]}) | {m['kind'].upper()} | "
+            head = f"| {name} | {m['kind'].upper()} | "
             gaps.append(
                 head + f"{_num(m['recon_mse'], '.4f')} | {_cell(m, 'holes', 'own', 'pixel')} | "
                 f"{_cell(m, 'holes', 'own', 'classifier')} | "
@@ -116,12 +158,24 @@ def markdown(rows: list[tuple[str, dict]]) -> str:
                 f"{_cell(m, 'between', 'same_label', 'classifier')} | "
                 f"{_cell(m, 'reconstruction', '', 'classifier')} |")
             other.append(
-                head + f"{_num(m['path_length'], '.3f')} | {_num(m.get('checker_recon'), '.2f')} | "
-                f"{_num(m.get('checker_prior'), '.2f')} | "
-                f"{_num(m.get('checker_standard_normal'), '.2f')} | {_probe(m)} |")
+                head + f"{_num(m['path_length'], '.3f')} | {_checker(m, 'recon')} | "
+                f"{_checker(m, 'prior')} | "
+                f"{_num(m.get('checker_standard_normal'), '.2f')} | "
+                f"{_probe(m, '100%', 'logistic')} | {_probe(m, '100%', 'knn')} | "
+                f"{_probe(m, '10%', 'knn')} |")
+        other.append(f"| {name} | McNemar p, AE against VAE | | | | | "
+                     f"{_probe_test(doc, '100%', 'logistic')} | {_probe_test(doc, '100%', 'knn')} | "
+                     f"{_probe_test(doc, '10%', 'knn')} |")
     thresholds = ", ".join(f"{up} {doc['hole_threshold']:.3f}" for up, doc in rows)
+    floors = "; ".join(
+        f"{up} " + ", ".join(f"{j} {_pct(f['fraction'])} [{_pct(f['low'])}, {_pct(f['high'])}]"
+                             for j, f in sorted(doc.get("judge_floors", {}).items()))
+        for up, doc in rows)
     return ("\n".join(gaps) + f"\n\nPixel hole thresholds (pooled per pair): {thresholds}.\n\n"
-            + "\n".join(other))
+            f"Judges' floors (hole rate of real held-out images): {floors}.\n\n"
+            "AE − VAE, paired (points; 95 % paired-bootstrap interval; verdict from the "
+            "Holm-adjusted paired test over each compare's table, 'same' = within the "
+            "equivalence margin):\n\n" + "\n".join(paired) + "\n\n" + "\n".join(other))
 
 
 def add_far_checkerboard(rows: list[tuple[str, dict]], folder: Path, spec: str,
