@@ -9,28 +9,90 @@ and turns gestures into calls, so every panel's behaviour is tested without a di
 from `latent_atlas.explorer.core.analysis` or `models`.
 """
 
-from .anomaly import AnomalyColumn, AnomalyModel
-from .base import JobGroup, PanelModel, shared_reason
-from .compress import CompressModel, CompressView, Curve
-from .denoise import DenoiseModel, DenoiseView, ShownImage
-from .direction import DirectionMeasureModel, MeasureColumn
-from .factors import FactorColumn, FactorsModel, FactorsResult, heat_colour
-from .inpaint import InpaintModel, InpaintView
-from .probe import ProbeModel
-from .retrieval import RetrievalColumn, RetrievalModel, RetrievalResult
-from .selection import SelectionModel
-from .sources import (
-    PICK_MODES,
-    SOURCES,
-    PickedImage,
-    SamplePick,
-    label_text,
-    model_ready,
-    sample_captions,
-    select_sample,
-    session_title,
-)
-from .traversal import TraversalColumn, TraversalModel, TraversalResult
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# name -> the module that defines it. The package imports a panel's module (and the
+# analysis behind it) when a name is first asked for, so opening the window does not
+# wait for every panel's computations (PEP 562).
+_WHERE = {
+    "AnomalyColumn": "anomaly",
+    "AnomalyModel": "anomaly",
+    "CompressModel": "compress",
+    "CompressView": "compress",
+    "Curve": "compress",
+    "DenoiseModel": "denoise",
+    "DenoiseView": "denoise",
+    "DirectionMeasureModel": "direction",
+    "FactorColumn": "factors",
+    "FactorsModel": "factors",
+    "FactorsResult": "factors",
+    "InpaintModel": "inpaint",
+    "InpaintView": "inpaint",
+    "JobGroup": "base",
+    "MeasureColumn": "direction",
+    "PICK_MODES": "sources",
+    "PanelModel": "base",
+    "PickedImage": "sources",
+    "ProbeModel": "probe",
+    "RetrievalColumn": "retrieval",
+    "RetrievalModel": "retrieval",
+    "RetrievalResult": "retrieval",
+    "SOURCES": "sources",
+    "SamplePick": "sources",
+    "SelectionModel": "selection",
+    "ShownImage": "denoise",
+    "TraversalColumn": "traversal",
+    "TraversalModel": "traversal",
+    "TraversalResult": "traversal",
+    "heat_colour": "factors",
+    "label_text": "sources",
+    "model_ready": "sources",
+    "sample_captions": "sources",
+    "select_sample": "sources",
+    "session_title": "sources",
+    "shared_reason": "base",
+}
+
+if TYPE_CHECKING:  # the names as the type checker and the linters see them
+    from .anomaly import AnomalyColumn, AnomalyModel
+    from .base import JobGroup, PanelModel, shared_reason
+    from .compress import CompressModel, CompressView, Curve
+    from .denoise import DenoiseModel, DenoiseView, ShownImage
+    from .direction import DirectionMeasureModel, MeasureColumn
+    from .factors import FactorColumn, FactorsModel, FactorsResult, heat_colour
+    from .inpaint import InpaintModel, InpaintView
+    from .probe import ProbeModel
+    from .retrieval import RetrievalColumn, RetrievalModel, RetrievalResult
+    from .selection import SelectionModel
+    from .sources import (
+        PICK_MODES,
+        SOURCES,
+        PickedImage,
+        SamplePick,
+        label_text,
+        model_ready,
+        sample_captions,
+        select_sample,
+        session_title,
+    )
+    from .traversal import TraversalColumn, TraversalModel, TraversalResult
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module behind `name` on first use and keep the name here."""
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{where}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
 
 __all__ = [
     "PICK_MODES", "SOURCES", "AnomalyColumn", "AnomalyModel", "CompressModel", "CompressView",
