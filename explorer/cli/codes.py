@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _bits(text: str) -> tuple[int, ...]:
-    from latent_atlas.explorer.core.analysis.claims.codec import parse_bits
+    from latent_atlas.explorer.session.commands.codes import parse_bits
 
     try:
         return parse_bits(text)
@@ -71,55 +71,33 @@ def run_compress(args: argparse.Namespace) -> int:
     if not 0 <= args.examples <= 32:
         raise UserError(f"--examples must be from 0 to 32, not {args.examples}")
     out = None if args.out is None else check_output(args.out, (".png",), inputs=(args.file,))
-    loaded, data = _load(args)
-    if loaded.model.n_cond:
-        raise UserError("a conditional model needs each image's label beside its code; "
-                        "compress a plain (unconditional) model")
-    if loaded.model.capabilities.switches:
-        raise UserError("a max-unpooling decoder needs the encoder's switches beside the code, "
-                        "so the code alone is not a compressed image; compress a model with "
-                        "another upsampling")
-    from latent_atlas.explorer.core.analysis.claims.codec import (
-        CompressSettings,
-        compress_iter,
-        format_compress_table,
-    )
+    loaded, _ = _load(args)
+    from latent_atlas.explorer.session.commands import codes
 
     from .common import drain_with_progress
 
-    settings = CompressSettings(bits=bits, examples=args.examples, max_images=args.images)
-    result = drain_with_progress(compress_iter(loaded.model, data.images, settings, data_spec=data.spec),
-                    args.quiet)
+    work = codes.compress(loaded, bits, examples=args.examples, max_images=args.images)
+    result = drain_with_progress(work, args.quiet)
     if out is not None:
-        from latent_atlas.explorer.core.analysis.claims.codec_figure import save_compress_png
-
-        save_compress_png(out, result, examples=args.examples > 0)
+        codes.save_compress_figure(out, result, examples=args.examples > 0)
         if not args.quiet:
             print(f"Wrote {out}", file=sys.stderr)
-    print_result(result, args, format_compress_table)
+    print_result(result, args, codes.compress_table)
     return 0
 
 
 def run_probe(args: argparse.Namespace) -> int:
-    from latent_atlas.explorer.core.analysis.claims.probe import parse_fractions
+    from latent_atlas.explorer.session.commands import codes
 
     try:
-        fractions = parse_fractions(args.labels)
+        fractions = codes.parse_fractions(args.labels)
     except ValueError as exc:
         raise UserError(f"--labels: {exc}") from None
     if args.seed < 0:
         raise UserError(f"--seed must be >= 0, not {args.seed}")
-    loaded, data = _load(args, need_labels=True)
-    from latent_atlas.explorer.core.analysis.claims.probe import (
-        ProbeSettings,
-        format_probe_table,
-        probe_iter,
-    )
-
+    loaded, _ = _load(args, need_labels=True)
     from .common import drain_with_progress
 
-    settings = ProbeSettings(fractions=fractions, seed=args.seed, pixels=not args.no_pixels)
-    result = drain_with_progress(probe_iter(loaded.model, data.images, data.labels, settings,
-                               data_spec=data.spec), args.quiet)
-    print_result(result, args, format_probe_table)
+    work = codes.probe(loaded, fractions, seed=args.seed, pixels=not args.no_pixels)
+    print_result(drain_with_progress(work, args.quiet), args, codes.probe_table)
     return 0

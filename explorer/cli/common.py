@@ -28,11 +28,9 @@ class _Status:
 
 def user_error_types() -> tuple[type[BaseException], ...]:
     """Every exception type whose message is written for the user."""
-    from latent_atlas.explorer.core.data import DataError
-    from latent_atlas.models.config import ConfigError
-    from latent_atlas.models.modelfile import ModelFileError
+    from latent_atlas.explorer.session.errors import typed_errors
 
-    return (UserError, DataError, ModelFileError, ConfigError, ValueError, OSError)
+    return (UserError, *typed_errors(), ValueError, OSError)
 
 
 @contextlib.contextmanager
@@ -68,13 +66,11 @@ def check_output(path: str | os.PathLike, suffixes: tuple[str, ...], *,
                  inputs: tuple[str | os.PathLike | None, ...] = (),
                  flag: str = "--out") -> Path:
     """An output path, checked before any work starts: its suffix, that its folder takes a
-    new file (see latent_atlas.models.files.writable_output) and that it is none of the `inputs`."""
-    from latent_atlas.models.files import writable_output
+    new file (see latent_atlas.explorer.session.commands.outputs) and that it is none of the
+    `inputs`."""
+    from latent_atlas.explorer.session.commands.outputs import check_output as checked
 
-    out = Path(path)
-    if out.suffix.lower() not in suffixes:
-        raise UserError(f"{flag} must end in {' or '.join(suffixes)}, not '{out.name}'")
-    return writable_output(out, UserError, inputs=tuple(i for i in inputs if i), flag=flag)
+    return checked(path, suffixes, inputs=inputs, flag=flag, error=UserError)
 
 
 def drain_with_progress(gen, quiet: bool):

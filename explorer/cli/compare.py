@@ -83,21 +83,21 @@ def _seeds(text: str) -> list[int]:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from latent_atlas.explorer.core.analysis.comparison.metrics import MAX_PAIRS, MAX_PRIOR
+    from latent_atlas.explorer.session.commands import compare
 
     for flag, v in (("--limit", args.limit), ("--samples", args.samples), ("--pairs", args.pairs),
                     ("--between", args.between)):
         _positive(flag, v)
-    for flag, v, most in (("--samples", args.samples, MAX_PRIOR), ("--pairs", args.pairs, MAX_PAIRS),
-                          ("--between", args.between, MAX_PAIRS)):
+    most_of = compare.size_limits()
+    for flag, v, most in (("--samples", args.samples, most_of["samples"]),
+                          ("--pairs", args.pairs, most_of["pairs"]),
+                          ("--between", args.between, most_of["between"])):
         if v > most:
             raise UserError(f"{flag} must be at most {most:,}, not {v:,}")
     if args.seed < 0:
         raise UserError(f"--seed must be >= 0, not {args.seed}")
     seeds = _seeds(args.seeds) if args.seeds is not None else [args.seed]
-    from latent_atlas.explorer.core.analysis.comparison.metrics import MetricSettings
-    from latent_atlas.explorer.core.analysis.comparison.seeds import compare_over_seeds
-    from latent_atlas.explorer.core.analysis.comparison.table import format_table
+    from latent_atlas.explorer.session.commands.codes import parse_fractions
     from latent_atlas.explorer.session.opening import (
         data_spec_for,
         open_data,
@@ -122,37 +122,27 @@ def run_compare(args: argparse.Namespace) -> int:
     if not args.quiet:
         for note in filter(None, notes):
             print(note, file=sys.stderr)
-    from latent_atlas.explorer.core.analysis.claims.probe import parse_fractions
-
     try:
         probe = (() if args.probe_labels.strip().lower() == "none"
                  else parse_fractions(args.probe_labels))
     except ValueError as exc:
         raise UserError(f"--probe-labels: {exc} (or 'none')") from None
-    settings = MetricSettings(seed=seeds[0], n_prior=args.samples, n_pairs=args.pairs,
-                              n_between=args.between, classifier=not args.no_classifier,
-                              probe_labels=probe)
+    work = compare.compare(models, data, seeds, samples=args.samples, pairs=args.pairs,
+                           between=args.between, classifier=not args.no_classifier,
+                           probe_labels=probe)
     if not args.quiet:
         print(f"Measuring {' and '.join(models)} on {len(data)} images of {data.spec} "
               f"(seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))})",
               file=sys.stderr)
-    result = drain_with_progress(compare_over_seeds(models, data, settings, seeds), args.quiet)
-    from latent_atlas.explorer.core.analysis.disentangle.per_model import (
-        format_latent_rows,
-        latents_iter,
-    )
-
-    result.latents = drain_with_progress(latents_iter(models, data, seed=seeds[0]), args.quiet)
+    result = drain_with_progress(work, args.quiet)
+    result.latents = drain_with_progress(compare.per_latent(models, data, seeds[0]), args.quiet)
     if args.json:
         doc = result.to_dict()
         doc["files"] = {name: str(path) for name, path in zip(models, (args.first, args.second),
                                                                strict=True)}
         print(json.dumps(json_safe(doc), indent=2))
     else:
-        print(format_table(result, markdown=args.markdown))
-        extra = format_latent_rows(result.latents, list(models))
-        if extra:
-            print("\n" + extra)
+        print(compare.compare_text(result, list(models), markdown=args.markdown))
     return 0
 
 
@@ -171,7 +161,7 @@ def _check_shapes(shapes: list[tuple[str, tuple[int, ...]]]) -> None:
 
 def run_train_pair(args: argparse.Namespace) -> int:
     kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
-    from latent_atlas.models.kinds import KINDS
+    from latent_atlas.explorer.session.commands.train import is_conditional
 
     from .train import KIND_CHOICES, check_sampling, config_from_args
 
@@ -180,7 +170,7 @@ def run_train_pair(args: argparse.Namespace) -> int:
     if len(kinds) != 2 or kinds[0] == kinds[1] or not set(kinds) <= set(KIND_CHOICES):
         raise UserError(f"--kinds must name two different kinds from "
                         f"{', '.join(KIND_CHOICES)}, not '{args.kinds}'")
-    if any(KINDS[k].conditional for k in kinds):
+    if any(is_conditional(k) for k in kinds):
         raise UserError("train-pair does not train conditional models; use `latent-atlas train`")
     _positive("--limit", args.limit)
     prefix = Path(args.out)

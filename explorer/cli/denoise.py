@@ -42,14 +42,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run_denoise)
 
 
-def _baselines(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
-    from latent_atlas.explorer.core.analysis.applications.baselines import check_baselines
-
-    if text is None:
-        return default
-    return check_baselines([t for t in text.split(",") if t.strip()])
-
-
 def _levels(text: str) -> list[float]:
     try:
         values = [float(v) for v in text.replace(" ", "").split(",") if v]
@@ -74,13 +66,13 @@ def run_denoise(args: argparse.Namespace) -> int:
     if args.compare_with is not None:
         raise UserError("--compare-with goes with --sweep")
     out = steps.check_out(args)
-    baselines = _baselines(args.baselines, ())
-    from latent_atlas.explorer.core.analysis.applications import denoise
+    from latent_atlas.explorer.session.commands import denoise
 
+    baselines = denoise.parse_baselines(args.baselines)
     loaded, data = steps.load(args)
     img, y, where = steps.query_image(args, loaded, data)
-    r = denoise(loaded.model, img, args.noise, args.level, seed=args.seed,
-                labels=steps.one_label(y), baselines=baselines)
+    r = denoise.denoise(loaded, img, y, noise=args.noise, level=args.level, seed=args.seed,
+                        baselines=baselines)
     s = r.summary()
     if args.json:
         print(json.dumps(json_safe({"source": where, "noise": r.noise, "level": r.level,
@@ -131,12 +123,10 @@ def run_sweep(args: argparse.Namespace) -> int:
         inputs = (args.file, args.compare_with)
         out = check_output(args.out, (".png",), inputs=tuple(i for i in inputs if i))
     levels = _levels(args.levels)
-    from latent_atlas.explorer.core.analysis.applications.baselines import BASELINES
-    from latent_atlas.explorer.core.analysis.applications.denoise_sweep import check_levels
+    from latent_atlas.explorer.session.commands import denoise
 
-    check_levels(levels, args.noise)
-    baselines = _baselines(args.baselines, BASELINES)
-    from latent_atlas.explorer.core.analysis.gaps.heldout import held_out_indices
+    denoise.check_levels(levels, args.noise)
+    baselines = denoise.parse_baselines(args.baselines, every_by_default=True)
     from latent_atlas.explorer.core.progress import drain
     from latent_atlas.explorer.session.opening import check_shape, open_model
 
@@ -150,10 +140,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         if other.model.n_cond:
             raise UserError("the sweep takes unconditional models; a conditional VAE needs labels")
         models.append((args.compare_with, other))
-    seeds = [int(m.model.seed) for _, m in models]
-    held, notes = held_out_indices(len(data), seeds)
-    if args.limit is not None:
-        held = held[:args.limit]
+    held, notes = denoise.held_out([m for _, m in models], len(data), args.limit)
     taken: set[str] = set()
     named = [(model_name(path, m.model.kind, taken), m.model) for path, m in models]
 
@@ -161,9 +148,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"\r  {event.message:<40}", end="", file=sys.stderr, flush=True)
 
-    from latent_atlas.explorer.core.analysis.applications import denoise_sweep
-
-    result = drain(denoise_sweep(named, data.images[held], levels, noise=args.noise,
+    result = drain(denoise.sweep(named, data.images[held], levels, noise=args.noise,
                                  baselines=baselines, seed=args.seed), on_progress)
     if not args.json:
         print(file=sys.stderr)

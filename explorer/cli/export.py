@@ -31,16 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _check_folder(path: str) -> Path:
-    from latent_atlas.models.files import writable_output
+    from latent_atlas.explorer.session.commands.outputs import check_folder
 
-    out = Path(path)
-    if out.exists():
-        if not out.is_dir():
-            raise UserError(f"--out {out} is a file; the projector export writes a folder")
-        writable_output(out / "tensors.tsv", UserError)
-    else:
-        writable_output(out, UserError)
-    return out
+    return check_folder(path, probe="tensors.tsv", what="the projector export", error=UserError)
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -97,13 +90,8 @@ def run_export(args: argparse.Namespace) -> int:
 
 def _data_and_errors(args: argparse.Namespace, stored, n: int):
     """The model's data (its images must be the map's points) and each one's error."""
-    from latent_atlas.explorer.core.analysis.applications import reconstruction_errors
-    from latent_atlas.explorer.session.opening import (
-        OpenError,
-        build_model,
-        data_spec_for,
-        open_data,
-    )
+    from latent_atlas.explorer.session.commands.export import reconstruction_errors
+    from latent_atlas.explorer.session.opening import OpenError, data_spec_for, open_data
 
     try:
         spec = data_spec_for(stored, args.data)
@@ -114,9 +102,7 @@ def _data_and_errors(args: argparse.Namespace, stored, n: int):
     if len(data) != n:
         raise UserError(f"the map has {n:,} points but {data.spec} has {len(data):,} images; "
                         "give the data the map was made of (--data), or --no-data")
-    model = build_model(stored)
-    labels = data.labels if bool(model.n_cond) else None
-    return data, reconstruction_errors(model, data.images, labels=labels)
+    return data, reconstruction_errors(stored, data)
 
 
 def _run_onnx(args: argparse.Namespace) -> int:

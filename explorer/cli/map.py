@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from latent_atlas.explorer.session.commands.outputs import write_png
+
 from .common import UserError, check_output
 
 
@@ -83,29 +85,6 @@ def _check_scale(scale: int | None) -> int | None:
     return scale
 
 
-def write_png(path: Path, images, scale: int | None = 1, minimum: int | None = None) -> None:
-    """Save display images (N x H x W or N x H x W x 3 uint8) side by side as one PNG;
-    `scale` None enlarges each image to at least `minimum` (default 128) pixels."""
-    import io
-
-    from PIL import Image
-
-    from latent_atlas.explorer.core.io.exports import MIN_IMAGE_PX, readable_scale
-    from latent_atlas.explorer.core.io.images import image_strip
-    from latent_atlas.models.modelfile import atomic_write_bytes
-
-    images = np.asarray(images)
-    if scale is None:
-        h, w = images.shape[1:3]
-        scale = readable_scale(int(h), int(w), minimum=minimum or MIN_IMAGE_PX)
-    strip = image_strip(images)
-    if scale > 1:
-        strip = np.repeat(np.repeat(strip, scale, axis=0), scale, axis=1)
-    buf = io.BytesIO()
-    Image.fromarray(strip).save(buf, format="PNG")
-    atomic_write_bytes(path, buf.getvalue())
-
-
 def _parse_xy(text: str) -> tuple[float, float]:
     parts = text.split(",")
     try:
@@ -153,9 +132,9 @@ def _drain_with_bar(gen, total: float, desc: str, quiet: bool, cancel: threading
 
 
 def run_project(args: argparse.Namespace) -> int:
-    from latent_atlas.models.files import writable_output
+    from latent_atlas.explorer.session.commands.outputs import check_writable
 
-    writable_output(args.file, UserError, flag="the model file")  # the map is stored in it
+    check_writable(args.file, flag="the model file", error=UserError)  # the map is stored in it
     if args.limit is not None and args.limit < 1:
         raise UserError(f"--limit must be at least 1, not {args.limit}")
     if args.subsample != 0 and args.subsample < 10:
@@ -212,15 +191,13 @@ def _parse_square(text: str) -> tuple[float, float, float, float]:
 
 
 def run_decode_grid(args: argparse.Namespace, out: Path, scale: int | None) -> int:
-    """`decode --grid N`: the manifold figure of a 2-D latent (latent_atlas.explorer.core.analysis.claims.manifold)."""
-    from latent_atlas.explorer.core.analysis.claims.manifold import MAX_GRID
+    """`decode --grid N`: the manifold figure of a 2-D latent (session.commands.map)."""
+    from latent_atlas.explorer.session.commands import map as maps
 
-    if not 1 <= args.grid <= MAX_GRID:
-        raise UserError(f"--grid must be between 1 and {MAX_GRID}, not {args.grid}")
+    most = maps.largest_grid()
+    if not 1 <= args.grid <= most:
+        raise UserError(f"--grid must be between 1 and {most}, not {args.grid}")
     square = _parse_square(args.square) if args.square is not None else None
-    from latent_atlas.explorer.core.analysis.claims.manifold import latent_square, manifold_grid
-    from latent_atlas.explorer.core.analysis.gaps.generate import has_standard_prior
-    from latent_atlas.explorer.core.inference import Decoder
     from latent_atlas.explorer.session.opening import open_model
 
     opened = open_model(args.file, with_data=False, data=getattr(args, "data", None))
@@ -229,18 +206,13 @@ def run_decode_grid(args: argparse.Namespace, out: Path, scale: int | None) -> i
         raise UserError(f"--grid needs a model with a 2-D latent; {Path(args.file).name} has "
                         f"{model.latent_dim} dimensions (decode map positions with --xy)")
     if square is None:
-        latent_map = opened.latent_map
-        codes = None
-        if latent_map is not None and latent_map.dim == 2:
-            codes = latent_map.codes
-        if codes is None and not has_standard_prior(model):
+        square = maps.own_square(opened)
+        if square is None:
             raise UserError(f"{Path(args.file).name} has no prior and no stored codes to take "
                             f"the range of; run `latent-atlas project {args.file}` or give "
                             "--range")
-        square = latent_square(has_standard_prior(model), codes)
-    grid = manifold_grid(Decoder(model), None, square, args.grid)
     # The grid is one picture: enlarged to at least 512 px, not 128 px per tile.
-    write_png(out, grid.mosaic()[None], scale, minimum=512)
+    write_png(out, maps.manifold_mosaic(opened, square, args.grid), scale, minimum=512)
     x0, x1, y0, y1 = square
     print(f"Wrote the {args.grid} x {args.grid} manifold grid over x {x0:.2f}..{x1:.2f}, "
           f"y {y0:.2f}..{y1:.2f} to {out}", file=sys.stderr)

@@ -1,7 +1,7 @@
 """`latent-atlas traverse FILE --condition`: the progression strip of a conditional model
 (hold the code, decode it under every condition), and with `--measure` how well the
 decodes obey the condition and keep the other factors
-(latent_atlas.explorer.core.analysis.applications.progression and progression_measure)."""
+(latent_atlas.explorer.session.commands.traverse)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,7 @@ from .common import UserError
 
 
 def run_condition(args: argparse.Namespace, out: Path | None) -> int:
-    from latent_atlas.explorer.core.analysis.applications.common import ApplicationError
-    from latent_atlas.explorer.core.analysis.applications.progression import (
-        check_conditional,
-        progression,
-    )
+    from latent_atlas.explorer.session.commands import traverse
 
     from .app_steps import load, map_code, query_image, write
 
@@ -27,10 +23,7 @@ def run_condition(args: argparse.Namespace, out: Path | None) -> int:
             raise UserError(f"--condition sweeps the condition itself; leave out {flag}")
     loaded, data = load(args)
     model = loaded.model
-    try:
-        check_conditional(model)
-    except ApplicationError as exc:
-        raise UserError(str(exc)) from None
+    traverse.check_conditional(loaded)  # an ApplicationError: one line, exit 2
     if args.measure:
         return _measure(args, out, loaded, data)
     if args.index is None and args.image is None and args.xy is None:
@@ -50,7 +43,7 @@ def run_condition(args: argparse.Namespace, out: Path | None) -> int:
         if y is None:
             raise UserError("--image needs --label: the condition the picture is in")
         code = encode(model, img[None], labels=np.array([y]))[0]
-    strip = progression(model, code, label_names=data.label_names)
+    strip = traverse.progression(loaded, data, code)
     print(f"Progression of {where} with {Path(args.file).name} ({model.kind}): the code held, "
           f"decoded under each of {len(strip.conditions)} conditions, left to right: "
           + ", ".join(strip.names))
@@ -59,11 +52,7 @@ def run_condition(args: argparse.Namespace, out: Path | None) -> int:
 
 
 def _measure(args: argparse.Namespace, out: Path | None, loaded, data) -> int:
-    from latent_atlas.explorer.core.analysis.applications.common import ApplicationError
-    from latent_atlas.explorer.core.analysis.applications.progression_measure import (
-        format_progression_table,
-        measure_progression,
-    )
+    from latent_atlas.explorer.session.commands import traverse
 
     from .common import drain_with_progress, print_result
 
@@ -76,13 +65,11 @@ def _measure(args: argparse.Namespace, out: Path | None, loaded, data) -> int:
         raise UserError(f"--limit must be at least 1, not {args.limit}")
     if args.seed < 0:
         raise UserError(f"--seed must be >= 0, not {args.seed}")
-    try:
-        result = drain_with_progress(measure_progression(loaded.model, data, limit=args.limit,
-                                                         seed=args.seed),
-                                     args.quiet or args.json)
-    except ApplicationError as exc:
-        raise UserError(str(exc)) from None
-    print_result(result, args, format_progression_table)
+    # an ApplicationError (a ValueError) is one line and exit 2, as every user error
+    result = drain_with_progress(traverse.measure_progression(loaded, data, limit=args.limit,
+                                                              seed=args.seed),
+                                 args.quiet or args.json)
+    print_result(result, args, traverse.progression_table)
     if not args.json:
         print("", file=sys.stderr)
     return 0

@@ -1,5 +1,6 @@
 """`latent-atlas sweep`: train the AE/VAE family over β with one seed and plot the
-rate–distortion trade-off against the gap measures (latent_atlas.explorer.core.analysis.comparison.sweep)."""
+rate–distortion trade-off against the gap measures (latent_atlas.explorer.session.commands.sweep);
+with `--seeds`, every β with every seed, measured for disentanglement."""
 
 from __future__ import annotations
 
@@ -65,16 +66,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run_sweep_command)
 
 
-def model_file_name(beta: float, kind: str) -> str:
-    return f"beta_{beta:g}_{kind}.safetensors"
-
-
 def run_sweep_command(args: argparse.Namespace) -> int:
-    from latent_atlas.explorer.core.analysis.comparison.metrics import MAX_PRIOR
-    from latent_atlas.explorer.core.analysis.comparison.sweep import parse_betas
+    from latent_atlas.explorer.session.commands import sweep
 
     try:
-        betas = parse_betas(args.beta)
+        betas = sweep.parse_betas(args.beta)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     if args.seeds is not None:
@@ -85,8 +81,9 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     for flag, v in (("--epochs", args.epochs), ("--latent-dim", args.latent_dim),
                     ("--limit", args.limit), ("--samples", args.samples)):
         _positive(flag, v)
-    if args.samples > MAX_PRIOR:
-        raise UserError(f"--samples must be at most {MAX_PRIOR:,}, not {args.samples:,}")
+    most = sweep.largest_sample()
+    if args.samples > most:
+        raise UserError(f"--samples must be at most {most:,}, not {args.samples:,}")
     if args.seed < 0:
         raise UserError(f"--seed must be >= 0, not {args.seed}")
     out = check_output(args.out, (".png",))
@@ -97,8 +94,8 @@ def run_sweep_command(args: argparse.Namespace) -> int:
             raise UserError(f"--save-models must be a folder, and {folder} is a file")
         folder.mkdir(parents=True, exist_ok=True)
         for b in betas:
-            model_outs[b] = check_output(folder / model_file_name(b, "ae" if b == 0 else "vae"),
-                                         (".safetensors",), flag="--save-models")
+            name = sweep.model_file_name(b, "ae" if b == 0 else "vae")
+            model_outs[b] = check_output(folder / name, (".safetensors",), flag="--save-models")
 
     from latent_atlas.explorer.core.data import load_data
     from latent_atlas.explorer.core.training import make_config
@@ -109,36 +106,29 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     cfg = make_config(data, kind="vae", arch=args.arch, latent_dim=args.latent_dim,
                       hidden=parse_hidden(args.hidden), epochs=args.epochs,
                       batch_size=args.batch_size, lr=args.lr, seed=args.seed)
-    from latent_atlas.explorer.core.analysis.comparison.metrics import MetricSettings
-    from latent_atlas.explorer.core.analysis.comparison.sweep import format_sweep_table, run_sweep
-    from latent_atlas.explorer.core.analysis.comparison.sweep_plot import save_sweep_plot
     from latent_atlas.explorer.core.progress import Cancelled
 
     if not args.quiet:
         print(f"Sweeping β = {', '.join(f'{b:g}' for b in betas)} ({cfg.arch}, latent "
               f"{cfg.latent_dim}, {cfg.epochs} epochs, seed {cfg.seed}) on {data.spec}: "
               f"{len(data)} images", file=sys.stderr)
-    settings = MetricSettings(seed=args.seed, n_prior=args.samples)
     cancel = threading.Event()
+    work = sweep.sweep(cfg, data, betas, seed=args.seed, samples=args.samples,
+                       device=args.device, cancel=cancel)
     # Ctrl-C asks the trainer to stop at its next batch instead of tearing the generator.
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
     try:
-        result = drain_with_progress(run_sweep(cfg, data, betas, settings=settings, device=args.device,
-                                  cancel=cancel), args.quiet)
+        result = drain_with_progress(work, args.quiet)
     except Cancelled:
         print("latent-atlas: sweep interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
         signal.signal(signal.SIGINT, previous)
 
-    save_sweep_plot(result, out)
+    sweep.save_plot(result, out)
     print(f"Saved the plot to {out}", file=sys.stderr)
     if model_outs:
-        from latent_atlas.models.checkpoint import save_model
-
-        for p in result.points:
-            save_model(model_outs[p.beta], p.model, data_spec=data.spec,
-                       label_names=data.label_names, history=p.history)
+        sweep.save_models(result, model_outs, data)
         print(f"Saved {len(model_outs)} models in {args.save_models}", file=sys.stderr)
     if args.json:
         doc = result.to_dict()
@@ -147,21 +137,16 @@ def run_sweep_command(args: argparse.Namespace) -> int:
             doc["files"] = {f"{b:g}": str(path) for b, path in model_outs.items()}
         print(json.dumps(json_safe(doc), indent=2))
     else:
-        print(format_sweep_table(result, markdown=args.markdown))
+        print(sweep.table(result, markdown=args.markdown))
     return 0
 
 
 def run_seed_sweep(args: argparse.Namespace, betas: tuple[float, ...]) -> int:
     """`sweep --seeds`: every β with every seed, measured for disentanglement."""
-    from latent_atlas.explorer.core.analysis.disentangle.beta_seeds import (
-        ModelDirError,
-        format_beta_seed_table,
-        parse_seeds,
-        run_beta_seeds,
-    )
+    from latent_atlas.explorer.session.commands import sweep
 
     try:
-        seeds = parse_seeds(args.seeds)
+        seeds = sweep.parse_seeds(args.seeds)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     for flag, v in (("--epochs", args.epochs), ("--latent-dim", args.latent_dim),
@@ -186,7 +171,6 @@ def run_seed_sweep(args: argparse.Namespace, betas: tuple[float, ...]) -> int:
     cfg = make_config(data, kind="vae", arch=args.arch, latent_dim=args.latent_dim,
                       hidden=parse_hidden(args.hidden), epochs=args.epochs,
                       batch_size=args.batch_size, lr=args.lr, seed=seeds[0])
-    from latent_atlas.explorer.core.analysis.disentangle.beta_seeds_plot import save_beta_seeds_plot
     from latent_atlas.explorer.core.progress import Cancelled
 
     if not args.quiet:
@@ -196,24 +180,22 @@ def run_seed_sweep(args: argparse.Namespace, betas: tuple[float, ...]) -> int:
     cancel = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
     try:
-        result = drain_with_progress(run_beta_seeds(cfg, data, betas, seeds,
-                                                    models_dir=args.models, device=args.device,
-                                                    cancel=cancel,
-                                                    measure_limit=args.measure_limit),
+        result = drain_with_progress(sweep.seed_sweep(cfg, data, betas, seeds,
+                                                      models_dir=args.models,
+                                                      device=args.device, cancel=cancel,
+                                                      measure_limit=args.measure_limit),
                                      args.quiet)
     except Cancelled:
         print("latent-atlas: sweep interrupted; models already saved stay", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except ModelDirError as exc:
-        raise UserError(str(exc)) from None
     finally:
         signal.signal(signal.SIGINT, previous)
-    save_beta_seeds_plot(result, out)
+    sweep.save_plot(result, out)
     print(f"Saved the plot to {out}", file=sys.stderr)
     if args.json:
         doc = result.to_dict()
         doc["plot"] = str(out)
         print(json.dumps(json_safe(doc), indent=2))
     else:
-        print(format_beta_seed_table(result, markdown=args.markdown))
+        print(sweep.table(result, markdown=args.markdown))
     return 0

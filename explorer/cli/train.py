@@ -9,8 +9,7 @@ import sys
 import threading
 
 from latent_atlas.explorer.core.training import KIND_LABELS
-from latent_atlas.models.config import DOWNSAMPLE_CHOICES, UPSAMPLE_CHOICES, field_default
-from latent_atlas.models.kinds import all_options
+from latent_atlas.explorer.session.commands.train import sampling_choices, variant_flags
 
 from .common import EXIT_INTERRUPTED, UserError, at_least, check_output, fraction_in
 
@@ -57,19 +56,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
     """Architecture, hyper-parameter and variant flags shared by `train` and `train-pair`."""
+    sampling = sampling_choices()
     p.add_argument("--arch", default="conv", choices=["mlp", "conv"])
     p.add_argument("--latent-dim", type=int, default=8)
     p.add_argument("--hidden", default=None,
                    help="comma-separated widths (mlp) or conv channels, e.g. 32,64 (default: conv "
                         "32,64 below 16 px, else 32,64,128; mlp 128,64 below 512 pixels, "
                         "else 512,256)")
-    p.add_argument("--upsample", default="transpose", choices=list(UPSAMPLE_CHOICES),
+    p.add_argument("--upsample", default="transpose", choices=list(sampling["upsample"]),
                    help="conv decoder: transposed conv, nearest or bilinear resize + conv, "
                         "bed-of-nails (zero insertion) + conv, or max-unpool + conv. max-unpool "
                         "needs --downsample max and the encoder's switches: it reconstructs, "
                         "but cannot generate (a map point decodes with the switches of the "
                         "nearest data sample)")
-    p.add_argument("--downsample", default="stride", choices=list(DOWNSAMPLE_CHOICES),
+    p.add_argument("--downsample", default="stride", choices=list(sampling["downsample"]),
                    help="conv encoder: stride-2 conv (default), or conv + 2x2 max or average "
                         "pooling")
     p.add_argument("--recon-loss", default="bce", choices=["bce", "mse"])
@@ -83,8 +83,8 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.add_argument("--limit", type=int, default=None, help="use at most N images")
     v = p.add_argument_group("variant options")
-    for opt in all_options():  # each kind's own fields (models/kinds.py)
-        default = field_default(opt.field)
+    for opt in variant_flags():  # each kind's own fields (models/kinds.py)
+        default = opt.default
         if opt.choices:
             v.add_argument(opt.flag, default=default, choices=list(opt.choices), help=opt.help)
         elif opt.bounds is not None:
@@ -128,7 +128,7 @@ def config_from_args(args: argparse.Namespace, data):
             recon_loss=args.recon_loss, weight_decay=args.weight_decay, lr=args.lr,
             batch_size=args.batch_size, epochs=args.epochs, seed=args.seed,
             pretrain_epochs=args.pretrain_epochs,
-            **{opt.field: getattr(args, opt.field) for opt in all_options()})
+            **{opt.field: getattr(args, opt.field) for opt in variant_flags()})
     except TrainingChoiceError as exc:
         raise UserError(str(exc)) from None
 
@@ -144,26 +144,20 @@ def run_train(args: argparse.Namespace) -> int:
     out = check_output(args.out or args.resume, (".safetensors",),
                        flag="--out" if args.out else "--resume")
     from latent_atlas.explorer.core.data import load_data
-    from latent_atlas.models.device import resolve_device
+    from latent_atlas.explorer.session.commands import train as training
 
-    device = resolve_device(args.device)
+    device = training.resolve_device(args.device)
     if args.resume:
-        start = resume_start(args)
-        data, model, history, state = start.data, start.model, start.history, start.state
+        run = resume_start(args)
     else:
-        from latent_atlas.models.networks import build_model
-
         data = load_data(args.data or "digits", limit=args.limit)
-        model, history, state = build_model(config_from_args(args, data)), [], None
-    cfg, epochs = model.config, args.epochs
+        run = training.Training(data, training.new_model(config_from_args(args, data)))
+    data, history = run.data, run.history
+    cfg, epochs = run.model.config, args.epochs
 
     from tqdm import tqdm
 
-    from latent_atlas.models.checkpoint import save_model
-    from latent_atlas.models.distributed import from_env
-    from latent_atlas.models.trainer import train
-
-    group = from_env(device)  # one process, or one of torchrun's (then the group is set up)
+    group = training.process_group(device)  # one process, or one of torchrun's (set up)
     try:
         is_main = group.is_main
         if is_main:
@@ -175,9 +169,7 @@ def run_train(args: argparse.Namespace) -> int:
                   + (f", {group.world_size} processes" if group.world_size > 1 else ""),
                   file=sys.stderr)
         cancel = threading.Event()
-        gen = train(model, data.images, labels=data.labels, epochs=epochs,
-                    device=str(group.device), cancel=cancel, history=history, state=state,
-                    group=group)
+        gen = run.run(epochs, group, cancel)
         bar = tqdm(total=epochs, unit="epoch", disable=args.quiet or not is_main, file=sys.stderr,
                    dynamic_ncols=True, bar_format="{l_bar}{bar}| {n:.2f}/{total_fmt} epochs "
                    "[{elapsed}<{remaining}{postfix}]")
@@ -198,8 +190,7 @@ def run_train(args: argparse.Namespace) -> int:
                 print(f"{what}. No epoch finished, so nothing was saved: {kept}.", file=sys.stderr)
             return code
         if is_main:  # one writer; the others wait at the barrier until the file is complete
-            save_model(out, result.model, data_spec=data.spec, label_names=data.label_names,
-                       history=result.history, train_state=result.state)
+            run.save(out, result)
             print(f"{result.message} Saved {out} ({len(result.history)} epoch(s) trained"
                   + (f", {result.epochs_completed} in this run" if args.resume else "") + ").",
                   file=sys.stderr)
@@ -254,23 +245,18 @@ def _drain(gen, bar, clock=None):
 
 def _map_extent(path: str) -> tuple[float, float, float, float] | None:
     """(xmin, xmax, ymin, ymax) of the stored map's positions; None if it cannot be read."""
-    from latent_atlas.explorer.core.latent.map import load_map
-    from latent_atlas.models.modelfile import ModelFileError
+    from latent_atlas.explorer.session.commands.info import map_extent
 
-    try:
-        latent_map = load_map(path)
-    except (ModelFileError, ValueError, OSError):
-        return None
-    return None if latent_map is None or latent_map.n_points == 0 else latent_map.bounds()
+    return map_extent(path)
 
 
 def run_info(args: argparse.Namespace) -> int:
+    from latent_atlas.explorer.session.commands.info import file_metadata
     from latent_atlas.explorer.session.user_model import is_source
-    from latent_atlas.models.modelfile import read_metadata
 
     if is_source(args.file):
         return _source_info(args)
-    meta = read_metadata(args.file)  # checked: every field below has the type used here
+    meta = file_metadata(args.file)  # checked: every field below has the type used here
     extent = _map_extent(args.file) if meta.get("map") else None
     latents = _latent_diagnostics(args) if args.data else None
     if args.json:
@@ -364,9 +350,7 @@ def _print_latents(args: argparse.Namespace, latents) -> None:
 
 
 def _latent_diagnostics(args: argparse.Namespace, opened=None):
-    """The model's per-latent diagnostics on `--data` (latent_atlas.explorer.core.analysis.disentangle)."""
-    from latent_atlas.explorer.core.analysis.disentangle import diagnose_model
+    """The model's per-latent diagnostics on `--data` (session.commands.info)."""
+    from latent_atlas.explorer.session.commands.info import latent_diagnostics
 
-    opened = opened or _open_for_info(args)
-    assert opened.data is not None
-    return diagnose_model(opened.model, opened.data.images, opened.labels)
+    return latent_diagnostics(opened or _open_for_info(args))

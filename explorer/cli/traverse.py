@@ -12,7 +12,6 @@ from .app_steps import (
     NEGATIVE,
     check_out,
     common,
-    labels,
     load,
     map_code,
     parse_ints,
@@ -74,13 +73,12 @@ def run_traverse(args: argparse.Namespace) -> int:
     out = check_out(args)
     import numpy as np
 
-    from latent_atlas.explorer.core.analysis.applications import traversal_for
-    from latent_atlas.explorer.core.analysis.applications.common import check_label
     from latent_atlas.explorer.core.inference import encode
+    from latent_atlas.explorer.session.commands import apps, traverse
 
     loaded, data = load(args)
     model = cfg = loaded.model
-    check_label(model, args.label)  # a readable error before any work
+    apps.check_label(loaded, args.label)  # a readable error before any work
     if args.xy is not None:
         latent_map, xy = map_code(args, loaded)
         code, where = latent_map.inverse(np.asarray(xy)), f"map point {xy[0]:g},{xy[1]:g}"
@@ -93,11 +91,10 @@ def run_traverse(args: argparse.Namespace) -> int:
         return _run_direction(args, out, loaded, data, code, where,
                               args.label if args.label is not None else
                               (y if args.xy is None else None))
-    dims = None if args.dims is None else np.array(parse_ints(args.dims, "--dims"))
-    order = args.sort if args.sort != "auto" else ("kl" if cfg.variational else "index")
+    dims = None if args.dims is None else parse_ints(args.dims, "--dims")
     label = args.label if args.label is not None else (y if args.xy is None else None)
-    t = traversal_for(model, code, data.images, labels(loaded, data), scale=args.unit, dims=dims,
-                      steps=args.steps, span=args.span, order=order, label=label)
+    t = traverse.traversal(loaded, data, code, unit=args.unit, dims=dims, steps=args.steps,
+                           span=args.span, sort=args.sort, label=label)
     print(f"Traversal of {where} with {Path(args.file).name} ({cfg.kind}): +-{args.span:g} sigma, "
           f"sigma = {'prior (1)' if t.scale == 'prior' else 'std of the data codes'}"
           + (f", decoded as class {data.label_name(t.label)}" if t.label is not None else ""))
@@ -120,15 +117,10 @@ def _parse_floats(text: str, flag: str) -> list[float]:
 
 def _run_direction(args: argparse.Namespace, out, loaded, data, code, where, label) -> int:
     """`traverse --direction A:B`: decode the code plus s times (mean code of A - of B)."""
-    from latent_atlas.explorer.core.analysis.applications import add_direction, attribute_direction
-    from latent_atlas.explorer.core.analysis.applications.arithmetic import parse_direction
-    from latent_atlas.explorer.core.inference import encode
+    from latent_atlas.explorer.session.commands import traverse
 
     strengths = _parse_floats(args.strengths or "-2,-1,0,1,2", "--strengths")
-    a, b = parse_direction(args.direction, data.labels, data.label_names, data.factors)
-    codes = encode(loaded.model, data.images, labels=labels(loaded, data))
-    v = attribute_direction(codes, a, b)
-    row = add_direction(loaded.model, code, v, strengths, label=label)
+    v, row = traverse.direction(loaded, data, args.direction, code, strengths, label)
     print(f"Latent arithmetic on {where} with {Path(args.file).name} ({loaded.model.kind}): "
           f"direction '{v.title}' = mean code of {v.a} ({v.n_a} samples) minus mean code of "
           f"{v.b} ({v.n_b} samples), length {v.norm:.3f}")
@@ -154,16 +146,13 @@ def _run_measure(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise UserError(f"--seed must be >= 0, not {args.seed}")
     strengths = _parse_floats(args.strengths or "0,0.5,1,1.5,2", "--strengths")
-    from latent_atlas.explorer.core.analysis.applications.transfer import (
-        format_transfer_table,
-        measure_transfer,
-    )
+    from latent_atlas.explorer.session.commands import traverse
 
     loaded, data = load(args)
     result = drain_with_progress(
-        measure_transfer(loaded.model, data, args.direction, strengths=strengths,
-                         seed=args.seed, limit=args.limit), args.quiet or args.json)
+        traverse.measure_direction(loaded, data, args.direction, strengths, seed=args.seed,
+                                   limit=args.limit), args.quiet or args.json)
     if out is not None:  # rows: latent then pixels for each of the first edited images
         write(out, result.example_rows(), args.scale)
-    print_result(result, args, format_transfer_table)
+    print_result(result, args, traverse.transfer_table)
     return 0

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 
-def readable_error(exc: BaseException) -> str:
-    """Our typed errors carry their own message; others are named, never a traceback."""
+class CommandError(ValueError):
+    """A command cannot run as asked (a flag out of range, a model that cannot do it); the
+    message says why and what to do. The CLI prints it as one line with exit code 2."""
+
+
+def typed_errors() -> tuple[type[ValueError], ...]:
+    """The project's own error types, whose messages are written for the user (each is a
+    ValueError, so a front end that shows every ValueError's message shows these too)."""
     from latent_atlas.explorer.core.data import DataError
     from latent_atlas.explorer.core.io.images import ImageImportError
     from latent_atlas.models.config import ConfigError
     from latent_atlas.models.modelfile import ModelFileError
 
-    if isinstance(exc, (ModelFileError, DataError, ConfigError, ImageImportError, ValueError,
-                        FileNotFoundError, PermissionError, IsADirectoryError)):
+    return (ModelFileError, DataError, ConfigError, ImageImportError, CommandError)
+
+
+def readable_error(exc: BaseException) -> str:
+    """Our typed errors carry their own message; others are named, never a traceback."""
+    if isinstance(exc, (*typed_errors(), ValueError, FileNotFoundError, PermissionError,
+                        IsADirectoryError)):
         return str(exc) or type(exc).__name__
     if isinstance(exc, MemoryError):
         return "Not enough memory for this operation; try a smaller data set (limit=...)."

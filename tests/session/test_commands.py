@@ -1,0 +1,196 @@
+"""The commands' session functions (latent_atlas.explorer.session.commands), called as plain
+functions: what they decide on their own, beyond the CLI's tests (tests/cli/) of the
+commands that print them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from latent_atlas.explorer.session.commands import (
+    apps,
+    denoise,
+    info,
+    outputs,
+    resume,
+    sweep,
+    train,
+    traverse,
+)
+from latent_atlas.explorer.session.commands import map as maps
+from latent_atlas.explorer.session.errors import CommandError, readable_error, typed_errors
+from latent_atlas.explorer.session.opening import open_model
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = ROOT / "resources" / "models"
+
+
+@pytest.fixture(scope="module")
+def ae():
+    """The bundled digits AE (8-D latent, a stored UMAP map) opened on its digits."""
+    return open_model(MODELS / "digits_ae.safetensors")
+
+
+def _small_model(path: Path, kind: str = "ae", latent_dim: int = 2, **save) -> Path:
+    from latent_atlas.models.checkpoint import save_model
+    from latent_atlas.models.config import ModelConfig
+
+    config = ModelConfig(kind=kind, arch="mlp", input_shape=(1, 8, 8), latent_dim=latent_dim,
+                         hidden=(8,))
+    save_model(path, train.new_model(config), data_spec="digits", **save)
+    return path
+
+
+# ---- outputs -------------------------------------------------------------------------------
+def test_an_output_is_refused_for_its_suffix_with_the_flag_and_the_error_type_asked(tmp_path):
+    with pytest.raises(CommandError, match=r"^--plot must end in \.png, not 'a\.jpg'$"):
+        outputs.check_output(tmp_path / "a.jpg", (".png",), flag="--plot")
+
+    class Mine(Exception):
+        pass
+
+    with pytest.raises(Mine, match="does not exist"):
+        outputs.check_output(tmp_path / "no" / "a.png", (".png",), error=Mine)
+    assert outputs.check_output(tmp_path / "a.PNG", (".png",)) == tmp_path / "a.PNG"
+
+
+def test_an_output_that_is_one_of_the_inputs_is_refused(tmp_path):
+    src = tmp_path / "m.png"
+    src.write_bytes(b"x")
+    with pytest.raises(CommandError, match="same file as the input"):
+        outputs.check_output(src, (".png",), inputs=(None, src))
+
+
+def test_an_output_folder_is_refused_when_a_file_is_there(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(CommandError, match=r"is a file; the export writes a folder"):
+        outputs.check_folder(tmp_path / "f", probe="t.tsv", what="the export")
+    assert outputs.check_folder(tmp_path / "new", probe="t.tsv", what="x") == tmp_path / "new"
+    assert outputs.check_folder(tmp_path, probe="t.tsv", what="x") == tmp_path
+
+
+def test_write_png_enlarges_small_images_to_the_minimum(tmp_path):
+    images = np.zeros((3, 8, 8), np.uint8)
+    outputs.write_png(tmp_path / "a.png", images, None, minimum=32)  # 8 px -> 4x
+    outputs.write_png(tmp_path / "b.png", images, 1)
+    with Image.open(tmp_path / "a.png") as a, Image.open(tmp_path / "b.png") as b:
+        assert a.size == (b.size[0] * 4, b.size[1] * 4)
+        assert b.size[1] == 8
+
+
+# ---- errors --------------------------------------------------------------------------------
+def test_every_typed_error_is_a_value_error_and_reads_as_its_message():
+    assert all(issubclass(t, ValueError) for t in typed_errors())
+    assert CommandError in typed_errors()
+    assert readable_error(CommandError("give --data SPEC")) == "give --data SPEC"
+
+
+# ---- train, resume, info -------------------------------------------------------------------
+def test_variant_flags_are_every_kind_option_with_its_config_default():
+    from latent_atlas.models.config import field_default
+    from latent_atlas.models.kinds import all_options
+
+    flags = train.variant_flags()
+    assert [f.field for f in flags] == [o.field for o in all_options()]
+    for f in flags:
+        assert f.flag == "--" + f.field.replace("_", "-")
+        assert f.default == field_default(f.field)
+    assert "max-unpool" in train.sampling_choices()["upsample"]
+    assert "max" in train.sampling_choices()["downsample"]
+    assert train.is_conditional("cvae") and not train.is_conditional("vae")
+
+
+def test_resuming_a_file_without_optimizer_state_or_map_says_what_it_leaves_out(tmp_path):
+    plain = _small_model(tmp_path / "plain.safetensors")
+    start = resume.resume_training(plain, limit=200)
+    assert start.state is None and start.history == [] and len(start.data) == 200
+    assert len(start.notes) == 1 and "holds no optimizer state" in start.notes[0]
+    bundled = resume.resume_training(MODELS / "digits_ae.safetensors", limit=200)
+    assert any("2-D map stored in" in n for n in bundled.notes)
+
+
+def test_map_extent_is_none_without_a_map_and_for_a_damaged_file(tmp_path, ae):
+    assert info.map_extent(_small_model(tmp_path / "m.safetensors")) is None
+    (tmp_path / "bad.safetensors").write_bytes(b"not a model")
+    assert info.map_extent(tmp_path / "bad.safetensors") is None
+    x0, x1, y0, y1 = info.map_extent(MODELS / "digits_ae.safetensors")
+    assert x0 < x1 and y0 < y1
+    assert (x0, x1, y0, y1) == ae.latent_map.bounds()
+
+
+# ---- map -----------------------------------------------------------------------------------
+def test_the_own_square_of_a_2d_latent(tmp_path):
+    vae = open_model(MODELS / "digits2d_vae.safetensors", with_data=False)
+    assert maps.own_square(vae) == (-3.0, 3.0, -3.0, 3.0)  # the prior's
+    stored = open_model(MODELS / "digits2d_ae.safetensors", with_data=False)
+    square = maps.own_square(stored)  # the range of its stored codes
+    codes = stored.latent_map.codes
+    assert square is not None
+    assert square[0] <= codes[:, 0].min() and square[1] >= codes[:, 0].max()
+    bare = open_model(_small_model(tmp_path / "ae2.safetensors"), with_data=False)
+    assert maps.own_square(bare) is None  # no prior, no codes: the square must be given
+    mosaic = maps.manifold_mosaic(vae, (-1.0, 1.0, -1.0, 1.0), 3)
+    assert mosaic.ndim >= 3 and mosaic.shape[0] == 1
+    assert maps.largest_grid() >= 3
+
+
+# ---- denoise -------------------------------------------------------------------------------
+def test_baselines_default_to_none_or_every_one_and_take_aliases():
+    assert denoise.parse_baselines(None) == ()
+    assert set(denoise.parse_baselines(None, every_by_default=True)) == {"median", "nl-means"}
+    assert denoise.parse_baselines("nlm, median,nl-means") == ("nl-means", "median")
+    with pytest.raises(ValueError):
+        denoise.parse_baselines("blur")
+
+
+def test_held_out_images_are_cut_to_the_limit(ae):
+    held, _ = denoise.held_out([ae], 1000)
+    first, _ = denoise.held_out([ae], 1000, limit=5)
+    assert len(held) > 5 and list(first) == list(held[:5])
+
+
+# ---- apps and traverse ---------------------------------------------------------------------
+def test_inpaint_fills_the_rectangle_asked_for_and_needs_a_region(ae):
+    data = ae.require_data()
+    filled = apps.inpaint(ae, data.images[0], None, rect=(1, 2, 3, 4), steps=2)
+    assert filled.pixels == 12 and filled.result.iterations >= 1
+    assert filled.model_mse >= 0 and filled.mean_fill_mse >= 0
+    with pytest.raises(ValueError, match="rectangle or a mask"):
+        apps.inpaint(ae, data.images[0], None, steps=2)
+
+
+def test_the_nearest_sample_to_a_samples_own_code_is_itself(ae):
+    data = ae.require_data()
+    code, shown = apps.image_query(ae, data.images[7], None)
+    hits = apps.nearest(ae, data, code, k=3)
+    assert hits.indices[0] == 7 and hits.distances[0] == pytest.approx(0, abs=1e-5)
+    assert 7 not in apps.nearest(ae, data, code, k=3, exclude=[7]).indices
+    assert shown.shape[0] == 1
+
+
+def test_a_traversal_sorts_by_kl_only_for_a_variational_model(ae):
+    data = ae.require_data()
+    t = traverse.traversal(ae, data, np.zeros(8, np.float32), steps=3)
+    assert list(t.dims) == sorted(t.dims) and t.kl is None
+    vae = open_model(MODELS / "digits2d_vae.safetensors")
+    tv = traverse.traversal(vae, vae.require_data(), np.zeros(2, np.float32), steps=3)
+    assert tv.kl is not None and tv.kl[tv.dims[0]] >= tv.kl[tv.dims[-1]]
+
+
+def test_progression_needs_a_conditional_model(ae):
+    with pytest.raises(ValueError):
+        traverse.check_conditional(ae)
+
+
+# ---- sweep ---------------------------------------------------------------------------------
+def test_sweep_names_and_parsers():
+    assert sweep.model_file_name(0.25, "vae") == "beta_0.25_vae.safetensors"
+    assert sweep.model_file_name(0, "ae") == "beta_0_ae.safetensors"
+    assert sweep.parse_betas("0,1") == (0.0, 1.0)
+    assert sweep.parse_seeds("0,2") == (0, 2)
+    with pytest.raises(ValueError):
+        sweep.parse_betas("x")
+    assert sweep.largest_sample() >= 2000
