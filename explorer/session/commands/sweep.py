@@ -1,7 +1,8 @@
 """`sweep`: the AE/VAE family trained over β with one seed and measured for the
 rate–distortion trade-off and the gaps (latent_atlas.explorer.core.analysis.comparison.sweep),
 or with `--seeds` every β with every seed, measured for disentanglement
-(core.analysis.disentangle.beta_seeds). The windows' sweep dialog is `explorer.session.sweep`."""
+(core.analysis.disentangle.beta_seeds). The windows' sweep dialog (`explorer.session.sweep`)
+parses and runs with these same functions."""
 
 from __future__ import annotations
 
