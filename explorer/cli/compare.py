@@ -8,15 +8,12 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
 from .common import (
     UserError,
     add_format_flags,
     check_output,
     drain_with_progress,
-    json_safe,
-    model_name,
 )
 from .train import add_model_options, finished_code
 
@@ -113,12 +110,11 @@ def run_compare(args: argparse.Namespace) -> int:
                    (Path(args.second).stem, second.model.image_shape)])
     data = open_data(data_spec_for(first.stored, args.data), first.model.image_shape,
                      model_name=first.name, from_file=not args.data, limit=args.limit)
-    models: dict[str, Any] = {}
-    taken: set[str] = set()
-    notes: list[str] = []
-    for opened in (first, second):
-        models[model_name(opened.stored.path, opened.model.kind, taken)] = opened.model
-        notes.append(other_data_note(opened.stored, data))
+    from latent_atlas.explorer.session.headless import compare_iter, named_models
+
+    opened = [first, second]
+    names = list(named_models(opened)[0])
+    notes = [other_data_note(o.stored, data) for o in opened]
     if not args.quiet:
         for note in filter(None, notes):
             print(note, file=sys.stderr)
@@ -127,22 +123,19 @@ def run_compare(args: argparse.Namespace) -> int:
                  else parse_fractions(args.probe_labels))
     except ValueError as exc:
         raise UserError(f"--probe-labels: {exc} (or 'none')") from None
-    work = compare.compare(models, data, seeds, samples=args.samples, pairs=args.pairs,
-                           between=args.between, classifier=not args.no_classifier,
-                           probe_labels=probe)
+    settings = compare.settings(seeds, samples=args.samples, pairs=args.pairs,
+                                between=args.between, classifier=not args.no_classifier,
+                                probe_labels=probe)
+    work = compare_iter(opened, data, settings, seeds, latents=True)
     if not args.quiet:
-        print(f"Measuring {' and '.join(models)} on {len(data)} images of {data.spec} "
+        print(f"Measuring {' and '.join(names)} on {len(data)} images of {data.spec} "
               f"(seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))})",
               file=sys.stderr)
-    result = drain_with_progress(work, args.quiet)
-    result.latents = drain_with_progress(compare.per_latent(models, data, seeds[0]), args.quiet)
+    result, doc = drain_with_progress(work, args.quiet)
     if args.json:
-        doc = result.to_dict()
-        doc["files"] = {name: str(path) for name, path in zip(models, (args.first, args.second),
-                                                               strict=True)}
-        print(json.dumps(json_safe(doc), indent=2))
+        print(json.dumps(doc, indent=2))
     else:
-        print(compare.compare_text(result, list(models), markdown=args.markdown))
+        print(compare.compare_text(result, names, markdown=args.markdown))
     return 0
 
 

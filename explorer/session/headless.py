@@ -9,6 +9,7 @@ Arrays follow the model contract: images are float N x C x H x W in [0, 1], code
 from __future__ import annotations
 
 import math
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,14 +49,9 @@ def table_name(path: Any, kind: str, taken: set[str]) -> str:
     return name
 
 
-def compare_document(opened: list[OpenedModel], data: ImageSet, settings: Any = None,
-                     seeds: list[int] | None = None, *, on_progress: Any = None,
-                     cancel: Any = None) -> tuple[Any, dict[str, Any]]:
-    """Measure models on the same data: the result and the document `compare --json` prints
-    (NaN as null), with the models' files."""
-    from latent_atlas.explorer.core.analysis.comparison.seeds import compare_over_seeds
-    from latent_atlas.explorer.core.progress import drain
-
+def named_models(opened: list[OpenedModel]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The models under their names in a comparison's table (`table_name`) and the file
+    each came from ("" for a model opened from no file), by the same names."""
     models: dict[str, Any] = {}
     files: dict[str, str] = {}
     taken: set[str] = set()
@@ -63,11 +59,52 @@ def compare_document(opened: list[OpenedModel], data: ImageSet, settings: Any = 
         name = table_name(o.stored.path, o.model.kind, taken)
         models[name] = o.model
         files[name] = str(o.stored.path) if o.stored.path else ""
-    gen = compare_over_seeds(models, data, settings, seeds, cancel=cancel)
-    result = drain(gen, on_progress)
+    return models, files
+
+
+# With the per-latent rows, the comparison is this share of the progress, those the rest.
+_TABLE_SHARE = 0.9
+
+
+def compare_iter(opened: list[OpenedModel], data: ImageSet, settings: Any = None,
+                 seeds: list[int] | None = None, *, latents: bool = False,
+                 cancel: Any = None) -> Generator[Any, None, tuple[Any, dict[str, Any]]]:
+    """Measure models on the same data, repeated with each sampling seed
+    (`compare_over_seeds`), and with `latents` then each model's per-latent diagnostics (and
+    disentanglement, when the data has factor columns) into `result.latents`: yields
+    progress, returns the result and the document `compare --json` prints (NaN as null),
+    with the models' files."""
+    from latent_atlas.explorer.core.analysis.comparison.seeds import compare_over_seeds
+    from latent_atlas.explorer.core.progress import Progress, relay
+
+    models, files = named_models(opened)
+    work = compare_over_seeds(models, data, settings, seeds, cancel=cancel)
+    if not latents:
+        result = yield from work
+    else:
+        from latent_atlas.explorer.core.analysis.disentangle.per_model import latents_iter
+
+        def share(low: float, high: float):
+            return lambda ev: Progress(ev.stage, low + (high - low) * (ev.fraction or 0.0),
+                                       ev.message)
+
+        result = yield from relay(work, share(0.0, _TABLE_SHARE))
+        first_seed = result.settings.seed
+        result.latents = yield from relay(latents_iter(models, data, seed=first_seed,
+                                                       cancel=cancel), share(_TABLE_SHARE, 1.0))
     doc = result.to_dict()
     doc["files"] = files
     return result, json_safe(doc)
+
+
+def compare_document(opened: list[OpenedModel], data: ImageSet, settings: Any = None,
+                     seeds: list[int] | None = None, *, on_progress: Any = None,
+                     cancel: Any = None) -> tuple[Any, dict[str, Any]]:
+    """`compare_iter` without the per-latent rows, run to its end (`on_progress` is given
+    each event): the result and the document `compare --json` prints."""
+    from latent_atlas.explorer.core.progress import drain
+
+    return drain(compare_iter(opened, data, settings, seeds, cancel=cancel), on_progress)
 
 
 @dataclass

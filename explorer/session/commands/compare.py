@@ -1,10 +1,10 @@
-"""`compare`: models measured on the same data, AE against VAE
-(latent_atlas.explorer.core.analysis.comparison), with each model's per-latent
-diagnostics (core.analysis.disentangle.per_model) under the table."""
+"""`compare`: what its flags need (the bounds, the settings) and the text it prints, the
+comparison table with each model's per-latent diagnostics (core.analysis.disentangle.per_model)
+under it. The models are measured by `explorer.session.headless.compare_iter`, the function
+the Python API's `compare` runs (latent_atlas.explorer.core.analysis.comparison)."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import Any
 
 
@@ -16,27 +16,16 @@ def size_limits() -> dict[str, int]:
     return {"samples": MAX_PRIOR, "pairs": MAX_PAIRS, "between": MAX_PAIRS}
 
 
-def compare(models: dict[str, Any], data: Any, seeds: list[int], *, samples: int = 2000,
-            pairs: int = 100, between: int = 300, classifier: bool = True,
-            probe_labels: tuple[float, ...] = ()) -> Generator[Any, None, Any]:
-    """The metrics of `models` (table name -> model) on `data`, repeated with each sampling
-    seed: a generator of progress (the table so far) that returns the CompareResult."""
+def settings(seeds: list[int], *, samples: int = 2000, pairs: int = 100, between: int = 300,
+             classifier: bool = True, probe_labels: tuple[float, ...] = ()) -> Any:
+    """The MetricSettings of a comparison sampled first with `seeds[0]`: `samples` prior
+    samples, `pairs` interpolated and `between` between-code pairs, the classifier judge
+    or pixel distance only, and the probe's labelled shares. The measuring is
+    `explorer.session.headless.compare_iter`, as the Python API's."""
     from latent_atlas.explorer.core.analysis.comparison.metrics import MetricSettings
-    from latent_atlas.explorer.core.analysis.comparison.seeds import compare_over_seeds
 
-    settings = MetricSettings(seed=seeds[0], n_prior=samples, n_pairs=pairs,
-                              n_between=between, classifier=classifier,
-                              probe_labels=probe_labels)
-    return compare_over_seeds(models, data, settings, seeds)
-
-
-def per_latent(models: dict[str, Any], data: Any, seed: int = 0
-               ) -> Generator[Any, None, dict[str, dict[str, Any]]]:
-    """Each model's per-latent diagnostics (and disentanglement, when the data has factor
-    columns): a generator of progress that returns them by table name."""
-    from latent_atlas.explorer.core.analysis.disentangle.per_model import latents_iter
-
-    return latents_iter(models, data, seed=seed)
+    return MetricSettings(seed=seeds[0], n_prior=samples, n_pairs=pairs, n_between=between,
+                          classifier=classifier, probe_labels=probe_labels)
 
 
 def compare_text(result: Any, names: list[str], markdown: bool = False) -> str:
