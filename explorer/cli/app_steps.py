@@ -51,18 +51,13 @@ def load(args: argparse.Namespace, **data_options):
     return opened, opened.require_data()
 
 
-def labels(loaded, data):
-    """The data's labels when the model is conditional (it must be given them)."""
-    return data.labels if loaded.model.n_cond else None
-
-
 def query_image(args: argparse.Namespace, loaded, data):
     """(image C x H x W, its label or None, a description) from --index or --image."""
     if getattr(args, "index", None) is not None:
         n = len(data)
         if not 0 <= args.index < n:
             raise UserError(f"--index {args.index} is out of range: {data.spec} has {n} images (0..{n - 1})")
-        y = labels(loaded, data)
+        y = loaded.labels
         return data.images[args.index], (None if y is None else int(y[args.index])), \
             f"sample {args.index}"
     from latent_atlas.explorer.core.io.images import dataset_background, load_model_input
@@ -91,13 +86,6 @@ def parse_ints(text: str, flag: str, count: int | None = None) -> list[int]:
     if not values or (count is not None and len(values) != count):
         raise UserError(f"{flag} needs {count or 'at least one'} whole number(s), not '{text}'")
     return values
-
-
-def one_label(label: int | None):
-    """A checked label as the labels array of one image, or None."""
-    import numpy as np
-
-    return None if label is None else np.array([label])
 
 
 def map_code(args: argparse.Namespace, opened):

@@ -95,3 +95,26 @@ def test_bad_inputs_exit_2_with_one_line(argv, message, capsys):
 def test_probe_of_unlabelled_data_exits_2(unlabelled, capsys):
     code, _, err = _run(["probe", BUNDLED_AE, "--data", unlabelled, "--quiet"], capsys)
     assert code == 2 and "no labels" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("options,message", [
+    ({"kind": "cvae", "arch": "mlp", "hidden": (8,), "n_classes": 10},
+     "a conditional model needs each image's label beside its code; compress a plain "
+     "(unconditional) model"),
+    ({"kind": "ae", "arch": "conv", "hidden": (4, 8), "upsample": "max-unpool",
+      "downsample": "max"},
+     "a max-unpooling decoder needs the encoder's switches beside the code, so the code "
+     "alone is not a compressed image; compress a model with another upsampling"),
+])
+def test_a_model_whose_code_is_not_the_image_is_one_line_before_any_progress(
+        options, message, tmp_path, capsys):
+    from latent_atlas.explorer.session.commands.train import new_model
+    from latent_atlas.models.checkpoint import save_model
+    from latent_atlas.models.config import ModelConfig
+
+    path = tmp_path / "m.safetensors"
+    config = ModelConfig(input_shape=(1, 8, 8), latent_dim=2, **options)
+    save_model(path, new_model(config), data_spec="digits?limit=100")
+    code, out, err = _run(["compress", str(path)], capsys)  # no --quiet: a bar would show
+    assert code == 2 and out == ""
+    assert err == f"latent-atlas: error: {message}\n"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..errors import CommandError
 from ..opening import OpenedModel
 
 if TYPE_CHECKING:
@@ -76,14 +77,7 @@ def inpaint(opened: OpenedModel, image: np.ndarray, label: int | None, *,
     """Erase the rectangle TOP, LEFT, HEIGHT, WIDTH (or the bright pixels of a mask
     picture, resized to the image) of one image and let the model fill it in `steps`
     encode-decode iterations."""
-    from latent_atlas.explorer.core.analysis.applications import (
-        inpaint as fill,
-    )
-    from latent_atlas.explorer.core.analysis.applications import (
-        masked_mse,
-        mean_fill,
-        rectangle_mask,
-    )
+    from latent_atlas.explorer.core.analysis.applications import rectangle_mask
 
     shape = opened.model.image_shape
     mask: Any
@@ -91,11 +85,23 @@ def inpaint(opened: OpenedModel, image: np.ndarray, label: int | None, *,
         mask = rectangle_mask(shape, *rect)
     else:
         if mask_picture is None:
-            raise ValueError("inpaint needs a rectangle or a mask picture")
+            raise CommandError("inpaint needs a rectangle or a mask picture")
         mask = _mask_from_picture(mask_picture, shape)
-    r = fill(opened.model, image, mask, steps=steps, labels=_one(label))
-    return Inpainting(r, int(mask.sum()), float(masked_mse(r.filled_float, image, mask)[0]),
-                      float(masked_mse(mean_fill(image, mask), image, mask)[0]))
+    r, model_mse, mean_fill_mse = fill(opened.model, image, mask, steps=steps, label=label)
+    return Inpainting(r, int(mask.sum()), model_mse, mean_fill_mse)
+
+
+def fill(model: Any, image: np.ndarray, mask: np.ndarray, *, steps: int = 10,
+         label: int | None = None) -> tuple[Any, float, float]:
+    """Fill the `mask` pixels of one image (C x H x W uint8) in `steps` encode-decode
+    iterations (a conditional model under `label`): the InpaintResult and the
+    masked-region MSE of the model's fill and of the mean fill against the original. The
+    inpainting panel's job runs this too (`panels.inpaint_work.fill_hole`)."""
+    from latent_atlas.explorer.core.analysis.applications import inpaint, masked_mse, mean_fill
+
+    r = inpaint(model, image, mask, steps=steps, labels=_one(label))
+    return (r, float(masked_mse(r.filled_float, image, mask)[0]),
+            float(masked_mse(mean_fill(image, mask), image, mask)[0]))
 
 
 def _mask_from_picture(path: str | os.PathLike, shape: tuple[int, ...]) -> np.ndarray:

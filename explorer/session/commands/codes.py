@@ -8,7 +8,6 @@ import os
 from collections.abc import Generator
 from typing import Any
 
-from ..errors import CommandError
 from ..opening import OpenedModel
 
 
@@ -27,25 +26,13 @@ def parse_fractions(text: str) -> tuple[float, ...]:
     return parse(text)
 
 
-def check_compressible(opened: OpenedModel) -> None:
-    """A code alone must be the compressed image: refuse a conditional model (it needs the
-    label too) and a max-unpooling decoder (it needs the encoder's switches)."""
-    if opened.model.n_cond:
-        raise CommandError("a conditional model needs each image's label beside its code; "
-                           "compress a plain (unconditional) model")
-    if opened.model.capabilities.switches:
-        raise CommandError("a max-unpooling decoder needs the encoder's switches beside the "
-                           "code, so the code alone is not a compressed image; compress a "
-                           "model with another upsampling")
-
-
 def compress(opened: OpenedModel, bits: tuple[int, ...], *, examples: int = 4,
              max_images: int | None = None) -> Generator[Any, None, Any]:
-    """The model as a codec against JPEG on its held-out images: checked now, then a
-    generator of progress that returns the CompressResult."""
+    """The model as a codec against JPEG on its held-out images: a generator of progress
+    that returns the CompressResult. A model whose code alone is not the image (a
+    conditional model, a max-unpooling decoder) is refused before the first progress."""
     from latent_atlas.explorer.core.analysis.claims.codec import CompressSettings, compress_iter
 
-    check_compressible(opened)
     data = opened.require_data()
     settings = CompressSettings(bits=bits, examples=examples, max_images=max_images)
     return compress_iter(opened.model, data.images, settings, data_spec=data.spec)

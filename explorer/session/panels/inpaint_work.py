@@ -1,17 +1,20 @@
 """The inpainting panel's tools and work: the brush that turns drags into the mask
-(`latent_atlas.explorer.core.analysis.applications.masks`), and the fill run in a job."""
+(`latent_atlas.explorer.core.analysis.applications.masks`), and the fill run in a job (the
+fill `latent-atlas inpaint` runs, `explorer.session.commands.apps.fill`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from latent_atlas.explorer.core.analysis.applications import inpaint, masked_mse, mean_fill
 from latent_atlas.explorer.core.analysis.applications.masks import paint_stroke, rectangle_between
 from latent_atlas.explorer.core.inference import one_torch_thread
 
-from .sources import PickedImage, label_array
+from ..commands.apps import fill
+
+if TYPE_CHECKING:
+    from .sources import PickedImage
 
 
 class Brush:
@@ -51,9 +54,7 @@ class Brush:
 
 def fill_hole(model: Any, picked: PickedImage, hole: np.ndarray, steps: int
               ) -> tuple[Any, float, float]:
-    """Worker: (InpaintResult, error in the hole, error of the mean-fill baseline)."""
+    """Worker: (InpaintResult, error in the hole, error of the mean-fill baseline), on one
+    torch thread."""
     with one_torch_thread():
-        r = inpaint(model, picked.image, hole, steps=steps, labels=label_array(picked.label))
-    err = float(masked_mse(picked.image, r.filled_float, hole)[0])
-    base = float(masked_mse(picked.image, mean_fill(picked.image, hole), hole)[0])
-    return r, err, base
+        return fill(model, picked.image, hole, steps=steps, label=picked.label)
