@@ -202,20 +202,14 @@ def run_train_pair(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
         bar.close()
-    from latent_atlas.explorer.core.io.saving import save_explorable
-    from latent_atlas.explorer.core.training import latent_identity_map
+    from latent_atlas.explorer.session.commands.train import save_pair_model
 
     for kind, trained in result.results.items():
         if trained.epochs_completed == 0 and cfg.epochs > 0:  # never save an untrained model
             print(f"{kind.upper()}: no epoch finished; {outs[kind]} was not written",
                   file=sys.stderr)
             continue
-        # A 2-D latent is its own map: store it (with the labels that colour it) at once.
-        latent_map = latent_identity_map(trained.model.cpu().eval(), data)
-        save_explorable(outs[kind], trained.model, latent_map=latent_map, data_spec=data.spec,
-                        label_names=data.label_names, history=trained.history,
-                        labels=data.labels if latent_map is not None else None,
-                        train_state=trained.state)  # resumable
+        save_pair_model(outs[kind], trained, data)  # a 2-D latent with its own map
         print(f"Saved {outs[kind]} ({trained.epochs_completed} epoch(s))", file=sys.stderr)
     print(result.message, file=sys.stderr)
     return finished_code(result.status)

@@ -1,7 +1,8 @@
-"""`train` (a new model or `--resume`) and `train-pair`: the flags the model family offers
-(read from `models.config` and `models.kinds`, so a new kind's options appear without
-touching the CLI) and the run itself on the trainer (`models.trainer`), in one process or
-as one of torchrun's (`models.distributed`).
+"""`train` (a new model, or one `--resume` continues: its start is `resume.py`) and the
+saving of `train-pair`'s models: the flags the model family offers (read from
+`models.config` and `models.kinds`, so a new kind's options appear without touching the
+CLI) and the run itself on the trainer (`models.trainer`), in one process or as one of
+torchrun's (`models.distributed`).
 
 Importing this module stays cheap (no torch): the CLI builds its parser from it."""
 
@@ -97,3 +98,17 @@ class Training:
         save_model(out, result.model, data_spec=self.data.spec,
                    label_names=self.data.label_names, history=result.history,
                    train_state=result.state)
+
+
+def save_pair_model(out: str | os.PathLike, trained: Any, data: ImageSet) -> None:
+    """One model `train-pair` trained (a TrainResult of `core.training.train_pair`), with
+    its data spec, label names, history and training state (resumable), and for a 2-D
+    latent its own map stored at once (with the labels that colour it)."""
+    from latent_atlas.explorer.core.io.saving import save_explorable
+    from latent_atlas.explorer.core.training import latent_identity_map
+
+    latent_map = latent_identity_map(trained.model.cpu().eval(), data)
+    save_explorable(out, trained.model, latent_map=latent_map, data_spec=data.spec,
+                    label_names=data.label_names, history=trained.history,
+                    labels=data.labels if latent_map is not None else None,
+                    train_state=trained.state)
