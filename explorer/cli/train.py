@@ -243,21 +243,14 @@ def _drain(gen, bar, clock=None):
     return drain(gen, on_progress)
 
 
-def _map_extent(path: str) -> tuple[float, float, float, float] | None:
-    """(xmin, xmax, ymin, ymax) of the stored map's positions; None if it cannot be read."""
-    from latent_atlas.explorer.session.commands.info import map_extent
-
-    return map_extent(path)
-
-
 def run_info(args: argparse.Namespace) -> int:
-    from latent_atlas.explorer.session.commands.info import file_metadata
+    from latent_atlas.explorer.session.commands.info import file_metadata, map_extent
     from latent_atlas.explorer.session.user_model import is_source
 
     if is_source(args.file):
         return _source_info(args)
     meta = file_metadata(args.file)  # checked: every field below has the type used here
-    extent = _map_extent(args.file) if meta.get("map") else None
+    extent = map_extent(args.file) if meta.get("map") else None
     latents = _latent_diagnostics(args) if args.data else None
     if args.json:
         if extent is not None:

@@ -9,8 +9,11 @@ class CommandError(ValueError):
 
 
 def typed_errors() -> tuple[type[ValueError], ...]:
-    """The project's own error types, whose messages are written for the user (each is a
-    ValueError, so a front end that shows every ValueError's message shows these too)."""
+    """The error types of model files, data, configs, imported images and commands, whose
+    messages are written for the user. They are not the only ones: other modules raise
+    their own ValueErrors written for the user too (`OpenError`, the applications'
+    `ApplicationError`, `TrainingChoiceError`, the β × seed sweep's `ModelDirError`), so a
+    front end shows every ValueError's message, as `readable_error` and the CLI do."""
     from latent_atlas.explorer.core.data import DataError
     from latent_atlas.explorer.core.io.images import ImageImportError
     from latent_atlas.models.config import ConfigError
