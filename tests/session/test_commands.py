@@ -83,9 +83,20 @@ def test_write_png_enlarges_small_images_to_the_minimum(tmp_path):
 
 # ---- errors --------------------------------------------------------------------------------
 def test_every_typed_error_is_a_value_error_and_reads_as_its_message():
+    from latent_atlas.explorer.core.data import DataError
+    from latent_atlas.explorer.core.io.images import ImageImportError
+    from latent_atlas.explorer.session.opening import OpenError
+    from latent_atlas.models.config import ConfigError
+    from latent_atlas.models.modelfile import ModelFileError
+
+    assert set(typed_errors()) == {ModelFileError, DataError, ConfigError, ImageImportError,
+                                   CommandError}
     assert all(issubclass(t, ValueError) for t in typed_errors())
-    assert CommandError in typed_errors()
     assert readable_error(CommandError("give --data SPEC")) == "give --data SPEC"
+    assert readable_error(CommandError()) == "CommandError"  # no message: its name
+    # a ValueError of another module (not listed) is shown by its message too
+    assert readable_error(OpenError("m was opened without data")) == "m was opened without data"
+    assert readable_error(RuntimeError("boom")) == "Unexpected error (RuntimeError): boom"
 
 
 # ---- train, resume, info -------------------------------------------------------------------
@@ -142,7 +153,8 @@ def test_baselines_default_to_none_or_every_one_and_take_aliases():
     assert denoise.parse_baselines(None) == ()
     assert set(denoise.parse_baselines(None, every_by_default=True)) == {"median", "nl-means"}
     assert denoise.parse_baselines("nlm, median,nl-means") == ("nl-means", "median")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^unknown denoiser 'blur': choose from median, "
+                                         r"nl-means$"):
         denoise.parse_baselines("blur")
 
 
@@ -153,13 +165,85 @@ def test_held_out_images_are_cut_to_the_limit(ae):
 
 
 # ---- apps and traverse ---------------------------------------------------------------------
-def test_inpaint_fills_the_rectangle_asked_for_and_needs_a_region(ae):
-    data = ae.require_data()
-    filled = apps.inpaint(ae, data.images[0], None, rect=(1, 2, 3, 4), steps=2)
+def test_inpaint_fills_the_rectangle_asked_for_and_measures_both_fills(ae):
+    from latent_atlas.explorer.core.analysis.applications import (
+        masked_mse,
+        mean_fill,
+        rectangle_mask,
+    )
+
+    image = ae.require_data().images[0]
+    filled = apps.inpaint(ae, image, None, rect=(1, 2, 3, 4), steps=2)
+    mask = rectangle_mask(ae.model.image_shape, 1, 2, 3, 4)
     assert filled.pixels == 12 and filled.result.iterations >= 1
-    assert filled.model_mse >= 0 and filled.mean_fill_mse >= 0
-    with pytest.raises(ValueError, match="rectangle or a mask"):
-        apps.inpaint(ae, data.images[0], None, steps=2)
+    assert np.array_equal(np.asarray(filled.result.mask).reshape(-1, *mask.shape)[0], mask)
+    assert filled.model_mse == float(masked_mse(filled.result.filled_float, image, mask)[0])
+    assert filled.mean_fill_mse == float(masked_mse(mean_fill(image, mask), image, mask)[0])
+    assert filled.model_mse != filled.mean_fill_mse
+    with pytest.raises(CommandError, match=r"^inpaint needs a rectangle or a mask picture$"):
+        apps.inpaint(ae, image, None, steps=2)
+
+
+def test_a_mask_picture_is_resized_to_the_image_and_its_bright_pixels_filled(ae, tmp_path):
+    from latent_atlas.explorer.core.analysis.applications import masked_mse
+
+    pic = np.zeros((16, 16), np.uint8)  # twice the model's 8 x 8: resized, nearest pixel
+    pic[:8, :8] = 128  # bright: filled
+    pic[8:, 8:] = 127  # not bright enough
+    Image.fromarray(pic).save(tmp_path / "mask.png")
+    image = ae.require_data().images[3]
+    filled = apps.inpaint(ae, image, None, mask_picture=tmp_path / "mask.png", steps=2)
+    want = np.zeros((8, 8), bool)
+    want[:4, :4] = True
+    assert filled.pixels == 16
+    assert filled.model_mse == float(masked_mse(filled.result.filled_float, image, want)[0])
+
+
+def test_the_panel_fills_with_the_commands_fill(ae):
+    from latent_atlas.explorer.session.panels.inpaint_work import fill_hole
+    from latent_atlas.explorer.session.panels.sources import PickedImage
+
+    image = ae.require_data().images[5]
+    hole = np.zeros((8, 8), bool)
+    hole[2:5, 2:6] = True
+    r, err, base = fill_hole(ae.model, PickedImage(image, None, "sample 5"), hole, 3)
+    command = apps.inpaint(ae, image, None, rect=(2, 2, 3, 4), steps=3)
+    assert np.array_equal(r.filled, command.result.filled)
+    assert (err, base) == (command.model_mse, command.mean_fill_mse)
+
+
+def test_anomalies_rank_every_image_by_its_reconstruction_error(ae):
+    from latent_atlas.explorer.core.inference import reconstruct_float
+
+    data = ae.require_data()
+    ranking = apps.anomalies(ae, data, top=4)
+    recon = reconstruct_float(ae.model, data.images[:50])
+    mse = ((data.images[:50].astype(np.float32) / 255 - recon) ** 2).reshape(50, -1).mean(1)
+    assert np.allclose(ranking.errors[:50], mse, rtol=1e-4, atol=1e-7)
+    assert list(ranking.top) == list(np.argsort(-ranking.errors, kind="stable")[:4])
+    bce = apps.anomalies(ae, data, metric="bce", top=4)
+    assert not np.allclose(bce.errors, ranking.errors)
+
+
+def test_the_worst_rows_are_the_worst_images_and_their_reconstructions(ae):
+    from latent_atlas.explorer.core.inference import reconstruct_float, to_display
+
+    data = ae.require_data()
+    ranking = apps.anomalies(ae, data, top=3)
+    worst, recon = apps.worst_rows(ae, data, ranking)
+    assert np.array_equal(worst, apps.shown(data.images[ranking.top]))
+    assert np.array_equal(recon, np.asarray(to_display(
+        reconstruct_float(ae.model, data.images[ranking.top]))))
+    assert worst.shape == recon.shape == (3, 8, 8)
+
+
+def test_a_map_point_is_the_code_under_it_decoded(ae):
+    from latent_atlas.explorer.core.inference import decode_float, to_display
+
+    code, shown = apps.map_query(ae, ae.latent_map, (1.5, -2.0), None)
+    assert np.array_equal(code, ae.latent_map.inverse(np.asarray((1.5, -2.0))))
+    assert np.array_equal(shown, np.asarray(to_display(decode_float(ae.model, code[None]))))
+    assert shown.shape == (1, 8, 8)
 
 
 def test_the_nearest_sample_to_a_samples_own_code_is_itself(ae):
@@ -181,8 +265,27 @@ def test_a_traversal_sorts_by_kl_only_for_a_variational_model(ae):
 
 
 def test_progression_needs_a_conditional_model(ae):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^a progression sweeps the condition of a "
+                                         r"conditional model \(cvae, caae\); this model has "
+                                         r"none$"):
         traverse.check_conditional(ae)
+
+
+def test_a_direction_is_the_mean_code_of_a_minus_that_of_b_added_to_the_code(ae):
+    from latent_atlas.explorer.core.inference import decode_float, encode, to_display
+
+    data = ae.require_data()
+    codes = encode(ae.model, data.images)
+    want = codes[data.labels == 3].mean(0) - codes[data.labels == 8].mean(0)
+    code = codes[10]
+    v, row = traverse.direction(ae, data, "3:8", code, [0.0, 1.0])
+    assert v.n_a == int((data.labels == 3).sum()) and v.n_b == int((data.labels == 8).sum())
+    assert np.allclose(v.vector, want, atol=1e-5)
+    assert len(row.images) == 2
+    at = np.asarray(to_display(decode_float(ae.model, (code + v.vector)[None])))[0]
+    assert np.array_equal(row.images[0], np.asarray(to_display(decode_float(ae.model,
+                                                                            code[None])))[0])
+    assert np.array_equal(row.images[1], at)
 
 
 # ---- sweep ---------------------------------------------------------------------------------
@@ -191,6 +294,47 @@ def test_sweep_names_and_parsers():
     assert sweep.model_file_name(0, "ae") == "beta_0_ae.safetensors"
     assert sweep.parse_betas("0,1") == (0.0, 1.0)
     assert sweep.parse_seeds("0,2") == (0, 2)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^--beta values must be numbers, not 'x'$"):
         sweep.parse_betas("x")
-    assert sweep.largest_sample() >= 2000
+    from latent_atlas.explorer.core.analysis.comparison.results import MAX_PRIOR
+
+    assert sweep.largest_sample() == MAX_PRIOR
+
+
+def test_a_models_folder_that_cannot_be_used_is_a_command_error(tmp_path):
+    from latent_atlas.explorer.core.analysis.disentangle.beta_seeds import model_path
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.training import make_config
+
+    data = load_data("shapes:100")
+    cfg = make_config(data, kind="vae", arch="mlp", latent_dim=2, hidden=(8,), epochs=1)
+    path = model_path(tmp_path, 1.0, 0, "vae")
+    path.parent.mkdir(parents=True)
+    from latent_atlas.models.checkpoint import save_model
+
+    save_model(path, train.new_model(cfg.replace(latent_dim=3)), data_spec=data.spec)
+    with pytest.raises(CommandError, match="move it away or choose another --models folder"
+                       ) as caught:
+        list(sweep.seed_sweep(cfg, data, (1.0,), (0,), models_dir=tmp_path, device="cpu"))
+    assert type(caught.value) is CommandError  # the folder's error, as the command's
+
+
+def test_the_sweep_table_and_plot_follow_the_kind_of_result(monkeypatch, tmp_path):
+    from latent_atlas.explorer.core.analysis.comparison import sweep as one_seed
+    from latent_atlas.explorer.core.analysis.comparison import sweep_plot
+    from latent_atlas.explorer.core.analysis.disentangle import beta_seeds, beta_seeds_plot
+
+    calls = []
+    monkeypatch.setattr(one_seed, "format_sweep_table", lambda r, markdown: f"one {markdown}")
+    monkeypatch.setattr(beta_seeds, "format_beta_seed_table",
+                        lambda r, markdown: f"seeds {markdown}")
+    monkeypatch.setattr(sweep_plot, "save_sweep_plot", lambda r, out: calls.append(("one", out)))
+    monkeypatch.setattr(beta_seeds_plot, "save_beta_seeds_plot",
+                        lambda r, out: calls.append(("seeds", out)))
+    over_seeds = object.__new__(beta_seeds.BetaSeedResult)
+    single = object.__new__(one_seed.SweepResult)
+    assert sweep.table(over_seeds, markdown=True) == "seeds True"
+    assert sweep.table(single) == "one False"
+    sweep.save_plot(over_seeds, tmp_path / "a.png")
+    sweep.save_plot(single, tmp_path / "b.png")
+    assert calls == [("seeds", tmp_path / "a.png"), ("one", tmp_path / "b.png")]
