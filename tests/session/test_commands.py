@@ -12,7 +12,9 @@ from PIL import Image
 
 from latent_atlas.explorer.session.commands import (
     apps,
+    compare,
     denoise,
+    export,
     info,
     outputs,
     resume,
@@ -34,12 +36,13 @@ def ae():
     return open_model(MODELS / "digits_ae.safetensors")
 
 
-def _small_model(path: Path, kind: str = "ae", latent_dim: int = 2, **save) -> Path:
+def _small_model(path: Path, kind: str = "ae", latent_dim: int = 2, n_classes: int = 0,
+                 **save) -> Path:
     from latent_atlas.models.checkpoint import save_model
     from latent_atlas.models.config import ModelConfig
 
     config = ModelConfig(kind=kind, arch="mlp", input_shape=(1, 8, 8), latent_dim=latent_dim,
-                         hidden=(8,))
+                         hidden=(8,), n_classes=n_classes)
     save_model(path, train.new_model(config), data_spec="digits", **save)
     return path
 
@@ -123,6 +126,53 @@ def test_resuming_a_file_without_optimizer_state_or_map_says_what_it_leaves_out(
     assert any("2-D map stored in" in n for n in bundled.notes)
 
 
+def test_resuming_refuses_a_model_it_cannot_train():
+    from tests.user_models import make_ae
+
+    with pytest.raises(CommandError, match="cannot be trained or resumed here"):
+        resume.resume_training(make_ae(), data="digits", limit=100)
+
+
+def test_resuming_a_conditional_model_needs_labelled_data(tmp_path, monkeypatch):
+    from latent_atlas.explorer.core.data import load_data
+
+    path = _small_model(tmp_path / "c.safetensors", kind="cvae", n_classes=10)
+    opened = open_model(path, with_data=False)
+    digits = load_data("digits?limit=50")
+    opened.data = type(digits)(images=digits.images, labels=None, spec="digits?limit=50")
+    monkeypatch.setattr(resume, "open_model", lambda *a, **k: opened)
+    with pytest.raises(CommandError, match=r"^c\.safetensors is a conditional VAE and "
+                                         r"digits\?limit=50 has no labels$"):
+        resume.resume_training(path)
+
+
+def test_a_training_runs_its_epochs_and_saves_what_resume_continues(tmp_path):
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.core.progress import drain
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.modelfile import read_model_file
+    from latent_atlas.models.train_state import read_train_state
+
+    data = load_data("digits?limit=120")
+    config = ModelConfig(kind="ae", arch="mlp", input_shape=(1, 8, 8), latent_dim=2,
+                         hidden=(8,), epochs=1, batch_size=64)
+    run = train.Training(data=data, model=train.new_model(config))
+    group = train.process_group(train.resolve_device("cpu"))
+    try:
+        result = drain(run.run(1, group))
+    finally:
+        group.close()
+    assert result.status == "completed" and result.epochs_completed == 1
+    assert len(result.history) == 1 and result.state is not None
+    out = tmp_path / "t.safetensors"
+    run.save(out, result)
+    mf = read_model_file(out)
+    assert mf.meta["data_spec"] == "digits?limit=120"
+    assert len(mf.meta["history"]) == 1 and read_train_state(mf) is not None
+    again = resume.resume_training(out)
+    assert again.state is not None and again.notes == [] and len(again.history) == 1
+
+
 def test_map_extent_is_none_without_a_map_and_for_a_damaged_file(tmp_path, ae):
     assert info.map_extent(_small_model(tmp_path / "m.safetensors")) is None
     (tmp_path / "bad.safetensors").write_bytes(b"not a model")
@@ -130,6 +180,42 @@ def test_map_extent_is_none_without_a_map_and_for_a_damaged_file(tmp_path, ae):
     x0, x1, y0, y1 = info.map_extent(MODELS / "digits_ae.safetensors")
     assert x0 < x1 and y0 < y1
     assert (x0, x1, y0, y1) == ae.latent_map.bounds()
+
+
+# ---- export, compare ------------------------------------------------------------------------
+@pytest.mark.parametrize("kind,options", [("ae", {}), ("cvae", {"n_classes": 10})])
+def test_export_errors_give_a_conditional_model_the_datas_labels(tmp_path, kind, options):
+    from latent_atlas.explorer.core.analysis.applications import reconstruction_errors
+    from latent_atlas.explorer.core.data import load_data
+    from latent_atlas.explorer.session.opening import build_model, read_model
+
+    stored = read_model(_small_model(tmp_path / "m.safetensors", kind=kind, **options))
+    data = load_data("digits?limit=60")
+    got = export.reconstruction_errors(stored, data)
+    model = build_model(stored)
+    labels = data.labels if kind == "cvae" else None
+    assert np.array_equal(got, reconstruction_errors(model, data.images, labels=labels))
+    if kind == "cvae":  # under other labels, other errors: the labels were used
+        other = reconstruction_errors(model, data.images, labels=(data.labels + 1) % 10)
+        assert not np.allclose(got, other)
+
+
+def test_the_compare_text_is_the_table_then_the_latent_rows(monkeypatch):
+    from latent_atlas.explorer.core.analysis.comparison import table
+    from latent_atlas.explorer.core.analysis.disentangle import per_model
+
+    monkeypatch.setattr(table, "format_table", lambda r, markdown: f"TABLE {markdown}")
+    rows = {}
+    monkeypatch.setattr(per_model, "format_latent_rows",
+                        lambda latents, names: rows.get(tuple(names), ""))
+
+    class Result:
+        latents: dict = {}
+
+    assert compare.compare_text(Result(), ["AE", "VAE"], markdown=True) == "TABLE True"
+    rows[("AE", "VAE")] = "AE z0 ...\nVAE z0 ..."
+    assert compare.compare_text(Result(), ["AE", "VAE"]) == \
+        "TABLE False\n\nAE z0 ...\nVAE z0 ..."
 
 
 # ---- map -----------------------------------------------------------------------------------
