@@ -39,22 +39,22 @@ def windows_ready(app) -> bool:
 def demo_scene(window) -> None:
     """For screenshots: decode one point, hover a sample and draw one arrow between two
     class centres, so the picture shows every part of the window in use."""
-    e = window.session
-    if e is None or e.latent_map is None or e.n_points < 2:
+    session = window.session
+    if session is None or session.latent_map is None or session.n_points < 2:
         return
-    pos = e.latent_map.positions
-    if e.labels is not None and len(np.unique(e.labels)) >= 2:
-        classes = np.unique(e.labels)
-        centres = [pos[e.labels == c].mean(axis=0) for c in classes[:2]]
+    pos = session.latent_map.positions
+    if session.labels is not None and len(np.unique(session.labels)) >= 2:
+        classes = np.unique(session.labels)
+        centres = [pos[session.labels == c].mean(axis=0) for c in classes[:2]]
     else:
         centres = [pos[0], pos[-1]]
-    a = int(e.latent_map.nearest_sample(centres[0])[0])
-    b = int(e.latent_map.nearest_sample(centres[1])[0])
-    e.add_arrow(pos[a], pos[b], tolerance=1e-6)
+    a = int(session.latent_map.nearest_sample(centres[0])[0])
+    b = int(session.latent_map.nearest_sample(centres[1])[0])
+    session.add_arrow(pos[a], pos[b], tolerance=1e-6)
     mid = (pos[a] + pos[b]) / 2.0
-    e.request_decode(mid + np.array([0.0, 0.15 * (pos[:, 1].max() - pos[:, 1].min())]))
-    e.flush_decode()
-    e.set_hover(a)
+    session.request_decode(mid + np.array([0.0, 0.15 * (pos[:, 1].max() - pos[:, 1].min())]))
+    session.flush_decode()
+    session.set_hover(a)
 
 
 _CONFIGURED: list[bool] = []

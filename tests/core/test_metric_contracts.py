@@ -13,8 +13,9 @@ from latent_atlas.explorer.core.analysis.comparison.metrics import (
     MetricSettings,
     ModelMetrics,
     compare_models,
+    first_look,
     held_out_indices,
-    measure_model,
+    measure_rest,
 )
 from latent_atlas.explorer.core.analysis.comparison.table import format_table
 from latent_atlas.explorer.core.analysis.gaps.generate import fit_gaussian
@@ -109,18 +110,64 @@ def test_path_length_with_collapsed_codes_uses_a_unit_step(data):
                                                                             rel=1e-5)
 
 
-def test_measure_model_names_the_kind_by_default(data):
+def test_a_model_is_named_by_its_kind_by_default_and_either_pass_can_be_cancelled(data):
     from latent_atlas.explorer.core.analysis.gaps.score import RealImageIndex
 
     model = pca_model(data, 2)
     held = split_indices(len(data.images), 0.1, 0)[1]
     index = RealImageIndex(data.images)
     events = []
-    measured = drain(measure_model(model, data.images, held, index, SETTINGS), events.append)
-    assert measured.metrics.name == "VAE" and measured.metrics.kind == "vae"
-    assert all(e.message.startswith("VAE: ") for e in events)
+    first = drain(first_look(model, data.images, held, index, SETTINGS), events.append)
+    measured = drain(measure_rest(first, data.images, held, index, SETTINGS), events.append)
+    assert first.name == "VAE" and measured.metrics.name == "VAE"
+    assert measured.metrics.kind == "vae"
+    assert events and all(e.message.startswith("VAE: ") for e in events)
     with pytest.raises(Cancelled, match="measuring cancelled"):
-        drain(measure_model(model, data.images, held, index, SETTINGS, cancel=lambda: True))
+        drain(first_look(model, data.images, held, index, SETTINGS, cancel=lambda: True))
+    with pytest.raises(Cancelled, match="measuring cancelled"):
+        drain(measure_rest(first, data.images, held, index, SETTINGS, cancel=lambda: True))
+
+
+def test_cancelling_after_the_first_look_stops_the_comparison(data):
+    """`cancel` reaches the second pass too: a request that arrives once every model's
+    first look is done still stops the measuring."""
+    from dataclasses import replace
+
+    models = {"A": pca_model(data, 2), "B": pca_model(data, 3)}
+    seen = []
+
+    def cancel():
+        return any(e.partial is not None for e in seen)  # the first looks' table
+
+    settings = replace(SETTINGS, classifier=False)  # no judge to train in between
+    with pytest.raises(Cancelled, match="measuring cancelled"):
+        drain(compare_models(models, data, settings, cancel=cancel), seen.append)
+    assert seen[-1].partial is not None  # nothing after it was measured
+    assert [e.partial is not None for e in seen].count(True) == 1
+
+
+def test_the_real_images_bar_is_the_percentile_of_held_out_images_nearest_distances(data):
+    """`pixel_real`'s bar: the `real_percentile` of each held-out image's RMS distance to
+    its nearest training image (brute force here), not of anything else the index returns."""
+    res = drain(compare_models({"m": pca_model(data, 2)}, data, SETTINGS))
+    n = len(data.images)
+    held = split_indices(n, SETTINGS.val_fraction, 0)[1]
+    train = np.setdiff1d(np.arange(n), held)
+    real = nearest_rms(data.images[held].astype(np.float64) / 255.0, data.images[train])
+    assert res.real_threshold == pytest.approx(
+        float(np.percentile(real, SETTINGS.real_percentile)), rel=1e-5)
+    assert 0.0 < res.real_threshold < 1.0
+
+
+def test_a_decode_exactly_at_the_bar_is_not_a_hole(data):
+    """A decoder that ignores its code paints one image for every code: each prior decode
+    is exactly as far from the real images as every reconstruction, so it sits exactly at
+    the bar (their percentile) and is not a hole: a hole is strictly farther than the bar."""
+    flat = LinearModel(np.random.default_rng(0).normal(size=(64, 2)), np.zeros((2, 64)))
+    m = drain(compare_models({"flat": flat}, data, SETTINGS)).models[0]
+    assert m.prior_distance == pytest.approx(m.hole_threshold, rel=1e-6)
+    assert m.hole_fraction == 0.0
+    assert m.holes["own"]["pixel"]["fraction"] == 0.0
 
 
 def test_progress_reports_every_stage_in_order(data):
@@ -328,23 +375,29 @@ def test_fitted_prior_uses_the_training_codes_when_there_are_two(val_fraction, n
 
 def test_a_conditional_model_is_reconstructed_under_each_images_own_label(digits):
     """The CVAE's encoder and decoder take the label: compare's reconstruction error is that
-    of each held-out image under its own label, not under the default label."""
-    from latent_atlas.explorer.core.analysis.gaps.score import RealImageIndex
+    of each held-out image under its own label, not under the default label, in the first
+    look that streams to the table as in the finished one."""
+    from dataclasses import replace
+
+    from latent_atlas.explorer.core.data import ImageSet
     from latent_atlas.explorer.core.inference import reconstruct_float
     from latent_atlas.models.config import ModelConfig
     from latent_atlas.models.networks import build_model
 
     model = build_model(ModelConfig(kind="cvae", arch="mlp", input_shape=(1, 8, 8),
                                     latent_dim=3, hidden=(32,), n_classes=10, seed=0)).eval()
-    images, labels = digits.images[:300], digits.labels[:300]
-    held = split_indices(len(images), 0.1, 0)[1]
-    m = drain(measure_model(model, images, held, RealImageIndex(images), SETTINGS,
-                            labels=labels)).metrics
-    x = images[held].reshape(len(held), -1).astype(np.float64) / 255.0
+    data = ImageSet(images=digits.images[:300], labels=digits.labels[:300], spec="digits:300")
+    settings = replace(SETTINGS, classifier=False, probe_labels=())
+    events = []
+    m = drain(compare_models({"cvae": model}, data, settings), events.append).models[0]
+    streamed = next(e.partial for e in events if e.partial is not None).models[0]
+    held = held_out_indices(len(data.images), [0], settings.val_fraction)[0]
+    x = data.images[held].reshape(len(held), -1).astype(np.float64) / 255.0
 
     def mse(lab):
-        r = reconstruct_float(model, images[held], labels=lab).reshape(len(held), -1)
+        r = reconstruct_float(model, data.images[held], labels=lab).reshape(len(held), -1)
         return float(((r - x) ** 2).mean())
 
-    assert m.recon_mse == pytest.approx(mse(labels[held]), rel=1e-5)
+    assert m.recon_mse == pytest.approx(mse(data.labels[held]), rel=1e-5)
+    assert streamed.recon_mse == pytest.approx(m.recon_mse, rel=1e-6)
     assert abs(mse(np.zeros(len(held), dtype=np.int64)) - m.recon_mse) > 1e-6

@@ -4,6 +4,7 @@ paired tests; every streamed number is the one the finished table shows."""
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
 
@@ -18,7 +19,7 @@ from latent_atlas.models.config import ModelConfig
 from latent_atlas.models.networks import build_model
 
 SETTINGS = MetricSettings(n_prior=150, n_pairs=8, n_path=40, n_between=40, classifier=False,
-                          probe_labels=(0.5,), n_boot=200)
+                          probe_labels=(0.5,), n_boot=200, seed=3)  # not a default seed
 
 
 def _stream(digits, settings):
@@ -26,8 +27,17 @@ def _stream(digits, settings):
                                             hidden=(8, 16), seed=0))
               for name, kind in (("A", "ae"), ("B", "vae"))}
     events: list = []
-    result = drain(compare_models(models, digits, settings), events.append)
+
+    def keep(e):  # each streamed table as it was when it arrived
+        events.append(e)
+        if getattr(e, "partial", None) is not None:
+            SNAPSHOTS[id(e)] = json.dumps(e.partial.to_dict(), sort_keys=True, default=str)
+
+    result = drain(compare_models(models, digits, settings), keep)
     return events, result
+
+
+SNAPSHOTS: dict[int, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +117,24 @@ def test_a_model_measured_whole_streams_its_classifier_rows_as_final(streamed_ju
     assert a.reconstruction == final.models[0].reconstruction  # cross-fitted, as at the end
     assert a.holes == final.models[0].holes and a.between == final.models[0].between
     assert "classifier" not in second.models[1].holes["own"]  # not judged yet
+
+
+def test_a_streamed_table_describes_the_same_comparison_and_never_changes_afterwards(streamed):
+    """Each streamed table carries the finished table's data, counts, bars, settings, seeds
+    and notes so far (marked incomplete), and is a copy: the measuring that goes on after it
+    was shown does not change what the user already sees."""
+    events, final = streamed
+    assert final.complete is True
+    for e in _partials(events):
+        p = e.partial
+        assert p.complete is False
+        assert (p.data_spec, p.n_held_out, p.n_reference) == (
+            final.data_spec, final.n_held_out, final.n_reference)
+        assert p.hole_threshold == final.hole_threshold
+        assert p.real_threshold == final.real_threshold
+        assert p.settings == final.settings and p.seeds == final.seeds == [SETTINGS.seed]
+        assert isinstance(p.notes, list) and all(n in final.notes for n in p.notes)
+        assert p.judges and all(final.judges[k] == v for k, v in p.judges.items())
+        assert p.judge_floors and all(final.judge_floors[k] == v
+                                      for k, v in p.judge_floors.items())
+        assert json.dumps(p.to_dict(), sort_keys=True, default=str) == SNAPSHOTS[id(e)]

@@ -244,20 +244,3 @@ def measure_rest(first: _FirstLook, images: np.ndarray, held_out: np.ndarray,
     metrics.extras = {"code_spread": spread, "probe_right": probe_right}
     yield progress(1.0, "done", "measured")
     return _Measured(metrics, recon_dist, prior_dist, judged)
-
-
-def measure_model(model: Any, images: np.ndarray, held_out: np.ndarray, index: RealImageIndex,
-                  settings: MetricSettings, *, name: str = "", cancel: Any = None,
-                  span: tuple[float, float] = (0.0, 1.0), labels: np.ndarray | None = None,
-                  judge: Any = None) -> Generator[MetricsProgress, None, _Measured]:
-    """Measure one model (`first_look`, then `measure_rest`); the hole fractions are left
-    for the caller's (shared) thresholds.
-
-    `judge` (a `ClassifierJudge` or None) scores every decode's class confidence.
-    """
-    lo, hi = span
-    mid = lo + 0.3 * (hi - lo)
-    first = yield from first_look(model, images, held_out, index, settings, name=name,
-                                  cancel=cancel, span=(lo, mid), labels=labels)
-    return (yield from measure_rest(first, images, held_out, index, settings, cancel=cancel,
-                                    span=(mid, hi), labels=labels, judge=judge))

@@ -37,7 +37,6 @@ from latent_atlas.explorer.core.analysis.comparison.measure import (  # noqa: F4
     _FirstLook,
     _Measured,
     first_look,
-    measure_model,
     measure_rest,
 )
 from latent_atlas.explorer.core.analysis.comparison.paired import (
@@ -106,7 +105,7 @@ def compare_models(models: dict[str, Any], data: Any, settings: MetricSettings |
     if len(index) < len(train_idx):
         notes.append(f"nearest real images searched among {len(index)} of the {len(train_idx)} "
                      "training images (random subset)")
-    labels = getattr(data, "labels", None)
+    labels = data.labels
     real_nn = index.nearest(images[held_out])[0]
     real_threshold = float(np.percentile(real_nn, settings.real_percentile))
     bars = {"pixel": float("nan"), "pixel_real": real_threshold}
