@@ -171,7 +171,7 @@ def collect() -> list[Mutant]:
                 status = status_by_exit_code[code]
                 removed: list[str] = []
                 added: list[str] = []
-                if status not in KILLED:
+                if status not in KILLED and status != "not checked":
                     for line in get_diff_for_mutant(name, path=source).splitlines():
                         if line.startswith(("---", "+++")):
                             continue

@@ -12,6 +12,7 @@ import pytest
 
 from latent_atlas.explorer.core.analysis.comparison.metrics import (
     MetricSettings,
+    MetricsProgress,
     compare_models,
 )
 from latent_atlas.explorer.core.progress import Cancelled, drain
@@ -48,7 +49,8 @@ def streamed(digits):
 @pytest.fixture(scope="module")
 def streamed_judged(digits):
     """With the classifier judge (trained here, not taken from the cache)."""
-    return _stream(digits, replace(SETTINGS, classifier=True, classifier_cache=False))
+    return _stream(digits, replace(SETTINGS, classifier=True, classifier_cache=False,
+                                   classifier_percentile=15.0))  # not the default bar
 
 
 def _partials(events):
@@ -138,3 +140,48 @@ def test_a_streamed_table_describes_the_same_comparison_and_never_changes_afterw
         assert p.judge_floors and all(final.judge_floors[k] == v
                                       for k, v in p.judge_floors.items())
         assert json.dumps(p.to_dict(), sort_keys=True, default=str) == SNAPSHOTS[id(e)]
+
+
+def test_the_classifier_judge_follows_the_settings_and_reports_within_its_span(
+        streamed_judged, digits, tmp_path, monkeypatch):
+    """The judge is trained at the settings' percentile, its progress arrives as the
+    comparison's own (stage, message, fraction within 0.15–0.25), it is cached only when
+    the settings ask, taken from the cache the next time, and `cancel` reaches it."""
+    events, result = streamed_judged  # classifier_cache=False, percentile 15
+    assert result.classifier["percentile"] == 15.0
+    assert "15th percentile" in result.judges["classifier"]
+    judged = [e for e in events if e.stage == "classifier"]
+    assert any("training the classifier judge" in e.message for e in judged)
+    assert all(isinstance(e, MetricsProgress) and e.message for e in events)
+    assert all(0.15 <= e.fraction <= 0.25 for e in judged) and len(judged) >= 3
+    fractions = [e.fraction for e in events]
+    assert fractions == sorted(fractions)
+
+    monkeypatch.setenv("LATENT_ATLAS_CACHE", str(tmp_path))
+    base = replace(SETTINGS, classifier=True, probe_labels=())
+
+    def until_judged(settings, stop_at: str) -> list:
+        """Run the comparison until the first classifier event whose message has
+        `stop_at` (then cancel): the cheap rows and the judge only."""
+        models = {name: build_model(ModelConfig(kind=kind, input_shape=digits.shape,
+                                                latent_dim=4, hidden=(8, 16), seed=0))
+                  for name, kind in (("A", "ae"), ("B", "vae"))}
+        seen: list = []
+
+        def cancel():
+            return any(e.stage == "classifier" and stop_at in e.message for e in seen)
+
+        with pytest.raises(Cancelled):
+            drain(compare_models(models, digits, settings, cancel=cancel), seen.append)
+        return seen
+
+    assert not list(tmp_path.rglob("*.safetensors"))
+    seen = until_judged(replace(base, classifier_cache=True), "ready")
+    assert any("training the classifier judge" in e.message for e in seen)
+    assert len(list(tmp_path.rglob("*.safetensors"))) == 1  # asked to cache: kept
+    seen = until_judged(replace(base, classifier_cache=True), "ready")
+    assert not any("training the classifier judge" in e.message for e in seen)  # reused
+    seen = until_judged(replace(base, classifier_cache=False), "training")
+    assert "training the classifier judge" in seen[-1].message  # stopped while training
+    assert not any("ready" in e.message for e in seen if e.stage == "classifier")
+    assert len(list(tmp_path.rglob("*.safetensors"))) == 1  # and never cached
