@@ -123,8 +123,12 @@ def _paired(doc: dict, measure: str, judge: str) -> str:
 
 
 def _probe_test(doc: dict, share: str, clf: str) -> str:
-    t = doc.get("probe_tests", {}).get(share, {}).get(clf)
-    return "—" if t is None else f"{t['p']:.2g}"
+    """The paired (McNemar) AE − VAE difference of a probe: points, verdict, Holm p."""
+    for rec in doc.get("differences", []):
+        if rec["measure"] == f"probe/{share}/{clf}":
+            return (f"{100 * rec['difference']:+.1f}, {rec['verdict']} "
+                    f"(p {rec['p_holm']:.2g})")
+    return "—"
 
 
 def markdown(rows: list[tuple[str, dict]]) -> str:
@@ -133,8 +137,8 @@ def markdown(rows: list[tuple[str, dict]]) -> str:
     label and the reconstructions the classifier already fails, each with its 95 %
     interval. Per pair: the paired AE − VAE difference of those rows with its interval and
     verdict (`compare`'s paired tests, Holm-adjusted over its table). Per model again: path
-    length, the checkerboard ratios and the probe accuracies (all labels) with McNemar's
-    p for the pair."""
+    length, the checkerboard ratios and the probe accuracies with the pair's paired
+    difference (McNemar's test, Holm-adjusted over the compare's table)."""
     gaps = ["| upsample (downsample) | model | recon MSE | holes, own prior (pixel) "
             "| holes, own prior (classifier) | holes, GMM (classifier) "
             "| between, same label (classifier) | reconstructions failing the classifier |",
@@ -163,7 +167,7 @@ def markdown(rows: list[tuple[str, dict]]) -> str:
                 f"{_num(m.get('checker_standard_normal'), '.2f')} | "
                 f"{_probe(m, '100%', 'logistic')} | {_probe(m, '100%', 'knn')} | "
                 f"{_probe(m, '10%', 'knn')} |")
-        other.append(f"| {name} | McNemar p, AE against VAE | | | | | "
+        other.append(f"| {name} | AE − VAE (McNemar, Holm) | | | | | "
                      f"{_probe_test(doc, '100%', 'logistic')} | {_probe_test(doc, '100%', 'knn')} | "
                      f"{_probe_test(doc, '10%', 'knn')} |")
     thresholds = ", ".join(f"{up} {doc['hole_threshold']:.3f}" for up, doc in rows)

@@ -44,6 +44,9 @@ def test_the_tables_carry_the_paired_difference_the_floors_and_the_probe_test():
                             "difference": 0.004, "low": -0.01, "high": 0.02,
                             "verdict": "same"}],
            "probe_tests": {"100%": {"knn": {"p": 0.0234}}}}
+    doc["differences"].append({"measure": "probe/100%/knn", "judge": None,
+                               "difference": -0.012, "low": -0.022, "high": -0.003,
+                               "verdict": "not detected", "p_holm": 0.3851})
     text = mod.markdown([("transpose", doc)])
     lines = text.splitlines()
     row = next(line for line in lines if line.startswith("| transpose (stride) | AE | 0.0123"))
@@ -58,6 +61,7 @@ def test_the_tables_carry_the_paired_difference_the_floors_and_the_probe_test():
     assert cells[3] == "0.41 [0.39, 0.44]"  # the interval where the document has one
     assert cells[4] == "0.33"  # the bare ratio where it has none
     assert cells[7:] == ["95.9%", "92.9%"]
-    test = next(line for line in lines if "McNemar p" in line)
-    assert [c.strip() for c in test.strip("|").split("|")][-3:] == ["—", "0.023", "—"]
+    test = next(line for line in lines if "McNemar" in line)
+    assert [c.strip() for c in test.strip("|").split("|")][-3:] == [
+        "—", "-1.2, not detected (p 0.39)", "—"]
     assert "pixel 5.0% [4.0%, 6.0%]" in text and "transpose 0.203" in text
