@@ -401,3 +401,14 @@ def test_a_conditional_model_is_reconstructed_under_each_images_own_label(digits
     assert m.recon_mse == pytest.approx(mse(data.labels[held]), rel=1e-5)
     assert streamed.recon_mse == pytest.approx(m.recon_mse, rel=1e-6)
     assert abs(mse(np.zeros(len(held), dtype=np.int64)) - m.recon_mse) > 1e-6
+
+
+@pytest.mark.parametrize("classifier", [True, False])
+def test_without_labels_the_note_says_so_whether_or_not_the_judge_was_asked_for(data, classifier):
+    """No labels: the note names the missing labels (not a judge turned off), asked or not."""
+    from dataclasses import replace
+
+    res = drain(compare_models({"m": pca_model(data, 2)}, data,
+                               replace(SETTINGS, classifier=classifier)))
+    assert "the data has no labels, so only the pixel judges are used" in res.notes
+    assert "the classifier judge was turned off" not in res.notes

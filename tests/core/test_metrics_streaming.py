@@ -128,6 +128,9 @@ def test_a_streamed_table_describes_the_same_comparison_and_never_changes_afterw
     was shown does not change what the user already sees."""
     events, final = streamed
     assert final.complete is True
+    # labelled data with the judge turned off: the note says that, not "no labels"
+    assert "the classifier judge was turned off" in final.notes
+    assert not any("no labels" in n for n in final.notes)
     for e in _partials(events):
         p = e.partial
         assert p.complete is False
