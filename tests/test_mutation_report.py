@@ -52,3 +52,38 @@ def test_a_whole_run_prints_the_plain_figure(tmp_path, capsys, monkeypatch):
     assert mod.report(mutants) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == (
         "mutants=1 killed=1 survived=0 equivalent=0")
+
+
+def _conftest(request):
+    for plugin in request.config.pluginmanager.get_plugins():
+        if getattr(plugin, "__file__", "").endswith(str(Path("tests", "conftest.py"))):
+            return plugin
+    raise AssertionError("tests/conftest.py is not loaded")
+
+
+class _Item:
+    def __init__(self, nodeid):
+        self.nodeid = nodeid
+
+
+def test_under_mutmut_the_covering_tests_run_fastest_first(request, tmp_path, monkeypatch):
+    conftest = _conftest(request)
+    items = [_Item("t.py::slow"), _Item("t.py::unknown"), _Item("t.py::fast"), _Item("t.py::mid")]
+    (tmp_path / conftest.MUTMUT_STATS).write_text(
+        '{"duration_by_test": {"t.py::slow": 20.0, "t.py::fast": 0.1, "t.py::mid": 2.0}}')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "stats")  # mutmut's own runs keep their order
+    conftest.pytest_collection_modifyitems(request.config, items)
+    assert [i.nodeid for i in items] == ["t.py::slow", "t.py::unknown", "t.py::fast", "t.py::mid"]
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "latent_atlas.models.losses.x_corrupt__mutmut_3")
+    conftest.pytest_collection_modifyitems(request.config, items)
+    assert [i.nodeid for i in items] == ["t.py::fast", "t.py::mid", "t.py::slow", "t.py::unknown"]
+
+
+def test_without_mutmut_stats_the_order_is_kept(request, tmp_path, monkeypatch):
+    conftest = _conftest(request)
+    items = [_Item("t.py::b"), _Item("t.py::a")]
+    monkeypatch.chdir(tmp_path)  # no stats file here
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "latent_atlas.models.losses.x_corrupt__mutmut_3")
+    conftest.pytest_collection_modifyitems(request.config, items)
+    assert [i.nodeid for i in items] == ["t.py::b", "t.py::a"]
