@@ -1,8 +1,10 @@
 """Application entry: build the QApplication, paint the stored maps, then load the rest.
 
-The order matters for the start-up target (map painted within 1.5 s of process start):
-only PySide6, pyqtgraph and numpy are imported before the first paint; torch, the data
-sets and scikit-learn load afterwards in a worker thread (see MainWindow.start_loading).
+The order matters for the start-up target (map painted within 0.5 s of process start):
+only PySide6 and numpy are imported before the first paint, a preview of the stored map
+(`show_preview`); the main window (pyqtgraph, the panels) takes its place when it has
+painted, and torch, the data sets and scikit-learn load afterwards in a worker thread
+(see MainWindow.start_loading).
 """
 
 from __future__ import annotations
@@ -15,9 +17,8 @@ import numpy as np
 from latent_atlas.explorer.core.bundled import default_model_paths
 from latent_atlas.explorer.core.proctime import seconds_since_start
 
-from .chrome import close_window
-
 SCREENSHOT_TIMEOUT_S = 300.0
+MAIN_WINDOW_SIZE = (1280, 860)  # MainWindow's first size; the preview takes the same
 
 
 def configure_pyqtgraph() -> None:
@@ -57,13 +58,39 @@ def demo_scene(window) -> None:
     session.set_hover(a)
 
 
+def show_preview(app, paths: list, times: dict[str, float]):
+    """Paint the stored map of the model the window will show first, with PySide6 alone,
+    before pyqtgraph, torch or a panel is imported; `times["first_paint_s"]` is set when it
+    has painted. Returns the preview window (closed when the main window has painted), or
+    None when no file among `paths` has a stored map."""
+    from latent_atlas.explorer.session.preview import map_preview
+
+    from .startup_preview import StartupPreview
+
+    shown = map_preview(paths)
+    if shown is None:
+        return None
+
+    def painted() -> None:
+        times.setdefault("first_paint_s", seconds_since_start())
+
+    preview = StartupPreview(shown, on_paint=painted)
+    preview.resize(*MAIN_WINDOW_SIZE)
+    preview.show()
+    preview.repaint()  # now, not at the next turn of the event loop
+    app.processEvents()  # and onto the screen
+    return preview
+
+
 _CONFIGURED: list[bool] = []
+_PLOTS_CONFIGURED: list[bool] = []
 
 
-def qt_app():
+def qt_app(plots: bool = True):
     """The QApplication, made if there is none (a Jupyter kernel under `%gui qt` makes its
     own), after the set-up every window needs, done once: the refguard pins (before any Qt
-    virtual is overridden from Python, see refguard.py) and pyqtgraph's options. The
+    virtual is overridden from Python, see refguard.py) and, unless `plots` is False (the
+    start-up preview paints before pyqtgraph is imported), pyqtgraph's options. The
     program (`run_app`) and the Python API's windows (`viewer.py`) both start here."""
     from PySide6.QtWidgets import QApplication
 
@@ -73,8 +100,10 @@ def qt_app():
 
         skip_libraries_without_qt()  # torch & co. load after Qt: no source scan of each
         pin_singletons()
-        configure_pyqtgraph()
         _CONFIGURED.append(True)
+    if plots and not _PLOTS_CONFIGURED:
+        configure_pyqtgraph()
+        _PLOTS_CONFIGURED.append(True)
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv and sys.argv[0]
                                                    else "latent-atlas"])
     app.setApplicationName("Latent Atlas")
@@ -96,7 +125,12 @@ def run_app(files: list, compare: bool = False, screenshot: str | None = None,
         return 2
     from PySide6.QtCore import QEvent, QObject, QTimer
 
-    app = qt_app()
+    times: dict[str, float] = {}
+    paths = list(files) or ([] if compare else default_model_paths())
+    app = qt_app(plots=compare)
+    preview = None if compare else show_preview(app, paths, times)
+    qt_app()  # pyqtgraph, after the preview's paint
+    from .chrome import close_window
     from .gc_guard import GuiThreadCollector
     from .main_window import MainWindow
 
@@ -110,11 +144,11 @@ def run_app(files: list, compare: bool = False, screenshot: str | None = None,
         collector.stop()
         del collector
         return code
-    times: dict[str, float] = {}
     window = MainWindow(headless=bool(screenshot), defer_panels=True)
     window.source_data = data
+    if preview is not None:
+        window.setGeometry(preview.geometry())
     window.show()  # before any file is read: a slow or bad file never hides the window
-    paths = list(files) or default_model_paths()
     window.open_paths(paths, load=False)
     if not window.workspace.sessions and not window.opening():
         window.show_message("No model open: File ▸ Open model… or Model ▸ Train… "
@@ -129,8 +163,11 @@ def run_app(files: list, compare: bool = False, screenshot: str | None = None,
         first paint."""
 
         def eventFilter(self, obj, ev):  # noqa: N802 - Qt naming
-            if ev.type() == QEvent.Type.Paint and "first_paint_s" not in times:
-                times["first_paint_s"] = seconds_since_start()
+            if ev.type() == QEvent.Type.Paint and "window_paint_s" not in times:
+                times["window_paint_s"] = seconds_since_start()
+                times.setdefault("first_paint_s", times["window_paint_s"])
+                if preview is not None:  # the window has taken its place
+                    preview.close()
                 QTimer.singleShot(0, window.start_loading)
                 # hidden docks: after the paint, one per turn of the event loop
                 QTimer.singleShot(0, lambda: window.add_panels(gradually=True))
@@ -198,11 +235,15 @@ def run_app(files: list, compare: bool = False, screenshot: str | None = None,
                 exit_code["code"] = 2
             fp = times.get("first_paint_s", float("nan"))
             rd = times.get("ready_s", float("nan"))
-            print(f"first_paint_s={fp:.3f} ready_s={rd:.3f}", flush=True)
+            wp = times.get("window_paint_s", float("nan"))
+            print(f"first_paint_s={fp:.3f} ready_s={rd:.3f} window_paint_s={wp:.3f}",
+                  flush=True)
             app.quit()
 
         QTimer.singleShot(0, poll)
     rc = app.exec()
+    if preview is not None:
+        preview.close()
     close_window(window, app)
     collector.stop()
     del watcher, collector
