@@ -35,17 +35,21 @@ def main() -> int:
 
     from latent_atlas.explorer.core.proctime import seconds_since_start
     from latent_atlas.explorer.qt.app import qt_app, run_app
+    from latent_atlas.explorer.qt.startup_preview import StartupPreview
 
-    app = qt_app()
+    app = qt_app(plots=False)  # as the program starts: the preview paints before pyqtgraph
     name = "compare" if args.compare else "main"
 
     def shoot(t: float) -> None:
-        windows = [w for w in app.topLevelWidgets() if w.isVisible() and hasattr(w, "is_ready")]
+        # the start-up preview too, while it is shown (it takes no clicks: never ready)
+        windows = [w for w in app.topLevelWidgets() if w.isVisible()
+                   and (hasattr(w, "is_ready") or isinstance(w, StartupPreview))]
         for i, w in enumerate(windows):
             path = out / f"{name}_{t:g}s{'' if i == 0 else f'_{i}'}.png"
             w.grab().save(str(path), "PNG")
+            ready = "preview" if isinstance(w, StartupPreview) else w.is_ready()
             print(f"shot_{t:g}s={path} (taken at {seconds_since_start():.2f} s; window ready: "
-                  f"{w.is_ready()})", flush=True)
+                  f"{ready})", flush=True)
         if t == moments[-1]:
             app.quit()
 
