@@ -151,3 +151,54 @@ def test_each_paired_row_compares_what_its_judge_reads():
     a, b = (m.metrics.reconstruction for m in measured)
     for judge, row in rows.items():
         assert row["difference"] == pytest.approx(a[judge]["fraction"] - b[judge]["fraction"])
+
+
+def test_the_differences_use_the_settings_margin_and_replicates():
+    default, *_ = _run(MetricSettings(n_boot=200, seed=0))
+    wider, *_ = _run(MetricSettings(n_boot=200, seed=0, equivalence_margin=0.2))
+    more_boot, *_ = _run(MetricSettings(n_boot=400, seed=0))
+    assert {d["margin"] for d in wider.differences} == {0.2}
+    assert {d["margin"] for d in default.differences} == {MetricSettings().equivalence_margin}
+    assert [d["difference"] for d in more_boot.differences] == \
+        [d["difference"] for d in default.differences]
+    assert any((d["low"], d["high"]) != (e["low"], e["high"])
+               for d, e in zip(more_boot.differences, default.differences, strict=True))
+
+
+def test_a_judge_whose_values_do_not_pair_is_skipped_and_the_next_one_still_pairs():
+    """Distances judged on other decodes (another shape) cannot be paired; the classifier's
+    confidences of the same decodes still are."""
+    settings = MetricSettings(n_boot=100, seed=2)
+    rng = np.random.default_rng(8)
+    measured = [_measured(rng, "a", 0.0), _measured(rng, "b", 0.5)]
+    rec = measured[1].judged["reconstruction"]
+    measured[1].judged["reconstruction"] = Judged(np.repeat(rec.dist, 2, axis=1), rec.conf)
+    real_nn, real_conf = rng.gamma(2.0, 1.0, size=N), rng.uniform(0.3, 1.0, size=N)
+    result = CompareResult([m.metrics for m in measured], "constructed", N, N, 1.0, settings)
+    paired_tests(result, measured, real_nn, real_conf,
+                 SimpleNamespace(percentile=settings.classifier_percentile), settings)
+    assert [d["judge"] for d in result.differences if d["measure"] == "reconstruction"] \
+        == ["classifier"]
+
+
+def test_probe_rows_pair_the_shares_and_classifiers_both_models_have():
+    """k-NN and logistic accuracies per labelled share: higher is better; a share or a
+    classifier only the first model has is left out, not an error."""
+    settings = MetricSettings(n_boot=100, seed=1)
+    rng = np.random.default_rng(9)
+    measured = [_measured(rng, "a", 0.0), _measured(rng, "b", 0.5)]
+    right_a = rng.uniform(size=N) < 0.9
+    right_b = rng.uniform(size=N) < 0.6
+    measured[0].metrics.extras["probe_right"] = {
+        "10%": {"knn": right_a, "logistic": right_a}, "100%": {"knn": right_a}}
+    measured[1].metrics.extras["probe_right"] = {"10%": {"knn": right_b}}
+    real_nn, real_conf = rng.gamma(2.0, 1.0, size=N), rng.uniform(0.3, 1.0, size=N)
+    result = CompareResult([m.metrics for m in measured], "constructed", N, N, 1.0, settings)
+    paired_tests(result, measured, real_nn, real_conf,
+                 SimpleNamespace(percentile=settings.classifier_percentile), settings)
+    probes = [d for d in result.differences if d["measure"].startswith("probe/")]
+    assert [d["measure"] for d in probes] == ["probe/10%/knn"]
+    (probe,) = probes
+    assert probe["judge"] is None and probe["higher_is_better"] is True
+    assert probe["difference"] == pytest.approx(right_a.mean() - right_b.mean())
+    assert all(d["higher_is_better"] is False for d in result.differences if d is not probe)
