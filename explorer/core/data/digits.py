@@ -22,21 +22,43 @@ from .options import (
 OPTIONS = ("limit", "seed", "size", "channels")
 
 
-@source("digits", options=OPTIONS)
-def load_digits_set(spec: DataSpec) -> ImageSet:
+def digits_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's digits: images (1,797 x 8 x 8, values 0..16) and their labels.
+
+    Read from the CSV scikit-learn ships (`sklearn/datasets/data/digits.csv.gz`, what its
+    `load_digits` reads) without importing scikit-learn: that import, SciPy's with it,
+    takes about a second here and would hold the GIL while the window loads. Falls back to
+    `load_digits` when the file is not where scikit-learn has always kept it.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("sklearn")  # finds the package, does not import it
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "datasets" / "data" / "digits.csv.gz"
+        if path.is_file():
+            table = np.loadtxt(path, delimiter=",")
+            if table.ndim == 2 and table.shape[1] == 65:
+                return table[:, :-1].reshape(-1, 8, 8), table[:, -1].astype(np.int64)
     from sklearn.datasets import load_digits
 
+    bunch = load_digits()
+    return bunch.images, bunch.target.astype(np.int64)
+
+
+@source("digits", options=OPTIONS)
+def load_digits_set(spec: DataSpec) -> ImageSet:
     if spec.arg:
         raise DataError("digits takes no path (it is bundled with scikit-learn)")
     spec = normalise_options(spec, OPTIONS)
     limit, seed = limit_option(spec), seed_option(spec)
     size, channels = size_option(spec, 8), channels_option(spec, 1)
-    bunch = load_digits()
+    raw, labels = digits_arrays()
     # Pixel values are 0..16; stretch to 0..255 so every source shares one scale.
-    images = np.round(bunch.images * (255.0 / 16.0)).astype(np.uint8)[:, None, :, :]
+    images = np.round(raw * (255.0 / 16.0)).astype(np.uint8)[:, None, :, :]
     result = ImageSet(
         images=images,
-        labels=bunch.target.astype(np.int64),
+        labels=labels,
         label_names=[str(i) for i in range(10)],
     )
     n = len(result)
