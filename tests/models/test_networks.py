@@ -67,3 +67,13 @@ def test_config_roundtrip_and_errors():
         ModelConfig(input_shape=(2, 8, 8))
     with pytest.raises(ConfigError):
         ModelConfig.from_dict("not a dict")
+
+
+def test_a_max_unpooling_block_without_switches_says_what_it_needs():
+    """The block refuses on its own too (the decoder checks first, but a block can be
+    called alone): the message names the switches, not an empty ValueError."""
+    from latent_atlas.models.networks import _UpBlock
+
+    block = _UpBlock(4, 2, (2, 2), (4, 4), "max-unpool")
+    with pytest.raises(ValueError, match="max-pooling switches of an encoded image"):
+        block(torch.zeros(1, 4, 2, 2))
