@@ -70,3 +70,21 @@ def test_the_selection_and_the_exclusions_name_files_that_exist():
     found = exercising_files()
     assert "latent_atlas.explorer.core.analysis.comparison.metrics" in found["tests/core/test_metrics.py"]
     assert "latent_atlas.models.losses" in found["tests/models/test_loss_values.py"]
+
+
+def test_fixtures_shared_by_a_selected_module_are_built_per_test_under_mutmut(monkeypatch):
+    """A module-scoped fixture's calls count, for mutmut, only for the first test that asks
+    for it: the other tests of the file would never run against a mutant of what the
+    fixture calls (issue 25: seven mutants of the streamed compare table survived so,
+    although a test of that file kills each of them). The selected files share fixtures
+    through `tests.fixture_scope.shared` instead."""
+    from tests.fixture_scope import shared
+
+    monkeypatch.delenv("MUTANT_UNDER_TEST", raising=False)
+    assert shared("f", None) == "module"
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "latent_atlas.models.losses.x_corrupt__mutmut_1")
+    assert shared("f", None) == "function"
+    literal = re.compile(r"@pytest\.fixture\([^)]*scope=['\"](module|package|class)['\"]")
+    offenders = [path for path in _config()["pytest_add_cli_args_test_selection"]
+                 if literal.search((ROOT / path).read_text())]
+    assert offenders == [], f"use scope=shared (tests/fixture_scope.py) in {offenders}"

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from latent_atlas.explorer.cli import main
+from tests.fixture_scope import shared
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def model_file(tmp_path_factory):
     from latent_atlas.explorer.core.data import load_data
     from latent_atlas.explorer.core.inference import encode

@@ -17,18 +17,19 @@ from latent_atlas.explorer.core.analysis.applications.transfer import (
     measure_transfer,
 )
 from latent_atlas.explorer.core.progress import drain
+from tests.fixture_scope import shared
 
 AE = Path(__file__).resolve().parents[2] / "resources" / "models" / "digits_ae.safetensors"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def digits():
     from latent_atlas.explorer.core.data import load_data
 
     return load_data("digits")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def ae():
     if not AE.exists():
         pytest.skip("the bundled digits models are missing (resources/models/make_bundled.sh)")
@@ -37,7 +38,7 @@ def ae():
     return load_model(AE).model
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def measured(ae, digits):
     return drain(measure_transfer(ae, digits, "1:7", strengths=[0, 1], limit=500))
 

@@ -25,6 +25,7 @@ from latent_atlas.explorer.core.analysis.claims.codec import (
     ssim,
 )
 from latent_atlas.explorer.core.progress import drain
+from tests.fixture_scope import shared
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_AE = ROOT / "resources" / "models" / "digits_ae.safetensors"
@@ -167,7 +168,7 @@ def test_psnr_and_ssim_agree_on_floats_and_uint8_and_rank_noise():
 
 # ---- the comparison -------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def digits_result():
     from latent_atlas.explorer.core.data import load_data
     from latent_atlas.models.checkpoint import load_model

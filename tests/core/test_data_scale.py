@@ -20,6 +20,7 @@ from latent_atlas.explorer.core.progress import Cancelled, drain
 from latent_atlas.models.config import ModelConfig
 from latent_atlas.models.networks import build_model
 from tests.core.test_data_idx import make_set
+from tests.fixture_scope import shared
 
 
 def mapped(arr: np.ndarray) -> bool:
@@ -32,7 +33,7 @@ def mapped(arr: np.ndarray) -> bool:
     return False
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def model():
     cfg = ModelConfig(kind="vae", arch="conv", input_shape=(1, 16, 16), latent_dim=3,
                       hidden=(8, 16))

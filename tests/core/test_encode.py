@@ -19,15 +19,16 @@ from latent_atlas.explorer.core.io.images import image_strip
 from latent_atlas.explorer.core.progress import Cancelled, drain
 from latent_atlas.models.config import ModelConfig
 from latent_atlas.models.networks import build_model
+from tests.fixture_scope import shared
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def model():
     cfg = ModelConfig(kind="vae", arch="conv", input_shape=(1, 8, 8), latent_dim=3, hidden=(8, 16))
     return build_model(cfg).eval()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def images():
     return np.random.default_rng(0).integers(0, 256, size=(50, 1, 8, 8), dtype=np.uint8)
 

@@ -25,13 +25,14 @@ from latent_atlas.explorer.core.analysis.gaps.samplers import SAMPLERS
 from latent_atlas.explorer.core.analysis.intervals import bootstrap_interval, overlap
 from latent_atlas.explorer.core.data import ImageSet, load_data
 from latent_atlas.explorer.core.progress import drain
+from tests.fixture_scope import shared
 
 SETTINGS = MetricSettings(n_prior=300, n_pairs=5, n_path=20, n_between=60, seed=1)
 
 
 # --- the classifier judge ----------------------------------------------------------------
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def digits_judge():
     data = load_data("digits")
     rng = np.random.default_rng(0)
@@ -251,7 +252,7 @@ def test_table_rows_mark_significance_and_list_every_judge():
 
 # --- compare end to end ------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def pair_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("pair")
     assert main(["train-pair", "--data", "digits", "--latent-dim", "4", "--hidden", "8,16",

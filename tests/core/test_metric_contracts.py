@@ -22,11 +22,12 @@ from latent_atlas.explorer.core.analysis.gaps.generate import fit_gaussian
 from latent_atlas.explorer.core.inference import decode_float
 from latent_atlas.explorer.core.progress import Cancelled, drain
 from latent_atlas.models.trainer import split_indices
+from tests.fixture_scope import shared
 
 SETTINGS = MetricSettings(n_prior=200, n_pairs=40, steps=5, n_path=60, seed=4, epsilon=0.05)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def data():
     return synthetic_data(240, seed=1)
 

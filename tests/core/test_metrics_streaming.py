@@ -18,6 +18,7 @@ from latent_atlas.explorer.core.analysis.comparison.metrics import (
 from latent_atlas.explorer.core.progress import Cancelled, drain
 from latent_atlas.models.config import ModelConfig
 from latent_atlas.models.networks import build_model
+from tests.fixture_scope import shared
 
 SETTINGS = MetricSettings(n_prior=150, n_pairs=8, n_path=40, n_between=40, classifier=False,
                           probe_labels=(0.5,), n_boot=200, seed=3,  # not a default seed
@@ -42,12 +43,12 @@ def _stream(digits, settings):
 SNAPSHOTS: dict[int, str] = {}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def streamed(digits):
     return _stream(digits, SETTINGS)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def streamed_judged(digits):
     """With the classifier judge (trained here, not taken from the cache)."""
     return _stream(digits, replace(SETTINGS, classifier=True, classifier_cache=False,

@@ -16,12 +16,13 @@ from latent_atlas.explorer.core.analysis.claims.probe import (
     probe_iter,
 )
 from latent_atlas.explorer.core.progress import drain
+from tests.fixture_scope import shared
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_AE = ROOT / "resources" / "models" / "digits_ae.safetensors"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def digits():
     from latent_atlas.explorer.core.data import load_data
     from latent_atlas.models.checkpoint import load_model
@@ -129,7 +130,7 @@ def test_probe_metrics_give_accuracy_with_an_interval_per_share_and_classifier()
     assert probe_metrics(codes, np.zeros(400), train, held, (1.0,)) == {}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def compared(digits):
     from latent_atlas.explorer.core.analysis.comparison.metrics import (
         MetricSettings,

@@ -23,6 +23,7 @@ from latent_atlas.explorer.core.analysis.gaps.samplers import (
 from latent_atlas.explorer.core.analysis.intervals import fraction_interval, wilson_interval
 from latent_atlas.explorer.core.data import ImageSet
 from latent_atlas.explorer.core.progress import drain
+from tests.fixture_scope import shared
 
 SETTINGS = MetricSettings(n_prior=400, n_pairs=5, n_path=20, seed=1)
 
@@ -179,7 +180,7 @@ def test_holes_own_equals_hole_fraction_and_the_table_lists_the_samplers():
 
 # --- `compare --json` end to end ---------------------------------------------------
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def pair_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("pair")
     assert main(["train-pair", "--data", "digits", "--latent-dim", "4", "--hidden", "8,16",

@@ -32,11 +32,12 @@ from latent_atlas.explorer.core.analysis.comparison.sweep import (
 )
 from latent_atlas.explorer.core.progress import Cancelled, drain
 from latent_atlas.models.config import ModelConfig
+from tests.fixture_scope import shared
 
 TINY = MetricSettings(n_prior=200, n_pairs=10, n_path=50)
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope=shared, autouse=True)
 def _one_torch_thread():
     """On a shared, loaded 2-core machine two intra-op threads train 15-60x slower than one
     (measured: 2 epochs of a small MLP on digits 10-37 s against 0.6 s)."""
@@ -165,7 +166,7 @@ def test_plot_is_a_png_with_content():
         assert a.std() > 5  # axes, points and text, not a blank canvas
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def tiny_sweep():
     from latent_atlas.explorer.core.data import load_data
     from latent_atlas.explorer.core.training import make_config

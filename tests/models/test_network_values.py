@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 from latent_atlas.models.config import ModelConfig
 from latent_atlas.models.networks import _conv_sizes, build_model
+from tests.fixture_scope import shared
 
 SLOPE = 0.2
 
@@ -215,7 +216,7 @@ def test_class_count_only_conditions_a_cvae():
     assert cvae.n_cond == 3 and cvae.mu_head.in_features == 9
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def cvae():
     return build_model(ModelConfig(kind="cvae", arch="mlp", input_shape=(1, 5, 5), latent_dim=2,
                                    hidden=(8,), n_classes=3, seed=3)).eval()

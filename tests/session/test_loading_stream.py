@@ -13,9 +13,10 @@ from latent_atlas.explorer.core.progress import Cancelled
 from latent_atlas.explorer.session.loading import CodesReady, Stage, dataset_extras_iter
 from latent_atlas.models.config import ModelConfig
 from latent_atlas.models.networks import build_model
+from tests.fixture_scope import shared
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def decoder():
     cfg = ModelConfig(kind="vae", arch="mlp", input_shape=(1, 32, 32), latent_dim=3,
                       hidden=(16,))

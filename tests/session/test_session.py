@@ -9,9 +9,10 @@ from latent_atlas.explorer.session.dispatch import ManualDispatcher
 from latent_atlas.explorer.session.link import Link
 from latent_atlas.explorer.session.pair import ComparePair, PairError
 from latent_atlas.explorer.session.session import Session
+from tests.fixture_scope import shared
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def pair_files(tmp_path_factory, digits):
     """A tiny AE and VAE on digits: one with a stored map, one without (as train-pair
     leaves them)."""

@@ -16,6 +16,7 @@ from latent_atlas.explorer.core.latent.interpolation import lerp, slerp
 from latent_atlas.explorer.core.latent.map import LatentMap
 from latent_atlas.models.config import ModelConfig
 from latent_atlas.models.networks import build_model
+from tests.fixture_scope import shared
 
 
 def strip_frames(decoder: Decoder, z0, z1, steps: int, mode: str) -> np.ndarray:
@@ -34,7 +35,7 @@ def strip_frames(decoder: Decoder, z0, z1, steps: int, mode: str) -> np.ndarray:
     return np.asarray(arrow.frames)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def decoder() -> Decoder:
     """A small decoder with large weights, so codes a little apart decode visibly apart."""
     cfg = ModelConfig(kind="ae", arch="mlp", input_shape=(1, 6, 6), latent_dim=2, hidden=(12,),

@@ -9,9 +9,10 @@ import pytest
 
 from latent_atlas.explorer.session.dispatch import ManualDispatcher
 from latent_atlas.explorer.session.session import Session
+from tests.fixture_scope import shared
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def unpool_path(tmp_path_factory, digits):
     from latent_atlas.explorer.core.inference import encode
     from latent_atlas.explorer.core.io.saving import save_explorable
