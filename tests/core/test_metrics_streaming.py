@@ -190,3 +190,16 @@ def test_the_classifier_judge_follows_the_settings_and_reports_within_its_span(
     assert "training the classifier judge" in seen[-1].message  # stopped while training
     assert not any("ready" in e.message for e in seen if e.stage == "classifier")
     assert len(list(tmp_path.rglob("*.safetensors"))) == 1  # and never cached
+
+
+def test_the_bar_moves_forward_as_each_model_is_measured(digits):
+    """After the first look (a quarter of the bar), each model measured but the last moves
+    the bar on by its share of the rest; the last one's event is "done" at the full bar."""
+    models = {name: build_model(ModelConfig(kind="ae", input_shape=digits.shape, latent_dim=2,
+                                            hidden=(8, 16), seed=s))
+              for s, name in enumerate("ABC")}
+    events: list = []
+    drain(compare_models(models, digits, replace(SETTINGS, probe_labels=())), events.append)
+    measured = [e.fraction for e in events if e.stage == "model measured"]
+    assert measured == pytest.approx([0.25 + 0.75 / 3, 0.25 + 0.75 * 2 / 3])
+    assert events[-1].stage == "done" and events[-1].fraction == 1.0
