@@ -203,3 +203,18 @@ def test_the_bar_moves_forward_as_each_model_is_measured(digits):
     measured = [e.fraction for e in events if e.stage == "model measured"]
     assert measured == pytest.approx([0.25 + 0.75 / 3, 0.25 + 0.75 * 2 / 3])
     assert events[-1].stage == "done" and events[-1].fraction == 1.0
+
+
+def test_the_classifier_record_says_how_the_judge_was_made(streamed, streamed_judged):
+    """What the table and `compare --json` show of the judge: its accuracy and bar, the
+    percentile that set the bar and how many images it learned from and was tested on
+    (the numbers of its own description); none when it was turned off."""
+    assert streamed[1].classifier is None
+    result = streamed_judged[1]
+    record = result.classifier
+    assert set(record) == {"accuracy", "threshold", "percentile", "n_train", "n_held_out"}
+    described = result.judges["classifier"]
+    assert f"trained on {record['n_train']} training images" in described
+    assert f"{record['accuracy']:.1%} accurate on {record['n_held_out']} held-out" in described
+    assert f"below max probability {record['threshold']:.3f}" in described
+    assert result.to_dict()["classifier"] == record
