@@ -82,7 +82,8 @@ def gap_child(models: list[str], epochs: int) -> None:
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from latent_atlas.explorer.qt.app import close_window, configure_pyqtgraph
+    from latent_atlas.explorer.qt.app import configure_pyqtgraph
+    from latent_atlas.explorer.qt.chrome import close_window
     from latent_atlas.explorer.qt.refguard import pin_singletons
 
     pin_singletons()
