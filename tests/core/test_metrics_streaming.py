@@ -218,3 +218,42 @@ def test_the_classifier_record_says_how_the_judge_was_made(streamed, streamed_ju
     assert f"{record['accuracy']:.1%} accurate on {record['n_held_out']} held-out" in described
     assert f"below max probability {record['threshold']:.3f}" in described
     assert result.to_dict()["classifier"] == record
+
+
+def test_the_mixture_search_reports_under_the_prior_stage_from_the_start_of_its_model(streamed):
+    """Each number of components tried is a line of the "prior" stage; the first one (no
+    component fitted yet) sits at the start of the first model's share of the bar."""
+    events, _ = streamed
+    mixture = [e for e in events if "fitting a Gaussian mixture" in e.message]
+    assert mixture and all(e.stage == "prior" for e in mixture)
+    first = next(e for e in mixture if e.message.startswith("A: "))
+    assert "(1/" in first.message and first.fraction == pytest.approx(0.25)
+
+
+def test_the_settings_seed_reaches_the_mixture_search(digits, monkeypatch):
+    from latent_atlas.explorer.core.analysis.comparison import measure
+
+    seeds = []
+    real = measure.fit_gmm_steps
+
+    def spy(codes, *args, **kwargs):
+        seeds.append(kwargs.get("seed", args[1] if len(args) > 1 else None))
+        return real(codes, *args, **kwargs)
+
+    monkeypatch.setattr(measure, "fit_gmm_steps", spy)
+    model = build_model(ModelConfig(kind="ae", input_shape=digits.shape, latent_dim=2,
+                                    hidden=(8, 16), seed=0))
+    drain(compare_models({"A": model}, digits, replace(SETTINGS, probe_labels=())))
+    assert seeds == [SETTINGS.seed]
+
+
+def test_a_max_unpooling_model_is_compared_with_the_switches_of_its_samples(digits):
+    """Its codes decode with the max-pooling switches of the nearest sample, everywhere the
+    comparison decodes (prior samples, between codes, paths): no refusal, finite rows."""
+    model = build_model(ModelConfig(kind="ae", input_shape=digits.shape, latent_dim=2,
+                                    hidden=(8, 16), seed=0, downsample="max",
+                                    upsample="max-unpool"))
+    result = drain(compare_models({"A": model}, digits, replace(SETTINGS, probe_labels=())))
+    (m,) = result.models
+    assert math.isfinite(m.interp_distance) and math.isfinite(m.path_length)
+    assert set(m.between) >= {"knn"} and "pixel" in m.holes["gmm"]
