@@ -45,8 +45,11 @@ class MapPreview:
         in one call."""
         keys, inverse = np.unique(self.colours, axis=0, return_inverse=True)
         inverse = np.asarray(inverse).ravel()
-        return [(tuple(int(v) for v in key), np.flatnonzero(inverse == i))
-                for i, key in enumerate(keys)]
+        out: list[tuple[tuple[int, int, int], np.ndarray]] = []
+        for i, key in enumerate(keys):
+            r, g, b = (int(v) for v in key[:3])
+            out.append(((r, g, b), np.flatnonzero(inverse == i)))
+        return out
 
 
 def map_preview(paths: list[Any]) -> MapPreview | None:
