@@ -74,6 +74,24 @@ def test_the_right_map_is_aligned_onto_the_left(cmp):
     assert np.allclose(cmp.canvases[0].vb.viewRange(), cmp.canvases[1].vb.viewRange())
 
 
+def test_laying_out_the_right_map_is_a_menu_choice(cmp, monkeypatch):
+    """Issue 24: no UMAP refit starts by itself; Map ▸ Lay out… asks for one, and says
+    why not when it cannot run (these maps are not UMAP maps)."""
+    assert not cmp.pair.jobs.running("align") and cmp.pair.is_aligned()
+    act = cmp.act_lay_out
+    assert act in cmp.map_menu.actions()
+    cmp.map_menu.aboutToShow.emit()
+    why = cmp.pair.can_lay_out()
+    assert why is not None and not act.isEnabled() and why in act.statusTip()
+    asked: list[bool] = []
+    monkeypatch.setattr(cmp.pair, "can_lay_out", lambda: None)
+    monkeypatch.setattr(cmp.pair, "lay_out_right", lambda: asked.append(True))
+    cmp.map_menu.aboutToShow.emit()
+    assert act.isEnabled() and "UMAP of the VAE codes" in act.statusTip()
+    act.trigger()
+    assert asked == [True]
+
+
 def test_selecting_a_sample_in_one_map_marks_it_in_both(cmp, qtbot):
     pair = cmp.pair
     right = pair.right.latent_map

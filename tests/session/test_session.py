@@ -226,23 +226,52 @@ def test_a_pair_is_usable_while_its_alignment_is_still_refined(pair_files, tmp_p
     pair.close()
 
 
-def test_the_alignment_is_refined_only_once_both_models_decode(pair_files, tmp_path,
-                                                               monkeypatch):
-    """Issue 24: the refinement's child process must not compete with the loading."""
+def test_a_pair_opens_aligned_and_lays_the_right_map_out_only_on_request(pair_files, tmp_path,
+                                                                         monkeypatch):
+    """Issue 24: Procrustes is the alignment; no UMAP refit competes with the loading and
+    the metrics unless the user asks for one (`lay_out_right`), which needs a UMAP map on
+    the left and replaces the right map when it lands."""
+    import dataclasses
     import shutil
 
-    calls: list[bool] = []
-    monkeypatch.setattr(ComparePair, "wants_refinement", lambda self: True)
-    monkeypatch.setattr(ComparePair, "refine_alignment", lambda self: calls.append(self.ready()))
+    from latent_atlas.explorer.core.analysis.comparison.align import align_maps
+    from latent_atlas.explorer.session import compare_tasks
+
     d = ManualDispatcher()
     other = tmp_path / "ae_copy.safetensors"
     shutil.copy(pair_files["ae"], other)
     pair = ComparePair(Session.from_file(pair_files["ae"], d), Session.from_file(str(other), d), d)
+    messages: list[str] = []
+    pair.message.connect(messages.append)
+    assert pair.is_aligned()  # two stored maps: aligned at once, before anything loads
     pair.start_loading()
-    assert calls == []
-    assert not pair.is_aligned()  # a refinement is due: the maps are not final yet
-    assert d.wait_until(lambda: bool(calls), 60)
-    assert calls == [True]
+    assert not pair.jobs.running("align")
+    assert d.wait_until(pair.is_ready, 60)
+    assert pair.is_aligned() and not pair.jobs.running("align")
+
+    assert "UMAP" in pair.can_lay_out()  # the left map is a PCA map
+    assert pair.lay_out_right() is None and "cannot lay out" in messages[-1]
+
+    left = pair.left.latent_map
+    pair.left.set_map(dataclasses.replace(left, method="umap"), "stand-in umap map")
+    assert pair.can_lay_out() is None
+    calls: list[int] = []
+
+    def fake_layout(codes, reference, cancel):  # the UMAP fit itself is tested in core
+        calls.append(len(codes))
+        yield from ()
+        moved = dataclasses.replace(pair.right_base, positions=reference.positions * 1.0)
+        return align_maps(moved, reference).prepare()
+
+    monkeypatch.setattr(compare_tasks, "refine_alignment", fake_layout)
+    job = pair.lay_out_right()
+    assert job is not None and not pair.is_aligned()
+    assert "already" in pair.can_lay_out()
+    assert d.wait_until(pair.is_aligned, 30)
     d.process()
-    assert calls == [True]  # once
+    assert calls == [left.n_points]
+    assert pair.right.map_note == "umap map, laid out from the AE map"
+    assert "relative alignment error 0.00" in messages[-1]
+    np.testing.assert_allclose(pair.right.latent_map.positions, pair.left.latent_map.positions,
+                               atol=1e-4)
     pair.close()

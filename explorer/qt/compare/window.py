@@ -7,7 +7,8 @@ opens with the decoded manifold grid (the textbook figure) behind each map's poi
 
 Opening is numpy-only for files with a stored map (painted at once, the right one
 Procrustes-aligned); a file without a map is mapped by its session as in the main
-window. Torch, the data and a refined UMAP alignment follow in the background.
+window. Torch and the data follow in the background; Map ▸ Lay out the VAE map from the
+AE map fits a UMAP of the right codes from the left positions when the user asks.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ from .toolbar import PairTraining, build_toolbar
 
 GRID_DELAY_MS = 80
 
+
+LAY_OUT_TIP = ("Fit a UMAP of the VAE codes starting from the AE map's positions, so that the "
+               "same samples sit in the same places (seconds to a minute, in the background)")
 
 class CompareWindow(AppWindow):
     """AE against VAE, side by side (see module docstring)."""
@@ -157,6 +161,11 @@ class CompareWindow(AppWindow):
         self.map_menu = self.menuBar().addMenu("&Map")
         for a in self.tool_actions.values():
             self.map_menu.addAction(a)
+        self.map_menu.addSeparator()
+        self.act_lay_out = self.action("&Lay out the VAE map from the AE map",
+                                       self.lay_out_right, None, LAY_OUT_TIP)
+        self.map_menu.addAction(self.act_lay_out)
+        self.map_menu.aboutToShow.connect(self._update_lay_out_action)
         m.addSeparator()
         m.addAction(self.action("&Close", self.close, "Ctrl+W"))
         self.map_actions.install(m, self.map_menu, self.toolbar)
@@ -235,9 +244,18 @@ class CompareWindow(AppWindow):
         self.overlays.bind(pair)
 
     def start_loading(self) -> None:
-        """Build the networks and load the data in the background; refine a UMAP alignment."""
+        """Build the networks and load the data in the background."""
         if self.pair is not None:
             self.pair.start_loading()
+
+    def lay_out_right(self) -> None:
+        if self.pair is not None:
+            self.pair.lay_out_right()
+
+    def _update_lay_out_action(self) -> None:
+        why = "open a pair first" if self.pair is None else self.pair.can_lay_out()
+        self.act_lay_out.setEnabled(why is None)
+        self.act_lay_out.setStatusTip(LAY_OUT_TIP if why is None else f"Not now: {why}")
 
     def is_ready(self) -> bool:
         return (self.pair is not None and not self.opening() and not self.adding_panels()
