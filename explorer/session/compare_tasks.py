@@ -14,21 +14,19 @@ from latent_atlas.explorer.core.inference import one_torch_thread
 from latent_atlas.explorer.core.progress import check_cancel
 
 
-def aligned_parts(codes: np.ndarray, ref_meta: dict, ref_arrays: dict, seed: int = 0):
-    """Child-process side of `refine_alignment`: the UMAP of `codes` laid out from the
-    reference map, returned as plain parts (maps hold locks that cannot be pickled)."""
-    from latent_atlas.explorer.core.analysis.comparison.align import build_aligned_map
-    from latent_atlas.explorer.core.latent.map import LatentMap
+def joint_parts(left_codes: np.ndarray, right_codes: np.ndarray, seed: int = 0):
+    """Child-process side of `fit_jointly`: both maps of `build_joint_maps`, returned as
+    plain parts (maps hold locks that cannot be pickled)."""
+    from latent_atlas.explorer.core.analysis.comparison.align import build_joint_maps
 
-    reference = LatentMap.from_file_parts(ref_meta, ref_arrays)
-    aligned = yield from build_aligned_map(codes, reference, seed=seed)
-    assert aligned.base is not None  # an aligned map always has one
-    return aligned.base.to_file_parts(), aligned.transform.to_dict()
+    left, right = yield from build_joint_maps(left_codes, right_codes, seed=seed)
+    assert right.base is not None  # an aligned map always has one
+    return left.to_file_parts(), right.base.to_file_parts(), right.transform.to_dict()
 
 
-def refine_alignment(codes: np.ndarray, reference: Any, cancel):
-    """`build_aligned_map` in a child process (umap holds the GIL for seconds while numba
-    compiles); returns the prepared AlignedMap in this process."""
+def fit_jointly(left_codes: np.ndarray, right_codes: np.ndarray, cancel):
+    """`build_joint_maps` in a child process (umap holds the GIL for seconds, and its fit
+    cannot be interrupted otherwise); returns the prepared (left map, right AlignedMap)."""
     from latent_atlas.explorer.core.analysis.comparison.align import (
         SimilarityTransform,
         aligned_map,
@@ -36,12 +34,13 @@ def refine_alignment(codes: np.ndarray, reference: Any, cancel):
     from latent_atlas.explorer.core.isolated import run_isolated
     from latent_atlas.explorer.core.latent.map import LatentMap
 
-    meta, arrays = reference.to_file_parts()
-    (bmeta, barrays), tdict = yield from run_isolated(
-        __name__, "aligned_parts", np.asarray(codes, np.float32), meta, arrays, cancel=cancel)
-    base = LatentMap.from_file_parts(bmeta, barrays)
-    out = aligned_map(base, SimilarityTransform.from_dict(tdict))
-    return out.prepare()
+    (lmeta, larrays), (rmeta, rarrays), tdict = yield from run_isolated(
+        __name__, "joint_parts", np.asarray(left_codes, np.float32),
+        np.asarray(right_codes, np.float32), cancel=cancel)
+    left = LatentMap.from_file_parts(lmeta, larrays).prepare()
+    right = aligned_map(LatentMap.from_file_parts(rmeta, rarrays),
+                        SimilarityTransform.from_dict(tdict))
+    return left, right.prepare()
 
 
 def gap_task(decoders: list[Any], maps: list[Any], judge_name: str, images: np.ndarray,

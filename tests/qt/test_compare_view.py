@@ -75,8 +75,8 @@ def test_the_right_map_is_aligned_onto_the_left(cmp):
 
 
 def test_laying_out_the_right_map_is_a_menu_choice(cmp, monkeypatch):
-    """Issue 24: no UMAP refit starts by itself; Map ▸ Lay out… asks for one, and says
-    why not when it cannot run (these maps are not UMAP maps)."""
+    """Issue 24: no UMAP refit starts by itself; Map ▸ Fit both maps together asks for
+    one, and says why not when it cannot run (these maps are not UMAP maps)."""
     assert not cmp.pair.jobs.running("align") and cmp.pair.is_aligned()
     act = cmp.act_lay_out
     assert act in cmp.map_menu.actions()
@@ -87,7 +87,7 @@ def test_laying_out_the_right_map_is_a_menu_choice(cmp, monkeypatch):
     monkeypatch.setattr(cmp.pair, "can_lay_out", lambda: None)
     monkeypatch.setattr(cmp.pair, "lay_out_right", lambda: asked.append(True))
     cmp.map_menu.aboutToShow.emit()
-    assert act.isEnabled() and "UMAP of the VAE codes" in act.statusTip()
+    assert act.isEnabled() and "AlignedUMAP" in act.statusTip()
     act.trigger()
     assert asked == [True]
 

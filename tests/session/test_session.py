@@ -226,11 +226,11 @@ def test_a_pair_is_usable_while_its_alignment_is_still_refined(pair_files, tmp_p
     pair.close()
 
 
-def test_a_pair_opens_aligned_and_lays_the_right_map_out_only_on_request(pair_files, tmp_path,
+def test_a_pair_opens_aligned_and_fits_its_maps_together_only_on_request(pair_files, tmp_path,
                                                                          monkeypatch):
     """Issue 24: Procrustes is the alignment; no UMAP refit competes with the loading and
-    the metrics unless the user asks for one (`lay_out_right`), which needs a UMAP map on
-    the left and replaces the right map when it lands."""
+    the metrics unless the user asks for one (`lay_out_right`), which needs UMAP maps and
+    replaces both maps when it lands, the right one aligned onto the new left one."""
     import dataclasses
     import shutil
 
@@ -250,28 +250,34 @@ def test_a_pair_opens_aligned_and_lays_the_right_map_out_only_on_request(pair_fi
     assert pair.is_aligned() and not pair.jobs.running("align")
 
     assert "UMAP" in pair.can_lay_out()  # the left map is a PCA map
-    assert pair.lay_out_right() is None and "cannot lay out" in messages[-1]
+    assert pair.lay_out_right() is None and "cannot fit" in messages[-1]
 
     left = pair.left.latent_map
     pair.left.set_map(dataclasses.replace(left, method="umap"), "stand-in umap map")
     assert pair.can_lay_out() is None
-    calls: list[int] = []
+    calls: list[tuple[int, int]] = []
 
-    def fake_layout(codes, reference, cancel):  # the UMAP fit itself is tested in core
-        calls.append(len(codes))
+    def fake_fit(left_codes, right_codes, cancel):  # the joint fit itself: tests/core
+        calls.append((len(left_codes), len(right_codes)))
         yield from ()
-        moved = dataclasses.replace(pair.right_base, positions=reference.positions * 1.0)
-        return align_maps(moved, reference).prepare()
+        new_left = dataclasses.replace(pair.left.latent_map, positions=left.positions * 2.0)
+        new_right = dataclasses.replace(pair.right_base, positions=left.positions * 3.0 + 1.0)
+        return new_left.prepare(), align_maps(new_right, new_left).prepare()
 
-    monkeypatch.setattr(compare_tasks, "refine_alignment", fake_layout)
+    monkeypatch.setattr(compare_tasks, "fit_jointly", fake_fit)
     job = pair.lay_out_right()
     assert job is not None and not pair.is_aligned()
     assert "already" in pair.can_lay_out()
     assert d.wait_until(pair.is_aligned, 30)
     d.process()
-    assert calls == [left.n_points]
-    assert pair.right.map_note == "umap map, laid out from the AE map"
+    assert calls == [(left.n_points, left.n_points)]
+    assert pair.left.map_note == "umap map, fitted together with the VAE map"
+    assert pair.right.map_note == "umap map, fitted together with the AE map"
     assert "relative alignment error 0.00" in messages[-1]
-    np.testing.assert_allclose(pair.right.latent_map.positions, pair.left.latent_map.positions,
-                               atol=1e-4)
+    np.testing.assert_allclose(pair.left.latent_map.positions, left.positions * 2.0, atol=1e-5)
+    # the right map, aligned onto the new left one (not onto the map it replaced)
+    np.testing.assert_allclose(pair.right.latent_map.positions, left.positions * 2.0,
+                               atol=1e-3)
+    np.testing.assert_allclose(pair.right_base.positions, left.positions * 3.0 + 1.0,
+                               atol=1e-5)
     pair.close()

@@ -39,7 +39,7 @@ def demo_scene(window) -> None:
 class ComparePhases:
     """When the user could first see and use each part of the compare view, in seconds
     from process start: `maps_ready_s` (both maps painted and clicks decode), `aligned_s`
-    (both maps final and aligned: a map still being fitted, or laid out on request, has
+    (both maps final and aligned: a map still being fitted, or fitted together on request, has
     landed), `first_metric_s` and
     `all_metrics_s`. Printed with `--screenshot` beside `compare_ready_s`."""
 

@@ -7,8 +7,8 @@ opens with the decoded manifold grid (the textbook figure) behind each map's poi
 
 Opening is numpy-only for files with a stored map (painted at once, the right one
 Procrustes-aligned); a file without a map is mapped by its session as in the main
-window. Torch and the data follow in the background; Map ▸ Lay out the VAE map from the
-AE map fits a UMAP of the right codes from the left positions when the user asks.
+window. Torch and the data follow in the background; Map ▸ Fit both maps together refits
+both UMAP maps jointly (AlignedUMAP) when the user asks.
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ from .toolbar import PairTraining, build_toolbar
 GRID_DELAY_MS = 80
 
 
-LAY_OUT_TIP = ("Fit a UMAP of the VAE codes starting from the AE map's positions, so that the "
-               "same samples sit in the same places (seconds to a minute, in the background)")
+LAY_OUT_TIP = ("Fit the AE and VAE UMAP maps again, together (umap-learn's AlignedUMAP), so "
+               "that each sample sits in nearly the same place in both; both maps move "
+               "(seconds to minutes, in the background)")
 
 class CompareWindow(AppWindow):
     """AE against VAE, side by side (see module docstring)."""
@@ -162,7 +163,7 @@ class CompareWindow(AppWindow):
         for a in self.tool_actions.values():
             self.map_menu.addAction(a)
         self.map_menu.addSeparator()
-        self.act_lay_out = self.action("&Lay out the VAE map from the AE map",
+        self.act_lay_out = self.action("&Fit both maps together (UMAP)",
                                        self.lay_out_right, None, LAY_OUT_TIP)
         self.map_menu.addAction(self.act_lay_out)
         self.map_menu.aboutToShow.connect(self._update_lay_out_action)
