@@ -13,8 +13,9 @@ The compare window (issue 24) is timed in fresh processes (`latent-atlas --compa
 pair (stored maps), a digits pair without maps, and a 10,000-point MNIST pair with and
 without stored maps. Each prints `compare.<pair>.<figure>=seconds` for maps_ready_s (both
 maps drawn, clicks decode), aligned_s, first_metric_s, all_metrics_s and
-compare_ready_s. `--faithfulness` prints what aligning costs: the right map's
-trustworthiness as stored (= after Procrustes) and laid out again from the left map.
+compare_ready_s. `--faithfulness` prints what aligning costs: both maps' trustworthiness
+and the alignment error as stored (= after Procrustes), with the right map laid out again
+from the left one, and with both fitted together (AlignedUMAP), with that fit's seconds.
 """
 
 from __future__ import annotations

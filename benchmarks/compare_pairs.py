@@ -90,10 +90,13 @@ def window_figures(files: list[str], runs: int, shot: Path) -> dict[str, float]:
 
 
 def faithfulness(files: list[str], n_max: int = 3000, seed: int = 0) -> dict[str, float]:
-    """Trustworthiness (k = 10) of the right model's map against its own codes: as stored
-    (unaligned; a Procrustes alignment is a similarity transform, so it keeps this exactly)
-    and laid out again from the left map (the refined alignment), on at most `n_max`
-    samples. Also the relative alignment error of each."""
+    """Trustworthiness (k = 10) of each model's map against its own codes, on at most
+    `n_max` samples, and the relative alignment error, for three alignments: the stored
+    maps with Procrustes (a similarity transform keeps trustworthiness exactly), the right
+    map laid out again from the left one (`build_aligned_map`), and both fitted together
+    (`build_joint_maps`, what Map ▸ Fit both maps together runs; seconds `joint_s`)."""
+    import time
+
     import numpy as np
     from sklearn.manifold import trustworthiness
 
@@ -101,6 +104,7 @@ def faithfulness(files: list[str], n_max: int = 3000, seed: int = 0) -> dict[str
         align_maps,
         alignment_error,
         build_aligned_map,
+        build_joint_maps,
     )
     from latent_atlas.explorer.core.latent.map import load_map
     from latent_atlas.explorer.core.progress import drain
@@ -109,15 +113,23 @@ def faithfulness(files: list[str], n_max: int = 3000, seed: int = 0) -> dict[str
     if left is None or right is None:
         return {}
     codes = np.asarray(right.codes, np.float32)
+    left_codes = np.asarray(left.codes, np.float32)
     refined = drain(build_aligned_map(codes, left, seed=seed))
     procrustes = align_maps(right, left)
+    start = time.perf_counter()
+    joint_left, joint_right = drain(build_joint_maps(left_codes, codes, seed=seed))
+    joint_s = time.perf_counter() - start
     rng = np.random.default_rng(seed)
     idx = rng.choice(len(codes), size=min(n_max, len(codes)), replace=False)
 
-    def tw(pos):
-        return float(trustworthiness(codes[idx], np.asarray(pos)[idx], n_neighbors=10))
+    def tw(pos, of=codes):
+        return float(trustworthiness(of[idx], np.asarray(pos)[idx], n_neighbors=10))
 
     return {"trust_unaligned": tw(right.positions), "trust_procrustes": tw(procrustes.positions),
-            "trust_refined": tw(refined.positions),
+            "trust_refined": tw(refined.positions), "trust_joint": tw(joint_right.positions),
+            "trust_left_stored": tw(left.positions, left_codes),
+            "trust_left_joint": tw(joint_left.positions, left_codes),
             "error_procrustes": alignment_error(procrustes.positions, left.positions),
-            "error_refined": alignment_error(refined.positions, left.positions)}
+            "error_refined": alignment_error(refined.positions, left.positions),
+            "error_joint": alignment_error(joint_right.positions, joint_left.positions),
+            "joint_s": joint_s}
