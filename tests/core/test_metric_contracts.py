@@ -413,3 +413,105 @@ def test_without_labels_the_note_says_so_whether_or_not_the_judge_was_asked_for(
                                replace(SETTINGS, classifier=classifier)))
     assert "the data has no labels, so only the pixel judges are used" in res.notes
     assert "the classifier judge was turned off" not in res.notes
+
+
+def _measure_with_spy(monkeypatch, data, settings: MetricSettings, kind: str = "vae"):
+    """`measure_rest` on a 3-component linear model, recording every batch of codes it
+    decodes (in order) and returning (measured, batches, codes, held-out, training pool)."""
+    from latent_atlas.explorer.core import inference
+    from latent_atlas.explorer.core.analysis.gaps.score import RealImageIndex
+
+    model = pca_model(data, 3, kind=kind)
+    held = split_indices(len(data.images), 0.1, 0)[1]
+    index = RealImageIndex(data.images)
+    first = drain(first_look(model, data.images, held, index, settings))
+    batches: list[np.ndarray] = []
+    real = inference.decode_float
+
+    def spy(m, z, **kw):
+        batches.append(np.array(z, copy=True))
+        return real(m, z, **kw)
+
+    monkeypatch.setattr(inference, "decode_float", spy)
+    measured = drain(measure_rest(first, data.images, held, index, settings))
+    return measured, batches, first.codes, held, first.train_pool
+
+
+def test_knn_between_decodes_lie_strictly_inside_segments_to_near_neighbours(data, monkeypatch):
+    """The kNN row decodes one point per distinct held-out start, at a uniform random
+    fraction of the way to one of its `knn` nearest training codes: on the segment,
+    strictly between its ends, and spread over (0, 1)."""
+    s = MetricSettings(n_prior=50, n_pairs=4, steps=3, n_path=10, seed=4, n_between=1000, knn=3)
+    measured, batches, codes, held, pool = _measure_with_spy(monkeypatch, data, s)
+    knn = [b for b in batches if len(b) == len(held)]
+    assert len(knn) == 1  # n_between > held-out images: every held-out image starts once
+    z = knn[0].astype(np.float64)
+    c = codes.astype(np.float64)
+    starts, fractions = [], []
+    for row in z:
+        best = None
+        for a in held:
+            d = c[pool] - c[a]  # every segment from this start to a training code
+            t = np.clip(((row - c[a]) @ d.T) / np.maximum((d ** 2).sum(axis=1), 1e-300), 0, 1)
+            miss = np.linalg.norm(c[a] + t[:, None] * d - row, axis=1)
+            j = int(np.argmin(miss))
+            if best is None or miss[j] < best[0]:
+                best = (miss[j], a, pool[j], t[j])
+        miss, a, target, t = best
+        assert miss < 1e-4 * np.abs(c).max()  # on a segment start -> training code
+        near = np.argsort(np.linalg.norm(c[pool] - c[a], axis=1))
+        assert target in pool[near[:s.knn + 1]] and target != a
+        starts.append(a)
+        fractions.append(t)
+    assert sorted(starts) == sorted(held.tolist())  # each held-out image once, no repeats
+    fractions = np.asarray(fractions)
+    assert 0.0 < fractions.min() and fractions.max() < 1.0
+    assert fractions.std() > 0.15  # uniform on (0, 1): sd 0.29
+    assert measured.judged["between/knn"].dist.shape == (len(held), 1)
+
+
+def test_every_judged_set_is_units_by_draws(data, monkeypatch):
+    """Each set of decodes is judged as P units x T draws: one column for independent
+    decodes (the samplers, kNN), one per step of BETWEEN_T for pairs of codes."""
+    from latent_atlas.explorer.core.analysis.gaps.holes import BETWEEN_T
+
+    s = MetricSettings(n_prior=50, n_pairs=4, steps=3, n_path=10, seed=4, n_between=7, knn=3)
+    measured, batches, codes, held, _ = _measure_with_spy(monkeypatch, data, s, kind="ae")
+    shapes = {k: j.dist.shape for k, j in measured.judged.items()}
+    assert shapes == {"reconstruction": (len(held), 1), "holes/own": (50, 1),
+                      "holes/fitted_gaussian": (50, 1), "holes/standard_normal": (50, 1),
+                      "holes/gmm": (50, 1), "between/random": (7, len(BETWEEN_T)),
+                      "between/knn": (7, 1)}
+    # the between-codes batch is the pairs' codes at each fraction of BETWEEN_T, pair-major
+    pairs = between_pairs_for(held, s)
+    t = np.asarray(BETWEEN_T)[None, :, None]
+    want = ((1 - t) * codes[pairs[:, 0]][:, None] + t * codes[pairs[:, 1]][:, None])
+    got = [b for b in batches if len(b) == 7 * len(BETWEEN_T)]
+    assert len(got) == 1
+    np.testing.assert_allclose(got[0], want.reshape(-1, codes.shape[1]), rtol=1e-5, atol=1e-6)
+
+
+def between_pairs_for(held: np.ndarray, s: MetricSettings) -> np.ndarray:
+    from latent_atlas.explorer.core.analysis.gaps.holes import between_pairs
+
+    return between_pairs(held, None, s.n_between, s.seed)["random"]
+
+
+@pytest.mark.parametrize("kind,same", [("ae", {"fitted_gaussian": "own"}),
+                                       ("vae", {"standard_normal": "own"})])
+def test_the_sampler_equal_to_the_own_prior_reuses_its_decodes_at_any_seed(data, monkeypatch,
+                                                                          kind, same):
+    """With seed 4 (not a sampler's default 0), the sampler that draws the own prior's
+    codes is still recognised and not decoded again; the mixture is fitted once, with the
+    progress reports, never a second time by `make_samplers`."""
+    from latent_atlas.explorer.core.analysis.gaps import samplers
+
+    def refit(*a, **kw):
+        raise AssertionError("the mixture was fitted a second time")
+
+    monkeypatch.setattr(samplers, "fit_gmm", refit)
+    s = MetricSettings(n_prior=50, n_pairs=4, steps=3, n_path=10, seed=4, n_between=7, knn=3)
+    measured, batches, *_ = _measure_with_spy(monkeypatch, data, s, kind=kind)
+    assert measured.metrics.same_draws == same
+    assert measured.judged[f"holes/{next(iter(same))}"] is measured.judged["holes/own"]
+    assert sum(len(b) == 50 for b in batches) == 2  # the two other samplers, once each
