@@ -2,7 +2,7 @@
 only a comparison has: gap heatmaps, prior samples, decoded grids and the metrics.
 
 The right session's map is its own map aligned onto the left one's frame by Procrustes
-over the shared samples, at once. Fitting both UMAP maps again together (`lay_out_right`,
+over the shared samples, at once. Fitting both UMAP maps again together (`fit_maps_together`,
 umap-learn's AlignedUMAP) puts each sample in nearly the same place in both; it is the
 user's choice, not a default (issue 24): it costs seconds to minutes of a core that the
 metrics want, and it moves both maps under a user who has started exploring. (It replaced
@@ -125,7 +125,7 @@ class ComparePair:
 
     def is_aligned(self) -> bool:
         """Both maps are final and aligned: no map is being fitted (a file without a
-        stored map shows PCA first) and no laying out of the right map is running."""
+        stored map shows PCA first) and no joint fit of both maps is running."""
         return (all(s.latent_map is not None and not s.jobs.running("map")
                     for s in self.sessions) and not self.jobs.running("align"))
 
@@ -135,8 +135,8 @@ class ComparePair:
         for s in self.sessions:
             s.start_loading()
 
-    def can_lay_out(self) -> str | None:
-        """None when `lay_out_right` can run now, else why not (for the action's tip)."""
+    def can_fit_together(self) -> str | None:
+        """None when `fit_maps_together` can run now, else why not (for the action's tip)."""
         left = self.left.latent_map
         if left is None or self.right_base is None:
             return "both maps must be there first"
@@ -184,7 +184,7 @@ class ComparePair:
         self.right_base = self.right.latent_map  # the session refined its own map
         self.align()
 
-    def lay_out_right(self):
+    def fit_maps_together(self):
         """Fit both UMAP maps again, together (AlignedUMAP, in a child process), so that
         every sample sits in nearly the same place in both; they replace the maps when
         they land (cursor, arrows and selection follow). Returns the job, or None with a
@@ -193,12 +193,12 @@ class ComparePair:
 
         from .compare_tasks import fit_jointly
 
-        why = self.can_lay_out()
+        why = self.can_fit_together()
         if why is not None:
             self.message.emit(f"cannot fit the maps together: {why}")
             return None
         left_map = self.left.latent_map
-        assert left_map is not None  # can_lay_out checked it
+        assert left_map is not None  # can_fit_together checked it
         left_codes = np.asarray(left_map.unaligned().codes)
         right_codes = np.asarray(self.right_base.codes)
         before = (self.right.latent_map.params.get("alignment_error")

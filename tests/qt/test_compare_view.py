@@ -78,14 +78,14 @@ def test_laying_out_the_right_map_is_a_menu_choice(cmp, monkeypatch):
     """Issue 24: no UMAP refit starts by itself; Map ▸ Fit both maps together asks for
     one, and says why not when it cannot run (these maps are not UMAP maps)."""
     assert not cmp.pair.jobs.running("align") and cmp.pair.is_aligned()
-    act = cmp.act_lay_out
+    act = cmp.act_fit_together
     assert act in cmp.map_menu.actions()
     cmp.map_menu.aboutToShow.emit()
-    why = cmp.pair.can_lay_out()
+    why = cmp.pair.can_fit_together()
     assert why is not None and not act.isEnabled() and why in act.statusTip()
     asked: list[bool] = []
-    monkeypatch.setattr(cmp.pair, "can_lay_out", lambda: None)
-    monkeypatch.setattr(cmp.pair, "lay_out_right", lambda: asked.append(True))
+    monkeypatch.setattr(cmp.pair, "can_fit_together", lambda: None)
+    monkeypatch.setattr(cmp.pair, "fit_maps_together", lambda: asked.append(True))
     cmp.map_menu.aboutToShow.emit()
     assert act.isEnabled() and "AlignedUMAP" in act.statusTip()
     act.trigger()

@@ -229,7 +229,7 @@ def test_a_pair_is_usable_while_its_alignment_is_still_refined(pair_files, tmp_p
 def test_a_pair_opens_aligned_and_fits_its_maps_together_only_on_request(pair_files, tmp_path,
                                                                          monkeypatch):
     """Issue 24: Procrustes is the alignment; no UMAP refit competes with the loading and
-    the metrics unless the user asks for one (`lay_out_right`), which needs UMAP maps and
+    the metrics unless the user asks for one (`fit_maps_together`), which needs UMAP maps and
     replaces both maps when it lands, the right one aligned onto the new left one."""
     import dataclasses
     import shutil
@@ -249,12 +249,12 @@ def test_a_pair_opens_aligned_and_fits_its_maps_together_only_on_request(pair_fi
     assert d.wait_until(pair.is_ready, 60)
     assert pair.is_aligned() and not pair.jobs.running("align")
 
-    assert "UMAP" in pair.can_lay_out()  # the left map is a PCA map
-    assert pair.lay_out_right() is None and "cannot fit" in messages[-1]
+    assert "UMAP" in pair.can_fit_together()  # the left map is a PCA map
+    assert pair.fit_maps_together() is None and "cannot fit" in messages[-1]
 
     left = pair.left.latent_map
     pair.left.set_map(dataclasses.replace(left, method="umap"), "stand-in umap map")
-    assert pair.can_lay_out() is None
+    assert pair.can_fit_together() is None
     calls: list[tuple[int, int]] = []
 
     def fake_fit(left_codes, right_codes, cancel):  # the joint fit itself: tests/core
@@ -265,9 +265,9 @@ def test_a_pair_opens_aligned_and_fits_its_maps_together_only_on_request(pair_fi
         return new_left.prepare(), align_maps(new_right, new_left).prepare()
 
     monkeypatch.setattr(compare_tasks, "fit_jointly", fake_fit)
-    job = pair.lay_out_right()
+    job = pair.fit_maps_together()
     assert job is not None and not pair.is_aligned()
-    assert "already" in pair.can_lay_out()
+    assert "already" in pair.can_fit_together()
     assert d.wait_until(pair.is_aligned, 30)
     d.process()
     assert calls == [(left.n_points, left.n_points)]

@@ -45,7 +45,7 @@ from .toolbar import PairTraining, build_toolbar
 GRID_DELAY_MS = 80
 
 
-LAY_OUT_TIP = ("Fit the AE and VAE UMAP maps again, together (umap-learn's AlignedUMAP), so "
+FIT_TOGETHER_TIP = ("Fit the AE and VAE UMAP maps again, together (umap-learn's AlignedUMAP), so "
                "that each sample sits in nearly the same place in both; both maps move "
                "(seconds to minutes, in the background)")
 
@@ -163,10 +163,10 @@ class CompareWindow(AppWindow):
         for a in self.tool_actions.values():
             self.map_menu.addAction(a)
         self.map_menu.addSeparator()
-        self.act_lay_out = self.action("&Fit both maps together (UMAP)",
-                                       self.lay_out_right, None, LAY_OUT_TIP)
-        self.map_menu.addAction(self.act_lay_out)
-        self.map_menu.aboutToShow.connect(self._update_lay_out_action)
+        self.act_fit_together = self.action("&Fit both maps together (UMAP)",
+                                       self.fit_maps_together, None, FIT_TOGETHER_TIP)
+        self.map_menu.addAction(self.act_fit_together)
+        self.map_menu.aboutToShow.connect(self._update_fit_together_action)
         m.addSeparator()
         m.addAction(self.action("&Close", self.close, "Ctrl+W"))
         self.map_actions.install(m, self.map_menu, self.toolbar)
@@ -249,14 +249,14 @@ class CompareWindow(AppWindow):
         if self.pair is not None:
             self.pair.start_loading()
 
-    def lay_out_right(self) -> None:
+    def fit_maps_together(self) -> None:
         if self.pair is not None:
-            self.pair.lay_out_right()
+            self.pair.fit_maps_together()
 
-    def _update_lay_out_action(self) -> None:
-        why = "open a pair first" if self.pair is None else self.pair.can_lay_out()
-        self.act_lay_out.setEnabled(why is None)
-        self.act_lay_out.setStatusTip(LAY_OUT_TIP if why is None else f"Not now: {why}")
+    def _update_fit_together_action(self) -> None:
+        why = "open a pair first" if self.pair is None else self.pair.can_fit_together()
+        self.act_fit_together.setEnabled(why is None)
+        self.act_fit_together.setStatusTip(FIT_TOGETHER_TIP if why is None else f"Not now: {why}")
 
     def is_ready(self) -> bool:
         return (self.pair is not None and not self.opening() and not self.adding_panels()
