@@ -45,6 +45,14 @@ class Dataset:
         self.data_note = ""
         return True
 
+    def add_reconstructions(self, reconstructions: np.ndarray | None,
+                            errors: np.ndarray | None) -> None:
+        """The reconstructions of the images shown already, with their errors (errors the
+        user chose meanwhile, e.g. under another metric, are kept)."""
+        self.reconstructions = reconstructions
+        if self.recon_error is None:
+            self.recon_error = errors
+
     def matches(self, n_points: int) -> bool:
         """The images are the map's points, one for one."""
         return self.images is not None and len(self.images) == n_points

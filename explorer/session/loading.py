@@ -7,7 +7,7 @@ imported inside the functions, never on the path to the first paint.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -57,6 +57,18 @@ class CodesReady(Progress):
 
 
 @dataclass(frozen=True)
+class ImagesReady(Progress):
+    """The data is loaded (images, labels, factors; the codes when the file had no map),
+    before its reconstructions: sample pictures and the comparison's metrics need no
+    more, and 10,000 reconstructions take seconds. `DataReady` follows with them."""
+
+    extras: Any = None  # DataExtras, reconstructions still None
+    stage: str = field(default="images", init=False)
+    fraction: float | None = field(default=None, init=False)
+    message: str = field(default="images loaded", init=False)
+
+
+@dataclass(frozen=True)
 class DataFailed(Progress):
     """The data could not be loaded; the map still works. `moved` names the spec whose
     path is gone (the window then asks where the data is now), else ""."""
@@ -101,7 +113,8 @@ def dataset_extras(decoder: Any, spec: str, n_expected: int | None, cancel=None)
 def dataset_extras_iter(decoder: Any, spec: str, n_expected: int | None, cancel=None,
                         data: Any = None):
     """`dataset_extras` as a generator: yields `Stage("stage", ...)` while it encodes and
-    reconstructs (a million images take minutes), checks `cancel` at every batch. `data`
+    reconstructs (a million images take minutes), `CodesReady` once encoded and
+    `ImagesReady` before reconstructing; checks `cancel` at every batch. `data`
     (an ImageSet loaded already, as a model opened from Python has) skips the loading."""
     from latent_atlas.explorer.core.analysis.colouring import reconstruction_error
 
@@ -127,6 +140,7 @@ def dataset_extras_iter(decoder: Any, spec: str, n_expected: int | None, cancel=
         out.note = (f"the data '{spec}' has {n} images but the map has {n_expected}; "
                     "thumbnails are off")
         return DataExtras(data=None, note=out.note)
+    yield ImagesReady(extras=replace(out))  # a copy: `out` gets the reconstructions below
     if n:
         first = np.asarray(decoder.reconstruct(data.images[:1]))
         recon = np.empty((n, *first.shape[1:]), dtype=np.uint8)  # filled in place: no concat

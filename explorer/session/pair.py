@@ -118,10 +118,13 @@ class ComparePair:
         return all(s.decoder is not None and s.latent_map is not None for s in self.sessions)
 
     def is_ready(self) -> bool:
-        """Both models loaded with their data. A map may still be on its way (`is_aligned`):
-        the maps are drawn and clickable meanwhile."""
+        """Both models loaded with their images and maps: clicks decode, sample pictures
+        show and the metrics can start. A map may still be on its way (`is_aligned`), and
+        the reconstructions for the error colouring may still be made (seconds at 10,000
+        images), meanwhile."""
         return (self.ready() and self.data is not None
-                and all(s.is_ready() for s in self.sessions))
+                and all((s.data_matches_map() or not s.jobs.running("runtime"))
+                        and not s.jobs.running("map") for s in self.sessions))
 
     def is_aligned(self) -> bool:
         """Both maps are final and aligned: no map is being fitted (a file without a

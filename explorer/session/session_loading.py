@@ -1,7 +1,8 @@
 """Loading a session's model and data in the background, and applying what arrives.
 
 The job (loading.py) yields typed events: `ModelReady` (clicks decode from then on),
-`DataReady` or `DataFailed` (a moved folder names its spec, so the window can ask where
+`ImagesReady` (sample pictures from then on) then `DataReady` (with the reconstructions),
+or `DataFailed` (a moved folder names its spec, so the window can ask where
 the data is now), and `Stage` status lines. `Loader` applies each on the owner thread.
 """
 
@@ -11,7 +12,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from .loading import CodesReady, DataFailed, DataReady, ModelReady, Stage, data_task, load_runtime
+from .loading import (
+    CodesReady,
+    DataFailed,
+    DataReady,
+    ImagesReady,
+    ModelReady,
+    Stage,
+    data_task,
+    load_runtime,
+)
 
 if TYPE_CHECKING:
     from psygnal import SignalInstance
@@ -120,14 +130,20 @@ class Loader:
         s.load_error = msg
         s.message.emit(f"{s.name}: cannot load the model: {msg}")
 
-    def apply(self, event: ModelReady | DataReady | DataFailed | Stage) -> None:
+    def apply(self, event: ModelReady | ImagesReady | DataReady | CodesReady | DataFailed | Stage
+              ) -> None:
         """Apply one event of a loading job (on the owner thread)."""
         s = self.session
         if isinstance(event, ModelReady):
             self.set_model(event.model, event.decoder)
             s.message.emit(f"{s.name}: ready — click or drag on the map to decode")
-        elif isinstance(event, DataReady):
+        elif isinstance(event, ImagesReady):
             self.set_data(event.extras)
+        elif isinstance(event, DataReady):
+            if s.dataset.data is None or s.dataset.data is not event.extras.data:
+                self.set_data(event.extras)  # a job that went straight to the end
+            else:  # the images are shown already: add the reconstructions
+                self.set_reconstructions(event.extras)
             if event.extras.note:
                 s.message.emit(f"{s.name}: {event.extras.note}")
             else:  # replaces the last "reconstructing 1,797/1,797 images…": the job is done
@@ -167,6 +183,14 @@ class Loader:
         if self._attach_switches(extras.codes):
             s.arrow_part.refresh()
             s.cursor.redecode()
+
+    def set_reconstructions(self, extras: DataExtras) -> None:
+        """The reconstructions and their errors of the data shown already."""
+        s = self.session
+        s.dataset.add_reconstructions(extras.reconstructions, extras.recon_error)
+        s.colours.invalidate()
+        s.data_changed.emit()
+        s.colours_changed.emit()
 
     def map_codes(self, codes: np.ndarray | None) -> None:
         """A session without a map gets one from its data's codes: PCA at once, UMAP

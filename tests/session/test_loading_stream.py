@@ -10,7 +10,12 @@ import pytest
 
 from latent_atlas.explorer.core.inference import Decoder
 from latent_atlas.explorer.core.progress import Cancelled
-from latent_atlas.explorer.session.loading import CodesReady, Stage, dataset_extras_iter
+from latent_atlas.explorer.session.loading import (
+    CodesReady,
+    ImagesReady,
+    Stage,
+    dataset_extras_iter,
+)
 from latent_atlas.models.config import ModelConfig
 from latent_atlas.models.networks import build_model
 from tests.fixture_scope import shared
@@ -39,8 +44,14 @@ def test_encoding_on_open_reports_progress_and_returns_codes(decoder):
     codes = [i for i, e in enumerate(events) if isinstance(e, CodesReady)]
     assert len(codes) == 1 and events[codes[0]].codes is out.codes
     assert events[codes[0] - 1].message == "encoding 3,000/3,000 images…"
-    assert events[codes[0] + 1].message.startswith("reconstructing")
-    events = [e for e in events if not isinstance(e, CodesReady)]
+    # then the images, before any reconstruction (sample pictures and the metrics need no
+    # more), as a copy that the reconstructions do not reach
+    images = events[codes[0] + 1]
+    assert isinstance(images, ImagesReady) and images.extras.images is out.images
+    assert images.extras.codes is out.codes and images.extras.reconstructions is None
+    assert images.extras.labels is out.labels
+    assert events[codes[0] + 2].message.startswith("reconstructing")
+    events = [e for e in events if not isinstance(e, (CodesReady, ImagesReady))]
     assert all(isinstance(e, Stage) and e.stage == "stage" for e in events)
     encoding = [e.message for e in events if e.message.startswith("encoding")]
     assert encoding and encoding[-1] == "encoding 3,000/3,000 images…"

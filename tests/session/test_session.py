@@ -90,11 +90,14 @@ def test_a_file_without_a_map_is_mapped_before_its_reconstructions(pair_files, m
     try:
         assert d.wait_until(lambda: s.latent_map is not None, 60)
         assert s.latent_map.method == "pca" and s.n_points == 1797
-        assert s.images is None  # the reconstructions are still being made
+        # the images come before the reconstructions, which are still being made
+        assert d.wait_until(lambda: s.images is not None, 60)
+        assert s.reconstructions is None and s.recon_error is None
+        assert s.data_matches_map() and s.jobs.running("runtime")
     finally:
         release.set()
-    assert d.wait_until(lambda: s.images is not None, 60)
-    assert s.latent_map.n_points == 1797 and s.reconstructions is not None
+    assert d.wait_until(lambda: s.reconstructions is not None, 60)
+    assert s.latent_map.n_points == 1797 and s.recon_error.shape == (1797,)
     s.close()
 
 
@@ -223,6 +226,47 @@ def test_a_pair_is_usable_while_its_alignment_is_still_refined(pair_files, tmp_p
     assert pair.is_ready() and not pair.is_aligned()
     release.set()
     assert d.wait_until(pair.is_aligned, 30)
+    pair.close()
+
+
+def test_a_pair_is_ready_for_clicks_and_metrics_before_the_reconstructions(pair_files,
+                                                                           tmp_path,
+                                                                           monkeypatch):
+    """Issue 24: a pair is ready (clicks decode, sample pictures show, the metrics may
+    start) once both models have their images and maps; the sessions' reconstructions of
+    every image, seconds at 10,000 images, land later."""
+    import shutil
+    import threading
+
+    from latent_atlas.explorer.core.analysis.comparison.metrics import MetricSettings
+    from latent_atlas.explorer.core.inference import Decoder
+
+    release = threading.Event()
+    reconstruct = Decoder.reconstruct
+
+    def held(self, images):
+        release.wait(60)
+        return reconstruct(self, images)
+
+    monkeypatch.setattr(Decoder, "reconstruct", held)
+    d = ManualDispatcher()
+    copy = tmp_path / "ae_copy.safetensors"
+    shutil.copy(pair_files["ae"], copy)
+    pair = ComparePair(Session.from_file(pair_files["ae"], d), Session.from_file(str(copy), d), d)
+    try:
+        assert not pair.is_ready()
+        pair.start_loading()
+        assert d.wait_until(pair.is_ready, 60)
+        assert all(s.reconstructions is None and s.jobs.running("runtime")
+                   for s in pair.sessions)
+        assert pair.left.data_status() == ""  # sample pictures show
+        settings = MetricSettings(n_prior=20, n_pairs=2, steps=3, n_path=5, n_between=4,
+                                  classifier=False, probe_labels=())
+        assert pair.compute_metrics(settings) is not None
+    finally:
+        release.set()
+    assert d.wait_until(lambda: pair.metrics is not None and pair.metrics.complete, 120)
+    assert d.wait_until(lambda: all(s.reconstructions is not None for s in pair.sessions), 60)
     pair.close()
 
 
