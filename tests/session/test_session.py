@@ -69,9 +69,8 @@ def test_a_file_without_a_map_is_mapped_after_loading(pair_files):
     s.close()
 
 
-def test_a_file_without_a_map_is_mapped_before_its_reconstructions(pair_files, monkeypatch):
-    """Issue 24: the PCA map comes from the codes at once; reconstructing every image (the
-    longer half of loading 10,000 images) follows with the map already drawn."""
+def _hold_reconstructions(monkeypatch):
+    """Make every reconstruction wait (up to a minute) until the returned event is set."""
     import threading
 
     from latent_atlas.explorer.core.inference import Decoder
@@ -80,10 +79,17 @@ def test_a_file_without_a_map_is_mapped_before_its_reconstructions(pair_files, m
     reconstruct = Decoder.reconstruct
 
     def held(self, images):
-        release.wait(30)
+        release.wait(60)
         return reconstruct(self, images)
 
     monkeypatch.setattr(Decoder, "reconstruct", held)
+    return release
+
+
+def test_a_file_without_a_map_is_mapped_before_its_reconstructions(pair_files, monkeypatch):
+    """Issue 24: the PCA map comes from the codes at once; reconstructing every image (the
+    longer half of loading 10,000 images) follows with the map already drawn."""
+    release = _hold_reconstructions(monkeypatch)
     d = ManualDispatcher()
     s = Session.from_file(pair_files["vae"], d)
     s.start_loading()
@@ -236,19 +242,10 @@ def test_a_pair_is_ready_for_clicks_and_metrics_before_the_reconstructions(pair_
     start) once both models have their images and maps; the sessions' reconstructions of
     every image, seconds at 10,000 images, land later."""
     import shutil
-    import threading
 
     from latent_atlas.explorer.core.analysis.comparison.metrics import MetricSettings
-    from latent_atlas.explorer.core.inference import Decoder
 
-    release = threading.Event()
-    reconstruct = Decoder.reconstruct
-
-    def held(self, images):
-        release.wait(60)
-        return reconstruct(self, images)
-
-    monkeypatch.setattr(Decoder, "reconstruct", held)
+    release = _hold_reconstructions(monkeypatch)
     d = ManualDispatcher()
     copy = tmp_path / "ae_copy.safetensors"
     shutil.copy(pair_files["ae"], copy)
