@@ -45,9 +45,9 @@ from .toolbar import PairTraining, build_toolbar
 GRID_DELAY_MS = 80
 
 
-FIT_TOGETHER_TIP = ("Fit the AE and VAE UMAP maps again, together (umap-learn's AlignedUMAP), so "
-               "that each sample sits in nearly the same place in both; both maps move "
-               "(seconds to minutes, in the background)")
+FIT_TOGETHER_TIP = ("Fit the AE and VAE UMAP maps again, together (umap-learn's AlignedUMAP), "
+                    "so that each sample sits in nearly the same place in both; both maps "
+                    "move (seconds to minutes, in the background)")
 
 class CompareWindow(AppWindow):
     """AE against VAE, side by side (see module docstring)."""
@@ -164,7 +164,7 @@ class CompareWindow(AppWindow):
             self.map_menu.addAction(a)
         self.map_menu.addSeparator()
         self.act_fit_together = self.action("&Fit both maps together (UMAP)",
-                                       self.fit_maps_together, None, FIT_TOGETHER_TIP)
+                                            self.fit_maps_together, None, FIT_TOGETHER_TIP)
         self.map_menu.addAction(self.act_fit_together)
         self.map_menu.aboutToShow.connect(self._update_fit_together_action)
         m.addSeparator()
@@ -256,7 +256,8 @@ class CompareWindow(AppWindow):
     def _update_fit_together_action(self) -> None:
         why = "open a pair first" if self.pair is None else self.pair.can_fit_together()
         self.act_fit_together.setEnabled(why is None)
-        self.act_fit_together.setStatusTip(FIT_TOGETHER_TIP if why is None else f"Not now: {why}")
+        self.act_fit_together.setStatusTip(FIT_TOGETHER_TIP if why is None
+                                           else f"Not now: {why}")
 
     def is_ready(self) -> bool:
         return (self.pair is not None and not self.opening() and not self.adding_panels()
