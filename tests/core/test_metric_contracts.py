@@ -417,7 +417,8 @@ def test_without_labels_the_note_says_so_whether_or_not_the_judge_was_asked_for(
 
 def _measure_with_spy(monkeypatch, data, settings: MetricSettings, kind: str = "vae"):
     """`measure_rest` on a 3-component linear model, recording every batch of codes it
-    decodes (in order) and returning (measured, batches, codes, held-out, training pool)."""
+    decodes (in order) and returning (measured, batches, codes, held-out, training pool,
+    first look)."""
     from latent_atlas.explorer.core import inference
     from latent_atlas.explorer.core.analysis.gaps.score import RealImageIndex
 
@@ -434,7 +435,7 @@ def _measure_with_spy(monkeypatch, data, settings: MetricSettings, kind: str = "
 
     monkeypatch.setattr(inference, "decode_float", spy)
     measured = drain(measure_rest(first, data.images, held, index, settings))
-    return measured, batches, first.codes, held, first.train_pool
+    return measured, batches, first.codes, held, first.train_pool, first
 
 
 def test_knn_between_decodes_lie_strictly_inside_segments_to_near_neighbours(data, monkeypatch):
@@ -442,7 +443,7 @@ def test_knn_between_decodes_lie_strictly_inside_segments_to_near_neighbours(dat
     fraction of the way to one of its `knn` nearest training codes: on the segment,
     strictly between its ends, and spread over (0, 1)."""
     s = MetricSettings(n_prior=50, n_pairs=4, steps=3, n_path=10, seed=4, n_between=1000, knn=3)
-    measured, batches, codes, held, pool = _measure_with_spy(monkeypatch, data, s)
+    measured, batches, codes, held, pool, _ = _measure_with_spy(monkeypatch, data, s)
     knn = [b for b in batches if len(b) == len(held)]
     assert len(knn) == 1  # n_between > held-out images: every held-out image starts once
     z = knn[0].astype(np.float64)
@@ -476,7 +477,7 @@ def test_every_judged_set_is_units_by_draws(data, monkeypatch):
     from latent_atlas.explorer.core.analysis.gaps.holes import BETWEEN_T
 
     s = MetricSettings(n_prior=50, n_pairs=4, steps=3, n_path=10, seed=4, n_between=7, knn=3)
-    measured, batches, codes, held, _ = _measure_with_spy(monkeypatch, data, s, kind="ae")
+    measured, batches, codes, held, *_ = _measure_with_spy(monkeypatch, data, s, kind="ae")
     shapes = {k: j.dist.shape for k, j in measured.judged.items()}
     assert shapes == {"reconstruction": (len(held), 1), "holes/own": (50, 1),
                       "holes/fitted_gaussian": (50, 1), "holes/standard_normal": (50, 1),
@@ -515,3 +516,29 @@ def test_the_sampler_equal_to_the_own_prior_reuses_its_decodes_at_any_seed(data,
     assert measured.metrics.same_draws == same
     assert measured.judged[f"holes/{next(iter(same))}"] is measured.judged["holes/own"]
     assert sum(len(b) == 50 for b in batches) == 2  # the two other samplers, once each
+
+
+def test_the_checkerboard_intervals_and_the_mixture_record_follow_the_settings(data, monkeypatch):
+    """The checkerboard intervals are bootstrapped with the settings' seed (a seed-0
+    interval differs), and the mixture's size and whether BIC hit the cap reach the
+    metrics as the search found them."""
+    from dataclasses import replace
+
+    from latent_atlas.explorer.core.analysis.claims.checkerboard import checkerboard_interval
+    from latent_atlas.explorer.core.analysis.comparison import measure
+    from latent_atlas.explorer.core.analysis.gaps.samplers import fit_gmm_steps
+
+    def capped_search(codes, seed=0):
+        gmm = yield from fit_gmm_steps(codes, max_components=2, seed=seed)
+        return replace(gmm, capped=True)  # as if BIC was still falling at the largest size
+
+    monkeypatch.setattr(measure, "fit_gmm_steps", capped_search)
+    s = MetricSettings(n_prior=50, n_pairs=4, steps=3, n_path=10, seed=4, n_between=7, knn=3)
+    measured, _, _, held, _, first = _measure_with_spy(monkeypatch, data, s, kind="ae")
+    m = measured.metrics
+    real = data.images[held]
+    assert m.checker == {"recon": checkerboard_interval(first.recon, real, seed=4),
+                         "prior": checkerboard_interval(first.prior_imgs, real, seed=4)}
+    assert m.checker["recon"] != checkerboard_interval(first.recon, real, seed=0)
+    assert m.checker["prior"] != checkerboard_interval(first.prior_imgs, real, seed=0)
+    assert m.gmm_capped is True and m.gmm_components in (1, 2)
