@@ -542,3 +542,26 @@ def test_the_checkerboard_intervals_and_the_mixture_record_follow_the_settings(d
     assert m.checker["recon"] != checkerboard_interval(first.recon, real, seed=0)
     assert m.checker["prior"] != checkerboard_interval(first.prior_imgs, real, seed=0)
     assert m.gmm_capped is True and m.gmm_components in (1, 2)
+
+
+def test_the_first_look_records_labels_and_switches_only_for_models_that_use_them(digits):
+    """`_FirstLook.own` holds the labels a conditional model encoded under (None for any
+    other model, labels or not), and `reference` the switch reference of a max-unpooling
+    model only (None for the others, which decode without one)."""
+    from latent_atlas.explorer.core.analysis.gaps.score import RealImageIndex
+    from latent_atlas.explorer.core.data import ImageSet
+    from latent_atlas.models.config import ModelConfig
+    from latent_atlas.models.networks import build_model
+
+    data = ImageSet(images=digits.images[:300], labels=digits.labels[:300], spec="digits:300")
+    held = held_out_indices(len(data.images), [0], SETTINGS.val_fraction)[0]
+    index = RealImageIndex(data.images)
+    looks = {}
+    for kind in ("vae", "cvae"):
+        model = build_model(ModelConfig(kind=kind, arch="mlp", input_shape=(1, 8, 8),
+                                        latent_dim=3, hidden=(32,), n_classes=10,
+                                        seed=0)).eval()
+        looks[kind] = drain(first_look(model, data.images, held, index, SETTINGS,
+                                       labels=data.labels))
+    assert looks["vae"].own is None and looks["vae"].reference is None
+    assert looks["cvae"].own is data.labels and looks["cvae"].reference is None
