@@ -344,15 +344,30 @@ def test_main_window_opens_the_compare_view_on_its_pair(window, qtbot):
     qtbot.waitUntil(cw.is_ready, timeout=60_000)
 
 
-def test_files_without_a_map_are_mapped_and_aligned(qtbot, boxes, digits, tmp_path):
+def test_files_without_a_map_are_mapped_and_aligned(qtbot, boxes, digits, tmp_path,
+                                                    monkeypatch):
     """A pair fresh from training stores no map: the view maps both (PCA at once, as the
-    main window does) instead of refusing them."""
+    main window does) instead of refusing them, and the metrics can start while UMAP
+    refines the maps (issue 24)."""
+    import threading
+
     from latent_atlas.explorer.core.analysis.comparison.align import AlignedMap
     from latent_atlas.explorer.core.io.saving import save_explorable
     from latent_atlas.explorer.qt.compare import CompareWindow
+    from latent_atlas.explorer.session import map_part
     from latent_atlas.models.config import ModelConfig
     from latent_atlas.models.networks import build_model
     from latent_atlas.models.trainer import run_training
+
+    release = threading.Event()
+
+    def held_umap(codes, method, cancel):  # the refinement, held until released
+        while not (release.is_set() or cancel.is_set()):
+            release.wait(0.02)
+        yield from ()
+        return None
+
+    monkeypatch.setattr(map_part, "map_task", held_umap)
 
     paths = []
     for kind in ("ae", "vae"):
@@ -369,14 +384,17 @@ def test_files_without_a_map_are_mapped_and_aligned(qtbot, boxes, digits, tmp_pa
         assert all(s.latent_map is None for s in w.pair.sessions)
         qtbot.waitUntil(lambda: all(s.latent_map is not None for s in w.pair.sessions),
                         timeout=60_000)
+        qtbot.waitUntil(w.can_measure, timeout=60_000)
+        assert all(s.jobs.running("map") for s in w.pair.sessions) and not w.is_ready()
         for s in w.pair.sessions:
             for j in s.jobs.running("map"):
-                j.cancel()  # UMAP would refine next; the PCA map is enough here
+                j.cancel()  # the PCA map is enough here
         assert isinstance(w.pair.right.latent_map, AlignedMap)
         assert boxes.calls == []
         for pane in w.canvases:
             assert len(pane_positions(pane)) == len(digits.images)
     finally:
+        release.set()
         close_window(w)
 
 

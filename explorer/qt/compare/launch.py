@@ -144,12 +144,16 @@ def run_compare(app, files: list[str], screenshot: str | None, default_paths,
                 exit_code["code"] = 2
                 app.quit()
                 return
+            if not stage.get("measuring") and window.can_measure():
+                # as a user could: the metrics need the models and the images, not the
+                # final maps (a pair without maps refines them with UMAP meanwhile)
+                window.compute_metrics()
+                stage["measuring"] = True
             if stage["name"] == "loading":
                 if window.is_ready():
                     demo_scene(window)
                     # A 2-D pair shows its manifold grid; a heatmap on top would hide it.
                     window.set_heatmap(not pair.is_latent_pair())
-                    window.compute_metrics()
                     stage["name"] = "working"
             elif (stage["name"] == "working" and not pair.jobs.running()
                   and pair.metrics is not None and pair.metrics.complete

@@ -263,6 +263,12 @@ class CompareWindow(AppWindow):
         return (self.pair is not None and not self.opening() and not self.adding_panels()
                 and self.pair.is_ready())
 
+    def can_measure(self) -> bool:
+        """The metrics can start: both models and the images are in and the metrics tab
+        is there (the maps may still be refined)."""
+        return (self.pair is not None and not self.opening() and not self.adding_panels()
+                and self.pair.ready() and self.pair.data is not None)
+
     def _update_titles(self) -> None:
         if self.pair is None:
             return
