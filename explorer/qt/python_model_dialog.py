@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -22,6 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from latent_atlas.explorer.session.user_code import PythonFactory, UserSource
+
+from .forms import form_of
 
 WARNING = ("Opening runs the code in this file with your permissions, as `python FILE` "
            "would. Open only code you trust.")
@@ -49,11 +50,8 @@ class PythonModelDialog(QDialog):
         self.data_edit.setToolTip("the data to map, as on the command line: digits, "
                                   "mnist:DIR, folder:DIR, npz:FILE…")
         self.logits_check = QCheckBox("the decoder gives logits (apply a sigmoid)")
-        form = QFormLayout()
-        form.addRow("Python file", row)
-        form.addRow("Factory", self.factory_edit)
-        form.addRow("Data", self.data_edit)
-        form.addRow("", self.logits_check)
+        form = form_of([("Python file", row), ("Factory", self.factory_edit),
+                        ("Data", self.data_edit), ("", self.logits_check)])
         warning = QLabel(WARNING)
         warning.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok

@@ -18,12 +18,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QSizePolicy,
-    QSpinBox,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -37,6 +35,7 @@ from latent_atlas.explorer.session.panels.sweep import SweepFigure, SweepModel
 from latent_atlas.explorer.session.panels.train_form import ARCHS
 from latent_atlas.explorer.session.sweep import SweepRequest
 
+from .forms import form_of, spin
 from .image_box import BACKGROUND
 from .job_controls import job_controls
 from .train_dialog import DATA_PRESETS
@@ -44,13 +43,6 @@ from .train_dialog import DATA_PRESETS
 COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948",
            "#9c755f")
 SYMBOLS = ("o", "s", "t", "d", "t1", "p", "star", "h")
-
-
-def _spin(lo: int, hi: int, value: int) -> QSpinBox:
-    s = QSpinBox()
-    s.setRange(lo, hi)
-    s.setValue(value)
-    return s
 
 
 class _FittedImage(QLabel):
@@ -101,25 +93,20 @@ class SweepDialog(QDialog):
         for key, title in ARCHS:
             self.arch.addItem(title, key)
         self.arch.setCurrentIndex(self.arch.findData(d.arch))
-        self.latent = _spin(1, 512, d.latent_dim)
-        self.epochs = _spin(1, 10_000, d.epochs)
-        self.seed = _spin(0, 2**31 - 1, d.seed)
+        self.latent = spin(1, 512, d.latent_dim)
+        self.epochs = spin(1, 10_000, d.epochs)
+        self.seed = spin(0, 2**31 - 1, d.seed)
         self.seeds = QLineEdit(", ".join(map(str, d.seeds)))
         self.seeds.setPlaceholderText("e.g. 0, 1, 2")
         self.seeds.setToolTip("Train every β with each of these seeds and measure "
                               "disentanglement (MIG, DCI, SAP, FactorVAE) against the seed "
                               "spread, as `latent-atlas sweep --seeds`; needs data with "
                               "factors, such as shapes. Empty: one seed, the gap sweep")
-        self.samples = _spin(100, 100_000, d.n_prior)
-        form = QFormLayout()
-        form.addRow("Data", self.data_spec)
-        form.addRow("β values", self.betas)
-        form.addRow("Architecture", self.arch)
-        form.addRow("Latent size", self.latent)
-        form.addRow("Epochs", self.epochs)
-        form.addRow("Seed", self.seed)
-        form.addRow("Seeds (β × seed)", self.seeds)
-        form.addRow("Samples per sampler", self.samples)
+        self.samples = spin(100, 100_000, d.n_prior)
+        form = form_of([
+            ("Data", self.data_spec), ("β values", self.betas), ("Architecture", self.arch),
+            ("Latent size", self.latent), ("Epochs", self.epochs), ("Seed", self.seed),
+            ("Seeds (β × seed)", self.seeds), ("Samples per sampler", self.samples)])
         self.device = d.device
 
         self.rate_plot = pg.PlotWidget(background=BACKGROUND)

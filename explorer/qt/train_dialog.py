@@ -13,11 +13,9 @@ from PySide6.QtWidgets import (
     QDialog,
     QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +32,7 @@ from latent_atlas.explorer.session.panels.train_form import (
     variant_fields,
 )
 
+from .forms import form_of, spin
 from .image_box import BACKGROUND
 from .job_controls import job_controls
 
@@ -80,14 +79,14 @@ class TrainDialog(QDialog):
         self.penalty.setDecimals(5)
         self.penalty.setRange(0.0, 1000.0)
         self.penalty.setSingleStep(1e-3)
-        self.pretrain = _spin(0, 1000, 0)
+        self.pretrain = spin(0, 1000, 0)
         self.arch = QComboBox()
         for key, title in ARCHS:
             self.arch.addItem(title, key)
         self.sampling = SamplingChoice()
-        self.latent = _spin(1, 512, 8)
-        self.epochs = _spin(1, 10_000, 10)
-        self.batch = _spin(1, 65_536, 128)
+        self.latent = spin(1, 512, 8)
+        self.epochs = spin(1, 10_000, 10)
+        self.batch = spin(1, 65_536, 128)
         self.lr = QDoubleSpinBox()
         self.lr.setDecimals(6)
         self.lr.setRange(1e-6, 1.0)
@@ -97,31 +96,24 @@ class TrainDialog(QDialog):
         self.beta.setDecimals(3)
         self.beta.setRange(0.0, 1000.0)
         self.beta.setValue(1.0)
-        self.seed = _spin(0, 2**31 - 1, 0)
+        self.seed = spin(0, 2**31 - 1, 0)
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda", "mps"])
 
         data_row = QHBoxLayout()
         data_row.addWidget(self.data_spec, 1)
         data_row.addWidget(self.folder_button)
-        form = QFormLayout()
-        form.addRow("Data", data_row)
-        form.addRow("Model", self.kind)
-        form.addRow("Architecture", self.arch)
-        form.addRow("Upsampling (conv decoder)", self.sampling.upsample)
-        form.addRow("Downsampling (conv encoder)", self.sampling.downsample)
-        form.addRow("Latent size", self.latent)
-        form.addRow("Epochs", self.epochs)
-        form.addRow("Batch size", self.batch)
-        form.addRow("Learning rate", self.lr)
-        form.addRow("Beta (KL weight)", self.beta)
-        form.addRow("Noise (DAE)", self.noise)
-        form.addRow("Noise level (DAE)", self.noise_level)
         self.penalty_label = QLabel("Penalty weight")
-        form.addRow(self.penalty_label, self.penalty)
-        form.addRow("Layer-wise pretraining epochs (MLP)", self.pretrain)
-        form.addRow("Seed", self.seed)
-        form.addRow("Device", self.device)
+        form = form_of([
+            ("Data", data_row), ("Model", self.kind), ("Architecture", self.arch),
+            ("Upsampling (conv decoder)", self.sampling.upsample),
+            ("Downsampling (conv encoder)", self.sampling.downsample),
+            ("Latent size", self.latent), ("Epochs", self.epochs), ("Batch size", self.batch),
+            ("Learning rate", self.lr), ("Beta (KL weight)", self.beta),
+            ("Noise (DAE)", self.noise), ("Noise level (DAE)", self.noise_level),
+            (self.penalty_label, self.penalty),
+            ("Layer-wise pretraining epochs (MLP)", self.pretrain), ("Seed", self.seed),
+            ("Device", self.device)])
         self.form_widget = QWidget()
         self.form_widget.setLayout(form)
 
@@ -261,10 +253,3 @@ class TrainDialog(QDialog):
             ev.ignore()
             return
         super().closeEvent(ev)
-
-
-def _spin(lo: int, hi: int, value: int) -> QSpinBox:
-    s = QSpinBox()
-    s.setRange(lo, hi)
-    s.setValue(value)
-    return s
