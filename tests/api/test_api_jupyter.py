@@ -29,6 +29,16 @@ def _run(kc, code: str, timeout: float = 300) -> str:
     return text
 
 
+# Run in the kernel when the viewer is not ready in time: what it is still waiting for.
+_PENDING = """if not ok:
+    w = v.window
+    print("opening:", w.opening(), "adding panels:", w.adding_panels())
+    for s in w.workspace.sessions:
+        print("decoder:", s.decoder is not None, "map:", s.latent_map is not None,
+              "jobs running:", [j.name for j in s.jobs.running()])
+"""
+
+
 @pytest.mark.slow
 def test_a_kernel_with_gui_qt_keeps_answering_while_a_viewer_is_open(tmp_path):
     from jupyter_client.manager import start_new_kernel
@@ -37,8 +47,9 @@ def test_a_kernel_with_gui_qt_keeps_answering_while_a_viewer_is_open(tmp_path):
     km, kc = start_new_kernel(kernel_name="python3", env=env, cwd=str(tmp_path))
     try:
         _run(kc, "%gui qt")
-        ready = _run(kc, "import latent_atlas as la\nv = la.show()\nprint(v.wait_ready(240))")
-        assert ready.strip().endswith("True"), ready
+        ready = _run(kc, "import latent_atlas as la\nv = la.show()\nok = v.wait_ready(240)\n"
+                         + _PENDING + "print(ok)")
+        assert ready.strip().endswith("True"), ready  # else it says what was still pending
         assert "[2, 5]" in _run(kc, "v.selection = [5, 2]\nprint(v.selection)")
         shot = tmp_path / "viewer.png"
         _run(kc, f"v.screenshot({str(shot)!r})")
