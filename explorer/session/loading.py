@@ -7,6 +7,7 @@ imported inside the functions, never on the path to the first paint.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -228,10 +229,32 @@ def map_task(codes: np.ndarray, method: str, cancel):
     return (yield from fit_map_isolated(codes, method, cancel=cancel))
 
 
-def warm_up_training() -> None:
+_WARM = threading.Lock()  # held while a warm-up runs
+_WARMED: list[bool] = []  # [True] once one has finished in this process
+
+
+def warm_up_training() -> bool:
     """Run one optimiser step on a throwaway model so the modules torch imports lazily on
     the first training step (torch._dynamo, sympy, ~800 modules, ~2 s holding the GIL)
-    load now, while the window is starting, not later while the user watches training."""
+    load now, while the window is starting, not later while the user watches training.
+
+    Once per process: every loading job calls it (two or more when a window opens a pair),
+    and a call while another runs, or after one has finished, returns at once (False), so
+    the lazy imports never run in two threads at the same time. True when this call ran it.
+    """
+    if _WARMED or not _WARM.acquire(blocking=False):
+        return False
+    try:
+        if not _WARMED:
+            _warm_up()
+            _WARMED.append(True)
+            return True
+        return False
+    finally:
+        _WARM.release()
+
+
+def _warm_up() -> None:
     from latent_atlas.models.config import ModelConfig
     from latent_atlas.models.networks import build_model
     from latent_atlas.models.trainer import run_training

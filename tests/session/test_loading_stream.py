@@ -69,3 +69,46 @@ def test_encoding_on_open_can_be_cancelled(decoder):
     cancel.set()
     with pytest.raises(Cancelled):
         _run(gen)
+
+
+def test_the_training_warm_up_runs_once_per_process_and_never_twice_at_a_time(monkeypatch):
+    """Every loading job ends with the training warm-up; a pair opens two jobs at once.
+    Only one runs it (torch's lazy first-step imports must not run in two threads), a call
+    while it runs returns at once, and later calls do nothing."""
+    from latent_atlas.explorer.session import loading
+
+    started, release, runs = threading.Event(), threading.Event(), []
+
+    def slow_warm_up():
+        runs.append(threading.get_ident())
+        started.set()
+        assert release.wait(30)
+
+    monkeypatch.setattr(loading, "_WARMED", [])
+    monkeypatch.setattr(loading, "_warm_up", slow_warm_up)
+    results = {}
+    first = threading.Thread(target=lambda: results.setdefault("first", loading.warm_up_training()))
+    first.start()
+    assert started.wait(30)
+    assert loading.warm_up_training() is False  # another runs it: at once, not waiting
+    release.set()
+    first.join(30)
+    assert results == {"first": True} and len(runs) == 1
+    assert loading.warm_up_training() is False and len(runs) == 1  # done for the process
+
+
+def test_a_failed_warm_up_is_tried_again(monkeypatch):
+    from latent_atlas.explorer.session import loading
+
+    calls = []
+
+    def failing():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("no")
+
+    monkeypatch.setattr(loading, "_WARMED", [])
+    monkeypatch.setattr(loading, "_warm_up", failing)
+    with pytest.raises(RuntimeError):
+        loading.warm_up_training()
+    assert loading.warm_up_training() is True and len(calls) == 2
