@@ -2,7 +2,7 @@
 
     python benchmarks/beta_rounds.py --models runs/ --data shapes --beta 0,1,4,8,16 \\
         --seeds 0,1,2 --arch conv --latent-dim 10 [--first 4 --step 2 --max-epochs 40] \\
-        [--hours 2.5] [--status]
+        [--each] [--hours 2.5] [--status]
 
 Every model is the one `latent-atlas sweep` builds for that β and seed (the same
 configuration, saved as DIR/seed_S/beta_B_KIND.safetensors, β = 0 being the plain AE), with
@@ -16,6 +16,12 @@ a table per model and the `sweep` command that measures them:
 
     beta=… seed=… epochs=… held_out=… fall_pct=… converged=yes|no
     rounds_done=… epochs=E all_converged=yes|no train_seconds=…
+
+With `--each`, a round trains only the models that have not met the criterion yet, so each
+model stops at its own convergence (a high β converges in a third of the AE's epochs) and
+the others go on; the printed command then measures every model as trained
+(`sweep --as-trained`). Several processes can share the work, one per seed (`--seeds 0`,
+`--seeds 1`, ...): each model has its own file.
 
 Stopped at any moment, the models saved so far stay: run it again to go on (`--status`
 only prints the table). Slow by nature (hours on a 2-core machine), so never a test.
@@ -76,6 +82,9 @@ class Slot:
         from latent_atlas.models.modelfile import read_metadata
 
         return list(read_metadata(self.path).get("history") or [])
+
+    def converged(self, args: argparse.Namespace) -> bool:
+        return converged(held_out_losses(self.history()), args.criterion, args.window)
 
 
 def slots(args: argparse.Namespace, data) -> list[Slot]:
@@ -165,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--window", type=int, default=WINDOW)
     p.add_argument("--hours", type=float, default=None, help="stop starting models after this")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--each", action="store_true",
+                   help="train each model until it converges by itself (rounds skip the models "
+                        "that have); measure them with sweep --as-trained")
     p.add_argument("--status", action="store_true", help="only print where the models stand")
     args = p.parse_args(argv)
     if min(args.first, args.step, args.max_epochs, args.window) < 1 or args.criterion <= 0:
@@ -182,12 +194,14 @@ def main(argv: list[str] | None = None) -> int:
     lowest, every = report(all_slots, args.criterion, args.window)
     target = max(args.first, max(len(s.history()) for s in all_slots))
     while not args.status:
+        pending = [s for s in all_slots if not (args.each and s.converged(args))]
+        lowest = min((len(s.history()) for s in pending), default=target)
         if lowest >= target and (every or target >= args.max_epochs):
             break
         if lowest >= target:
             target = min(args.max_epochs, target + args.step)
         stopped = False
-        for s in all_slots:
+        for s in pending:
             if deadline is not None and time.monotonic() > deadline:
                 stopped = True
                 break
@@ -201,16 +215,18 @@ def main(argv: list[str] | None = None) -> int:
         if stopped:
             print("(time budget spent: run again to go on)", flush=True)
             break
-    at = lowest if all(len(s.history()) == lowest for s in all_slots) else None
-    print(f"rounds_done={rounds} epochs={lowest if at is not None else 'mixed'} "
+    counts = [len(s.history()) for s in all_slots]
+    at = counts[0] if counts and len(set(counts)) == 1 else None
+    print(f"rounds_done={rounds} epochs={at if at is not None else 'mixed'} "
           f"all_converged={'yes' if every else 'no'} train_seconds={seconds:.0f}")
-    if at is not None:
+    if at is not None or (args.each and min(counts, default=0) > 0):
         extra = "".join(f" {flag} {v}" for flag, v in (
             ("--hidden", args.hidden), ("--batch-size", args.batch_size if args.batch_size != 128
                                         else None),
             ("--lr", args.lr if args.lr != 1e-3 else None), ("--limit", args.limit)) if v)
+        epochs = "--as-trained" if args.each else f"--epochs {at}"
         print(f"measure: latent-atlas sweep --data {args.data} --beta {args.beta} --seeds "
-              f"{args.seeds} --arch {args.arch} --latent-dim {args.latent_dim} --epochs {at} "
+              f"{args.seeds} --arch {args.arch} --latent-dim {args.latent_dim} {epochs} "
               f"--models {args.models}{extra} --markdown")
     return 0
 

@@ -65,3 +65,59 @@ def test_rounds_train_every_model_to_one_epoch_count_that_the_sweep_reuses(tmp_p
 
     points = json.loads(capsys.readouterr().out)["points"]
     assert len(points) == 2 and all(p["reused"] for p in points)
+
+
+def test_each_model_stops_at_its_own_convergence_and_the_sweep_takes_it_as_trained(
+        tmp_path, capsys, monkeypatch):
+    """`--each`: a round trains only the models that have not converged; the printed sweep
+    (`--as-trained`) measures every model at the epochs it has, and says so."""
+    import json
+
+    from latent_atlas.explorer.cli import main as cli
+    from latent_atlas.models.modelfile import read_metadata
+
+    m = _module()
+    # the AE counts as converged once it has one epoch; the β = 4 VAE never does
+    monkeypatch.setattr(m.Slot, "converged",
+                        lambda self, args: self.beta == 0 and len(self.history()) >= 1)
+    models = tmp_path / "runs"
+    common = ["--data", "shapes?limit=240&size=16", "--beta", "0,4", "--seeds", "0",
+              "--arch", "conv", "--latent-dim", "3", "--hidden", "4,8"]
+    assert m.main(["--models", str(models), *common, "--first", "1", "--step", "1",
+                   "--max-epochs", "3", "--criterion", "1e-9", "--each"]) == 0
+    out = capsys.readouterr().out
+    assert "trained beta=0 seed=0 to 1 epochs" in out and "beta=0 seed=0 to 2" not in out
+    assert "trained beta=4 seed=0 to 3 epochs" in out and "epochs=mixed" in out
+    epochs = {p.name: len(read_metadata(p)["history"]) for p in models.rglob("*.safetensors")}
+    assert epochs == {"beta_0_ae.safetensors": 1, "beta_4_vae.safetensors": 3}
+    command = [line for line in out.splitlines() if line.startswith("measure: ")][0]
+    assert "--as-trained" in command and "--epochs" not in command
+    # the sweep reuses both at their own epoch counts, trains nothing, and tells them apart
+    assert cli(["sweep", *common, "--as-trained", "--models", str(models), "--json", "--quiet",
+                "--measure-limit", "200", "--out", str(tmp_path / "s.png")]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["as_trained"] is True
+    assert {(p["beta"], p["epochs"], p["reused"]) for p in doc["points"]} == {
+        (0.0, 1, True), (4.0, 3, True)}
+    assert cli(["sweep", *common, "--as-trained", "--models", str(models), "--markdown",
+                "--quiet", "--measure-limit", "200", "--out", str(tmp_path / "s.png")]) == 0
+    assert "epochs as trained (β=0: 1, β=4: 3)" in capsys.readouterr().out
+    # without --each the rounds bring both to one count again, and the sweep asks for it
+    assert m.main(["--models", str(models), *common, "--first", "1", "--step", "1",
+                   "--max-epochs", "3", "--criterion", "1e-9", "--status"]) == 0
+    assert "epochs=mixed" in capsys.readouterr().out
+
+
+def test_as_trained_needs_every_model_and_the_folder(tmp_path, capsys):
+    from latent_atlas.explorer.cli import main as cli
+
+    common = ["sweep", "--data", "shapes?limit=240&size=16", "--beta", "0,4", "--seeds", "0",
+              "--arch", "conv", "--latent-dim", "3", "--hidden", "4,8", "--quiet",
+              "--out", str(tmp_path / "s.png"), "--as-trained"]
+    assert cli(common) == 2
+    assert "--as-trained takes the models in --models DIR" in capsys.readouterr().err
+    assert cli([*common, "--models", str(tmp_path / "empty")]) == 2
+    err = capsys.readouterr().err
+    assert "no model at" in err and "beta_rounds.py --each" in err and "Traceback" not in err
+    assert cli(["sweep", "--data", "digits", "--as-trained", "--quiet"]) == 2
+    assert "--as-trained goes with --seeds and --models" in capsys.readouterr().err

@@ -58,6 +58,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--models", default=None, metavar="DIR",
                    help="with --seeds: reuse DIR/seed_<s>/beta_<β>_<kind>.safetensors when it "
                         "was trained with these settings, and save there what is trained")
+    p.add_argument("--as-trained", action="store_true",
+                   help="with --seeds and --models: take every model in DIR at the epochs it "
+                        "was trained to (e.g. each until it converged, by "
+                        "benchmarks/beta_rounds.py --each) instead of --epochs; trains none")
     p.add_argument("--measure-limit", type=int, default=None, metavar="N",
                    help="with --seeds: measure every model on N images drawn once (the same "
                         "for all; default: every image)")
@@ -78,6 +82,8 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     if args.models:
         raise UserError("--models goes with --seeds (the single-seed sweep saves with "
                         "--save-models)")
+    if args.as_trained:
+        raise UserError("--as-trained goes with --seeds and --models")
     for flag, v in (("--epochs", args.epochs), ("--latent-dim", args.latent_dim),
                     ("--limit", args.limit), ("--samples", args.samples)):
         _positive(flag, v)
@@ -156,6 +162,9 @@ def run_seed_sweep(args: argparse.Namespace, betas: tuple[float, ...]) -> int:
         raise UserError(f"--measure-limit must be at least 100, not {args.measure_limit}")
     if args.save_models:
         raise UserError("with --seeds, give --models DIR (it reuses and saves the models)")
+    if args.as_trained and not args.models:
+        raise UserError("--as-trained takes the models in --models DIR as they are; give "
+                        "--models")
     out = check_output(args.out, (".png",))
     if args.models and Path(args.models).exists() and not Path(args.models).is_dir():
         raise UserError(f"--models must be a folder, and {args.models} is a file")
@@ -174,16 +183,18 @@ def run_seed_sweep(args: argparse.Namespace, betas: tuple[float, ...]) -> int:
     from latent_atlas.explorer.core.progress import Cancelled
 
     if not args.quiet:
+        epochs = "epochs as trained" if args.as_trained else f"{cfg.epochs} epochs"
         print(f"Sweeping β = {', '.join(f'{b:g}' for b in betas)} × seeds "
               f"{', '.join(map(str, seeds))} ({cfg.arch}, latent {cfg.latent_dim}, "
-              f"{cfg.epochs} epochs) on {data.spec}: {len(data)} images", file=sys.stderr)
+              f"{epochs}) on {data.spec}: {len(data)} images", file=sys.stderr)
     cancel = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
     try:
         result = drain_with_progress(sweep.seed_sweep(cfg, data, betas, seeds,
                                                       models_dir=args.models,
                                                       device=args.device, cancel=cancel,
-                                                      measure_limit=args.measure_limit),
+                                                      measure_limit=args.measure_limit,
+                                                      as_trained=args.as_trained),
                                      args.quiet)
     except Cancelled:
         print("latent-atlas: sweep interrupted; models already saved stay", file=sys.stderr)

@@ -55,11 +55,12 @@ def sweep(config: Any, data: Any, betas: tuple[float, ...], *, seed: int = 0,
 
 def seed_sweep(config: Any, data: Any, betas: tuple[float, ...], seeds: tuple[int, ...], *,
                models_dir: str | Path | None = None, device: str = "auto",
-               cancel: Any = None, measure_limit: int | None = None
-               ) -> Generator[Any, None, Any]:
+               cancel: Any = None, measure_limit: int | None = None,
+               as_trained: bool = False) -> Generator[Any, None, Any]:
     """Every β with every seed, measured for disentanglement (reusing and saving models in
-    `models_dir`; `data` must have factor columns): yields progress, returns the
-    BetaSeedResult. A model folder that cannot be used is a CommandError."""
+    `models_dir`, or with `as_trained` reusing them all at the epochs each has; `data` must
+    have factor columns): yields progress, returns the BetaSeedResult. A model folder that
+    cannot be used is a CommandError."""
     from latent_atlas.explorer.core.analysis.disentangle.beta_seeds import (
         ModelDirError,
         run_beta_seeds,
@@ -68,7 +69,8 @@ def seed_sweep(config: Any, data: Any, betas: tuple[float, ...], seeds: tuple[in
     try:
         return (yield from run_beta_seeds(config, data, betas, seeds, models_dir=models_dir,
                                           device=device, cancel=cancel,
-                                          measure_limit=measure_limit))
+                                          measure_limit=measure_limit,
+                                          as_trained=as_trained))
     except ModelDirError as exc:
         raise CommandError(str(exc)) from None
 

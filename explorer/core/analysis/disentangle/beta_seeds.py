@@ -6,6 +6,9 @@
     print(format_beta_seed_table(result, markdown=True))
 
 Every (β, seed) model has the same data, architecture and epochs; β = 0 is the plain AE.
+With `as_trained=True` the models must all be in `models_dir` already and each is taken at
+the epoch count it was trained to (benchmarks/beta_rounds.py --each trains every model until
+its own held-out loss converged): the table then gives each β's epochs.
 Each is measured on the whole data set: the disentanglement metrics of its mean codes
 against the factor columns (`measure.disentanglement`), its per-latent diagnostics
 (`latents`), and its reconstruction error on the images its trainer held out. Each
@@ -93,6 +96,25 @@ class BetaSeedResult:
     train_seconds: float = 0.0
     settings: DisentangleSettings = field(default_factory=DisentangleSettings)
     measure_limit: int | None = None
+    as_trained: bool = False  # each model at its own epoch count (see the module docstring)
+
+    def epochs_of(self, beta: float) -> list[int]:
+        """The epoch counts of β's models, in seed order."""
+        return [p.epochs for p in self.points if p.beta == beta]
+
+    def epochs_text(self, short: bool = False) -> str:
+        """'8 epochs' when every model has the same count, else each β's range (`short`:
+        the overall range only)."""
+        counts = sorted({p.epochs for p in self.points}) or [self.epochs]
+        if len(counts) == 1:
+            return f"{counts[0]} epochs"
+        if short:
+            return f"{counts[0]}–{counts[-1]} epochs as trained"
+        parts = []
+        for b in self.betas:
+            e = self.epochs_of(b)
+            parts.append(f"β={b:g}: {min(e)}" + (f"–{max(e)}" if max(e) != min(e) else ""))
+        return "epochs as trained (" + ", ".join(parts) + ")"
 
     def column(self, key: str, beta: float) -> np.ndarray:
         return np.array([p.values[key] for p in self.points if p.beta == beta
@@ -110,7 +132,7 @@ class BetaSeedResult:
     def to_dict(self) -> dict[str, Any]:
         keys = list(EXTRA) + list(METRICS)
         return {"data": self.data_spec, "arch": self.arch, "latent_dim": self.latent_dim,
-                "epochs": self.epochs, "betas": list(self.betas), "seeds": list(self.seeds),
+                "epochs": self.epochs, "as_trained": self.as_trained, "betas": list(self.betas), "seeds": list(self.seeds),
                 "measure_limit": self.measure_limit,
                 "summary": {f"{b:g}": {k: self.summary(k, b) for k in keys} for b in self.betas},
                 "points": [{"beta": p.beta, "seed": p.seed, "kind": p.kind, "epochs": p.epochs,
@@ -121,9 +143,10 @@ class BetaSeedResult:
                 "verdicts": verdicts(self)}
 
 
-def _load_matching(path: Path, cfg: Any) -> Any | None:
-    """The model saved at `path` if it was trained with `cfg` (epochs included), None if
-    there is no file; ModelDirError if it was trained otherwise."""
+def _load_matching(path: Path, cfg: Any, any_epochs: bool = False) -> tuple[Any, int] | None:
+    """(model, epochs trained) saved at `path` if it was trained with `cfg` (epochs
+    included, unless `any_epochs`), None if there is no file; ModelDirError if it was
+    trained otherwise."""
     if not path.exists():
         return None
     from latent_atlas.models.checkpoint import load_model
@@ -136,10 +159,10 @@ def _load_matching(path: Path, cfg: Any) -> Any | None:
         k = diff[0]
         raise ModelDirError(f"{path} was trained with {k}={have.get(k)!r}, the sweep asks for "
                             f"{want.get(k)!r}; move it away or choose another --models folder")
-    if done != cfg.epochs:
+    if done != cfg.epochs and not any_epochs:
         raise ModelDirError(f"{path} was trained for {done} epochs, the sweep asks for "
                             f"{cfg.epochs}; pass --epochs {done} or move it away")
-    return loaded.model
+    return loaded.model, done
 
 
 def _measures_path(path: Path) -> Path:
@@ -220,10 +243,12 @@ def measure_model(model: Any, data: Any, seed: int, settings: DisentangleSetting
 def run_beta_seeds(config: Any, data: Any, betas: Sequence[float], seeds: Sequence[int], *,
                    models_dir: str | Path | None = None, device: str = "auto",
                    settings: DisentangleSettings | None = None, cancel: Any = None,
-                   measure_limit: int | None = None
+                   measure_limit: int | None = None, as_trained: bool = False
                    ) -> Generator[SweepProgress, None, BetaSeedResult]:
     """Train (or reuse from `models_dir`, saving what it trains there) one model per β and
-    seed, and measure each. Yields `SweepProgress`; returns a `BetaSeedResult`."""
+    seed, and measure each. Yields `SweepProgress`; returns a `BetaSeedResult`.
+    `as_trained`: reuse every model at the epochs it has, train none (see the module
+    docstring); a missing one is a ModelDirError."""
     import time
 
     from latent_atlas.models.checkpoint import save_model
@@ -234,6 +259,8 @@ def run_beta_seeds(config: Any, data: Any, betas: Sequence[float], seeds: Sequen
     if not data.factors:
         raise ValueError(f"{data.spec} has no factor columns; the disentanglement sweep needs "
                          "data with known factors, such as shapes")
+    if as_trained and models_dir is None:
+        raise ModelDirError("reusing models as trained needs the folder they are in (--models)")
     settings = settings or DisentangleSettings()
     jobs = [(s, b, c) for s in seeds for b, c in zip(betas, sweep_configs(config.replace(
         seed=s), betas), strict=True)]
@@ -244,8 +271,13 @@ def run_beta_seeds(config: Any, data: Any, betas: Sequence[float], seeds: Sequen
         check_cancel(cancel, "sweep")
         where = f"{beta_name(beta)}, seed {seed} ({i + 1}/{n})"
         path = model_path(models_dir, beta, seed, cfg.kind) if models_dir else None
-        model = _load_matching(path, cfg) if path is not None else None
+        found = _load_matching(path, cfg, any_epochs=as_trained) if path is not None else None
+        model, epochs = found if found is not None else (None, cfg.epochs)
         reused = model is not None
+        if model is None and as_trained:
+            raise ModelDirError(f"no model at {path}: with the models as trained, every β and "
+                                "seed must be there already (train them with "
+                                "benchmarks/beta_rounds.py --each, or drop --as-trained)")
         if model is None:
             def relabel(e: Any, i: int = i, where: str = where, beta: float = beta
                         ) -> SweepProgress:
@@ -276,7 +308,7 @@ def run_beta_seeds(config: Any, data: Any, betas: Sequence[float], seeds: Sequen
                       "importance": dis.importance.tolist(), "factors": list(dis.factor_names)}
             if path is not None:
                 _store_measures(path, data.spec, settings, stored, measure_limit)
-        points.append(SeedPoint(beta=beta, seed=seed, kind=cfg.kind, epochs=cfg.epochs,
+        points.append(SeedPoint(beta=beta, seed=seed, kind=cfg.kind, epochs=epochs,
                                 values=dict(stored["values"]),
                                 intervals={k: (float(v[0]), float(v[1]))
                                            for k, v in stored["intervals"].items()},
@@ -285,7 +317,7 @@ def run_beta_seeds(config: Any, data: Any, betas: Sequence[float], seeds: Sequen
     return BetaSeedResult(points=points, betas=betas, seeds=tuple(seeds), data_spec=data.spec,
                           arch=config.arch, latent_dim=config.latent_dim, epochs=config.epochs,
                           train_seconds=train_seconds, settings=settings,
-                          measure_limit=measure_limit)
+                          measure_limit=measure_limit, as_trained=as_trained)
 
 
 def beyond_spread(result: BetaSeedResult, key: str, low_beta: float, high_beta: float) -> int:
@@ -355,8 +387,8 @@ def format_beta_seed_table(result: BetaSeedResult, markdown: bool = False) -> st
     s = result.settings
     foot = [
         "",
-        f"data {result.data_spec}, {result.arch}, latent {result.latent_dim}, {result.epochs} "
-        f"epochs; seeds {', '.join(map(str, result.seeds))}; mean ± sample standard deviation "
+        f"data {result.data_spec}, {result.arch}, latent {result.latent_dim}, "
+        f"{result.epochs_text()}; seeds {', '.join(map(str, result.seeds))}; mean ± sample standard deviation "
         "over seeds.",
         "recon MSE on the images each trainer held out; KL, active units, I(x;z) and the "
         "metrics on the mean codes of "

@@ -23,7 +23,7 @@ def render_beta_seeds_png(result: BetaSeedResult, *, dpi: int = 100) -> bytes:
     for ax in axes[len(PANELS):]:
         ax.set_visible(False)
     fig.suptitle(f"β against seed on {result.data_spec}: {result.arch}, latent "
-                 f"{result.latent_dim}, {result.epochs} epochs, seeds "
+                 f"{result.latent_dim}, {result.epochs_text(short=True)}, seeds "
                  f"{', '.join(map(str, result.seeds))} (dots: seeds; line and band: mean ± sd)",
                  fontsize=11)
     from latent_atlas.explorer.core.io.plots import figure_png
