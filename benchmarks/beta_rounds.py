@@ -139,19 +139,20 @@ def train_to(slot: Slot, data, epochs: int, device: str, limit: int | None = Non
     return time.perf_counter() - start
 
 
-def report(all_slots: list[Slot], criterion: float, window: int) -> bool:
-    """Print one line per model; returns whether all have converged."""
-    every = True
+def report(all_slots: list[Slot], criterion: float, window: int) -> tuple[int, bool]:
+    """Print one line per model; returns (the lowest epoch count, all converged)."""
+    counts, every = [], True
     for s in all_slots:
         losses = held_out_losses(s.history())
         fall = mean_fall(losses, window)
         ok = converged(losses, criterion, window)
         every = every and ok
+        counts.append(len(losses))
         print(f"beta={s.beta:g} seed={s.seed} epochs={len(losses)} "
               f"held_out={losses[-1] if losses else float('nan'):.2f} "
               f"fall_pct={'-' if fall is None else f'{100 * fall:.2f}'} "
               f"converged={'yes' if ok else 'no'}", flush=True)
-    return every
+    return (min(counts) if counts else 0), every
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     all_slots = slots(args, data)
     deadline = None if args.hours is None else time.monotonic() + 3600 * args.hours
     rounds, seconds = 0, 0.0
-    every = report(all_slots, args.criterion, args.window)
+    lowest, every = report(all_slots, args.criterion, args.window)
     target = max(args.first, max(len(s.history()) for s in all_slots))
     while not args.status:
         pending = [s for s in all_slots if not (args.each and s.converged(args))]
@@ -210,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"trained beta={s.beta:g} seed={s.seed} to {target} epochs "
                       f"({took:.0f} s)", flush=True)
         rounds += 1
-        every = report(all_slots, args.criterion, args.window)
+        lowest, every = report(all_slots, args.criterion, args.window)
         if stopped:
             print("(time budget spent: run again to go on)", flush=True)
             break

@@ -132,8 +132,7 @@ class BetaSeedResult:
     def to_dict(self) -> dict[str, Any]:
         keys = list(EXTRA) + list(METRICS)
         return {"data": self.data_spec, "arch": self.arch, "latent_dim": self.latent_dim,
-                "epochs": self.epochs, "as_trained": self.as_trained,
-                "betas": list(self.betas), "seeds": list(self.seeds),
+                "epochs": self.epochs, "as_trained": self.as_trained, "betas": list(self.betas), "seeds": list(self.seeds),
                 "measure_limit": self.measure_limit,
                 "summary": {f"{b:g}": {k: self.summary(k, b) for k in keys} for b in self.betas},
                 "points": [{"beta": p.beta, "seed": p.seed, "kind": p.kind, "epochs": p.epochs,
@@ -389,8 +388,8 @@ def format_beta_seed_table(result: BetaSeedResult, markdown: bool = False) -> st
     foot = [
         "",
         f"data {result.data_spec}, {result.arch}, latent {result.latent_dim}, "
-        f"{result.epochs_text()}; seeds {', '.join(map(str, result.seeds))}; mean ± sample "
-        "standard deviation over seeds.",
+        f"{result.epochs_text()}; seeds {', '.join(map(str, result.seeds))}; mean ± sample standard deviation "
+        "over seeds.",
         "recon MSE on the images each trainer held out; KL, active units, I(x;z) and the "
         "metrics on the mean codes of "
         + ("the whole data" if result.measure_limit is None else
